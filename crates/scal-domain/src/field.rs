@@ -1,0 +1,100 @@
+//! Field-level validation errors shared by every parser in the domain.
+
+use std::fmt;
+
+/// One thing wrong with one input field. `field` is the name the user sees in the form and the
+/// API body (`ods_code`, `email`), so the UI can attach the message to the right input.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Every problem found in one submitted form or body, in field order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn one(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self(vec![FieldError::new(field, message)])
+    }
+
+    /// Runs a parser and keeps its error, so a form reports all its problems at once.
+    pub fn check<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `Ok(value)` when nothing was wrong. Callers pass `Option`s filled by [`Invalid::check`]:
+    /// they are all `Some` exactly when no error was recorded.
+    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, Invalid> {
+        if !self.0.is_empty() {
+            return Err(self);
+        }
+        value().ok_or_else(|| Invalid::one("form", "the form could not be read"))
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(ToString::to_string).collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+/// Trims surrounding whitespace (including non-breaking spaces) and requires a value of at most
+/// `max` characters.
+pub fn required_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let value = trim(raw);
+    if value.is_empty() {
+        return Err(FieldError::new(field, format!("Enter {label}")));
+    }
+    if value.chars().count() > max {
+        return Err(FieldError::new(field, format!("{} must be {max} characters or fewer", capitalise(label))));
+    }
+    Ok(value.to_string())
+}
+
+/// Like [`required_text`] but an empty value is allowed and becomes an empty string.
+pub fn optional_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+    let value = trim(raw);
+    if value.chars().count() > max {
+        return Err(FieldError::new(field, format!("{} must be {max} characters or fewer", capitalise(label))));
+    }
+    Ok(value.to_string())
+}
+
+pub fn trim(raw: &str) -> &str {
+    raw.trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}')
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,18 @@
+//! The SCAL domain: what organisations, users, products and services are, which values are valid,
+//! who may do what, and how the audit chain is hashed.
+//!
+//! **Invariant:** this crate does no I/O. It has no async, no database, no HTTP and never reads the
+//! clock or a random source: time and identifiers are passed in by the caller.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod audit;
+pub mod field;
+pub mod ods;
+pub mod organisation;
+pub mod policy;
+pub mod product;
+pub mod service;
+pub mod user;
+
+pub use field::{FieldError, Invalid};
+pub use ods::OdsCode;

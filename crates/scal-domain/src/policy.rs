@@ -1,0 +1,152 @@
+//! Who may do what. Every route, UI and API, and every CLI command reaches the data through the
+//! application services, and every service asks [`authorize`] first: this module is the only place
+//! access rules live.
+//!
+//! Two kinds of refusal, deliberately different:
+//! - [`Denied::NotFound`]: the resource belongs to an organisation the actor may not see. It must
+//!   look exactly like an ID that does not exist, so IDs of other tenants leak nothing.
+//! - [`Denied::Forbidden`]: the actor can see the resource (or the action has no resource) but their
+//!   role may not do this.
+
+use crate::organisation::OrgKind;
+use crate::user::Role;
+
+/// Who is acting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A signed-in user (browser session or API token).
+    User { user_id: String, org_id: String, role: Role },
+    /// The operator at the `scal` command line, who owns the installation.
+    System,
+}
+
+impl Actor {
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Self::User { user_id, .. } => Some(user_id),
+            Self::System => None,
+        }
+    }
+
+    pub fn org_id(&self) -> Option<&str> {
+        match self {
+            Self::User { org_id, .. } => Some(org_id),
+            Self::System => None,
+        }
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        match self {
+            Self::User { role, .. } => Some(*role),
+            Self::System => None,
+        }
+    }
+
+    pub fn is_nhse(&self) -> bool {
+        match self {
+            Self::User { role, .. } => role.org_kind() == OrgKind::Nhse,
+            Self::System => true,
+        }
+    }
+
+    /// Whether data owned by `org_id` is visible at all. NHS England staff see every organisation;
+    /// everyone else sees only their own.
+    pub fn can_see_org(&self, org_id: &str) -> bool {
+        match self {
+            Self::User { org_id: own, role, .. } => role.org_kind() == OrgKind::Nhse || own == org_id,
+            Self::System => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ReadOrganisation,
+    CreateOrganisation,
+    EditOrganisation,
+    ReadUsers,
+    ManageUsers,
+    ReadProducts,
+    CreateProduct,
+    EditProduct,
+    ReadServices,
+    ManageServices,
+    /// Create, list and revoke one's own API tokens.
+    ManageOwnTokens,
+    ReadAudit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    NotFound,
+    Forbidden,
+}
+
+/// Decides whether `actor` may perform `action` on data owned by `owner` (the organisation ID), or
+/// on no particular organisation's data when `owner` is `None`.
+pub fn authorize(actor: &Actor, action: Action, owner: Option<&str>) -> Result<(), Denied> {
+    if let Some(owner) = owner {
+        if !actor.can_see_org(owner) {
+            return Err(Denied::NotFound);
+        }
+    }
+    let role = match actor {
+        Actor::System => return Ok(()),
+        Actor::User { role, .. } => *role,
+    };
+    if role_allows(role, action) {
+        Ok(())
+    } else {
+        Err(Denied::Forbidden)
+    }
+}
+
+/// The capability table. Visibility (own organisation or, for NHS England, all) is checked before
+/// this, in [`authorize`].
+fn role_allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    use Role::*;
+    match action {
+        ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens => true,
+        CreateOrganisation | EditOrganisation | ManageServices | ReadAudit => role == NhseAdmin,
+        ManageUsers => matches!(role, NhseAdmin | SupplierAdmin),
+        ReadProducts => !matches!(role, EuoMember),
+        CreateProduct => matches!(role, SupplierAdmin | SupplierMember),
+        EditProduct => matches!(role, SupplierAdmin | SupplierMember | NhseAdmin),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, org: &str) -> Actor {
+        Actor::User { user_id: "u".into(), org_id: org.into(), role }
+    }
+
+    #[test]
+    fn other_tenants_data_is_not_found_whatever_the_role_allows() {
+        for role in [Role::SupplierAdmin, Role::SupplierMember, Role::EuoMember] {
+            for action in [Action::ReadOrganisation, Action::ReadProducts, Action::EditProduct, Action::ManageUsers] {
+                assert_eq!(authorize(&user(role, "a"), action, Some("b")), Err(Denied::NotFound), "{role:?} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nhs_england_sees_everything_but_only_admins_administer() {
+        let reviewer = user(Role::NhseReviewer, "nhse");
+        assert_eq!(authorize(&reviewer, Action::ReadProducts, Some("supplier")), Ok(()));
+        assert_eq!(authorize(&reviewer, Action::EditProduct, Some("supplier")), Err(Denied::Forbidden));
+        assert_eq!(authorize(&reviewer, Action::ReadAudit, None), Err(Denied::Forbidden));
+        let admin = user(Role::NhseAdmin, "nhse");
+        assert_eq!(authorize(&admin, Action::ReadAudit, None), Ok(()));
+        assert_eq!(authorize(&admin, Action::ManageUsers, Some("supplier")), Ok(()));
+    }
+
+    #[test]
+    fn supplier_members_cannot_manage_users_of_their_own_organisation() {
+        assert_eq!(authorize(&user(Role::SupplierMember, "a"), Action::ManageUsers, Some("a")), Err(Denied::Forbidden));
+        assert_eq!(authorize(&user(Role::SupplierAdmin, "a"), Action::ManageUsers, Some("a")), Ok(()));
+    }
+}
