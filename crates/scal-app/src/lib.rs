@@ -1,1 +1,93 @@
-//! placeholder
+//! Application services: the one way into scal's data for the web UI, the JSON API and the CLI.
+//!
+//! Each service function takes the [`Actor`], asks [`scal_domain::policy::authorize`], parses
+//! input with the domain's parsers, and writes through one [`scal_store::Tx`] that also appends the
+//! audit entry. Time is passed in (`now`), never read here.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod audit;
+pub mod auth;
+pub mod demo;
+mod error;
+pub mod organisations;
+pub mod products;
+pub mod secrets;
+pub mod services;
+pub mod tokens;
+pub mod users;
+
+use scal_store::{NewAuditEntry, Store};
+use time::OffsetDateTime;
+
+pub use error::{AppError, Result};
+pub use scal_domain::policy::Actor;
+
+/// Tunables of the application layer (not of HTTP).
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    pub session_ttl: time::Duration,
+    /// Failed sign-ins per account inside [`AppSettings::throttle_window`] before refusing.
+    pub throttle_failures: usize,
+    pub throttle_window: time::Duration,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            session_ttl: time::Duration::hours(12),
+            throttle_failures: 5,
+            throttle_window: time::Duration::minutes(15),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub store: Store,
+    pub settings: AppSettings,
+}
+
+impl App {
+    pub fn new(store: Store, settings: AppSettings) -> Self {
+        Self { store, settings }
+    }
+}
+
+/// Microseconds since the Unix epoch, the unit every stored time uses.
+pub fn micros(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
+}
+
+pub fn from_micros(micros: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+pub(crate) fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The audit entry for a change made by `actor`.
+pub(crate) fn audit_entry(
+    actor: &Actor,
+    now: OffsetDateTime,
+    kind: &str,
+    org_id: Option<&str>,
+    entity_id: &str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> NewAuditEntry {
+    NewAuditEntry {
+        at: micros(now),
+        actor_user_id: actor.user_id().map(str::to_string),
+        actor_label: actor.label().to_string(),
+        org_id: org_id.map(str::to_string),
+        kind: kind.to_string(),
+        entity_id: entity_id.to_string(),
+        before,
+        after,
+    }
+}
+
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
+}

@@ -15,7 +15,7 @@ use crate::user::Role;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     /// A signed-in user (browser session or API token).
-    User { user_id: String, org_id: String, role: Role },
+    User { user_id: String, org_id: String, role: Role, email: String },
     /// The operator at the `scal` command line, who owns the installation.
     System,
 }
@@ -32,6 +32,14 @@ impl Actor {
         match self {
             Self::User { org_id, .. } => Some(org_id),
             Self::System => None,
+        }
+    }
+
+    /// How the actor appears in the audit log.
+    pub fn label(&self) -> &str {
+        match self {
+            Self::User { email, .. } => email,
+            Self::System => "cli",
         }
     }
 
@@ -121,7 +129,7 @@ mod tests {
     use super::*;
 
     fn user(role: Role, org: &str) -> Actor {
-        Actor::User { user_id: "u".into(), org_id: org.into(), role }
+        Actor::User { user_id: "u".into(), org_id: org.into(), role, email: "u@x.org".into() }
     }
 
     #[test]

@@ -1,1 +1,140 @@
-//! placeholder
+//! Storage: one code path over SQLite and PostgreSQL.
+//!
+//! Queries go through sqlx's `Any` driver, so the same SQL text runs on both databases. To keep
+//! that true, the schema uses only `TEXT`, `BIGINT` and `BOOLEAN` columns, placeholders are `$1`,
+//! `$2`... in order of appearance, and times are microseconds since the epoch.
+//!
+//! **Invariant:** every change to assurance data happens inside a [`Tx`] and appends its audit
+//! entry ([`Tx::audit`]) before the transaction commits, so a change and its audit entry land
+//! together or not at all.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+mod error;
+mod migrate;
+pub mod records;
+mod rows;
+mod tx;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+
+pub use error::StoreError;
+pub use records::*;
+pub use tx::{NewAuditEntry, Tx};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Self> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else {
+            Err(StoreError::Config("the database URL must start with sqlite: or postgres://".into()))
+        }
+    }
+}
+
+/// The database handle shared by the whole process. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer at a time; writers in this process queue here instead of failing
+    /// with `SQLITE_BUSY` when two deferred transactions both try to upgrade. PostgreSQL needs no
+    /// such lock (row locks do the work), so it is `None` there.
+    write_lock: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
+}
+
+/// The SQLite URL for a database file in `data_dir`, created when absent.
+pub fn sqlite_url_in(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join("scal.db").display())
+}
+
+impl Store {
+    /// Connects (creating a SQLite file when needed) without running migrations.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        // Validate the URL with the driver's own parser first: its message is clearer than the
+        // pool's, and it never echoes the password.
+        match backend {
+            Backend::Sqlite => sqlx::sqlite::SqliteConnectOptions::from_str(url).map(|_| ()),
+            Backend::Postgres => sqlx::postgres::PgConnectOptions::from_str(url).map(|_| ()),
+        }
+        .map_err(|e| StoreError::Config(format!("the database URL is not valid: {e}")))?;
+        let options = AnyPoolOptions::new().max_connections(max_connections);
+        let options = match backend {
+            Backend::Sqlite => options.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    Ok(())
+                })
+            }),
+            Backend::Postgres => options,
+        };
+        let pool = options.connect(url).await.map_err(StoreError::Connect)?;
+        let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Self { pool, backend, write_lock })
+    }
+
+    /// Connects and brings the schema up to date.
+    pub async fn open(url: &str, max_connections: u32) -> Result<Self> {
+        let store = Self::connect(url, max_connections).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// For reads outside a transaction.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn migrate(&self) -> Result<Vec<String>> {
+        migrate::run(self).await
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        let guard = match &self.write_lock {
+            Some(lock) => Some(Arc::clone(lock).lock_owned().await),
+            None => None,
+        };
+        let inner = self.pool.begin().await?;
+        Ok(Tx::new(inner, guard, self.backend))
+    }
+
+    /// `SELECT 1`, for readiness probes.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,46 @@
+use scal_domain::policy::Denied;
+use scal_domain::Invalid;
+use scal_store::StoreError;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// Everything a service can refuse with. The web layer maps each variant to one HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("sign in to continue")]
+    Unauthenticated,
+    /// Also used for other organisations' data, so the two cannot be told apart.
+    #[error("not found")]
+    NotFound,
+    #[error("you do not have permission to do this")]
+    Forbidden,
+    #[error("{0}")]
+    Invalid(Invalid),
+    #[error("too many failed sign-in attempts; try again in {retry_after_secs} seconds")]
+    Throttled { retry_after_secs: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<Denied> for AppError {
+    fn from(denied: Denied) -> Self {
+        match denied {
+            Denied::NotFound => Self::NotFound,
+            Denied::Forbidden => Self::Forbidden,
+        }
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(invalid: Invalid) -> Self {
+        Self::Invalid(invalid)
+    }
+}
+
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Invalid(Invalid::one(field, message))
+    }
+}

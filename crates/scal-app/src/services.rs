@@ -1,0 +1,87 @@
+//! The service catalogue.
+
+use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::service::{Service, ServiceInput};
+use scal_store::records::services;
+use time::OffsetDateTime;
+
+use crate::{audit_entry, to_json, App, AppError, Result};
+
+pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Service>> {
+    authorize(actor, Action::ReadServices, None)?;
+    Ok(services::list(app.store.pool()).await?)
+}
+
+pub async fn get(app: &App, actor: &Actor, code: &str) -> Result<Service> {
+    authorize(actor, Action::ReadServices, None)?;
+    let code = code.trim().to_ascii_uppercase();
+    services::get(app.store.pool(), &code).await?.ok_or(AppError::NotFound)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ServiceFields {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub use_case_required: bool,
+    #[serde(default)]
+    pub network: String,
+    #[serde(default)]
+    pub onboarding_route: String,
+}
+
+impl ServiceFields {
+    fn parse(&self, code: &str) -> Result<Service> {
+        Ok(Service::parse(
+            code,
+            ServiceInput {
+                name: &self.name,
+                use_case_required: self.use_case_required,
+                network: &self.network,
+                onboarding_route: &self.onboarding_route,
+            },
+        )?)
+    }
+
+    pub fn from_service(service: &Service) -> Self {
+        Self {
+            name: service.name.clone(),
+            use_case_required: service.use_case_required,
+            network: service.network.as_str().to_string(),
+            onboarding_route: service.onboarding_route.as_str().to_string(),
+        }
+    }
+}
+
+pub async fn create(app: &App, actor: &Actor, code: &str, fields: &ServiceFields, now: OffsetDateTime) -> Result<Service> {
+    authorize(actor, Action::ManageServices, None)?;
+    let service = fields.parse(code)?;
+    let mut tx = app.store.begin().await?;
+    if services::get(tx.conn(), service.code.as_str()).await?.is_some() {
+        return Err(AppError::invalid("code", format!("The catalogue already has a service {}", service.code.as_str())));
+    }
+    services::insert(tx.conn(), &service, crate::micros(now)).await?;
+    tx.audit(audit_entry(actor, now, "service.created", None, service.code.as_str(), None, to_json(&service))).await?;
+    tx.commit().await?;
+    Ok(service)
+}
+
+pub async fn update(app: &App, actor: &Actor, code: &str, fields: &ServiceFields, now: OffsetDateTime) -> Result<Service> {
+    let before = get(app, actor, code).await?;
+    authorize(actor, Action::ManageServices, None)?;
+    let after = fields.parse(before.code.as_str())?;
+    let mut tx = app.store.begin().await?;
+    services::update(tx.conn(), &after).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "service.updated",
+        None,
+        after.code.as_str(),
+        to_json(&before),
+        to_json(&after),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(after)
+}

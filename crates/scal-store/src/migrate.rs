@@ -1,0 +1,51 @@
+//! Embedded migrations. One set for both databases (the DDL is portable); each migration runs in
+//! its own transaction and is recorded in `schema_migrations`.
+
+use sqlx::Row;
+
+use crate::{Result, Store, StoreError};
+
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "0001_foundation", include_str!("../migrations/0001_foundation.sql"))];
+
+pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
+    )
+    .execute(store.pool())
+    .await?;
+    let mut applied = Vec::new();
+    for (version, name, sql) in MIGRATIONS {
+        let mut tx = store.begin().await?;
+        let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
+            .bind(*version)
+            .fetch_optional(tx.conn())
+            .await?
+            .map(|row| row.try_get::<i64, _>("version"))
+            .transpose()?
+            .is_some();
+        if done {
+            continue;
+        }
+        for statement in statements(sql) {
+            sqlx::query(statement)
+                .execute(tx.conn())
+                .await
+                .map_err(|source| StoreError::Migration { name: (*name).to_string(), source })?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+            .bind(*version)
+            .bind(*name)
+            .execute(tx.conn())
+            .await?;
+        tx.commit().await?;
+        tracing::info!(migration = name, "applied migration");
+        applied.push((*name).to_string());
+    }
+    Ok(applied)
+}
+
+/// Splits a migration into statements at semicolons that end a line, dropping `--` comments.
+fn statements(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(";\n").map(str::trim).filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim().starts_with("--")))
+}

@@ -1,0 +1,16 @@
+//! One module per table. Functions take any executor: the pool for reads, `tx.conn()` inside a
+//! write transaction.
+
+pub mod audit;
+pub mod organisations;
+pub mod products;
+pub mod services;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+pub use audit::{AuditFilter, StoredAudit};
+pub use products::ProductRecord;
+pub use sessions::SessionRecord;
+pub use tokens::TokenRecord;
+pub use users::UserRecord;
