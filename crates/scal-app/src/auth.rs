@@ -17,8 +17,10 @@ pub const BAD_CREDENTIALS: &str = "Enter a correct email address and password";
 
 pub fn hash_password(password: &str) -> Result<String> {
     let mut salt_bytes = [0u8; 16];
-    getrandom::getrandom(&mut salt_bytes).map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
-    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    getrandom::getrandom(&mut salt_bytes)
+        .map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     // Argon2id with the crate's defaults (OWASP's recommended m=19 MiB, t=2, p=1).
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -27,7 +29,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 /// A password hash that matches nothing, verified against when the email is unknown so both
@@ -45,14 +51,22 @@ pub struct NewSession {
     pub user: UserRecord,
 }
 
-pub async fn login(app: &App, email: &str, password: &str, now: OffsetDateTime) -> Result<NewSession> {
-    let key = Email::parse(email).map(|e| e.as_str().to_string()).unwrap_or_else(|_| email.trim().to_lowercase());
+pub async fn login(
+    app: &App,
+    email: &str,
+    password: &str,
+    now: OffsetDateTime,
+) -> Result<NewSession> {
+    let key = Email::parse(email)
+        .map(|e| e.as_str().to_string())
+        .unwrap_or_else(|_| email.trim().to_lowercase());
     let window_start = micros(now - app.settings.throttle_window);
     let failures = sessions::login_failures_since(app.store.pool(), &key, window_start).await?;
     if failures.len() >= app.settings.throttle_failures {
         let oldest_relevant = failures[failures.len() - app.settings.throttle_failures];
         let retry_at = oldest_relevant + micros_of(app.settings.throttle_window);
-        let retry_after_secs = u64::try_from((retry_at - micros(now)).max(1_000_000) / 1_000_000).unwrap_or(1);
+        let retry_after_secs =
+            u64::try_from((retry_at - micros(now)).max(1_000_000) / 1_000_000).unwrap_or(1);
         return Err(AppError::Throttled { retry_after_secs });
     }
     let found = scal_store::records::users::credentials(app.store.pool(), &key).await?;
@@ -75,9 +89,21 @@ pub async fn login(app: &App, email: &str, password: &str, now: OffsetDateTime) 
     let expires = micros(now + app.settings.session_ttl);
     sessions::clear_login_failures(tx.conn(), &key).await?;
     sessions::delete_expired(tx.conn(), micros(now)).await?;
-    sessions::insert(tx.conn(), &digest(&cookie), &user.id, &csrf_token, micros(now), expires).await?;
+    sessions::insert(
+        tx.conn(),
+        &digest(&cookie),
+        &user.id,
+        &csrf_token,
+        micros(now),
+        expires,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(NewSession { cookie, csrf_token, user })
+    Ok(NewSession {
+        cookie,
+        csrf_token,
+        user,
+    })
 }
 
 fn micros_of(duration: time::Duration) -> i64 {
@@ -85,7 +111,11 @@ fn micros_of(duration: time::Duration) -> i64 {
 }
 
 /// The session behind a cookie, if it is live and its user active.
-pub async fn session(app: &App, cookie: &str, now: OffsetDateTime) -> Result<Option<SessionRecord>> {
+pub async fn session(
+    app: &App,
+    cookie: &str,
+    now: OffsetDateTime,
+) -> Result<Option<SessionRecord>> {
     Ok(sessions::find_live(app.store.pool(), &digest(cookie), micros(now)).await?)
 }
 
@@ -97,7 +127,12 @@ pub async fn logout(app: &App, cookie: &str) -> Result<()> {
 }
 
 pub fn actor_for(user: &UserRecord) -> Actor {
-    Actor::User { user_id: user.id.clone(), org_id: user.org_id.clone(), role: user.role, email: user.email.as_str().to_string() }
+    Actor::User {
+        user_id: user.id.clone(),
+        org_id: user.org_id.clone(),
+        role: user.role,
+        email: user.email.as_str().to_string(),
+    }
 }
 
 /// The actor behind an `Authorization: Bearer` token, or `Unauthenticated`.
@@ -105,8 +140,9 @@ pub async fn authenticate_token(app: &App, token: &str, now: OffsetDateTime) -> 
     if !token.starts_with(crate::tokens::TOKEN_PREFIX) {
         return Err(AppError::Unauthenticated);
     }
-    let (token_id, user) =
-        tokens::find_user(app.store.pool(), &digest(token)).await?.ok_or(AppError::Unauthenticated)?;
+    let (token_id, user) = tokens::find_user(app.store.pool(), &digest(token))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     // Last use is operational metadata, not assurance data: a plain write, not audited.
     tokens::touch(app.store.pool(), &token_id, micros(now)).await?;
     Ok(actor_for(&user))

@@ -22,12 +22,36 @@ pub struct DemoLogin {
 }
 
 pub const DEMO_LOGINS: [DemoLogin; 6] = [
-    DemoLogin { email: "admin@nhse.example", role: "nhse_admin", organisation: "NHS England" },
-    DemoLogin { email: "reviewer@nhse.example", role: "nhse_reviewer", organisation: "NHS England" },
-    DemoLogin { email: "admin@acme.example", role: "supplier_admin", organisation: "Acme Health Systems" },
-    DemoLogin { email: "dev@acme.example", role: "supplier_member", organisation: "Acme Health Systems" },
-    DemoLogin { email: "admin@brightwater.example", role: "supplier_admin", organisation: "Brightwater Clinical" },
-    DemoLogin { email: "practice@riverside.example", role: "euo_member", organisation: "Riverside Health Centre" },
+    DemoLogin {
+        email: "admin@nhse.example",
+        role: "nhse_admin",
+        organisation: "NHS England",
+    },
+    DemoLogin {
+        email: "reviewer@nhse.example",
+        role: "nhse_reviewer",
+        organisation: "NHS England",
+    },
+    DemoLogin {
+        email: "admin@acme.example",
+        role: "supplier_admin",
+        organisation: "Acme Health Systems",
+    },
+    DemoLogin {
+        email: "dev@acme.example",
+        role: "supplier_member",
+        organisation: "Acme Health Systems",
+    },
+    DemoLogin {
+        email: "admin@brightwater.example",
+        role: "supplier_admin",
+        organisation: "Brightwater Clinical",
+    },
+    DemoLogin {
+        email: "practice@riverside.example",
+        role: "euo_member",
+        organisation: "Riverside Health Centre",
+    },
 ];
 
 const ORGANISATIONS: [(&str, &str, &str); 4] = [
@@ -37,20 +61,75 @@ const ORGANISATIONS: [(&str, &str, &str); 4] = [
     ("Y0R1V", "Riverside Health Centre", "euo"),
 ];
 
-const NAMES: [&str; 6] = ["Nadia Shah", "Rob Evans", "Priya Patel", "Dev Okafor", "Grace Lin", "Sam Hughes"];
+const NAMES: [&str; 6] = [
+    "Nadia Shah",
+    "Rob Evans",
+    "Priya Patel",
+    "Dev Okafor",
+    "Grace Lin",
+    "Sam Hughes",
+];
 
 const PRODUCTS: [(&str, &str, &str, &str, &str); 3] = [
-    ("admin@acme.example", "Acme PAS", "4.2", "Patient administration system for GP practices.", ""),
-    ("dev@acme.example", "Acme Referrals", "1.0", "Sends referrals and documents to GP practices.", ""),
-    ("admin@brightwater.example", "Brightwater EPR", "2.3", "Electronic patient record with decision support.", "I"),
+    (
+        "admin@acme.example",
+        "Acme PAS",
+        "4.2",
+        "Patient administration system for GP practices.",
+        "",
+    ),
+    (
+        "dev@acme.example",
+        "Acme Referrals",
+        "1.0",
+        "Sends referrals and documents to GP practices.",
+        "",
+    ),
+    (
+        "admin@brightwater.example",
+        "Brightwater EPR",
+        "2.3",
+        "Electronic patient record with decision support.",
+        "I",
+    ),
 ];
 
 const SERVICES: [(&str, &str, bool, &str, &str); 5] = [
-    ("PDS-FHIR", "Personal Demographics Service (FHIR)", true, "internet", "scal"),
-    ("GPC-ACCESS-RECORD", "GP Connect: Access Record Structured", true, "hscn", "scal"),
-    ("GPC-SEND-DOC", "GP Connect: Send Document", false, "internet", "scal"),
-    ("ERS-FHIR", "e-Referral Service (FHIR)", true, "internet", "scal"),
-    ("MESH", "Message Exchange for Social Care and Health (MESH) API", false, "internet", "digital_onboarding"),
+    (
+        "PDS-FHIR",
+        "Personal Demographics Service (FHIR)",
+        true,
+        "internet",
+        "scal",
+    ),
+    (
+        "GPC-ACCESS-RECORD",
+        "GP Connect: Access Record Structured",
+        true,
+        "hscn",
+        "scal",
+    ),
+    (
+        "GPC-SEND-DOC",
+        "GP Connect: Send Document",
+        false,
+        "internet",
+        "scal",
+    ),
+    (
+        "ERS-FHIR",
+        "e-Referral Service (FHIR)",
+        true,
+        "internet",
+        "scal",
+    ),
+    (
+        "MESH",
+        "Message Exchange for Social Care and Health (MESH) API",
+        false,
+        "internet",
+        "digital_onboarding",
+    ),
 ];
 
 /// Seeds the demo world when the database has no organisations yet. Returns whether it seeded.
@@ -61,15 +140,26 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
     let system = Actor::System;
     let mut org_ids = Vec::new();
     for (ods, name, kind) in ORGANISATIONS {
-        let input = OrganisationInput { ods_code: ods.into(), name: name.into(), kind: kind.into() };
-        org_ids.push((name, crate::organisations::create(app, &system, &input, now).await?.id));
+        let input = OrganisationInput {
+            ods_code: ods.into(),
+            name: name.into(),
+            kind: kind.into(),
+        };
+        org_ids.push((
+            name,
+            crate::organisations::create(app, &system, &input, now)
+                .await?
+                .id,
+        ));
     }
     for (login, name) in DEMO_LOGINS.iter().zip(NAMES) {
         let org_id = org_ids
             .iter()
             .find(|(org, _)| *org == login.organisation)
             .map(|(_, id)| id.clone())
-            .ok_or_else(|| AppError::Internal(format!("demo organisation {} missing", login.organisation)))?;
+            .ok_or_else(|| {
+                AppError::Internal(format!("demo organisation {} missing", login.organisation))
+            })?;
         let input = NewUserInput {
             email: login.email.into(),
             name: name.into(),

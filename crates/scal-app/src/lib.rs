@@ -59,7 +59,8 @@ pub fn micros(at: OffsetDateTime) -> i64 {
 }
 
 pub fn from_micros(micros: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 pub(crate) fn new_id() -> String {

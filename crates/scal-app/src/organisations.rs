@@ -9,12 +9,18 @@ use crate::{audit_entry, micros, new_id, to_json, App, AppError, Result};
 /// Organisations the actor can see: all for NHS England, otherwise their own.
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Organisation>> {
     authorize(actor, Action::ReadOrganisation, None)?;
-    let only = if actor.is_nhse() { None } else { actor.org_id() };
+    let only = if actor.is_nhse() {
+        None
+    } else {
+        actor.org_id()
+    };
     Ok(organisations::list(app.store.pool(), only).await?)
 }
 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<Organisation> {
-    let org = organisations::get(app.store.pool(), id).await?.ok_or(AppError::NotFound)?;
+    let org = organisations::get(app.store.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ReadOrganisation, Some(&org.id))?;
     Ok(org)
 }
@@ -30,27 +36,58 @@ pub struct OrganisationInput {
     pub kind: String,
 }
 
-pub async fn create(app: &App, actor: &Actor, input: &OrganisationInput, now: OffsetDateTime) -> Result<Organisation> {
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    input: &OrganisationInput,
+    now: OffsetDateTime,
+) -> Result<Organisation> {
     authorize(actor, Action::CreateOrganisation, None)?;
     let new = NewOrganisation::parse(&input.ods_code, &input.name, &input.kind)?;
     let mut tx = app.store.begin().await?;
-    if organisations::get_by_ods(tx.conn(), &new.ods_code).await?.is_some() {
+    if organisations::get_by_ods(tx.conn(), &new.ods_code)
+        .await?
+        .is_some()
+    {
         return Err(AppError::invalid(
             "ods_code",
-            format!("An organisation with ODS code {} already exists", new.ods_code),
+            format!(
+                "An organisation with ODS code {} already exists",
+                new.ods_code
+            ),
         ));
     }
     let id = new_id();
     organisations::insert(tx.conn(), &id, &new, micros(now)).await?;
-    let org = Organisation { id, ods_code: new.ods_code, name: new.name, kind: new.kind };
-    tx.audit(audit_entry(actor, now, "organisation.created", Some(&org.id), &org.id, None, to_json(&org))).await?;
+    let org = Organisation {
+        id,
+        ods_code: new.ods_code,
+        name: new.name,
+        kind: new.kind,
+    };
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "organisation.created",
+        Some(&org.id),
+        &org.id,
+        None,
+        to_json(&org),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(org)
 }
 
 /// Renames an organisation. The ODS code and kind are fixed once created: other records and
 /// audit entries refer to them.
-pub async fn rename(app: &App, actor: &Actor, id: &str, name: &str, now: OffsetDateTime) -> Result<Organisation> {
+pub async fn rename(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<Organisation> {
     let before = get(app, actor, id).await?;
     authorize(actor, Action::EditOrganisation, Some(&before.id))?;
     let mut invalid = Invalid::default();
@@ -58,8 +95,20 @@ pub async fn rename(app: &App, actor: &Actor, id: &str, name: &str, now: OffsetD
     let name = invalid.finish(|| name)?;
     let mut tx = app.store.begin().await?;
     organisations::update_name(tx.conn(), id, &name).await?;
-    let after = Organisation { name, ..before.clone() };
-    tx.audit(audit_entry(actor, now, "organisation.updated", Some(id), id, to_json(&before), to_json(&after))).await?;
+    let after = Organisation {
+        name,
+        ..before.clone()
+    };
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "organisation.updated",
+        Some(id),
+        id,
+        to_json(&before),
+        to_json(&after),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

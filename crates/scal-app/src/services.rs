@@ -15,7 +15,9 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Service>> {
 pub async fn get(app: &App, actor: &Actor, code: &str) -> Result<Service> {
     authorize(actor, Action::ReadServices, None)?;
     let code = code.trim().to_ascii_uppercase();
-    services::get(app.store.pool(), &code).await?.ok_or(AppError::NotFound)
+    services::get(app.store.pool(), &code)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -53,20 +55,50 @@ impl ServiceFields {
     }
 }
 
-pub async fn create(app: &App, actor: &Actor, code: &str, fields: &ServiceFields, now: OffsetDateTime) -> Result<Service> {
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    fields: &ServiceFields,
+    now: OffsetDateTime,
+) -> Result<Service> {
     authorize(actor, Action::ManageServices, None)?;
     let service = fields.parse(code)?;
     let mut tx = app.store.begin().await?;
-    if services::get(tx.conn(), service.code.as_str()).await?.is_some() {
-        return Err(AppError::invalid("code", format!("The catalogue already has a service {}", service.code.as_str())));
+    if services::get(tx.conn(), service.code.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AppError::invalid(
+            "code",
+            format!(
+                "The catalogue already has a service {}",
+                service.code.as_str()
+            ),
+        ));
     }
     services::insert(tx.conn(), &service, crate::micros(now)).await?;
-    tx.audit(audit_entry(actor, now, "service.created", None, service.code.as_str(), None, to_json(&service))).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "service.created",
+        None,
+        service.code.as_str(),
+        None,
+        to_json(&service),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(service)
 }
 
-pub async fn update(app: &App, actor: &Actor, code: &str, fields: &ServiceFields, now: OffsetDateTime) -> Result<Service> {
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    fields: &ServiceFields,
+    now: OffsetDateTime,
+) -> Result<Service> {
     let before = get(app, actor, code).await?;
     authorize(actor, Action::ManageServices, None)?;
     let after = fields.parse(before.code.as_str())?;

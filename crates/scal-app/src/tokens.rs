@@ -26,7 +26,12 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-pub async fn create(app: &App, actor: &Actor, name: &str, now: OffsetDateTime) -> Result<CreatedToken> {
+pub async fn create(
+    app: &App,
+    actor: &Actor,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<CreatedToken> {
     authorize(actor, Action::ManageOwnTokens, None)?;
     let user_id = actor.user_id().ok_or(AppError::Forbidden)?.to_string();
     let org_id = actor.org_id().map(str::to_string);
@@ -34,10 +39,19 @@ pub async fn create(app: &App, actor: &Actor, name: &str, now: OffsetDateTime) -
 }
 
 /// For the CLI operator: a token for the user with this email.
-pub async fn create_for_email(app: &App, actor: &Actor, email: &str, name: &str, now: OffsetDateTime) -> Result<CreatedToken> {
-    let user = scal_store::records::users::get_by_email(app.store.pool(), &email.trim().to_lowercase())
-        .await?
-        .ok_or_else(|| AppError::invalid("email", format!("No user has the email address {email}")))?;
+pub async fn create_for_email(
+    app: &App,
+    actor: &Actor,
+    email: &str,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<CreatedToken> {
+    let user =
+        scal_store::records::users::get_by_email(app.store.pool(), &email.trim().to_lowercase())
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid("email", format!("No user has the email address {email}"))
+            })?;
     authorize(actor, Action::ManageUsers, Some(&user.org_id))?;
     issue(app, actor, &user.id, Some(&user.org_id), name, now).await
 }
@@ -65,15 +79,31 @@ async fn issue(
     };
     let mut tx = app.store.begin().await?;
     tokens::insert(tx.conn(), &token, &digest(&secret)).await?;
-    tx.audit(audit_entry(actor, now, "token.created", org_id, &token.id, None, to_json(&token))).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "token.created",
+        org_id,
+        &token.id,
+        None,
+        to_json(&token),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(CreatedToken { token, secret })
 }
 
 /// Revokes one of the actor's own tokens. Someone else's token is not found.
-pub async fn revoke(app: &App, actor: &Actor, id: &str, now: OffsetDateTime) -> Result<TokenRecord> {
+pub async fn revoke(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<TokenRecord> {
     authorize(actor, Action::ManageOwnTokens, None)?;
-    let before = tokens::get(app.store.pool(), id).await?.ok_or(AppError::NotFound)?;
+    let before = tokens::get(app.store.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if actor.user_id() != Some(before.user_id.as_str()) {
         return Err(AppError::NotFound);
     }
@@ -82,8 +112,20 @@ pub async fn revoke(app: &App, actor: &Actor, id: &str, now: OffsetDateTime) -> 
     }
     let mut tx = app.store.begin().await?;
     tokens::revoke(tx.conn(), id, micros(now)).await?;
-    let after = TokenRecord { revoked_at: Some(micros(now)), ..before.clone() };
-    tx.audit(audit_entry(actor, now, "token.revoked", actor.org_id(), id, to_json(&before), to_json(&after))).await?;
+    let after = TokenRecord {
+        revoked_at: Some(micros(now)),
+        ..before.clone()
+    };
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "token.revoked",
+        actor.org_id(),
+        id,
+        to_json(&before),
+        to_json(&after),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(after)
 }

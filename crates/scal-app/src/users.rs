@@ -10,13 +10,17 @@ use crate::secrets::random_hex;
 use crate::{audit_entry, micros, new_id, to_json, App, AppError, Result};
 
 pub async fn list_in_org(app: &App, actor: &Actor, org_id: &str) -> Result<Vec<UserRecord>> {
-    let org = organisations::get(app.store.pool(), org_id).await?.ok_or(AppError::NotFound)?;
+    let org = organisations::get(app.store.pool(), org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ReadUsers, Some(&org.id))?;
     Ok(users::list_in_org(app.store.pool(), &org.id).await?)
 }
 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<UserRecord> {
-    let user = users::get(app.store.pool(), id).await?.ok_or(AppError::NotFound)?;
+    let user = users::get(app.store.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ReadUsers, Some(&user.org_id))?;
     Ok(user)
 }
@@ -49,7 +53,9 @@ pub async fn create(
     input: &NewUserInput,
     now: OffsetDateTime,
 ) -> Result<CreatedUser> {
-    let org = organisations::get(app.store.pool(), org_id).await?.ok_or(AppError::NotFound)?;
+    let org = organisations::get(app.store.pool(), org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ManageUsers, Some(&org.id))?;
     let mut invalid = Invalid::default();
     let parsed = NewUser::parse(&input.email, &input.name, &input.role, org.kind);
@@ -69,12 +75,21 @@ pub async fn create(
         Some(_) => None,
         None => Some(random_hex(12)?),
     };
-    let password = given.map(str::to_string).or_else(|| generated_password.clone()).unwrap_or_default();
+    let password = given
+        .map(str::to_string)
+        .or_else(|| generated_password.clone())
+        .unwrap_or_default();
     let hash = hash_password(&password)?;
 
     let mut tx = app.store.begin().await?;
-    if users::get_by_email(tx.conn(), new.email.as_str()).await?.is_some() {
-        return Err(AppError::invalid("email", "A user with this email address already exists"));
+    if users::get_by_email(tx.conn(), new.email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(AppError::invalid(
+            "email",
+            "A user with this email address already exists",
+        ));
     }
     let id = new_id();
     users::insert(tx.conn(), &id, &org.id, &new, &hash, micros(now)).await?;
@@ -87,9 +102,21 @@ pub async fn create(
         active: true,
         created_at: micros(now),
     };
-    tx.audit(audit_entry(actor, now, "user.created", Some(&org.id), &user.id, None, to_json(&user))).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "user.created",
+        Some(&org.id),
+        &user.id,
+        None,
+        to_json(&user),
+    ))
+    .await?;
     tx.commit().await?;
-    Ok(CreatedUser { user, generated_password })
+    Ok(CreatedUser {
+        user,
+        generated_password,
+    })
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -108,7 +135,9 @@ pub async fn update(
 ) -> Result<UserRecord> {
     let before = get(app, actor, id).await?;
     authorize(actor, Action::ManageUsers, Some(&before.org_id))?;
-    let org = organisations::get(app.store.pool(), &before.org_id).await?.ok_or(AppError::NotFound)?;
+    let org = organisations::get(app.store.pool(), &before.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut invalid = Invalid::default();
     let name = match &changes.name {
         Some(name) => invalid.check(parse_person_name(name)),
@@ -131,15 +160,34 @@ pub async fn update(
     if !active {
         sessions::delete_for_user(tx.conn(), id).await?;
     }
-    let after = UserRecord { name, role, active, ..before.clone() };
-    tx.audit(audit_entry(actor, now, "user.updated", Some(&after.org_id), id, to_json(&before), to_json(&after)))
-        .await?;
+    let after = UserRecord {
+        name,
+        role,
+        active,
+        ..before.clone()
+    };
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "user.updated",
+        Some(&after.org_id),
+        id,
+        to_json(&before),
+        to_json(&after),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(after)
 }
 
 /// Sets a user's password (CLI, and the demo seed). Audited without the password.
-pub async fn set_password(app: &App, actor: &Actor, id: &str, password: &str, now: OffsetDateTime) -> Result<()> {
+pub async fn set_password(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    password: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
     let user = get(app, actor, id).await?;
     authorize(actor, Action::ManageUsers, Some(&user.org_id))?;
     check_password(password).map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
@@ -147,7 +195,16 @@ pub async fn set_password(app: &App, actor: &Actor, id: &str, password: &str, no
     let mut tx = app.store.begin().await?;
     users::set_password_hash(tx.conn(), id, &hash).await?;
     sessions::delete_for_user(tx.conn(), id).await?;
-    tx.audit(audit_entry(actor, now, "user.password_set", Some(&user.org_id), id, None, None)).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "user.password_set",
+        Some(&user.org_id),
+        id,
+        None,
+        None,
+    ))
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -81,15 +81,26 @@ pub struct ChainVerifier {
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        Self { expected_seq: 1, prev_hash: GENESIS_HASH.to_string() }
+        Self {
+            expected_seq: 1,
+            prev_hash: GENESIS_HASH.to_string(),
+        }
     }
 }
 
 impl ChainVerifier {
     pub fn next(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
-        let broken = |reason: String| Err(ChainBreak { seq: entry.seq, reason });
+        let broken = |reason: String| {
+            Err(ChainBreak {
+                seq: entry.seq,
+                reason,
+            })
+        };
         if entry.seq != self.expected_seq {
-            return broken(format!("expected entry {} here (an entry is missing or out of order)", self.expected_seq));
+            return broken(format!(
+                "expected entry {} here (an entry is missing or out of order)",
+                self.expected_seq
+            ));
         }
         if entry.prev_hash != self.prev_hash {
             return broken("its previous-hash does not match the entry before it".into());
@@ -109,7 +120,9 @@ impl ChainVerifier {
         if head_seq != last || head_hash != self.prev_hash {
             return Err(ChainBreak {
                 seq: last + 1,
-                reason: format!("the log ends at entry {last} but its head records entry {head_seq}"),
+                reason: format!(
+                    "the log ends at entry {last} but its head records entry {head_seq}"
+                ),
             });
         }
         Ok(u64::try_from(last).unwrap_or(0))
@@ -162,7 +175,10 @@ mod tests {
     fn an_edited_entry_is_named() {
         let mut entries = chain(3);
         entries[1].after = Some(serde_json::json!({"name": "forged"}));
-        assert_eq!(verify(&entries, (3, &entries[2].hash.clone())).map_err(|b| b.seq), Err(2));
+        assert_eq!(
+            verify(&entries, (3, &entries[2].hash.clone())).map_err(|b| b.seq),
+            Err(2)
+        );
     }
 
     #[test]

@@ -12,7 +12,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -67,22 +70,38 @@ impl std::error::Error for Invalid {}
 
 /// Trims surrounding whitespace (including non-breaking spaces) and requires a value of at most
 /// `max` characters.
-pub fn required_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+pub fn required_text(
+    field: &str,
+    label: &str,
+    raw: &str,
+    max: usize,
+) -> Result<String, FieldError> {
     let value = trim(raw);
     if value.is_empty() {
         return Err(FieldError::new(field, format!("Enter {label}")));
     }
     if value.chars().count() > max {
-        return Err(FieldError::new(field, format!("{} must be {max} characters or fewer", capitalise(label))));
+        return Err(FieldError::new(
+            field,
+            format!("{} must be {max} characters or fewer", capitalise(label)),
+        ));
     }
     Ok(value.to_string())
 }
 
 /// Like [`required_text`] but an empty value is allowed and becomes an empty string.
-pub fn optional_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, FieldError> {
+pub fn optional_text(
+    field: &str,
+    label: &str,
+    raw: &str,
+    max: usize,
+) -> Result<String, FieldError> {
     let value = trim(raw);
     if value.chars().count() > max {
-        return Err(FieldError::new(field, format!("{} must be {max} characters or fewer", capitalise(label))));
+        return Err(FieldError::new(
+            field,
+            format!("{} must be {max} characters or fewer", capitalise(label)),
+        ));
     }
     Ok(value.to_string())
 }

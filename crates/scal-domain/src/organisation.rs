@@ -19,7 +19,10 @@ impl OrgKind {
             "supplier" => Ok(Self::Supplier),
             "euo" => Ok(Self::Euo),
             "nhse" => Ok(Self::Nhse),
-            _ => Err(FieldError::new("kind", "Kind must be one of supplier, euo or nhse")),
+            _ => Err(FieldError::new(
+                "kind",
+                "Kind must be one of supplier, euo or nhse",
+            )),
         }
     }
 
@@ -62,7 +65,13 @@ impl NewOrganisation {
         let ods_code = invalid.check(OdsCode::parse(ods_code));
         let name = invalid.check(parse_name(name));
         let kind = invalid.check(OrgKind::parse(kind));
-        invalid.finish(|| Some(Self { ods_code: ods_code?, name: name?, kind: kind? }))
+        invalid.finish(|| {
+            Some(Self {
+                ods_code: ods_code?,
+                name: name?,
+                kind: kind?,
+            })
+        })
     }
 }
 

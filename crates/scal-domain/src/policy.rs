@@ -15,7 +15,12 @@ use crate::user::Role;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     /// A signed-in user (browser session or API token).
-    User { user_id: String, org_id: String, role: Role, email: String },
+    User {
+        user_id: String,
+        org_id: String,
+        role: Role,
+        email: String,
+    },
     /// The operator at the `scal` command line, who owns the installation.
     System,
 }
@@ -61,7 +66,9 @@ impl Actor {
     /// everyone else sees only their own.
     pub fn can_see_org(&self, org_id: &str) -> bool {
         match self {
-            Self::User { org_id: own, role, .. } => role.org_kind() == OrgKind::Nhse || own == org_id,
+            Self::User {
+                org_id: own, role, ..
+            } => role.org_kind() == OrgKind::Nhse || own == org_id,
             Self::System => true,
         }
     }
@@ -129,14 +136,28 @@ mod tests {
     use super::*;
 
     fn user(role: Role, org: &str) -> Actor {
-        Actor::User { user_id: "u".into(), org_id: org.into(), role, email: "u@x.org".into() }
+        Actor::User {
+            user_id: "u".into(),
+            org_id: org.into(),
+            role,
+            email: "u@x.org".into(),
+        }
     }
 
     #[test]
     fn other_tenants_data_is_not_found_whatever_the_role_allows() {
         for role in [Role::SupplierAdmin, Role::SupplierMember, Role::EuoMember] {
-            for action in [Action::ReadOrganisation, Action::ReadProducts, Action::EditProduct, Action::ManageUsers] {
-                assert_eq!(authorize(&user(role, "a"), action, Some("b")), Err(Denied::NotFound), "{role:?} {action:?}");
+            for action in [
+                Action::ReadOrganisation,
+                Action::ReadProducts,
+                Action::EditProduct,
+                Action::ManageUsers,
+            ] {
+                assert_eq!(
+                    authorize(&user(role, "a"), action, Some("b")),
+                    Err(Denied::NotFound),
+                    "{role:?} {action:?}"
+                );
             }
         }
     }
@@ -144,17 +165,43 @@ mod tests {
     #[test]
     fn nhs_england_sees_everything_but_only_admins_administer() {
         let reviewer = user(Role::NhseReviewer, "nhse");
-        assert_eq!(authorize(&reviewer, Action::ReadProducts, Some("supplier")), Ok(()));
-        assert_eq!(authorize(&reviewer, Action::EditProduct, Some("supplier")), Err(Denied::Forbidden));
-        assert_eq!(authorize(&reviewer, Action::ReadAudit, None), Err(Denied::Forbidden));
+        assert_eq!(
+            authorize(&reviewer, Action::ReadProducts, Some("supplier")),
+            Ok(())
+        );
+        assert_eq!(
+            authorize(&reviewer, Action::EditProduct, Some("supplier")),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(&reviewer, Action::ReadAudit, None),
+            Err(Denied::Forbidden)
+        );
         let admin = user(Role::NhseAdmin, "nhse");
         assert_eq!(authorize(&admin, Action::ReadAudit, None), Ok(()));
-        assert_eq!(authorize(&admin, Action::ManageUsers, Some("supplier")), Ok(()));
+        assert_eq!(
+            authorize(&admin, Action::ManageUsers, Some("supplier")),
+            Ok(())
+        );
     }
 
     #[test]
     fn supplier_members_cannot_manage_users_of_their_own_organisation() {
-        assert_eq!(authorize(&user(Role::SupplierMember, "a"), Action::ManageUsers, Some("a")), Err(Denied::Forbidden));
-        assert_eq!(authorize(&user(Role::SupplierAdmin, "a"), Action::ManageUsers, Some("a")), Ok(()));
+        assert_eq!(
+            authorize(
+                &user(Role::SupplierMember, "a"),
+                Action::ManageUsers,
+                Some("a")
+            ),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                &user(Role::SupplierAdmin, "a"),
+                Action::ManageUsers,
+                Some("a")
+            ),
+            Ok(())
+        );
     }
 }

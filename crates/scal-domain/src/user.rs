@@ -15,8 +15,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::SupplierAdmin, Role::SupplierMember, Role::NhseReviewer, Role::NhseAdmin, Role::EuoMember];
+    pub const ALL: [Role; 5] = [
+        Role::SupplierAdmin,
+        Role::SupplierMember,
+        Role::NhseReviewer,
+        Role::NhseAdmin,
+        Role::EuoMember,
+    ];
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         Self::ALL
@@ -61,7 +66,9 @@ impl Role {
 
     /// Roles a user of an organisation of `kind` may hold.
     pub fn for_kind(kind: OrgKind) -> impl Iterator<Item = Role> {
-        Self::ALL.into_iter().filter(move |role| role.org_kind() == kind)
+        Self::ALL
+            .into_iter()
+            .filter(move |role| role.org_kind() == kind)
     }
 
     /// Refuses a role that does not fit the organisation (a supplier cannot have an NHS England
@@ -73,7 +80,11 @@ impl Role {
             let allowed: Vec<&str> = Self::for_kind(kind).map(Role::as_str).collect();
             Err(FieldError::new(
                 "role",
-                format!("A {} user's role must be one of {}", kind.label().to_lowercase(), allowed.join(", ")),
+                format!(
+                    "A {} user's role must be one of {}",
+                    kind.label().to_lowercase(),
+                    allowed.join(", ")
+                ),
             ))
         }
     }
@@ -97,7 +108,10 @@ impl Email {
                 if !local.is_empty() && domain.contains('.') && !domain.contains('@')
                     && !domain.starts_with('.') && !domain.ends_with('.'));
         if !valid {
-            return Err(FieldError::new("email", "Enter an email address in the correct format, like name@example.org"));
+            return Err(FieldError::new(
+                "email",
+                "Enter an email address in the correct format, like name@example.org",
+            ));
         }
         Ok(Self(value))
     }
@@ -112,10 +126,16 @@ pub const MIN_PASSWORD_LEN: usize = 12;
 
 pub fn check_password(raw: &str) -> Result<(), FieldError> {
     if raw.chars().count() < MIN_PASSWORD_LEN {
-        return Err(FieldError::new("password", format!("Password must be at least {MIN_PASSWORD_LEN} characters")));
+        return Err(FieldError::new(
+            "password",
+            format!("Password must be at least {MIN_PASSWORD_LEN} characters"),
+        ));
     }
     if raw.len() > 1024 {
-        return Err(FieldError::new("password", "Password must be 1024 characters or fewer"));
+        return Err(FieldError::new(
+            "password",
+            "Password must be 1024 characters or fewer",
+        ));
     }
     Ok(())
 }
@@ -134,7 +154,13 @@ impl NewUser {
         let email = invalid.check(Email::parse(email));
         let name = invalid.check(parse_person_name(name));
         let role = invalid.check(Role::parse(role).and_then(|r| r.check_fits(org_kind)));
-        invalid.finish(|| Some(Self { email: email?, name: name?, role: role? }))
+        invalid.finish(|| {
+            Some(Self {
+                email: email?,
+                name: name?,
+                role: role?,
+            })
+        })
     }
 }
 
@@ -148,17 +174,38 @@ mod tests {
 
     #[test]
     fn email_is_normalised_and_checked() {
-        assert_eq!(Email::parse(" Ada@Example.ORG ").map(|e| e.0), Ok("ada@example.org".into()));
-        for bad in ["", "ada", "ada@", "@x.org", "ada@localhost", "a da@x.org", "a@b@c.org", "a@x.org."] {
-            assert_eq!(Email::parse(bad).map_err(|e| e.field), Err("email".to_string()), "{bad}");
+        assert_eq!(
+            Email::parse(" Ada@Example.ORG ").map(|e| e.0),
+            Ok("ada@example.org".into())
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.org",
+            "ada@localhost",
+            "a da@x.org",
+            "a@b@c.org",
+            "a@x.org.",
+        ] {
+            assert_eq!(
+                Email::parse(bad).map_err(|e| e.field),
+                Err("email".to_string()),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn role_must_fit_organisation_kind() {
-        let err = NewUser::parse("a@b.org", "A", "nhse_admin", OrgKind::Supplier).expect_err("mismatch");
+        let err =
+            NewUser::parse("a@b.org", "A", "nhse_admin", OrgKind::Supplier).expect_err("mismatch");
         assert_eq!(err.0[0].field, "role");
-        assert!(err.0[0].message.contains("supplier_admin, supplier_member"), "{}", err.0[0].message);
+        assert!(
+            err.0[0].message.contains("supplier_admin, supplier_member"),
+            "{}",
+            err.0[0].message
+        );
         assert!(NewUser::parse("a@b.org", "A", "supplier_member", OrgKind::Supplier).is_ok());
     }
 

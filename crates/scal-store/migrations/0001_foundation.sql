@@ -1,5 +1,6 @@
--- Portable DDL: the same statements run on SQLite and PostgreSQL. Only TEXT, BIGINT and BOOLEAN
--- columns; identifiers are UUID text; times are BIGINT microseconds since the Unix epoch (UTC).
+-- Portable DDL: the same statements run on SQLite and PostgreSQL. Only TEXT and BIGINT columns
+-- (sqlx Any cannot decode SQLite booleans, so flags are BIGINT 0/1); identifiers are UUID text;
+-- times are BIGINT microseconds since the Unix epoch (UTC).
 
 CREATE TABLE organisations (
     id TEXT PRIMARY KEY,
@@ -16,7 +17,7 @@ CREATE TABLE users (
     name TEXT NOT NULL,
     role TEXT NOT NULL,
     password_hash TEXT NOT NULL,
-    active BOOLEAN NOT NULL,
+    active BIGINT NOT NULL, -- 0 or 1
     created_at BIGINT NOT NULL
 );
 
@@ -70,7 +71,7 @@ CREATE INDEX products_org ON products (org_id);
 CREATE TABLE services (
     code TEXT PRIMARY KEY,
     name TEXT NOT NULL,
-    use_case_required BOOLEAN NOT NULL,
+    use_case_required BIGINT NOT NULL, -- 0 or 1
     network TEXT NOT NULL,
     onboarding_route TEXT NOT NULL,
     created_at BIGINT NOT NULL

@@ -1,7 +1,7 @@
 //! Storage: one code path over SQLite and PostgreSQL.
 //!
 //! Queries go through sqlx's `Any` driver, so the same SQL text runs on both databases. To keep
-//! that true, the schema uses only `TEXT`, `BIGINT` and `BOOLEAN` columns, placeholders are `$1`,
+//! that true, the schema uses only `TEXT` and `BIGINT` columns (flags are 0/1), placeholders are `$1`,
 //! `$2`... in order of appearance, and times are microseconds since the epoch.
 //!
 //! **Invariant:** every change to assurance data happens inside a [`Tx`] and appends its audit
@@ -41,7 +41,9 @@ impl Backend {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self::Postgres)
         } else {
-            Err(StoreError::Config("the database URL must start with sqlite: or postgres://".into()))
+            Err(StoreError::Config(
+                "the database URL must start with sqlite: or postgres://".into(),
+            ))
         }
     }
 }
@@ -59,7 +61,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
     }
 }
 
@@ -94,8 +98,13 @@ impl Store {
             Backend::Postgres => options,
         };
         let pool = options.connect(url).await.map_err(StoreError::Connect)?;
-        let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
-        Ok(Self { pool, backend, write_lock })
+        let write_lock =
+            (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Self {
+            pool,
+            backend,
+            write_lock,
+        })
     }
 
     /// Connects and brings the schema up to date.

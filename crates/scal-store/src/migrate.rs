@@ -5,8 +5,11 @@ use sqlx::Row;
 
 use crate::{Result, Store, StoreError};
 
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "0001_foundation", include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
     sqlx::query(
@@ -31,7 +34,10 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
             sqlx::query(statement)
                 .execute(tx.conn())
                 .await
-                .map_err(|source| StoreError::Migration { name: (*name).to_string(), source })?;
+                .map_err(|source| StoreError::Migration {
+                    name: (*name).to_string(),
+                    source,
+                })?;
         }
         sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
             .bind(*version)
@@ -47,5 +53,8 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
 
 /// Splits a migration into statements at semicolons that end a line, dropping `--` comments.
 fn statements(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(";\n").map(str::trim).filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim().starts_with("--")))
+    sql.split(";\n").map(str::trim).filter(|s| {
+        s.lines()
+            .any(|l| !l.trim().is_empty() && !l.trim().starts_with("--"))
+    })
 }

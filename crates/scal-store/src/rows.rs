@@ -23,11 +23,21 @@ pub(crate) fn opt_int(row: &AnyRow, column: &str) -> Result<Option<i64>> {
     Ok(row.try_get::<Option<i64>, _>(column)?)
 }
 
+/// Flags are stored as BIGINT 0/1: sqlx's `Any` driver cannot decode SQLite booleans.
 pub(crate) fn boolean(row: &AnyRow, column: &str) -> Result<bool> {
-    Ok(row.try_get::<bool, _>(column)?)
+    Ok(row.try_get::<i64, _>(column)? != 0)
 }
 
-pub(crate) fn parsed<T>(row: &AnyRow, column: &str, parse: impl FnOnce(&str) -> Result<T, FieldError>) -> Result<T> {
+pub(crate) fn flag(value: bool) -> i64 {
+    i64::from(value)
+}
+
+pub(crate) fn parsed<T>(
+    row: &AnyRow,
+    column: &str,
+    parse: impl FnOnce(&str) -> Result<T, FieldError>,
+) -> Result<T> {
     let raw = text(row, column)?;
-    parse(&raw).map_err(|e| StoreError::Corrupt(format!("column {column} holds {raw:?}: {}", e.message)))
+    parse(&raw)
+        .map_err(|e| StoreError::Corrupt(format!("column {column} holds {raw:?}: {}", e.message)))
 }

@@ -31,7 +31,11 @@ impl Tx {
         guard: Option<tokio::sync::OwnedMutexGuard<()>>,
         backend: Backend,
     ) -> Self {
-        Self { inner, backend, _write_guard: guard }
+        Self {
+            inner,
+            backend,
+            _write_guard: guard,
+        }
     }
 
     pub fn conn(&mut self) -> &mut AnyConnection {
@@ -51,9 +55,11 @@ impl Tx {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",
         };
-        let head = sqlx::query(&format!("SELECT seq, hash FROM audit_head WHERE id = 1{lock}"))
-            .fetch_one(self.conn())
-            .await?;
+        let head = sqlx::query(&format!(
+            "SELECT seq, hash FROM audit_head WHERE id = 1{lock}"
+        ))
+        .fetch_one(self.conn())
+        .await?;
         let mut entry = AuditEntry {
             seq: head.try_get::<i64, _>("seq")? + 1,
             at: new.at,

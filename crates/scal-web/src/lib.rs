@@ -1,1 +1,160 @@
-//! placeholder
+//! HTTP for scal: server-rendered pages (`pages`) and the JSON API (`api`), both thin layers over
+//! the same application services in `scal_app`.
+//!
+//! **Invariant:** handlers never touch the store directly and never decide access themselves; they
+//! read input, call one `scal_app` service with the actor, and render its result or error.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod api;
+mod error;
+mod extract;
+pub mod ops;
+pub mod pages;
+mod session;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use scal_app::App;
+use time::OffsetDateTime;
+
+pub use error::{ApiError, PageError};
+pub use ops::Metrics;
+
+/// Where handlers get "now". Tests substitute a clock they can move.
+pub trait Clock: Send + Sync + 'static {
+    fn now(&self) -> OffsetDateTime;
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}
+
+/// A clock that only moves when told to.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::Mutex<OffsetDateTime>);
+
+impl ManualClock {
+    pub fn new(at: OffsetDateTime) -> Self {
+        Self(std::sync::Mutex::new(at))
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        if let Ok(mut now) = self.0.lock() {
+            *now += by;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0
+            .lock()
+            .map(|now| *now)
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` (set when served over HTTPS, directly or behind a proxy).
+    pub cookie_secure: bool,
+    /// Largest request body accepted, in bytes; larger gets 413.
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            cookie_secure: false,
+            max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: Arc<App>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Arc<WebSettings>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(app: App, clock: Arc<dyn Clock>, settings: WebSettings) -> Self {
+        Self {
+            app: Arc::new(app),
+            clock,
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+}
+
+/// The whole HTTP surface.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    let (api_router, _) = api::router().split_for_parts();
+    Router::new()
+        .merge(pages::router(state.clone()))
+        .merge(api_router)
+        .merge(ops::router())
+        .fallback(error::not_found_fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::resolve_session,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ops::record_metrics,
+        ))
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |request: &axum::http::Request<_>| {
+                    let route = request
+                        .extensions()
+                        .get::<axum::extract::MatchedPath>()
+                        .map_or("unmatched", axum::extract::MatchedPath::as_str);
+                    tracing::info_span!("request", method = %request.method(), route)
+                },
+            ),
+        )
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                axum::http::HeaderValue::from_static("nosniff"),
+            ),
+        )
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::X_FRAME_OPTIONS,
+                axum::http::HeaderValue::from_static("DENY"),
+            ),
+        )
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::REFERRER_POLICY,
+                axum::http::HeaderValue::from_static("same-origin"),
+            ),
+        )
+        .with_state(state)
+}
+
+/// The OpenAPI document, as served at `/api/v1/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().split_for_parts().1
+}

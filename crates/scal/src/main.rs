@@ -1,1 +1,415 @@
-fn main() {}
+//! `scal`: the server and its administration commands.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+mod settings;
+
+use std::io::Read as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use scal_app::{Actor, App, AppError, AppSettings};
+use scal_store::Store;
+use settings::{describe_database, FileSettings, LogFormat, Secret, Settings};
+use time::OffsetDateTime;
+
+#[derive(Parser)]
+#[command(
+    name = "scal",
+    version,
+    about = "SCAL assurance: NHS England's Supplier Conformance Assessment List, end to end"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct GlobalArgs {
+    /// Where scal keeps its files, including the SQLite database [default: ./scal-data]
+    #[arg(long, global = true, env = "SCAL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER:PASSWORD@HOST/DB [default: SQLite in the data dir]
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Settings file [default: ./scal.toml when present]
+    #[arg(long, global = true, env = "SCAL_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log format on stderr
+    #[arg(long, global = true, env = "SCAL_LOG_FORMAT", value_enum)]
+    log_format: Option<LogFormat>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI and API, creating and migrating the database when needed
+    Serve(ServeArgs),
+    /// Like serve, but first seeds a demo world into an empty database and prints the logins
+    Demo(ServeArgs),
+    /// Bring the database schema up to date
+    Migrate,
+    /// Manage organisations
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage users
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "SCAL_BIND")]
+    bind: Option<SocketAddr>,
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Register an organisation
+    Add {
+        #[arg(long)]
+        ods: String,
+        #[arg(long)]
+        name: String,
+        /// supplier, euo or nhse
+        #[arg(long)]
+        kind: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; without --password-stdin a password is generated and printed once
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// ODS code of the user's organisation
+        #[arg(long)]
+        org: String,
+        /// supplier_admin, supplier_member, nhse_reviewer, nhse_admin or euo_member
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; the token is the last line printed
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "created at the command line")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit chain: exit 0 when intact, 1 naming the first broken entry
+    Verify,
+}
+
+/// A failure that ends the command with a message and exit status 1.
+struct Failure(String);
+
+impl From<AppError> for Failure {
+    fn from(error: AppError) -> Self {
+        match error {
+            AppError::Invalid(invalid) => Self(invalid.to_string()),
+            AppError::NotFound => Self("not found".into()),
+            other => Self(other.to_string()),
+        }
+    }
+}
+
+impl From<scal_store::StoreError> for Failure {
+    fn from(error: scal_store::StoreError) -> Self {
+        Self(error.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(Failure(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Failure> {
+    let file = FileSettings::load(global.config.as_deref()).map_err(Failure)?;
+    let data_dir = global
+        .data_dir
+        .clone()
+        .or(file.data_dir)
+        .unwrap_or_else(|| PathBuf::from("scal-data"));
+    let database_url = match global
+        .database_url
+        .clone()
+        .filter(|u| !u.is_empty())
+        .map(Secret::new)
+        .or(file.database_url)
+    {
+        Some(url) => url,
+        None => {
+            std::fs::create_dir_all(&data_dir).map_err(|e| {
+                Failure(format!(
+                    "cannot create the data directory {}: {e}",
+                    data_dir.display()
+                ))
+            })?;
+            Secret::new(scal_store::sqlite_url_in(&data_dir))
+        }
+    };
+    let env_bool = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .map(|v| matches!(v.as_str(), "1" | "true" | "yes"))
+    };
+    let env_num = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    Ok(Settings {
+        data_dir,
+        database_url,
+        bind: bind
+            .or(file.bind)
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+        log_format: global
+            .log_format
+            .or(file.log_format)
+            .unwrap_or(LogFormat::Text),
+        cookie_secure: env_bool("SCAL_COOKIE_SECURE")
+            .or(file.cookie_secure)
+            .unwrap_or(false),
+        max_body_bytes: env_num("SCAL_MAX_BODY_BYTES")
+            .or(file.max_body_bytes)
+            .unwrap_or(1024 * 1024),
+        max_connections: env_num("SCAL_MAX_CONNECTIONS")
+            .and_then(|n| u32::try_from(n).ok())
+            .or(file.max_connections)
+            .unwrap_or(10),
+    })
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCAL_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn open(settings: &Settings) -> Result<App, Failure> {
+    let store = Store::open(settings.database_url.expose(), settings.max_connections).await?;
+    Ok(App::new(store, AppSettings::default()))
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let bind = match &cli.command {
+        Command::Serve(args) | Command::Demo(args) => args.bind,
+        _ => None,
+    };
+    let settings = resolve(&cli.global, bind)?;
+    init_logging(settings.log_format);
+    let now = OffsetDateTime::now_utc();
+    match cli.command {
+        Command::Serve(_) => {
+            let app = open(&settings).await?;
+            serve(app, &settings, None).await?;
+        }
+        Command::Demo(_) => {
+            let app = open(&settings).await?;
+            let seeded = scal_app::demo::seed_if_empty(&app, now).await?;
+            serve(app, &settings, Some(seeded)).await?;
+        }
+        Command::Migrate => {
+            let store = Store::connect(settings.database_url.expose(), 1).await?;
+            let applied = store.migrate().await?;
+            println!(
+                "{} migrations applied to {}",
+                applied.len(),
+                describe_database(settings.database_url.expose())
+            );
+        }
+        Command::Org(OrgCommand::Add { ods, name, kind }) => {
+            let app = open(&settings).await?;
+            let input = scal_app::organisations::OrganisationInput {
+                ods_code: ods,
+                name,
+                kind,
+            };
+            let org = scal_app::organisations::create(&app, &Actor::System, &input, now).await?;
+            println!(
+                "added {} {} ({}) with id {}",
+                org.kind.as_str(),
+                org.name,
+                org.ods_code,
+                org.id
+            );
+        }
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            org,
+            role,
+            password_stdin,
+        }) => {
+            let app = open(&settings).await?;
+            let ods = scal_domain::OdsCode::parse(&org).map_err(|e| Failure(e.to_string()))?;
+            let organisation =
+                scal_store::records::organisations::get_by_ods(app.store.pool(), &ods)
+                    .await?
+                    .ok_or_else(|| Failure(format!("no organisation has the ODS code {ods}")))?;
+            let password = if password_stdin {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .map_err(|e| Failure(format!("cannot read the password: {e}")))?;
+                Some(text.trim_end_matches(['\r', '\n']).to_string())
+            } else {
+                None
+            };
+            let input = scal_app::users::NewUserInput {
+                email,
+                name,
+                role,
+                password,
+            };
+            let created =
+                scal_app::users::create(&app, &Actor::System, &organisation.id, &input, now)
+                    .await?;
+            println!(
+                "added {} ({}) to {} with id {}",
+                created.user.email.as_str(),
+                created.user.role.as_str(),
+                organisation.name,
+                created.user.id
+            );
+            if let Some(password) = created.generated_password {
+                println!("password (shown once): {password}");
+            }
+        }
+        Command::Token(TokenCommand::Create { email, name }) => {
+            let app = open(&settings).await?;
+            let created =
+                scal_app::tokens::create_for_email(&app, &Actor::System, &email, &name, now)
+                    .await?;
+            println!(
+                "created token {} ({}) for {email}; it is shown once:",
+                created.token.id, created.token.name
+            );
+            println!("{}", created.secret);
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let app = open(&settings).await?;
+            return match scal_app::audit::verify(&app).await? {
+                Ok(count) => {
+                    println!("audit chain intact: {count} entries");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(broken) => {
+                    eprintln!("{broken}");
+                    Ok(ExitCode::FAILURE)
+                }
+            };
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), Failure> {
+    let web = scal_web::WebSettings {
+        cookie_secure: settings.cookie_secure,
+        max_body_bytes: settings.max_body_bytes,
+        ..Default::default()
+    };
+    let store = app.store.clone();
+    let state = scal_web::AppState::new(app, Arc::new(scal_web::SystemClock), web);
+    let router = scal_web::router(state);
+    let listener = tokio::net::TcpListener::bind(settings.bind)
+        .await
+        .map_err(|e| Failure(format!("cannot listen on {}: {e}", settings.bind)))?;
+    let address = listener.local_addr().map_err(|e| Failure(e.to_string()))?;
+    tracing::info!(%address, data_dir = %settings.data_dir.display(), database = %describe_database(settings.database_url.expose()), "scal serving");
+    println!("scal is running at http://{address}/");
+    if let Some(seeded) = demo {
+        if seeded {
+            println!("Seeded the demo world.");
+        }
+        println!(
+            "Demo logins (password for all: {}):",
+            scal_app::demo::DEMO_PASSWORD
+        );
+        for login in scal_app::demo::DEMO_LOGINS {
+            println!(
+                "  {:<28} {:<16} {}",
+                login.email, login.role, login.organisation
+            );
+        }
+    }
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| Failure(format!("server error: {e}")))?;
+    store.close().await;
+    tracing::info!("scal stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests, then exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

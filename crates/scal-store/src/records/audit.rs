@@ -27,7 +27,10 @@ const COLUMNS: &str =
 
 fn json(row: &AnyRow, column: &str) -> Result<Option<serde_json::Value>> {
     opt_text(row, column)?
-        .map(|raw| serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("column {column}: {e}"))))
+        .map(|raw| {
+            serde_json::from_str(&raw)
+                .map_err(|e| StoreError::Corrupt(format!("column {column}: {e}")))
+        })
         .transpose()
 }
 
@@ -48,7 +51,10 @@ fn from_row(row: &AnyRow) -> Result<AuditEntry> {
 }
 
 /// Newest first.
-pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
+pub async fn list<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    filter: &AuditFilter,
+) -> Result<Vec<AuditEntry>> {
     enum Arg {
         Text(String),
         Int(i64),
@@ -82,7 +88,10 @@ pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, filter: &AuditFilte
         sql.push_str(" WHERE ");
         sql.push_str(&clauses.join(" AND "));
     }
-    sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", filter.limit.clamp(1, 500)));
+    sql.push_str(&format!(
+        " ORDER BY seq DESC LIMIT {}",
+        filter.limit.clamp(1, 500)
+    ));
     let mut query = sqlx::query(&sql);
     for arg in args {
         query = match arg {
@@ -100,16 +109,26 @@ pub async fn page_in_order<'e>(
     batch: i64,
 ) -> Result<Vec<AuditEntry>> {
     let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT {batch}");
-    sqlx::query(&sql).bind(after_seq).fetch_all(ex).await?.iter().map(from_row).collect()
+    sqlx::query(&sql)
+        .bind(after_seq)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 pub async fn head<'e>(ex: impl Executor<'e, Database = Any>) -> Result<(i64, String)> {
-    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(ex).await?;
+    let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(ex)
+        .await?;
     Ok((int(&row, "seq")?, text(&row, "hash")?))
 }
 
 /// Distinct kinds recorded so far, for the filter drop-down.
 pub async fn kinds<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<String>> {
-    let rows = sqlx::query("SELECT DISTINCT kind FROM audit_log ORDER BY kind").fetch_all(ex).await?;
+    let rows = sqlx::query("SELECT DISTINCT kind FROM audit_log ORDER BY kind")
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(|row| text(row, "kind")).collect()
 }

@@ -17,7 +17,12 @@ fn from_row(row: &AnyRow) -> Result<Organisation> {
     })
 }
 
-pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, id: &str, org: &NewOrganisation, at: i64) -> Result<()> {
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    org: &NewOrganisation,
+    at: i64,
+) -> Result<()> {
     sqlx::query("INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id)
         .bind(org.ods_code.as_str())
@@ -29,23 +34,52 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, id: &str, org: &N
     Ok(())
 }
 
-pub async fn update_name<'e>(ex: impl Executor<'e, Database = Any>, id: &str, name: &str) -> Result<()> {
-    sqlx::query("UPDATE organisations SET name = $1 WHERE id = $2").bind(name).bind(id).execute(ex).await?;
+pub async fn update_name<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    name: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE organisations SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(id)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
-pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<Organisation>> {
+pub async fn get<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> Result<Option<Organisation>> {
     let sql = format!("SELECT {COLUMNS} FROM organisations WHERE id = $1");
-    sqlx::query(&sql).bind(id).fetch_optional(ex).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
-pub async fn get_by_ods<'e>(ex: impl Executor<'e, Database = Any>, ods: &OdsCode) -> Result<Option<Organisation>> {
+pub async fn get_by_ods<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    ods: &OdsCode,
+) -> Result<Option<Organisation>> {
     let sql = format!("SELECT {COLUMNS} FROM organisations WHERE ods_code = $1");
-    sqlx::query(&sql).bind(ods.as_str()).fetch_optional(ex).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(ods.as_str())
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// All organisations, or only `only` when given, by name.
-pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, only: Option<&str>) -> Result<Vec<Organisation>> {
+pub async fn list<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    only: Option<&str>,
+) -> Result<Vec<Organisation>> {
     let rows = match only {
         Some(id) => {
             let sql = format!("SELECT {COLUMNS} FROM organisations WHERE id = $1");
@@ -60,6 +94,8 @@ pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, only: Option<&str>)
 }
 
 pub async fn count<'e>(ex: impl Executor<'e, Database = Any>) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM organisations").fetch_one(ex).await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM organisations")
+        .fetch_one(ex)
+        .await?;
     crate::rows::int(&row, "n")
 }

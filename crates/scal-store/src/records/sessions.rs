@@ -47,7 +47,7 @@ pub async fn find_live<'e>(
     )
     .bind(token_hash)
     .bind(now)
-    .bind(true)
+    .bind(crate::rows::flag(true))
     .fetch_optional(ex)
     .await?;
     match row {
@@ -61,21 +61,38 @@ pub async fn find_live<'e>(
 }
 
 pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(ex).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
-pub async fn delete_for_user<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(ex).await?;
+pub async fn delete_for_user<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
 pub async fn delete_expired<'e>(ex: impl Executor<'e, Database = Any>, now: i64) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(ex).await?;
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
-pub async fn record_login_failure<'e>(ex: impl Executor<'e, Database = Any>, id: &str, email: &str, at: i64) -> Result<()> {
+pub async fn record_login_failure<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    email: &str,
+    at: i64,
+) -> Result<()> {
     sqlx::query("INSERT INTO login_failures (id, email, at) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(email)
@@ -91,15 +108,22 @@ pub async fn login_failures_since<'e>(
     email: &str,
     since: i64,
 ) -> Result<Vec<i64>> {
-    let rows = sqlx::query("SELECT at FROM login_failures WHERE email = $1 AND at > $2 ORDER BY at")
-        .bind(email)
-        .bind(since)
-        .fetch_all(ex)
-        .await?;
+    let rows =
+        sqlx::query("SELECT at FROM login_failures WHERE email = $1 AND at > $2 ORDER BY at")
+            .bind(email)
+            .bind(since)
+            .fetch_all(ex)
+            .await?;
     rows.iter().map(|row| int(row, "at")).collect()
 }
 
-pub async fn clear_login_failures<'e>(ex: impl Executor<'e, Database = Any>, email: &str) -> Result<()> {
-    sqlx::query("DELETE FROM login_failures WHERE email = $1").bind(email).execute(ex).await?;
+pub async fn clear_login_failures<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE email = $1")
+        .bind(email)
+        .execute(ex)
+        .await?;
     Ok(())
 }

@@ -31,7 +31,11 @@ fn from_row(row: &AnyRow) -> Result<TokenRecord> {
     })
 }
 
-pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, token: &TokenRecord, token_hash: &str) -> Result<()> {
+pub async fn insert<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    token: &TokenRecord,
+    token_hash: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -46,18 +50,41 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, token: &TokenReco
     Ok(())
 }
 
-pub async fn list_for_user<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str) -> Result<Vec<TokenRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id");
-    sqlx::query(&sql).bind(user_id).fetch_all(ex).await?.iter().map(from_row).collect()
+pub async fn list_for_user<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: &str,
+) -> Result<Vec<TokenRecord>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id");
+    sqlx::query(&sql)
+        .bind(user_id)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
-pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<TokenRecord>> {
+pub async fn get<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> Result<Option<TokenRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1");
-    sqlx::query(&sql).bind(id).fetch_optional(ex).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 pub async fn revoke<'e>(ex: impl Executor<'e, Database = Any>, id: &str, at: i64) -> Result<()> {
-    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2").bind(at).bind(id).execute(ex).await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
@@ -72,16 +99,23 @@ pub async fn find_user<'e>(
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = $2",
     )
     .bind(token_hash)
-    .bind(true)
+    .bind(crate::rows::flag(true))
     .fetch_optional(ex)
     .await?;
     match row {
-        Some(row) => Ok(Some((text(&row, "token_id")?, crate::records::users::from_row(&row)?))),
+        Some(row) => Ok(Some((
+            text(&row, "token_id")?,
+            crate::records::users::from_row(&row)?,
+        ))),
         None => Ok(None),
     }
 }
 
 pub async fn touch<'e>(ex: impl Executor<'e, Database = Any>, id: &str, at: i64) -> Result<()> {
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(at).bind(id).execute(ex).await?;
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(ex)
+        .await?;
     Ok(())
 }

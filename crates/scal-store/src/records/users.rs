@@ -2,7 +2,7 @@ use scal_domain::user::{Email, NewUser, Role};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 
-use crate::rows::{boolean, int, parsed, text};
+use crate::rows::{boolean, flag, int, parsed, text};
 use crate::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -48,7 +48,7 @@ pub async fn insert<'e>(
     .bind(user.name.as_str())
     .bind(user.role.as_str())
     .bind(password_hash)
-    .bind(true)
+    .bind(flag(true))
     .bind(at)
     .execute(ex)
     .await?;
@@ -65,26 +65,52 @@ pub async fn update<'e>(
     sqlx::query("UPDATE users SET name = $1, role = $2, active = $3 WHERE id = $4")
         .bind(name)
         .bind(role.as_str())
-        .bind(active)
+        .bind(flag(active))
         .bind(id)
         .execute(ex)
         .await?;
     Ok(())
 }
 
-pub async fn set_password_hash<'e>(ex: impl Executor<'e, Database = Any>, id: &str, hash: &str) -> Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id).execute(ex).await?;
+pub async fn set_password_hash<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    hash: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(id)
+        .execute(ex)
+        .await?;
     Ok(())
 }
 
-pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<UserRecord>> {
+pub async fn get<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> Result<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    sqlx::query(&sql).bind(id).fetch_optional(ex).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
-pub async fn get_by_email<'e>(ex: impl Executor<'e, Database = Any>, email: &str) -> Result<Option<UserRecord>> {
+pub async fn get_by_email<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    email: &str,
+) -> Result<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-    sqlx::query(&sql).bind(email).fetch_optional(ex).await?.as_ref().map(from_row).transpose()
+    sqlx::query(&sql)
+        .bind(email)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }
 
 /// The user and their password hash, for signing in.
@@ -99,7 +125,16 @@ pub async fn credentials<'e>(
     }
 }
 
-pub async fn list_in_org<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -> Result<Vec<UserRecord>> {
+pub async fn list_in_org<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    org_id: &str,
+) -> Result<Vec<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 ORDER BY name, email");
-    sqlx::query(&sql).bind(org_id).fetch_all(ex).await?.iter().map(from_row).collect()
+    sqlx::query(&sql)
+        .bind(org_id)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }

@@ -579,7 +579,9 @@ impl Browser {
 
     /// Run axe-core on the current page and describe each violation whose
     /// impact is "serious" or "critical", one line each (empty = clean).
-    /// Needs a session started with `javascript == true`.
+    /// Needs a session started with `javascript == true`: WebDriver's own
+    /// `execute` works without page JavaScript, but axe's promises/timers
+    /// never settle there (the async script just times out).
     pub fn axe_serious_violations(&self) -> Result<Vec<String>, String> {
         if !self.javascript {
             return Err(
@@ -678,9 +680,14 @@ window.axe
             let _ = child.kill();
             let _ = child.wait();
         }
+        if deleted.is_err() {
+            // Chromium outlives a killed chromedriver: end the processes
+            // started with this session's own (unique) profile directory.
+            kill_processes_using(&self.profile_dir);
+        }
         // Chromium may still be flushing its profile for a moment.
         let mut removed = Ok(());
-        for _ in 0..20 {
+        for _ in 0..40 {
             removed = match std::fs::remove_dir_all(&self.profile_dir) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -701,6 +708,58 @@ window.axe
 impl Drop for Browser {
     fn drop(&mut self) {
         let _ = self.shutdown();
+    }
+}
+
+/// SIGKILL every process whose command line names `profile_dir` as its
+/// `--user-data-dir` (Linux `/proc` only; elsewhere a no-op).
+fn kill_processes_using(profile_dir: &Path) {
+    let marker = format!("--user-data-dir={}", profile_dir.display());
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    let mut pids = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        if cmdline
+            .split(|&b| b == 0)
+            .any(|arg| arg == marker.as_bytes())
+        {
+            pids.push(pid.to_string());
+        }
+    }
+    if pids.is_empty() {
+        return;
+    }
+    let _ = Command::new("kill")
+        .arg("-KILL")
+        .args(&pids)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    // SIGKILL is asynchronous: wait (bounded) until they are gone or zombies,
+    // so that they no longer write into the profile directory.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let alive = pids.iter().any(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|stat| {
+                    // The state follows the parenthesised command name.
+                    let state = stat.rsplit_once(')').map(|(_, rest)| rest.trim_start());
+                    !matches!(state.and_then(|r| r.chars().next()), Some('Z') | Some('X'))
+                })
+                .unwrap_or(false)
+        });
+        if !alive {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

@@ -1,0 +1,119 @@
+//! The JSON API under `/api/v1`. Bearer tokens only; errors are always
+//! `{"error":{"code","message","field"}}` (see `ErrorBody`).
+
+mod audit;
+mod organisations;
+mod products;
+mod services;
+mod tokens;
+mod types;
+
+use std::sync::OnceLock;
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use scal_app::Actor;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::{ApiError, AppState};
+
+pub use types::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "scal API",
+        version = "1",
+        description = "Supplier Conformance Assessment List (SCAL) assurance. Authenticate with \
+            `Authorization: Bearer <token>`; create tokens in the web UI (API tokens) or with \
+            `scal token create`. Errors have the shape `{\"error\":{\"code\",\"message\",\"field\"}}`."
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorDetail, crate::error::FieldProblem)),
+    tags(
+        (name = "account", description = "The caller"),
+        (name = "organisations", description = "Suppliers, end user organisations and NHS England"),
+        (name = "users", description = "People and their roles"),
+        (name = "products", description = "Suppliers' products"),
+        (name = "services", description = "The catalogue of NHS services"),
+        (name = "tokens", description = "The caller's API tokens"),
+        (name = "audit", description = "The audit log (NHS England administrators)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(organisations::me))
+        .routes(routes!(
+            organisations::list_organisations,
+            organisations::create_organisation
+        ))
+        .routes(routes!(
+            organisations::get_organisation,
+            organisations::update_organisation
+        ))
+        .routes(routes!(
+            organisations::list_users,
+            organisations::create_user
+        ))
+        .routes(routes!(organisations::get_user, organisations::update_user))
+        .routes(routes!(products::list_products, products::create_product))
+        .routes(routes!(products::get_product, products::update_product))
+        .routes(routes!(services::list_services, services::create_service))
+        .routes(routes!(services::get_service, services::update_service))
+        .routes(routes!(tokens::list_tokens, tokens::create_token))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(audit::list_audit))
+        .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
+}
+
+async fn openapi_json() -> Response {
+    static DOC: OnceLock<serde_json::Value> = OnceLock::new();
+    Json(
+        DOC.get_or_init(|| serde_json::to_value(crate::openapi()).unwrap_or_default())
+            .clone(),
+    )
+    .into_response()
+}
+
+/// The caller of an API route, from `Authorization: Bearer <token>`.
+pub struct ApiActor(pub Actor);
+
+impl FromRequestParts<AppState> for ApiActor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| ApiError::from(scal_app::AppError::Unauthenticated))?;
+        Ok(Self(
+            scal_app::auth::authenticate_token(&state.app, token, state.now()).await?,
+        ))
+    }
+}

@@ -1,0 +1,87 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use scal_app::products::ProductInput;
+
+use super::{ApiActor, ProductIn, ProductOut, ProductPatch};
+use crate::error::ErrorBody;
+use crate::extract::ApiJson;
+use crate::{ApiError, AppState};
+
+/// Products the caller can see.
+#[utoipa::path(get, path = "/api/v1/products", tag = "products", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ProductOut>), (status = 401, body = ErrorBody)))]
+pub async fn list_products(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<ProductOut>>, ApiError> {
+    let products = scal_app::products::list(&state.app, &actor).await?;
+    Ok(Json(products.into_iter().map(Into::into).collect()))
+}
+
+/// Creates a product in the caller's organisation (supplier users).
+#[utoipa::path(post, path = "/api/v1/products", tag = "products", security(("bearer" = [])),
+    request_body = ProductIn,
+    responses((status = 201, body = ProductOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_product(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<ProductIn>,
+) -> Result<(StatusCode, Json<ProductOut>), ApiError> {
+    let input = ProductInput {
+        name: body.name,
+        version: body.version,
+        description: body.description,
+        medical_device_class: body.medical_device_class.unwrap_or_default(),
+    };
+    let product = scal_app::products::create(&state.app, &actor, &input, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(product.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product ID")),
+    responses((status = 200, body = ProductOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_product(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<ProductOut>, ApiError> {
+    Ok(Json(
+        scal_app::products::get(&state.app, &actor, &id)
+            .await?
+            .into(),
+    ))
+}
+
+/// Changes some of a product's fields.
+#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product ID")), request_body = ProductPatch,
+    responses((status = 200, body = ProductOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_product(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ProductPatch>,
+) -> Result<Json<ProductOut>, ApiError> {
+    let current = scal_app::products::get(&state.app, &actor, &id).await?;
+    let mut input = ProductInput::from_record(&current);
+    if let Some(name) = body.name {
+        input.name = name;
+    }
+    if let Some(version) = body.version {
+        input.version = version;
+    }
+    if let Some(description) = body.description {
+        input.description = description;
+    }
+    if let Some(class) = body.medical_device_class {
+        input.medical_device_class = class.unwrap_or_default();
+    }
+    Ok(Json(
+        scal_app::products::update(&state.app, &actor, &id, &input, state.now())
+            .await?
+            .into(),
+    ))
+}

@@ -1,0 +1,88 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use scal_app::services::ServiceFields;
+
+use super::{ApiActor, ServiceIn, ServiceOut, ServicePatch};
+use crate::error::ErrorBody;
+use crate::extract::ApiJson;
+use crate::{ApiError, AppState};
+
+/// The service catalogue.
+#[utoipa::path(get, path = "/api/v1/services", tag = "services", security(("bearer" = [])),
+    responses((status = 200, body = Vec<ServiceOut>), (status = 401, body = ErrorBody)))]
+pub async fn list_services(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<ServiceOut>>, ApiError> {
+    let services = scal_app::services::list(&state.app, &actor).await?;
+    Ok(Json(services.into_iter().map(Into::into).collect()))
+}
+
+/// Adds a service to the catalogue (NHS England administrators).
+#[utoipa::path(post, path = "/api/v1/services", tag = "services", security(("bearer" = [])),
+    request_body = ServiceIn,
+    responses((status = 201, body = ServiceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create_service(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<ServiceIn>,
+) -> Result<(StatusCode, Json<ServiceOut>), ApiError> {
+    let fields = ServiceFields {
+        name: body.name,
+        use_case_required: body.use_case_required,
+        network: body.network,
+        onboarding_route: body.onboarding_route,
+    };
+    let service =
+        scal_app::services::create(&state.app, &actor, &body.code, &fields, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(service.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/services/{code}", tag = "services", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Service code, like PDS-FHIR")),
+    responses((status = 200, body = ServiceOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_service(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<ServiceOut>, ApiError> {
+    Ok(Json(
+        scal_app::services::get(&state.app, &actor, &code)
+            .await?
+            .into(),
+    ))
+}
+
+/// Changes a catalogue entry (NHS England administrators).
+#[utoipa::path(patch, path = "/api/v1/services/{code}", tag = "services", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Service code")), request_body = ServicePatch,
+    responses((status = 200, body = ServiceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn update_service(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<ServicePatch>,
+) -> Result<Json<ServiceOut>, ApiError> {
+    let current = scal_app::services::get(&state.app, &actor, &code).await?;
+    let mut fields = ServiceFields::from_service(&current);
+    if let Some(name) = body.name {
+        fields.name = name;
+    }
+    if let Some(required) = body.use_case_required {
+        fields.use_case_required = required;
+    }
+    if let Some(network) = body.network {
+        fields.network = network;
+    }
+    if let Some(route) = body.onboarding_route {
+        fields.onboarding_route = route;
+    }
+    Ok(Json(
+        scal_app::services::update(&state.app, &actor, &code, &fields, state.now())
+            .await?
+            .into(),
+    ))
+}

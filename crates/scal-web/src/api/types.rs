@@ -1,0 +1,308 @@
+//! Wire types: what the API sends and accepts. Kept apart from the domain so the domain never
+//! depends on HTTP or OpenAPI.
+
+use scal_domain::audit::AuditEntry;
+use scal_domain::organisation::Organisation;
+use scal_domain::service::Service;
+use scal_store::{ProductRecord, TokenRecord, UserRecord};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use utoipa::{IntoParams, ToSchema};
+
+/// RFC 3339 UTC, the format of every time in the API.
+pub fn rfc3339(micros: i64) -> String {
+    scal_app::from_micros(micros)
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationOut {
+    pub id: String,
+    pub ods_code: String,
+    pub name: String,
+    /// `supplier`, `euo` or `nhse`.
+    pub kind: String,
+}
+
+impl From<Organisation> for OrganisationOut {
+    fn from(org: Organisation) -> Self {
+        Self {
+            id: org.id,
+            ods_code: org.ods_code.to_string(),
+            name: org.name,
+            kind: org.kind.as_str().into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrganisationIn {
+    #[serde(default)]
+    pub ods_code: String,
+    #[serde(default)]
+    pub name: String,
+    /// `supplier`, `euo` or `nhse`.
+    #[serde(default)]
+    pub kind: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OrganisationPatch {
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: String,
+    pub organisation_id: String,
+    pub email: String,
+    pub name: String,
+    /// `supplier_admin`, `supplier_member`, `nhse_reviewer`, `nhse_admin` or `euo_member`.
+    pub role: String,
+    pub active: bool,
+    pub created_at: String,
+}
+
+impl From<UserRecord> for UserOut {
+    fn from(user: UserRecord) -> Self {
+        Self {
+            id: user.id,
+            organisation_id: user.org_id,
+            email: user.email.as_str().into(),
+            name: user.name,
+            role: user.role.as_str().into(),
+            active: user.active,
+            created_at: rfc3339(user.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UserIn {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub role: String,
+    /// At least 12 characters. Omit to have one generated and returned once.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserCreated {
+    pub user: UserOut,
+    /// Present only when no password was given; shown this once and never stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated_password: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UserPatch {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeOut {
+    pub user: UserOut,
+    pub organisation: OrganisationOut,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductOut {
+    pub id: String,
+    pub organisation_id: String,
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    /// `I`, `IIa`, `IIb` or `III`; null when not a medical device.
+    pub medical_device_class: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<ProductRecord> for ProductOut {
+    fn from(p: ProductRecord) -> Self {
+        Self {
+            id: p.id,
+            organisation_id: p.org_id,
+            name: p.details.name,
+            version: p.details.version,
+            description: p.details.description,
+            medical_device_class: p.details.medical_device_class.map(|c| c.as_str().into()),
+            created_at: rfc3339(p.created_at),
+            updated_at: rfc3339(p.updated_at),
+        }
+    }
+}
+
+/// A new product; it is created in the caller's organisation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProductIn {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub description: String,
+    /// `I`, `IIa`, `IIb` or `III`; omit or null when not a medical device.
+    #[serde(default)]
+    pub medical_device_class: Option<String>,
+}
+
+/// Fields to change; absent fields keep their value. `medical_device_class: null` clears it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ProductPatch {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub medical_device_class: Option<Option<String>>,
+}
+
+/// Tells "absent" (outer `None`) from "null" (`Some(None)`).
+fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceOut {
+    pub code: String,
+    pub name: String,
+    pub use_case_required: bool,
+    /// `internet` or `hscn`.
+    pub network: String,
+    /// `scal`, `digital_onboarding` or `common_assurance_process`.
+    pub onboarding_route: String,
+}
+
+impl From<Service> for ServiceOut {
+    fn from(s: Service) -> Self {
+        Self {
+            code: s.code.as_str().into(),
+            name: s.name,
+            use_case_required: s.use_case_required,
+            network: s.network.as_str().into(),
+            onboarding_route: s.onboarding_route.as_str().into(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ServiceIn {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub use_case_required: bool,
+    #[serde(default)]
+    pub network: String,
+    #[serde(default)]
+    pub onboarding_route: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ServicePatch {
+    pub name: Option<String>,
+    pub use_case_required: Option<bool>,
+    pub network: Option<String>,
+    pub onboarding_route: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenOut {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the token, to recognise it.
+    pub prefix: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl From<TokenRecord> for TokenOut {
+    fn from(t: TokenRecord) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            created_at: rfc3339(t.created_at),
+            last_used_at: t.last_used_at.map(rfc3339),
+            revoked_at: t.revoked_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TokenIn {
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenCreated {
+    pub token: TokenOut,
+    /// The secret, shown this once. Send it as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditOut {
+    pub seq: i64,
+    pub at: String,
+    pub actor_user_id: Option<String>,
+    /// Email of the user, or `cli`.
+    pub actor: String,
+    pub organisation_id: Option<String>,
+    /// What happened, like `product.created`.
+    pub kind: String,
+    pub entity_id: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<AuditEntry> for AuditOut {
+    fn from(e: AuditEntry) -> Self {
+        Self {
+            seq: e.seq,
+            at: rfc3339(e.at),
+            actor_user_id: e.actor_user_id,
+            actor: e.actor_label,
+            organisation_id: e.org_id,
+            kind: e.kind,
+            entity_id: e.entity_id,
+            before: e.before,
+            after: e.after,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        }
+    }
+}
+
+/// Filters for the audit log. Dates are `YYYY-MM-DD` (UTC), both inclusive.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub organisation_id: Option<String>,
+    pub user_id: Option<String>,
+    pub kind: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// Entries older than this sequence number (for the next page).
+    pub before_seq: Option<i64>,
+    /// At most this many entries (1 to 500, default 100).
+    pub limit: Option<i64>,
+}

@@ -1,0 +1,65 @@
+//! Extractors whose rejections speak our error shapes instead of axum's plain text.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::ApiError;
+
+/// `Json<T>` for the API. Every body field is optional at the serde level so that missing fields
+/// are reported by the domain parsers, which name the field.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let status = rejection.status();
+    let (code, message) = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => (
+            "unsupported_media_type",
+            "Send the body as JSON with Content-Type: application/json".to_string(),
+        ),
+        JsonRejection::JsonDataError(e) => (
+            "invalid",
+            format!(
+                "The body does not match the expected shape: {}",
+                e.body_text()
+            ),
+        ),
+        JsonRejection::JsonSyntaxError(e) => (
+            "bad_request",
+            format!("The body is not valid JSON: {}", e.body_text()),
+        ),
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
+            ("payload_too_large", "The body is too large".to_string())
+        }
+        other => ("bad_request", other.body_text()),
+    };
+    ApiError::new(status, code, message)
+}
+
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e: QueryRejection| {
+                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+            })
+    }
+}

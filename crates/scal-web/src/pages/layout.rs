@@ -1,0 +1,364 @@
+//! The page shell and form components, in the NHS.UK design system's markup (nhsuk-frontend 10).
+//! Pages work without JavaScript: none is served.
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use scal_domain::user::Role;
+use scal_domain::FieldError;
+
+use crate::session::{CurrentSession, CSRF_FIELD};
+
+pub const SERVICE_NAME: &str = "SCAL assurance";
+
+/// Which navigation item is current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    None,
+    Dashboard,
+    Organisations,
+    Products,
+    Services,
+    Tokens,
+    Audit,
+}
+
+/// What every signed-in page needs from the session.
+pub struct Chrome<'a> {
+    pub session: Option<&'a CurrentSession>,
+    pub nav: Nav,
+}
+
+impl<'a> Chrome<'a> {
+    pub fn signed_in(session: &'a CurrentSession, nav: Nav) -> Self {
+        Self {
+            session: Some(session),
+            nav,
+        }
+    }
+
+    pub fn anonymous() -> Self {
+        Self {
+            session: None,
+            nav: Nav::None,
+        }
+    }
+}
+
+fn nav_items(role: Role) -> Vec<(Nav, &'static str, &'static str)> {
+    let mut items = vec![
+        (Nav::Dashboard, "/", "Dashboard"),
+        (Nav::Organisations, "/organisations", "Organisations"),
+    ];
+    if role != Role::EuoMember {
+        items.push((Nav::Products, "/products", "Products"));
+    }
+    items.push((Nav::Services, "/services", "Services"));
+    items.push((Nav::Tokens, "/tokens", "API tokens"));
+    if role == Role::NhseAdmin {
+        items.push((Nav::Audit, "/audit", "Audit log"));
+    }
+    items
+}
+
+/// A full page. `has_errors` prefixes the title with "Error: " as the design system asks, so
+/// screen reader users hear about the problem first.
+pub fn page(title: &str, chrome: &Chrome<'_>, has_errors: bool, content: Markup) -> Markup {
+    let full_title = format!(
+        "{}{title} - {SERVICE_NAME}",
+        if has_errors { "Error: " } else { "" }
+    );
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (full_title) }
+                link rel="stylesheet" href="/static/nhsuk.css";
+                link rel="stylesheet" href="/static/scal.css";
+            }
+            body {
+                a class="nhsuk-skip-link" href="#maincontent" { "Skip to main content" }
+                (header(chrome))
+                div class="nhsuk-width-container" {
+                    main class="nhsuk-main-wrapper" id="maincontent" role="main" {
+                        (content)
+                    }
+                }
+                footer role="contentinfo" {
+                    div class="nhsuk-footer" id="nhsuk-footer" {
+                        div class="nhsuk-width-container" {
+                            div class="nhsuk-footer__meta" {
+                                p class="nhsuk-body-s" { "scal: Supplier Conformance Assessment List assurance. Open source." }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The NHS logo, as drawn by nhsuk-frontend's header.
+pub const NHS_LOGO: &str = r#"<svg class="nhsuk-header__logo" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 200 80" height="40" width="100" focusable="false" role="img" aria-label="NHS"><title>NHS</title><path fill="currentcolor" d="M200 0v80H0V0h200Zm-27.5 5.5c-14.5 0-29 5-29 22 0 10.2 7.7 13.5 14.7 16.3l.7.3c5.4 2 10.1 3.9 10.1 8.4 0 6.5-8.5 7.5-14 7.5s-12.5-1.5-16-3.5L135 70c5.5 2 13.5 3.5 20 3.5 15.5 0 32-4.5 32-22.5 0-19.5-25.5-16.5-25.5-25.5 0-5.5 5.5-6.5 12.5-6.5a35 35 0 0 1 14.5 3l4-13.5c-4.5-2-12-3-20-3Zm-131 2h-22l-14 65H22l9-45h.5l13.5 45h21.5l14-65H64l-9 45h-.5l-13-45Zm63 0h-18l-13 65h17l6-28H117l-5.5 28H129l13.5-65H125L119.5 32h-20l5-24.5Z"></path></svg>"#;
+
+fn header(chrome: &Chrome<'_>) -> Markup {
+    html! {
+        header class="nhsuk-header" role="banner" {
+            div class="nhsuk-header__container nhsuk-width-container" {
+                div class="nhsuk-header__service" {
+                    a class="nhsuk-header__service-logo" href="/" aria-label="SCAL assurance homepage" {
+                        (PreEscaped(NHS_LOGO))
+                        span class="nhsuk-header__service-name" { (SERVICE_NAME) }
+                    }
+                }
+                @if let Some(session) = chrome.session {
+                    nav class="nhsuk-header__account" aria-label="Account" {
+                        ul class="nhsuk-header__account-list" {
+                            li class="nhsuk-header__account-item" {
+                                (session.user.name) " (" (session.user.role.label()) ")"
+                            }
+                            li class="nhsuk-header__account-item" {
+                                form method="post" action="/logout" novalidate {
+                                    (csrf(&session.csrf_token))
+                                    button class="nhsuk-header__account-button" type="submit" { "Sign out" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if let Some(session) = chrome.session {
+                nav class="nhsuk-header__navigation" aria-label="Menu" {
+                    div class="nhsuk-header__navigation-container nhsuk-width-container" {
+                        ul class="nhsuk-header__navigation-list" {
+                            @for (item, href, label) in nav_items(session.user.role) {
+                                li class="nhsuk-header__navigation-item" {
+                                    @if item == chrome.nav {
+                                        a class="nhsuk-header__navigation-link" href=(href) aria-current="page" { (label) }
+                                    } @else {
+                                        a class="nhsuk-header__navigation-link" href=(href) { (label) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A page that only says something went wrong; used for 403, 404, 413 and 500.
+pub fn error_page(title: &str, message: &str) -> Markup {
+    page(
+        title,
+        &Chrome::anonymous(),
+        false,
+        html! {
+            h1 class="nhsuk-heading-xl" { (title) }
+            p class="nhsuk-body" { (message) }
+            p class="nhsuk-body" { a href="/" { "Go to the dashboard" } }
+        },
+    )
+}
+
+pub fn csrf(token: &str) -> Markup {
+    html! { input type="hidden" name=(CSRF_FIELD) value=(token); }
+}
+
+/// "There is a problem" at the top of a form, linking to each field.
+pub fn error_summary(errors: &[FieldError]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="nhsuk-error-summary" tabindex="-1" {
+                div role="alert" {
+                    h2 class="nhsuk-error-summary__heading" { "There is a problem" }
+                    div class="nhsuk-error-summary__body" {
+                        ul class="nhsuk-list nhsuk-error-summary__list" {
+                            @for error in errors {
+                                li { a href=(format!("#{}", error.field)) { (error.message) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn error_for<'e>(errors: &'e [FieldError], field: &str) -> Option<&'e str> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.as_str())
+}
+
+/// Input options beyond name, label and value.
+#[derive(Default, Clone, Copy)]
+pub struct InputOptions<'a> {
+    pub hint: Option<&'a str>,
+    pub input_type: Option<&'a str>,
+    pub autocomplete: Option<&'a str>,
+    pub width_class: Option<&'a str>,
+    pub spellcheck_off: bool,
+}
+
+pub fn text_input(
+    name: &str,
+    label: &str,
+    value: &str,
+    errors: &[FieldError],
+    options: InputOptions<'_>,
+) -> Markup {
+    let error = error_for(errors, name);
+    let hint_id = format!("{name}-hint");
+    let error_id = format!("{name}-error");
+    let described: Vec<&str> = [
+        options.hint.map(|_| hint_id.as_str()),
+        error.map(|_| error_id.as_str()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut class = String::from("nhsuk-input");
+    if let Some(width) = options.width_class {
+        class.push(' ');
+        class.push_str(width);
+    }
+    if error.is_some() {
+        class.push_str(" nhsuk-input--error");
+    }
+    html! {
+        div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+            label class="nhsuk-label" for=(name) { (label) }
+            @if let Some(hint) = options.hint {
+                div class="nhsuk-hint" id=(hint_id) { (hint) }
+            }
+            @if let Some(error) = error {
+                span class="nhsuk-error-message" id=(error_id) {
+                    span class="nhsuk-u-visually-hidden" { "Error:" } " " (error)
+                }
+            }
+            input class=(class) id=(name) name=(name) type=(options.input_type.unwrap_or("text")) value=(value)
+                aria-describedby=[(!described.is_empty()).then(|| described.join(" "))]
+                autocomplete=[options.autocomplete]
+                spellcheck=[options.spellcheck_off.then_some("false")];
+        }
+    }
+}
+
+pub fn textarea(
+    name: &str,
+    label: &str,
+    value: &str,
+    errors: &[FieldError],
+    hint: Option<&str>,
+) -> Markup {
+    let error = error_for(errors, name);
+    html! {
+        div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+            label class="nhsuk-label" for=(name) { (label) }
+            @if let Some(hint) = hint {
+                div class="nhsuk-hint" id=(format!("{name}-hint")) { (hint) }
+            }
+            @if let Some(error) = error {
+                span class="nhsuk-error-message" id=(format!("{name}-error")) {
+                    span class="nhsuk-u-visually-hidden" { "Error:" } " " (error)
+                }
+            }
+            textarea class={ "nhsuk-textarea" @if error.is_some() { " nhsuk-textarea--error" } } id=(name) name=(name) rows="5"
+                aria-describedby=[hint.map(|_| format!("{name}-hint"))] { (value) }
+        }
+    }
+}
+
+/// A drop-down. `options` are `(value, label)`.
+pub fn select(
+    name: &str,
+    label: &str,
+    options: &[(&str, &str)],
+    selected: &str,
+    errors: &[FieldError],
+    hint: Option<&str>,
+) -> Markup {
+    let error = error_for(errors, name);
+    html! {
+        div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+            label class="nhsuk-label" for=(name) { (label) }
+            @if let Some(hint) = hint {
+                div class="nhsuk-hint" id=(format!("{name}-hint")) { (hint) }
+            }
+            @if let Some(error) = error {
+                span class="nhsuk-error-message" id=(format!("{name}-error")) {
+                    span class="nhsuk-u-visually-hidden" { "Error:" } " " (error)
+                }
+            }
+            select class={ "nhsuk-select" @if error.is_some() { " nhsuk-select--error" } } id=(name) name=(name)
+                aria-describedby=[hint.map(|_| format!("{name}-hint"))] {
+                @for (value, text) in options {
+                    option value=(value) selected[*value == selected] { (text) }
+                }
+            }
+        }
+    }
+}
+
+pub fn checkbox(name: &str, label: &str, checked: bool) -> Markup {
+    html! {
+        div class="nhsuk-form-group" {
+            div class="nhsuk-checkboxes" {
+                div class="nhsuk-checkboxes__item" {
+                    input class="nhsuk-checkboxes__input" id=(name) name=(name) type="checkbox" value="true" checked[checked];
+                    label class="nhsuk-label nhsuk-checkboxes__label" for=(name) { (label) }
+                }
+            }
+        }
+    }
+}
+
+pub fn button(label: &str) -> Markup {
+    html! { button class="nhsuk-button" type="submit" data-module="nhsuk-button" { (label) } }
+}
+
+/// A summary list ("check your answers" pattern): key, value, and an optional change link.
+pub fn summary_list(rows: &[(&str, Markup, Option<(&str, &str)>)]) -> Markup {
+    html! {
+        dl class="nhsuk-summary-list" {
+            @for (key, value, action) in rows {
+                div class="nhsuk-summary-list__row" {
+                    dt class="nhsuk-summary-list__key" { (key) }
+                    dd class="nhsuk-summary-list__value" { (value) }
+                    @if let Some((href, text)) = action {
+                        dd class="nhsuk-summary-list__actions" {
+                            a class="nhsuk-link" href=(href) { "Change" span class="nhsuk-u-visually-hidden" { " " (text) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn back_link(href: &str, label: &str) -> Markup {
+    html! {
+        div class="nhsuk-back-link" {
+            a class="nhsuk-back-link__link" href=(href) { (label) }
+        }
+    }
+}
+
+/// The green "done" panel shown after a create, holding one-time information.
+pub fn inset(content: Markup) -> Markup {
+    html! { div class="nhsuk-inset-text" { span class="nhsuk-u-visually-hidden" { "Information: " } (content) } }
+}
+
+pub fn tag(text: &str, colour: &str) -> Markup {
+    html! { strong class=(format!("nhsuk-tag nhsuk-tag--{colour}")) { (text) } }
+}
+
+pub fn date_time(micros: i64) -> String {
+    let at = scal_app::from_micros(micros);
+    let format =
+        time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC");
+    at.format(&format).unwrap_or_default()
+}

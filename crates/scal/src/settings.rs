@@ -1,0 +1,107 @@
+//! Settings: command-line flags beat `SCAL_*` environment variables (and `DATABASE_URL`), which
+//! beat `scal.toml`, which beats the defaults.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A value that must never reach a log or an error message, like a database URL with a password.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// What `scal.toml` may hold; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<Secret>,
+    pub bind: Option<SocketAddr>,
+    pub log_format: Option<LogFormat>,
+    pub cookie_secure: Option<bool>,
+    pub max_body_bytes: Option<usize>,
+    pub max_connections: Option<u32>,
+}
+
+impl FileSettings {
+    /// Reads `path` when given (it must exist), else `./scal.toml` when present.
+    pub fn load(path: Option<&Path>) -> Result<Self, String> {
+        let (path, required) = match path {
+            Some(path) => (path.to_path_buf(), true),
+            None => (PathBuf::from("scal.toml"), false),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub database_url: Secret,
+    pub bind: SocketAddr,
+    pub log_format: LogFormat,
+    pub cookie_secure: bool,
+    pub max_body_bytes: usize,
+    pub max_connections: u32,
+}
+
+/// The parts of a database URL that are safe to print.
+pub fn describe_database(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) if scheme.starts_with("postgres") => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            format!("{scheme}://…@{}", host.split('?').next().unwrap_or(host))
+        }
+        _ => url.split('?').next().unwrap_or(url).to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret = Secret::new("postgres://u:hunter2@db/scal".into());
+        assert!(!format!("{secret:?}").contains("hunter2"));
+        assert!(!describe_database(secret.expose()).contains("hunter2"));
+        assert_eq!(describe_database(secret.expose()), "postgres://…@db/scal");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused() {
+        assert!(toml::from_str::<FileSettings>("bnid = \"x\"").is_err());
+        let parsed: FileSettings =
+            toml::from_str("bind = \"127.0.0.1:9000\"\ncookie_secure = true").unwrap_or_default();
+        assert_eq!(parsed.bind, "127.0.0.1:9000".parse().ok());
+    }
+}
