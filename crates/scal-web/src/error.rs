@@ -181,10 +181,23 @@ impl From<AppError> for PageError {
     }
 }
 
+/// Left on an error page's response so the session layer can render it again with the signed-in
+/// header and navigation (the error itself does not know who is signed in).
+#[derive(Debug, Clone)]
+pub(crate) struct ErrorPageInfo {
+    pub title: String,
+    pub message: String,
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let body = crate::pages::layout::error_page(&self.title, &self.message);
-        (self.status, body).into_response()
+        let body = crate::pages::layout::error_page(&self.title, &self.message, None);
+        let mut response = (self.status, body).into_response();
+        response.extensions_mut().insert(ErrorPageInfo {
+            title: self.title,
+            message: self.message,
+        });
+        response
     }
 }
 

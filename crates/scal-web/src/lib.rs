@@ -109,7 +109,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
     let (api_router, _) = api::router().split_for_parts();
     Router::new()
-        .merge(pages::router(state.clone()))
+        .merge(pages::router())
         .merge(api_router)
         .merge(ops::router())
         .fallback(error::not_found_fallback)

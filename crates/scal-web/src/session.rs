@@ -103,10 +103,24 @@ pub async fn resolve_session(
         }
         request = Request::from_parts(parts, Body::from(bytes));
     }
-    if let Some(session) = current {
-        request.extensions_mut().insert(session);
+    let Some(session) = current else {
+        return next.run(request).await;
+    };
+    request.extensions_mut().insert(session.clone());
+    let response = next.run(request).await;
+    match response
+        .extensions()
+        .get::<crate::error::ErrorPageInfo>()
+        .cloned()
+    {
+        Some(info) => {
+            let (mut parts, _) = response.into_parts();
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            let body = crate::pages::layout::error_page(&info.title, &info.message, Some(&session));
+            Response::from_parts(parts, Body::from(body.into_string()))
+        }
+        None => response,
     }
-    next.run(request).await
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {

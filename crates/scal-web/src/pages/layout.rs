@@ -149,10 +149,14 @@ fn header(chrome: &Chrome<'_>) -> Markup {
 }
 
 /// A page that only says something went wrong; used for 403, 404, 413 and 500.
-pub fn error_page(title: &str, message: &str) -> Markup {
+pub fn error_page(title: &str, message: &str, session: Option<&CurrentSession>) -> Markup {
+    let chrome = match session {
+        Some(session) => Chrome::signed_in(session, Nav::None),
+        None => Chrome::anonymous(),
+    };
     page(
         title,
-        &Chrome::anonymous(),
+        &chrome,
         false,
         html! {
             h1 class="nhsuk-heading-xl" { (title) }

@@ -10,6 +10,7 @@ mod products;
 mod services;
 mod tokens;
 
+use axum::handler::Handler;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -20,52 +21,79 @@ use scal_domain::FieldError;
 
 use crate::{AppState, PageError};
 
-pub fn router(_state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/", get(dashboard::show))
-        .route("/login", get(account::login_form).post(account::login))
-        .route("/logout", post(account::logout))
-        .route(
-            "/organisations",
-            get(organisations::list).post(organisations::create),
-        )
-        .route("/organisations/new", get(organisations::new_form))
-        .route("/organisations/{id}", get(organisations::show))
-        .route(
-            "/organisations/{id}/edit",
-            get(organisations::edit_form).post(organisations::edit),
-        )
-        .route(
-            "/organisations/{id}/users",
-            post(organisations::create_user),
-        )
-        .route(
-            "/organisations/{id}/users/new",
-            get(organisations::new_user_form),
-        )
-        .route("/users/{id}", get(organisations::show_user))
-        .route(
-            "/users/{id}/edit",
-            get(organisations::edit_user_form).post(organisations::edit_user),
-        )
-        .route("/products", get(products::list).post(products::create))
-        .route("/products/new", get(products::new_form))
-        .route("/products/{id}", get(products::show))
-        .route(
-            "/products/{id}/edit",
-            get(products::edit_form).post(products::edit),
-        )
-        .route("/services", get(services::list).post(services::create))
-        .route("/services/new", get(services::new_form))
-        .route(
-            "/services/{code}/edit",
-            get(services::edit_form).post(services::edit),
-        )
-        .route("/tokens", get(tokens::list).post(tokens::create))
-        .route("/tokens/{id}/revoke", post(tokens::revoke))
-        .route("/audit", get(audit::list))
-        .route("/static/nhsuk.css", get(nhsuk_css))
-        .route("/static/scal.css", get(scal_css))
+/// Routes that anyone may use without signing in.
+pub const PUBLIC_ROUTES: [&str; 3] = ["/login", "/static/nhsuk.css", "/static/scal.css"];
+
+/// The page router and the list of `(method, path)` it serves, built together so the list cannot
+/// drift from the router (the access-matrix test reads the list).
+struct Table {
+    router: Router<AppState>,
+    routes: Vec<(&'static str, &'static str)>,
+}
+
+impl Table {
+    fn get<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
+        self.routes.push(("GET", path));
+        self.router = self.router.route(path, get(handler));
+        self
+    }
+
+    fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
+        self.routes.push(("POST", path));
+        self.router = self.router.route(path, post(handler));
+        self
+    }
+}
+
+fn table() -> Table {
+    Table {
+        router: Router::new(),
+        routes: Vec::new(),
+    }
+    .get("/", dashboard::show)
+    .get("/login", account::login_form)
+    .post("/login", account::login)
+    .post("/logout", account::logout)
+    .get("/organisations", organisations::list)
+    .post("/organisations", organisations::create)
+    .get("/organisations/new", organisations::new_form)
+    .get("/organisations/{id}", organisations::show)
+    .get("/organisations/{id}/edit", organisations::edit_form)
+    .post("/organisations/{id}/edit", organisations::edit)
+    .post("/organisations/{id}/users", organisations::create_user)
+    .get(
+        "/organisations/{id}/users/new",
+        organisations::new_user_form,
+    )
+    .get("/users/{id}", organisations::show_user)
+    .get("/users/{id}/edit", organisations::edit_user_form)
+    .post("/users/{id}/edit", organisations::edit_user)
+    .get("/products", products::list)
+    .post("/products", products::create)
+    .get("/products/new", products::new_form)
+    .get("/products/{id}", products::show)
+    .get("/products/{id}/edit", products::edit_form)
+    .post("/products/{id}/edit", products::edit)
+    .get("/services", services::list)
+    .post("/services", services::create)
+    .get("/services/new", services::new_form)
+    .get("/services/{code}/edit", services::edit_form)
+    .post("/services/{code}/edit", services::edit)
+    .get("/tokens", tokens::list)
+    .post("/tokens", tokens::create)
+    .post("/tokens/{id}/revoke", tokens::revoke)
+    .get("/audit", audit::list)
+    .get("/static/nhsuk.css", nhsuk_css)
+    .get("/static/scal.css", scal_css)
+}
+
+pub fn router() -> Router<AppState> {
+    table().router
+}
+
+/// Every `(method, path)` the pages serve.
+pub fn routes() -> Vec<(&'static str, &'static str)> {
+    table().routes
 }
 
 async fn nhsuk_css() -> Response {

@@ -1,0 +1,660 @@
+//! Who may do what, route by route. Each row names a route and the status each role gets, acting
+//! on Acme's data (Acme is the suppliers' own organisation) and on Brightwater's (another
+//! supplier). NHS England sees every organisation; the EUO sees only its own.
+//!
+//! `every_route_is_covered` fails when a route is added to the router without a row here.
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::{TestApp, PASSWORD};
+
+/// Acting users, in the column order of the tables below.
+const ACTORS: [&str; 5] = [
+    "admin@acme.example",
+    "dev@acme.example",
+    "reviewer@nhse.example",
+    "admin@nhse.example",
+    "practice@riverside.example",
+];
+
+struct Ids {
+    acme_org: String,
+    bright_org: String,
+    acme_product: String,
+    bright_product: String,
+    acme_user: String,
+    bright_user: String,
+    bright_token: String,
+}
+
+async fn ids(app: &TestApp) -> Ids {
+    let bright_token = scal_app::tokens::create_for_email(
+        app.app(),
+        &scal_app::Actor::System,
+        "admin@brightwater.example",
+        "theirs",
+        app.now(),
+    )
+    .await
+    .unwrap()
+    .token
+    .id;
+    Ids {
+        acme_org: app.org_id("8JK21").await,
+        bright_org: app.org_id("8QW47").await,
+        acme_product: app.product_id("Acme PAS").await,
+        bright_product: app.product_id("Brightwater EPR").await,
+        acme_user: app.user_id("dev@acme.example").await,
+        bright_user: app.user_id("admin@brightwater.example").await,
+        bright_token,
+    }
+}
+
+fn fill(template: &str, ids: &Ids, actor: usize) -> String {
+    template
+        .replace("{acme_org}", &ids.acme_org)
+        .replace("{bright_org}", &ids.bright_org)
+        .replace("{acme_product}", &ids.acme_product)
+        .replace("{bright_product}", &ids.bright_product)
+        .replace("{acme_user}", &ids.acme_user)
+        .replace("{bright_user}", &ids.bright_user)
+        .replace("{bright_token}", &ids.bright_token)
+        .replace("{n}", &actor.to_string())
+}
+
+/// (method, path, body, expected status per actor)
+fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
+    use Method as M;
+    vec![
+        (M::GET, "/api/v1/me", None, [200, 200, 200, 200, 200]),
+        (
+            M::GET,
+            "/api/v1/organisations",
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            M::POST,
+            "/api/v1/organisations",
+            Some(json!({"ods_code": "8NEW{n}", "name": "New", "kind": "supplier"})),
+            [403, 403, 403, 201, 403],
+        ),
+        (
+            M::GET,
+            "/api/v1/organisations/{acme_org}",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/organisations/{bright_org}",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::PATCH,
+            "/api/v1/organisations/{acme_org}",
+            Some(json!({"name": "Acme Health Systems"})),
+            [403, 403, 403, 200, 404],
+        ),
+        (
+            M::PATCH,
+            "/api/v1/organisations/{bright_org}",
+            Some(json!({"name": "Brightwater Clinical"})),
+            [404, 404, 403, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/organisations/{acme_org}/users",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/organisations/{bright_org}/users",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/organisations/{acme_org}/users",
+            Some(json!({"email": "a{n}@acme.example", "name": "A", "role": "supplier_member"})),
+            [201, 403, 403, 201, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/organisations/{bright_org}/users",
+            Some(json!({"email": "b{n}@bright.example", "name": "B", "role": "supplier_member"})),
+            [404, 404, 403, 201, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/users/{acme_user}",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/users/{bright_user}",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::PATCH,
+            "/api/v1/users/{acme_user}",
+            Some(json!({"name": "Dev Okafor"})),
+            [200, 403, 403, 200, 404],
+        ),
+        (
+            M::PATCH,
+            "/api/v1/users/{bright_user}",
+            Some(json!({"name": "Grace Lin"})),
+            [404, 404, 403, 200, 404],
+        ),
+        (M::GET, "/api/v1/products", None, [200, 200, 200, 200, 200]),
+        (
+            M::POST,
+            "/api/v1/products",
+            Some(json!({"name": "P{n}", "version": "1"})),
+            [201, 201, 403, 403, 403],
+        ),
+        (
+            M::GET,
+            "/api/v1/products/{acme_product}",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/products/{bright_product}",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::PATCH,
+            "/api/v1/products/{acme_product}",
+            Some(json!({"description": "Changed"})),
+            [200, 200, 403, 200, 404],
+        ),
+        (
+            M::PATCH,
+            "/api/v1/products/{bright_product}",
+            Some(json!({"description": "Changed"})),
+            [404, 404, 403, 200, 404],
+        ),
+        (M::GET, "/api/v1/services", None, [200, 200, 200, 200, 200]),
+        (
+            M::POST,
+            "/api/v1/services",
+            Some(
+                json!({"code": "NEW-{n}", "name": "New", "network": "internet", "onboarding_route": "scal"}),
+            ),
+            [403, 403, 403, 201, 403],
+        ),
+        (
+            M::GET,
+            "/api/v1/services/PDS-FHIR",
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            M::PATCH,
+            "/api/v1/services/PDS-FHIR",
+            Some(json!({"use_case_required": true})),
+            [403, 403, 403, 200, 403],
+        ),
+        (M::GET, "/api/v1/tokens", None, [200, 200, 200, 200, 200]),
+        (
+            M::POST,
+            "/api/v1/tokens",
+            Some(json!({"name": "t"})),
+            [201, 201, 201, 201, 201],
+        ),
+        (
+            M::DELETE,
+            "/api/v1/tokens/{bright_token}",
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (M::GET, "/api/v1/audit", None, [403, 403, 403, 200, 403]),
+    ]
+}
+
+/// (method, path, form fields, expected status per actor). 303 is a successful post.
+fn page_cases() -> Vec<(
+    Method,
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    [u16; 5],
+)> {
+    use Method as M;
+    vec![
+        (M::GET, "/", vec![], [200, 200, 200, 200, 200]),
+        (M::GET, "/organisations", vec![], [200, 200, 200, 200, 200]),
+        (
+            M::GET,
+            "/organisations/new",
+            vec![],
+            [403, 403, 403, 200, 403],
+        ),
+        (
+            M::POST,
+            "/organisations",
+            vec![
+                ("ods_code", "8UI{n}"),
+                ("name", "New"),
+                ("kind", "supplier"),
+            ],
+            [403, 403, 403, 303, 403],
+        ),
+        (
+            M::GET,
+            "/organisations/{acme_org}",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/organisations/{bright_org}",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/organisations/{acme_org}/edit",
+            vec![],
+            [403, 403, 403, 200, 404],
+        ),
+        (
+            M::GET,
+            "/organisations/{bright_org}/edit",
+            vec![],
+            [404, 404, 403, 200, 404],
+        ),
+        (
+            M::POST,
+            "/organisations/{bright_org}/edit",
+            vec![("name", "Brightwater Clinical")],
+            [404, 404, 403, 303, 404],
+        ),
+        (
+            M::GET,
+            "/organisations/{acme_org}/users/new",
+            vec![],
+            [200, 403, 403, 200, 404],
+        ),
+        (
+            M::GET,
+            "/organisations/{bright_org}/users/new",
+            vec![],
+            [404, 404, 403, 200, 404],
+        ),
+        (
+            M::POST,
+            "/organisations/{acme_org}/users",
+            vec![
+                ("email", "ui{n}@acme.example"),
+                ("name", "U"),
+                ("role", "supplier_member"),
+            ],
+            [200, 403, 403, 200, 404],
+        ),
+        (
+            M::POST,
+            "/organisations/{bright_org}/users",
+            vec![
+                ("email", "ui{n}@bright.example"),
+                ("name", "U"),
+                ("role", "supplier_member"),
+            ],
+            [404, 404, 403, 200, 404],
+        ),
+        (
+            M::GET,
+            "/users/{acme_user}",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/users/{bright_user}",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/users/{acme_user}/edit",
+            vec![],
+            [200, 403, 403, 200, 404],
+        ),
+        (
+            M::GET,
+            "/users/{bright_user}/edit",
+            vec![],
+            [404, 404, 403, 200, 404],
+        ),
+        (
+            M::POST,
+            "/users/{bright_user}/edit",
+            vec![
+                ("name", "Grace Lin"),
+                ("role", "supplier_admin"),
+                ("active", "true"),
+            ],
+            [404, 404, 403, 303, 404],
+        ),
+        (M::GET, "/products", vec![], [200, 200, 200, 200, 200]),
+        (M::GET, "/products/new", vec![], [200, 200, 403, 403, 403]),
+        (
+            M::POST,
+            "/products",
+            vec![("name", "UI{n}"), ("version", "1")],
+            [303, 303, 403, 403, 403],
+        ),
+        (
+            M::GET,
+            "/products/{acme_product}",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/products/{bright_product}",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/products/{acme_product}/edit",
+            vec![],
+            [200, 200, 403, 200, 404],
+        ),
+        (
+            M::GET,
+            "/products/{bright_product}/edit",
+            vec![],
+            [404, 404, 403, 200, 404],
+        ),
+        (
+            M::POST,
+            "/products/{bright_product}/edit",
+            vec![
+                ("name", "Brightwater EPR"),
+                ("version", "2.3"),
+                ("medical_device_class", "I"),
+            ],
+            [404, 404, 403, 303, 404],
+        ),
+        (M::GET, "/services", vec![], [200, 200, 200, 200, 200]),
+        (M::GET, "/services/new", vec![], [403, 403, 403, 200, 403]),
+        (
+            M::POST,
+            "/services",
+            vec![
+                ("code", "UI-{n}"),
+                ("name", "New"),
+                ("network", "internet"),
+                ("onboarding_route", "scal"),
+            ],
+            [403, 403, 403, 303, 403],
+        ),
+        (
+            M::GET,
+            "/services/PDS-FHIR/edit",
+            vec![],
+            [403, 403, 403, 200, 403],
+        ),
+        (
+            M::POST,
+            "/services/PDS-FHIR/edit",
+            vec![
+                ("name", "Personal Demographics Service (FHIR)"),
+                ("network", "internet"),
+                ("onboarding_route", "scal"),
+                ("use_case_required", "true"),
+            ],
+            [403, 403, 403, 303, 403],
+        ),
+        (M::GET, "/tokens", vec![], [200, 200, 200, 200, 200]),
+        (
+            M::POST,
+            "/tokens",
+            vec![("name", "t")],
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            M::POST,
+            "/tokens/{bright_token}/revoke",
+            vec![],
+            [404, 404, 404, 404, 404],
+        ),
+        (M::GET, "/audit", vec![], [403, 403, 403, 200, 403]),
+    ]
+}
+
+#[tokio::test]
+async fn every_api_route_enforces_the_policy_for_every_role() {
+    let app = TestApp::demo().await;
+    let ids = ids(&app).await;
+    let mut failures = Vec::new();
+    for (n, email) in ACTORS.iter().enumerate() {
+        let token = app.token_for(email).await;
+        for (method, path, body, expected) in api_cases() {
+            let path = fill(path, &ids, n);
+            let body = body.map(|b| serde_json::from_str(&fill(&b.to_string(), &ids, n)).unwrap());
+            let (status, response) = app
+                .api(method.clone(), &path, Some(&token), body.clone())
+                .await;
+            if status.as_u16() != expected[n] {
+                failures.push(format!(
+                    "{email} {method} {path}: expected {} got {status}: {response}",
+                    expected[n]
+                ));
+            }
+            let (anonymous, _) = app.api(method.clone(), &path, None, body).await;
+            if anonymous != StatusCode::UNAUTHORIZED {
+                failures.push(format!(
+                    "anonymous {method} {path}: expected 401 got {anonymous}"
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn every_page_enforces_the_policy_for_every_role() {
+    let app = TestApp::demo().await;
+    let ids = ids(&app).await;
+    let mut failures = Vec::new();
+    for (n, email) in ACTORS.iter().enumerate() {
+        let session = app.sign_in(email, PASSWORD).await.unwrap();
+        for (method, path, fields, expected) in page_cases() {
+            let path = fill(path, &ids, n);
+            let filled: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), fill(v, &ids, n)))
+                .collect();
+            let fields: Vec<(&str, &str)> = filled
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let page = app
+                .page(Some(&session), method.clone(), &path, &fields)
+                .await;
+            if page.status.as_u16() != expected[n] {
+                failures.push(format!(
+                    "{email} {method} {path}: expected {} got {}",
+                    expected[n], page.status
+                ));
+            }
+            let anonymous = app.page(None, method.clone(), &path, &fields).await;
+            let refused = if method == Method::GET {
+                anonymous.status == StatusCode::SEE_OTHER
+                    && anonymous
+                        .location()
+                        .is_some_and(|l| l.starts_with("/login"))
+            } else {
+                anonymous.status == StatusCode::FORBIDDEN
+            };
+            if !refused {
+                failures.push(format!(
+                    "anonymous {method} {path}: got {} {:?}",
+                    anonymous.status,
+                    anonymous.location()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn another_tenants_ids_are_indistinguishable_from_unknown_ids() {
+    let app = TestApp::demo().await;
+    let ids = ids(&app).await;
+    let token = app.token_for("admin@acme.example").await;
+    let session = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    let unknown = "3f1c9a40-0000-4000-8000-000000000000";
+    for template in [
+        "/api/v1/products/{}",
+        "/api/v1/organisations/{}",
+        "/api/v1/users/{}",
+        "/api/v1/organisations/{}/users",
+    ] {
+        for (method, body) in [
+            (Method::GET, None),
+            (Method::PATCH, Some(json!({"name": "x"}))),
+        ] {
+            if template.ends_with("/users") && method == Method::PATCH {
+                continue;
+            }
+            let theirs = template.replace(
+                "{}",
+                match template {
+                    t if t.contains("products") => &ids.bright_product,
+                    t if t.contains("/users/") => &ids.bright_user,
+                    _ => &ids.bright_org,
+                },
+            );
+            let other = app
+                .api(method.clone(), &theirs, Some(&token), body.clone())
+                .await;
+            let missing = app
+                .api(
+                    method.clone(),
+                    &template.replace("{}", unknown),
+                    Some(&token),
+                    body.clone(),
+                )
+                .await;
+            assert_eq!(other, missing, "{method} {template}");
+        }
+    }
+    for template in [
+        "/products/{}",
+        "/products/{}/edit",
+        "/organisations/{}",
+        "/users/{}/edit",
+    ] {
+        let theirs = template.replace(
+            "{}",
+            if template.contains("products") {
+                &ids.bright_product
+            } else if template.contains("users") {
+                &ids.bright_user
+            } else {
+                &ids.bright_org
+            },
+        );
+        let other = app.page(Some(&session), Method::GET, &theirs, &[]).await;
+        let missing = app
+            .page(
+                Some(&session),
+                Method::GET,
+                &template.replace("{}", unknown),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            (other.status, other.html),
+            (missing.status, missing.html),
+            "{template}"
+        );
+    }
+}
+
+/// Every route the router serves has rows above (or is public by design).
+#[test]
+fn every_route_is_covered() {
+    let documented: BTreeSet<String> = scal_web::openapi()
+        .paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            let mut methods = Vec::new();
+            for (method, op) in [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+                ("PUT", &item.put),
+            ] {
+                if op.is_some() {
+                    methods.push(format!("{method} {path}"));
+                }
+            }
+            methods
+        })
+        .collect();
+    let normalise = |p: &str| {
+        p.split('/')
+            .map(|s| {
+                if s.starts_with('{') || s == "PDS-FHIR" {
+                    "{}"
+                } else {
+                    s
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let covered: BTreeSet<String> = api_cases()
+        .iter()
+        .map(|(m, p, _, _)| format!("{m} {}", normalise(p)))
+        .collect();
+    for route in &documented {
+        let (method, path) = route.split_once(' ').unwrap();
+        assert!(
+            covered.contains(&format!("{method} {}", normalise(path))),
+            "API route {route} has no access rows"
+        );
+    }
+    let page_covered: BTreeSet<String> = page_cases()
+        .iter()
+        .map(|(m, p, _, _)| format!("{m} {}", normalise(p)))
+        .collect();
+    for (method, path) in scal_web::pages::routes() {
+        // Signing out is exercised in `pages`; here it would end the session under test.
+        if scal_web::pages::PUBLIC_ROUTES.contains(&path) || path == "/logout" {
+            continue;
+        }
+        assert!(
+            page_covered.contains(&format!("{method} {}", normalise(path))),
+            "page route {method} {path} has no access rows"
+        );
+    }
+}

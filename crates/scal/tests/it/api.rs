@@ -1,0 +1,389 @@
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn a_supplier_creates_reads_and_updates_a_product_in_their_own_organisation() {
+    let app = TestApp::demo().await;
+    let token = app.token_for("dev@acme.example").await;
+    let acme = app.org_id("8JK21").await;
+
+    let (status, created) = app
+        .api(
+            Method::POST,
+            "/api/v1/products",
+            Some(&token),
+            Some(json!({"name": "Acme Scheduler", "version": "0.9"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    assert_eq!(created["organisation_id"], acme.as_str());
+    assert_eq!(created["medical_device_class"], json!(null));
+
+    let (status, patched) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/products/{id}"),
+            Some(&token),
+            Some(json!({"medical_device_class": "iia"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{patched}");
+    assert_eq!(patched["medical_device_class"], "IIa");
+    assert_eq!(
+        patched["name"], "Acme Scheduler",
+        "fields not sent keep their value"
+    );
+
+    let (status, fetched) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/products/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(fetched, patched);
+
+    let (_, list) = app
+        .api(Method::GET, "/api/v1/products", Some(&token), None)
+        .await;
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Acme PAS", "Acme Referrals", "Acme Scheduler"],
+        "only Acme's products, by name"
+    );
+}
+
+#[tokio::test]
+async fn missing_and_invalid_fields_are_422_naming_the_field() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for("admin@acme.example").await;
+    let nhse = app.token_for("admin@nhse.example").await;
+    let acme = app.org_id("8JK21").await;
+
+    let cases = [
+        (
+            &supplier,
+            "/api/v1/products",
+            json!({"version": "1"}),
+            "name",
+        ),
+        (
+            &supplier,
+            "/api/v1/products",
+            json!({"name": "X", "version": "1", "medical_device_class": "IV"}),
+            "medical_device_class",
+        ),
+        (
+            &supplier,
+            "/api/v1/products",
+            json!({"name": "Acme PAS", "version": "4.2"}),
+            "version",
+        ),
+        (
+            &nhse,
+            "/api/v1/organisations",
+            json!({"ods_code": "8KM-90", "name": "Bad", "kind": "supplier"}),
+            "ods_code",
+        ),
+        (
+            &nhse,
+            "/api/v1/organisations",
+            json!({"ods_code": "8jk21", "name": "Copy", "kind": "supplier"}),
+            "ods_code",
+        ),
+        (
+            &nhse,
+            "/api/v1/organisations",
+            json!({"ods_code": "8AB12", "name": "X", "kind": "hospital"}),
+            "kind",
+        ),
+        (
+            &nhse,
+            &format!("/api/v1/organisations/{acme}/users"),
+            json!({"email": "DEV@acme.example", "name": "Dup", "role": "supplier_member"}),
+            "email",
+        ),
+        (
+            &nhse,
+            &format!("/api/v1/organisations/{acme}/users"),
+            json!({"email": "new@acme.example", "name": "N", "role": "nhse_admin"}),
+            "role",
+        ),
+        (
+            &nhse,
+            &format!("/api/v1/organisations/{acme}/users"),
+            json!({"email": "new@acme.example", "name": "N", "role": "supplier_member", "password": "short"}),
+            "password",
+        ),
+        (
+            &nhse,
+            "/api/v1/services",
+            json!({"code": "PDS-FHIR", "name": "Again", "network": "internet", "onboarding_route": "scal"}),
+            "code",
+        ),
+        (
+            &nhse,
+            "/api/v1/services",
+            json!({"code": "NEW-API", "name": "New", "network": "wifi", "onboarding_route": "scal"}),
+            "network",
+        ),
+    ];
+    for (token, path, body, field) in cases {
+        let (status, error) = app
+            .api(Method::POST, path, Some(token), Some(body.clone()))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path} {body}: {error}"
+        );
+        assert_eq!(error["error"]["code"], "invalid", "{error}");
+        assert_eq!(error["error"]["field"], field, "{path} {body}: {error}");
+        assert!(!error["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty());
+    }
+    let (_, orgs) = app
+        .api(Method::GET, "/api/v1/organisations", Some(&nhse), None)
+        .await;
+    assert_eq!(
+        orgs.as_array().unwrap().len(),
+        4,
+        "nothing was half-written"
+    );
+}
+
+#[tokio::test]
+async fn malformed_bodies_get_the_same_error_shape() {
+    let app = TestApp::demo().await;
+    let token = app.token_for("admin@acme.example").await;
+    let send = |content_type: &'static str, body: Vec<u8>| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/products")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    for (request, status, code) in [
+        (
+            send("application/json", b"{not json".to_vec()),
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            send("text/plain", b"{}".to_vec()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            send(
+                "application/json",
+                br#"{"name": 5, "version": "1"}"#.to_vec(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+        ),
+        (
+            send(
+                "application/json",
+                format!(
+                    r#"{{"name":"{}","version":"1"}}"#,
+                    "x".repeat(2 * 1024 * 1024)
+                )
+                .into_bytes(),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+        ),
+    ] {
+        let (got, _, body) = app.send(request).await;
+        let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON error body");
+        assert_eq!(got, status, "{body}");
+        assert_eq!(body["error"]["code"], code, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn anonymous_and_bad_tokens_get_401_and_unknown_routes_404_json() {
+    let app = TestApp::demo().await;
+    for token in [None, Some("scal_0000"), Some("not-a-scal-token")] {
+        let (status, body) = app.api(Method::GET, "/api/v1/products", token, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"]["code"], "unauthenticated");
+    }
+    let token = app.token_for("admin@acme.example").await;
+    let (status, body) = app
+        .api(Method::GET, "/api/v1/no-such-thing", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+}
+
+#[tokio::test]
+async fn tokens_are_shown_once_listed_without_secret_and_stop_working_when_revoked() {
+    let app = TestApp::demo().await;
+    let first = app.token_for("admin@acme.example").await;
+    let (status, created) = app
+        .api(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&first),
+            Some(json!({"name": "CI"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let secret = created["secret"].as_str().unwrap().to_string();
+    assert!(secret.starts_with("scal_"));
+    let id = created["token"]["id"].as_str().unwrap().to_string();
+
+    let (_, list) = app
+        .api(Method::GET, "/api/v1/tokens", Some(&secret), None)
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert!(
+        !list.to_string().contains(&secret[8..]),
+        "secrets are never listed"
+    );
+
+    let (status, _) = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/tokens/{id}"),
+            Some(&first),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .api(Method::GET, "/api/v1/products", Some(&secret), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a revoked token is refused"
+    );
+    let (status, _) = app
+        .api(Method::GET, "/api/v1/products", Some(&first), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn deactivated_users_lose_api_access_and_cannot_deactivate_themselves() {
+    let app = TestApp::demo().await;
+    let admin = app.token_for("admin@acme.example").await;
+    let member = app.token_for("dev@acme.example").await;
+    let member_id = app.user_id("dev@acme.example").await;
+    let admin_id = app.user_id("admin@acme.example").await;
+
+    let (status, body) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/users/{admin_id}"),
+            Some(&admin),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "active");
+
+    let (status, body) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/users/{member_id}"),
+            Some(&admin),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["active"], false);
+    let (status, _) = app
+        .api(Method::GET, "/api/v1/me", Some(&member), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_created_user_without_password_gets_one_generated_and_can_sign_in() {
+    let app = TestApp::demo().await;
+    let admin = app.token_for("admin@acme.example").await;
+    let acme = app.org_id("8JK21").await;
+    let (status, body) = app
+        .api(Method::POST, &format!("/api/v1/organisations/{acme}/users"), Some(&admin),
+            Some(json!({"email": " New.Person@Acme.example ", "name": "New Person", "role": "supplier_member"})))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["user"]["email"], "new.person@acme.example");
+    let password = body["generated_password"]
+        .as_str()
+        .expect("generated password")
+        .to_string();
+    assert!(app
+        .sign_in("new.person@acme.example", &password)
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
+async fn operations_endpoints_report_health_readiness_and_metrics() {
+    let app = TestApp::demo().await;
+    let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
+    let (status, _, body) = app.send(get("/healthz")).await;
+    assert_eq!(
+        (status, body.as_slice()),
+        (StatusCode::OK, b"ok".as_slice())
+    );
+    let (status, _, _) = app.send(get("/readyz")).await;
+    assert_eq!(status, StatusCode::OK);
+    app.api(Method::GET, "/api/v1/products", None, None).await;
+    let token = app.token_for("admin@acme.example").await;
+    let id = app.product_id("Acme PAS").await;
+    app.api(
+        Method::GET,
+        &format!("/api/v1/products/{id}"),
+        Some(&token),
+        None,
+    )
+    .await;
+    let (status, headers, body) = app.send(get("/metrics")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain"));
+    let text = String::from_utf8(body).unwrap();
+    assert!(
+        text.contains(
+            r#"scal_http_requests_total{method="GET",route="/api/v1/products",status="401"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"route="/api/v1/products/{id}",status="200"} 1"#),
+        "route patterns, not raw IDs: {text}"
+    );
+    assert!(text.contains("scal_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/products/{id}\",le=\"+Inf\"} 1"));
+
+    app.app().store.close().await;
+    let (status, _, _) = app.send(get("/readyz")).await;
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not ready without a database"
+    );
+}

@@ -1,0 +1,289 @@
+//! The real `scal` binary, as an operator runs it.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+use crate::support::TestDb;
+
+fn scal(db: &TestDb, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_scal"));
+    command
+        .arg("--data-dir")
+        .arg(db.data_dir())
+        .arg("--database-url")
+        .arg(&db.url)
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("SCAL_LOG", "warn");
+    command
+}
+
+fn run(db: &TestDb, args: &[&str]) -> Output {
+    scal(db, args).output().expect("run scal")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[tokio::test]
+async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of_the_running_server(
+) {
+    let db = TestDb::fresh().await;
+    let migrated = run(&db, &["migrate"]);
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+
+    let bad = run(
+        &db,
+        &[
+            "org", "add", "--ods", "8KM-90", "--name", "Bad", "--kind", "supplier",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("ods_code: ODS code must be 1 to 9 letters and digits"),
+        "{}",
+        stderr(&bad)
+    );
+
+    let org = run(
+        &db,
+        &[
+            "org", "add", "--ods", "8km90", "--name", "Fitfile", "--kind", "supplier",
+        ],
+    );
+    assert!(org.status.success(), "{}", stderr(&org));
+    assert!(stdout(&org).contains("(8KM90)"));
+
+    let mut child = scal(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "ops@fitfile.example",
+            "--name",
+            "Ops",
+            "--org",
+            "8KM90",
+            "--role",
+            "supplier_admin",
+            "--password-stdin",
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long enough password\n")
+        .unwrap();
+    let user = child.wait_with_output().unwrap();
+    assert!(user.status.success(), "{}", stderr(&user));
+    assert!(
+        !stdout(&user).contains("password (shown once)"),
+        "no password generated when one is given"
+    );
+
+    let generated = run(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "two@fitfile.example",
+            "--name",
+            "Two",
+            "--org",
+            "8KM90",
+            "--role",
+            "supplier_member",
+        ],
+    );
+    assert!(
+        stdout(&generated).contains("password (shown once): "),
+        "{}",
+        stdout(&generated)
+    );
+    let duplicate = run(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "two@fitfile.example",
+            "--name",
+            "Two",
+            "--org",
+            "8KM90",
+            "--role",
+            "supplier_member",
+        ],
+    );
+    assert_eq!(duplicate.status.code(), Some(1));
+    assert!(stderr(&duplicate).contains("email: A user with this email address already exists"));
+
+    let token = run(&db, &["token", "create", "--email", "ops@fitfile.example"]);
+    assert!(token.status.success(), "{}", stderr(&token));
+    let secret = stdout(&token).lines().last().unwrap().trim().to_string();
+    assert!(secret.starts_with("scal_"));
+
+    let mut server = scal(
+        &db,
+        &["--log-format", "json", "serve", "--bind", "127.0.0.1:0"],
+    )
+    .env("SCAL_LOG", "info")
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("scal is running at ")
+        .expect(&first)
+        .trim_end_matches('/')
+        .to_string();
+
+    let agent = ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build(),
+    );
+    let mut me = agent
+        .get(&format!("{base}/api/v1/me"))
+        .header("Authorization", &format!("Bearer {secret}"))
+        .call()
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    let body: serde_json::Value = me.body_mut().read_json().unwrap();
+    assert_eq!(body["organisation"]["ods_code"], "8KM90");
+    let anonymous = agent.get(&format!("{base}/api/v1/me")).call().unwrap();
+    assert_eq!(anonymous.status(), 401);
+
+    let terminated = Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "SIGTERM shuts down cleanly: {exit:?}");
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut logs).unwrap();
+    let structured: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    assert!(
+        !structured.is_empty() && structured.len() == logs.lines().count(),
+        "every log line is JSON: {logs}"
+    );
+    assert!(logs.contains("shutting down"));
+    assert!(!logs.contains(&secret), "tokens are not logged");
+
+    let verified = run(&db, &["audit", "verify"]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    assert!(
+        stdout(&verified).contains("audit chain intact: 4 entries"),
+        "{}",
+        stdout(&verified)
+    );
+}
+
+#[tokio::test]
+async fn audit_verify_fails_naming_the_entry_edited_by_hand() {
+    let db = TestDb::fresh().await;
+    for args in [
+        vec![
+            "org",
+            "add",
+            "--ods",
+            "X26",
+            "--name",
+            "NHS England",
+            "--kind",
+            "nhse",
+        ],
+        vec![
+            "org", "add", "--ods", "8JK21", "--name", "Acme", "--kind", "supplier",
+        ],
+        vec![
+            "org",
+            "add",
+            "--ods",
+            "8QW47",
+            "--name",
+            "Brightwater",
+            "--kind",
+            "supplier",
+        ],
+    ] {
+        assert!(run(&db, &args).status.success());
+    }
+    assert_eq!(run(&db, &["audit", "verify"]).status.code(), Some(0));
+
+    let store = scal_store::Store::connect(&db.url, 1).await.unwrap();
+    sqlx::query("UPDATE audit_log SET actor_label = 'someone else' WHERE seq = 2")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
+
+    let broken = run(&db, &["audit", "verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        stderr(&broken).contains("audit entry 2 is broken"),
+        "{}",
+        stderr(&broken)
+    );
+}
+
+#[tokio::test]
+async fn settings_come_from_scal_toml_and_bad_settings_are_clear_errors() {
+    let db = TestDb::fresh().await;
+    let config = db.data_dir().join("scal.toml");
+    std::fs::write(&config, "bnid = \"127.0.0.1:1\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_scal"))
+        .arg("--config")
+        .arg(&config)
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("unknown field `bnid`"),
+        "{}",
+        stderr(&output)
+    );
+
+    std::fs::write(&config, format!("database_url = \"{}\"\n", db.url)).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_scal"))
+        .arg("--config")
+        .arg(&config)
+        .arg("migrate")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("1 migrations applied"),
+        "{}",
+        stdout(&output)
+    );
+
+    let output = Command::new(env!("CARGO_BIN_EXE_scal"))
+        .args(["--database-url", "mysql://x", "migrate"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("must start with sqlite: or postgres://"));
+}

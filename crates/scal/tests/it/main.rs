@@ -1,0 +1,20 @@
+//! scal's one integration-test binary (each file in `tests/` would be a separate slow link, so
+//! everything lives under this one). Modules:
+//! - `api`: the JSON API's behaviour and bad input;
+//! - `pages`: the HTML pages in-process: sign-in, CSRF, throttling, forms;
+//! - `access`: who may do what, every route, every role, own and other organisations;
+//! - `audit`: the audit chain;
+//! - `openapi`: the snapshot of the OpenAPI document;
+//! - `binary`: the real `scal` binary and its commands;
+//! - `browser`: headless Chromium with axe-core checks.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod api;
+mod audit;
+mod binary;
+mod browser;
+mod openapi;
+mod pages;
+mod support;
+mod webdriver;

@@ -1,0 +1,323 @@
+//! A real scal on a real, fresh database for each test: a SQLite file in a temporary directory,
+//! or a new PostgreSQL database when `SCAL_TEST_DATABASE_URL` names a server (CI runs the suite
+//! both ways). Requests go through the router in-process.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use scal_app::{Actor, App, AppSettings};
+use scal_store::Store;
+use scal_web::{AppState, ManualClock, WebSettings};
+use serde_json::Value;
+use time::OffsetDateTime;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = scal_app::demo::DEMO_PASSWORD;
+
+/// A fixed, known "now" so tests do not depend on the wall clock.
+pub fn start_time() -> OffsetDateTime {
+    time::macros::datetime!(2026-11-24 09:00 UTC)
+}
+
+/// A fresh, empty, unmigrated database: its URL and what keeps it alive.
+pub struct TestDb {
+    pub url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDb {
+    pub async fn fresh() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = match std::env::var("SCAL_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            None => scal_store::sqlite_url_in(dir.path()),
+            Some(admin_url) => {
+                let name = format!("scal_test_{}", uuid_simple());
+                let admin = Store::connect(&admin_url, 1)
+                    .await
+                    .expect("connect to the PostgreSQL test server");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(admin.pool())
+                    .await
+                    .expect("create test database");
+                admin.close().await;
+                with_database(&admin_url, &name)
+            }
+        };
+        Self { url, _dir: dir }
+    }
+
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+}
+
+fn uuid_simple() -> String {
+    let mut bytes = [0u8; 8];
+    getrandom::getrandom(&mut bytes).expect("randomness");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (server, _) = base.rsplit_once('/').expect("database URL has a path");
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+#[allow(dead_code)]
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub clock: Arc<ManualClock>,
+    /// Keeps the database (and its directory) alive for the test.
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// Migrated, empty.
+    pub async fn empty() -> Self {
+        let db = TestDb::fresh().await;
+        let store = Store::open(&db.url, 5).await.expect("open test database");
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let state = AppState::new(
+            App::new(store, AppSettings::default()),
+            clock.clone(),
+            WebSettings::default(),
+        );
+        let router = scal_web::router(state.clone());
+        Self {
+            state,
+            router,
+            clock,
+            db,
+        }
+    }
+
+    /// With the demo world seeded.
+    pub async fn demo() -> Self {
+        let test = Self::empty().await;
+        assert!(scal_app::demo::seed_if_empty(test.app(), start_time())
+            .await
+            .expect("seed demo"));
+        test
+    }
+
+    pub fn app(&self) -> &App {
+        &self.state.app
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        use scal_web::Clock;
+        self.clock.now()
+    }
+
+    /// An API token for a seeded user, created as the CLI would.
+    pub async fn token_for(&self, email: &str) -> String {
+        scal_app::tokens::create_for_email(self.app(), &Actor::System, email, "test", self.now())
+            .await
+            .expect("create token")
+            .secret
+    }
+
+    pub async fn user_id(&self, email: &str) -> String {
+        scal_store::records::users::get_by_email(self.app().store.pool(), email)
+            .await
+            .expect("query")
+            .expect("user")
+            .id
+    }
+
+    pub async fn org_id(&self, ods: &str) -> String {
+        let ods = scal_domain::OdsCode::parse(ods).expect("ods");
+        scal_store::records::organisations::get_by_ods(self.app().store.pool(), &ods)
+            .await
+            .expect("query")
+            .expect("org")
+            .id
+    }
+
+    pub async fn product_id(&self, name: &str) -> String {
+        scal_store::records::products::list(self.app().store.pool(), None)
+            .await
+            .expect("query")
+            .into_iter()
+            .find(|p| p.details.name == name)
+            .expect("product")
+            .id
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        (status, headers, body)
+    }
+
+    /// A JSON API call. Returns the status and the parsed body (`Value::Null` when empty).
+    pub async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let request = match body {
+            Some(body) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+            None => builder.body(Body::empty()).expect("request"),
+        };
+        let (status, _, bytes) = self.send(request).await;
+        let value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        (status, value)
+    }
+
+    /// Signs in through the login form like a browser does.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<Session, Page> {
+        let login = self.page(None, Method::GET, "/login", &[]).await;
+        let pre = login
+            .set_cookie("scal_csrf")
+            .expect("login page sets a CSRF cookie");
+        let csrf = login.csrf().expect("login form has a CSRF field");
+        let anonymous = Session {
+            cookie: format!("scal_csrf={pre}"),
+            csrf,
+        };
+        let response = self
+            .page(
+                Some(&anonymous),
+                Method::POST,
+                "/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        match response
+            .set_cookie("scal_session")
+            .filter(|v| !v.is_empty())
+        {
+            Some(session) => {
+                let mut session = Session {
+                    cookie: format!("scal_session={session}"),
+                    csrf: String::new(),
+                };
+                let home = self.page(Some(&session), Method::GET, "/", &[]).await;
+                session.csrf = home.csrf().expect("signed-in pages carry the CSRF token");
+                Ok(session)
+            }
+            None => Err(response),
+        }
+    }
+
+    /// A browser-style request: cookies from `session`, forms url-encoded with its CSRF token.
+    pub async fn page(
+        &self,
+        session: Option<&Session>,
+        method: Method,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let mut builder = Request::builder().method(method.clone()).uri(path);
+        if let Some(session) = session {
+            builder = builder.header(header::COOKIE, session.cookie.clone());
+        }
+        let request = if method == Method::GET {
+            builder.body(Body::empty()).expect("request")
+        } else {
+            let mut form: Vec<(String, String)> = fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            if let Some(session) = session {
+                if !fields.iter().any(|(k, _)| *k == "_csrf") {
+                    form.push(("_csrf".into(), session.csrf.clone()));
+                }
+            }
+            let body: Vec<String> = form
+                .iter()
+                .map(|(k, v)| format!("{}={}", urlencoding::encode(k), urlencoding::encode(v)))
+                .collect();
+            builder
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body.join("&")))
+                .expect("request")
+        };
+        let (status, headers, body) = self.send(request).await;
+        Page {
+            status,
+            headers,
+            html: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The `Cookie` header value.
+    pub cookie: String,
+    pub csrf: String,
+}
+
+#[derive(Debug)]
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub html: String,
+}
+
+impl Page {
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next())
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    pub fn csrf(&self) -> Option<String> {
+        let marker = "name=\"_csrf\" value=\"";
+        let start = self.html.find(marker)? + marker.len();
+        let end = self.html[start..].find('"')? + start;
+        Some(self.html[start..end].to_string())
+    }
+
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+}
