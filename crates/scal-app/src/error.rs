@@ -18,8 +18,12 @@ pub enum AppError {
     Invalid(Invalid),
     #[error("too many failed sign-in attempts; try again in {retry_after_secs} seconds")]
     Throttled { retry_after_secs: u64 },
+    /// A uniqueness rule refused the write: someone created the same thing between our check
+    /// and our insert.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
     #[error("{0}")]
     Internal(String),
 }
@@ -29,6 +33,16 @@ impl From<Denied> for AppError {
         match denied {
             Denied::NotFound => Self::NotFound,
             Denied::Forbidden => Self::Forbidden,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        if error.is_unique_violation() {
+            Self::Conflict("This already exists: it may have just been created by someone else. Reload the page and check.".into())
+        } else {
+            Self::Store(error)
         }
     }
 }

@@ -17,7 +17,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`, `invalid`,
     /// `bad_request`, `unsupported_media_type`, `payload_too_large`, `too_many_requests`,
-    /// `internal`.
+    /// `conflict`, `internal`.
     pub code: String,
     pub message: String,
     /// The first field at fault, for `invalid`.
@@ -64,6 +64,7 @@ fn classify(error: &AppError) -> (StatusCode, &'static str) {
         AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
         AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+        AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         AppError::Store(_) | AppError::Internal(_) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "internal")
         }

@@ -299,3 +299,90 @@ async fn an_api_token_made_in_the_ui_works_on_the_api() {
     let list = app.page(Some(&session), Method::GET, "/tokens", &[]).await;
     assert!(!list.html.contains(secret), "the secret is shown once only");
 }
+
+#[tokio::test]
+async fn cookies_are_secure_when_configured() {
+    let app = TestApp::demo_with(scal_web::WebSettings {
+        cookie_secure: true,
+        ..Default::default()
+    })
+    .await;
+    let login = app.page(None, Method::GET, "/login", &[]).await;
+    let pre = login
+        .headers
+        .get(header::SET_COOKIE)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(pre.ends_with("; Secure"), "{pre}");
+    let session = crate::support::Session {
+        cookie: format!("scal_csrf={}", login.set_cookie("scal_csrf").unwrap()),
+        csrf: login.csrf().unwrap(),
+    };
+    let response = app
+        .page(
+            Some(&session),
+            Method::POST,
+            "/login",
+            &[("email", "admin@acme.example"), ("password", PASSWORD)],
+        )
+        .await;
+    let cookies: Vec<String> = response
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect();
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("scal_session=") && c.contains("; Secure")),
+        "{cookies:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_oversized_form_gets_413_and_changes_nothing() {
+    let app = TestApp::demo().await;
+    let session = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let page = app
+        .page(
+            Some(&session),
+            Method::POST,
+            "/products",
+            &[("name", &huge), ("version", "1")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(page.html.contains("The form is too large"));
+}
+
+#[tokio::test]
+async fn the_audit_page_filters_by_kind_and_reports_bad_dates() {
+    let app = TestApp::demo().await;
+    let session = app.sign_in("admin@nhse.example", PASSWORD).await.unwrap();
+    let page = app
+        .page(
+            Some(&session),
+            Method::GET,
+            "/audit?kind=service.created&organisation_id=&user_id=&from=&to=",
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.html.matches("<code>service.created</code>").count(),
+        5,
+        "the five demo services"
+    );
+    assert!(!page.html.contains("<code>product.created</code>"));
+    let page = app
+        .page(Some(&session), Method::GET, "/audit?from=24/11/2026", &[])
+        .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page
+        .html
+        .contains("Enter a real date in the format YYYY-MM-DD"));
+}

@@ -87,14 +87,14 @@ pub struct TestApp {
 impl TestApp {
     /// Migrated, empty.
     pub async fn empty() -> Self {
+        Self::empty_with(WebSettings::default()).await
+    }
+
+    pub async fn empty_with(web: WebSettings) -> Self {
         let db = TestDb::fresh().await;
         let store = Store::open(&db.url, 5).await.expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
-        let state = AppState::new(
-            App::new(store, AppSettings::default()),
-            clock.clone(),
-            WebSettings::default(),
-        );
+        let state = AppState::new(App::new(store, AppSettings::default()), clock.clone(), web);
         let router = scal_web::router(state.clone());
         Self {
             state,
@@ -106,7 +106,11 @@ impl TestApp {
 
     /// With the demo world seeded.
     pub async fn demo() -> Self {
-        let test = Self::empty().await;
+        Self::demo_with(WebSettings::default()).await
+    }
+
+    pub async fn demo_with(web: WebSettings) -> Self {
+        let test = Self::empty_with(web).await;
         assert!(scal_app::demo::seed_if_empty(test.app(), start_time())
             .await
             .expect("seed demo"));
