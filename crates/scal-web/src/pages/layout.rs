@@ -324,8 +324,11 @@ pub fn button(label: &str) -> Markup {
     html! { button class="nhsuk-button" type="submit" data-module="nhsuk-button" { (label) } }
 }
 
-/// A summary list ("check your answers" pattern): key, value, and an optional change link.
-pub fn summary_list(rows: &[(&str, Markup, Option<(&str, &str)>)]) -> Markup {
+/// One row of a summary list: key, value, and an optional change link `(href, what changes)`.
+pub type SummaryRow<'a> = (&'a str, Markup, Option<(&'a str, &'a str)>);
+
+/// A summary list ("check your answers" pattern).
+pub fn summary_list(rows: &[SummaryRow<'_>]) -> Markup {
     html! {
         dl class="nhsuk-summary-list" {
             @for (key, value, action) in rows {

@@ -224,12 +224,14 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
 }
 
 /// (method, path, form fields, expected status per actor). 303 is a successful post.
-fn page_cases() -> Vec<(
+type PageCase = (
     Method,
     &'static str,
     Vec<(&'static str, &'static str)>,
     [u16; 5],
-)> {
+);
+
+fn page_cases() -> Vec<PageCase> {
     use Method as M;
     vec![
         (M::GET, "/", vec![], [200, 200, 200, 200, 200]),

@@ -39,7 +39,7 @@ async fn every_change_records_who_what_when_before_and_after() {
     )
     .await;
 
-    let log = entries(&app, &admin, &format!("?kind=product.updated")).await;
+    let log = entries(&app, &admin, "?kind=product.updated").await;
     let entry = log
         .iter()
         .find(|e| e["entity_id"] == id)
