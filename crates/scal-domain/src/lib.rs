@@ -12,6 +12,7 @@ pub mod organisation;
 pub mod policy;
 pub mod product;
 pub mod service;
+pub mod template;
 pub mod user;
 
 pub use field::{FieldError, Invalid};

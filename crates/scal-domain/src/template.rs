@@ -1,0 +1,372 @@
+//! SCAL templates: sheets of requirements, each with a level and an answer kind, and the one rule
+//! that colours an answered requirement red, amber or green.
+
+use crate::field::trim;
+use crate::{FieldError, OdsCode};
+
+/// How binding a requirement is, in RFC 2119 terms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Must,
+    MustNot,
+    Should,
+    ShouldNot,
+    May,
+    Unspecified,
+}
+
+impl Level {
+    pub const ALL: [Level; 6] = [
+        Level::Must,
+        Level::MustNot,
+        Level::Should,
+        Level::ShouldNot,
+        Level::May,
+        Level::Unspecified,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Must => "MUST",
+            Self::MustNot => "MUST NOT",
+            Self::Should => "SHOULD",
+            Self::ShouldNot => "SHOULD NOT",
+            Self::May => "MAY",
+            Self::Unspecified => "unspecified",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Must => "must",
+            Self::MustNot => "must_not",
+            Self::Should => "should",
+            Self::ShouldNot => "should_not",
+            Self::May => "may",
+            Self::Unspecified => "unspecified",
+        }
+    }
+
+    pub fn parse_stored(raw: &str) -> Result<Self, FieldError> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.as_str() == raw)
+            .ok_or_else(|| FieldError::new("level", format!("unknown level {raw:?}")))
+    }
+
+    /// A level column's value: a keyword (`MUST`, `Should not`, `SHALL`...) or a MoSCoW priority
+    /// (`Must have`, `Should have`, `Could have`). `None` when it says nothing recognisable.
+    pub fn from_column(raw: &str) -> Option<Self> {
+        let words: Vec<String> = trim(raw)
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let first = words.first()?.as_str();
+        let negated = words.get(1).is_some_and(|w| w == "NOT");
+        Some(match (first, negated) {
+            ("MUST" | "SHALL" | "REQUIRED" | "MANDATORY" | "M", false) => Self::Must,
+            ("MUST" | "SHALL", true) => Self::MustNot,
+            ("SHOULD" | "RECOMMENDED" | "S", false) => Self::Should,
+            ("SHOULD", true) => Self::ShouldNot,
+            ("NOT", _) if words.get(1).is_some_and(|w| w == "RECOMMENDED") => Self::ShouldNot,
+            ("MAY" | "OPTIONAL" | "COULD" | "C", _) => Self::May,
+            _ => return None,
+        })
+    }
+
+    /// The first RFC 2119 keyword in requirement text. Keywords count only in capitals, as the RFC
+    /// writes them: "you must" in running prose is not a requirement level.
+    pub fn detect(text: &str) -> Self {
+        let words: Vec<&str> = text
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| !w.is_empty())
+            .collect();
+        for (i, word) in words.iter().enumerate() {
+            let next_not = words.get(i + 1).is_some_and(|w| *w == "NOT");
+            let level = match *word {
+                "MUST" | "SHALL" if next_not => Self::MustNot,
+                "MUST" | "SHALL" | "REQUIRED" => Self::Must,
+                "SHOULD" if next_not => Self::ShouldNot,
+                "SHOULD" | "RECOMMENDED" => Self::Should,
+                "NOT" if words.get(i + 1).is_some_and(|w| *w == "RECOMMENDED") => Self::ShouldNot,
+                "MAY" | "OPTIONAL" => Self::May,
+                _ => continue,
+            };
+            return level;
+        }
+        Self::Unspecified
+    }
+}
+
+/// What kind of answer a row takes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "options")]
+pub enum AnswerKind {
+    /// Yes, No or N/A.
+    Declaration,
+    FreeText,
+    Date,
+    Choice(Vec<String>),
+    OdsCode,
+    Attachment,
+}
+
+impl AnswerKind {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Declaration => "declaration",
+            Self::FreeText => "free_text",
+            Self::Date => "date",
+            Self::Choice(_) => "choice",
+            Self::OdsCode => "ods_code",
+            Self::Attachment => "attachment",
+        }
+    }
+
+    /// The DSPT assessment outcomes, in the order the toolkit publishes them.
+    pub fn dspt_status() -> Self {
+        Self::Choice(
+            [
+                "Standards Exceeded",
+                "Standards Met",
+                "Approaching Standards",
+                "Standards Not Met",
+                "Not Published",
+            ]
+            .map(String::from)
+            .to_vec(),
+        )
+    }
+
+    /// An information-sheet question's kind, from its wording, when the file does not say.
+    pub fn infer_from_question(question: &str) -> Self {
+        let q = question.to_ascii_lowercase();
+        let has = |needle: &str| q.contains(needle);
+        if has("ods code") || has("ods-code") || has("organisation code") {
+            Self::OdsCode
+        } else if has("dspt") && (has("status") || has("level") || has("outcome")) {
+            Self::dspt_status()
+        } else if has("date") || has("when was") || has("when did") {
+            Self::Date
+        } else if has("attach") || has("upload") || has("embed") || has("copy of") {
+            Self::Attachment
+        } else if q.starts_with("do ")
+            || q.starts_with("does ")
+            || q.starts_with("is ")
+            || q.starts_with("are ")
+            || q.starts_with("has ")
+            || q.starts_with("have ")
+            || q.starts_with("will ")
+            || q.starts_with("can ")
+            || has("(yes/no)")
+        {
+            Self::Declaration
+        } else {
+            Self::FreeText
+        }
+    }
+}
+
+/// A declaration answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Declaration {
+    Yes,
+    No,
+    #[serde(rename = "N/A")]
+    NotApplicable,
+}
+
+impl Declaration {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Yes => "Yes",
+            Self::No => "No",
+            Self::NotApplicable => "N/A",
+        }
+    }
+
+    /// `Yes`, `No` or `N/A`, in any case, with common spellings (`Y`, `N`, `NA`, `Not applicable`).
+    /// Empty input is "not answered" (`Ok(None)`).
+    pub fn parse(raw: &str) -> Result<Option<Self>, FieldError> {
+        let value = trim(raw).to_ascii_lowercase();
+        match value.as_str() {
+            "" => Ok(None),
+            "yes" | "y" | "true" | "compliant" => Ok(Some(Self::Yes)),
+            "no" | "n" | "false" | "non-compliant" | "not compliant" => Ok(Some(Self::No)),
+            "n/a" | "na" | "n.a." | "not applicable" => Ok(Some(Self::NotApplicable)),
+            _ => Err(FieldError::new(
+                "answer",
+                format!("{:?} is not an answer: use Yes, No or N/A", trim(raw)),
+            )),
+        }
+    }
+}
+
+/// Red, amber, green, or nothing yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Rag {
+    Red,
+    Amber,
+    Green,
+    None,
+}
+
+impl Rag {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Red => "red",
+            Self::Amber => "amber",
+            Self::Green => "green",
+            Self::None => "none",
+        }
+    }
+}
+
+/// **The** rule for a requirement's colour. Export (as Excel conditional formatting), `scal check`,
+/// the UI and the API all derive from this function; nothing else decides red.
+///
+/// - unanswered: none;
+/// - Yes, or N/A: green (N/A still needs a justification, which `check` asks for);
+/// - No to MUST or MUST NOT: red: the supplier must explain and mitigate, NHS England decides;
+/// - No to SHOULD or SHOULD NOT, or to a requirement with no stated level: amber, explain why;
+/// - No to MAY: green, it was optional.
+pub fn rag(level: Level, answer: Option<Declaration>) -> Rag {
+    match (answer, level) {
+        (None, _) => Rag::None,
+        (Some(Declaration::Yes | Declaration::NotApplicable), _) => Rag::Green,
+        (Some(Declaration::No), Level::Must | Level::MustNot) => Rag::Red,
+        (Some(Declaration::No), Level::Should | Level::ShouldNot | Level::Unspecified) => {
+            Rag::Amber
+        }
+        (Some(Declaration::No), Level::May) => Rag::Green,
+    }
+}
+
+/// A requirement as a template defines it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Requirement {
+    /// The stable ID as in the source (`GPCM-SD-028`).
+    pub id: String,
+    /// The section heading above it, or its item/grouping column.
+    pub section: Option<String>,
+    pub text: String,
+    pub level: Level,
+    pub answer_kind: AnswerKind,
+    pub use_case: Option<String>,
+    pub requirement_type: Option<String>,
+    pub link: Option<String>,
+    pub test_cases: Option<String>,
+    pub test_environment: Option<String>,
+    pub evidence_required: Option<String>,
+    pub guidance: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SheetKind {
+    /// The supplier and product information sheet, filled once per product.
+    Information,
+    /// One sheet per service.
+    Service,
+}
+
+/// An ODS-code answer, checked.
+pub fn parse_ods_answer(raw: &str) -> Result<Option<OdsCode>, FieldError> {
+    if trim(raw).is_empty() {
+        return Ok(None);
+    }
+    OdsCode::parse_field("answer", raw).map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_capitalised_keyword_sets_the_level() {
+        for (text, level) in [
+            ("MESH MUST be used as the transport", Level::Must),
+            (
+                "The sender MUST NOT retry more than 3 times",
+                Level::MustNot,
+            ),
+            ("Consumers SHOULD cache, and MUST log", Level::Should),
+            ("It SHOULD NOT block", Level::ShouldNot),
+            ("Systems MAY display the banner", Level::May),
+            ("It is NOT RECOMMENDED to poll", Level::ShouldNot),
+            ("The server SHALL respond", Level::Must),
+            ("Suppliers must ensure prose is ignored", Level::Unspecified),
+            ("Record the MUSTARD colour", Level::Unspecified),
+            ("", Level::Unspecified),
+        ] {
+            assert_eq!(Level::detect(text), level, "{text}");
+        }
+    }
+
+    #[test]
+    fn level_columns_accept_keywords_and_moscow() {
+        assert_eq!(Level::from_column(" must not "), Some(Level::MustNot));
+        assert_eq!(Level::from_column("Must have"), Some(Level::Must));
+        assert_eq!(Level::from_column("Could have"), Some(Level::May));
+        assert_eq!(Level::from_column("Should"), Some(Level::Should));
+        assert_eq!(Level::from_column("1"), None);
+    }
+
+    #[test]
+    fn no_to_a_must_is_red_to_a_should_amber_and_yes_green() {
+        use Declaration::*;
+        assert_eq!(rag(Level::Must, Some(No)), Rag::Red);
+        assert_eq!(rag(Level::MustNot, Some(No)), Rag::Red);
+        assert_eq!(rag(Level::Should, Some(No)), Rag::Amber);
+        assert_eq!(rag(Level::ShouldNot, Some(No)), Rag::Amber);
+        assert_eq!(rag(Level::Unspecified, Some(No)), Rag::Amber);
+        assert_eq!(rag(Level::May, Some(No)), Rag::Green);
+        for level in Level::ALL {
+            assert_eq!(rag(level, Some(Yes)), Rag::Green);
+            assert_eq!(rag(level, Some(NotApplicable)), Rag::Green);
+            assert_eq!(rag(level, None), Rag::None);
+        }
+    }
+
+    #[test]
+    fn declarations_accept_common_spellings_and_refuse_others() {
+        assert_eq!(Declaration::parse(" yes "), Ok(Some(Declaration::Yes)));
+        assert_eq!(
+            Declaration::parse("NA"),
+            Ok(Some(Declaration::NotApplicable))
+        );
+        assert_eq!(Declaration::parse(""), Ok(None));
+        let err = Declaration::parse("Maybe").expect_err("not a declaration");
+        assert!(
+            err.message.contains("\"Maybe\" is not an answer"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn information_questions_get_their_kind_from_their_wording() {
+        assert_eq!(
+            AnswerKind::infer_from_question("Organisation ODS code"),
+            AnswerKind::OdsCode
+        );
+        assert_eq!(
+            AnswerKind::infer_from_question("What is your current DSPT status?"),
+            AnswerKind::dspt_status()
+        );
+        assert_eq!(
+            AnswerKind::infer_from_question("Date of last penetration test"),
+            AnswerKind::Date
+        );
+        assert_eq!(
+            AnswerKind::infer_from_question("Is the product a medical device?"),
+            AnswerKind::Declaration
+        );
+        assert_eq!(
+            AnswerKind::infer_from_question("Product name"),
+            AnswerKind::FreeText
+        );
+    }
+}
