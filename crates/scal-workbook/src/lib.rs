@@ -1,1 +1,17 @@
-//! placeholder
+//! SCAL workbooks in and out. `read` turns a file's bytes (xlsx, or NHS pipe-separated text) into
+//! [`Grid`]s of trimmed strings, refusing hostile or unsupported files with a clear reason; `import`
+//! finds each sheet's requirement table and turns it into template sheets with a report.
+//!
+//! **Invariant:** nothing here panics on any input bytes (the importer is fuzzed), and nothing
+//! here does I/O beyond the bytes it is given.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod import;
+pub mod read;
+
+pub use import::{
+    import, Column, Field, ImportError, ImportOptions, ImportReport, ImportedRow, ImportedSheet,
+    Problem, SheetReport,
+};
+
+pub use read::{read, Grid, Limits, ReadError};

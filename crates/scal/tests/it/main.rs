@@ -18,3 +18,4 @@ mod openapi;
 mod pages;
 mod support;
 mod webdriver;
+mod workbook;

@@ -1,0 +1,742 @@
+//! Finding requirement tables in grids and turning them into template sheets.
+
+use std::collections::HashMap;
+
+use scal_domain::template::{AnswerKind, Level, Requirement, SheetKind};
+use serde::Serialize;
+
+use crate::read::Grid;
+
+/// What a column holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Id,
+    Text,
+    Level,
+    Response,
+    Justification,
+    Mitigation,
+    EvidenceRequired,
+    TestCases,
+    UseCase,
+    Type,
+    Link,
+    Item,
+    TestEnvironment,
+    Guidance,
+    AnswerKind,
+}
+
+impl Field {
+    pub const ALL: [Field; 15] = [
+        Field::Id,
+        Field::Text,
+        Field::Level,
+        Field::Response,
+        Field::Justification,
+        Field::Mitigation,
+        Field::EvidenceRequired,
+        Field::TestCases,
+        Field::UseCase,
+        Field::Type,
+        Field::Link,
+        Field::Item,
+        Field::TestEnvironment,
+        Field::Guidance,
+        Field::AnswerKind,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::Text => "text",
+            Self::Level => "level",
+            Self::Response => "response",
+            Self::Justification => "justification",
+            Self::Mitigation => "mitigation",
+            Self::EvidenceRequired => "evidence_required",
+            Self::TestCases => "test_cases",
+            Self::UseCase => "use_case",
+            Self::Type => "type",
+            Self::Link => "link",
+            Self::Item => "item",
+            Self::TestEnvironment => "test_environment",
+            Self::Guidance => "guidance",
+            Self::AnswerKind => "answer_kind",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == raw.trim().to_ascii_lowercase())
+    }
+
+    /// Header texts (normalised: lower case, single spaces, no punctuation) that mean this field.
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            Self::Id => &[
+                "identifier",
+                "id",
+                "req id",
+                "requirement id",
+                "ref",
+                "reference",
+                "req ref",
+                "requirement ref",
+                "requirement reference",
+                "scal requirement id",
+                "scal id",
+                "requirement number",
+                "req no",
+                "req number",
+                "requirement no",
+                "solution req id",
+                "story id",
+                "user story id",
+            ],
+            Self::Text => &[
+                "description",
+                "requirement",
+                "requirement text",
+                "question",
+                "requirement description",
+                "detail",
+                "scal detail",
+                "requirement detail",
+                "statement",
+                "declaration",
+                "specification requirement",
+                "story",
+                "user story",
+            ],
+            Self::Level => &[
+                "level",
+                "priority",
+                "requirement level",
+                "req level",
+                "moscow",
+                "moscow priority",
+                "rfc 2119 level",
+            ],
+            Self::Response => &[
+                "response",
+                "compliant",
+                "answer",
+                "compliance",
+                "supplier response",
+                "compliant y n",
+                "compliant yes no",
+                "response yes no n a",
+                "supplier answer",
+            ],
+            Self::Justification => &[
+                "justification",
+                "comments",
+                "comment",
+                "supplier comments",
+                "explanation",
+                "reason",
+            ],
+            Self::Mitigation => &[
+                "mitigation",
+                "mitigations",
+                "mitigating actions",
+                "mitigation plan",
+            ],
+            Self::EvidenceRequired => &["evidence required", "evidence", "required evidence"],
+            Self::TestCases => &["test cases", "test case", "test case ids", "tests"],
+            Self::UseCase => &["use case", "use cases"],
+            Self::Type => &["type", "requirement type"],
+            Self::Link => &["link", "url", "specification link", "spec link"],
+            Self::Item => &["item", "section", "category", "group", "scal item", "area"],
+            Self::TestEnvironment => &["test environment", "environment", "test env"],
+            Self::Guidance => &["guidance", "notes", "help", "guidance notes"],
+            Self::AnswerKind => &["answer type", "response type", "answer kind"],
+        }
+    }
+}
+
+fn normalise(header: &str) -> String {
+    header
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn field_for(header: &str) -> Option<Field> {
+    let normal = normalise(header);
+    if normal.is_empty() {
+        return None;
+    }
+    Field::ALL
+        .into_iter()
+        .find(|f| f.synonyms().contains(&normal.as_str()))
+}
+
+/// How far down a sheet the header row may be.
+const HEADER_SEARCH_ROWS: usize = 30;
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Explicit columns for fields recognition misses: `(field, column letter or header text)`.
+    pub map: Vec<(Field, String)>,
+}
+
+/// A recognised column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Column {
+    pub field: Field,
+    /// Spreadsheet column letter.
+    pub column: String,
+    pub header: String,
+    #[serde(skip)]
+    index: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedRow {
+    pub row: usize,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SheetReport {
+    pub name: String,
+    /// `information`, `service`, or `skipped`.
+    pub kind: String,
+    /// Why the whole sheet was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_because: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub header_row: Option<usize>,
+    pub columns: Vec<Column>,
+    /// How many requirements were imported.
+    pub requirements: usize,
+    pub skipped_rows: Vec<SkippedRow>,
+    pub blank_rows: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    pub sheets: Vec<SheetReport>,
+}
+
+/// One requirement row with whatever answers the file carries (for `scal check` and re-import).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportedRow {
+    /// 1-based spreadsheet row.
+    pub row: usize,
+    pub requirement: Requirement,
+    pub response: Option<String>,
+    pub justification: Option<String>,
+    pub mitigation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportedSheet {
+    pub name: String,
+    pub kind: SheetKind,
+    pub rows: Vec<ImportedRow>,
+    /// Columns holding answers, by field, as letters (for reporting findings).
+    pub answer_columns: HashMap<String, String>,
+}
+
+/// A problem that stops the import, located by sheet, row and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub sheet: String,
+    pub row: Option<usize>,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "sheet {:?}", self.sheet)?;
+        if let Some(row) = self.row {
+            write!(f, ", row {row}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ", column {column}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} problem(s): {}", .problems.len(), .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid {
+        problems: Vec<Problem>,
+        report: ImportReport,
+    },
+    #[error("no sheet holds a requirement table (a header row with an ID column and a requirement text column in its first {HEADER_SEARCH_ROWS} rows): {}", .report.sheets.iter().map(|s| format!("{:?}: {}", s.name, s.skipped_because.clone().unwrap_or_default())).collect::<Vec<_>>().join("; "))]
+    NoRequirements { report: ImportReport },
+}
+
+fn is_information_sheet(name: &str) -> bool {
+    let n = normalise(name);
+    n.contains("information")
+        || n.contains("supplier and product")
+        || n == "general"
+        || n.contains("supplier details")
+}
+
+struct Header {
+    row_index: usize,
+    columns: Vec<Column>,
+}
+
+impl Header {
+    fn col(&self, field: Field) -> Option<&Column> {
+        self.columns.iter().find(|c| c.field == field)
+    }
+}
+
+/// Why no header row was found: the row that came closest, what it had and what it lacked.
+fn near_miss(grid: &Grid, information: bool) -> String {
+    let mut best: Option<(usize, Vec<(Field, String)>)> = None;
+    for (row_index, row) in grid.rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
+        let found: Vec<(Field, String)> = row
+            .iter()
+            .enumerate()
+            .filter_map(|(j, cell)| {
+                field_for(cell).map(|f| (f, Grid::column_letter(grid.first_col + j)))
+            })
+            .collect();
+        if best.as_ref().is_none_or(|(_, b)| found.len() > b.len()) && !found.is_empty() {
+            best = Some((row_index, found));
+        }
+    }
+    let needed = if information {
+        "a question column"
+    } else {
+        "an ID column and a requirement text column"
+    };
+    match best {
+        None => format!("no header row with {needed} in the first {HEADER_SEARCH_ROWS} rows"),
+        Some((row_index, found)) => {
+            let has: Vec<String> = found
+                .iter()
+                .map(|(f, c)| format!("{} in column {c}", f.as_str()))
+                .collect();
+            let missing: Vec<&str> = [Field::Id, Field::Text]
+                .into_iter()
+                .filter(|f| !(information && *f == Field::Id) && !found.iter().any(|(g, _)| g == f))
+                .map(Field::as_str)
+                .collect();
+            format!(
+                "row {} has {} but no {} column (name it with --map {}=COLUMN if it is there)",
+                grid.first_row + row_index,
+                has.join(", "),
+                missing.join(" or "),
+                missing.first().copied().unwrap_or("text"),
+            )
+        }
+    }
+}
+
+fn find_header(
+    grid: &Grid,
+    options: &ImportOptions,
+    information: bool,
+) -> Result<Option<Header>, Problem> {
+    let mut best: Option<Header> = None;
+    for (row_index, row) in grid.rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
+        let mut columns: Vec<Column> = Vec::new();
+        for (j, cell) in row.iter().enumerate() {
+            let index = grid.first_col + j;
+            let mapped = options.map.iter().find(|(_, target)| {
+                target.eq_ignore_ascii_case(&Grid::column_letter(index))
+                    || normalise(target) == normalise(cell)
+            });
+            let field = match mapped {
+                Some((field, _)) => Some(*field),
+                None => field_for(cell),
+            };
+            if let Some(field) = field {
+                if !columns.iter().any(|c| c.field == field) && !cell.is_empty() {
+                    columns.push(Column {
+                        field,
+                        column: Grid::column_letter(index),
+                        header: cell.clone(),
+                        index,
+                    });
+                }
+            }
+        }
+        let has = |f: Field| columns.iter().any(|c| c.field == f);
+        let usable = has(Field::Text) && (has(Field::Id) || information);
+        if usable
+            && best
+                .as_ref()
+                .is_none_or(|b| columns.len() > b.columns.len())
+        {
+            best = Some(Header { row_index, columns });
+        }
+    }
+    // A mapping by letter for a field recognition could not find on the chosen header row.
+    if let Some(header) = best.as_mut() {
+        for (field, target) in &options.map {
+            if header.col(*field).is_none() {
+                if let Some(index) = letter_index(target) {
+                    let text = grid
+                        .rows
+                        .get(header.row_index)
+                        .and_then(|r| r.get(index.wrapping_sub(grid.first_col)))
+                        .cloned()
+                        .unwrap_or_default();
+                    header.columns.push(Column {
+                        field: *field,
+                        column: Grid::column_letter(index),
+                        header: text,
+                        index,
+                    });
+                } else {
+                    return Err(Problem {
+                        sheet: grid.name.clone(),
+                        row: Some(grid.first_row + header.row_index),
+                        column: None,
+                        message: format!(
+                            "--map {}={target:?}: no column has that header",
+                            field.as_str()
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(best)
+}
+
+fn letter_index(raw: &str) -> Option<usize> {
+    let raw = raw.trim();
+    if raw.is_empty() || raw.len() > 3 || !raw.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let n = raw.bytes().fold(0usize, |n, b| {
+        n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1)
+    });
+    Some(n - 1)
+}
+
+fn parse_answer_kind(raw: &str) -> Option<AnswerKind> {
+    let n = normalise(raw);
+    Some(match n.as_str() {
+        "declaration" | "yes no" | "yes no n a" | "y n" => AnswerKind::Declaration,
+        "free text" | "text" => AnswerKind::FreeText,
+        "date" => AnswerKind::Date,
+        "ods code" | "ods" => AnswerKind::OdsCode,
+        "attachment" | "file" | "upload" => AnswerKind::Attachment,
+        _ if n.starts_with("choice") => {
+            let options = raw.split_once(':').map(|(_, list)| list).unwrap_or("");
+            AnswerKind::Choice(
+                options
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                    .map(String::from)
+                    .collect(),
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// Imports every sheet that holds a requirement table; other sheets are reported as skipped.
+pub fn import(
+    grids: &[Grid],
+    options: &ImportOptions,
+) -> Result<(Vec<ImportedSheet>, ImportReport), ImportError> {
+    let mut sheets = Vec::new();
+    let mut reports = Vec::new();
+    let mut problems = Vec::new();
+    for grid in grids {
+        let information = is_information_sheet(&grid.name);
+        let header = match find_header(grid, options, information) {
+            Ok(header) => header,
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        };
+        let Some(header) = header else {
+            reports.push(SheetReport {
+                name: grid.name.clone(),
+                kind: "skipped".into(),
+                skipped_because: Some(
+                    if grid.rows.iter().all(|r| r.iter().all(String::is_empty)) {
+                        "the sheet is empty".into()
+                    } else {
+                        near_miss(grid, information)
+                    },
+                ),
+                header_row: None,
+                columns: Vec::new(),
+                requirements: 0,
+                skipped_rows: Vec::new(),
+                blank_rows: 0,
+            });
+            continue;
+        };
+        let (sheet, report, sheet_problems) = read_table(grid, &header, information);
+        problems.extend(sheet_problems);
+        reports.push(report);
+        if !sheet.rows.is_empty() {
+            sheets.push(sheet);
+        }
+    }
+    let report = ImportReport { sheets: reports };
+    if !problems.is_empty() {
+        return Err(ImportError::Invalid { problems, report });
+    }
+    if sheets.is_empty() {
+        return Err(ImportError::NoRequirements { report });
+    }
+    Ok((sheets, report))
+}
+
+fn read_table(
+    grid: &Grid,
+    header: &Header,
+    information: bool,
+) -> (ImportedSheet, SheetReport, Vec<Problem>) {
+    let cell = |row: &[String], field: Field| -> Option<String> {
+        let column = header.col(field)?;
+        row.get(column.index.checked_sub(grid.first_col)?)
+            .filter(|v| !v.is_empty())
+            .cloned()
+    };
+    let mut rows = Vec::new();
+    let mut skipped_rows = Vec::new();
+    let mut problems = Vec::new();
+    let mut blank_rows = 0;
+    let mut section: Option<String> = None;
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, row) in grid.rows.iter().enumerate().skip(header.row_index + 1) {
+        let row_number = grid.first_row + i;
+        let filled: Vec<&String> = row.iter().filter(|c| !c.is_empty()).collect();
+        if filled.is_empty() {
+            blank_rows += 1;
+            continue;
+        }
+        if filled.len() == 1 && cell(row, Field::Text).is_none() {
+            section = Some(filled[0].clone());
+            skipped_rows.push(SkippedRow {
+                row: row_number,
+                reason: format!("section heading {:?}", filled[0]),
+            });
+            continue;
+        }
+        let Some(text) = cell(row, Field::Text) else {
+            let column = header
+                .col(Field::Text)
+                .map(|c| c.column.clone())
+                .unwrap_or_default();
+            skipped_rows.push(SkippedRow {
+                row: row_number,
+                reason: format!("no requirement text in column {column}"),
+            });
+            continue;
+        };
+        let id = match cell(row, Field::Id) {
+            Some(id) => id,
+            None if information && header.col(Field::Id).is_none() => {
+                format!("INFO-{:03}", rows.len() + 1)
+            }
+            None => {
+                let column = header
+                    .col(Field::Id)
+                    .map(|c| c.column.clone())
+                    .unwrap_or_default();
+                skipped_rows.push(SkippedRow {
+                    row: row_number,
+                    reason: format!("no requirement ID in column {column}"),
+                });
+                continue;
+            }
+        };
+        if let Some(first) = seen.get(&id) {
+            problems.push(Problem {
+                sheet: grid.name.clone(),
+                row: Some(row_number),
+                column: header.col(Field::Id).map(|c| c.column.clone()),
+                message: format!("requirement ID {id:?} appears twice, in rows {first} and {row_number}; IDs must be unique in a sheet"),
+            });
+            continue;
+        }
+        seen.insert(id.clone(), row_number);
+        let level = cell(row, Field::Level)
+            .and_then(|l| Level::from_column(&l))
+            .unwrap_or_else(|| Level::detect(&text));
+        let answer_kind = cell(row, Field::AnswerKind)
+            .and_then(|k| parse_answer_kind(&k))
+            .unwrap_or_else(|| {
+                if information {
+                    AnswerKind::infer_from_question(&text)
+                } else {
+                    AnswerKind::Declaration
+                }
+            });
+        let requirement = Requirement {
+            id,
+            section: cell(row, Field::Item).or_else(|| section.clone()),
+            text,
+            level,
+            answer_kind,
+            use_case: cell(row, Field::UseCase),
+            requirement_type: cell(row, Field::Type),
+            link: cell(row, Field::Link),
+            test_cases: cell(row, Field::TestCases),
+            test_environment: cell(row, Field::TestEnvironment),
+            evidence_required: cell(row, Field::EvidenceRequired),
+            guidance: cell(row, Field::Guidance),
+        };
+        rows.push(ImportedRow {
+            row: row_number,
+            requirement,
+            response: cell(row, Field::Response),
+            justification: cell(row, Field::Justification),
+            mitigation: cell(row, Field::Mitigation),
+        });
+    }
+    let kind = if information {
+        SheetKind::Information
+    } else {
+        SheetKind::Service
+    };
+    let answer_columns = [Field::Response, Field::Justification, Field::Mitigation]
+        .into_iter()
+        .filter_map(|f| {
+            header
+                .col(f)
+                .map(|c| (f.as_str().to_string(), c.column.clone()))
+        })
+        .collect();
+    let report = SheetReport {
+        name: grid.name.clone(),
+        kind: if information {
+            "information"
+        } else {
+            "service"
+        }
+        .into(),
+        skipped_because: None,
+        header_row: Some(grid.first_row + header.row_index),
+        columns: header.columns.clone(),
+        requirements: rows.len(),
+        skipped_rows,
+        blank_rows,
+    };
+    (
+        ImportedSheet {
+            name: grid.name.clone(),
+            kind,
+            rows,
+            answer_columns,
+        },
+        report,
+        problems,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::read_text;
+
+    fn grid(text: &str) -> Grid {
+        read_text(text.as_bytes(), "Sheet").unwrap()
+    }
+
+    #[test]
+    fn finds_a_header_below_a_title_with_synonyms_and_reads_sections() {
+        let g = grid("SCAL for X||\n\n Req ID |Requirement text|Priority\nSection A||\nA-1|It MUST work|\nA-2|It is nice|Should have\n||\nA-3|Line one\nline two MAY|");
+        let (sheets, report) = import(&[g], &ImportOptions::default()).unwrap();
+        let rows = &sheets[0].rows;
+        assert_eq!(report.sheets[0].header_row, Some(3));
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].requirement.section.as_deref(), Some("Section A"));
+        assert_eq!(rows[0].requirement.level, Level::Must);
+        assert_eq!(
+            rows[1].requirement.level,
+            Level::Should,
+            "the level column wins over the text"
+        );
+        assert_eq!(rows[0].row, 5);
+        assert_eq!(report.sheets[0].blank_rows, 1);
+        assert_eq!(
+            report.sheets[0].skipped_rows[0].reason,
+            "section heading \"Section A\""
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_name_both_rows() {
+        let g = grid("ID|Description\nX-1|MUST a\nX-2|MUST b\nX-1|MUST c");
+        let Err(ImportError::Invalid { problems, .. }) = import(&[g], &ImportOptions::default())
+        else {
+            panic!("duplicates refused")
+        };
+        assert_eq!(problems[0].row, Some(4));
+        assert_eq!(problems[0].column.as_deref(), Some("A"));
+        assert!(
+            problems[0].message.contains("rows 2 and 4"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn sheets_without_a_requirement_table_are_skipped_and_listed() {
+        let notes = grid("Version history\n1.0|First");
+        let table = Grid {
+            name: "PDS".into(),
+            ..grid("Identifier|Description\nP-1|MUST x")
+        };
+        let (sheets, report) = import(&[notes, table], &ImportOptions::default()).unwrap();
+        assert_eq!(sheets.len(), 1);
+        assert_eq!(report.sheets[0].kind, "skipped");
+        assert!(
+            report.sheets[0]
+                .skipped_because
+                .as_deref()
+                .unwrap_or_default()
+                .contains("no header row"),
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn explicit_mapping_rescues_unrecognised_headers() {
+        let g = grid("Code|Wording\nZ-1|It MUST be so");
+        assert!(matches!(
+            import(&[g.clone()], &ImportOptions::default()),
+            Err(ImportError::NoRequirements { .. })
+        ));
+        let options = ImportOptions {
+            map: vec![(Field::Id, "A".into()), (Field::Text, "Wording".into())],
+        };
+        let (sheets, _) = import(&[g], &options).unwrap();
+        assert_eq!(sheets[0].rows[0].requirement.id, "Z-1");
+    }
+
+    #[test]
+    fn information_sheets_infer_answer_kinds_from_questions() {
+        let g = Grid { name: "Supplier and product information".into(), ..grid("Question|Answer\nOrganisation ODS code|\nDate of last penetration test|\nProduct name|") };
+        let (sheets, _) = import(&[g], &ImportOptions::default()).unwrap();
+        let kinds: Vec<&str> = sheets[0]
+            .rows
+            .iter()
+            .map(|r| r.requirement.answer_kind.as_str())
+            .collect();
+        assert_eq!(kinds, ["ods_code", "date", "free_text"]);
+        assert_eq!(sheets[0].kind, SheetKind::Information);
+    }
+}
