@@ -328,7 +328,9 @@ fn near_miss(grid: &Grid, information: bool) -> String {
                 .collect();
             let missing: Vec<&str> = [Field::Id, Field::Text]
                 .into_iter()
-                .filter(|f| !(information && *f == Field::Id) && !found.iter().any(|(g, _)| g == f))
+                .filter(|f| {
+                    !(found.iter().any(|(g, _)| g == f) || (information && *f == Field::Id))
+                })
                 .map(Field::as_str)
                 .collect();
             format!(
@@ -717,7 +719,7 @@ mod tests {
     fn explicit_mapping_rescues_unrecognised_headers() {
         let g = grid("Code|Wording\nZ-1|It MUST be so");
         assert!(matches!(
-            import(&[g.clone()], &ImportOptions::default()),
+            import(std::slice::from_ref(&g), &ImportOptions::default()),
             Err(ImportError::NoRequirements { .. })
         ));
         let options = ImportOptions {

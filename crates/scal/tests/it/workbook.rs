@@ -89,10 +89,17 @@ fn both_send_document_scals_import_48_requirements_identically() {
     assert!(levels.contains("must"));
 }
 
+/// A fixture and what importing it must give: sheets with their requirement counts, or a refusal
+/// containing this text.
+type Outcome = (
+    &'static str,
+    Result<&'static [(&'static str, usize)], &'static str>,
+);
+
 /// What every other real fixture does. A change here is a deliberate change to what scal accepts.
 #[test]
 fn every_other_real_fixture_imports_or_is_refused_with_a_clear_reason() {
-    let outcomes: [(&str, Result<&[(&str, usize)], &str>); 11] = [
+    let outcomes: [Outcome; 11] = [
         (
             "cc_consumer.xlsx",
             Err("requirement ID \"C18\" appears twice, in rows 19 and 20"),
