@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod audit;
+pub mod check;
 pub mod field;
 pub mod ods;
 pub mod organisation;

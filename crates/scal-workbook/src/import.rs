@@ -228,15 +228,7 @@ pub struct ImportReport {
 }
 
 /// One requirement row with whatever answers the file carries (for `scal check` and re-import).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ImportedRow {
-    /// 1-based spreadsheet row.
-    pub row: usize,
-    pub requirement: Requirement,
-    pub response: Option<String>,
-    pub justification: Option<String>,
-    pub mitigation: Option<String>,
-}
+pub use scal_domain::check::AnsweredRow as ImportedRow;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportedSheet {
@@ -245,6 +237,17 @@ pub struct ImportedSheet {
     pub rows: Vec<ImportedRow>,
     /// Columns holding answers, by field, as letters (for reporting findings).
     pub answer_columns: HashMap<String, String>,
+}
+
+impl ImportedSheet {
+    /// The sheet as the domain's check rules take it.
+    pub fn answered(&self) -> scal_domain::check::AnsweredSheet {
+        scal_domain::check::AnsweredSheet {
+            name: self.name.clone(),
+            kind: self.kind,
+            rows: self.rows.clone(),
+        }
+    }
 }
 
 /// A problem that stops the import, located by sheet, row and column.

@@ -1,6 +1,7 @@
 //! `scal`: the server and its administration commands.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+mod check;
 mod settings;
 
 use std::io::Read as _;
@@ -64,6 +65,24 @@ enum Command {
     /// Check the audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check a completed SCAL workbook offline: exit 0 when ready to submit, 1 when something
+    /// blocks submission, 2 when the file cannot be read
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The workbook (.xlsx) or pipe-separated text (.psv, .csv, .txt)
+    file: PathBuf,
+    /// Print the report as JSON
+    #[arg(long)]
+    json: bool,
+    /// Check as if today were this date (YYYY-MM-DD), for reproducible results
+    #[arg(long)]
+    as_of: Option<String>,
+    /// Name a column explicitly when recognition fails: FIELD=COLUMN, e.g. id=B or text="Wording"
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    map: Vec<String>,
 }
 
 #[derive(Args)]
@@ -240,6 +259,10 @@ async fn open(settings: &Settings) -> Result<App, Failure> {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    // Offline: no settings, no data directory, no database.
+    if let Command::Check(args) = &cli.command {
+        return Ok(check::run(args));
+    }
     let bind = match &cli.command {
         Command::Serve(args) | Command::Demo(args) => args.bind,
         _ => None,
@@ -335,6 +358,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             );
             println!("{}", created.secret);
         }
+        Command::Check(_) => unreachable!("handled before settings are read"),
         Command::Audit(AuditCommand::Verify) => {
             let app = open(&settings).await?;
             return match scal_app::audit::verify(&app).await? {

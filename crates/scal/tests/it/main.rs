@@ -14,6 +14,7 @@ mod api;
 mod audit;
 mod binary;
 mod browser;
+mod check;
 mod openapi;
 mod pages;
 mod support;

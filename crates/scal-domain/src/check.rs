@@ -1,0 +1,477 @@
+//! Is a completed SCAL ready to submit? The rules `scal check` applies to a workbook and the
+//! submission gate will apply to a stored SCAL. Pure: "today" is passed in.
+
+use time::{Date, Month};
+
+use crate::field::trim;
+use crate::template::{rag, AnswerKind, Declaration, Rag, Requirement, SheetKind};
+use crate::FieldError;
+
+/// One requirement row with the answers given for it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnsweredRow {
+    /// 1-based spreadsheet row (0 when the answer did not come from a sheet).
+    pub row: usize,
+    pub requirement: Requirement,
+    pub response: Option<String>,
+    pub justification: Option<String>,
+    pub mitigation: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnsweredSheet {
+    pub name: String,
+    pub kind: SheetKind,
+    pub rows: Vec<AnsweredRow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Red,
+    Amber,
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Finding {
+    pub sheet: String,
+    pub row: usize,
+    pub requirement_id: String,
+    pub severity: Severity,
+    pub message: String,
+    /// Whether this stops submission. A red row with a justification and a mitigation is listed
+    /// but does not block: NHS England decides on it.
+    pub blocking: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SheetSummary {
+    pub name: String,
+    pub requirements: usize,
+    pub answered: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CheckReport {
+    pub sheets: Vec<SheetSummary>,
+    pub findings: Vec<Finding>,
+}
+
+impl CheckReport {
+    pub fn ready_to_submit(&self) -> bool {
+        !self.findings.iter().any(|f| f.blocking)
+    }
+}
+
+/// Dates as suppliers type them: `2026-06-30`, `30/06/2026`, `30.06.2026`, `30-06-2026`, or a
+/// spreadsheet date-time (`2026-06-30 00:00:00`).
+pub fn parse_date(raw: &str) -> Result<Date, FieldError> {
+    let value = trim(raw);
+    let value = value.split_once(' ').map_or(value, |(date, _)| date);
+    let parts: Vec<&str> = value.split(['-', '/', '.']).collect();
+    let numbers: Option<Vec<u32>> = parts.iter().map(|p| p.parse::<u32>().ok()).collect();
+    let bad = || {
+        FieldError::new(
+            "answer",
+            format!(
+                "{:?} is not a real date: use a date like 2026-06-30",
+                trim(raw)
+            ),
+        )
+    };
+    let (year, month, day) = match (parts.as_slice(), numbers.as_deref()) {
+        ([y, _, _], Some([year, month, day])) if y.len() == 4 => (*year, *month, *day),
+        ([_, _, y], Some([day, month, year])) if y.len() == 4 => (*year, *month, *day),
+        _ => return Err(bad()),
+    };
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| Month::try_from(m).ok())
+        .ok_or_else(bad)?;
+    let year = i32::try_from(year).map_err(|_| bad())?;
+    let day = u8::try_from(day).map_err(|_| bad())?;
+    Date::from_calendar_date(year, month, day).map_err(|_| bad())
+}
+
+/// The first day of the DSPT assessment period that is current on `as_of`. Assessments are due by
+/// 30 June each year; one published for the period ending at the most recent 30 June deadline (so
+/// on or after the 1 July before it) stays current until the next deadline.
+pub fn dspt_period_start(as_of: Date) -> Date {
+    let deadline_year = if (as_of.month() as u8, as_of.day()) >= (6, 30) {
+        as_of.year()
+    } else {
+        as_of.year() - 1
+    };
+    Date::from_calendar_date(deadline_year - 1, Month::July, 1).unwrap_or(as_of)
+}
+
+/// How a question on the information sheet is checked beyond its answer kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InformationRule {
+    DsptStatus,
+    DsptPublished,
+    PenetrationTest,
+    None,
+}
+
+fn information_rule(question: &str) -> InformationRule {
+    let q = question.to_ascii_lowercase();
+    let dspt = q.contains("dspt") || q.contains("data security and protection toolkit");
+    if dspt && (q.contains("status") || q.contains("level") || q.contains("outcome")) {
+        InformationRule::DsptStatus
+    } else if dspt && (q.contains("date") || q.contains("published") || q.contains("publication")) {
+        InformationRule::DsptPublished
+    } else if (q.contains("penetration") || q.contains("pen test") || q.contains("pentest"))
+        && q.contains("date")
+    {
+        InformationRule::PenetrationTest
+    } else {
+        InformationRule::None
+    }
+}
+
+/// Checks every row of every sheet.
+pub fn check(sheets: &[AnsweredSheet], as_of: Date) -> CheckReport {
+    let mut findings = Vec::new();
+    let mut summaries = Vec::new();
+    for sheet in sheets {
+        let mut answered = 0;
+        for row in &sheet.rows {
+            let mut find = |severity: Severity, blocking: bool, message: String| {
+                findings.push(Finding {
+                    sheet: sheet.name.clone(),
+                    row: row.row,
+                    requirement_id: row.requirement.id.clone(),
+                    severity,
+                    message,
+                    blocking,
+                });
+            };
+            let Some(response) = row.response.as_deref().map(trim).filter(|r| !r.is_empty()) else {
+                find(Severity::Error, true, "Not answered".into());
+                continue;
+            };
+            answered += 1;
+            check_row(row, response, sheet.kind, as_of, &mut find);
+        }
+        summaries.push(SheetSummary {
+            name: sheet.name.clone(),
+            requirements: sheet.rows.len(),
+            answered,
+        });
+    }
+    CheckReport {
+        sheets: summaries,
+        findings,
+    }
+}
+
+fn given(value: &Option<String>) -> bool {
+    value.as_deref().is_some_and(|v| !trim(v).is_empty())
+}
+
+fn check_row(
+    row: &AnsweredRow,
+    response: &str,
+    kind: SheetKind,
+    as_of: Date,
+    find: &mut impl FnMut(Severity, bool, String),
+) {
+    let requirement = &row.requirement;
+    match &requirement.answer_kind {
+        AnswerKind::Declaration => match Declaration::parse(response) {
+            Err(error) => find(Severity::Error, true, error.message),
+            Ok(answer) => {
+                let (justified, mitigated) = (given(&row.justification), given(&row.mitigation));
+                match rag(requirement.level, answer) {
+                    Rag::Red if justified && mitigated => find(
+                        Severity::Red,
+                        false,
+                        format!("{} answered No, with a justification and a mitigation: NHS England will decide", requirement.level.label()),
+                    ),
+                    Rag::Red => {
+                        let missing = match (justified, mitigated) {
+                            (false, false) => "a justification and a mitigation",
+                            (false, true) => "a justification",
+                            _ => "a mitigation",
+                        };
+                        find(Severity::Red, true, format!("{} answered No: give {missing}", requirement.level.label()));
+                    }
+                    Rag::Amber if !justified => {
+                        find(Severity::Amber, true, format!("{} answered No: give a justification", requirement.level.label()));
+                    }
+                    _ if answer == Some(Declaration::NotApplicable) && !justified => {
+                        find(Severity::Warning, false, "N/A: say why it does not apply".into());
+                    }
+                    _ => {}
+                }
+            }
+        },
+        AnswerKind::Date => match parse_date(response) {
+            Err(error) => find(Severity::Error, true, error.message),
+            Ok(date) if kind == SheetKind::Information => {
+                check_information_date(requirement, date, as_of, find)
+            }
+            Ok(_) => {}
+        },
+        AnswerKind::OdsCode => {
+            if let Err(error) = crate::OdsCode::parse_field("answer", response) {
+                find(Severity::Error, true, error.message);
+            }
+        }
+        AnswerKind::Choice(options) => {
+            let chosen = options.iter().find(|o| o.eq_ignore_ascii_case(response));
+            match chosen {
+                None => find(Severity::Error, true, format!("{response:?} is not one of: {}", options.join(", "))),
+                Some(choice) if information_rule(&requirement.text) == InformationRule::DsptStatus => {
+                    match choice.as_str() {
+                        "Standards Met" | "Standards Exceeded" => {}
+                        "Approaching Standards" if given(&row.mitigation) => find(
+                            Severity::Red,
+                            false,
+                            "DSPT is Approaching Standards, with a mitigation: NHS England will decide".into(),
+                        ),
+                        "Approaching Standards" => {
+                            find(Severity::Red, true, "DSPT is Approaching Standards: give a mitigation (the action plan)".into())
+                        }
+                        other => find(Severity::Error, true, format!("DSPT status is {other}: Standards Met or Standards Exceeded is needed")),
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        AnswerKind::FreeText | AnswerKind::Attachment => {}
+    }
+}
+
+fn check_information_date(
+    requirement: &Requirement,
+    date: Date,
+    as_of: Date,
+    find: &mut impl FnMut(Severity, bool, String),
+) {
+    let rule = information_rule(&requirement.text);
+    if rule == InformationRule::None {
+        return;
+    }
+    if date > as_of {
+        find(Severity::Error, true, format!("{date} is in the future"));
+        return;
+    }
+    match rule {
+        InformationRule::DsptPublished => {
+            let start = dspt_period_start(as_of);
+            if date < start {
+                find(
+                    Severity::Error,
+                    true,
+                    format!("DSPT published on {date}, before the current assessment period (from {start}): publish this year's assessment"),
+                );
+            }
+        }
+        InformationRule::PenetrationTest => {
+            let year_ago = as_of
+                .replace_year(as_of.year() - 1)
+                .unwrap_or(as_of - time::Duration::days(365));
+            if date < year_ago {
+                find(
+                    Severity::Error,
+                    true,
+                    format!("Penetration test on {date} is more than 12 months old: test again"),
+                );
+            }
+        }
+        InformationRule::DsptStatus | InformationRule::None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::template::Level;
+    use time::macros::date;
+
+    fn requirement(id: &str, text: &str, answer_kind: AnswerKind) -> Requirement {
+        Requirement {
+            id: id.into(),
+            section: None,
+            text: text.into(),
+            level: Level::detect(text),
+            answer_kind,
+            use_case: None,
+            requirement_type: None,
+            link: None,
+            test_cases: None,
+            test_environment: None,
+            evidence_required: None,
+            guidance: None,
+        }
+    }
+
+    fn row(id: &str, text: &str, kind: AnswerKind, answer: &[&str]) -> AnsweredRow {
+        let get = |i: usize| {
+            answer
+                .get(i)
+                .filter(|v| !v.is_empty())
+                .map(|v| v.to_string())
+        };
+        AnsweredRow {
+            row: 2,
+            requirement: requirement(id, text, kind),
+            response: get(0),
+            justification: get(1),
+            mitigation: get(2),
+        }
+    }
+
+    fn findings(sheet: SheetKind, rows: Vec<AnsweredRow>) -> Vec<(String, Severity, bool)> {
+        let report = check(
+            &[AnsweredSheet {
+                name: "S".into(),
+                kind: sheet,
+                rows,
+            }],
+            date!(2026 - 11 - 24),
+        );
+        report
+            .findings
+            .into_iter()
+            .map(|f| (f.requirement_id, f.severity, f.blocking))
+            .collect()
+    }
+
+    #[test]
+    fn service_rows_find_unanswered_invalid_red_and_amber() {
+        use AnswerKind::Declaration as D;
+        let found = findings(
+            SheetKind::Service,
+            vec![
+                row("A", "It MUST work", D, &[]),
+                row("B", "It MUST work", D, &["Maybe"]),
+                row("C", "It MUST work", D, &["No", "Because"]),
+                row(
+                    "D",
+                    "It MUST work",
+                    D,
+                    &["No", "Because", "We will by June"],
+                ),
+                row("E", "It SHOULD work", D, &["No"]),
+                row("F", "It SHOULD work", D, &["No", "Because"]),
+                row("G", "It MUST work", D, &["Yes"]),
+                row("H", "It MUST work", D, &["N/A"]),
+            ],
+        );
+        assert_eq!(
+            found,
+            [
+                ("A".into(), Severity::Error, true),
+                ("B".into(), Severity::Error, true),
+                ("C".into(), Severity::Red, true),
+                ("D".into(), Severity::Red, false),
+                ("E".into(), Severity::Amber, true),
+                ("H".into(), Severity::Warning, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn information_sheet_checks_ods_dspt_and_penetration_test() {
+        let found = findings(
+            SheetKind::Information,
+            vec![
+                row(
+                    "I1",
+                    "Organisation ODS code",
+                    AnswerKind::OdsCode,
+                    &["8KM-90"],
+                ),
+                row(
+                    "I2",
+                    "DSPT status",
+                    AnswerKind::dspt_status(),
+                    &["Approaching Standards"],
+                ),
+                row(
+                    "I3",
+                    "DSPT status",
+                    AnswerKind::dspt_status(),
+                    &["Standards Not Met"],
+                ),
+                row(
+                    "I4",
+                    "DSPT status",
+                    AnswerKind::dspt_status(),
+                    &["standards met"],
+                ),
+                row(
+                    "I5",
+                    "Date DSPT published",
+                    AnswerKind::Date,
+                    &["2025-06-30"],
+                ),
+                row(
+                    "I6",
+                    "Date DSPT published",
+                    AnswerKind::Date,
+                    &["01/07/2025"],
+                ),
+                row(
+                    "I7",
+                    "Date of last penetration test",
+                    AnswerKind::Date,
+                    &["2025-11-23"],
+                ),
+                row(
+                    "I8",
+                    "Date of last penetration test",
+                    AnswerKind::Date,
+                    &["2025-11-24"],
+                ),
+                row(
+                    "I9",
+                    "Date of last penetration test",
+                    AnswerKind::Date,
+                    &["2027-01-01"],
+                ),
+                row(
+                    "I10",
+                    "Date of last penetration test",
+                    AnswerKind::Date,
+                    &["31/02/2026"],
+                ),
+            ],
+        );
+        let ids: Vec<&str> = found.iter().map(|(id, _, _)| id.as_str()).collect();
+        assert_eq!(ids, ["I1", "I2", "I3", "I5", "I7", "I9", "I10"]);
+        assert_eq!(found[1], ("I2".into(), Severity::Red, true));
+    }
+
+    #[test]
+    fn the_dspt_period_turns_over_at_the_30_june_deadline() {
+        assert_eq!(
+            dspt_period_start(date!(2026 - 11 - 24)),
+            date!(2025 - 07 - 01)
+        );
+        assert_eq!(
+            dspt_period_start(date!(2026 - 06 - 29)),
+            date!(2024 - 07 - 01)
+        );
+        assert_eq!(
+            dspt_period_start(date!(2026 - 06 - 30)),
+            date!(2025 - 07 - 01)
+        );
+    }
+
+    #[test]
+    fn dates_in_common_formats_parse_and_impossible_ones_do_not() {
+        assert_eq!(parse_date("2026-06-30"), Ok(date!(2026 - 06 - 30)));
+        assert_eq!(parse_date("30/06/2026"), Ok(date!(2026 - 06 - 30)));
+        assert_eq!(parse_date("1.7.2025"), Ok(date!(2025 - 07 - 01)));
+        assert_eq!(parse_date("2026-06-30 00:00:00"), Ok(date!(2026 - 06 - 30)));
+        for bad in ["2026-02-30", "31/13/2026", "yesterday", "2026", ""] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+}

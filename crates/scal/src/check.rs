@@ -1,0 +1,118 @@
+//! `scal check`: is a completed workbook ready to submit? Offline, read-only.
+
+use std::process::ExitCode;
+
+use scal_domain::check::{check, CheckReport, Severity};
+use scal_workbook::{import, read, Field, ImportError, ImportOptions, Limits};
+
+use crate::CheckArgs;
+
+const UNREADABLE: u8 = 2;
+
+/// Parses `--map FIELD=COLUMN` options.
+pub fn parse_map(raw: &[String]) -> Result<ImportOptions, String> {
+    let mut map = Vec::new();
+    for entry in raw {
+        let (field, column) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("--map {entry}: write it as FIELD=COLUMN"))?;
+        let field = Field::parse(field).ok_or_else(|| {
+            let known: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
+            format!(
+                "--map {entry}: unknown field {field:?}; fields are {}",
+                known.join(", ")
+            )
+        })?;
+        map.push((field, column.trim().trim_matches('"').to_string()));
+    }
+    Ok(ImportOptions { map })
+}
+
+pub fn run(args: &CheckArgs) -> ExitCode {
+    match evaluate(args) {
+        Ok(report) => {
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                );
+            } else {
+                print_text(&report);
+            }
+            if report.ready_to_submit() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(UNREADABLE)
+        }
+    }
+}
+
+fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
+    let as_of = match &args.as_of {
+        Some(raw) => {
+            scal_domain::check::parse_date(raw).map_err(|e| format!("--as-of: {}", e.message))?
+        }
+        None => time::OffsetDateTime::now_utc().date(),
+    };
+    let options = parse_map(&args.map)?;
+    let bytes = std::fs::read(&args.file)
+        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let stem = args
+        .file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("Sheet");
+    let grids = read(&bytes, stem, Limits::default())
+        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let sheets = match import(&grids, &options) {
+        Ok((sheets, _)) => sheets,
+        Err(ImportError::Invalid { problems, .. }) => {
+            let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
+            return Err(format!(
+                "{} cannot be checked:\n{}",
+                args.file.display(),
+                lines.join("\n")
+            ));
+        }
+        Err(other) => return Err(format!("{}: {other}", args.file.display())),
+    };
+    let answered: Vec<_> = sheets.iter().map(|s| s.answered()).collect();
+    Ok(check(&answered, as_of))
+}
+
+fn print_text(report: &CheckReport) {
+    for sheet in &report.sheets {
+        println!(
+            "{}: {} of {} answered",
+            sheet.name, sheet.answered, sheet.requirements
+        );
+    }
+    for finding in &report.findings {
+        let severity = match finding.severity {
+            Severity::Red => "RED",
+            Severity::Amber => "AMBER",
+            Severity::Error => "ERROR",
+            Severity::Warning => "warning",
+        };
+        let blocks = if finding.blocking {
+            ""
+        } else {
+            " (does not block)"
+        };
+        println!(
+            "{} row {} {} {severity}: {}{blocks}",
+            finding.sheet, finding.row, finding.requirement_id, finding.message
+        );
+    }
+    let blocking = report.findings.iter().filter(|f| f.blocking).count();
+    if blocking == 0 {
+        println!("Ready to submit.");
+    } else {
+        println!("Not ready to submit: {blocking} finding(s) block submission.");
+    }
+}

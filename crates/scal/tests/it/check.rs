@@ -1,0 +1,210 @@
+//! `scal check` on workbooks a supplier would send back: the real Send Document SCAL with answer
+//! columns added, an information sheet, and files it cannot read.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/real")
+        .join(name)
+}
+
+/// The real Send Document SCAL with `Response|Justification|Mitigation` columns, every row
+/// answered by `answer(id)`.
+fn answered_send_document(dir: &Path, answer: impl Fn(&str) -> [&'static str; 3]) -> PathBuf {
+    let source = std::fs::read_to_string(fixture("scal-gpc-send-document.psv")).unwrap();
+    let mut lines = source.lines();
+    let mut out = format!(
+        "{}|Response|Justification|Mitigation\n",
+        lines.next().unwrap()
+    );
+    for line in lines {
+        let id = line.split('|').next().unwrap();
+        out.push_str(&format!("{line}|{}\n", answer(id).join("|")));
+    }
+    let path = dir.join("send-document-answered.psv");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+fn check(file: &Path, extra: &[&str]) -> (i32, Value, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_scal"))
+        .arg("check")
+        .arg(file)
+        .arg("--json")
+        .args(if extra.contains(&"--as-of") {
+            &[][..]
+        } else {
+            &["--as-of", "2026-11-24"][..]
+        })
+        .args(extra)
+        .current_dir(file.parent().unwrap())
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+    (
+        output.status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_fully_answered_scal_is_ready_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = answered_send_document(dir.path(), |_| ["Yes", "", ""]);
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert_eq!(report["sheets"][0]["requirements"], 48);
+    assert_eq!(report["sheets"][0]["answered"], 48);
+    assert_eq!(report["findings"], serde_json::json!([]));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "offline and read-only: no data directory appears"
+    );
+}
+
+#[test]
+fn red_amber_invalid_and_unanswered_rows_block_with_their_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = answered_send_document(dir.path(), |id| match id {
+        "GPCM-C-1" => ["No", "", ""],
+        "GPCM-C-2" => [
+            "No",
+            "We use a partner's MESH client",
+            "Migrating to our own by 2027-03",
+        ],
+        "GPCM-SD-056" => ["Maybe", "", ""],
+        "GPCM-SD-028" => ["", "", ""],
+        _ => ["Yes", "", ""],
+    });
+    let (code, report, _) = check(&file, &[]);
+    assert_eq!(code, 1, "{report}");
+    let findings: Vec<(String, u64, String, bool)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["requirement_id"].as_str().unwrap().into(),
+                f["row"].as_u64().unwrap(),
+                f["severity"].as_str().unwrap().into(),
+                f["blocking"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            ("GPCM-C-1".into(), 2, "red".into(), true),
+            ("GPCM-C-2".into(), 3, "red".into(), false),
+            ("GPCM-SD-056".into(), 4, "error".into(), true),
+            ("GPCM-SD-028".into(), 5, "error".into(), true),
+        ]
+    );
+    assert_eq!(report["findings"][0]["sheet"], "send-document-answered");
+    assert!(report["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("give a justification and a mitigation"));
+    assert!(report["findings"][2]["message"]
+        .as_str()
+        .unwrap()
+        .contains("\"Maybe\" is not an answer"));
+    assert_eq!(report["sheets"][0]["answered"], 47);
+}
+
+#[test]
+fn a_red_row_with_justification_and_mitigation_alone_does_not_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = answered_send_document(dir.path(), |id| {
+        if id == "GPCM-C-1" {
+            ["No", "Reason", "Plan"]
+        } else {
+            ["Yes", "", ""]
+        }
+    });
+    let (code, report, _) = check(&file, &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        report["findings"][0]["severity"], "red",
+        "still listed for NHS England"
+    );
+}
+
+#[test]
+fn the_information_sheet_is_checked_as_of_the_given_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Supplier and product information.psv");
+    std::fs::write(
+        &file,
+        "Question|Answer|Comments|Mitigation\n\
+         Organisation ODS code|8km90||\n\
+         What is your DSPT status?|Standards Met||\n\
+         Date your DSPT was published|2025-05-01||\n\
+         Date of last penetration test|2026-01-10||\n\
+         Product name|Acme PAS||\n",
+    )
+    .unwrap();
+    let (code, report, _) = check(&file, &[]);
+    assert_eq!(code, 1);
+    let messages: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("before the current assessment period (from 2025-07-01)"),
+        "{}",
+        messages[0]
+    );
+    let (code, _, _) = check(&file, &["--as-of", "2026-06-29"]);
+    assert_eq!(
+        code, 0,
+        "before the 30 June deadline last year's DSPT still counts"
+    );
+}
+
+#[test]
+fn unreadable_files_exit_2_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let xls = dir.path().join("old.xls");
+    let mut bytes = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    bytes.extend([0u8; 512]);
+    std::fs::write(&xls, bytes).unwrap();
+    let (code, _, stderr) = check(&xls, &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("Excel 97-2003 (.xls)"), "{stderr}");
+
+    let (code, _, stderr) = check(&fixture("NRL_Hazard_Log_V1.7.xlsx"), &[]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("no sheet holds a requirement table"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = check(&fixture("cc_consumer.xlsx"), &[]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("row 20, column B"), "{stderr}");
+
+    let (code, report, _) = check(&fixture("cc_consumer.xlsx"), &["--map", "id=A"]);
+    assert_eq!(
+        code, 1,
+        "with the mapping it reads, and nothing is answered: {report}"
+    );
+}
+
+#[test]
+fn the_real_xlsx_scal_as_published_is_all_unanswered() {
+    let (code, report, _) = check(&fixture("scal-gpc-send-document.xlsx"), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["sheets"][0]["name"], "Send Document");
+    assert_eq!(report["sheets"][0]["answered"], 0);
+    assert_eq!(report["findings"].as_array().unwrap().len(), 48);
+}
