@@ -370,3 +370,167 @@ mod tests {
         );
     }
 }
+
+/// A named template version's content, in order.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TemplateSheet {
+    pub name: String,
+    pub kind: SheetKind,
+    pub requirements: Vec<Requirement>,
+}
+
+/// What changed between two versions, by requirement ID.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TemplateDiff {
+    pub added: Vec<DiffEntry>,
+    pub removed: Vec<DiffEntry>,
+    pub text_changed: Vec<Change>,
+    pub level_changed: Vec<Change>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DiffEntry {
+    pub sheet: String,
+    pub requirement_id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Change {
+    pub sheet: String,
+    pub requirement_id: String,
+    pub before: String,
+    pub after: String,
+}
+
+impl TemplateDiff {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.text_changed.is_empty()
+            && self.level_changed.is_empty()
+    }
+}
+
+/// Compares two versions requirement by requirement ID (the first occurrence of an ID counts when
+/// a version repeats it across sheets). Order follows the newer version, then the older.
+pub fn diff(old: &[TemplateSheet], new: &[TemplateSheet]) -> TemplateDiff {
+    type Entry<'a> = (&'a str, &'a str, &'a Requirement);
+    fn index(sheets: &[TemplateSheet]) -> Vec<Entry<'_>> {
+        let mut map: Vec<Entry<'_>> = Vec::new();
+        for sheet in sheets {
+            for requirement in &sheet.requirements {
+                if !map.iter().any(|(_, id, _)| *id == requirement.id) {
+                    map.push((&sheet.name, &requirement.id, requirement));
+                }
+            }
+        }
+        map
+    }
+    fn find<'a>(list: &[Entry<'a>], id: &str) -> Option<&'a Requirement> {
+        list.iter().find(|(_, i, _)| *i == id).map(|(_, _, r)| *r)
+    }
+    let (old, new) = (index(old), index(new));
+    let mut result = TemplateDiff::default();
+    for (sheet, id, after) in &new {
+        match find(&old, id) {
+            None => result.added.push(DiffEntry {
+                sheet: (*sheet).into(),
+                requirement_id: (*id).into(),
+                text: after.text.clone(),
+            }),
+            Some(before) => {
+                if before.text != after.text {
+                    result.text_changed.push(Change {
+                        sheet: (*sheet).into(),
+                        requirement_id: (*id).into(),
+                        before: before.text.clone(),
+                        after: after.text.clone(),
+                    });
+                }
+                if before.level != after.level {
+                    result.level_changed.push(Change {
+                        sheet: (*sheet).into(),
+                        requirement_id: (*id).into(),
+                        before: before.level.label().into(),
+                        after: after.level.label().into(),
+                    });
+                }
+            }
+        }
+    }
+    for (sheet, id, before) in &old {
+        if find(&new, id).is_none() {
+            result.removed.push(DiffEntry {
+                sheet: (*sheet).into(),
+                requirement_id: (*id).into(),
+                text: before.text.clone(),
+            });
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod diff_tests {
+    use super::*;
+
+    fn sheet(rows: &[(&str, &str)]) -> Vec<TemplateSheet> {
+        let requirements = rows
+            .iter()
+            .map(|(id, text)| Requirement {
+                id: (*id).into(),
+                section: None,
+                text: (*text).into(),
+                level: Level::detect(text),
+                answer_kind: AnswerKind::Declaration,
+                use_case: None,
+                requirement_type: None,
+                link: None,
+                test_cases: None,
+                test_environment: None,
+                evidence_required: None,
+                guidance: None,
+            })
+            .collect();
+        vec![TemplateSheet {
+            name: "S".into(),
+            kind: SheetKind::Service,
+            requirements,
+        }]
+    }
+
+    #[test]
+    fn finds_added_removed_text_and_level_changes_by_id() {
+        let old = sheet(&[("A", "It MUST x"), ("B", "It SHOULD y"), ("C", "It MAY z")]);
+        let new = sheet(&[
+            ("B", "It MUST y"),
+            ("A", "It MUST x, always"),
+            ("D", "New MUST"),
+        ]);
+        let d = diff(&old, &new);
+        let ids = |v: &[DiffEntry]| {
+            v.iter()
+                .map(|e| e.requirement_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&d.added), ["D"]);
+        assert_eq!(ids(&d.removed), ["C"]);
+        assert_eq!(
+            d.text_changed
+                .iter()
+                .map(|c| c.requirement_id.as_str())
+                .collect::<Vec<_>>(),
+            ["B", "A"]
+        );
+        assert_eq!(d.level_changed.len(), 1);
+        assert_eq!(
+            (
+                d.level_changed[0].before.as_str(),
+                d.level_changed[0].after.as_str()
+            ),
+            ("SHOULD", "MUST")
+        );
+        assert!(diff(&old, &old).is_empty());
+    }
+}
