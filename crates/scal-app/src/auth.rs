@@ -57,37 +57,53 @@ pub async fn login(
     password: &str,
     now: OffsetDateTime,
 ) -> Result<NewSession> {
-    let key = Email::parse(email)
-        .map(|e| e.as_str().to_string())
-        .unwrap_or_else(|_| email.trim().to_lowercase());
+    // Not an email address: nobody can have this account. Same answer, same work, no query.
+    let Ok(email) = Email::parse(email) else {
+        let _ = verify_blocking(password, decoy_hash().to_string()).await;
+        return Err(AppError::invalid("email", BAD_CREDENTIALS));
+    };
+    let key = email.as_str();
     let window_start = micros(now - app.settings.throttle_window);
-    let failures = sessions::login_failures_since(app.store.pool(), &key, window_start).await?;
-    if failures.len() >= app.settings.throttle_failures {
-        let oldest_relevant = failures[failures.len() - app.settings.throttle_failures];
+    let limit = app.settings.throttle_failures.max(1);
+
+    // Count and record this attempt before checking the password, under a lock on the account, so
+    // parallel guesses cannot all slip under the limit. A successful sign-in clears the record.
+    let mut tx = app.store.begin().await?;
+    tx.lock_key(&format!("login:{key}")).await?;
+    sessions::forget_login_failures_before(tx.conn(), window_start).await?;
+    let attempts = sessions::login_failures_since(tx.conn(), key, window_start).await?;
+    if attempts.len() >= limit {
+        let oldest_relevant = attempts
+            .get(attempts.len() - limit)
+            .copied()
+            .unwrap_or(window_start);
         let retry_at = oldest_relevant + micros_of(app.settings.throttle_window);
         let retry_after_secs =
             u64::try_from((retry_at - micros(now)).max(1_000_000) / 1_000_000).unwrap_or(1);
         return Err(AppError::Throttled { retry_after_secs });
     }
-    let found = scal_store::records::users::credentials(app.store.pool(), &key).await?;
+    sessions::record_login_failure(tx.conn(), &new_id(), key, micros(now)).await?;
+    tx.commit().await?;
+
+    let found = scal_store::records::users::credentials(app.store.pool(), key).await?;
     let user = match found {
-        Some((user, hash)) if password_matches(password, &hash) && user.active => Some(user),
-        Some(_) => None,
+        Some((user, hash)) => verify_blocking(password, hash)
+            .await?
+            .then_some(user)
+            .filter(|u| u.active),
         None => {
-            let _ = password_matches(password, decoy_hash());
+            let _ = verify_blocking(password, decoy_hash().to_string()).await;
             None
         }
     };
-    let mut tx = app.store.begin().await?;
     let Some(user) = user else {
-        sessions::record_login_failure(tx.conn(), &new_id(), &key, micros(now)).await?;
-        tx.commit().await?;
         return Err(AppError::invalid("email", BAD_CREDENTIALS));
     };
     let cookie = random_hex(32)?;
     let csrf_token = random_hex(32)?;
     let expires = micros(now + app.settings.session_ttl);
-    sessions::clear_login_failures(tx.conn(), &key).await?;
+    let mut tx = app.store.begin().await?;
+    sessions::clear_login_failures(tx.conn(), key).await?;
     sessions::delete_expired(tx.conn(), micros(now)).await?;
     sessions::insert(
         tx.conn(),
@@ -104,6 +120,22 @@ pub async fn login(
         csrf_token,
         user,
     })
+}
+
+/// Argon2 is deliberately slow CPU work: it runs on the blocking pool, not the async workers.
+async fn verify_blocking(password: &str, hash: String) -> Result<bool> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || password_matches(&password, &hash))
+        .await
+        .map_err(|e| AppError::Internal(format!("password check failed: {e}")))
+}
+
+/// [`hash_password`] on the blocking pool.
+pub async fn hash_password_blocking(password: &str) -> Result<String> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))?
 }
 
 fn micros_of(duration: time::Duration) -> i64 {
@@ -140,12 +172,20 @@ pub async fn authenticate_token(app: &App, token: &str, now: OffsetDateTime) -> 
     if !token.starts_with(crate::tokens::TOKEN_PREFIX) {
         return Err(AppError::Unauthenticated);
     }
-    let (token_id, user) = tokens::find_user(app.store.pool(), &digest(token))
+    let found = tokens::find_user(app.store.pool(), &digest(token))
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    // Last use is operational metadata, not assurance data: a plain write, not audited.
-    tokens::touch(app.store.pool(), &token_id, micros(now)).await?;
-    Ok(actor_for(&user))
+    // Last use is operational metadata, not assurance data: not audited, and written at most once
+    // a minute per token so API traffic does not queue behind the write lock.
+    if found
+        .last_used_at
+        .is_none_or(|last| micros(now) - last > 60_000_000)
+    {
+        let mut tx = app.store.begin().await?;
+        tokens::touch(tx.conn(), &found.token_id, micros(now)).await?;
+        tx.commit().await?;
+    }
+    Ok(actor_for(&found.user))
 }
 
 #[cfg(test)]

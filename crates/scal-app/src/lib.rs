@@ -63,6 +63,14 @@ pub fn from_micros(micros: i64) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// IDs are UUIDs; anything else cannot name a record, so it is simply not found (and never reaches
+/// the database, which may refuse odd bytes such as NUL).
+pub(crate) fn known_id(id: &str) -> Result<&str> {
+    uuid::Uuid::parse_str(id)
+        .map(|_| id)
+        .map_err(|_| AppError::NotFound)
+}
+
 pub(crate) fn new_id() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -86,6 +94,20 @@ pub(crate) fn audit_entry(
         entity_id: entity_id.to_string(),
         before,
         after,
+    }
+}
+
+/// A unique-constraint refusal as a field error: someone created the same thing between our check
+/// and our insert.
+pub(crate) fn unique_violation(
+    error: scal_store::StoreError,
+    field: &str,
+    message: &str,
+) -> AppError {
+    if error.is_unique_violation() {
+        AppError::invalid(field, message)
+    } else {
+        AppError::Store(error)
     }
 }
 

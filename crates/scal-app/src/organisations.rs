@@ -4,7 +4,9 @@ use scal_domain::Invalid;
 use scal_store::records::organisations;
 use time::OffsetDateTime;
 
-use crate::{audit_entry, micros, new_id, to_json, App, AppError, Result};
+use crate::{
+    audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result,
+};
 
 /// Organisations the actor can see: all for NHS England, otherwise their own.
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Organisation>> {
@@ -18,7 +20,7 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Organisation>> {
 }
 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<Organisation> {
-    let org = organisations::get(app.store.pool(), id)
+    let org = organisations::get(app.store.pool(), known_id(id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ReadOrganisation, Some(&org.id))?;
@@ -58,7 +60,15 @@ pub async fn create(
         ));
     }
     let id = new_id();
-    organisations::insert(tx.conn(), &id, &new, micros(now)).await?;
+    organisations::insert(tx.conn(), &id, &new, micros(now))
+        .await
+        .map_err(|e| {
+            unique_violation(
+                e,
+                "ods_code",
+                "An organisation with this ODS code already exists",
+            )
+        })?;
     let org = Organisation {
         id,
         ods_code: new.ods_code,

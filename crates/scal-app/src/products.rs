@@ -4,7 +4,9 @@ use scal_store::records::products;
 use scal_store::ProductRecord;
 use time::OffsetDateTime;
 
-use crate::{audit_entry, micros, new_id, to_json, App, AppError, Result};
+use crate::{
+    audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result,
+};
 
 /// Products the actor can see: NHS England all, a supplier its own. End user organisations see
 /// the products shared with them, and nothing is shared until accepted SCALs exist.
@@ -87,7 +89,9 @@ pub async fn create(
         created_at: micros(now),
         updated_at: micros(now),
     };
-    products::insert(tx.conn(), &product).await?;
+    products::insert(tx.conn(), &product)
+        .await
+        .map_err(|e| unique_violation(e, "version", DUPLICATE))?;
     tx.audit(audit_entry(
         actor,
         now,
@@ -102,19 +106,61 @@ pub async fn create(
     Ok(product)
 }
 
+/// Fields to change; `None` keeps the current value. An empty `medical_device_class` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct ProductChanges {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub medical_device_class: Option<String>,
+}
+
+impl From<&ProductInput> for ProductChanges {
+    fn from(input: &ProductInput) -> Self {
+        Self {
+            name: Some(input.name.clone()),
+            version: Some(input.version.clone()),
+            description: Some(input.description.clone()),
+            medical_device_class: Some(input.medical_device_class.clone()),
+        }
+    }
+}
+
+/// Changes a product, reading it inside the transaction (locked on PostgreSQL) so concurrent
+/// changes are not lost.
 pub async fn update(
     app: &App,
     actor: &Actor,
     id: &str,
-    input: &ProductInput,
+    changes: &ProductChanges,
     now: OffsetDateTime,
 ) -> Result<ProductRecord> {
-    let before = get(app, actor, id).await?;
-    authorize(actor, Action::EditProduct, Some(&before.org_id))?;
-    let details = input.parse()?;
     let mut tx = app.store.begin().await?;
-    refuse_duplicate(&mut tx, &before.org_id, &details, Some(id)).await?;
-    products::update(tx.conn(), id, &details, micros(now)).await?;
+    let before = products::get_locked(&mut tx, known_id(id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authorize(actor, Action::ReadProducts, Some(&before.org_id)).map_err(|_| AppError::NotFound)?;
+    authorize(actor, Action::EditProduct, Some(&before.org_id))?;
+    let mut input = ProductInput::from_record(&before);
+    let fields = [
+        (&mut input.name, &changes.name),
+        (&mut input.version, &changes.version),
+        (&mut input.description, &changes.description),
+        (
+            &mut input.medical_device_class,
+            &changes.medical_device_class,
+        ),
+    ];
+    for (field, change) in fields {
+        if let Some(value) = change {
+            field.clone_from(value);
+        }
+    }
+    let details = input.parse()?;
+    refuse_duplicate(&mut tx, &before.org_id, &details, Some(&before.id)).await?;
+    products::update(tx.conn(), &before.id, &details, micros(now))
+        .await
+        .map_err(|e| unique_violation(e, "version", DUPLICATE))?;
     let after = ProductRecord {
         details,
         updated_at: micros(now),
@@ -125,7 +171,7 @@ pub async fn update(
         now,
         "product.updated",
         Some(&after.org_id),
-        id,
+        &after.id,
         to_json(&before),
         to_json(&after),
     ))
@@ -133,6 +179,8 @@ pub async fn update(
     tx.commit().await?;
     Ok(after)
 }
+
+const DUPLICATE: &str = "Your organisation already has a product with this name and version";
 
 async fn refuse_duplicate(
     tx: &mut scal_store::Tx,

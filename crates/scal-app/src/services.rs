@@ -1,7 +1,7 @@
 //! The service catalogue.
 
 use scal_domain::policy::{authorize, Action, Actor};
-use scal_domain::service::{Service, ServiceInput};
+use scal_domain::service::{Service, ServiceCode, ServiceInput};
 use scal_store::records::services;
 use time::OffsetDateTime;
 
@@ -77,7 +77,15 @@ pub async fn create(
             ),
         ));
     }
-    services::insert(tx.conn(), &service, crate::micros(now)).await?;
+    services::insert(tx.conn(), &service, crate::micros(now))
+        .await
+        .map_err(|e| {
+            crate::unique_violation(
+                e,
+                "code",
+                "The catalogue already has a service with this code",
+            )
+        })?;
     tx.audit(audit_entry(
         actor,
         now,
@@ -92,17 +100,54 @@ pub async fn create(
     Ok(service)
 }
 
+/// Fields to change; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct ServiceChanges {
+    pub name: Option<String>,
+    pub use_case_required: Option<bool>,
+    pub network: Option<String>,
+    pub onboarding_route: Option<String>,
+}
+
+impl From<&ServiceFields> for ServiceChanges {
+    fn from(fields: &ServiceFields) -> Self {
+        Self {
+            name: Some(fields.name.clone()),
+            use_case_required: Some(fields.use_case_required),
+            network: Some(fields.network.clone()),
+            onboarding_route: Some(fields.onboarding_route.clone()),
+        }
+    }
+}
+
 pub async fn update(
     app: &App,
     actor: &Actor,
     code: &str,
-    fields: &ServiceFields,
+    changes: &ServiceChanges,
     now: OffsetDateTime,
 ) -> Result<Service> {
-    let before = get(app, actor, code).await?;
-    authorize(actor, Action::ManageServices, None)?;
-    let after = fields.parse(before.code.as_str())?;
+    authorize(actor, Action::ReadServices, None)?;
+    let code = ServiceCode::parse(code).map_err(|_| AppError::NotFound)?;
     let mut tx = app.store.begin().await?;
+    let before = services::get_locked(&mut tx, code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authorize(actor, Action::ManageServices, None)?;
+    let mut fields = ServiceFields::from_service(&before);
+    if let Some(name) = &changes.name {
+        fields.name.clone_from(name);
+    }
+    if let Some(required) = changes.use_case_required {
+        fields.use_case_required = required;
+    }
+    if let Some(network) = &changes.network {
+        fields.network.clone_from(network);
+    }
+    if let Some(route) = &changes.onboarding_route {
+        fields.onboarding_route.clone_from(route);
+    }
+    let after = fields.parse(before.code.as_str())?;
     services::update(tx.conn(), &after).await?;
     tx.audit(audit_entry(
         actor,

@@ -67,7 +67,7 @@ async fn issue(
     let mut invalid = Invalid::default();
     let name = invalid.check(required_text("name", "a name for the token", name, 100));
     let name = invalid.finish(|| name)?;
-    let secret = format!("{TOKEN_PREFIX}{}", random_hex(24)?);
+    let secret = format!("{TOKEN_PREFIX}{}", random_hex(32)?);
     let token = TokenRecord {
         id: new_id(),
         user_id: user_id.to_string(),
@@ -93,7 +93,8 @@ async fn issue(
     Ok(CreatedToken { token, secret })
 }
 
-/// Revokes one of the actor's own tokens. Someone else's token is not found.
+/// Revokes one of the actor's own tokens. Someone else's token is not found. Revoking twice is
+/// harmless and audited once.
 pub async fn revoke(
     app: &App,
     actor: &Actor,
@@ -101,17 +102,16 @@ pub async fn revoke(
     now: OffsetDateTime,
 ) -> Result<TokenRecord> {
     authorize(actor, Action::ManageOwnTokens, None)?;
-    let before = tokens::get(app.store.pool(), id)
+    let mut tx = app.store.begin().await?;
+    let before = tokens::get_locked(&mut tx, crate::known_id(id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     if actor.user_id() != Some(before.user_id.as_str()) {
         return Err(AppError::NotFound);
     }
-    if before.revoked_at.is_some() {
+    if !tokens::revoke(tx.conn(), &before.id, micros(now)).await? {
         return Ok(before);
     }
-    let mut tx = app.store.begin().await?;
-    tokens::revoke(tx.conn(), id, micros(now)).await?;
     let after = TokenRecord {
         revoked_at: Some(micros(now)),
         ..before.clone()
@@ -121,7 +121,7 @@ pub async fn revoke(
         now,
         "token.revoked",
         actor.org_id(),
-        id,
+        &after.id,
         to_json(&before),
         to_json(&after),
     ))

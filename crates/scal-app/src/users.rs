@@ -1,16 +1,18 @@
 use scal_domain::policy::{authorize, Action, Actor};
 use scal_domain::user::{check_password, parse_person_name, NewUser, Role};
 use scal_domain::Invalid;
-use scal_store::records::{organisations, sessions, users};
+use scal_store::records::{organisations, sessions, tokens, users};
 use scal_store::UserRecord;
 use time::OffsetDateTime;
 
-use crate::auth::hash_password;
+use crate::auth::hash_password_blocking;
 use crate::secrets::random_hex;
-use crate::{audit_entry, micros, new_id, to_json, App, AppError, Result};
+use crate::{
+    audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result,
+};
 
 pub async fn list_in_org(app: &App, actor: &Actor, org_id: &str) -> Result<Vec<UserRecord>> {
-    let org = organisations::get(app.store.pool(), org_id)
+    let org = organisations::get(app.store.pool(), known_id(org_id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ReadUsers, Some(&org.id))?;
@@ -18,7 +20,7 @@ pub async fn list_in_org(app: &App, actor: &Actor, org_id: &str) -> Result<Vec<U
 }
 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<UserRecord> {
-    let user = users::get(app.store.pool(), id)
+    let user = users::get(app.store.pool(), known_id(id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ReadUsers, Some(&user.org_id))?;
@@ -46,6 +48,8 @@ pub struct CreatedUser {
     pub generated_password: Option<String>,
 }
 
+const DUPLICATE_EMAIL: &str = "A user with this email address already exists";
+
 pub async fn create(
     app: &App,
     actor: &Actor,
@@ -53,13 +57,12 @@ pub async fn create(
     input: &NewUserInput,
     now: OffsetDateTime,
 ) -> Result<CreatedUser> {
-    let org = organisations::get(app.store.pool(), org_id)
+    let org = organisations::get(app.store.pool(), known_id(org_id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ManageUsers, Some(&org.id))?;
     let mut invalid = Invalid::default();
-    let parsed = NewUser::parse(&input.email, &input.name, &input.role, org.kind);
-    let new = match parsed {
+    let new = match NewUser::parse(&input.email, &input.name, &input.role, org.kind) {
         Ok(new) => Some(new),
         Err(errors) => {
             invalid.0.extend(errors.0);
@@ -79,20 +82,19 @@ pub async fn create(
         .map(str::to_string)
         .or_else(|| generated_password.clone())
         .unwrap_or_default();
-    let hash = hash_password(&password)?;
+    let hash = hash_password_blocking(&password).await?;
 
     let mut tx = app.store.begin().await?;
     if users::get_by_email(tx.conn(), new.email.as_str())
         .await?
         .is_some()
     {
-        return Err(AppError::invalid(
-            "email",
-            "A user with this email address already exists",
-        ));
+        return Err(AppError::invalid("email", DUPLICATE_EMAIL));
     }
     let id = new_id();
-    users::insert(tx.conn(), &id, &org.id, &new, &hash, micros(now)).await?;
+    users::insert(tx.conn(), &id, &org.id, &new, &hash, micros(now))
+        .await
+        .map_err(|e| unique_violation(e, "email", DUPLICATE_EMAIL))?;
     let user = UserRecord {
         id,
         org_id: org.id.clone(),
@@ -119,6 +121,7 @@ pub async fn create(
     })
 }
 
+/// Fields to change; `None` keeps the current value.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct UserChanges {
     pub name: Option<String>,
@@ -126,6 +129,9 @@ pub struct UserChanges {
     pub active: Option<bool>,
 }
 
+/// Changes a user. The current record is read inside the transaction (locked on PostgreSQL), so
+/// concurrent changes cannot overwrite each other. Deactivating ends the user's sessions and
+/// revokes their API tokens, so reactivating does not bring old credentials back.
 pub async fn update(
     app: &App,
     actor: &Actor,
@@ -133,9 +139,13 @@ pub async fn update(
     changes: &UserChanges,
     now: OffsetDateTime,
 ) -> Result<UserRecord> {
-    let before = get(app, actor, id).await?;
+    let mut tx = app.store.begin().await?;
+    let before = users::get_locked(&mut tx, known_id(id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authorize(actor, Action::ReadUsers, Some(&before.org_id))?;
     authorize(actor, Action::ManageUsers, Some(&before.org_id))?;
-    let org = organisations::get(app.store.pool(), &before.org_id)
+    let org = organisations::get(tx.conn(), &before.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut invalid = Invalid::default();
@@ -155,11 +165,7 @@ pub async fn update(
         ));
     }
     let (name, role) = invalid.finish(|| Some((name?, role?)))?;
-    let mut tx = app.store.begin().await?;
-    users::update(tx.conn(), id, &name, role, active).await?;
-    if !active {
-        sessions::delete_for_user(tx.conn(), id).await?;
-    }
+    users::update(tx.conn(), &before.id, &name, role, active).await?;
     let after = UserRecord {
         name,
         role,
@@ -171,16 +177,37 @@ pub async fn update(
         now,
         "user.updated",
         Some(&after.org_id),
-        id,
+        &after.id,
         to_json(&before),
         to_json(&after),
     ))
     .await?;
+    if !active {
+        sessions::delete_for_user(tx.conn(), &after.id).await?;
+        for token in tokens::list_for_user(tx.conn(), &after.id).await? {
+            if tokens::revoke(tx.conn(), &token.id, micros(now)).await? {
+                let revoked = scal_store::TokenRecord {
+                    revoked_at: Some(micros(now)),
+                    ..token.clone()
+                };
+                tx.audit(audit_entry(
+                    actor,
+                    now,
+                    "token.revoked",
+                    Some(&after.org_id),
+                    &token.id,
+                    to_json(&token),
+                    to_json(&revoked),
+                ))
+                .await?;
+            }
+        }
+    }
     tx.commit().await?;
     Ok(after)
 }
 
-/// Sets a user's password (CLI, and the demo seed). Audited without the password.
+/// Sets a user's password (CLI). Audited without the password.
 pub async fn set_password(
     app: &App,
     actor: &Actor,
@@ -191,16 +218,16 @@ pub async fn set_password(
     let user = get(app, actor, id).await?;
     authorize(actor, Action::ManageUsers, Some(&user.org_id))?;
     check_password(password).map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
-    let hash = hash_password(password)?;
+    let hash = hash_password_blocking(password).await?;
     let mut tx = app.store.begin().await?;
-    users::set_password_hash(tx.conn(), id, &hash).await?;
-    sessions::delete_for_user(tx.conn(), id).await?;
+    users::set_password_hash(tx.conn(), &user.id, &hash).await?;
+    sessions::delete_for_user(tx.conn(), &user.id).await?;
     tx.audit(audit_entry(
         actor,
         now,
         "user.password_set",
         Some(&user.org_id),
-        id,
+        &user.id,
         None,
         None,
     ))

@@ -77,6 +77,7 @@ pub fn required_text(
     max: usize,
 ) -> Result<String, FieldError> {
     let value = trim(raw);
+    refuse_control(field, label, value)?;
     if value.is_empty() {
         return Err(FieldError::new(field, format!("Enter {label}")));
     }
@@ -97,6 +98,7 @@ pub fn optional_text(
     max: usize,
 ) -> Result<String, FieldError> {
     let value = trim(raw);
+    refuse_control(field, label, value)?;
     if value.chars().count() > max {
         return Err(FieldError::new(
             field,
@@ -104,6 +106,21 @@ pub fn optional_text(
         ));
     }
     Ok(value.to_string())
+}
+
+/// Control characters (NUL, escape...) are never meaningful in assurance data, and some databases
+/// refuse them; line breaks and tabs are allowed.
+fn refuse_control(field: &str, label: &str, value: &str) -> Result<(), FieldError> {
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(FieldError::new(
+            field,
+            format!("{} must not contain control characters", capitalise(label)),
+        ));
+    }
+    Ok(())
 }
 
 pub fn trim(raw: &str) -> &str {

@@ -47,6 +47,28 @@ impl Tx {
         Ok(())
     }
 
+    /// `" FOR UPDATE"` on PostgreSQL, so a read inside this transaction locks the row until commit
+    /// (read-modify-write without lost updates); empty on SQLite, whose writers the store's write
+    /// lock already serialises.
+    pub fn for_update(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE",
+            Backend::Sqlite => "",
+        }
+    }
+
+    /// Serialises transactions on the same `key` (e.g. sign-in attempts for one account) until
+    /// this one ends, including keys with no row to lock.
+    pub async fn lock_key(&mut self, key: &str) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))")
+                .bind(key)
+                .execute(self.conn())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Appends one entry to the audit chain inside this transaction.
     pub async fn audit(&mut self, new: NewAuditEntry) -> Result<AuditEntry> {
         // On PostgreSQL the row lock serialises appends from every server instance until commit;

@@ -17,7 +17,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`, `invalid`,
     /// `bad_request`, `unsupported_media_type`, `payload_too_large`, `too_many_requests`,
-    /// `conflict`, `internal`.
+    /// `conflict`, `method_not_allowed`, `internal`.
     pub code: String,
     pub message: String,
     /// The first field at fault, for `invalid`.
@@ -199,6 +199,25 @@ impl IntoResponse for PageError {
             message: self.message,
         });
         response
+    }
+}
+
+/// A known route with the wrong method.
+pub(crate) async fn method_not_allowed_fallback(uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This route does not accept that method",
+        )
+        .into_response()
+    } else {
+        PageError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "This page cannot do that",
+            "Go back and try again.",
+        )
+        .into_response()
     }
 }
 

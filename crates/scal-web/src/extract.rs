@@ -63,3 +63,43 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             })
     }
 }
+
+/// `Form<T>` for pages: a body that does not fit gets an error page, not axum's plain text.
+pub struct PageForm<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
+    type Rejection = crate::PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|f| Self(f.0))
+            .map_err(|e| {
+                crate::PageError::new(
+                    e.status(),
+                    "The form could not be read",
+                    "Go back and try again.",
+                )
+            })
+    }
+}
+
+/// `Query<T>` for pages: a malformed query string gets an error page.
+pub struct PageQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = crate::PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e| {
+                crate::PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    "The address is not valid",
+                    e.body_text(),
+                )
+            })
+    }
+}

@@ -113,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api_router)
         .merge(ops::router())
         .fallback(error::not_found_fallback)
+        .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::resolve_session,
@@ -122,6 +123,10 @@ pub fn router(state: AppState) -> Router {
             ops::record_metrics,
         ))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            state.settings.request_timeout,
+        ))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(
                 |request: &axum::http::Request<_>| {
@@ -137,6 +142,14 @@ pub fn router(state: AppState) -> Router {
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(
                 axum::http::header::X_CONTENT_TYPE_OPTIONS,
                 axum::http::HeaderValue::from_static("nosniff"),
+            ),
+        )
+        // Pages and API answers are per-user and may hold one-time secrets: never cache them
+        // (static assets set their own policy).
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
             ),
         )
         .layer(

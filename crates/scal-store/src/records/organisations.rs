@@ -4,7 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 
 use crate::rows::{parsed, text};
-use crate::Result;
+use crate::{Result, Tx};
 
 const COLUMNS: &str = "id, ods_code, name, kind";
 
@@ -98,4 +98,19 @@ pub async fn count<'e>(ex: impl Executor<'e, Database = Any>) -> Result<i64> {
         .fetch_one(ex)
         .await?;
     crate::rows::int(&row, "n")
+}
+
+/// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
+pub async fn get_locked(tx: &mut Tx, id: &str) -> Result<Option<Organisation>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM organisations WHERE id = $1{}",
+        tx.for_update()
+    );
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }

@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 
 use crate::rows::{int, opt_text, text};
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ProductRecord {
@@ -130,4 +130,19 @@ pub async fn list<'e>(
         }
     };
     rows.iter().map(from_row).collect()
+}
+
+/// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
+pub async fn get_locked(tx: &mut Tx, id: &str) -> Result<Option<ProductRecord>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM products WHERE id = $1{}",
+        tx.for_update()
+    );
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }

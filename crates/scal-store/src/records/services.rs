@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 
 use crate::rows::{boolean, flag, parsed, text};
-use crate::Result;
+use crate::{Result, Tx};
 
 const COLUMNS: &str = "code, name, use_case_required, network, onboarding_route";
 
@@ -70,4 +70,19 @@ pub async fn list<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<Servi
         .iter()
         .map(from_row)
         .collect()
+}
+
+/// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
+pub async fn get_locked(tx: &mut Tx, code: &str) -> Result<Option<Service>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM services WHERE code = $1{}",
+        tx.for_update()
+    );
+    sqlx::query(&sql)
+        .bind(code)
+        .fetch_optional(tx.conn())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }

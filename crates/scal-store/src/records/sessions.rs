@@ -87,6 +87,18 @@ pub async fn delete_expired<'e>(ex: impl Executor<'e, Database = Any>, now: i64)
     Ok(())
 }
 
+/// Forgets attempts older than `before`, for every account, so the table stays small.
+pub async fn forget_login_failures_before<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    before: i64,
+) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE at <= $1")
+        .bind(before)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 pub async fn record_login_failure<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,

@@ -4,7 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 
 use crate::rows::{int, opt_int, text};
-use crate::{Result, UserRecord};
+use crate::{Result, Tx, UserRecord};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TokenRecord {
@@ -79,22 +79,32 @@ pub async fn get<'e>(
         .transpose()
 }
 
-pub async fn revoke<'e>(ex: impl Executor<'e, Database = Any>, id: &str, at: i64) -> Result<()> {
-    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2")
-        .bind(at)
-        .bind(id)
-        .execute(ex)
-        .await?;
-    Ok(())
+/// Revokes the token unless it already was; true when this call revoked it.
+pub async fn revoke<'e>(ex: impl Executor<'e, Database = Any>, id: &str, at: i64) -> Result<bool> {
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(ex)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An unrevoked token's ID, when it was last used, and its active user.
+#[derive(Debug, Clone)]
+pub struct TokenUser {
+    pub token_id: String,
+    pub last_used_at: Option<i64>,
+    pub user: UserRecord,
 }
 
 /// The active user behind an unrevoked token with this hash.
 pub async fn find_user<'e>(
     ex: impl Executor<'e, Database = Any>,
     token_hash: &str,
-) -> Result<Option<(String, UserRecord)>> {
+) -> Result<Option<TokenUser>> {
     let row = sqlx::query(
-        "SELECT t.id AS token_id, u.id, u.org_id, u.email, u.name, u.role, u.active, u.created_at \
+        "SELECT t.id AS token_id, t.last_used_at, u.id, u.org_id, u.email, u.name, u.role, u.active, u.created_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = $2",
     )
@@ -103,10 +113,11 @@ pub async fn find_user<'e>(
     .fetch_optional(ex)
     .await?;
     match row {
-        Some(row) => Ok(Some((
-            text(&row, "token_id")?,
-            crate::records::users::from_row(&row)?,
-        ))),
+        Some(row) => Ok(Some(TokenUser {
+            token_id: text(&row, "token_id")?,
+            last_used_at: opt_int(&row, "last_used_at")?,
+            user: crate::records::users::from_row(&row)?,
+        })),
         None => Ok(None),
     }
 }
@@ -118,4 +129,19 @@ pub async fn touch<'e>(ex: impl Executor<'e, Database = Any>, id: &str, at: i64)
         .execute(ex)
         .await?;
     Ok(())
+}
+
+/// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
+pub async fn get_locked(tx: &mut Tx, id: &str) -> Result<Option<TokenRecord>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM api_tokens WHERE id = $1{}",
+        tx.for_update()
+    );
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }

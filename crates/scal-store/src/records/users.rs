@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 
 use crate::rows::{boolean, flag, int, parsed, text};
-use crate::Result;
+use crate::{Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct UserRecord {
@@ -137,4 +137,19 @@ pub async fn list_in_org<'e>(
         .iter()
         .map(from_row)
         .collect()
+}
+
+/// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
+pub async fn get_locked(tx: &mut Tx, id: &str) -> Result<Option<UserRecord>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE id = $1{}",
+        tx.for_update()
+    );
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
 }

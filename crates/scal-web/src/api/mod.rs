@@ -109,8 +109,9 @@ impl FromRequestParts<AppState> for ApiActor {
             .headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|value| value.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .ok_or_else(|| ApiError::from(scal_app::AppError::Unauthenticated))?;
         Ok(Self(
             scal_app::auth::authenticate_token(&state.app, token, state.now()).await?,

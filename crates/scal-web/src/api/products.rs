@@ -1,7 +1,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use scal_app::products::ProductInput;
+use scal_app::products::{ProductChanges, ProductInput};
 
 use super::{ApiActor, ProductIn, ProductOut, ProductPatch};
 use crate::error::ErrorBody;
@@ -65,22 +65,14 @@ pub async fn update_product(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProductPatch>,
 ) -> Result<Json<ProductOut>, ApiError> {
-    let current = scal_app::products::get(&state.app, &actor, &id).await?;
-    let mut input = ProductInput::from_record(&current);
-    if let Some(name) = body.name {
-        input.name = name;
-    }
-    if let Some(version) = body.version {
-        input.version = version;
-    }
-    if let Some(description) = body.description {
-        input.description = description;
-    }
-    if let Some(class) = body.medical_device_class {
-        input.medical_device_class = class.unwrap_or_default();
-    }
+    let changes = ProductChanges {
+        name: body.name,
+        version: body.version,
+        description: body.description,
+        medical_device_class: body.medical_device_class.map(Option::unwrap_or_default),
+    };
     Ok(Json(
-        scal_app::products::update(&state.app, &actor, &id, &input, state.now())
+        scal_app::products::update(&state.app, &actor, &id, &changes, state.now())
             .await?
             .into(),
     ))

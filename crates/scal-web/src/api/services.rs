@@ -1,7 +1,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use scal_app::services::ServiceFields;
+use scal_app::services::{ServiceChanges, ServiceFields};
 
 use super::{ApiActor, ServiceIn, ServiceOut, ServicePatch};
 use crate::error::ErrorBody;
@@ -66,22 +66,14 @@ pub async fn update_service(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<ServicePatch>,
 ) -> Result<Json<ServiceOut>, ApiError> {
-    let current = scal_app::services::get(&state.app, &actor, &code).await?;
-    let mut fields = ServiceFields::from_service(&current);
-    if let Some(name) = body.name {
-        fields.name = name;
-    }
-    if let Some(required) = body.use_case_required {
-        fields.use_case_required = required;
-    }
-    if let Some(network) = body.network {
-        fields.network = network;
-    }
-    if let Some(route) = body.onboarding_route {
-        fields.onboarding_route = route;
-    }
+    let changes = ServiceChanges {
+        name: body.name,
+        use_case_required: body.use_case_required,
+        network: body.network,
+        onboarding_route: body.onboarding_route,
+    };
     Ok(Json(
-        scal_app::services::update(&state.app, &actor, &code, &fields, state.now())
+        scal_app::services::update(&state.app, &actor, &code, &changes, state.now())
             .await?
             .into(),
     ))

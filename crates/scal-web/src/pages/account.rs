@@ -1,9 +1,9 @@
 //! Signing in and out.
 
-use axum::extract::{Query, State};
+use crate::extract::{PageForm, PageQuery};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use maud::html;
 use scal_app::AppError;
 use scal_domain::FieldError;
@@ -33,7 +33,14 @@ pub struct LoginForm {
 
 /// Only same-site paths, so the sign-in page cannot be used to send people elsewhere.
 fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
+    // Browsers drop tabs and line breaks from URLs and read `\` as `/`, so `/\t/evil.example`
+    // would become `//evil.example`: refuse anything but a plain path on this site.
+    let plain = next.starts_with('/')
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && !next[1..].starts_with('/');
+    if plain {
         next
     } else {
         "/"
@@ -44,7 +51,7 @@ pub async fn login_form(
     State(state): State<AppState>,
     MaybeSession(session): MaybeSession,
     headers: HeaderMap,
-    Query(query): Query<NextQuery>,
+    PageQuery(query): PageQuery<NextQuery>,
 ) -> Response {
     if session.is_some() {
         return see_other("/");
@@ -103,7 +110,7 @@ fn login_page(csrf_token: &str, email: &str, next: &str, errors: &[FieldError]) 
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     let csrf_token = cookie(&headers, PRE_SESSION_CSRF_COOKIE).unwrap_or_default();
     match scal_app::auth::login(&state.app, &form.email, &form.password, state.now()).await {

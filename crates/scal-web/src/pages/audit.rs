@@ -1,6 +1,7 @@
 //! Browsing the audit log (NHS England administrators).
 
-use axum::extract::{Query, State};
+use crate::extract::PageQuery;
+use axum::extract::State;
 use axum::response::Response;
 use maud::html;
 use scal_app::audit::AuditSearch;
@@ -17,7 +18,7 @@ use crate::{AppState, PageError};
 pub async fn list(
     State(state): State<AppState>,
     PageActor(session): PageActor,
-    Query(search): Query<AuditSearch>,
+    PageQuery(search): PageQuery<AuditSearch>,
 ) -> Result<Response, PageError> {
     let actor = &session.actor;
     let kinds = scal_app::audit::kinds(&state.app, actor).await?;

@@ -174,7 +174,7 @@ pub fn csrf(token: &str) -> Markup {
 pub fn error_summary(errors: &[FieldError]) -> Markup {
     html! {
         @if !errors.is_empty() {
-            div class="nhsuk-error-summary" tabindex="-1" {
+            div class="nhsuk-error-summary" tabindex="-1" autofocus {
                 div role="alert" {
                     h2 class="nhsuk-error-summary__heading" { "There is a problem" }
                     div class="nhsuk-error-summary__body" {
@@ -271,7 +271,7 @@ pub fn textarea(
                 }
             }
             textarea class={ "nhsuk-textarea" @if error.is_some() { " nhsuk-textarea--error" } } id=(name) name=(name) rows="5"
-                aria-describedby=[hint.map(|_| format!("{name}-hint"))] { (value) }
+                aria-describedby=[described_by(name, hint.is_some(), error.is_some())] { (value) }
         }
     }
 }
@@ -298,7 +298,7 @@ pub fn select(
                 }
             }
             select class={ "nhsuk-select" @if error.is_some() { " nhsuk-select--error" } } id=(name) name=(name)
-                aria-describedby=[hint.map(|_| format!("{name}-hint"))] {
+                aria-describedby=[described_by(name, hint.is_some(), error.is_some())] {
                 @for (value, text) in options {
                     option value=(value) selected[*value == selected] { (text) }
                 }
@@ -307,12 +307,31 @@ pub fn select(
     }
 }
 
-pub fn checkbox(name: &str, label: &str, checked: bool) -> Markup {
+/// The `aria-describedby` of a field: its hint and its error message, when it has them.
+fn described_by(name: &str, hint: bool, error: bool) -> Option<String> {
+    let ids: Vec<String> = [
+        hint.then(|| format!("{name}-hint")),
+        error.then(|| format!("{name}-error")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!ids.is_empty()).then(|| ids.join(" "))
+}
+
+pub fn checkbox(name: &str, label: &str, checked: bool, errors: &[FieldError]) -> Markup {
+    let error = error_for(errors, name);
     html! {
-        div class="nhsuk-form-group" {
+        div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+            @if let Some(error) = error {
+                span class="nhsuk-error-message" id=(format!("{name}-error")) {
+                    span class="nhsuk-u-visually-hidden" { "Error:" } " " (error)
+                }
+            }
             div class="nhsuk-checkboxes" {
                 div class="nhsuk-checkboxes__item" {
-                    input class="nhsuk-checkboxes__input" id=(name) name=(name) type="checkbox" value="true" checked[checked];
+                    input class="nhsuk-checkboxes__input" id=(name) name=(name) type="checkbox" value="true" checked[checked]
+                        aria-describedby=[described_by(name, false, error.is_some())];
                     label class="nhsuk-label nhsuk-checkboxes__label" for=(name) { (label) }
                 }
             }

@@ -1,8 +1,8 @@
 //! Organisations and their users.
 
+use crate::extract::PageForm;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use maud::{html, Markup};
 use scal_app::organisations::OrganisationInput;
 use scal_app::users::{NewUserInput, UserChanges};
@@ -97,7 +97,7 @@ pub async fn new_form(PageActor(session): PageActor) -> PageResult {
 pub async fn create(
     State(state): State<AppState>,
     PageActor(session): PageActor,
-    Form(input): Form<OrganisationInput>,
+    PageForm(input): PageForm<OrganisationInput>,
 ) -> PageResult {
     match scal_app::organisations::create(&state.app, &session.actor, &input, state.now())
         .await
@@ -218,7 +218,7 @@ pub async fn edit(
     State(state): State<AppState>,
     PageActor(session): PageActor,
     Path(id): Path<String>,
-    Form(form): Form<RenameForm>,
+    PageForm(form): PageForm<RenameForm>,
 ) -> PageResult {
     match scal_app::organisations::rename(&state.app, &session.actor, &id, &form.name, state.now())
         .await
@@ -236,9 +236,11 @@ pub async fn edit(
     }
 }
 
+/// Starts with an empty choice, so nobody becomes an administrator by not touching the list.
 fn role_options(kind: OrgKind) -> Vec<(&'static str, &'static str)> {
-    Role::for_kind(kind)
-        .map(|r| (r.as_str(), r.label()))
+    [("", "Choose a role")]
+        .into_iter()
+        .chain(Role::for_kind(kind).map(|r| (r.as_str(), r.label())))
         .collect()
 }
 
@@ -298,7 +300,7 @@ pub async fn create_user(
     State(state): State<AppState>,
     PageActor(session): PageActor,
     Path(id): Path<String>,
-    Form(input): Form<NewUserInput>,
+    PageForm(input): PageForm<NewUserInput>,
 ) -> PageResult {
     match scal_app::users::create(&state.app, &session.actor, &id, &input, state.now())
         .await
@@ -390,7 +392,7 @@ fn edit_user_page(
             (csrf(&session.csrf_token))
             (text_input("name", "Full name", &form.name, errors, InputOptions::default()))
             (select("role", "Role", &role_options(kind), &form.role, errors, None))
-            (checkbox("active", "Can sign in", ticked(&form.active)))
+            (checkbox("active", "Can sign in", ticked(&form.active), errors))
             (button("Save"))
         }
     };
@@ -432,7 +434,7 @@ pub async fn edit_user(
     State(state): State<AppState>,
     PageActor(session): PageActor,
     Path(id): Path<String>,
-    Form(form): Form<EditUserForm>,
+    PageForm(form): PageForm<EditUserForm>,
 ) -> PageResult {
     let changes = UserChanges {
         name: Some(form.name.clone()),

@@ -1,8 +1,8 @@
 //! Suppliers' products.
 
+use crate::extract::PageForm;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use maud::{html, Markup};
 use scal_app::products::ProductInput;
 use scal_domain::policy::{authorize, Action};
@@ -130,7 +130,7 @@ pub async fn new_form(PageActor(session): PageActor) -> PageResult {
 pub async fn create(
     State(state): State<AppState>,
     PageActor(session): PageActor,
-    Form(input): Form<ProductInput>,
+    PageForm(input): PageForm<ProductInput>,
 ) -> PageResult {
     match scal_app::products::create(&state.app, &session.actor, &input, state.now())
         .await
@@ -217,11 +217,17 @@ pub async fn edit(
     State(state): State<AppState>,
     PageActor(session): PageActor,
     Path(id): Path<String>,
-    Form(input): Form<ProductInput>,
+    PageForm(input): PageForm<ProductInput>,
 ) -> PageResult {
-    match scal_app::products::update(&state.app, &session.actor, &id, &input, state.now())
-        .await
-        .map_err(FormOutcome::from)
+    match scal_app::products::update(
+        &state.app,
+        &session.actor,
+        &id,
+        &(&input).into(),
+        state.now(),
+    )
+    .await
+    .map_err(FormOutcome::from)
     {
         Ok(product) => Ok(see_other(&format!("/products/{}", product.id))),
         Err(FormOutcome::Errors(errors)) => {

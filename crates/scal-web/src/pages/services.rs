@@ -1,8 +1,8 @@
 //! The service catalogue.
 
+use crate::extract::PageForm;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use maud::{html, Markup};
 use scal_app::services::ServiceFields;
 use scal_domain::policy::{authorize, Action};
@@ -131,7 +131,7 @@ fn service_form(
             (text_input("name", "Name", &form.name, errors, InputOptions::default()))
             (select("network", "Network", &networks, &form.network, errors, Some("HSCN if suppliers must connect over the Health and Social Care Network")))
             (select("onboarding_route", "Onboarding route", &routes, &form.onboarding_route, errors, None))
-            (checkbox("use_case_required", "Suppliers must declare a use case", ticked(&form.use_case_required)))
+            (checkbox("use_case_required", "Suppliers must declare a use case", ticked(&form.use_case_required), errors))
             (button("Save service"))
         }
     };
@@ -151,7 +151,7 @@ pub async fn new_form(PageActor(session): PageActor) -> PageResult {
 pub async fn create(
     State(state): State<AppState>,
     PageActor(session): PageActor,
-    Form(form): Form<ServiceForm>,
+    PageForm(form): PageForm<ServiceForm>,
 ) -> PageResult {
     match scal_app::services::create(
         &state.app,
@@ -193,13 +193,13 @@ pub async fn edit(
     State(state): State<AppState>,
     PageActor(session): PageActor,
     Path(code): Path<String>,
-    Form(form): Form<ServiceForm>,
+    PageForm(form): PageForm<ServiceForm>,
 ) -> PageResult {
     match scal_app::services::update(
         &state.app,
         &session.actor,
         &code,
-        &form.fields(),
+        &(&form.fields()).into(),
         state.now(),
     )
     .await

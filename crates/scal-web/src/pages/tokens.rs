@@ -1,8 +1,8 @@
 //! The signed-in user's API tokens.
 
+use crate::extract::PageForm;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use maud::{html, Markup};
 use scal_domain::FieldError;
 use scal_store::TokenRecord;
@@ -107,7 +107,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
 pub async fn create(
     State(state): State<AppState>,
     PageActor(session): PageActor,
-    Form(form): Form<TokenForm>,
+    PageForm(form): PageForm<TokenForm>,
 ) -> PageResult {
     let result = scal_app::tokens::create(&state.app, &session.actor, &form.name, state.now())
         .await

@@ -28,6 +28,8 @@ struct Ids {
     acme_user: String,
     bright_user: String,
     bright_token: String,
+    /// A token of the acting user, filled in per actor.
+    own_token: String,
 }
 
 async fn ids(app: &TestApp) -> Ids {
@@ -50,7 +52,16 @@ async fn ids(app: &TestApp) -> Ids {
         acme_user: app.user_id("dev@acme.example").await,
         bright_user: app.user_id("admin@brightwater.example").await,
         bright_token,
+        own_token: String::new(),
     }
+}
+
+async fn own_token(app: &TestApp, email: &str) -> String {
+    scal_app::tokens::create_for_email(app.app(), &scal_app::Actor::System, email, "own", app.now())
+        .await
+        .unwrap()
+        .token
+        .id
 }
 
 fn fill(template: &str, ids: &Ids, actor: usize) -> String {
@@ -62,6 +73,7 @@ fn fill(template: &str, ids: &Ids, actor: usize) -> String {
         .replace("{acme_user}", &ids.acme_user)
         .replace("{bright_user}", &ids.bright_user)
         .replace("{bright_token}", &ids.bright_token)
+        .replace("{own_token}", &ids.own_token)
         .replace("{n}", &actor.to_string())
 }
 
@@ -218,6 +230,12 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             "/api/v1/tokens/{bright_token}",
             None,
             [404, 404, 404, 404, 404],
+        ),
+        (
+            M::DELETE,
+            "/api/v1/tokens/{own_token}",
+            None,
+            [200, 200, 200, 200, 200],
         ),
         (M::GET, "/api/v1/audit", None, [403, 403, 403, 200, 403]),
     ]
@@ -433,6 +451,38 @@ fn page_cases() -> Vec<PageCase> {
             vec![],
             [404, 404, 404, 404, 404],
         ),
+        (
+            M::POST,
+            "/tokens/{own_token}/revoke",
+            vec![],
+            [303, 303, 303, 303, 303],
+        ),
+        (
+            M::POST,
+            "/organisations/{acme_org}/edit",
+            vec![("name", "Acme Health Systems")],
+            [403, 403, 403, 303, 404],
+        ),
+        (
+            M::POST,
+            "/users/{acme_user}/edit",
+            vec![
+                ("name", "Dev Okafor"),
+                ("role", "supplier_member"),
+                ("active", "true"),
+            ],
+            [303, 403, 403, 303, 404],
+        ),
+        (
+            M::POST,
+            "/products/{acme_product}/edit",
+            vec![
+                ("name", "Acme PAS"),
+                ("version", "4.2"),
+                ("medical_device_class", ""),
+            ],
+            [303, 303, 403, 303, 404],
+        ),
         (M::GET, "/audit", vec![], [403, 403, 403, 200, 403]),
     ]
 }
@@ -440,10 +490,11 @@ fn page_cases() -> Vec<PageCase> {
 #[tokio::test]
 async fn every_api_route_enforces_the_policy_for_every_role() {
     let app = TestApp::demo().await;
-    let ids = ids(&app).await;
+    let mut ids = ids(&app).await;
     let mut failures = Vec::new();
     for (n, email) in ACTORS.iter().enumerate() {
         let token = app.token_for(email).await;
+        ids.own_token = own_token(&app, email).await;
         for (method, path, body, expected) in api_cases() {
             let path = fill(path, &ids, n);
             let body = body.map(|b| serde_json::from_str(&fill(&b.to_string(), &ids, n)).unwrap());
@@ -475,10 +526,11 @@ async fn every_api_route_enforces_the_policy_for_every_role() {
 #[tokio::test]
 async fn every_page_enforces_the_policy_for_every_role() {
     let app = TestApp::demo().await;
-    let ids = ids(&app).await;
+    let mut ids = ids(&app).await;
     let mut failures = Vec::new();
     for (n, email) in ACTORS.iter().enumerate() {
         let session = app.sign_in(email, PASSWORD).await.unwrap();
+        ids.own_token = own_token(&app, email).await;
         for (method, path, fields, expected) in page_cases() {
             let path = fill(path, &ids, n);
             let filled: Vec<(String, String)> = fields

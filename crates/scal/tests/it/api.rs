@@ -387,3 +387,106 @@ async fn operations_endpoints_report_health_readiness_and_metrics() {
         "not ready without a database"
     );
 }
+
+#[tokio::test]
+async fn control_characters_and_malformed_ids_are_refused_cleanly_on_every_database() {
+    let app = TestApp::demo().await;
+    let token = app.token_for("admin@acme.example").await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/products",
+            Some(&token),
+            Some(json!({"name": "Bad\u{0}Name", "version": "1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "name");
+    for path in [
+        "/api/v1/products/%00",
+        "/api/v1/products/not-an-id",
+        "/api/v1/users/%00",
+        "/api/v1/organisations/x%00y",
+        "/api/v1/services/%00",
+    ] {
+        let (status, body) = app.api(Method::GET, path, Some(&token), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+    }
+    let failed = app
+        .sign_in("admin\u{0}@acme.example", "whatever password")
+        .await
+        .unwrap_err();
+    assert_eq!(failed.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn deactivating_a_user_revokes_their_tokens_for_good() {
+    let app = TestApp::demo().await;
+    let admin = app.token_for("admin@acme.example").await;
+    let member = app.token_for("dev@acme.example").await;
+    let member_id = app.user_id("dev@acme.example").await;
+    let path = format!("/api/v1/users/{member_id}");
+    app.api(
+        Method::PATCH,
+        &path,
+        Some(&admin),
+        Some(json!({"active": false})),
+    )
+    .await;
+    let (status, body) = app
+        .api(
+            Method::PATCH,
+            &path,
+            Some(&admin),
+            Some(json!({"active": true})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["active"].clone()),
+        (StatusCode::OK, json!(true))
+    );
+    let (status, _) = app
+        .api(Method::GET, "/api/v1/me", Some(&member), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "old tokens stay revoked after reactivation"
+    );
+    let nhse = app.token_for("admin@nhse.example").await;
+    let (_, log) = app
+        .api(
+            Method::GET,
+            "/api/v1/audit?kind=token.revoked",
+            Some(&nhse),
+            None,
+        )
+        .await;
+    assert_eq!(
+        log.as_array().unwrap().len(),
+        1,
+        "the revocation is audited"
+    );
+}
+
+#[tokio::test]
+async fn wrong_methods_and_lower_case_bearer_follow_the_api_conventions() {
+    let app = TestApp::demo().await;
+    let token = app.token_for("admin@acme.example").await;
+    let (status, body) = app
+        .api(Method::PUT, "/api/v1/products", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+    let request = Request::builder()
+        .uri("/api/v1/me")
+        .header(header::AUTHORIZATION, format!("bearer {token}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, _) = app.send(request).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the auth scheme is case-insensitive"
+    );
+}

@@ -386,3 +386,129 @@ async fn the_audit_page_filters_by_kind_and_reports_bad_dates() {
         .html
         .contains("Enter a real date in the format YYYY-MM-DD"));
 }
+
+#[tokio::test]
+async fn sign_in_never_redirects_off_site() {
+    let app = TestApp::demo().await;
+    for next in [
+        "//evil.example/",
+        "/\t/evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "/%0A/evil",
+    ] {
+        let login = app
+            .page(
+                None,
+                Method::GET,
+                &format!("/login?next={}", urlencoding::encode(next)),
+                &[],
+            )
+            .await;
+        assert!(
+            login.html.contains("name=\"next\" value=\"/\"") || next == "/%0A/evil",
+            "{next}"
+        );
+        let pre = login.set_cookie("scal_csrf").unwrap();
+        let session = crate::support::Session {
+            cookie: format!("scal_csrf={pre}"),
+            csrf: login.csrf().unwrap(),
+        };
+        let response = app
+            .page(
+                Some(&session),
+                Method::POST,
+                "/login",
+                &[
+                    ("email", "admin@acme.example"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        let location = response.location().unwrap_or_default().to_string();
+        assert!(
+            location == "/" || location == "/%0A/evil",
+            "{next:?} redirected to {location:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_beat_the_throttle_and_email_variants_share_it() {
+    let app = TestApp::demo().await;
+    let login = app.page(None, Method::GET, "/login", &[]).await;
+    let session = crate::support::Session {
+        cookie: format!("scal_csrf={}", login.set_cookie("scal_csrf").unwrap()),
+        csrf: login.csrf().unwrap(),
+    };
+    let emails = [
+        "admin@acme.example",
+        " ADMIN@Acme.example ",
+        "Admin@ACME.example",
+    ];
+    let guesses = (0..12).map(|i| {
+        let (app, session) = (&app, &session);
+        async move {
+            app.page(
+                Some(session),
+                Method::POST,
+                "/login",
+                &[("email", emails[i % 3]), ("password", "wrong password!")],
+            )
+            .await
+            .status
+        }
+    });
+    let statuses = futures_join_all(guesses).await;
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    let throttled = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((refused, throttled), (5, 7), "{statuses:?}");
+}
+
+/// Runs futures concurrently on this task (no extra dependency).
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let handles: Vec<_> = futures.map(Box::pin).collect();
+    let mut outputs = Vec::new();
+    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
+    let mut results: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        for (i, slot) in pending.iter_mut().enumerate() {
+            if let Some(future) = slot {
+                if let std::task::Poll::Ready(out) = future.as_mut().poll(cx) {
+                    results[i] = Some(out);
+                    *slot = None;
+                }
+            }
+        }
+        if pending.iter().all(Option::is_none) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    outputs.extend(results.into_iter().flatten());
+    outputs
+}
+
+#[tokio::test]
+async fn pages_are_never_cached_and_a_wrong_method_is_a_page() {
+    let app = TestApp::demo().await;
+    let session = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    let page = app.page(Some(&session), Method::GET, "/tokens", &[]).await;
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
+    let page = app
+        .page(Some(&session), Method::POST, "/products/new", &[])
+        .await;
+    assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(page.html.contains("This page cannot do that"));
+}
