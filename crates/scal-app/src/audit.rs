@@ -32,9 +32,7 @@ pub async fn verify(app: &App) -> Result<Result<u64, ChainBreak>> {
     const BATCH: i64 = 1000;
     // The head first: entries appended while we walk are beyond it and ignored, so verifying a
     // live database gives no false alarm.
-    let (head_seq, head_hash) = audit::head(app.store.pool())
-        .await
-        .map_err(AppError::Store)?;
+    let (head_seq, head_hash) = audit::head(app.store.pool()).await.map_err(AppError::Store)?;
     let mut verifier = ChainVerifier::default();
     let mut after = 0;
     loop {
@@ -91,8 +89,7 @@ impl AuditSearch {
             actor_user_id: given(&self.user_id),
             kind: given(&self.kind),
             from: from.map(|day| crate::micros(day.midnight().assume_utc())),
-            until: to
-                .map(|day| crate::micros(day.midnight().assume_utc() + time::Duration::days(1))),
+            until: to.map(|day| crate::micros(day.midnight().assume_utc() + time::Duration::days(1))),
             before_seq: self.before_seq,
             limit: self.limit.unwrap_or(100).clamp(1, 500),
         };
@@ -102,10 +99,6 @@ impl AuditSearch {
 
 fn parse_day(field: &str, raw: &str) -> std::result::Result<time::Date, scal_domain::FieldError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(raw, &format).map_err(|_| {
-        scal_domain::FieldError::new(
-            field,
-            "Enter a real date in the format YYYY-MM-DD, like 2026-06-30",
-        )
-    })
+    time::Date::parse(raw, &format)
+        .map_err(|_| scal_domain::FieldError::new(field, "Enter a real date in the format YYYY-MM-DD, like 2026-06-30"))
 }

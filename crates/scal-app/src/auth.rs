@@ -17,10 +17,8 @@ pub const BAD_CREDENTIALS: &str = "Enter a correct email address and password";
 
 pub fn hash_password(password: &str) -> Result<String> {
     let mut salt_bytes = [0u8; 16];
-    getrandom::getrandom(&mut salt_bytes)
-        .map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
-    let salt =
-        SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
+    getrandom::getrandom(&mut salt_bytes).map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
+    let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     // Argon2id with the crate's defaults (OWASP's recommended m=19 MiB, t=2, p=1).
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
@@ -29,11 +27,7 @@ pub fn hash_password(password: &str) -> Result<String> {
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &hash)
-            .is_ok()
-    })
+    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 
 /// A password hash that matches nothing, verified against when the email is unknown so both
@@ -51,12 +45,7 @@ pub struct NewSession {
     pub user: UserRecord,
 }
 
-pub async fn login(
-    app: &App,
-    email: &str,
-    password: &str,
-    now: OffsetDateTime,
-) -> Result<NewSession> {
+pub async fn login(app: &App, email: &str, password: &str, now: OffsetDateTime) -> Result<NewSession> {
     // Not an email address: nobody can have this account. Same answer, same work, no query.
     let Ok(email) = Email::parse(email) else {
         let _ = verify_blocking(password, decoy_hash().to_string()).await;
@@ -73,13 +62,9 @@ pub async fn login(
     sessions::forget_login_failures_before(tx.conn(), window_start).await?;
     let attempts = sessions::login_failures_since(tx.conn(), key, window_start).await?;
     if attempts.len() >= limit {
-        let oldest_relevant = attempts
-            .get(attempts.len() - limit)
-            .copied()
-            .unwrap_or(window_start);
+        let oldest_relevant = attempts.get(attempts.len() - limit).copied().unwrap_or(window_start);
         let retry_at = oldest_relevant + micros_of(app.settings.throttle_window);
-        let retry_after_secs =
-            u64::try_from((retry_at - micros(now)).max(1_000_000) / 1_000_000).unwrap_or(1);
+        let retry_after_secs = u64::try_from((retry_at - micros(now)).max(1_000_000) / 1_000_000).unwrap_or(1);
         return Err(AppError::Throttled { retry_after_secs });
     }
     sessions::record_login_failure(tx.conn(), &new_id(), key, micros(now)).await?;
@@ -105,15 +90,7 @@ pub async fn login(
     let mut tx = app.store.begin().await?;
     sessions::clear_login_failures(tx.conn(), key).await?;
     sessions::delete_expired(tx.conn(), micros(now)).await?;
-    sessions::insert(
-        tx.conn(),
-        &digest(&cookie),
-        &user.id,
-        &csrf_token,
-        micros(now),
-        expires,
-    )
-    .await?;
+    sessions::insert(tx.conn(), &digest(&cookie), &user.id, &csrf_token, micros(now), expires).await?;
     tx.commit().await?;
     Ok(NewSession {
         cookie,
@@ -143,11 +120,7 @@ fn micros_of(duration: time::Duration) -> i64 {
 }
 
 /// The session behind a cookie, if it is live and its user active.
-pub async fn session(
-    app: &App,
-    cookie: &str,
-    now: OffsetDateTime,
-) -> Result<Option<SessionRecord>> {
+pub async fn session(app: &App, cookie: &str, now: OffsetDateTime) -> Result<Option<SessionRecord>> {
     Ok(sessions::find_live(app.store.pool(), &digest(cookie), micros(now)).await?)
 }
 
@@ -177,10 +150,7 @@ pub async fn authenticate_token(app: &App, token: &str, now: OffsetDateTime) -> 
         .ok_or(AppError::Unauthenticated)?;
     // Last use is operational metadata, not assurance data: not audited, and written at most once
     // a minute per token so API traffic does not queue behind the write lock.
-    if found
-        .last_used_at
-        .is_none_or(|last| micros(now) - last > 60_000_000)
-    {
+    if found.last_used_at.is_none_or(|last| micros(now) - last > 60_000_000) {
         let mut tx = app.store.begin().await?;
         tokens::touch(tx.conn(), &found.token_id, micros(now)).await?;
         tx.commit().await?;

@@ -10,6 +10,9 @@ use crate::services::ServiceFields;
 use crate::users::NewUserInput;
 use crate::{App, AppError, Result};
 
+/// The GP Connect Send Document SCAL table as NHS publishes it (see tests/fixtures/real/SOURCES.md).
+const DEMO_TEMPLATE: &[u8] = include_bytes!("../../../tests/fixtures/real/scal-gpc-send-document.psv");
+
 /// Every demo account shares this password. The demo binds to loopback by default; never seed a
 /// demo into a database reachable by others.
 pub const DEMO_PASSWORD: &str = "scal-demo-password";
@@ -109,20 +112,8 @@ const SERVICES: [(&str, &str, bool, &str, &str); 5] = [
         "hscn",
         "scal",
     ),
-    (
-        "GPC-SEND-DOC",
-        "GP Connect: Send Document",
-        false,
-        "internet",
-        "scal",
-    ),
-    (
-        "ERS-FHIR",
-        "e-Referral Service (FHIR)",
-        true,
-        "internet",
-        "scal",
-    ),
+    ("GPC-SEND-DOC", "GP Connect: Send Document", false, "internet", "scal"),
+    ("ERS-FHIR", "e-Referral Service (FHIR)", true, "internet", "scal"),
     (
         "MESH",
         "Message Exchange for Social Care and Health (MESH) API",
@@ -145,21 +136,14 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
             name: name.into(),
             kind: kind.into(),
         };
-        org_ids.push((
-            name,
-            crate::organisations::create(app, &system, &input, now)
-                .await?
-                .id,
-        ));
+        org_ids.push((name, crate::organisations::create(app, &system, &input, now).await?.id));
     }
     for (login, name) in DEMO_LOGINS.iter().zip(NAMES) {
         let org_id = org_ids
             .iter()
             .find(|(org, _)| *org == login.organisation)
             .map(|(_, id)| id.clone())
-            .ok_or_else(|| {
-                AppError::Internal(format!("demo organisation {} missing", login.organisation))
-            })?;
+            .ok_or_else(|| AppError::Internal(format!("demo organisation {} missing", login.organisation)))?;
         let input = NewUserInput {
             email: login.email.into(),
             name: name.into(),
@@ -189,5 +173,15 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
         };
         crate::services::create(app, &system, code, &fields, now).await?;
     }
+    // A real, published SCAL: NHS's GP Connect Send Document requirements table.
+    let request = crate::templates::ImportRequest {
+        file_name: "scal-gpc-send-document.psv".into(),
+        bytes: DEMO_TEMPLATE.to_vec(),
+        name: Some("GP Connect: Send Document".into()),
+        service: Some("GPC-SEND-DOC".into()),
+        publish: true,
+        options: Default::default(),
+    };
+    crate::templates::import(app, &system, &request, scal_workbook::Limits::default(), now).await?;
     Ok(true)
 }

@@ -40,7 +40,9 @@ impl From<Denied> for AppError {
 impl From<StoreError> for AppError {
     fn from(error: StoreError) -> Self {
         if error.is_unique_violation() {
-            Self::Conflict("This already exists: it may have just been created by someone else. Reload the page and check.".into())
+            Self::Conflict(
+                "This already exists: it may have just been created by someone else. Reload the page and check.".into(),
+            )
         } else {
             Self::Store(error)
         }

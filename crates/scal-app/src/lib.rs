@@ -13,6 +13,7 @@ pub mod organisations;
 pub mod products;
 pub mod secrets;
 pub mod services;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 
@@ -59,16 +60,13 @@ pub fn micros(at: OffsetDateTime) -> i64 {
 }
 
 pub fn from_micros(micros: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// IDs are UUIDs; anything else cannot name a record, so it is simply not found (and never reaches
 /// the database, which may refuse odd bytes such as NUL).
 pub(crate) fn known_id(id: &str) -> Result<&str> {
-    uuid::Uuid::parse_str(id)
-        .map(|_| id)
-        .map_err(|_| AppError::NotFound)
+    uuid::Uuid::parse_str(id).map(|_| id).map_err(|_| AppError::NotFound)
 }
 
 pub(crate) fn new_id() -> String {
@@ -99,11 +97,7 @@ pub(crate) fn audit_entry(
 
 /// A unique-constraint refusal as a field error: someone created the same thing between our check
 /// and our insert.
-pub(crate) fn unique_violation(
-    error: scal_store::StoreError,
-    field: &str,
-    message: &str,
-) -> AppError {
+pub(crate) fn unique_violation(error: scal_store::StoreError, field: &str, message: &str) -> AppError {
     if error.is_unique_violation() {
         AppError::invalid(field, message)
     } else {

@@ -4,18 +4,12 @@ use scal_domain::Invalid;
 use scal_store::records::organisations;
 use time::OffsetDateTime;
 
-use crate::{
-    audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result,
-};
+use crate::{audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result};
 
 /// Organisations the actor can see: all for NHS England, otherwise their own.
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Organisation>> {
     authorize(actor, Action::ReadOrganisation, None)?;
-    let only = if actor.is_nhse() {
-        None
-    } else {
-        actor.org_id()
-    };
+    let only = if actor.is_nhse() { None } else { actor.org_id() };
     Ok(organisations::list(app.store.pool(), only).await?)
 }
 
@@ -38,37 +32,20 @@ pub struct OrganisationInput {
     pub kind: String,
 }
 
-pub async fn create(
-    app: &App,
-    actor: &Actor,
-    input: &OrganisationInput,
-    now: OffsetDateTime,
-) -> Result<Organisation> {
+pub async fn create(app: &App, actor: &Actor, input: &OrganisationInput, now: OffsetDateTime) -> Result<Organisation> {
     authorize(actor, Action::CreateOrganisation, None)?;
     let new = NewOrganisation::parse(&input.ods_code, &input.name, &input.kind)?;
     let mut tx = app.store.begin().await?;
-    if organisations::get_by_ods(tx.conn(), &new.ods_code)
-        .await?
-        .is_some()
-    {
+    if organisations::get_by_ods(tx.conn(), &new.ods_code).await?.is_some() {
         return Err(AppError::invalid(
             "ods_code",
-            format!(
-                "An organisation with ODS code {} already exists",
-                new.ods_code
-            ),
+            format!("An organisation with ODS code {} already exists", new.ods_code),
         ));
     }
     let id = new_id();
     organisations::insert(tx.conn(), &id, &new, micros(now))
         .await
-        .map_err(|e| {
-            unique_violation(
-                e,
-                "ods_code",
-                "An organisation with this ODS code already exists",
-            )
-        })?;
+        .map_err(|e| unique_violation(e, "ods_code", "An organisation with this ODS code already exists"))?;
     let org = Organisation {
         id,
         ods_code: new.ods_code,
@@ -91,13 +68,7 @@ pub async fn create(
 
 /// Renames an organisation. The ODS code and kind are fixed once created: other records and
 /// audit entries refer to them.
-pub async fn rename(
-    app: &App,
-    actor: &Actor,
-    id: &str,
-    name: &str,
-    now: OffsetDateTime,
-) -> Result<Organisation> {
+pub async fn rename(app: &App, actor: &Actor, id: &str, name: &str, now: OffsetDateTime) -> Result<Organisation> {
     let before = get(app, actor, id).await?;
     authorize(actor, Action::EditOrganisation, Some(&before.id))?;
     let mut invalid = Invalid::default();
@@ -105,10 +76,7 @@ pub async fn rename(
     let name = invalid.finish(|| name)?;
     let mut tx = app.store.begin().await?;
     organisations::update_name(tx.conn(), id, &name).await?;
-    let after = Organisation {
-        name,
-        ..before.clone()
-    };
+    let after = Organisation { name, ..before.clone() };
     tx.audit(audit_entry(
         actor,
         now,

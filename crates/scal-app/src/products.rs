@@ -4,9 +4,7 @@ use scal_store::records::products;
 use scal_store::ProductRecord;
 use time::OffsetDateTime;
 
-use crate::{
-    audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result,
-};
+use crate::{audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result};
 
 /// Products the actor can see: NHS England all, a supplier its own. End user organisations see
 /// the products shared with them, and nothing is shared until accepted SCALs exist.
@@ -16,21 +14,16 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<ProductRecord>> {
         Err(Denied::Forbidden) => return Ok(Vec::new()),
         Err(denied) => return Err(denied.into()),
     }
-    let only = if actor.is_nhse() {
-        None
-    } else {
-        actor.org_id()
-    };
+    let only = if actor.is_nhse() { None } else { actor.org_id() };
     Ok(products::list(app.store.pool(), only).await?)
 }
 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ProductRecord> {
-    let product = products::get(app.store.pool(), id)
+    let product = products::get(app.store.pool(), known_id(id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     // Hidden, not forbidden: a product the actor cannot read does not exist for them.
-    authorize(actor, Action::ReadProducts, Some(&product.org_id))
-        .map_err(|_| AppError::NotFound)?;
+    authorize(actor, Action::ReadProducts, Some(&product.org_id)).map_err(|_| AppError::NotFound)?;
     Ok(product)
 }
 
@@ -71,12 +64,7 @@ impl ProductInput {
 }
 
 /// Creates a product in the actor's own organisation.
-pub async fn create(
-    app: &App,
-    actor: &Actor,
-    input: &ProductInput,
-    now: OffsetDateTime,
-) -> Result<ProductRecord> {
+pub async fn create(app: &App, actor: &Actor, input: &ProductInput, now: OffsetDateTime) -> Result<ProductRecord> {
     authorize(actor, Action::CreateProduct, None)?;
     let org_id = actor.org_id().ok_or(AppError::Forbidden)?.to_string();
     let details = input.parse()?;
@@ -146,10 +134,7 @@ pub async fn update(
         (&mut input.name, &changes.name),
         (&mut input.version, &changes.version),
         (&mut input.description, &changes.description),
-        (
-            &mut input.medical_device_class,
-            &changes.medical_device_class,
-        ),
+        (&mut input.medical_device_class, &changes.medical_device_class),
     ];
     for (field, change) in fields {
         if let Some(value) = change {

@@ -7,8 +7,7 @@ use crate::{AppError, Result};
 /// `bytes` random bytes from the operating system, hex-encoded.
 pub fn random_hex(bytes: usize) -> Result<String> {
     let mut buf = vec![0u8; bytes];
-    getrandom::getrandom(&mut buf)
-        .map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
+    getrandom::getrandom(&mut buf).map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
     Ok(hex::encode(buf))
 }
 
@@ -20,9 +19,5 @@ pub fn digest(secret: &str) -> String {
 
 /// Constant-time comparison for tokens presented by a client.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -14,8 +14,8 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<Service>> {
 
 pub async fn get(app: &App, actor: &Actor, code: &str) -> Result<Service> {
     authorize(actor, Action::ReadServices, None)?;
-    let code = code.trim().to_ascii_uppercase();
-    services::get(app.store.pool(), &code)
+    let code = ServiceCode::parse(code).map_err(|_| AppError::NotFound)?;
+    services::get(app.store.pool(), code.as_str())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -65,27 +65,15 @@ pub async fn create(
     authorize(actor, Action::ManageServices, None)?;
     let service = fields.parse(code)?;
     let mut tx = app.store.begin().await?;
-    if services::get(tx.conn(), service.code.as_str())
-        .await?
-        .is_some()
-    {
+    if services::get(tx.conn(), service.code.as_str()).await?.is_some() {
         return Err(AppError::invalid(
             "code",
-            format!(
-                "The catalogue already has a service {}",
-                service.code.as_str()
-            ),
+            format!("The catalogue already has a service {}", service.code.as_str()),
         ));
     }
     services::insert(tx.conn(), &service, crate::micros(now))
         .await
-        .map_err(|e| {
-            crate::unique_violation(
-                e,
-                "code",
-                "The catalogue already has a service with this code",
-            )
-        })?;
+        .map_err(|e| crate::unique_violation(e, "code", "The catalogue already has a service with this code"))?;
     tx.audit(audit_entry(
         actor,
         now,

@@ -26,12 +26,7 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-pub async fn create(
-    app: &App,
-    actor: &Actor,
-    name: &str,
-    now: OffsetDateTime,
-) -> Result<CreatedToken> {
+pub async fn create(app: &App, actor: &Actor, name: &str, now: OffsetDateTime) -> Result<CreatedToken> {
     authorize(actor, Action::ManageOwnTokens, None)?;
     let user_id = actor.user_id().ok_or(AppError::Forbidden)?.to_string();
     let org_id = actor.org_id().map(str::to_string);
@@ -46,12 +41,9 @@ pub async fn create_for_email(
     name: &str,
     now: OffsetDateTime,
 ) -> Result<CreatedToken> {
-    let user =
-        scal_store::records::users::get_by_email(app.store.pool(), &email.trim().to_lowercase())
-            .await?
-            .ok_or_else(|| {
-                AppError::invalid("email", format!("No user has the email address {email}"))
-            })?;
+    let user = scal_store::records::users::get_by_email(app.store.pool(), &email.trim().to_lowercase())
+        .await?
+        .ok_or_else(|| AppError::invalid("email", format!("No user has the email address {email}")))?;
     authorize(actor, Action::ManageUsers, Some(&user.org_id))?;
     issue(app, actor, &user.id, Some(&user.org_id), name, now).await
 }
@@ -95,12 +87,7 @@ async fn issue(
 
 /// Revokes one of the actor's own tokens. Someone else's token is not found. Revoking twice is
 /// harmless and audited once.
-pub async fn revoke(
-    app: &App,
-    actor: &Actor,
-    id: &str,
-    now: OffsetDateTime,
-) -> Result<TokenRecord> {
+pub async fn revoke(app: &App, actor: &Actor, id: &str, now: OffsetDateTime) -> Result<TokenRecord> {
     authorize(actor, Action::ManageOwnTokens, None)?;
     let mut tx = app.store.begin().await?;
     let before = tokens::get_locked(&mut tx, crate::known_id(id)?)

@@ -7,9 +7,7 @@ use time::OffsetDateTime;
 
 use crate::auth::hash_password_blocking;
 use crate::secrets::random_hex;
-use crate::{
-    audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result,
-};
+use crate::{audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result};
 
 pub async fn list_in_org(app: &App, actor: &Actor, org_id: &str) -> Result<Vec<UserRecord>> {
     let org = organisations::get(app.store.pool(), known_id(org_id)?)
@@ -85,10 +83,7 @@ pub async fn create(
     let hash = hash_password_blocking(&password).await?;
 
     let mut tx = app.store.begin().await?;
-    if users::get_by_email(tx.conn(), new.email.as_str())
-        .await?
-        .is_some()
-    {
+    if users::get_by_email(tx.conn(), new.email.as_str()).await?.is_some() {
         return Err(AppError::invalid("email", DUPLICATE_EMAIL));
     }
     let id = new_id();
@@ -208,13 +203,7 @@ pub async fn update(
 }
 
 /// Sets a user's password (CLI). Audited without the password.
-pub async fn set_password(
-    app: &App,
-    actor: &Actor,
-    id: &str,
-    password: &str,
-    now: OffsetDateTime,
-) -> Result<()> {
+pub async fn set_password(app: &App, actor: &Actor, id: &str, password: &str, now: OffsetDateTime) -> Result<()> {
     let user = get(app, actor, id).await?;
     authorize(actor, Action::ManageUsers, Some(&user.org_id))?;
     check_password(password).map_err(|e| AppError::Invalid(Invalid(vec![e])))?;

@@ -90,12 +90,7 @@ impl Default for ChainVerifier {
 
 impl ChainVerifier {
     pub fn next(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
-        let broken = |reason: String| {
-            Err(ChainBreak {
-                seq: entry.seq,
-                reason,
-            })
-        };
+        let broken = |reason: String| Err(ChainBreak { seq: entry.seq, reason });
         if entry.seq != self.expected_seq {
             return broken(format!(
                 "expected entry {} here (an entry is missing or out of order)",
@@ -120,9 +115,7 @@ impl ChainVerifier {
         if head_seq != last || head_hash != self.prev_hash {
             return Err(ChainBreak {
                 seq: last + 1,
-                reason: format!(
-                    "the log ends at entry {last} but its head records entry {head_seq}"
-                ),
+                reason: format!("the log ends at entry {last} but its head records entry {head_seq}"),
             });
         }
         Ok(u64::try_from(last).unwrap_or(0))

@@ -75,10 +75,7 @@ pub fn parse_date(raw: &str) -> Result<Date, FieldError> {
     let bad = || {
         FieldError::new(
             "answer",
-            format!(
-                "{:?} is not a real date: use a date like 2026-06-30",
-                trim(raw)
-            ),
+            format!("{:?} is not a real date: use a date like 2026-06-30", trim(raw)),
         )
     };
     let (year, month, day) = match (parts.as_slice(), numbers.as_deref()) {
@@ -123,9 +120,7 @@ fn information_rule(question: &str) -> InformationRule {
         InformationRule::DsptStatus
     } else if dspt && (q.contains("date") || q.contains("published") || q.contains("publication")) {
         InformationRule::DsptPublished
-    } else if (q.contains("penetration") || q.contains("pen test") || q.contains("pentest"))
-        && q.contains("date")
-    {
+    } else if (q.contains("penetration") || q.contains("pen test") || q.contains("pentest")) && q.contains("date") {
         InformationRule::PenetrationTest
     } else {
         InformationRule::None
@@ -189,7 +184,10 @@ fn check_row(
                     Rag::Red if justified && mitigated => find(
                         Severity::Red,
                         false,
-                        format!("{} answered No, with a justification and a mitigation: NHS England will decide", requirement.level.label()),
+                        format!(
+                            "{} answered No, with a justification and a mitigation: NHS England will decide",
+                            requirement.level.label()
+                        ),
                     ),
                     Rag::Red => {
                         let missing = match (justified, mitigated) {
@@ -197,10 +195,18 @@ fn check_row(
                             (false, true) => "a justification",
                             _ => "a mitigation",
                         };
-                        find(Severity::Red, true, format!("{} answered No: give {missing}", requirement.level.label()));
+                        find(
+                            Severity::Red,
+                            true,
+                            format!("{} answered No: give {missing}", requirement.level.label()),
+                        );
                     }
                     Rag::Amber if !justified => {
-                        find(Severity::Amber, true, format!("{} answered No: give a justification", requirement.level.label()));
+                        find(
+                            Severity::Amber,
+                            true,
+                            format!("{} answered No: give a justification", requirement.level.label()),
+                        );
                     }
                     _ if answer == Some(Declaration::NotApplicable) && !justified => {
                         find(Severity::Warning, false, "N/A: say why it does not apply".into());
@@ -211,9 +217,7 @@ fn check_row(
         },
         AnswerKind::Date => match parse_date(response) {
             Err(error) => find(Severity::Error, true, error.message),
-            Ok(date) if kind == SheetKind::Information => {
-                check_information_date(requirement, date, as_of, find)
-            }
+            Ok(date) if kind == SheetKind::Information => check_information_date(requirement, date, as_of, find),
             Ok(_) => {}
         },
         AnswerKind::OdsCode => {
@@ -224,7 +228,11 @@ fn check_row(
         AnswerKind::Choice(options) => {
             let chosen = options.iter().find(|o| o.eq_ignore_ascii_case(response));
             match chosen {
-                None => find(Severity::Error, true, format!("{response:?} is not one of: {}", options.join(", "))),
+                None => find(
+                    Severity::Error,
+                    true,
+                    format!("{response:?} is not one of: {}", options.join(", ")),
+                ),
                 Some(choice) if information_rule(&requirement.text) == InformationRule::DsptStatus => {
                     match choice.as_str() {
                         "Standards Met" | "Standards Exceeded" => {}
@@ -233,10 +241,16 @@ fn check_row(
                             false,
                             "DSPT is Approaching Standards, with a mitigation: NHS England will decide".into(),
                         ),
-                        "Approaching Standards" => {
-                            find(Severity::Red, true, "DSPT is Approaching Standards: give a mitigation (the action plan)".into())
-                        }
-                        other => find(Severity::Error, true, format!("DSPT status is {other}: Standards Met or Standards Exceeded is needed")),
+                        "Approaching Standards" => find(
+                            Severity::Red,
+                            true,
+                            "DSPT is Approaching Standards: give a mitigation (the action plan)".into(),
+                        ),
+                        other => find(
+                            Severity::Error,
+                            true,
+                            format!("DSPT status is {other}: Standards Met or Standards Exceeded is needed"),
+                        ),
                     }
                 }
                 Some(_) => {}
@@ -311,12 +325,7 @@ mod tests {
     }
 
     fn row(id: &str, text: &str, kind: AnswerKind, answer: &[&str]) -> AnsweredRow {
-        let get = |i: usize| {
-            answer
-                .get(i)
-                .filter(|v| !v.is_empty())
-                .map(|v| v.to_string())
-        };
+        let get = |i: usize| answer.get(i).filter(|v| !v.is_empty()).map(|v| v.to_string());
         AnsweredRow {
             row: 2,
             requirement: requirement(id, text, kind),
@@ -351,12 +360,7 @@ mod tests {
                 row("A", "It MUST work", D, &[]),
                 row("B", "It MUST work", D, &["Maybe"]),
                 row("C", "It MUST work", D, &["No", "Because"]),
-                row(
-                    "D",
-                    "It MUST work",
-                    D,
-                    &["No", "Because", "We will by June"],
-                ),
+                row("D", "It MUST work", D, &["No", "Because", "We will by June"]),
                 row("E", "It SHOULD work", D, &["No"]),
                 row("F", "It SHOULD work", D, &["No", "Because"]),
                 row("G", "It MUST work", D, &["Yes"]),
@@ -381,60 +385,20 @@ mod tests {
         let found = findings(
             SheetKind::Information,
             vec![
-                row(
-                    "I1",
-                    "Organisation ODS code",
-                    AnswerKind::OdsCode,
-                    &["8KM-90"],
-                ),
+                row("I1", "Organisation ODS code", AnswerKind::OdsCode, &["8KM-90"]),
                 row(
                     "I2",
                     "DSPT status",
                     AnswerKind::dspt_status(),
                     &["Approaching Standards"],
                 ),
-                row(
-                    "I3",
-                    "DSPT status",
-                    AnswerKind::dspt_status(),
-                    &["Standards Not Met"],
-                ),
-                row(
-                    "I4",
-                    "DSPT status",
-                    AnswerKind::dspt_status(),
-                    &["standards met"],
-                ),
-                row(
-                    "I5",
-                    "Date DSPT published",
-                    AnswerKind::Date,
-                    &["2025-06-30"],
-                ),
-                row(
-                    "I6",
-                    "Date DSPT published",
-                    AnswerKind::Date,
-                    &["01/07/2025"],
-                ),
-                row(
-                    "I7",
-                    "Date of last penetration test",
-                    AnswerKind::Date,
-                    &["2025-11-23"],
-                ),
-                row(
-                    "I8",
-                    "Date of last penetration test",
-                    AnswerKind::Date,
-                    &["2025-11-24"],
-                ),
-                row(
-                    "I9",
-                    "Date of last penetration test",
-                    AnswerKind::Date,
-                    &["2027-01-01"],
-                ),
+                row("I3", "DSPT status", AnswerKind::dspt_status(), &["Standards Not Met"]),
+                row("I4", "DSPT status", AnswerKind::dspt_status(), &["standards met"]),
+                row("I5", "Date DSPT published", AnswerKind::Date, &["2025-06-30"]),
+                row("I6", "Date DSPT published", AnswerKind::Date, &["01/07/2025"]),
+                row("I7", "Date of last penetration test", AnswerKind::Date, &["2025-11-23"]),
+                row("I8", "Date of last penetration test", AnswerKind::Date, &["2025-11-24"]),
+                row("I9", "Date of last penetration test", AnswerKind::Date, &["2027-01-01"]),
                 row(
                     "I10",
                     "Date of last penetration test",
@@ -450,18 +414,9 @@ mod tests {
 
     #[test]
     fn the_dspt_period_turns_over_at_the_30_june_deadline() {
-        assert_eq!(
-            dspt_period_start(date!(2026 - 11 - 24)),
-            date!(2025 - 07 - 01)
-        );
-        assert_eq!(
-            dspt_period_start(date!(2026 - 06 - 29)),
-            date!(2024 - 07 - 01)
-        );
-        assert_eq!(
-            dspt_period_start(date!(2026 - 06 - 30)),
-            date!(2025 - 07 - 01)
-        );
+        assert_eq!(dspt_period_start(date!(2026 - 11 - 24)), date!(2025 - 07 - 01));
+        assert_eq!(dspt_period_start(date!(2026 - 06 - 29)), date!(2024 - 07 - 01));
+        assert_eq!(dspt_period_start(date!(2026 - 06 - 30)), date!(2025 - 07 - 01));
     }
 
     #[test]

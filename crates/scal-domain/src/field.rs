@@ -70,12 +70,7 @@ impl std::error::Error for Invalid {}
 
 /// Trims surrounding whitespace (including non-breaking spaces) and requires a value of at most
 /// `max` characters.
-pub fn required_text(
-    field: &str,
-    label: &str,
-    raw: &str,
-    max: usize,
-) -> Result<String, FieldError> {
+pub fn required_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     let value = trim(raw);
     refuse_control(field, label, value)?;
     if value.is_empty() {
@@ -91,12 +86,7 @@ pub fn required_text(
 }
 
 /// Like [`required_text`] but an empty value is allowed and becomes an empty string.
-pub fn optional_text(
-    field: &str,
-    label: &str,
-    raw: &str,
-    max: usize,
-) -> Result<String, FieldError> {
+pub fn optional_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     let value = trim(raw);
     refuse_control(field, label, value)?;
     if value.chars().count() > max {

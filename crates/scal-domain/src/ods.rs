@@ -53,10 +53,7 @@ mod tests {
 
     #[test]
     fn trims_and_upper_cases() {
-        assert_eq!(
-            OdsCode::parse("  8km90\u{a0}").map(|c| c.0),
-            Ok("8KM90".to_string())
-        );
+        assert_eq!(OdsCode::parse("  8km90\u{a0}").map(|c| c.0), Ok("8KM90".to_string()));
     }
 
     #[test]
@@ -72,8 +69,7 @@ mod tests {
             let err = OdsCode::parse(bad).expect_err(bad);
             assert_eq!(err.field, "ods_code");
             assert!(
-                err.message.contains("Enter an ODS code")
-                    || err.message.contains("1 to 9 letters and digits"),
+                err.message.contains("Enter an ODS code") || err.message.contains("1 to 9 letters and digits"),
                 "{bad}: {}",
                 err.message
             );

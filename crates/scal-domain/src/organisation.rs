@@ -19,10 +19,7 @@ impl OrgKind {
             "supplier" => Ok(Self::Supplier),
             "euo" => Ok(Self::Euo),
             "nhse" => Ok(Self::Nhse),
-            _ => Err(FieldError::new(
-                "kind",
-                "Kind must be one of supplier, euo or nhse",
-            )),
+            _ => Err(FieldError::new("kind", "Kind must be one of supplier, euo or nhse")),
         }
     }
 

@@ -66,9 +66,7 @@ impl Actor {
     /// everyone else sees only their own.
     pub fn can_see_org(&self, org_id: &str) -> bool {
         match self {
-            Self::User {
-                org_id: own, role, ..
-            } => role.org_kind() == OrgKind::Nhse || own == org_id,
+            Self::User { org_id: own, role, .. } => role.org_kind() == OrgKind::Nhse || own == org_id,
             Self::System => true,
         }
     }
@@ -89,6 +87,10 @@ pub enum Action {
     /// Create, list and revoke one's own API tokens.
     ManageOwnTokens,
     ReadAudit,
+    /// See published SCAL templates (drafts: NHS England only, decided by the service).
+    ReadTemplates,
+    /// Import, version and publish templates.
+    ManageTemplates,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +124,8 @@ fn role_allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens => true,
+        ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates => true,
+        ManageTemplates => matches!(role, NhseAdmin | NhseReviewer),
         CreateOrganisation | EditOrganisation | ManageServices | ReadAudit => role == NhseAdmin,
         ManageUsers => matches!(role, NhseAdmin | SupplierAdmin),
         ReadProducts => !matches!(role, EuoMember),
@@ -165,42 +168,25 @@ mod tests {
     #[test]
     fn nhs_england_sees_everything_but_only_admins_administer() {
         let reviewer = user(Role::NhseReviewer, "nhse");
-        assert_eq!(
-            authorize(&reviewer, Action::ReadProducts, Some("supplier")),
-            Ok(())
-        );
+        assert_eq!(authorize(&reviewer, Action::ReadProducts, Some("supplier")), Ok(()));
         assert_eq!(
             authorize(&reviewer, Action::EditProduct, Some("supplier")),
             Err(Denied::Forbidden)
         );
-        assert_eq!(
-            authorize(&reviewer, Action::ReadAudit, None),
-            Err(Denied::Forbidden)
-        );
+        assert_eq!(authorize(&reviewer, Action::ReadAudit, None), Err(Denied::Forbidden));
         let admin = user(Role::NhseAdmin, "nhse");
         assert_eq!(authorize(&admin, Action::ReadAudit, None), Ok(()));
-        assert_eq!(
-            authorize(&admin, Action::ManageUsers, Some("supplier")),
-            Ok(())
-        );
+        assert_eq!(authorize(&admin, Action::ManageUsers, Some("supplier")), Ok(()));
     }
 
     #[test]
     fn supplier_members_cannot_manage_users_of_their_own_organisation() {
         assert_eq!(
-            authorize(
-                &user(Role::SupplierMember, "a"),
-                Action::ManageUsers,
-                Some("a")
-            ),
+            authorize(&user(Role::SupplierMember, "a"), Action::ManageUsers, Some("a")),
             Err(Denied::Forbidden)
         );
         assert_eq!(
-            authorize(
-                &user(Role::SupplierAdmin, "a"),
-                Action::ManageUsers,
-                Some("a")
-            ),
+            authorize(&user(Role::SupplierAdmin, "a"), Action::ManageUsers, Some("a")),
             Ok(())
         );
     }

@@ -17,12 +17,7 @@ pub enum DeviceClass {
 }
 
 impl DeviceClass {
-    pub const ALL: [DeviceClass; 4] = [
-        DeviceClass::I,
-        DeviceClass::IIa,
-        DeviceClass::IIb,
-        DeviceClass::III,
-    ];
+    pub const ALL: [DeviceClass; 4] = [DeviceClass::I, DeviceClass::IIa, DeviceClass::IIb, DeviceClass::III];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -56,21 +51,11 @@ pub struct ProductDetails {
 }
 
 impl ProductDetails {
-    pub fn parse(
-        name: &str,
-        version: &str,
-        description: &str,
-        device_class: &str,
-    ) -> Result<Self, Invalid> {
+    pub fn parse(name: &str, version: &str, description: &str, device_class: &str) -> Result<Self, Invalid> {
         let mut invalid = Invalid::default();
         let name = invalid.check(required_text("name", "the product name", name, 200));
         let version = invalid.check(required_text("version", "the product version", version, 50));
-        let description = invalid.check(optional_text(
-            "description",
-            "the description",
-            description,
-            5000,
-        ));
+        let description = invalid.check(optional_text("description", "the description", description, 5000));
         let class = invalid.check(DeviceClass::parse_optional(device_class));
         invalid.finish(|| {
             Some(Self {
@@ -90,10 +75,7 @@ mod tests {
     #[test]
     fn device_class_is_optional_and_case_insensitive() {
         assert_eq!(DeviceClass::parse_optional(""), Ok(None));
-        assert_eq!(
-            DeviceClass::parse_optional("iib"),
-            Ok(Some(DeviceClass::IIb))
-        );
+        assert_eq!(DeviceClass::parse_optional("iib"), Ok(Some(DeviceClass::IIb)));
         assert_eq!(
             DeviceClass::parse_optional("IV").map_err(|e| e.field),
             Err("medical_device_class".into())

@@ -46,10 +46,7 @@ impl Network {
         match trim(raw).to_ascii_lowercase().as_str() {
             "internet" => Ok(Self::Internet),
             "hscn" => Ok(Self::Hscn),
-            _ => Err(FieldError::new(
-                "network",
-                "Network must be internet or hscn",
-            )),
+            _ => Err(FieldError::new("network", "Network must be internet or hscn")),
         }
     }
 
@@ -89,15 +86,12 @@ impl OnboardingRoute {
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let value = trim(raw).to_ascii_lowercase();
-        Self::ALL
-            .into_iter()
-            .find(|r| r.as_str() == value)
-            .ok_or_else(|| {
-                FieldError::new(
-                    "onboarding_route",
-                    "Onboarding route must be scal, digital_onboarding or common_assurance_process",
-                )
-            })
+        Self::ALL.into_iter().find(|r| r.as_str() == value).ok_or_else(|| {
+            FieldError::new(
+                "onboarding_route",
+                "Onboarding route must be scal, digital_onboarding or common_assurance_process",
+            )
+        })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -160,10 +154,7 @@ mod tests {
 
     #[test]
     fn codes_are_upper_cased_and_checked() {
-        assert_eq!(
-            ServiceCode::parse(" pds-fhir ").map(|c| c.0),
-            Ok("PDS-FHIR".into())
-        );
+        assert_eq!(ServiceCode::parse(" pds-fhir ").map(|c| c.0), Ok("PDS-FHIR".into()));
         for bad in ["", "P", "1PDS", "PDS FHIR", "PDS_FHIR"] {
             assert!(ServiceCode::parse(bad).is_err(), "{bad}");
         }

@@ -58,10 +58,7 @@ impl Level {
     /// A level column's value: a keyword (`MUST`, `Should not`, `SHALL`...) or a MoSCoW priority
     /// (`Must have`, `Should have`, `Could have`). `None` when it says nothing recognisable.
     pub fn from_column(raw: &str) -> Option<Self> {
-        let words: Vec<String> = trim(raw)
-            .split_whitespace()
-            .map(str::to_ascii_uppercase)
-            .collect();
+        let words: Vec<String> = trim(raw).split_whitespace().map(str::to_ascii_uppercase).collect();
         let first = words.first()?.as_str();
         let negated = words.get(1).is_some_and(|w| w == "NOT");
         Some(match (first, negated) {
@@ -237,9 +234,7 @@ pub fn rag(level: Level, answer: Option<Declaration>) -> Rag {
         (None, _) => Rag::None,
         (Some(Declaration::Yes | Declaration::NotApplicable), _) => Rag::Green,
         (Some(Declaration::No), Level::Must | Level::MustNot) => Rag::Red,
-        (Some(Declaration::No), Level::Should | Level::ShouldNot | Level::Unspecified) => {
-            Rag::Amber
-        }
+        (Some(Declaration::No), Level::Should | Level::ShouldNot | Level::Unspecified) => Rag::Amber,
         (Some(Declaration::No), Level::May) => Rag::Green,
     }
 }
@@ -288,10 +283,7 @@ mod tests {
     fn the_first_capitalised_keyword_sets_the_level() {
         for (text, level) in [
             ("MESH MUST be used as the transport", Level::Must),
-            (
-                "The sender MUST NOT retry more than 3 times",
-                Level::MustNot,
-            ),
+            ("The sender MUST NOT retry more than 3 times", Level::MustNot),
             ("Consumers SHOULD cache, and MUST log", Level::Should),
             ("It SHOULD NOT block", Level::ShouldNot),
             ("Systems MAY display the banner", Level::May),
@@ -333,17 +325,10 @@ mod tests {
     #[test]
     fn declarations_accept_common_spellings_and_refuse_others() {
         assert_eq!(Declaration::parse(" yes "), Ok(Some(Declaration::Yes)));
-        assert_eq!(
-            Declaration::parse("NA"),
-            Ok(Some(Declaration::NotApplicable))
-        );
+        assert_eq!(Declaration::parse("NA"), Ok(Some(Declaration::NotApplicable)));
         assert_eq!(Declaration::parse(""), Ok(None));
         let err = Declaration::parse("Maybe").expect_err("not a declaration");
-        assert!(
-            err.message.contains("\"Maybe\" is not an answer"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("\"Maybe\" is not an answer"), "{}", err.message);
     }
 
     #[test]
@@ -364,10 +349,7 @@ mod tests {
             AnswerKind::infer_from_question("Is the product a medical device?"),
             AnswerKind::Declaration
         );
-        assert_eq!(
-            AnswerKind::infer_from_question("Product name"),
-            AnswerKind::FreeText
-        );
+        assert_eq!(AnswerKind::infer_from_question("Product name"), AnswerKind::FreeText);
     }
 }
 
@@ -503,17 +485,9 @@ mod diff_tests {
     #[test]
     fn finds_added_removed_text_and_level_changes_by_id() {
         let old = sheet(&[("A", "It MUST x"), ("B", "It SHOULD y"), ("C", "It MAY z")]);
-        let new = sheet(&[
-            ("B", "It MUST y"),
-            ("A", "It MUST x, always"),
-            ("D", "New MUST"),
-        ]);
+        let new = sheet(&[("B", "It MUST y"), ("A", "It MUST x, always"), ("D", "New MUST")]);
         let d = diff(&old, &new);
-        let ids = |v: &[DiffEntry]| {
-            v.iter()
-                .map(|e| e.requirement_id.clone())
-                .collect::<Vec<_>>()
-        };
+        let ids = |v: &[DiffEntry]| v.iter().map(|e| e.requirement_id.clone()).collect::<Vec<_>>();
         assert_eq!(ids(&d.added), ["D"]);
         assert_eq!(ids(&d.removed), ["C"]);
         assert_eq!(
@@ -525,10 +499,7 @@ mod diff_tests {
         );
         assert_eq!(d.level_changed.len(), 1);
         assert_eq!(
-            (
-                d.level_changed[0].before.as_str(),
-                d.level_changed[0].after.as_str()
-            ),
+            (d.level_changed[0].before.as_str(), d.level_changed[0].after.as_str()),
             ("SHOULD", "MUST")
         );
         assert!(diff(&old, &old).is_empty());

@@ -66,9 +66,7 @@ impl Role {
 
     /// Roles a user of an organisation of `kind` may hold.
     pub fn for_kind(kind: OrgKind) -> impl Iterator<Item = Role> {
-        Self::ALL
-            .into_iter()
-            .filter(move |role| role.org_kind() == kind)
+        Self::ALL.into_iter().filter(move |role| role.org_kind() == kind)
     }
 
     /// Refuses a role that does not fit the organisation (a supplier cannot have an NHS England
@@ -132,10 +130,7 @@ pub fn check_password(raw: &str) -> Result<(), FieldError> {
         ));
     }
     if raw.len() > 1024 {
-        return Err(FieldError::new(
-            "password",
-            "Password must be 1024 characters or fewer",
-        ));
+        return Err(FieldError::new("password", "Password must be 1024 characters or fewer"));
     }
     Ok(())
 }
@@ -198,8 +193,7 @@ mod tests {
 
     #[test]
     fn role_must_fit_organisation_kind() {
-        let err =
-            NewUser::parse("a@b.org", "A", "nhse_admin", OrgKind::Supplier).expect_err("mismatch");
+        let err = NewUser::parse("a@b.org", "A", "nhse_admin", OrgKind::Supplier).expect_err("mismatch");
         assert_eq!(err.0[0].field, "role");
         assert!(
             err.0[0].message.contains("supplier_admin, supplier_member"),

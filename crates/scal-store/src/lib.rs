@@ -98,8 +98,7 @@ impl Store {
             Backend::Postgres => options,
         };
         let pool = options.connect(url).await.map_err(StoreError::Connect)?;
-        let write_lock =
-            (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
+        let write_lock = (backend == Backend::Sqlite).then(|| Arc::new(tokio::sync::Mutex::new(())));
         Ok(Self {
             pool,
             backend,

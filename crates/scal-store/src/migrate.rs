@@ -5,18 +5,15 @@ use sqlx::Row;
 
 use crate::{Result, Store, StoreError};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "0001_foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "0002_templates", include_str!("../migrations/0002_templates.sql")),
+];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
-    sqlx::query(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)",
-    )
-    .execute(store.pool())
-    .await?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
+        .execute(store.pool())
+        .await?;
     let mut applied = Vec::new();
     for (version, name, sql) in MIGRATIONS {
         let mut tx = store.begin().await?;
@@ -53,8 +50,7 @@ pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
 
 /// Splits a migration into statements at semicolons that end a line, dropping `--` comments.
 fn statements(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(";\n").map(str::trim).filter(|s| {
-        s.lines()
-            .any(|l| !l.trim().is_empty() && !l.trim().starts_with("--"))
-    })
+    sql.split(";\n")
+        .map(str::trim)
+        .filter(|s| s.lines().any(|l| !l.trim().is_empty() && !l.trim().starts_with("--")))
 }

@@ -6,6 +6,7 @@ pub mod organisations;
 pub mod products;
 pub mod services;
 pub mod sessions;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 

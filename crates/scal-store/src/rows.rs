@@ -32,12 +32,7 @@ pub(crate) fn flag(value: bool) -> i64 {
     i64::from(value)
 }
 
-pub(crate) fn parsed<T>(
-    row: &AnyRow,
-    column: &str,
-    parse: impl FnOnce(&str) -> Result<T, FieldError>,
-) -> Result<T> {
+pub(crate) fn parsed<T>(row: &AnyRow, column: &str, parse: impl FnOnce(&str) -> Result<T, FieldError>) -> Result<T> {
     let raw = text(row, column)?;
-    parse(&raw)
-        .map_err(|e| StoreError::Corrupt(format!("column {column} holds {raw:?}: {}", e.message)))
+    parse(&raw).map_err(|e| StoreError::Corrupt(format!("column {column} holds {raw:?}: {}", e.message)))
 }

@@ -77,11 +77,9 @@ impl Tx {
             Backend::Postgres => " FOR UPDATE",
             Backend::Sqlite => "",
         };
-        let head = sqlx::query(&format!(
-            "SELECT seq, hash FROM audit_head WHERE id = 1{lock}"
-        ))
-        .fetch_one(self.conn())
-        .await?;
+        let head = sqlx::query(&format!("SELECT seq, hash FROM audit_head WHERE id = 1{lock}"))
+            .fetch_one(self.conn())
+            .await?;
         let mut entry = AuditEntry {
             seq: head.try_get::<i64, _>("seq")? + 1,
             at: new.at,

@@ -65,9 +65,7 @@ fn classify(error: &AppError) -> (StatusCode, &'static str) {
         AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-        AppError::Store(_) | AppError::Internal(_) => {
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-        }
+        AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
 
@@ -78,11 +76,7 @@ fn public_message(error: &AppError) -> String {
             "Something went wrong on our side; it has been logged".into()
         }
         AppError::NotFound => "Not found".into(),
-        AppError::Invalid(invalid) => invalid
-            .0
-            .first()
-            .map(|e| e.message.clone())
-            .unwrap_or_default(),
+        AppError::Invalid(invalid) => invalid.0.first().map(|e| e.message.clone()).unwrap_or_default(),
         other => other.to_string(),
     }
 }
@@ -112,8 +106,7 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response =
-            (self.status, axum::Json(ErrorBody { error: self.detail })).into_response();
+        let mut response = (self.status, axum::Json(ErrorBody { error: self.detail })).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
@@ -165,18 +158,12 @@ impl From<AppError> for PageError {
                 "You do not have permission to do this",
                 "Ask an administrator of your organisation if you need access.",
             ),
-            AppError::Unauthenticated => Self::new(
-                status,
-                "Sign in to continue",
-                "Your session has ended. Sign in again.",
-            ),
+            AppError::Unauthenticated => {
+                Self::new(status, "Sign in to continue", "Your session has ended. Sign in again.")
+            }
             other => {
                 let message = public_message(&other);
-                Self::new(
-                    status,
-                    "Sorry, there is a problem with the service",
-                    message,
-                )
+                Self::new(status, "Sorry, there is a problem with the service", message)
             }
         }
     }

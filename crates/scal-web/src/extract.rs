@@ -32,18 +32,10 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         ),
         JsonRejection::JsonDataError(e) => (
             "invalid",
-            format!(
-                "The body does not match the expected shape: {}",
-                e.body_text()
-            ),
+            format!("The body does not match the expected shape: {}", e.body_text()),
         ),
-        JsonRejection::JsonSyntaxError(e) => (
-            "bad_request",
-            format!("The body is not valid JSON: {}", e.body_text()),
-        ),
-        _ if status == StatusCode::PAYLOAD_TOO_LARGE => {
-            ("payload_too_large", "The body is too large".to_string())
-        }
+        JsonRejection::JsonSyntaxError(e) => ("bad_request", format!("The body is not valid JSON: {}", e.body_text())),
+        _ if status == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The body is too large".to_string()),
         other => ("bad_request", other.body_text()),
     };
     ApiError::new(status, code, message)
@@ -58,9 +50,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
-            .map_err(|e: QueryRejection| {
-                ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
-            })
+            .map_err(|e: QueryRejection| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))
     }
 }
 
@@ -74,13 +64,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
         axum::Form::<T>::from_request(req, state)
             .await
             .map(|f| Self(f.0))
-            .map_err(|e| {
-                crate::PageError::new(
-                    e.status(),
-                    "The form could not be read",
-                    "Go back and try again.",
-                )
-            })
+            .map_err(|e| crate::PageError::new(e.status(), "The form could not be read", "Go back and try again."))
     }
 }
 
@@ -94,12 +78,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for PageQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
-            .map_err(|e| {
-                crate::PageError::new(
-                    StatusCode::BAD_REQUEST,
-                    "The address is not valid",
-                    e.body_text(),
-                )
-            })
+            .map_err(|e| crate::PageError::new(StatusCode::BAD_REQUEST, "The address is not valid", e.body_text()))
     }
 }

@@ -55,10 +55,7 @@ impl ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> OffsetDateTime {
-        self.0
-            .lock()
-            .map(|now| *now)
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        self.0.lock().map(|now| *now).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }
 
@@ -69,6 +66,10 @@ pub struct WebSettings {
     /// Largest request body accepted, in bytes; larger gets 413.
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
+    /// Largest uploaded workbook, in bytes.
+    pub max_upload_bytes: usize,
+    /// Largest total uncompressed size of an uploaded .xlsx (zip-bomb guard).
+    pub max_workbook_uncompressed_bytes: u64,
 }
 
 impl Default for WebSettings {
@@ -77,6 +78,8 @@ impl Default for WebSettings {
             cookie_secure: false,
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            max_upload_bytes: 25 * 1024 * 1024,
+            max_workbook_uncompressed_bytes: 100 * 1024 * 1024,
         }
     }
 }
@@ -102,12 +105,20 @@ impl AppState {
     pub fn now(&self) -> OffsetDateTime {
         self.clock.now()
     }
+
+    /// Caps on uploaded workbooks.
+    pub fn upload_limits(&self) -> scal_workbook::Limits {
+        scal_workbook::Limits {
+            max_uncompressed_bytes: self.settings.max_workbook_uncompressed_bytes,
+            ..scal_workbook::Limits::default()
+        }
+    }
 }
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
-    let (api_router, _) = api::router().split_for_parts();
+    let (api_router, _) = api::router_with(state.settings.max_upload_bytes).split_for_parts();
     Router::new()
         .merge(pages::router())
         .merge(api_router)
@@ -118,52 +129,39 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::resolve_session,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            ops::record_metrics,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::record_metrics))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             state.settings.request_timeout,
         ))
         .layer(
-            tower_http::trace::TraceLayer::new_for_http().make_span_with(
-                |request: &axum::http::Request<_>| {
-                    let route = request
-                        .extensions()
-                        .get::<axum::extract::MatchedPath>()
-                        .map_or("unmatched", axum::extract::MatchedPath::as_str);
-                    tracing::info_span!("request", method = %request.method(), route)
-                },
-            ),
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                let route = request
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or("unmatched", axum::extract::MatchedPath::as_str);
+                tracing::info_span!("request", method = %request.method(), route)
+            }),
         )
-        .layer(
-            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                axum::http::header::X_CONTENT_TYPE_OPTIONS,
-                axum::http::HeaderValue::from_static("nosniff"),
-            ),
-        )
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ))
         // Pages and API answers are per-user and may hold one-time secrets: never cache them
         // (static assets set their own policy).
-        .layer(
-            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                axum::http::header::CACHE_CONTROL,
-                axum::http::HeaderValue::from_static("no-store"),
-            ),
-        )
-        .layer(
-            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                axum::http::header::X_FRAME_OPTIONS,
-                axum::http::HeaderValue::from_static("DENY"),
-            ),
-        )
-        .layer(
-            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                axum::http::header::REFERRER_POLICY,
-                axum::http::HeaderValue::from_static("same-origin"),
-            ),
-        )
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_FRAME_OPTIONS,
+            axum::http::HeaderValue::from_static("DENY"),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::REFERRER_POLICY,
+            axum::http::HeaderValue::from_static("same-origin"),
+        ))
         .with_state(state)
 }
 

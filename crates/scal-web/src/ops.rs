@@ -46,9 +46,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
 }
 
 /// Upper bounds of the latency histogram, in seconds.
-const BUCKETS: [f64; 11] = [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 #[derive(Debug, Default)]
 struct RouteStats {
@@ -70,9 +68,7 @@ impl Metrics {
         let Ok(mut routes) = self.routes.lock() else {
             return;
         };
-        let stats = routes
-            .entry((method.to_string(), route.to_string()))
-            .or_default();
+        let stats = routes.entry((method.to_string(), route.to_string())).or_default();
         *stats.by_status.entry(status).or_default() += 1;
         for (bucket, bound) in stats.buckets.iter_mut().zip(BUCKETS) {
             if seconds <= bound {
@@ -89,9 +85,7 @@ impl Metrics {
         let Ok(routes) = self.routes.lock() else {
             return out;
         };
-        out.push_str(
-            "# HELP scal_http_requests_total HTTP requests by route, method and status.\n",
-        );
+        out.push_str("# HELP scal_http_requests_total HTTP requests by route, method and status.\n");
         out.push_str("# TYPE scal_http_requests_total counter\n");
         for ((method, route), stats) in routes.iter() {
             for (status, count) in &stats.by_status {
@@ -102,9 +96,7 @@ impl Metrics {
                 );
             }
         }
-        out.push_str(
-            "# HELP scal_http_request_duration_seconds HTTP request latency by route and method.\n",
-        );
+        out.push_str("# HELP scal_http_request_duration_seconds HTTP request latency by route and method.\n");
         out.push_str("# TYPE scal_http_request_duration_seconds histogram\n");
         for ((method, route), stats) in routes.iter() {
             let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
@@ -138,11 +130,7 @@ fn escape(label: &str) -> String {
     label.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-pub async fn record_metrics(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // Only standard methods become labels, so made-up methods cannot grow the metrics without end.
     let method = match request.method().as_str() {

@@ -47,11 +47,7 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> S
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
 }
 
-pub async fn resolve_session(
-    State(state): State<AppState>,
-    mut request: Request,
-    next: Next,
-) -> Response {
+pub async fn resolve_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let mut current = None;
     if !is_api {
@@ -70,10 +66,7 @@ pub async fn resolve_session(
             }
         }
     }
-    let unsafe_method = !matches!(
-        *request.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS
-    );
+    let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !is_api && unsafe_method {
         let expected = match &current {
             Some(session) => Some(session.csrf_token.clone()),
@@ -108,11 +101,7 @@ pub async fn resolve_session(
     };
     request.extensions_mut().insert(session.clone());
     let response = next.run(request).await;
-    match response
-        .extensions()
-        .get::<crate::error::ErrorPageInfo>()
-        .cloned()
-    {
+    match response.extensions().get::<crate::error::ErrorPageInfo>().cloned() {
         Some(info) => {
             let (mut parts, _) = response.into_parts();
             parts.headers.remove(axum::http::header::CONTENT_LENGTH);

@@ -139,12 +139,7 @@ impl Field {
                 "explanation",
                 "reason",
             ],
-            Self::Mitigation => &[
-                "mitigation",
-                "mitigations",
-                "mitigating actions",
-                "mitigation plan",
-            ],
+            Self::Mitigation => &["mitigation", "mitigations", "mitigating actions", "mitigation plan"],
             Self::EvidenceRequired => &["evidence required", "evidence", "required evidence"],
             Self::TestCases => &["test cases", "test case", "test case ids", "tests"],
             Self::UseCase => &["use case", "use cases"],
@@ -174,9 +169,7 @@ fn field_for(header: &str) -> Option<Field> {
     if normal.is_empty() {
         return None;
     }
-    Field::ALL
-        .into_iter()
-        .find(|f| f.synonyms().contains(&normal.as_str()))
+    Field::ALL.into_iter().find(|f| f.synonyms().contains(&normal.as_str()))
 }
 
 /// How far down a sheet the header row may be.
@@ -285,10 +278,7 @@ pub enum ImportError {
 
 fn is_information_sheet(name: &str) -> bool {
     let n = normalise(name);
-    n.contains("information")
-        || n.contains("supplier and product")
-        || n == "general"
-        || n.contains("supplier details")
+    n.contains("information") || n.contains("supplier and product") || n == "general" || n.contains("supplier details")
 }
 
 struct Header {
@@ -309,9 +299,7 @@ fn near_miss(grid: &Grid, information: bool) -> String {
         let found: Vec<(Field, String)> = row
             .iter()
             .enumerate()
-            .filter_map(|(j, cell)| {
-                field_for(cell).map(|f| (f, Grid::column_letter(grid.first_col + j)))
-            })
+            .filter_map(|(j, cell)| field_for(cell).map(|f| (f, Grid::column_letter(grid.first_col + j))))
             .collect();
         if best.as_ref().is_none_or(|(_, b)| found.len() > b.len()) && !found.is_empty() {
             best = Some((row_index, found));
@@ -331,9 +319,7 @@ fn near_miss(grid: &Grid, information: bool) -> String {
                 .collect();
             let missing: Vec<&str> = [Field::Id, Field::Text]
                 .into_iter()
-                .filter(|f| {
-                    !(found.iter().any(|(g, _)| g == f) || (information && *f == Field::Id))
-                })
+                .filter(|f| !(found.iter().any(|(g, _)| g == f) || (information && *f == Field::Id)))
                 .map(Field::as_str)
                 .collect();
             format!(
@@ -347,19 +333,14 @@ fn near_miss(grid: &Grid, information: bool) -> String {
     }
 }
 
-fn find_header(
-    grid: &Grid,
-    options: &ImportOptions,
-    information: bool,
-) -> Result<Option<Header>, Problem> {
+fn find_header(grid: &Grid, options: &ImportOptions, information: bool) -> Result<Option<Header>, Problem> {
     let mut best: Option<Header> = None;
     for (row_index, row) in grid.rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
         let mut columns: Vec<Column> = Vec::new();
         for (j, cell) in row.iter().enumerate() {
             let index = grid.first_col + j;
             let mapped = options.map.iter().find(|(_, target)| {
-                target.eq_ignore_ascii_case(&Grid::column_letter(index))
-                    || normalise(target) == normalise(cell)
+                target.eq_ignore_ascii_case(&Grid::column_letter(index)) || normalise(target) == normalise(cell)
             });
             let field = match mapped {
                 Some((field, _)) => Some(*field),
@@ -378,11 +359,7 @@ fn find_header(
         }
         let has = |f: Field| columns.iter().any(|c| c.field == f);
         let usable = has(Field::Text) && (has(Field::Id) || information);
-        if usable
-            && best
-                .as_ref()
-                .is_none_or(|b| columns.len() > b.columns.len())
-        {
+        if usable && best.as_ref().is_none_or(|b| columns.len() > b.columns.len()) {
             best = Some(Header { row_index, columns });
         }
     }
@@ -408,10 +385,7 @@ fn find_header(
                         sheet: grid.name.clone(),
                         row: Some(grid.first_row + header.row_index),
                         column: None,
-                        message: format!(
-                            "--map {}={target:?}: no column has that header",
-                            field.as_str()
-                        ),
+                        message: format!("--map {}={target:?}: no column has that header", field.as_str()),
                     });
                 }
             }
@@ -425,9 +399,9 @@ fn letter_index(raw: &str) -> Option<usize> {
     if raw.is_empty() || raw.len() > 3 || !raw.bytes().all(|b| b.is_ascii_alphabetic()) {
         return None;
     }
-    let n = raw.bytes().fold(0usize, |n, b| {
-        n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1)
-    });
+    let n = raw
+        .bytes()
+        .fold(0usize, |n, b| n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1));
     Some(n - 1)
 }
 
@@ -455,10 +429,7 @@ fn parse_answer_kind(raw: &str) -> Option<AnswerKind> {
 }
 
 /// Imports every sheet that holds a requirement table; other sheets are reported as skipped.
-pub fn import(
-    grids: &[Grid],
-    options: &ImportOptions,
-) -> Result<(Vec<ImportedSheet>, ImportReport), ImportError> {
+pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSheet>, ImportReport), ImportError> {
     let mut sheets = Vec::new();
     let mut reports = Vec::new();
     let mut problems = Vec::new();
@@ -475,13 +446,11 @@ pub fn import(
             reports.push(SheetReport {
                 name: grid.name.clone(),
                 kind: "skipped".into(),
-                skipped_because: Some(
-                    if grid.rows.iter().all(|r| r.iter().all(String::is_empty)) {
-                        "the sheet is empty".into()
-                    } else {
-                        near_miss(grid, information)
-                    },
-                ),
+                skipped_because: Some(if grid.rows.iter().all(|r| r.iter().all(String::is_empty)) {
+                    "the sheet is empty".into()
+                } else {
+                    near_miss(grid, information)
+                }),
                 header_row: None,
                 columns: Vec::new(),
                 requirements: 0,
@@ -507,11 +476,7 @@ pub fn import(
     Ok((sheets, report))
 }
 
-fn read_table(
-    grid: &Grid,
-    header: &Header,
-    information: bool,
-) -> (ImportedSheet, SheetReport, Vec<Problem>) {
+fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet, SheetReport, Vec<Problem>) {
     let cell = |row: &[String], field: Field| -> Option<String> {
         let column = header.col(field)?;
         row.get(column.index.checked_sub(grid.first_col)?)
@@ -540,10 +505,7 @@ fn read_table(
             continue;
         }
         let Some(text) = cell(row, Field::Text) else {
-            let column = header
-                .col(Field::Text)
-                .map(|c| c.column.clone())
-                .unwrap_or_default();
+            let column = header.col(Field::Text).map(|c| c.column.clone()).unwrap_or_default();
             skipped_rows.push(SkippedRow {
                 row: row_number,
                 reason: format!("no requirement text in column {column}"),
@@ -556,10 +518,7 @@ fn read_table(
                 format!("INFO-{:03}", rows.len() + 1)
             }
             None => {
-                let column = header
-                    .col(Field::Id)
-                    .map(|c| c.column.clone())
-                    .unwrap_or_default();
+                let column = header.col(Field::Id).map(|c| c.column.clone()).unwrap_or_default();
                 skipped_rows.push(SkippedRow {
                     row: row_number,
                     reason: format!("no requirement ID in column {column}"),
@@ -618,20 +577,11 @@ fn read_table(
     };
     let answer_columns = [Field::Response, Field::Justification, Field::Mitigation]
         .into_iter()
-        .filter_map(|f| {
-            header
-                .col(f)
-                .map(|c| (f.as_str().to_string(), c.column.clone()))
-        })
+        .filter_map(|f| header.col(f).map(|c| (f.as_str().to_string(), c.column.clone())))
         .collect();
     let report = SheetReport {
         name: grid.name.clone(),
-        kind: if information {
-            "information"
-        } else {
-            "service"
-        }
-        .into(),
+        kind: if information { "information" } else { "service" }.into(),
         skipped_because: None,
         header_row: Some(grid.first_row + header.row_index),
         columns: header.columns.clone(),
@@ -676,26 +626,18 @@ mod tests {
         );
         assert_eq!(rows[0].row, 5);
         assert_eq!(report.sheets[0].blank_rows, 1);
-        assert_eq!(
-            report.sheets[0].skipped_rows[0].reason,
-            "section heading \"Section A\""
-        );
+        assert_eq!(report.sheets[0].skipped_rows[0].reason, "section heading \"Section A\"");
     }
 
     #[test]
     fn duplicate_ids_name_both_rows() {
         let g = grid("ID|Description\nX-1|MUST a\nX-2|MUST b\nX-1|MUST c");
-        let Err(ImportError::Invalid { problems, .. }) = import(&[g], &ImportOptions::default())
-        else {
+        let Err(ImportError::Invalid { problems, .. }) = import(&[g], &ImportOptions::default()) else {
             panic!("duplicates refused")
         };
         assert_eq!(problems[0].row, Some(4));
         assert_eq!(problems[0].column.as_deref(), Some("A"));
-        assert!(
-            problems[0].message.contains("rows 2 and 4"),
-            "{}",
-            problems[0].message
-        );
+        assert!(problems[0].message.contains("rows 2 and 4"), "{}", problems[0].message);
     }
 
     #[test]
@@ -734,7 +676,10 @@ mod tests {
 
     #[test]
     fn information_sheets_infer_answer_kinds_from_questions() {
-        let g = Grid { name: "Supplier and product information".into(), ..grid("Question|Answer\nOrganisation ODS code|\nDate of last penetration test|\nProduct name|") };
+        let g = Grid {
+            name: "Supplier and product information".into(),
+            ..grid("Question|Answer\nOrganisation ODS code|\nDate of last penetration test|\nProduct name|")
+        };
         let (sheets, _) = import(&[g], &ImportOptions::default()).unwrap();
         let kinds: Vec<&str> = sheets[0]
             .rows
@@ -744,4 +689,27 @@ mod tests {
         assert_eq!(kinds, ["ods_code", "date", "free_text"]);
         assert_eq!(sheets[0].kind, SheetKind::Information);
     }
+}
+
+/// Parses `FIELD=COLUMN` mappings (`id=B`, `text="Requirement wording"`), as given to `--map`.
+pub fn parse_map(entries: &[String]) -> Result<ImportOptions, String> {
+    let mut map = Vec::new();
+    for entry in entries {
+        let (field, column) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("map {entry:?}: write it as FIELD=COLUMN"))?;
+        let field = Field::parse(field).ok_or_else(|| {
+            let known: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
+            format!(
+                "map {entry:?}: unknown field {field:?}; fields are {}",
+                known.join(", ")
+            )
+        })?;
+        let column = column.trim().trim_matches('"').trim();
+        if column.is_empty() {
+            return Err(format!("map {entry:?}: name a column letter or header"));
+        }
+        map.push((field, column.to_string()));
+    }
+    Ok(ImportOptions { map })
 }

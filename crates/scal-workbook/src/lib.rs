@@ -10,8 +10,8 @@ pub mod import;
 pub mod read;
 
 pub use import::{
-    import, Column, Field, ImportError, ImportOptions, ImportReport, ImportedRow, ImportedSheet,
-    Problem, SheetReport,
+    import, parse_map, Column, Field, ImportError, ImportOptions, ImportReport, ImportedRow, ImportedSheet, Problem,
+    SheetReport,
 };
 
 pub use read::{read, Grid, Limits, ReadError};

@@ -48,15 +48,11 @@ impl Default for Limits {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {
-    #[error(
-        "the workbook is encrypted (password-protected); save an unprotected copy and upload that"
-    )]
+    #[error("the workbook is encrypted (password-protected); save an unprotected copy and upload that")]
     Encrypted,
     #[error("this is an old Excel 97-2003 (.xls) file; save it as an Excel Workbook (.xlsx) and upload that")]
     LegacyXls,
-    #[error(
-        "the workbook would expand to more than {limit} bytes, which is more than any SCAL needs"
-    )]
+    #[error("the workbook would expand to more than {limit} bytes, which is more than any SCAL needs")]
     TooLarge { limit: u64 },
     #[error("the workbook has more than {limit} parts, which is more than any SCAL needs")]
     TooManyEntries { limit: usize },
@@ -82,17 +78,12 @@ pub fn read(bytes: &[u8], text_sheet_name: &str, limits: Limits) -> Result<Vec<G
     }
     if bytes.starts_with(CFB_MAGIC) {
         // Encrypted OOXML is an OLE file holding an "EncryptionInfo" stream (names are UTF-16).
-        let marker: Vec<u8> = "EncryptionInfo"
-            .encode_utf16()
-            .flat_map(u16::to_le_bytes)
-            .collect();
-        return Err(
-            if bytes.windows(marker.len()).any(|w| w == marker.as_slice()) {
-                ReadError::Encrypted
-            } else {
-                ReadError::LegacyXls
-            },
-        );
+        let marker: Vec<u8> = "EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        return Err(if bytes.windows(marker.len()).any(|w| w == marker.as_slice()) {
+            ReadError::Encrypted
+        } else {
+            ReadError::LegacyXls
+        });
     }
     Ok(vec![read_text(bytes, text_sheet_name)?])
 }
@@ -101,21 +92,13 @@ pub fn read(bytes: &[u8], text_sheet_name: &str, limits: Limits) -> Result<Vec<G
 pub fn read_text(bytes: &[u8], sheet_name: &str) -> Result<Grid, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1;
+        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
         ReadError::NotUtf8 { line }
     })?;
     let rows = text
         .split('\n')
         .map(|line| line.strip_suffix('\r').unwrap_or(line))
-        .map(|line| {
-            line.split('|')
-                .map(|cell| clean(cell).to_string())
-                .collect()
-        })
+        .map(|line| line.split('|').map(|cell| clean(cell).to_string()).collect())
         .collect::<Vec<Vec<String>>>();
     let mut rows = rows;
     while rows.last().is_some_and(|r| r.iter().all(String::is_empty)) {
@@ -131,20 +114,14 @@ pub fn read_text(bytes: &[u8], sheet_name: &str) -> Result<Grid, ReadError> {
 
 fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Grid>, ReadError> {
     check_zip(bytes, limits)?;
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
     let mut grids = Vec::new();
     for name in workbook.sheet_names() {
         let range = workbook
             .worksheet_range(&name)
             .map_err(|e| ReadError::BadXlsx(format!("sheet {name:?}: {e}")))?;
-        let (first_row, first_col) = range
-            .start()
-            .map_or((0, 0), |(r, c)| (r as usize, c as usize));
-        let rows = range
-            .rows()
-            .map(|row| row.iter().map(cell_text).collect())
-            .collect();
+        let (first_row, first_col) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
+        let rows = range.rows().map(|row| row.iter().map(cell_text).collect()).collect();
         grids.push(Grid {
             name,
             first_row: first_row + 1,
@@ -157,8 +134,7 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Grid>, ReadError> {
 
 /// Refuses zip bombs before anything is decompressed, from the sizes the archive declares.
 fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), ReadError> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
     if archive.len() > limits.max_zip_entries {
         return Err(ReadError::TooManyEntries {
             limit: limits.max_zip_entries,
@@ -166,9 +142,7 @@ fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), ReadError> {
     }
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(i)
-            .map_err(|e| ReadError::BadXlsx(e.to_string()))?;
+        let entry = archive.by_index_raw(i).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
         if entry.encrypted() {
             return Err(ReadError::Encrypted);
         }
@@ -206,8 +180,7 @@ fn excel_serial_to_text(serial: f64) -> String {
     }
     let at = epoch + time::Duration::seconds(seconds as i64);
     let date = time::macros::format_description!("[year]-[month]-[day]");
-    let date_time =
-        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let date_time = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     if at.time() == time::Time::MIDNIGHT {
         at.format(&date)
     } else {
@@ -234,10 +207,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             grid.rows,
-            vec![
-                vec!["Identifier", "Description"],
-                vec!["A-1", "Text MUST work"]
-            ]
+            vec![vec!["Identifier", "Description"], vec!["A-1", "Text MUST work"]]
         );
     }
 
@@ -245,16 +215,10 @@ mod tests {
     fn refuses_old_and_encrypted_excel_and_non_utf8_text() {
         let mut xls = CFB_MAGIC.to_vec();
         xls.extend_from_slice(&[0; 64]);
-        assert_eq!(
-            read(&xls, "s", Limits::default()),
-            Err(ReadError::LegacyXls)
-        );
+        assert_eq!(read(&xls, "s", Limits::default()), Err(ReadError::LegacyXls));
         let mut encrypted = xls.clone();
         encrypted.extend("EncryptionInfo".encode_utf16().flat_map(u16::to_le_bytes));
-        assert_eq!(
-            read(&encrypted, "s", Limits::default()),
-            Err(ReadError::Encrypted)
-        );
+        assert_eq!(read(&encrypted, "s", Limits::default()), Err(ReadError::Encrypted));
         assert_eq!(
             read(b"ID|Text\n\xFF\xFE", "s", Limits::default()),
             Err(ReadError::NotUtf8 { line: 2 })

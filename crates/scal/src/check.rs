@@ -3,39 +3,17 @@
 use std::process::ExitCode;
 
 use scal_domain::check::{check, CheckReport, Severity};
-use scal_workbook::{import, read, Field, ImportError, ImportOptions, Limits};
+use scal_workbook::{import, read, ImportError, Limits};
 
 use crate::CheckArgs;
 
 const UNREADABLE: u8 = 2;
 
-/// Parses `--map FIELD=COLUMN` options.
-pub fn parse_map(raw: &[String]) -> Result<ImportOptions, String> {
-    let mut map = Vec::new();
-    for entry in raw {
-        let (field, column) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("--map {entry}: write it as FIELD=COLUMN"))?;
-        let field = Field::parse(field).ok_or_else(|| {
-            let known: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
-            format!(
-                "--map {entry}: unknown field {field:?}; fields are {}",
-                known.join(", ")
-            )
-        })?;
-        map.push((field, column.trim().trim_matches('"').to_string()));
-    }
-    Ok(ImportOptions { map })
-}
-
 pub fn run(args: &CheckArgs) -> ExitCode {
     match evaluate(args) {
         Ok(report) => {
             if args.json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).unwrap_or_default()
-                );
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
             } else {
                 print_text(&report);
             }
@@ -54,21 +32,13 @@ pub fn run(args: &CheckArgs) -> ExitCode {
 
 fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
     let as_of = match &args.as_of {
-        Some(raw) => {
-            scal_domain::check::parse_date(raw).map_err(|e| format!("--as-of: {}", e.message))?
-        }
+        Some(raw) => scal_domain::check::parse_date(raw).map_err(|e| format!("--as-of: {}", e.message))?,
         None => time::OffsetDateTime::now_utc().date(),
     };
-    let options = parse_map(&args.map)?;
-    let bytes = std::fs::read(&args.file)
-        .map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
-    let stem = args
-        .file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("Sheet");
-    let grids = read(&bytes, stem, Limits::default())
-        .map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let options = scal_workbook::parse_map(&args.map).map_err(|e| format!("--{e}"))?;
+    let bytes = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
+    let stem = args.file.file_stem().and_then(|s| s.to_str()).unwrap_or("Sheet");
+    let grids = read(&bytes, stem, Limits::default()).map_err(|e| format!("{}: {e}", args.file.display()))?;
     let sheets = match import(&grids, &options) {
         Ok((sheets, _)) => sheets,
         Err(ImportError::Invalid { problems, .. }) => {
@@ -87,10 +57,7 @@ fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
 
 fn print_text(report: &CheckReport) {
     for sheet in &report.sheets {
-        println!(
-            "{}: {} of {} answered",
-            sheet.name, sheet.answered, sheet.requirements
-        );
+        println!("{}: {} of {} answered", sheet.name, sheet.answered, sheet.requirements);
     }
     for finding in &report.findings {
         let severity = match finding.severity {
@@ -99,11 +66,7 @@ fn print_text(report: &CheckReport) {
             Severity::Error => "ERROR",
             Severity::Warning => "warning",
         };
-        let blocks = if finding.blocking {
-            ""
-        } else {
-            " (does not block)"
-        };
+        let blocks = if finding.blocking { "" } else { " (does not block)" };
         println!(
             "{} row {} {} {severity}: {}{blocks}",
             finding.sheet, finding.row, finding.requirement_id, finding.message

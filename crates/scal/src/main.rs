@@ -3,6 +3,7 @@
 
 mod check;
 mod settings;
+mod template_cmd;
 
 use std::io::Read as _;
 use std::net::SocketAddr;
@@ -65,9 +66,55 @@ enum Command {
     /// Check the audit log
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage SCAL templates
+    #[command(subcommand)]
+    Template(TemplateCommand),
     /// Check a completed SCAL workbook offline: exit 0 when ready to submit, 1 when something
     /// blocks submission, 2 when the file cannot be read
     Check(CheckArgs),
+}
+
+#[derive(Subcommand)]
+enum TemplateCommand {
+    /// Import a workbook (.xlsx) or pipe-separated text as a new version of a template
+    Import {
+        file: PathBuf,
+        /// Template name [default: the file name]; an existing name gets a new version
+        #[arg(long)]
+        name: Option<String>,
+        /// Catalogue service code the template is for
+        #[arg(long)]
+        service: Option<String>,
+        /// Publish the new version at once (versions are immutable once published)
+        #[arg(long)]
+        publish: bool,
+        /// Name a column explicitly when recognition fails: FIELD=COLUMN, e.g. id=B
+        #[arg(long = "map", value_name = "FIELD=COLUMN")]
+        map: Vec<String>,
+        /// Print the import report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish a draft version
+    Publish {
+        #[arg(long)]
+        template: String,
+        #[arg(long)]
+        version: i64,
+    },
+    /// Show what changed between two versions (default: the latest against the one before)
+    Diff {
+        #[arg(long)]
+        template: String,
+        #[arg(long)]
+        from: Option<i64>,
+        #[arg(long)]
+        to: Option<i64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List templates and their versions
+    List,
 }
 
 #[derive(Args)]
@@ -164,10 +211,7 @@ impl From<scal_store::StoreError> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the runtime: {error}");
@@ -199,12 +243,8 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
     {
         Some(url) => url,
         None => {
-            std::fs::create_dir_all(&data_dir).map_err(|e| {
-                Failure(format!(
-                    "cannot create the data directory {}: {e}",
-                    data_dir.display()
-                ))
-            })?;
+            std::fs::create_dir_all(&data_dir)
+                .map_err(|e| Failure(format!("cannot create the data directory {}: {e}", data_dir.display())))?;
             Secret::new(scal_store::sqlite_url_in(&data_dir))
         }
     };
@@ -213,24 +253,15 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             .ok()
             .map(|v| matches!(v.as_str(), "1" | "true" | "yes"))
     };
-    let env_num = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-    };
+    let env_num = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<usize>().ok());
     Ok(Settings {
         data_dir,
         database_url,
         bind: bind
             .or(file.bind)
             .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-        log_format: global
-            .log_format
-            .or(file.log_format)
-            .unwrap_or(LogFormat::Text),
-        cookie_secure: env_bool("SCAL_COOKIE_SECURE")
-            .or(file.cookie_secure)
-            .unwrap_or(false),
+        log_format: global.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+        cookie_secure: env_bool("SCAL_COOKIE_SECURE").or(file.cookie_secure).unwrap_or(false),
         max_body_bytes: env_num("SCAL_MAX_BODY_BYTES")
             .or(file.max_body_bytes)
             .unwrap_or(1024 * 1024),
@@ -314,10 +345,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }) => {
             let app = open(&settings).await?;
             let ods = scal_domain::OdsCode::parse(&org).map_err(|e| Failure(e.to_string()))?;
-            let organisation =
-                scal_store::records::organisations::get_by_ods(app.store.pool(), &ods)
-                    .await?
-                    .ok_or_else(|| Failure(format!("no organisation has the ODS code {ods}")))?;
+            let organisation = scal_store::records::organisations::get_by_ods(app.store.pool(), &ods)
+                .await?
+                .ok_or_else(|| Failure(format!("no organisation has the ODS code {ods}")))?;
             let password = if password_stdin {
                 let mut text = String::new();
                 std::io::stdin()
@@ -333,9 +363,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 role,
                 password,
             };
-            let created =
-                scal_app::users::create(&app, &Actor::System, &organisation.id, &input, now)
-                    .await?;
+            let created = scal_app::users::create(&app, &Actor::System, &organisation.id, &input, now).await?;
             println!(
                 "added {} ({}) to {} with id {}",
                 created.user.email.as_str(),
@@ -349,9 +377,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Token(TokenCommand::Create { email, name }) => {
             let app = open(&settings).await?;
-            let created =
-                scal_app::tokens::create_for_email(&app, &Actor::System, &email, &name, now)
-                    .await?;
+            let created = scal_app::tokens::create_for_email(&app, &Actor::System, &email, &name, now).await?;
             println!(
                 "created token {} ({}) for {email}; it is shown once:",
                 created.token.id, created.token.name
@@ -359,6 +385,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("{}", created.secret);
         }
         Command::Check(_) => unreachable!("handled before settings are read"),
+        Command::Template(command) => {
+            let app = open(&settings).await?;
+            template_cmd::run(&app, command, now).await?;
+        }
         Command::Audit(AuditCommand::Verify) => {
             let app = open(&settings).await?;
             return match scal_app::audit::verify(&app).await? {
@@ -395,15 +425,9 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
         if seeded {
             println!("Seeded the demo world.");
         }
-        println!(
-            "Demo logins (password for all: {}):",
-            scal_app::demo::DEMO_PASSWORD
-        );
+        println!("Demo logins (password for all: {}):", scal_app::demo::DEMO_PASSWORD);
         for login in scal_app::demo::DEMO_LOGINS {
-            println!(
-                "  {:<28} {:<16} {}",
-                login.email, login.role, login.organisation
-            );
+            println!("  {:<28} {:<16} {}", login.email, login.role, login.organisation);
         }
     }
     axum::serve(listener, router)

@@ -27,10 +27,7 @@ const COLUMNS: &str =
 
 fn json(row: &AnyRow, column: &str) -> Result<Option<serde_json::Value>> {
     opt_text(row, column)?
-        .map(|raw| {
-            serde_json::from_str(&raw)
-                .map_err(|e| StoreError::Corrupt(format!("column {column}: {e}")))
-        })
+        .map(|raw| serde_json::from_str(&raw).map_err(|e| StoreError::Corrupt(format!("column {column}: {e}"))))
         .transpose()
 }
 
@@ -51,10 +48,7 @@ fn from_row(row: &AnyRow) -> Result<AuditEntry> {
 }
 
 /// Newest first.
-pub async fn list<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    filter: &AuditFilter,
-) -> Result<Vec<AuditEntry>> {
+pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, filter: &AuditFilter) -> Result<Vec<AuditEntry>> {
     enum Arg {
         Text(String),
         Int(i64),
@@ -88,10 +82,7 @@ pub async fn list<'e>(
         sql.push_str(" WHERE ");
         sql.push_str(&clauses.join(" AND "));
     }
-    sql.push_str(&format!(
-        " ORDER BY seq DESC LIMIT {}",
-        filter.limit.clamp(1, 500)
-    ));
+    sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", filter.limit.clamp(1, 500)));
     let mut query = sqlx::query(&sql);
     for arg in args {
         query = match arg {

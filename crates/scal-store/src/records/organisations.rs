@@ -17,12 +17,7 @@ fn from_row(row: &AnyRow) -> Result<Organisation> {
     })
 }
 
-pub async fn insert<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    id: &str,
-    org: &NewOrganisation,
-    at: i64,
-) -> Result<()> {
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, id: &str, org: &NewOrganisation, at: i64) -> Result<()> {
     sqlx::query("INSERT INTO organisations (id, ods_code, name, kind, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(id)
         .bind(org.ods_code.as_str())
@@ -34,11 +29,7 @@ pub async fn insert<'e>(
     Ok(())
 }
 
-pub async fn update_name<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    id: &str,
-    name: &str,
-) -> Result<()> {
+pub async fn update_name<'e>(ex: impl Executor<'e, Database = Any>, id: &str, name: &str) -> Result<()> {
     sqlx::query("UPDATE organisations SET name = $1 WHERE id = $2")
         .bind(name)
         .bind(id)
@@ -47,10 +38,7 @@ pub async fn update_name<'e>(
     Ok(())
 }
 
-pub async fn get<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    id: &str,
-) -> Result<Option<Organisation>> {
+pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<Organisation>> {
     let sql = format!("SELECT {COLUMNS} FROM organisations WHERE id = $1");
     sqlx::query(&sql)
         .bind(id)
@@ -61,10 +49,7 @@ pub async fn get<'e>(
         .transpose()
 }
 
-pub async fn get_by_ods<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    ods: &OdsCode,
-) -> Result<Option<Organisation>> {
+pub async fn get_by_ods<'e>(ex: impl Executor<'e, Database = Any>, ods: &OdsCode) -> Result<Option<Organisation>> {
     let sql = format!("SELECT {COLUMNS} FROM organisations WHERE ods_code = $1");
     sqlx::query(&sql)
         .bind(ods.as_str())
@@ -76,10 +61,7 @@ pub async fn get_by_ods<'e>(
 }
 
 /// All organisations, or only `only` when given, by name.
-pub async fn list<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    only: Option<&str>,
-) -> Result<Vec<Organisation>> {
+pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, only: Option<&str>) -> Result<Vec<Organisation>> {
     let rows = match only {
         Some(id) => {
             let sql = format!("SELECT {COLUMNS} FROM organisations WHERE id = $1");
@@ -102,10 +84,7 @@ pub async fn count<'e>(ex: impl Executor<'e, Database = Any>) -> Result<i64> {
 
 /// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
 pub async fn get_locked(tx: &mut Tx, id: &str) -> Result<Option<Organisation>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM organisations WHERE id = $1{}",
-        tx.for_update()
-    );
+    let sql = format!("SELECT {COLUMNS} FROM organisations WHERE id = $1{}", tx.for_update());
     sqlx::query(&sql)
         .bind(id)
         .fetch_optional(tx.conn())

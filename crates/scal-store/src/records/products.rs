@@ -15,8 +15,7 @@ pub struct ProductRecord {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str =
-    "id, org_id, name, version, description, medical_device_class, created_at, updated_at";
+const COLUMNS: &str = "id, org_id, name, version, description, medical_device_class, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<ProductRecord> {
     let class = opt_text(row, "medical_device_class")?;
@@ -36,10 +35,7 @@ fn from_row(row: &AnyRow) -> Result<ProductRecord> {
     })
 }
 
-pub async fn insert<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    product: &ProductRecord,
-) -> Result<()> {
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, product: &ProductRecord) -> Result<()> {
     let d = &product.details;
     sqlx::query(
         "INSERT INTO products (id, org_id, name, version, description, medical_device_class, created_at, updated_at) \
@@ -58,12 +54,7 @@ pub async fn insert<'e>(
     Ok(())
 }
 
-pub async fn update<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    id: &str,
-    d: &ProductDetails,
-    at: i64,
-) -> Result<()> {
+pub async fn update<'e>(ex: impl Executor<'e, Database = Any>, id: &str, d: &ProductDetails, at: i64) -> Result<()> {
     sqlx::query(
         "UPDATE products SET name = $1, version = $2, description = $3, medical_device_class = $4, updated_at = $5 \
          WHERE id = $6",
@@ -79,10 +70,7 @@ pub async fn update<'e>(
     Ok(())
 }
 
-pub async fn get<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    id: &str,
-) -> Result<Option<ProductRecord>> {
+pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<ProductRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM products WHERE id = $1");
     sqlx::query(&sql)
         .bind(id)
@@ -100,8 +88,7 @@ pub async fn find_same<'e>(
     name: &str,
     version: &str,
 ) -> Result<Option<ProductRecord>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM products WHERE org_id = $1 AND name = $2 AND version = $3");
+    let sql = format!("SELECT {COLUMNS} FROM products WHERE org_id = $1 AND name = $2 AND version = $3");
     sqlx::query(&sql)
         .bind(org_id)
         .bind(name)
@@ -114,14 +101,10 @@ pub async fn find_same<'e>(
 }
 
 /// Products of one organisation, or of all when `org_id` is `None`.
-pub async fn list<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    org_id: Option<&str>,
-) -> Result<Vec<ProductRecord>> {
+pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, org_id: Option<&str>) -> Result<Vec<ProductRecord>> {
     let rows = match org_id {
         Some(org) => {
-            let sql =
-                format!("SELECT {COLUMNS} FROM products WHERE org_id = $1 ORDER BY name, version");
+            let sql = format!("SELECT {COLUMNS} FROM products WHERE org_id = $1 ORDER BY name, version");
             sqlx::query(&sql).bind(org).fetch_all(ex).await?
         }
         None => {
@@ -134,10 +117,7 @@ pub async fn list<'e>(
 
 /// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
 pub async fn get_locked(tx: &mut Tx, id: &str) -> Result<Option<ProductRecord>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM products WHERE id = $1{}",
-        tx.for_update()
-    );
+    let sql = format!("SELECT {COLUMNS} FROM products WHERE id = $1{}", tx.for_update());
     sqlx::query(&sql)
         .bind(id)
         .fetch_optional(tx.conn())

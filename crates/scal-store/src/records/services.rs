@@ -17,11 +17,7 @@ fn from_row(row: &AnyRow) -> Result<Service> {
     })
 }
 
-pub async fn insert<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    service: &Service,
-    at: i64,
-) -> Result<()> {
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, service: &Service, at: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO services (code, name, use_case_required, network, onboarding_route, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -64,20 +60,12 @@ pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, code: &str) -> Resul
 
 pub async fn list<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<Service>> {
     let sql = format!("SELECT {COLUMNS} FROM services ORDER BY name, code");
-    sqlx::query(&sql)
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(from_row)
-        .collect()
+    sqlx::query(&sql).fetch_all(ex).await?.iter().map(from_row).collect()
 }
 
 /// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
 pub async fn get_locked(tx: &mut Tx, code: &str) -> Result<Option<Service>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM services WHERE code = $1{}",
-        tx.for_update()
-    );
+    let sql = format!("SELECT {COLUMNS} FROM services WHERE code = $1{}", tx.for_update());
     sqlx::query(&sql)
         .bind(code)
         .fetch_optional(tx.conn())

@@ -68,10 +68,7 @@ pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, token_hash: &str)
     Ok(())
 }
 
-pub async fn delete_for_user<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    user_id: &str,
-) -> Result<()> {
+pub async fn delete_for_user<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(ex)
@@ -88,10 +85,7 @@ pub async fn delete_expired<'e>(ex: impl Executor<'e, Database = Any>, now: i64)
 }
 
 /// Forgets attempts older than `before`, for every account, so the table stays small.
-pub async fn forget_login_failures_before<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    before: i64,
-) -> Result<()> {
+pub async fn forget_login_failures_before<'e>(ex: impl Executor<'e, Database = Any>, before: i64) -> Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE at <= $1")
         .bind(before)
         .execute(ex)
@@ -120,19 +114,15 @@ pub async fn login_failures_since<'e>(
     email: &str,
     since: i64,
 ) -> Result<Vec<i64>> {
-    let rows =
-        sqlx::query("SELECT at FROM login_failures WHERE email = $1 AND at > $2 ORDER BY at")
-            .bind(email)
-            .bind(since)
-            .fetch_all(ex)
-            .await?;
+    let rows = sqlx::query("SELECT at FROM login_failures WHERE email = $1 AND at > $2 ORDER BY at")
+        .bind(email)
+        .bind(since)
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(|row| int(row, "at")).collect()
 }
 
-pub async fn clear_login_failures<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    email: &str,
-) -> Result<()> {
+pub async fn clear_login_failures<'e>(ex: impl Executor<'e, Database = Any>, email: &str) -> Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE email = $1")
         .bind(email)
         .execute(ex)

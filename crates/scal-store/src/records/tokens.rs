@@ -31,11 +31,7 @@ fn from_row(row: &AnyRow) -> Result<TokenRecord> {
     })
 }
 
-pub async fn insert<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    token: &TokenRecord,
-    token_hash: &str,
-) -> Result<()> {
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, token: &TokenRecord, token_hash: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO api_tokens (id, user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -50,12 +46,8 @@ pub async fn insert<'e>(
     Ok(())
 }
 
-pub async fn list_for_user<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    user_id: &str,
-) -> Result<Vec<TokenRecord>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id");
+pub async fn list_for_user<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str) -> Result<Vec<TokenRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id");
     sqlx::query(&sql)
         .bind(user_id)
         .fetch_all(ex)
@@ -65,10 +57,7 @@ pub async fn list_for_user<'e>(
         .collect()
 }
 
-pub async fn get<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    id: &str,
-) -> Result<Option<TokenRecord>> {
+pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<TokenRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1");
     sqlx::query(&sql)
         .bind(id)
@@ -81,12 +70,11 @@ pub async fn get<'e>(
 
 /// Revokes the token unless it already was; true when this call revoked it.
 pub async fn revoke<'e>(ex: impl Executor<'e, Database = Any>, id: &str, at: i64) -> Result<bool> {
-    let done =
-        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-            .bind(at)
-            .bind(id)
-            .execute(ex)
-            .await?;
+    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(at)
+        .bind(id)
+        .execute(ex)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -99,10 +87,7 @@ pub struct TokenUser {
 }
 
 /// The active user behind an unrevoked token with this hash.
-pub async fn find_user<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    token_hash: &str,
-) -> Result<Option<TokenUser>> {
+pub async fn find_user<'e>(ex: impl Executor<'e, Database = Any>, token_hash: &str) -> Result<Option<TokenUser>> {
     let row = sqlx::query(
         "SELECT t.id AS token_id, t.last_used_at, u.id, u.org_id, u.email, u.name, u.role, u.active, u.created_at \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
@@ -133,10 +118,7 @@ pub async fn touch<'e>(ex: impl Executor<'e, Database = Any>, id: &str, at: i64)
 
 /// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
 pub async fn get_locked(tx: &mut Tx, id: &str) -> Result<Option<TokenRecord>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM api_tokens WHERE id = $1{}",
-        tx.for_update()
-    );
+    let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1{}", tx.for_update());
     sqlx::query(&sql)
         .bind(id)
         .fetch_optional(tx.conn())

@@ -72,11 +72,7 @@ pub async fn update<'e>(
     Ok(())
 }
 
-pub async fn set_password_hash<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    id: &str,
-    hash: &str,
-) -> Result<()> {
+pub async fn set_password_hash<'e>(ex: impl Executor<'e, Database = Any>, id: &str, hash: &str) -> Result<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(hash)
         .bind(id)
@@ -85,10 +81,7 @@ pub async fn set_password_hash<'e>(
     Ok(())
 }
 
-pub async fn get<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    id: &str,
-) -> Result<Option<UserRecord>> {
+pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
     sqlx::query(&sql)
         .bind(id)
@@ -99,10 +92,7 @@ pub async fn get<'e>(
         .transpose()
 }
 
-pub async fn get_by_email<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    email: &str,
-) -> Result<Option<UserRecord>> {
+pub async fn get_by_email<'e>(ex: impl Executor<'e, Database = Any>, email: &str) -> Result<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
     sqlx::query(&sql)
         .bind(email)
@@ -125,10 +115,7 @@ pub async fn credentials<'e>(
     }
 }
 
-pub async fn list_in_org<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    org_id: &str,
-) -> Result<Vec<UserRecord>> {
+pub async fn list_in_org<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -> Result<Vec<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE org_id = $1 ORDER BY name, email");
     sqlx::query(&sql)
         .bind(org_id)
@@ -141,10 +128,7 @@ pub async fn list_in_org<'e>(
 
 /// Reads the row inside `tx`, locked until it ends (see [`Tx::for_update`]).
 pub async fn get_locked(tx: &mut Tx, id: &str) -> Result<Option<UserRecord>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM users WHERE id = $1{}",
-        tx.for_update()
-    );
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1{}", tx.for_update());
     sqlx::query(&sql)
         .bind(id)
         .fetch_optional(tx.conn())

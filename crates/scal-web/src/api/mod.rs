@@ -5,6 +5,7 @@ mod audit;
 mod organisations;
 mod products;
 mod services;
+mod templates;
 mod tokens;
 mod types;
 
@@ -44,6 +45,7 @@ pub use types::*;
         (name = "services", description = "The catalogue of NHS services"),
         (name = "tokens", description = "The caller's API tokens"),
         (name = "audit", description = "The audit log (NHS England administrators)"),
+        (name = "templates", description = "SCAL templates: import, versions, publishing, differences"),
     )
 )]
 struct ApiDoc;
@@ -61,6 +63,14 @@ impl Modify for BearerAuth {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
+    router_with(crate::WebSettings::default().max_upload_bytes)
+}
+
+/// The API router; uploads may be up to `max_upload_bytes`, other bodies the global limit.
+pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(templates::import_template))
+        .layer(axum::extract::DefaultBodyLimit::max(max_upload_bytes));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(organisations::me))
         .routes(routes!(
@@ -71,10 +81,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             organisations::get_organisation,
             organisations::update_organisation
         ))
-        .routes(routes!(
-            organisations::list_users,
-            organisations::create_user
-        ))
+        .routes(routes!(organisations::list_users, organisations::create_user))
         .routes(routes!(organisations::get_user, organisations::update_user))
         .routes(routes!(products::list_products, products::create_product))
         .routes(routes!(products::get_product, products::update_product))
@@ -83,6 +90,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_audit))
+        .routes(routes!(templates::list_templates))
+        .routes(routes!(templates::get_template))
+        .routes(routes!(templates::get_version))
+        .routes(routes!(templates::publish_version))
+        .routes(routes!(templates::diff_versions))
+        .merge(uploads)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
 }
 
@@ -101,10 +114,7 @@ pub struct ApiActor(pub Actor);
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(AUTHORIZATION)

@@ -5,8 +5,7 @@ use scal_app::organisations::OrganisationInput;
 use scal_app::users::{NewUserInput, UserChanges};
 
 use super::{
-    ApiActor, MeOut, OrganisationIn, OrganisationOut, OrganisationPatch, UserCreated, UserIn,
-    UserOut, UserPatch,
+    ApiActor, MeOut, OrganisationIn, OrganisationOut, OrganisationPatch, UserCreated, UserIn, UserOut, UserPatch,
 };
 use crate::error::ErrorBody;
 use crate::extract::ApiJson;
@@ -15,10 +14,7 @@ use crate::{ApiError, AppState};
 /// The caller and their organisation.
 #[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])),
     responses((status = 200, body = MeOut), (status = 401, body = ErrorBody)))]
-pub async fn me(
-    State(state): State<AppState>,
-    ApiActor(actor): ApiActor,
-) -> Result<Json<MeOut>, ApiError> {
+pub async fn me(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<MeOut>, ApiError> {
     let user_id = actor.user_id().unwrap_or_default().to_string();
     let user = scal_app::users::get(&state.app, &actor, &user_id).await?;
     let organisation = scal_app::organisations::get(&state.app, &actor, &user.org_id).await?;
@@ -67,9 +63,7 @@ pub async fn get_organisation(
     Path(id): Path<String>,
 ) -> Result<Json<OrganisationOut>, ApiError> {
     Ok(Json(
-        scal_app::organisations::get(&state.app, &actor, &id)
-            .await?
-            .into(),
+        scal_app::organisations::get(&state.app, &actor, &id).await?.into(),
     ))
 }
 
@@ -138,9 +132,7 @@ pub async fn get_user(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<UserOut>, ApiError> {
-    Ok(Json(
-        scal_app::users::get(&state.app, &actor, &id).await?.into(),
-    ))
+    Ok(Json(scal_app::users::get(&state.app, &actor, &id).await?.into()))
 }
 
 /// Changes a user's name, role or whether they can sign in.

@@ -47,11 +47,7 @@ pub async fn get_product(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<ProductOut>, ApiError> {
-    Ok(Json(
-        scal_app::products::get(&state.app, &actor, &id)
-            .await?
-            .into(),
-    ))
+    Ok(Json(scal_app::products::get(&state.app, &actor, &id).await?.into()))
 }
 
 /// Changes some of a product's fields.

@@ -35,8 +35,7 @@ pub async fn create_service(
         network: body.network,
         onboarding_route: body.onboarding_route,
     };
-    let service =
-        scal_app::services::create(&state.app, &actor, &body.code, &fields, state.now()).await?;
+    let service = scal_app::services::create(&state.app, &actor, &body.code, &fields, state.now()).await?;
     Ok((StatusCode::CREATED, Json(service.into())))
 }
 
@@ -48,11 +47,7 @@ pub async fn get_service(
     ApiActor(actor): ApiActor,
     Path(code): Path<String>,
 ) -> Result<Json<ServiceOut>, ApiError> {
-    Ok(Json(
-        scal_app::services::get(&state.app, &actor, &code)
-            .await?
-            .into(),
-    ))
+    Ok(Json(scal_app::services::get(&state.app, &actor, &code).await?.into()))
 }
 
 /// Changes a catalogue entry (NHS England administrators).

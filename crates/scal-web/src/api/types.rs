@@ -11,9 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// RFC 3339 UTC, the format of every time in the API.
 pub fn rfc3339(micros: i64) -> String {
-    scal_app::from_micros(micros)
-        .format(&Rfc3339)
-        .unwrap_or_default()
+    scal_app::from_micros(micros).format(&Rfc3339).unwrap_or_default()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -167,9 +165,7 @@ pub struct ProductPatch {
 }
 
 /// Tells "absent" (outer `None`) from "null" (`Some(None)`).
-fn double_option<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<String>>, D::Error> {
+fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
 

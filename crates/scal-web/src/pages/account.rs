@@ -11,9 +11,7 @@ use serde::Deserialize;
 
 use super::layout::{button, csrf, error_summary, page, text_input, Chrome, InputOptions};
 use super::see_other;
-use crate::session::{
-    cookie, set_cookie, MaybeSession, PageActor, PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE,
-};
+use crate::session::{cookie, set_cookie, MaybeSession, PageActor, PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE};
 use crate::{AppState, PageError};
 
 #[derive(Debug, Default, Deserialize)]
@@ -36,9 +34,7 @@ fn safe_next(next: &str) -> &str {
     // Browsers drop tabs and line breaks from URLs and read `\` as `/`, so `/\t/evil.example`
     // would become `//evil.example`: refuse anything but a plain path on this site.
     let plain = next.starts_with('/')
-        && !next
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace() || c == '\\')
         && !next[1..].starts_with('/');
     if plain {
         next
@@ -107,23 +103,14 @@ fn login_page(csrf_token: &str, email: &str, next: &str, errors: &[FieldError]) 
     )
 }
 
-pub async fn login(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PageForm(form): PageForm<LoginForm>,
-) -> Response {
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, PageForm(form): PageForm<LoginForm>) -> Response {
     let csrf_token = cookie(&headers, PRE_SESSION_CSRF_COOKIE).unwrap_or_default();
     match scal_app::auth::login(&state.app, &form.email, &form.password, state.now()).await {
         Ok(session) => {
             let max_age = state.app.settings.session_ttl.whole_seconds();
             let mut response = see_other(safe_next(&form.next));
             let cookies = [
-                set_cookie(
-                    SESSION_COOKIE,
-                    &session.cookie,
-                    max_age,
-                    state.settings.cookie_secure,
-                ),
+                set_cookie(SESSION_COOKIE, &session.cookie, max_age, state.settings.cookie_secure),
                 set_cookie(PRE_SESSION_CSRF_COOKIE, "", 0, state.settings.cookie_secure),
             ];
             for value in cookies {
@@ -144,7 +131,8 @@ pub async fn login(
         }
         Err(AppError::Throttled { retry_after_secs }) => {
             let minutes = retry_after_secs.div_ceil(60);
-            let message = format!("Too many failed attempts to sign in to this account. Try again in {minutes} minutes.");
+            let message =
+                format!("Too many failed attempts to sign in to this account. Try again in {minutes} minutes.");
             let errors = [FieldError::new("email", message)];
             let mut response = (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -165,12 +153,7 @@ pub async fn logout(State(state): State<AppState>, PageActor(session): PageActor
         return PageError::from(error).into_response();
     }
     let mut response = see_other("/login");
-    if let Ok(value) = HeaderValue::from_str(&set_cookie(
-        SESSION_COOKIE,
-        "",
-        0,
-        state.settings.cookie_secure,
-    )) {
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, state.settings.cookie_secure)) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

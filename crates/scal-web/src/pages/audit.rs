@@ -9,9 +9,7 @@ use scal_app::AppError;
 use scal_domain::FieldError;
 
 use super::form_page;
-use super::layout::{
-    button, date_time, error_summary, page, select, text_input, Chrome, InputOptions, Nav,
-};
+use super::layout::{button, date_time, error_summary, page, select, text_input, Chrome, InputOptions, Nav};
 use crate::session::PageActor;
 use crate::{AppState, PageError};
 
@@ -23,12 +21,11 @@ pub async fn list(
     let actor = &session.actor;
     let kinds = scal_app::audit::kinds(&state.app, actor).await?;
     let orgs = scal_app::organisations::list(&state.app, actor).await?;
-    let (entries, errors): (Vec<_>, Vec<FieldError>) =
-        match scal_app::audit::search(&state.app, actor, &search).await {
-            Ok(entries) => (entries, Vec::new()),
-            Err(AppError::Invalid(invalid)) => (Vec::new(), invalid.0),
-            Err(other) => return Err(other.into()),
-        };
+    let (entries, errors): (Vec<_>, Vec<FieldError>) = match scal_app::audit::search(&state.app, actor, &search).await {
+        Ok(entries) => (entries, Vec::new()),
+        Err(AppError::Invalid(invalid)) => (Vec::new(), invalid.0),
+        Err(other) => return Err(other.into()),
+    };
     let org_options: Vec<(&str, &str)> = [("", "Any organisation")]
         .into_iter()
         .chain(orgs.iter().map(|o| (o.id.as_str(), o.name.as_str())))

@@ -15,10 +15,7 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor) 
     }
 }
 
-async fn render(
-    state: &AppState,
-    session: &crate::session::CurrentSession,
-) -> scal_app::Result<maud::Markup> {
+async fn render(state: &AppState, session: &crate::session::CurrentSession) -> scal_app::Result<maud::Markup> {
     let actor = &session.actor;
     let org = scal_app::organisations::get(&state.app, actor, &session.user.org_id).await?;
     let content = match org.kind {

@@ -62,10 +62,7 @@ fn nav_items(role: Role) -> Vec<(Nav, &'static str, &'static str)> {
 /// A full page. `has_errors` prefixes the title with "Error: " as the design system asks, so
 /// screen reader users hear about the problem first.
 pub fn page(title: &str, chrome: &Chrome<'_>, has_errors: bool, content: Markup) -> Markup {
-    let full_title = format!(
-        "{}{title} - {SERVICE_NAME}",
-        if has_errors { "Error: " } else { "" }
-    );
+    let full_title = format!("{}{title} - {SERVICE_NAME}", if has_errors { "Error: " } else { "" });
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -191,10 +188,7 @@ pub fn error_summary(errors: &[FieldError]) -> Markup {
 }
 
 fn error_for<'e>(errors: &'e [FieldError], field: &str) -> Option<&'e str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.as_str())
+    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
 }
 
 /// Input options beyond name, label and value.
@@ -207,23 +201,14 @@ pub struct InputOptions<'a> {
     pub spellcheck_off: bool,
 }
 
-pub fn text_input(
-    name: &str,
-    label: &str,
-    value: &str,
-    errors: &[FieldError],
-    options: InputOptions<'_>,
-) -> Markup {
+pub fn text_input(name: &str, label: &str, value: &str, errors: &[FieldError], options: InputOptions<'_>) -> Markup {
     let error = error_for(errors, name);
     let hint_id = format!("{name}-hint");
     let error_id = format!("{name}-error");
-    let described: Vec<&str> = [
-        options.hint.map(|_| hint_id.as_str()),
-        error.map(|_| error_id.as_str()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let described: Vec<&str> = [options.hint.map(|_| hint_id.as_str()), error.map(|_| error_id.as_str())]
+        .into_iter()
+        .flatten()
+        .collect();
     let mut class = String::from("nhsuk-input");
     if let Some(width) = options.width_class {
         class.push(' ');
@@ -251,13 +236,7 @@ pub fn text_input(
     }
 }
 
-pub fn textarea(
-    name: &str,
-    label: &str,
-    value: &str,
-    errors: &[FieldError],
-    hint: Option<&str>,
-) -> Markup {
+pub fn textarea(name: &str, label: &str, value: &str, errors: &[FieldError], hint: Option<&str>) -> Markup {
     let error = error_for(errors, name);
     html! {
         div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
@@ -384,7 +363,6 @@ pub fn tag(text: &str, colour: &str) -> Markup {
 
 pub fn date_time(micros: i64) -> String {
     let at = scal_app::from_micros(micros);
-    let format =
-        time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC");
+    let format = time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC");
     at.format(&format).unwrap_or_default()
 }

@@ -61,10 +61,7 @@ fn table() -> Table {
     .get("/organisations/{id}/edit", organisations::edit_form)
     .post("/organisations/{id}/edit", organisations::edit)
     .post("/organisations/{id}/users", organisations::create_user)
-    .get(
-        "/organisations/{id}/users/new",
-        organisations::new_user_form,
-    )
+    .get("/organisations/{id}/users/new", organisations::new_user_form)
     .get("/users/{id}", organisations::show_user)
     .get("/users/{id}/edit", organisations::edit_user_form)
     .post("/users/{id}/edit", organisations::edit_user)

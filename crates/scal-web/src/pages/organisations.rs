@@ -14,8 +14,8 @@ use scal_store::UserRecord;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, checkbox, csrf, error_summary, inset, page, select, summary_list, tag,
-    text_input, Chrome, InputOptions, Nav,
+    back_link, button, checkbox, csrf, error_summary, inset, page, select, summary_list, tag, text_input, Chrome,
+    InputOptions, Nav,
 };
 use super::{form_page, see_other, ticked, FormOutcome};
 use crate::session::{CurrentSession, PageActor};
@@ -89,8 +89,7 @@ fn org_form(session: &CurrentSession, input: &OrganisationInput, errors: &[Field
 }
 
 pub async fn new_form(PageActor(session): PageActor) -> PageResult {
-    authorize(&session.actor, Action::CreateOrganisation, None)
-        .map_err(scal_app::AppError::from)?;
+    authorize(&session.actor, Action::CreateOrganisation, None).map_err(scal_app::AppError::from)?;
     Ok(org_form(&session, &OrganisationInput::default(), &[]).into_response())
 }
 
@@ -104,18 +103,12 @@ pub async fn create(
         .map_err(FormOutcome::from)
     {
         Ok(org) => Ok(see_other(&format!("/organisations/{}", org.id))),
-        Err(FormOutcome::Errors(errors)) => {
-            Ok(form_page(org_form(&session, &input, &errors), &errors))
-        }
+        Err(FormOutcome::Errors(errors)) => Ok(form_page(org_form(&session, &input, &errors), &errors)),
         Err(FormOutcome::Failed(error)) => Err(error),
     }
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    PageActor(session): PageActor,
-    Path(id): Path<String>,
-) -> PageResult {
+pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let actor = &session.actor;
     let org = scal_app::organisations::get(&state.app, actor, &id).await?;
     let users = scal_app::users::list_in_org(&state.app, actor, &id).await?;
@@ -179,12 +172,7 @@ pub struct RenameForm {
     name: String,
 }
 
-fn rename_form(
-    session: &CurrentSession,
-    org: &Organisation,
-    name: &str,
-    errors: &[FieldError],
-) -> Markup {
+fn rename_form(session: &CurrentSession, org: &Organisation, name: &str, errors: &[FieldError]) -> Markup {
     let content = html! {
         (back_link(&format!("/organisations/{}", org.id), "Back"))
         (error_summary(errors))
@@ -209,8 +197,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
 ) -> PageResult {
     let org = scal_app::organisations::get(&state.app, &session.actor, &id).await?;
-    authorize(&session.actor, Action::EditOrganisation, Some(&org.id))
-        .map_err(scal_app::AppError::from)?;
+    authorize(&session.actor, Action::EditOrganisation, Some(&org.id)).map_err(scal_app::AppError::from)?;
     Ok(rename_form(&session, &org, &org.name, &[]).into_response())
 }
 
@@ -227,10 +214,7 @@ pub async fn edit(
         Ok(org) => Ok(see_other(&format!("/organisations/{}", org.id))),
         Err(FormOutcome::Errors(errors)) => {
             let org = scal_app::organisations::get(&state.app, &session.actor, &id).await?;
-            Ok(form_page(
-                rename_form(&session, &org, &form.name, &errors),
-                &errors,
-            ))
+            Ok(form_page(rename_form(&session, &org, &form.name, &errors), &errors))
         }
         Err(FormOutcome::Failed(error)) => Err(error),
     }
@@ -244,12 +228,7 @@ fn role_options(kind: OrgKind) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-fn new_user_page(
-    session: &CurrentSession,
-    org: &Organisation,
-    input: &NewUserInput,
-    errors: &[FieldError],
-) -> Markup {
+fn new_user_page(session: &CurrentSession, org: &Organisation, input: &NewUserInput, errors: &[FieldError]) -> Markup {
     let content = html! {
         (back_link(&format!("/organisations/{}", org.id), "Back"))
         (error_summary(errors))
@@ -282,8 +261,7 @@ async fn org_for_user_admin(
     org_id: &str,
 ) -> Result<Organisation, PageError> {
     let org = scal_app::organisations::get(&state.app, &session.actor, org_id).await?;
-    authorize(&session.actor, Action::ManageUsers, Some(&org.id))
-        .map_err(scal_app::AppError::from)?;
+    authorize(&session.actor, Action::ManageUsers, Some(&org.id)).map_err(scal_app::AppError::from)?;
     Ok(org)
 }
 
@@ -331,10 +309,7 @@ pub async fn create_user(
         }
         Err(FormOutcome::Errors(errors)) => {
             let org = org_for_user_admin(&state, &session, &id).await?;
-            Ok(form_page(
-                new_user_page(&session, &org, &input, &errors),
-                &errors,
-            ))
+            Ok(form_page(new_user_page(&session, &org, &input, &errors), &errors))
         }
         Err(FormOutcome::Failed(error)) => Err(error),
     }
@@ -411,8 +386,7 @@ async fn user_for_admin(
 ) -> Result<(UserRecord, OrgKind), PageError> {
     let user = scal_app::users::get(&state.app, &session.actor, id).await?;
     let org = scal_app::organisations::get(&state.app, &session.actor, &user.org_id).await?;
-    authorize(&session.actor, Action::ManageUsers, Some(&org.id))
-        .map_err(scal_app::AppError::from)?;
+    authorize(&session.actor, Action::ManageUsers, Some(&org.id)).map_err(scal_app::AppError::from)?;
     Ok((user, org.kind))
 }
 

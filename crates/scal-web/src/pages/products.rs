@@ -11,8 +11,7 @@ use scal_domain::FieldError;
 use scal_store::ProductRecord;
 
 use super::layout::{
-    back_link, button, csrf, error_summary, page, select, summary_list, text_input, textarea,
-    Chrome, InputOptions, Nav,
+    back_link, button, csrf, error_summary, page, select, summary_list, text_input, textarea, Chrome, InputOptions, Nav,
 };
 use super::{form_page, see_other, FormOutcome};
 use crate::session::{CurrentSession, PageActor};
@@ -52,13 +51,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
             }
         }
     };
-    Ok(page(
-        "Products",
-        &Chrome::signed_in(&session, Nav::Products),
-        false,
-        content,
-    )
-    .into_response())
+    Ok(page("Products", &Chrome::signed_in(&session, Nav::Products), false, content).into_response())
 }
 
 fn device_label(product: &ProductRecord) -> String {
@@ -138,25 +131,14 @@ pub async fn create(
     {
         Ok(product) => Ok(see_other(&format!("/products/{}", product.id))),
         Err(FormOutcome::Errors(errors)) => Ok(form_page(
-            product_form(
-                &session,
-                "/products",
-                "Add a product",
-                "/products",
-                &input,
-                &errors,
-            ),
+            product_form(&session, "/products", "Add a product", "/products", &input, &errors),
             &errors,
         )),
         Err(FormOutcome::Failed(error)) => Err(error),
     }
 }
 
-pub async fn show(
-    State(state): State<AppState>,
-    PageActor(session): PageActor,
-    Path(id): Path<String>,
-) -> PageResult {
+pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let product = scal_app::products::get(&state.app, &session.actor, &id).await?;
     let org = scal_app::organisations::get(&state.app, &session.actor, &product.org_id).await?;
     let can_edit = authorize(&session.actor, Action::EditProduct, Some(&product.org_id)).is_ok();
@@ -183,14 +165,9 @@ pub async fn show(
     .into_response())
 }
 
-async fn editable(
-    state: &AppState,
-    session: &CurrentSession,
-    id: &str,
-) -> Result<ProductRecord, PageError> {
+async fn editable(state: &AppState, session: &CurrentSession, id: &str) -> Result<ProductRecord, PageError> {
     let product = scal_app::products::get(&state.app, &session.actor, id).await?;
-    authorize(&session.actor, Action::EditProduct, Some(&product.org_id))
-        .map_err(scal_app::AppError::from)?;
+    authorize(&session.actor, Action::EditProduct, Some(&product.org_id)).map_err(scal_app::AppError::from)?;
     Ok(product)
 }
 
@@ -219,15 +196,9 @@ pub async fn edit(
     Path(id): Path<String>,
     PageForm(input): PageForm<ProductInput>,
 ) -> PageResult {
-    match scal_app::products::update(
-        &state.app,
-        &session.actor,
-        &id,
-        &(&input).into(),
-        state.now(),
-    )
-    .await
-    .map_err(FormOutcome::from)
+    match scal_app::products::update(&state.app, &session.actor, &id, &(&input).into(), state.now())
+        .await
+        .map_err(FormOutcome::from)
     {
         Ok(product) => Ok(see_other(&format!("/products/{}", product.id))),
         Err(FormOutcome::Errors(errors)) => {

@@ -11,8 +11,7 @@ use scal_domain::FieldError;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, checkbox, csrf, error_summary, page, select, tag, text_input, Chrome,
-    InputOptions, Nav,
+    back_link, button, checkbox, csrf, error_summary, page, select, tag, text_input, Chrome, InputOptions, Nav,
 };
 use super::{form_page, see_other, ticked, FormOutcome};
 use crate::session::{CurrentSession, PageActor};
@@ -102,14 +101,8 @@ fn service_form(
     form: &ServiceForm,
     errors: &[FieldError],
 ) -> Markup {
-    let networks: Vec<(&str, &str)> = Network::ALL
-        .iter()
-        .map(|n| (n.as_str(), n.label()))
-        .collect();
-    let routes: Vec<(&str, &str)> = OnboardingRoute::ALL
-        .iter()
-        .map(|r| (r.as_str(), r.label()))
-        .collect();
+    let networks: Vec<(&str, &str)> = Network::ALL.iter().map(|n| (n.as_str(), n.label())).collect();
+    let routes: Vec<(&str, &str)> = OnboardingRoute::ALL.iter().map(|r| (r.as_str(), r.label())).collect();
     let (heading, action) = match existing_code {
         Some(code) => ("Change a service", format!("/services/{code}/edit")),
         None => ("Add a service", "/services".to_string()),
@@ -153,21 +146,12 @@ pub async fn create(
     PageActor(session): PageActor,
     PageForm(form): PageForm<ServiceForm>,
 ) -> PageResult {
-    match scal_app::services::create(
-        &state.app,
-        &session.actor,
-        &form.code,
-        &form.fields(),
-        state.now(),
-    )
-    .await
-    .map_err(FormOutcome::from)
+    match scal_app::services::create(&state.app, &session.actor, &form.code, &form.fields(), state.now())
+        .await
+        .map_err(FormOutcome::from)
     {
         Ok(_) => Ok(see_other("/services")),
-        Err(FormOutcome::Errors(errors)) => Ok(form_page(
-            service_form(&session, None, &form, &errors),
-            &errors,
-        )),
+        Err(FormOutcome::Errors(errors)) => Ok(form_page(service_form(&session, None, &form, &errors), &errors)),
         Err(FormOutcome::Failed(error)) => Err(error),
     }
 }
@@ -195,21 +179,12 @@ pub async fn edit(
     Path(code): Path<String>,
     PageForm(form): PageForm<ServiceForm>,
 ) -> PageResult {
-    match scal_app::services::update(
-        &state.app,
-        &session.actor,
-        &code,
-        &(&form.fields()).into(),
-        state.now(),
-    )
-    .await
-    .map_err(FormOutcome::from)
+    match scal_app::services::update(&state.app, &session.actor, &code, &(&form.fields()).into(), state.now())
+        .await
+        .map_err(FormOutcome::from)
     {
         Ok(_) => Ok(see_other("/services")),
-        Err(FormOutcome::Errors(errors)) => Ok(form_page(
-            service_form(&session, Some(&code), &form, &errors),
-            &errors,
-        )),
+        Err(FormOutcome::Errors(errors)) => Ok(form_page(service_form(&session, Some(&code), &form, &errors), &errors)),
         Err(FormOutcome::Failed(error)) => Err(error),
     }
 }

@@ -8,9 +8,7 @@ use scal_domain::FieldError;
 use scal_store::TokenRecord;
 use serde::Deserialize;
 
-use super::layout::{
-    button, csrf, date_time, error_summary, page, tag, text_input, Chrome, InputOptions, Nav,
-};
+use super::layout::{button, csrf, date_time, error_summary, page, tag, text_input, Chrome, InputOptions, Nav};
 use super::{form_page, see_other, FormOutcome};
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
@@ -114,9 +112,7 @@ pub async fn create(
         .map_err(FormOutcome::from);
     let tokens = scal_app::tokens::list(&state.app, &session.actor).await?;
     match result {
-        Ok(created) => {
-            Ok(tokens_page(&session, &tokens, "", Some(&created.secret), &[]).into_response())
-        }
+        Ok(created) => Ok(tokens_page(&session, &tokens, "", Some(&created.secret), &[]).into_response()),
         Err(FormOutcome::Errors(errors)) => Ok(form_page(
             tokens_page(&session, &tokens, &form.name, None, &errors),
             &errors,

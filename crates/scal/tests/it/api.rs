@@ -33,25 +33,15 @@ async fn a_supplier_creates_reads_and_updates_a_product_in_their_own_organisatio
         .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
     assert_eq!(patched["medical_device_class"], "IIa");
-    assert_eq!(
-        patched["name"], "Acme Scheduler",
-        "fields not sent keep their value"
-    );
+    assert_eq!(patched["name"], "Acme Scheduler", "fields not sent keep their value");
 
     let (status, fetched) = app
-        .api(
-            Method::GET,
-            &format!("/api/v1/products/{id}"),
-            Some(&token),
-            None,
-        )
+        .api(Method::GET, &format!("/api/v1/products/{id}"), Some(&token), None)
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(fetched, patched);
 
-    let (_, list) = app
-        .api(Method::GET, "/api/v1/products", Some(&token), None)
-        .await;
+    let (_, list) = app.api(Method::GET, "/api/v1/products", Some(&token), None).await;
     let names: Vec<&str> = list
         .as_array()
         .unwrap()
@@ -73,12 +63,7 @@ async fn missing_and_invalid_fields_are_422_naming_the_field() {
     let acme = app.org_id("8JK21").await;
 
     let cases = [
-        (
-            &supplier,
-            "/api/v1/products",
-            json!({"version": "1"}),
-            "name",
-        ),
+        (&supplier, "/api/v1/products", json!({"version": "1"}), "name"),
         (
             &supplier,
             "/api/v1/products",
@@ -141,29 +126,14 @@ async fn missing_and_invalid_fields_are_422_naming_the_field() {
         ),
     ];
     for (token, path, body, field) in cases {
-        let (status, error) = app
-            .api(Method::POST, path, Some(token), Some(body.clone()))
-            .await;
-        assert_eq!(
-            status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{path} {body}: {error}"
-        );
+        let (status, error) = app.api(Method::POST, path, Some(token), Some(body.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}: {error}");
         assert_eq!(error["error"]["code"], "invalid", "{error}");
         assert_eq!(error["error"]["field"], field, "{path} {body}: {error}");
-        assert!(!error["error"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .is_empty());
+        assert!(!error["error"]["message"].as_str().unwrap_or_default().is_empty());
     }
-    let (_, orgs) = app
-        .api(Method::GET, "/api/v1/organisations", Some(&nhse), None)
-        .await;
-    assert_eq!(
-        orgs.as_array().unwrap().len(),
-        4,
-        "nothing was half-written"
-    );
+    let (_, orgs) = app.api(Method::GET, "/api/v1/organisations", Some(&nhse), None).await;
+    assert_eq!(orgs.as_array().unwrap().len(), 4, "nothing was half-written");
 }
 
 #[tokio::test]
@@ -191,21 +161,14 @@ async fn malformed_bodies_get_the_same_error_shape() {
             "unsupported_media_type",
         ),
         (
-            send(
-                "application/json",
-                br#"{"name": 5, "version": "1"}"#.to_vec(),
-            ),
+            send("application/json", br#"{"name": 5, "version": "1"}"#.to_vec()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
         ),
         (
             send(
                 "application/json",
-                format!(
-                    r#"{{"name":"{}","version":"1"}}"#,
-                    "x".repeat(2 * 1024 * 1024)
-                )
-                .into_bytes(),
+                format!(r#"{{"name":"{}","version":"1"}}"#, "x".repeat(2 * 1024 * 1024)).into_bytes(),
             ),
             StatusCode::PAYLOAD_TOO_LARGE,
             "payload_too_large",
@@ -227,9 +190,7 @@ async fn anonymous_and_bad_tokens_get_401_and_unknown_routes_404_json() {
         assert_eq!(body["error"]["code"], "unauthenticated");
     }
     let token = app.token_for("admin@acme.example").await;
-    let (status, body) = app
-        .api(Method::GET, "/api/v1/no-such-thing", Some(&token), None)
-        .await;
+    let (status, body) = app.api(Method::GET, "/api/v1/no-such-thing", Some(&token), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
 }
@@ -251,35 +212,17 @@ async fn tokens_are_shown_once_listed_without_secret_and_stop_working_when_revok
     assert!(secret.starts_with("scal_"));
     let id = created["token"]["id"].as_str().unwrap().to_string();
 
-    let (_, list) = app
-        .api(Method::GET, "/api/v1/tokens", Some(&secret), None)
-        .await;
+    let (_, list) = app.api(Method::GET, "/api/v1/tokens", Some(&secret), None).await;
     assert_eq!(list.as_array().unwrap().len(), 2);
-    assert!(
-        !list.to_string().contains(&secret[8..]),
-        "secrets are never listed"
-    );
+    assert!(!list.to_string().contains(&secret[8..]), "secrets are never listed");
 
     let (status, _) = app
-        .api(
-            Method::DELETE,
-            &format!("/api/v1/tokens/{id}"),
-            Some(&first),
-            None,
-        )
+        .api(Method::DELETE, &format!("/api/v1/tokens/{id}"), Some(&first), None)
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, _) = app
-        .api(Method::GET, "/api/v1/products", Some(&secret), None)
-        .await;
-    assert_eq!(
-        status,
-        StatusCode::UNAUTHORIZED,
-        "a revoked token is refused"
-    );
-    let (status, _) = app
-        .api(Method::GET, "/api/v1/products", Some(&first), None)
-        .await;
+    let (status, _) = app.api(Method::GET, "/api/v1/products", Some(&secret), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a revoked token is refused");
+    let (status, _) = app.api(Method::GET, "/api/v1/products", Some(&first), None).await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -312,9 +255,7 @@ async fn deactivated_users_lose_api_access_and_cannot_deactivate_themselves() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["active"], false);
-    let (status, _) = app
-        .api(Method::GET, "/api/v1/me", Some(&member), None)
-        .await;
+    let (status, _) = app.api(Method::GET, "/api/v1/me", Some(&member), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -324,8 +265,12 @@ async fn a_created_user_without_password_gets_one_generated_and_can_sign_in() {
     let admin = app.token_for("admin@acme.example").await;
     let acme = app.org_id("8JK21").await;
     let (status, body) = app
-        .api(Method::POST, &format!("/api/v1/organisations/{acme}/users"), Some(&admin),
-            Some(json!({"email": " New.Person@Acme.example ", "name": "New Person", "role": "supplier_member"})))
+        .api(
+            Method::POST,
+            &format!("/api/v1/organisations/{acme}/users"),
+            Some(&admin),
+            Some(json!({"email": " New.Person@Acme.example ", "name": "New Person", "role": "supplier_member"})),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["user"]["email"], "new.person@acme.example");
@@ -333,10 +278,7 @@ async fn a_created_user_without_password_gets_one_generated_and_can_sign_in() {
         .as_str()
         .expect("generated password")
         .to_string();
-    assert!(app
-        .sign_in("new.person@acme.example", &password)
-        .await
-        .is_ok());
+    assert!(app.sign_in("new.person@acme.example", &password).await.is_ok());
 }
 
 #[tokio::test]
@@ -344,22 +286,14 @@ async fn operations_endpoints_report_health_readiness_and_metrics() {
     let app = TestApp::demo().await;
     let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
     let (status, _, body) = app.send(get("/healthz")).await;
-    assert_eq!(
-        (status, body.as_slice()),
-        (StatusCode::OK, b"ok".as_slice())
-    );
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, b"ok".as_slice()));
     let (status, _, _) = app.send(get("/readyz")).await;
     assert_eq!(status, StatusCode::OK);
     app.api(Method::GET, "/api/v1/products", None, None).await;
     let token = app.token_for("admin@acme.example").await;
     let id = app.product_id("Acme PAS").await;
-    app.api(
-        Method::GET,
-        &format!("/api/v1/products/{id}"),
-        Some(&token),
-        None,
-    )
-    .await;
+    app.api(Method::GET, &format!("/api/v1/products/{id}"), Some(&token), None)
+        .await;
     let (status, headers, body) = app.send(get("/metrics")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers[header::CONTENT_TYPE]
@@ -368,24 +302,20 @@ async fn operations_endpoints_report_health_readiness_and_metrics() {
         .starts_with("text/plain"));
     let text = String::from_utf8(body).unwrap();
     assert!(
-        text.contains(
-            r#"scal_http_requests_total{method="GET",route="/api/v1/products",status="401"} 1"#
-        ),
+        text.contains(r#"scal_http_requests_total{method="GET",route="/api/v1/products",status="401"} 1"#),
         "{text}"
     );
     assert!(
         text.contains(r#"route="/api/v1/products/{id}",status="200"} 1"#),
         "route patterns, not raw IDs: {text}"
     );
-    assert!(text.contains("scal_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/products/{id}\",le=\"+Inf\"} 1"));
+    assert!(text.contains(
+        "scal_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/products/{id}\",le=\"+Inf\"} 1"
+    ));
 
     app.app().store.close().await;
     let (status, _, _) = app.send(get("/readyz")).await;
-    assert_eq!(
-        status,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "not ready without a database"
-    );
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "not ready without a database");
 }
 
 #[tokio::test]
@@ -426,28 +356,13 @@ async fn deactivating_a_user_revokes_their_tokens_for_good() {
     let member = app.token_for("dev@acme.example").await;
     let member_id = app.user_id("dev@acme.example").await;
     let path = format!("/api/v1/users/{member_id}");
-    app.api(
-        Method::PATCH,
-        &path,
-        Some(&admin),
-        Some(json!({"active": false})),
-    )
-    .await;
+    app.api(Method::PATCH, &path, Some(&admin), Some(json!({"active": false})))
+        .await;
     let (status, body) = app
-        .api(
-            Method::PATCH,
-            &path,
-            Some(&admin),
-            Some(json!({"active": true})),
-        )
+        .api(Method::PATCH, &path, Some(&admin), Some(json!({"active": true})))
         .await;
-    assert_eq!(
-        (status, body["active"].clone()),
-        (StatusCode::OK, json!(true))
-    );
-    let (status, _) = app
-        .api(Method::GET, "/api/v1/me", Some(&member), None)
-        .await;
+    assert_eq!((status, body["active"].clone()), (StatusCode::OK, json!(true)));
+    let (status, _) = app.api(Method::GET, "/api/v1/me", Some(&member), None).await;
     assert_eq!(
         status,
         StatusCode::UNAUTHORIZED,
@@ -455,27 +370,16 @@ async fn deactivating_a_user_revokes_their_tokens_for_good() {
     );
     let nhse = app.token_for("admin@nhse.example").await;
     let (_, log) = app
-        .api(
-            Method::GET,
-            "/api/v1/audit?kind=token.revoked",
-            Some(&nhse),
-            None,
-        )
+        .api(Method::GET, "/api/v1/audit?kind=token.revoked", Some(&nhse), None)
         .await;
-    assert_eq!(
-        log.as_array().unwrap().len(),
-        1,
-        "the revocation is audited"
-    );
+    assert_eq!(log.as_array().unwrap().len(), 1, "the revocation is audited");
 }
 
 #[tokio::test]
 async fn wrong_methods_and_lower_case_bearer_follow_the_api_conventions() {
     let app = TestApp::demo().await;
     let token = app.token_for("admin@acme.example").await;
-    let (status, body) = app
-        .api(Method::PUT, "/api/v1/products", Some(&token), None)
-        .await;
+    let (status, body) = app.api(Method::PUT, "/api/v1/products", Some(&token), None).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(body["error"]["code"], "method_not_allowed");
     let request = Request::builder()
@@ -484,9 +388,5 @@ async fn wrong_methods_and_lower_case_bearer_follow_the_api_conventions() {
         .body(Body::empty())
         .unwrap();
     let (status, _, _) = app.send(request).await;
-    assert_eq!(
-        status,
-        StatusCode::OK,
-        "the auth scheme is case-insensitive"
-    );
+    assert_eq!(status, StatusCode::OK, "the auth scheme is case-insensitive");
 }

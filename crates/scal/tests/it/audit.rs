@@ -5,12 +5,7 @@ use crate::support::TestApp;
 
 async fn entries(app: &TestApp, token: &str, query: &str) -> Vec<serde_json::Value> {
     let (status, body) = app
-        .api(
-            Method::GET,
-            &format!("/api/v1/audit{query}"),
-            Some(token),
-            None,
-        )
+        .api(Method::GET, &format!("/api/v1/audit{query}"), Some(token), None)
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body.as_array().unwrap().clone()
@@ -40,10 +35,7 @@ async fn every_change_records_who_what_when_before_and_after() {
     .await;
 
     let log = entries(&app, &admin, "?kind=product.updated").await;
-    let entry = log
-        .iter()
-        .find(|e| e["entity_id"] == id)
-        .expect("update audited");
+    let entry = log.iter().find(|e| e["entity_id"] == id).expect("update audited");
     assert_eq!(entry["actor"], "dev@acme.example");
     assert_eq!(entry["before"]["version"], "1");
     assert_eq!(entry["after"]["version"], "2");
@@ -56,9 +48,7 @@ async fn every_change_records_who_what_when_before_and_after() {
         .any(|e| e["entity_id"] == id && e["before"].is_null() && e["after"]["name"] == "Audited"));
     let tokens = entries(&app, &admin, "?kind=token.created").await;
     assert!(
-        tokens
-            .iter()
-            .all(|e| !e["after"].to_string().contains("hash")),
+        tokens.iter().all(|e| !e["after"].to_string().contains("hash")),
         "no secrets in the log"
     );
 }
@@ -67,9 +57,7 @@ async fn every_change_records_who_what_when_before_and_after() {
 async fn refused_changes_leave_no_entry_and_a_failed_audit_write_undoes_the_change() {
     let app = TestApp::demo().await;
     let supplier = app.token_for("dev@acme.example").await;
-    let (seq_before, _) = scal_store::records::audit::head(app.app().store.pool())
-        .await
-        .unwrap();
+    let (seq_before, _) = scal_store::records::audit::head(app.app().store.pool()).await.unwrap();
     let (status, _) = app
         .api(
             Method::POST,
@@ -79,13 +67,8 @@ async fn refused_changes_leave_no_entry_and_a_failed_audit_write_undoes_the_chan
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let (seq_after, _) = scal_store::records::audit::head(app.app().store.pool())
-        .await
-        .unwrap();
-    assert_eq!(
-        seq_before, seq_after,
-        "a refused change writes no audit entry"
-    );
+    let (seq_after, _) = scal_store::records::audit::head(app.app().store.pool()).await.unwrap();
+    assert_eq!(seq_before, seq_after, "a refused change writes no audit entry");
 
     // Break the audit log: the product insert in the same transaction must roll back with it.
     sqlx::query("DELETE FROM audit_head")
@@ -130,11 +113,7 @@ async fn admins_filter_the_log_by_organisation_user_kind_and_date() {
     let by_org = entries(&app, &admin, &format!("?organisation_id={acme}")).await;
     assert!(!by_org.is_empty() && by_org.iter().all(|e| e["organisation_id"] == acme.as_str()));
     let by_user = entries(&app, &admin, &format!("?user_id={dev}")).await;
-    assert_eq!(
-        by_user.len(),
-        2,
-        "Acme Referrals at seeding and Later: {by_user:?}"
-    );
+    assert_eq!(by_user.len(), 2, "Acme Referrals at seeding and Later: {by_user:?}");
     let by_day = entries(&app, &admin, "?from=2026-11-26&to=2026-11-26").await;
     assert_eq!(by_day.len(), 1);
     assert_eq!(by_day[0]["after"]["name"], "Later");
@@ -157,12 +136,7 @@ async fn admins_filter_the_log_by_organisation_user_kind_and_date() {
     );
 
     let (status, body) = app
-        .api(
-            Method::GET,
-            "/api/v1/audit?from=2026-02-30",
-            Some(&admin),
-            None,
-        )
+        .api(Method::GET, "/api/v1/audit?from=2026-02-30", Some(&admin), None)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["field"], "from");
@@ -187,9 +161,7 @@ async fn the_chain_verifies_and_names_the_first_edited_or_removed_entry() {
 #[tokio::test]
 async fn removing_the_newest_entry_is_detected() {
     let app = TestApp::demo().await;
-    let (last, _) = scal_store::records::audit::head(app.app().store.pool())
-        .await
-        .unwrap();
+    let (last, _) = scal_store::records::audit::head(app.app().store.pool()).await.unwrap();
     sqlx::query("DELETE FROM audit_log WHERE seq = $1")
         .bind(last)
         .execute(app.app().store.pool())

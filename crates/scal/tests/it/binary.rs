@@ -31,17 +31,14 @@ fn stderr(output: &Output) -> String {
 }
 
 #[tokio::test]
-async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of_the_running_server(
-) {
+async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of_the_running_server() {
     let db = TestDb::fresh().await;
     let migrated = run(&db, &["migrate"]);
     assert!(migrated.status.success(), "{}", stderr(&migrated));
 
     let bad = run(
         &db,
-        &[
-            "org", "add", "--ods", "8KM-90", "--name", "Bad", "--kind", "supplier",
-        ],
+        &["org", "add", "--ods", "8KM-90", "--name", "Bad", "--kind", "supplier"],
     );
     assert_eq!(bad.status.code(), Some(1));
     assert!(
@@ -136,15 +133,12 @@ async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of
     let secret = stdout(&token).lines().last().unwrap().trim().to_string();
     assert!(secret.starts_with("scal_"));
 
-    let mut server = scal(
-        &db,
-        &["--log-format", "json", "serve", "--bind", "127.0.0.1:0"],
-    )
-    .env("SCAL_LOG", "info")
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    let mut server = scal(&db, &["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
+        .env("SCAL_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let base = first
@@ -153,11 +147,7 @@ async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of
         .trim_end_matches('/')
         .to_string();
 
-    let agent = ureq::Agent::new_with_config(
-        ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .build(),
-    );
+    let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
     let mut me = agent
         .get(&format!("{base}/api/v1/me"))
         .header("Authorization", &format!("Bearer {secret}"))
@@ -179,10 +169,7 @@ async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of
     assert!(exit.success(), "SIGTERM shuts down cleanly: {exit:?}");
     let mut logs = String::new();
     std::io::Read::read_to_string(&mut server.stderr.take().unwrap(), &mut logs).unwrap();
-    let structured: Vec<serde_json::Value> = logs
-        .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
-        .collect();
+    let structured: Vec<serde_json::Value> = logs.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
     assert!(
         !structured.is_empty() && structured.len() == logs.lines().count(),
         "every log line is JSON: {logs}"
@@ -203,19 +190,8 @@ async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of
 async fn audit_verify_fails_naming_the_entry_edited_by_hand() {
     let db = TestDb::fresh().await;
     for args in [
-        vec![
-            "org",
-            "add",
-            "--ods",
-            "X26",
-            "--name",
-            "NHS England",
-            "--kind",
-            "nhse",
-        ],
-        vec![
-            "org", "add", "--ods", "8JK21", "--name", "Acme", "--kind", "supplier",
-        ],
+        vec!["org", "add", "--ods", "X26", "--name", "NHS England", "--kind", "nhse"],
+        vec!["org", "add", "--ods", "8JK21", "--name", "Acme", "--kind", "supplier"],
         vec![
             "org",
             "add",
@@ -259,11 +235,7 @@ async fn settings_come_from_scal_toml_and_bad_settings_are_clear_errors() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr(&output).contains("unknown field `bnid`"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("unknown field `bnid`"), "{}", stderr(&output));
 
     std::fs::write(&config, format!("database_url = \"{}\"\n", db.url)).unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_scal"))
@@ -274,11 +246,7 @@ async fn settings_come_from_scal_toml_and_bad_settings_are_clear_errors() {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stdout(&output).contains("1 migrations applied"),
-        "{}",
-        stdout(&output)
-    );
+    assert!(stdout(&output).contains("2 migrations applied"), "{}", stdout(&output));
 
     let output = Command::new(env!("CARGO_BIN_EXE_scal"))
         .args(["--database-url", "mysql://x", "migrate"])

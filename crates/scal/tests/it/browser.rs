@@ -20,9 +20,7 @@ fn start_server() -> Server {
         .build()
         .unwrap();
     let app = runtime.block_on(TestApp::demo());
-    let listener = runtime
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = app.router.clone();
     runtime.spawn(async move { axum::serve(listener, router).await });
@@ -57,20 +55,12 @@ fn submit(browser: &Browser, button: &str, expect: &str) {
 fn sign_in(browser: &Browser, base: &str, email: &str, password: &str, expect: &str) {
     browser.goto(&format!("{base}/login")).unwrap();
     browser.find("#email").unwrap().send_keys(email).unwrap();
-    browser
-        .find("#password")
-        .unwrap()
-        .send_keys(password)
-        .unwrap();
+    browser.find("#password").unwrap().send_keys(password).unwrap();
     submit(browser, "form[action='/login'] button[type=submit]", expect);
 }
 
 fn sign_out(browser: &Browser) {
-    submit(
-        browser,
-        "form[action='/logout'] button",
-        "form[action='/login']",
-    );
+    submit(browser, "form[action='/logout'] button", "form[action='/login']");
 }
 
 #[test]
@@ -129,13 +119,7 @@ fn every_page_for_every_role_passes_axe() {
     check(&browser, "sign-in page with an error");
 
     for login in scal_app::demo::DEMO_LOGINS {
-        sign_in(
-            &browser,
-            base,
-            login.email,
-            PASSWORD,
-            "form[action='/logout']",
-        );
+        sign_in(&browser, base, login.email, PASSWORD, "form[action='/logout']");
         for path in &pages {
             browser.goto(&format!("{base}{path}")).unwrap();
             check(&browser, &format!("{} {path}", login.email));
@@ -144,26 +128,12 @@ fn every_page_for_every_role_passes_axe() {
     }
 
     // States that only appear after a post: a form with errors, a created token.
-    sign_in(
-        &browser,
-        base,
-        "dev@acme.example",
-        PASSWORD,
-        "form[action='/logout']",
-    );
+    sign_in(&browser, base, "dev@acme.example", PASSWORD, "form[action='/logout']");
     browser.goto(&format!("{base}/products/new")).unwrap();
-    submit(
-        &browser,
-        "button[type=submit].nhsuk-button",
-        ".nhsuk-error-summary",
-    );
+    submit(&browser, "button[type=submit].nhsuk-button", ".nhsuk-error-summary");
     check(&browser, "product form with errors");
     browser.goto(&format!("{base}/tokens")).unwrap();
-    browser
-        .find("#name")
-        .unwrap()
-        .send_keys("Browser test")
-        .unwrap();
+    browser.find("#name").unwrap().send_keys("Browser test").unwrap();
     submit(&browser, "form[action='/tokens'] button", "#new-token");
     check(&browser, "token created");
 
@@ -193,36 +163,17 @@ fn signing_in_and_creating_a_product_works_without_javascript() {
         .unwrap()
         .send_keys("admin@brightwater.example")
         .unwrap();
-    browser
-        .find("#password")
-        .unwrap()
-        .send_keys(PASSWORD)
-        .unwrap();
-    submit(
-        &browser,
-        "form[action='/login'] button",
-        "form[action='/products']",
-    );
+    browser.find("#password").unwrap().send_keys(PASSWORD).unwrap();
+    submit(&browser, "form[action='/login'] button", "form[action='/products']");
     assert!(
         browser.current_url().unwrap().ends_with("/products/new"),
         "brought back after sign-in"
     );
 
-    browser
-        .find("#name")
-        .unwrap()
-        .send_keys("Brightwater Mobile")
-        .unwrap();
-    submit(
-        &browser,
-        "button[type=submit].nhsuk-button",
-        ".nhsuk-error-summary",
-    );
+    browser.find("#name").unwrap().send_keys("Brightwater Mobile").unwrap();
+    submit(&browser, "button[type=submit].nhsuk-button", ".nhsuk-error-summary");
     assert!(
-        browser
-            .page_source()
-            .unwrap()
-            .contains("Enter the product version"),
+        browser.page_source().unwrap().contains("Enter the product version"),
         "server-side validation"
     );
 
@@ -232,20 +183,14 @@ fn signing_in_and_creating_a_product_works_without_javascript() {
         .unwrap()
         .send_keys("Mobile app for clinicians")
         .unwrap();
-    submit(
-        &browser,
-        "button[type=submit].nhsuk-button",
-        ".nhsuk-summary-list",
-    );
+    submit(&browser, "button[type=submit].nhsuk-button", ".nhsuk-summary-list");
     let heading = browser.find("h1").unwrap().text().unwrap();
     assert_eq!(heading, "Brightwater Mobile 1.0");
     let stored = server
         .runtime
-        .block_on(scal_store::records::products::list(
-            server.app.app().store.pool(),
-            None,
-        ))
+        .block_on(scal_store::records::products::list(server.app.app().store.pool(), None))
         .unwrap();
-    assert!(stored.iter().any(|p| p.details.name == "Brightwater Mobile"
-        && p.details.description == "Mobile app for clinicians"));
+    assert!(stored
+        .iter()
+        .any(|p| p.details.name == "Brightwater Mobile" && p.details.description == "Mobile app for clinicians"));
 }

@@ -17,10 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 fn answered_send_document(dir: &Path, answer: impl Fn(&str) -> [&'static str; 3]) -> PathBuf {
     let source = std::fs::read_to_string(fixture("scal-gpc-send-document.psv")).unwrap();
     let mut lines = source.lines();
-    let mut out = format!(
-        "{}|Response|Justification|Mitigation\n",
-        lines.next().unwrap()
-    );
+    let mut out = format!("{}|Response|Justification|Mitigation\n", lines.next().unwrap());
     for line in lines {
         let id = line.split('|').next().unwrap();
         out.push_str(&format!("{line}|{}\n", answer(id).join("|")));
@@ -130,10 +127,7 @@ fn a_red_row_with_justification_and_mitigation_alone_does_not_block() {
     });
     let (code, report, _) = check(&file, &[]);
     assert_eq!(code, 0, "{report}");
-    assert_eq!(
-        report["findings"][0]["severity"], "red",
-        "still listed for NHS England"
-    );
+    assert_eq!(report["findings"][0]["severity"], "red", "still listed for NHS England");
 }
 
 #[test]
@@ -165,10 +159,7 @@ fn the_information_sheet_is_checked_as_of_the_given_date() {
         messages[0]
     );
     let (code, _, _) = check(&file, &["--as-of", "2026-06-29"]);
-    assert_eq!(
-        code, 0,
-        "before the 30 June deadline last year's DSPT still counts"
-    );
+    assert_eq!(code, 0, "before the 30 June deadline last year's DSPT still counts");
 }
 
 #[test]
@@ -184,20 +175,14 @@ fn unreadable_files_exit_2_with_the_reason() {
 
     let (code, _, stderr) = check(&fixture("NRL_Hazard_Log_V1.7.xlsx"), &[]);
     assert_eq!(code, 2);
-    assert!(
-        stderr.contains("no sheet holds a requirement table"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("no sheet holds a requirement table"), "{stderr}");
 
     let (code, _, stderr) = check(&fixture("cc_consumer.xlsx"), &[]);
     assert_eq!(code, 2);
     assert!(stderr.contains("row 20, column B"), "{stderr}");
 
     let (code, report, _) = check(&fixture("cc_consumer.xlsx"), &["--map", "id=A"]);
-    assert_eq!(
-        code, 1,
-        "with the mapping it reads, and nothing is answered: {report}"
-    );
+    assert_eq!(code, 1, "with the mapping it reads, and nothing is answered: {report}");
 }
 
 #[test]

@@ -43,24 +43,14 @@ async fn signing_in_sets_a_hardened_session_cookie_and_signing_out_ends_it() {
     let out = app.page(Some(&session), Method::POST, "/logout", &[]).await;
     assert_eq!(out.location(), Some("/login"));
     let after = app.page(Some(&session), Method::GET, "/", &[]).await;
-    assert_eq!(
-        after.status,
-        StatusCode::SEE_OTHER,
-        "the old cookie no longer works"
-    );
+    assert_eq!(after.status, StatusCode::SEE_OTHER, "the old cookie no longer works");
 }
 
 #[tokio::test]
 async fn unknown_email_and_wrong_password_get_the_same_answer() {
     let app = TestApp::demo().await;
-    let unknown = app
-        .sign_in("nobody@acme.example", PASSWORD)
-        .await
-        .unwrap_err();
-    let wrong = app
-        .sign_in("admin@acme.example", "not the password")
-        .await
-        .unwrap_err();
+    let unknown = app.sign_in("nobody@acme.example", PASSWORD).await.unwrap_err();
+    let wrong = app.sign_in("admin@acme.example", "not the password").await.unwrap_err();
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     let message = |html: &str| {
@@ -69,9 +59,7 @@ async fn unknown_email_and_wrong_password_get_the_same_answer() {
             .map(|s| s[..s.find("</ul>").unwrap()].to_string())
     };
     assert_eq!(message(&unknown.html), message(&wrong.html));
-    assert!(unknown
-        .html
-        .contains("Enter a correct email address and password"));
+    assert!(unknown.html.contains("Enter a correct email address and password"));
     assert!(
         unknown.html.contains("<title>Error: Sign in"),
         "the title announces the error"
@@ -91,20 +79,13 @@ async fn five_failures_in_fifteen_minutes_lock_the_account_for_a_while() {
         );
         app.clock.advance(time::Duration::minutes(1));
     }
-    let locked = app
-        .sign_in("admin@acme.example", PASSWORD)
-        .await
-        .unwrap_err();
+    let locked = app.sign_in("admin@acme.example", PASSWORD).await.unwrap_err();
     assert_eq!(
         locked.status,
         StatusCode::TOO_MANY_REQUESTS,
         "even the right password is refused"
     );
-    let retry: u64 = locked.headers[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry: u64 = locked.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
     assert!((1..=15 * 60).contains(&retry), "{retry}");
     assert!(
         app.sign_in("dev@acme.example", PASSWORD).await.is_ok(),
@@ -128,11 +109,7 @@ async fn forms_without_the_csrf_token_are_refused_and_nothing_changes() {
             Some(&session),
             Method::POST,
             "/products",
-            &[
-                ("name", "Forged"),
-                ("version", "1"),
-                ("_csrf", "attacker-guess"),
-            ],
+            &[("name", "Forged"), ("version", "1"), ("_csrf", "attacker-guess")],
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
@@ -164,11 +141,7 @@ async fn an_invalid_product_form_shows_an_error_summary_and_field_errors_then_sa
             Some(&session),
             Method::POST,
             "/products",
-            &[
-                ("name", " "),
-                ("version", ""),
-                ("medical_device_class", "IV"),
-            ],
+            &[("name", " "), ("version", ""), ("medical_device_class", "IV")],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -217,11 +190,7 @@ async fn malformed_ods_and_duplicate_email_are_field_errors_in_the_ui() {
             Some(&session),
             Method::POST,
             "/organisations",
-            &[
-                ("ods_code", "TOO-LONG-CODE"),
-                ("name", "X"),
-                ("kind", "supplier"),
-            ],
+            &[("ods_code", "TOO-LONG-CODE"), ("name", "X"), ("kind", "supplier")],
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -240,9 +209,7 @@ async fn malformed_ods_and_duplicate_email_are_field_errors_in_the_ui() {
         )
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page
-        .html
-        .contains("A user with this email address already exists"));
+    assert!(page.html.contains("A user with this email address already exists"));
 }
 
 #[tokio::test]
@@ -251,9 +218,7 @@ async fn anonymous_visitors_are_sent_to_sign_in_and_brought_back() {
     let page = app.page(None, Method::GET, "/products?x=1", &[]).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location(), Some("/login?next=%2Fproducts%3Fx%3D1"));
-    let login = app
-        .page(None, Method::GET, "/login?next=//evil.example/", &[])
-        .await;
+    let login = app.page(None, Method::GET, "/login?next=//evil.example/", &[]).await;
     assert!(
         login.html.contains("name=\"next\" value=\"/\""),
         "off-site next is dropped"
@@ -283,12 +248,7 @@ async fn an_api_token_made_in_the_ui_works_on_the_api() {
     let app = TestApp::demo().await;
     let session = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
     let page = app
-        .page(
-            Some(&session),
-            Method::POST,
-            "/tokens",
-            &[("name", "Build server")],
-        )
+        .page(Some(&session), Method::POST, "/tokens", &[("name", "Build server")])
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let start = page.html.find("id=\"new-token\">").unwrap() + "id=\"new-token\">".len();
@@ -382,9 +342,7 @@ async fn the_audit_page_filters_by_kind_and_reports_bad_dates() {
         .page(Some(&session), Method::GET, "/audit?from=24/11/2026", &[])
         .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page
-        .html
-        .contains("Enter a real date in the format YYYY-MM-DD"));
+    assert!(page.html.contains("Enter a real date in the format YYYY-MM-DD"));
 }
 
 #[tokio::test]
@@ -419,11 +377,7 @@ async fn sign_in_never_redirects_off_site() {
                 Some(&session),
                 Method::POST,
                 "/login",
-                &[
-                    ("email", "admin@acme.example"),
-                    ("password", PASSWORD),
-                    ("next", next),
-                ],
+                &[("email", "admin@acme.example"), ("password", PASSWORD), ("next", next)],
             )
             .await;
         let location = response.location().unwrap_or_default().to_string();
@@ -442,11 +396,7 @@ async fn parallel_guesses_cannot_beat_the_throttle_and_email_variants_share_it()
         cookie: format!("scal_csrf={}", login.set_cookie("scal_csrf").unwrap()),
         csrf: login.csrf().unwrap(),
     };
-    let emails = [
-        "admin@acme.example",
-        " ADMIN@Acme.example ",
-        "Admin@ACME.example",
-    ];
+    let emails = ["admin@acme.example", " ADMIN@Acme.example ", "Admin@ACME.example"];
     let guesses = (0..12).map(|i| {
         let (app, session) = (&app, &session);
         async move {
@@ -465,17 +415,12 @@ async fn parallel_guesses_cannot_beat_the_throttle_and_email_variants_share_it()
         .iter()
         .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
         .count();
-    let throttled = statuses
-        .iter()
-        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
-        .count();
+    let throttled = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
     assert_eq!((refused, throttled), (5, 7), "{statuses:?}");
 }
 
 /// Runs futures concurrently on this task (no extra dependency).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
+async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
     let handles: Vec<_> = futures.map(Box::pin).collect();
     let mut outputs = Vec::new();
     let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
@@ -506,9 +451,7 @@ async fn pages_are_never_cached_and_a_wrong_method_is_a_page() {
     let session = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
     let page = app.page(Some(&session), Method::GET, "/tokens", &[]).await;
     assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
-    let page = app
-        .page(Some(&session), Method::POST, "/products/new", &[])
-        .await;
+    let page = app.page(Some(&session), Method::POST, "/products/new", &[]).await;
     assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);
     assert!(page.html.contains("This page cannot do that"));
 }

@@ -31,10 +31,7 @@ pub struct TestDb {
 impl TestDb {
     pub async fn fresh() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let url = match std::env::var("SCAL_TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-        {
+        let url = match std::env::var("SCAL_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             None => scal_store::sqlite_url_in(dir.path()),
             Some(admin_url) => {
                 let name = format!("scal_test_{}", uuid_simple());
@@ -65,9 +62,7 @@ fn uuid_simple() -> String {
 
 /// Replaces the database name in a PostgreSQL URL.
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let (server, _) = base.rsplit_once('/').expect("database URL has a path");
     match query {
         Some(q) => format!("{server}/{name}?{q}"),
@@ -170,13 +165,7 @@ impl TestApp {
             .expect("router is infallible");
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec();
+        let body = response.into_body().collect().await.expect("body").to_bytes().to_vec();
         (status, headers, body)
     }
 
@@ -211,9 +200,7 @@ impl TestApp {
     /// Signs in through the login form like a browser does.
     pub async fn sign_in(&self, email: &str, password: &str) -> Result<Session, Page> {
         let login = self.page(None, Method::GET, "/login", &[]).await;
-        let pre = login
-            .set_cookie("scal_csrf")
-            .expect("login page sets a CSRF cookie");
+        let pre = login.set_cookie("scal_csrf").expect("login page sets a CSRF cookie");
         let csrf = login.csrf().expect("login form has a CSRF field");
         let anonymous = Session {
             cookie: format!("scal_csrf={pre}"),
@@ -227,10 +214,7 @@ impl TestApp {
                 &[("email", email), ("password", password)],
             )
             .await;
-        match response
-            .set_cookie("scal_session")
-            .filter(|v| !v.is_empty())
-        {
+        match response.set_cookie("scal_session").filter(|v| !v.is_empty()) {
             Some(session) => {
                 let mut session = Session {
                     cookie: format!("scal_session={session}"),
@@ -245,13 +229,7 @@ impl TestApp {
     }
 
     /// A browser-style request: cookies from `session`, forms url-encoded with its CSRF token.
-    pub async fn page(
-        &self,
-        session: Option<&Session>,
-        method: Method,
-        path: &str,
-        fields: &[(&str, &str)],
-    ) -> Page {
+    pub async fn page(&self, session: Option<&Session>, method: Method, path: &str, fields: &[(&str, &str)]) -> Page {
         let mut builder = Request::builder().method(method.clone()).uri(path);
         if let Some(session) = session {
             builder = builder.header(header::COOKIE, session.cookie.clone());
@@ -259,10 +237,7 @@ impl TestApp {
         let request = if method == Method::GET {
             builder.body(Body::empty()).expect("request")
         } else {
-            let mut form: Vec<(String, String)> = fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
+            let mut form: Vec<(String, String)> = fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
             if let Some(session) = session {
                 if !fields.iter().any(|(k, _)| *k == "_csrf") {
                     form.push(("_csrf".into(), session.csrf.clone()));
@@ -320,8 +295,6 @@ impl Page {
     }
 
     pub fn location(&self) -> Option<&str> {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
     }
 }

@@ -105,9 +105,7 @@ pub fn browser_available() -> Result<bool, String> {
              tests/browser/node_modules/axe-core/axe.min.js)"
                 .to_string(),
         ),
-        Some(p) if !Path::new(&p).is_file() => {
-            missing.push(format!("axe-core (SCAL_AXE_JS={p:?} is not a file)"))
-        }
+        Some(p) if !Path::new(&p).is_file() => missing.push(format!("axe-core (SCAL_AXE_JS={p:?} is not a file)")),
         Some(_) => {}
     }
     if missing.is_empty() {
@@ -159,15 +157,12 @@ fn fresh_temp_dir(prefix: &str) -> Result<PathBuf, String> {
             Err(e) => return Err(format!("creating temp dir {}: {e}", dir.display())),
         }
     }
-    Err(format!(
-        "could not create a temp dir under {}",
-        base.display()
-    ))
+    Err(format!("could not create a temp dir under {}", base.display()))
 }
 
 fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| format!("binding 127.0.0.1:0 to find a free port: {e}"))?;
+    let listener =
+        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("binding 127.0.0.1:0 to find a free port: {e}"))?;
     listener
         .local_addr()
         .map(|a| a.port())
@@ -194,12 +189,7 @@ fn http_agent() -> ureq::Agent {
 }
 
 /// Send one WebDriver command and return its `value`.
-fn command(
-    agent: &ureq::Agent,
-    method: &str,
-    url: &str,
-    body: Option<Value>,
-) -> Result<Value, String> {
+fn command(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Result<Value, String> {
     let result = match (method, body) {
         ("GET", _) => agent.get(url).call(),
         ("DELETE", _) => agent.delete(url).call(),
@@ -224,10 +214,7 @@ fn command(
     if (200..300).contains(&status) {
         return Ok(value);
     }
-    let error = value
-        .get("error")
-        .and_then(Value::as_str)
-        .unwrap_or("unknown error");
+    let error = value.get("error").and_then(Value::as_str).unwrap_or("unknown error");
     let message = value.get("message").and_then(Value::as_str).unwrap_or("");
     Err(format!(
         "WebDriver {method} {url}: HTTP {status} {error}: {}",
@@ -326,14 +313,11 @@ impl Browser {
     /// finding, typing, clicking, reading text, `execute`) still work.
     pub fn start(javascript: bool) -> Result<Browser, String> {
         let driver_program = chromedriver_path();
-        let driver_path = resolve_program(&driver_program).ok_or_else(|| {
-            format!("chromedriver not found ({driver_program:?}); set SCAL_CHROMEDRIVER")
-        })?;
+        let driver_path = resolve_program(&driver_program)
+            .ok_or_else(|| format!("chromedriver not found ({driver_program:?}); set SCAL_CHROMEDRIVER"))?;
         let chromium = chromium_path();
         if resolve_program(&chromium).is_none() {
-            return Err(format!(
-                "chromium not found ({chromium:?}); set SCAL_CHROMIUM"
-            ));
+            return Err(format!("chromium not found ({chromium:?}); set SCAL_CHROMIUM"));
         }
 
         let agent = http_agent();
@@ -351,9 +335,7 @@ impl Browser {
                 .map_err(|e| format!("spawning {}: {e}", driver_path.display()))?;
             let driver_url = format!("http://127.0.0.1:{port}");
             match wait_until_ready(&agent, &driver_url, &mut child) {
-                Ok(()) => {
-                    return Self::open_session(agent, child, driver_url, &chromium, javascript)
-                }
+                Ok(()) => return Self::open_session(agent, child, driver_url, &chromium, javascript),
                 Err(e) => {
                     last_error = e;
                     let _ = child.kill();
@@ -404,13 +386,7 @@ impl Browser {
                 }
             }
         });
-        let created = command(
-            &agent,
-            "POST",
-            &format!("{driver_url}/session"),
-            Some(capabilities),
-        )
-        .and_then(|value| {
+        let created = command(&agent, "POST", &format!("{driver_url}/session"), Some(capabilities)).and_then(|value| {
             value
                 .get("sessionId")
                 .and_then(Value::as_str)
@@ -573,8 +549,7 @@ impl Browser {
         let path = path.as_ref();
         let encoded = string_value(self.wire.get("/screenshot")?, "screenshot")?;
         let bytes = base64_decode(&encoded).map_err(|e| format!("screenshot: {e}"))?;
-        std::fs::write(path, bytes)
-            .map_err(|e| format!("writing screenshot to {}: {e}", path.display()))
+        std::fs::write(path, bytes).map_err(|e| format!("writing screenshot to {}: {e}", path.display()))
     }
 
     /// Run axe-core on the current page and describe each violation whose
@@ -584,19 +559,14 @@ impl Browser {
     /// never settle there (the async script just times out).
     pub fn axe_serious_violations(&self) -> Result<Vec<String>, String> {
         if !self.javascript {
-            return Err(
-                "axe_serious_violations needs a browser started with javascript == true".into(),
-            );
+            return Err("axe_serious_violations needs a browser started with javascript == true".into());
         }
         let source = axe_source()?;
         let present = self.execute("return typeof window.axe === 'object';", vec![])?;
         if present != Value::Bool(true) {
             // The script runs as a function body; axe's UMD wrapper assigns window.axe.
             let injected = self
-                .execute(
-                    &format!("{source}\n;return typeof window.axe === 'object';"),
-                    vec![],
-                )
+                .execute(&format!("{source}\n;return typeof window.axe === 'object';"), vec![])
                 .map_err(|e| format!("injecting axe-core: {e}"))?;
             if injected != Value::Bool(true) {
                 return Err(format!(
@@ -691,10 +661,7 @@ window.axe
             removed = match std::fs::remove_dir_all(&self.profile_dir) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(format!(
-                    "removing profile dir {}: {e}",
-                    self.profile_dir.display()
-                )),
+                Err(e) => Err(format!("removing profile dir {}: {e}", self.profile_dir.display())),
             };
             if removed.is_ok() {
                 break;
@@ -727,10 +694,7 @@ fn kill_processes_using(profile_dir: &Path) {
         let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
             continue;
         };
-        if cmdline
-            .split(|&b| b == 0)
-            .any(|arg| arg == marker.as_bytes())
-        {
+        if cmdline.split(|&b| b == 0).any(|arg| arg == marker.as_bytes()) {
             pids.push(pid.to_string());
         }
     }
@@ -764,19 +728,13 @@ fn kill_processes_using(profile_dir: &Path) {
 }
 
 /// Poll chromedriver's `/status` until it reports ready (bounded).
-fn wait_until_ready(
-    agent: &ureq::Agent,
-    driver_url: &str,
-    child: &mut Child,
-) -> Result<(), String> {
+fn wait_until_ready(agent: &ureq::Agent, driver_url: &str, child: &mut Child) -> Result<(), String> {
     let deadline = Instant::now() + DRIVER_READY_TIMEOUT;
     let url = format!("{driver_url}/status");
     let mut last = String::from("no answer yet");
     loop {
         if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!(
-                "chromedriver exited early ({status}); last: {last}"
-            ));
+            return Err(format!("chromedriver exited early ({status}); last: {last}"));
         }
         match command(agent, "GET", &url, None) {
             Ok(value) if value.get("ready") == Some(&Value::Bool(true)) => return Ok(()),

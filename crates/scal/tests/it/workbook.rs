@@ -10,15 +10,7 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn import_fixture(
-    name: &str,
-) -> Result<
-    (
-        Vec<scal_workbook::ImportedSheet>,
-        scal_workbook::ImportReport,
-    ),
-    String,
-> {
+fn import_fixture(name: &str) -> Result<(Vec<scal_workbook::ImportedSheet>, scal_workbook::ImportReport), String> {
     let stem = name.rsplit_once('.').map_or(name, |(s, _)| s);
     let grids = read(&fixture(name), stem, Limits::default()).map_err(|e| format!("read: {e}"))?;
     import(&grids, &ImportOptions::default()).map_err(|e| e.to_string())
@@ -32,11 +24,7 @@ fn both_send_document_scals_import_48_requirements_identically() {
     assert_eq!(psv.len(), 1);
     assert_eq!(xlsx[0].name, "Send Document");
     let requirements = |sheets: &[scal_workbook::ImportedSheet]| {
-        sheets[0]
-            .rows
-            .iter()
-            .map(|r| r.requirement.clone())
-            .collect::<Vec<_>>()
+        sheets[0].rows.iter().map(|r| r.requirement.clone()).collect::<Vec<_>>()
     };
     assert_eq!(
         requirements(&psv),
@@ -53,10 +41,7 @@ fn both_send_document_scals_import_48_requirements_identically() {
         first.section.as_deref(),
         Some("Using MESH to support GP Connect Messaging")
     );
-    assert_eq!(
-        first.link.as_deref(),
-        Some("{{pagelink:Home/Design/Using-MESH}}")
-    );
+    assert_eq!(first.link.as_deref(), Some("{{pagelink:Home/Design/Using-MESH}}"));
     assert_eq!(
         first.evidence_required.as_deref(),
         Some("Provide details of MESH and ITK3 compliance")
@@ -66,35 +51,23 @@ fn both_send_document_scals_import_48_requirements_identically() {
         ids.contains(&"GPCM-SD-028") && ids.contains(&"GPCM-SD-088"),
         "IDs kept as published, unsorted"
     );
-    let sd088 = rows
-        .iter()
-        .find(|r| r.requirement.id == "GPCM-SD-088")
-        .unwrap();
-    assert_eq!(
-        sd088.requirement.link, None,
-        "the empty Link cell stays empty"
-    );
+    let sd088 = rows.iter().find(|r| r.requirement.id == "GPCM-SD-088").unwrap();
+    assert_eq!(sd088.requirement.link, None, "the empty Link cell stays empty");
     assert!(
-        rows.iter()
-            .any(|r| r.requirement.text.contains("origiN/Ating")),
+        rows.iter().any(|r| r.requirement.text.contains("origiN/Ating")),
         "source quirks are kept verbatim"
     );
     assert!(
-        rows.iter()
-            .any(|r| r.requirement.text.contains("<WorkflowId>")),
+        rows.iter().any(|r| r.requirement.text.contains("<WorkflowId>")),
         "markup in text is text"
     );
-    let levels: std::collections::BTreeSet<&str> =
-        rows.iter().map(|r| r.requirement.level.as_str()).collect();
+    let levels: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.requirement.level.as_str()).collect();
     assert!(levels.contains("must"));
 }
 
 /// A fixture and what importing it must give: sheets with their requirement counts, or a refusal
 /// containing this text.
-type Outcome = (
-    &'static str,
-    Result<&'static [(&'static str, usize)], &'static str>,
-);
+type Outcome = (&'static str, Result<&'static [(&'static str, usize)], &'static str>);
 
 /// What every other real fixture does. A change here is a deliberate change to what scal accepts.
 #[test]
@@ -115,10 +88,7 @@ fn every_other_real_fixture_imports_or_is_refused_with_a_clear_reason() {
         ),
         (
             "GP_Connect_Req_Cat_Access_Record_Structured_Data_v2.4.xlsx",
-            Ok(&[
-                ("User Stories - Structured", 5),
-                ("User Stories - Meds", 12),
-            ]),
+            Ok(&[("User Stories - Structured", 5), ("User Stories - Meds", 12)]),
         ),
         (
             "GP_Connect_Appointment_Mgmt_Capability_Requirements.xlsx",
@@ -128,10 +98,7 @@ fn every_other_real_fixture_imports_or_is_refused_with_a_clear_reason() {
             "GP_Connect_Hazard_Log_Consumers_v2.0.xlsx",
             Err("no sheet holds a requirement table"),
         ),
-        (
-            "NRL_Hazard_Log_V1.7.xlsx",
-            Err("no sheet holds a requirement table"),
-        ),
+        ("NRL_Hazard_Log_V1.7.xlsx", Err("no sheet holds a requirement table")),
         (
             "CDS-API-Implementation-Guide-v2.0-Hazard-Log-v2.0.xlsx",
             Err("no sheet holds a requirement table"),
@@ -163,10 +130,7 @@ fn every_other_real_fixture_imports_or_is_refused_with_a_clear_reason() {
                 );
             }
             (Err(reason), Err(message)) => assert!(message.contains(reason), "{name}: {message}"),
-            (expected, got) => panic!(
-                "{name}: expected {expected:?}, got {:?}",
-                got.map(|(_, r)| r)
-            ),
+            (expected, got) => panic!("{name}: expected {expected:?}, got {:?}", got.map(|(_, r)| r)),
         }
     }
 }
@@ -180,14 +144,10 @@ fn a_mapping_imports_a_layout_recognition_refuses() {
     let (sheets, report) = import(&grids, &options).unwrap();
     assert_eq!(report.sheets[0].requirements, sheets[0].rows.len());
     assert!(
-        sheets[0]
-            .rows
-            .iter()
-            .all(|r| r.requirement.id.starts_with('C')),
+        sheets[0].rows.iter().all(|r| r.requirement.id.starts_with('C')),
         "test IDs in column A"
     );
-    let Err(ImportError::Invalid { problems, .. }) = import(&grids, &ImportOptions::default())
-    else {
+    let Err(ImportError::Invalid { problems, .. }) = import(&grids, &ImportOptions::default()) else {
         panic!()
     };
     assert!(problems
@@ -216,7 +176,6 @@ fn hostile_workbooks_are_refused_without_panicking() {
     ));
     // Every truncation of a real workbook: an error or a result, never a panic.
     for cut in (0..real.len()).step_by(97) {
-        let _ = read(&real[..cut], "x", Limits::default())
-            .map(|grids| import(&grids, &ImportOptions::default()));
+        let _ = read(&real[..cut], "x", Limits::default()).map(|grids| import(&grids, &ImportOptions::default()));
     }
 }

@@ -1,0 +1,310 @@
+//! SCAL templates: import from a workbook, versions, publishing, differences.
+
+use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::template::{diff as diff_versions, TemplateDiff, TemplateSheet};
+use scal_domain::{FieldError, Invalid};
+use scal_store::records::templates::{self, TemplateRecord, VersionRecord};
+use scal_workbook::{import as import_workbook, read, ImportError, ImportOptions, ImportReport, Limits};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::{audit_entry, known_id, micros, new_id, to_json, unique_violation, App, AppError, Result};
+
+/// `FIELD=COLUMN` mappings for columns recognition misses.
+pub fn parse_map(entries: &[String]) -> Result<ImportOptions> {
+    scal_workbook::parse_map(entries).map_err(|e| AppError::invalid("map", e))
+}
+
+/// A workbook to import, as uploaded.
+#[derive(Debug, Clone, Default)]
+pub struct ImportRequest {
+    /// The uploaded file's name; its stem names the template and text files' single sheet.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    /// The template's name; by default the file name without its extension. An existing name
+    /// adds a new version to that template.
+    pub name: Option<String>,
+    /// The catalogue service this template is for.
+    pub service: Option<String>,
+    pub publish: bool,
+    pub options: ImportOptions,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ImportOutcome {
+    pub template: TemplateRecord,
+    pub version: VersionRecord,
+    pub report: ImportReport,
+    /// Against the previous published version, when this import was published.
+    pub diff: Option<TemplateDiff>,
+}
+
+fn stem(file_name: &str) -> &str {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+    base.rsplit_once('.').map_or(base, |(stem, _)| stem)
+}
+
+/// Reads, checks and stores a workbook as a new version. Nothing is stored when anything in the
+/// file is wrong: the error names the sheet, row and column.
+pub async fn import(
+    app: &App,
+    actor: &Actor,
+    request: &ImportRequest,
+    limits: Limits,
+    now: OffsetDateTime,
+) -> Result<ImportOutcome> {
+    authorize(actor, Action::ManageTemplates, None)?;
+    let name = request
+        .name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| stem(&request.file_name).to_string());
+    let name = scal_domain::field::required_text("name", "a template name", &name, 200)
+        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    let service = match request.service.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(code) => {
+            let code =
+                scal_domain::service::ServiceCode::parse(code).map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+            scal_store::records::services::get(app.store.pool(), code.as_str())
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid("service", format!("The catalogue has no service {}", code.as_str()))
+                })?;
+            Some(code.as_str().to_string())
+        }
+    };
+    let grids =
+        read(&request.bytes, stem(&request.file_name), limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
+    let (sheets, report) = import_workbook(&grids, &request.options).map_err(import_error)?;
+    let content: Vec<TemplateSheet> = sheets
+        .iter()
+        .map(|s| TemplateSheet {
+            name: s.name.clone(),
+            kind: s.kind,
+            requirements: s.rows.iter().map(|r| r.requirement.clone()).collect(),
+        })
+        .collect();
+
+    let mut tx = app.store.begin().await?;
+    let template = match templates::get_by_name(tx.conn(), &name).await? {
+        Some(existing) => existing,
+        None => {
+            let template = TemplateRecord {
+                id: new_id(),
+                name: name.clone(),
+                service_code: service.clone(),
+                created_at: micros(now),
+            };
+            templates::insert_template(tx.conn(), &template)
+                .await
+                .map_err(|e| unique_violation(e, "name", "A template with this name already exists"))?;
+            tx.audit(audit_entry(
+                actor,
+                now,
+                "template.created",
+                None,
+                &template.id,
+                None,
+                to_json(&template),
+            ))
+            .await?;
+            template
+        }
+    };
+    let existing = templates::versions_locked(&mut tx, &template.id).await?;
+    let previous_published = existing.iter().rev().find(|v| v.published).cloned();
+    let mut version = VersionRecord {
+        id: new_id(),
+        template_id: template.id.clone(),
+        version: existing.last().map_or(1, |v| v.version + 1),
+        published: false,
+        source_name: request.file_name.clone(),
+        source_sha256: hex::encode(Sha256::digest(&request.bytes)),
+        created_at: micros(now),
+        published_at: None,
+    };
+    templates::insert_version(tx.conn(), &version).await?;
+    templates::insert_content(&mut tx, &version.id, &content, new_id).await?;
+    let summary = serde_json::json!({
+        "template": template.name, "version": version.version, "source": version.source_name,
+        "sha256": version.source_sha256,
+        "sheets": report.sheets.iter().map(|s| serde_json::json!({"name": s.name, "kind": s.kind, "requirements": s.requirements})).collect::<Vec<_>>(),
+    });
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "template.imported",
+        None,
+        &version.id,
+        None,
+        Some(summary),
+    ))
+    .await?;
+    let diff = if request.publish {
+        let old = match &previous_published {
+            Some(v) => templates::content(app.store.pool(), &v.id).await?,
+            None => Vec::new(),
+        };
+        let diff = diff_versions(&old, &content);
+        templates::mark_published(tx.conn(), &version.id, micros(now)).await?;
+        version.published = true;
+        version.published_at = Some(micros(now));
+        tx.audit(published_entry(actor, now, &version, &diff)).await?;
+        Some(diff)
+    } else {
+        None
+    };
+    tx.commit().await?;
+    Ok(ImportOutcome {
+        template,
+        version,
+        report,
+        diff,
+    })
+}
+
+fn published_entry(
+    actor: &Actor,
+    now: OffsetDateTime,
+    version: &VersionRecord,
+    diff: &TemplateDiff,
+) -> scal_store::NewAuditEntry {
+    let after = serde_json::json!({
+        "version": version.version,
+        "added": diff.added.len(), "removed": diff.removed.len(),
+        "text_changed": diff.text_changed.len(), "level_changed": diff.level_changed.len(),
+    });
+    audit_entry(actor, now, "template.published", None, &version.id, None, Some(after))
+}
+
+/// Every problem in the file as a field error on `file`, located by sheet, row and column.
+fn import_error(error: ImportError) -> AppError {
+    match error {
+        ImportError::Invalid { problems, .. } => AppError::Invalid(Invalid(
+            problems
+                .iter()
+                .map(|p| FieldError::new("file", p.to_string()))
+                .collect(),
+        )),
+        other => AppError::invalid("file", other.to_string()),
+    }
+}
+
+pub async fn list(app: &App, actor: &Actor) -> Result<Vec<(TemplateRecord, Vec<VersionRecord>)>> {
+    authorize(actor, Action::ReadTemplates, None)?;
+    let mut out = Vec::new();
+    for template in templates::list(app.store.pool()).await? {
+        let versions = visible_versions(actor, templates::versions(app.store.pool(), &template.id).await?);
+        if !versions.is_empty() || actor.is_nhse() {
+            out.push((template, versions));
+        }
+    }
+    Ok(out)
+}
+
+/// Drafts are NHS England's work in progress; everyone else sees published versions only.
+fn visible_versions(actor: &Actor, versions: Vec<VersionRecord>) -> Vec<VersionRecord> {
+    if actor.is_nhse() {
+        versions
+    } else {
+        versions.into_iter().filter(|v| v.published).collect()
+    }
+}
+
+pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<(TemplateRecord, Vec<VersionRecord>)> {
+    authorize(actor, Action::ReadTemplates, None)?;
+    let template = templates::get(app.store.pool(), known_id(id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let versions = visible_versions(actor, templates::versions(app.store.pool(), &template.id).await?);
+    if versions.is_empty() && !actor.is_nhse() {
+        return Err(AppError::NotFound);
+    }
+    Ok((template, versions))
+}
+
+pub async fn version(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    number: i64,
+) -> Result<(TemplateRecord, VersionRecord, Vec<TemplateSheet>)> {
+    let (template, versions) = get(app, actor, id).await?;
+    let version = versions
+        .into_iter()
+        .find(|v| v.version == number)
+        .ok_or(AppError::NotFound)?;
+    let content = templates::content(app.store.pool(), &version.id).await?;
+    Ok((template, version, content))
+}
+
+/// Publishes a draft, returning what changed since the previous published version.
+pub async fn publish(app: &App, actor: &Actor, id: &str, number: i64, now: OffsetDateTime) -> Result<TemplateDiff> {
+    authorize(actor, Action::ManageTemplates, None)?;
+    let template = templates::get(app.store.pool(), known_id(id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = app.store.begin().await?;
+    let versions = templates::versions_locked(&mut tx, &template.id).await?;
+    let mut version = versions
+        .iter()
+        .find(|v| v.version == number)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    if version.published {
+        return Err(AppError::invalid(
+            "version",
+            format!("Version {number} is already published; published versions never change"),
+        ));
+    }
+    let previous = versions.iter().rev().find(|v| v.published && v.version < number);
+    let old = match previous {
+        Some(v) => templates::content(app.store.pool(), &v.id).await?,
+        None => Vec::new(),
+    };
+    let new = templates::content(app.store.pool(), &version.id).await?;
+    let diff = diff_versions(&old, &new);
+    templates::mark_published(tx.conn(), &version.id, micros(now)).await?;
+    version.published = true;
+    version.published_at = Some(micros(now));
+    tx.audit(published_entry(actor, now, &version, &diff)).await?;
+    tx.commit().await?;
+    Ok(diff)
+}
+
+/// The difference between two versions; by default the latest against the one before it.
+pub async fn diff(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    from: Option<i64>,
+    to: Option<i64>,
+) -> Result<(i64, i64, TemplateDiff)> {
+    let (_, versions) = get(app, actor, id).await?;
+    let to = match to {
+        Some(n) => versions.iter().find(|v| v.version == n),
+        None => versions.last(),
+    }
+    .ok_or_else(|| AppError::invalid("to", "No such version"))?;
+    let from = match from {
+        Some(n) => versions
+            .iter()
+            .find(|v| v.version == n)
+            .ok_or_else(|| AppError::invalid("from", "No such version"))?
+            .clone(),
+        None => match versions.iter().rev().find(|v| v.version < to.version) {
+            Some(v) => v.clone(),
+            None => {
+                return Ok((
+                    0,
+                    to.version,
+                    diff_versions(&[], &templates::content(app.store.pool(), &to.id).await?),
+                ))
+            }
+        },
+    };
+    let old = templates::content(app.store.pool(), &from.id).await?;
+    let new = templates::content(app.store.pool(), &to.id).await?;
+    Ok((from.version, to.version, diff_versions(&old, &new)))
+}

@@ -1,0 +1,256 @@
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use scal_app::templates::ImportRequest;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{rfc3339, ApiActor};
+use crate::error::ErrorBody;
+use crate::extract::ApiQuery;
+use crate::{ApiError, AppState};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemplateSummary {
+    pub id: String,
+    pub name: String,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemplateOut {
+    pub id: String,
+    pub name: String,
+    pub service_code: Option<String>,
+    pub versions: Vec<VersionOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionOut {
+    pub version: i64,
+    /// `draft` or `published`.
+    pub status: String,
+    pub source_name: String,
+    pub source_sha256: String,
+    pub created_at: String,
+    pub published_at: Option<String>,
+}
+
+impl From<scal_store::records::templates::VersionRecord> for VersionOut {
+    fn from(v: scal_store::records::templates::VersionRecord) -> Self {
+        Self {
+            version: v.version,
+            status: if v.published { "published" } else { "draft" }.into(),
+            source_name: v.source_name,
+            source_sha256: v.source_sha256,
+            created_at: rfc3339(v.created_at),
+            published_at: v.published_at.map(rfc3339),
+        }
+    }
+}
+
+/// The import report: what was recognised and stored, sheet by sheet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportOut {
+    pub template: TemplateSummary,
+    pub status: String,
+    /// Per sheet: `name`, `kind` (information, service or skipped), `requirements` (the count),
+    /// `columns` recognised, `skipped_rows` with reasons, `skipped_because` for skipped sheets.
+    #[schema(value_type = Vec<Object>)]
+    pub sheets: serde_json::Value,
+    /// Against the previous published version, when published.
+    #[schema(value_type = Option<Object>)]
+    pub diff: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// The uploaded file's name (its extension is not needed: content is sniffed).
+    pub file_name: Option<String>,
+    /// Template name; an existing name adds a version. Defaults to the file name.
+    pub name: Option<String>,
+    /// Catalogue service code.
+    pub service: Option<String>,
+    /// Publish at once.
+    pub publish: Option<bool>,
+    /// Explicit columns, `field=COLUMN` pairs separated by commas, e.g. `id=B,text=C`.
+    pub map: Option<String>,
+}
+
+/// Imports a workbook (.xlsx) or NHS pipe-separated text sent as the request body
+/// (NHS England staff). Nothing is stored if the file has any problem: the error lists each with
+/// its sheet, row and column.
+#[utoipa::path(post, path = "/api/v1/templates/import", tag = "templates", security(("bearer" = [])),
+    params(ImportQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = ImportOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn import_template(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<ImportQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ImportOut>), ApiError> {
+    let map: Vec<String> = query
+        .map
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.trim().is_empty())
+        .map(String::from)
+        .collect();
+    let options = scal_app::templates::parse_map(&map)?;
+    let request = ImportRequest {
+        file_name: query.file_name.unwrap_or_else(|| "template".into()),
+        bytes: body.to_vec(),
+        name: query.name,
+        service: query.service,
+        publish: query.publish.unwrap_or(false),
+        options,
+    };
+    let outcome = scal_app::templates::import(&state.app, &actor, &request, state.upload_limits(), state.now()).await?;
+    Ok((StatusCode::CREATED, Json(import_out(outcome))))
+}
+
+pub fn import_out(outcome: scal_app::templates::ImportOutcome) -> ImportOut {
+    ImportOut {
+        template: TemplateSummary {
+            id: outcome.template.id,
+            name: outcome.template.name,
+            version: outcome.version.version,
+        },
+        status: if outcome.version.published {
+            "published"
+        } else {
+            "draft"
+        }
+        .into(),
+        sheets: serde_json::to_value(&outcome.report.sheets).unwrap_or_default(),
+        diff: outcome.diff.map(|d| serde_json::to_value(d).unwrap_or_default()),
+    }
+}
+
+/// Templates and their versions (drafts are listed for NHS England only).
+#[utoipa::path(get, path = "/api/v1/templates", tag = "templates", security(("bearer" = [])),
+    responses((status = 200, body = Vec<TemplateOut>), (status = 401, body = ErrorBody)))]
+pub async fn list_templates(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<TemplateOut>>, ApiError> {
+    let templates = scal_app::templates::list(&state.app, &actor).await?;
+    Ok(Json(
+        templates
+            .into_iter()
+            .map(|(t, versions)| TemplateOut {
+                id: t.id,
+                name: t.name,
+                service_code: t.service_code,
+                versions: versions.into_iter().map(Into::into).collect(),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Template ID")),
+    responses((status = 200, body = TemplateOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_template(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<TemplateOut>, ApiError> {
+    let (t, versions) = scal_app::templates::get(&state.app, &actor, &id).await?;
+    Ok(Json(TemplateOut {
+        id: t.id,
+        name: t.name,
+        service_code: t.service_code,
+        versions: versions.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionContentOut {
+    pub template_id: String,
+    pub version: VersionOut,
+    /// Sheets with their requirements (id, section, text, level, answer_kind, ...).
+    #[schema(value_type = Vec<Object>)]
+    pub sheets: serde_json::Value,
+}
+
+#[utoipa::path(get, path = "/api/v1/templates/{id}/versions/{version}", tag = "templates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
+    responses((status = 200, body = VersionContentOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_version(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, number)): Path<(String, String)>,
+) -> Result<Json<VersionContentOut>, ApiError> {
+    let number = number
+        .parse()
+        .map_err(|_| ApiError::from(scal_app::AppError::NotFound))?;
+    let (t, version, content) = scal_app::templates::version(&state.app, &actor, &id, number).await?;
+    Ok(Json(VersionContentOut {
+        template_id: t.id,
+        version: version.into(),
+        sheets: serde_json::to_value(content).unwrap_or_default(),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffOut {
+    pub from: i64,
+    pub to: i64,
+    /// `added`, `removed`, `text_changed`, `level_changed`, each a list by requirement ID.
+    #[schema(value_type = Object)]
+    pub diff: serde_json::Value,
+}
+
+/// Publishes a draft version; published versions never change. Returns the difference from the
+/// previous published version.
+#[utoipa::path(post, path = "/api/v1/templates/{id}/versions/{version}/publish", tag = "templates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
+    responses((status = 200, body = DiffOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn publish_version(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, number)): Path<(String, String)>,
+) -> Result<Json<DiffOut>, ApiError> {
+    let number: i64 = number
+        .parse()
+        .map_err(|_| ApiError::from(scal_app::AppError::NotFound))?;
+    let diff = scal_app::templates::publish(&state.app, &actor, &id, number, state.now()).await?;
+    Ok(Json(DiffOut {
+        from: 0,
+        to: number,
+        diff: serde_json::to_value(diff).unwrap_or_default(),
+    }))
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DiffQuery {
+    /// Older version (default: the one before `to`).
+    pub from: Option<i64>,
+    /// Newer version (default: the latest).
+    pub to: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/templates/{id}/diff", tag = "templates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Template ID"), DiffQuery),
+    responses((status = 200, body = DiffOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn diff_versions(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<DiffQuery>,
+) -> Result<Json<DiffOut>, ApiError> {
+    let (from, to, diff) = scal_app::templates::diff(&state.app, &actor, &id, query.from, query.to).await?;
+    Ok(Json(DiffOut {
+        from,
+        to,
+        diff: serde_json::to_value(diff).unwrap_or_default(),
+    }))
+}

@@ -1,0 +1,142 @@
+//! `scal template ...`: import, publish, diff and list SCAL templates from the command line.
+
+use scal_app::templates::{parse_map, ImportRequest};
+use scal_app::{Actor, App};
+use scal_domain::template::TemplateDiff;
+use time::OffsetDateTime;
+
+use crate::{Failure, TemplateCommand};
+
+pub async fn run(app: &App, command: TemplateCommand, now: OffsetDateTime) -> Result<(), Failure> {
+    let actor = Actor::System;
+    match command {
+        TemplateCommand::Import {
+            file,
+            name,
+            service,
+            publish,
+            map,
+            json,
+        } => {
+            let bytes = std::fs::read(&file).map_err(|e| Failure(format!("cannot read {}: {e}", file.display())))?;
+            let request = ImportRequest {
+                file_name: file
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("template")
+                    .to_string(),
+                bytes,
+                name,
+                service,
+                publish,
+                options: parse_map(&map)?,
+            };
+            let outcome =
+                scal_app::templates::import(app, &actor, &request, scal_workbook::Limits::default(), now).await?;
+            if json {
+                let report = serde_json::json!({
+                    "template": {"id": outcome.template.id, "name": outcome.template.name, "version": outcome.version.version},
+                    "status": if outcome.version.published { "published" } else { "draft" },
+                    "sheets": outcome.report.sheets,
+                    "diff": outcome.diff,
+                });
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                println!(
+                    "imported {} as version {} of template {:?} ({}), id {}",
+                    request.file_name,
+                    outcome.version.version,
+                    outcome.template.name,
+                    if outcome.version.published {
+                        "published"
+                    } else {
+                        "draft"
+                    },
+                    outcome.template.id
+                );
+                for sheet in &outcome.report.sheets {
+                    match &sheet.skipped_because {
+                        Some(reason) => println!("  {}: skipped: {reason}", sheet.name),
+                        None => {
+                            let columns: Vec<String> = sheet
+                                .columns
+                                .iter()
+                                .map(|c| format!("{} {:?} as {}", c.column, c.header, c.field.as_str()))
+                                .collect();
+                            println!(
+                                "  {} ({}): {} requirements; columns {}",
+                                sheet.name,
+                                sheet.kind,
+                                sheet.requirements,
+                                columns.join(", ")
+                            );
+                            for row in &sheet.skipped_rows {
+                                println!("    row {} skipped: {}", row.row, row.reason);
+                            }
+                        }
+                    }
+                }
+                if let Some(diff) = &outcome.diff {
+                    print_diff(diff);
+                }
+            }
+        }
+        TemplateCommand::Publish { template, version } => {
+            let diff = scal_app::templates::publish(app, &actor, &template, version, now).await?;
+            println!("published version {version}");
+            print_diff(&diff);
+        }
+        TemplateCommand::Diff {
+            template,
+            from,
+            to,
+            json,
+        } => {
+            let (from, to, diff) = scal_app::templates::diff(app, &actor, &template, from, to).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({"from": from, "to": to, "diff": diff}))
+                        .unwrap_or_default()
+                );
+            } else {
+                println!("version {from} to version {to}:");
+                print_diff(&diff);
+            }
+        }
+        TemplateCommand::List => {
+            for (template, versions) in scal_app::templates::list(app, &actor).await? {
+                let list: Vec<String> = versions
+                    .iter()
+                    .map(|v| format!("{}{}", v.version, if v.published { "" } else { " (draft)" }))
+                    .collect();
+                println!("{}  {}  versions: {}", template.id, template.name, list.join(", "));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn print_diff(diff: &TemplateDiff) {
+    if diff.is_empty() {
+        println!("  no changes");
+    }
+    for entry in &diff.added {
+        println!("  + {} {}", entry.requirement_id, entry.text);
+    }
+    for entry in &diff.removed {
+        println!("  - {} {}", entry.requirement_id, entry.text);
+    }
+    for change in &diff.text_changed {
+        println!(
+            "  ~ {} text: {:?} -> {:?}",
+            change.requirement_id, change.before, change.after
+        );
+    }
+    for change in &diff.level_changed {
+        println!(
+            "  ~ {} level: {} -> {}",
+            change.requirement_id, change.before, change.after
+        );
+    }
+}
