@@ -18,5 +18,6 @@ mod check;
 mod openapi;
 mod pages;
 mod support;
+mod templates;
 mod webdriver;
 mod workbook;

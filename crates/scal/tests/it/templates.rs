@@ -1,0 +1,301 @@
+//! SCAL templates: importing real NHS files, versions, publishing and differences, from the CLI
+//! and the API.
+
+use std::path::Path;
+use std::process::Command;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use serde_json::Value;
+
+use crate::support::{TestApp, TestDb};
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/real")
+        .join(name)
+}
+
+fn scal(db: &TestDb, args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_scal"))
+        .args(["--data-dir"])
+        .arg(db.data_dir())
+        .args(["--database-url", &db.url])
+        .args(args)
+        .env("SCAL_LOG", "warn")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_cli_imports_both_real_send_document_files_and_diffs_versions() {
+    let db = TestDb::fresh().await;
+    let psv = fixture("scal-gpc-send-document.psv");
+    let (code, out, err) = scal(
+        &db,
+        &[
+            "template",
+            "import",
+            psv.to_str().unwrap(),
+            "--name",
+            "Send Document",
+            "--publish",
+            "--json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["template"]["name"], "Send Document");
+    assert_eq!(report["template"]["version"], 1);
+    assert_eq!(report["sheets"][0]["requirements"], 48);
+    assert_eq!(report["sheets"][0]["kind"], "service");
+    assert_eq!(
+        report["diff"]["added"].as_array().unwrap().len(),
+        48,
+        "everything is new in version 1"
+    );
+    let id = report["template"]["id"].as_str().unwrap().to_string();
+
+    // Version 2: the same table with one requirement changed, one removed and one added.
+    let original = std::fs::read_to_string(&psv).unwrap();
+    let edited: Vec<String> = original
+        .lines()
+        .filter(|l| !l.starts_with("GPCM-SD-096|"))
+        .map(|l| {
+            if l.starts_with("GPCM-C-1|") {
+                l.replace("MESH MUST be used", "MESH SHOULD be used")
+            } else {
+                l.to_string()
+            }
+        })
+        .chain(std::iter::once(
+            "GPCM-SD-200|All|General||New systems MUST log every send|Logging||Logs".to_string(),
+        ))
+        .collect();
+    let v2 = db.data_dir().join("send-document-v2.psv");
+    std::fs::write(&v2, edited.join("\n")).unwrap();
+    let (code, out, err) = scal(
+        &db,
+        &["template", "import", v2.to_str().unwrap(), "--name", "Send Document"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("as version 2 of template \"Send Document\" (draft)"),
+        "{out}"
+    );
+
+    let (code, out, _) = scal(&db, &["template", "diff", "--template", &id, "--json"]);
+    assert_eq!(code, 0);
+    let diff: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!((diff["from"].as_i64(), diff["to"].as_i64()), (Some(1), Some(2)));
+    let ids = |key: &str| {
+        diff["diff"][key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["requirement_id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids("added"), ["GPCM-SD-200"]);
+    assert_eq!(ids("removed"), ["GPCM-SD-096"]);
+    assert_eq!(ids("text_changed"), ["GPCM-C-1"]);
+    assert_eq!(ids("level_changed"), ["GPCM-C-1"]);
+    assert_eq!(diff["diff"]["level_changed"][0]["before"], "MUST");
+
+    let (code, out, _) = scal(&db, &["template", "publish", "--template", &id, "--version", "2"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("+ GPCM-SD-200"), "{out}");
+    let (code, _, err) = scal(&db, &["template", "publish", "--template", &id, "--version", "2"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("already published; published versions never change"),
+        "{err}"
+    );
+
+    let xlsx = fixture("scal-gpc-send-document.xlsx");
+    let (code, out, err) = scal(&db, &["template", "import", xlsx.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        report["template"]["name"], "scal-gpc-send-document",
+        "named after the file by default"
+    );
+    assert_eq!(report["sheets"][0]["name"], "Send Document");
+    assert_eq!(report["sheets"][0]["requirements"], 48);
+}
+
+#[tokio::test]
+async fn a_refused_file_names_sheet_row_and_column_and_stores_nothing() {
+    let db = TestDb::fresh().await;
+    let (code, _, err) = scal(
+        &db,
+        &["template", "import", fixture("cc_consumer.xlsx").to_str().unwrap()],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("sheet \"Sheet1\", row 20, column B: requirement ID \"C18\" appears twice"),
+        "{err}"
+    );
+    let (code, out, _) = scal(&db, &["template", "list"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "", "nothing half-imported");
+    let (code, _, err) = scal(
+        &db,
+        &[
+            "template",
+            "import",
+            fixture("cc_consumer.xlsx").to_str().unwrap(),
+            "--map",
+            "id=A",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = scal(
+        &db,
+        &[
+            "template",
+            "import",
+            fixture("scal-gpc-send-document.psv").to_str().unwrap(),
+            "--map",
+            "colour=B",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown field \"colour\""), "{err}");
+}
+
+async fn upload(app: &TestApp, token: &str, query: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/api/v1/templates/import?{query}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .body(Body::from(bytes))
+        .unwrap();
+    let (status, _, body) = app.send(request).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn nhs_england_imports_through_the_api_and_suppliers_see_published_versions_only() {
+    let app = TestApp::demo().await;
+    let reviewer = app.token_for("reviewer@nhse.example").await;
+    let supplier = app.token_for("admin@acme.example").await;
+    let bytes = std::fs::read(fixture("scal-gpc-send-document.xlsx")).unwrap();
+
+    let (status, body) = upload(&app, &supplier, "file_name=x.xlsx", bytes.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+
+    let (status, body) = upload(
+        &app,
+        &reviewer,
+        "file_name=send.xlsx&name=Draft%20only&service=GPC-SEND-DOC",
+        bytes.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["status"], "draft");
+    assert_eq!(body["sheets"][0]["requirements"], 48);
+    let draft = body["template"]["id"].as_str().unwrap().to_string();
+
+    let (status, _) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/templates/{draft}"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "drafts are NHS England's work in progress"
+    );
+    let (_, list) = app.api(Method::GET, "/api/v1/templates", Some(&supplier), None).await;
+    assert!(list.as_array().unwrap().iter().all(|t| t["id"] != draft.as_str()));
+
+    let (status, diff) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/templates/{draft}/versions/1/publish"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{diff}");
+    assert_eq!(diff["diff"]["added"].as_array().unwrap().len(), 48);
+    let (status, version) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/templates/{draft}/versions/1"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let first = &version["sheets"][0]["requirements"][0];
+    assert_eq!(
+        (first["id"].as_str(), first["level"].as_str()),
+        (Some("GPCM-C-1"), Some("must"))
+    );
+
+    let (status, body) = upload(
+        &app,
+        &reviewer,
+        "file_name=old.xls",
+        vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "file");
+    assert!(body["error"]["message"].as_str().unwrap().contains(".xls"), "{body}");
+
+    let cc = std::fs::read(fixture("cc_consumer.xlsx")).unwrap();
+    let (status, body) = upload(&app, &reviewer, "file_name=cc.xlsx", cc.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body["error"]["fields"].as_array().unwrap().len(),
+        3,
+        "every problem is listed: {body}"
+    );
+    let (status, body) = upload(&app, &reviewer, "file_name=cc.xlsx&map=id%3DA", cc).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let nhse = app.token_for("admin@nhse.example").await;
+    let (_, log) = app
+        .api(Method::GET, "/api/v1/audit?kind=template.imported", Some(&nhse), None)
+        .await;
+    assert_eq!(
+        log.as_array().unwrap().len(),
+        3,
+        "demo, draft and mapped imports are audited: {log}"
+    );
+}
+
+#[tokio::test]
+async fn oversized_uploads_and_zip_bombs_are_refused() {
+    let app = TestApp::demo_with(scal_web::WebSettings {
+        max_upload_bytes: 400 * 1024,
+        max_workbook_uncompressed_bytes: 20_000,
+        ..Default::default()
+    })
+    .await;
+    let reviewer = app.token_for("reviewer@nhse.example").await;
+    let (status, body) = upload(&app, &reviewer, "file_name=big.psv", vec![b'x'; 401 * 1024]).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let bytes = std::fs::read(fixture("GP_Connect_Req_Cat_Access_Record_Structured_Data_v2.4.xlsx")).unwrap();
+    let (status, body) = upload(&app, &reviewer, "file_name=cat.xlsx", bytes).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("more than 20000 bytes"),
+        "{body}"
+    );
+}
