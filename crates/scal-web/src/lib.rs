@@ -120,7 +120,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
     let (api_router, _) = api::router_with(state.settings.max_upload_bytes).split_for_parts();
     Router::new()
-        .merge(pages::router())
+        .merge(pages::router(state.settings.max_upload_bytes))
         .merge(api_router)
         .merge(ops::router())
         .fallback(error::not_found_fallback)

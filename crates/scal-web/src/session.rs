@@ -72,6 +72,23 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
             Some(session) => Some(session.csrf_token.clone()),
             None => cookie(request.headers(), PRE_SESSION_CSRF_COOKIE),
         };
+        let multipart = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if multipart {
+            // Uploads are streamed to their handler, so their token travels in the form's action
+            // URL instead of the body.
+            let presented = request
+                .uri()
+                .query()
+                .and_then(|q| form_urlencoded_field(q.as_bytes(), CSRF_FIELD));
+            if !matches!((&expected, &presented), (Some(e), Some(p)) if same_secret(e, p)) {
+                return csrf_refused();
+            }
+            return continue_with(current, request, next).await;
+        }
         let (parts, body) = request.into_parts();
         let bytes = match to_bytes(body, state.settings.max_body_bytes).await {
             Ok(bytes) => bytes,
@@ -87,15 +104,24 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         let presented = form_urlencoded_field(&bytes, CSRF_FIELD);
         let valid = matches!((&expected, &presented), (Some(e), Some(p)) if same_secret(e, p));
         if !valid {
-            return PageError::new(
-                StatusCode::FORBIDDEN,
-                "This form has expired",
-                "For your security the form could not be accepted. Go back, reload the page and try again.",
-            )
-            .into_response();
+            return csrf_refused();
         }
         request = Request::from_parts(parts, Body::from(bytes));
     }
+    continue_with(current, request, next).await
+}
+
+fn csrf_refused() -> Response {
+    PageError::new(
+        StatusCode::FORBIDDEN,
+        "This form has expired",
+        "For your security the form could not be accepted. Go back, reload the page and try again.",
+    )
+    .into_response()
+}
+
+/// Runs the handler with the session in the request, and gives error pages the signed-in header.
+async fn continue_with(current: Option<CurrentSession>, mut request: Request, next: Next) -> Response {
     let Some(session) = current else {
         return next.run(request).await;
     };

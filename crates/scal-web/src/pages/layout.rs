@@ -17,6 +17,7 @@ pub enum Nav {
     Organisations,
     Products,
     Services,
+    Templates,
     Tokens,
     Audit,
 }
@@ -52,6 +53,7 @@ fn nav_items(role: Role) -> Vec<(Nav, &'static str, &'static str)> {
         items.push((Nav::Products, "/products", "Products"));
     }
     items.push((Nav::Services, "/services", "Services"));
+    items.push((Nav::Templates, "/templates", "Templates"));
     items.push((Nav::Tokens, "/tokens", "API tokens"));
     if role == Role::NhseAdmin {
         items.push((Nav::Audit, "/audit", "Audit log"));

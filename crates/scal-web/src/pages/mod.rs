@@ -8,6 +8,7 @@ pub mod layout;
 mod organisations;
 mod products;
 mod services;
+mod templates;
 mod tokens;
 
 use axum::handler::Handler;
@@ -38,6 +39,15 @@ impl Table {
         self
     }
 
+    /// A POST taking an upload, with its own body limit.
+    fn upload<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H, limit: usize) -> Self {
+        self.routes.push(("POST", path));
+        self.router = self
+            .router
+            .route(path, post(handler).layer(axum::extract::DefaultBodyLimit::max(limit)));
+        self
+    }
+
     fn post<H: Handler<T, AppState>, T: 'static>(mut self, path: &'static str, handler: H) -> Self {
         self.routes.push(("POST", path));
         self.router = self.router.route(path, post(handler));
@@ -45,7 +55,7 @@ impl Table {
     }
 }
 
-fn table() -> Table {
+fn table(max_upload_bytes: usize) -> Table {
     Table {
         router: Router::new(),
         routes: Vec::new(),
@@ -80,17 +90,23 @@ fn table() -> Table {
     .post("/tokens", tokens::create)
     .post("/tokens/{id}/revoke", tokens::revoke)
     .get("/audit", audit::list)
+    .get("/templates", templates::list)
+    .upload("/templates", templates::upload, max_upload_bytes)
+    .get("/templates/{id}", templates::show)
+    .get("/templates/{id}/versions/{version}", templates::show_version)
+    .post("/templates/{id}/versions/{version}/publish", templates::publish)
+    .get("/templates/{id}/diff", templates::show_diff)
     .get("/static/nhsuk.css", nhsuk_css)
     .get("/static/scal.css", scal_css)
 }
 
-pub fn router() -> Router<AppState> {
-    table().router
+pub fn router(max_upload_bytes: usize) -> Router<AppState> {
+    table(max_upload_bytes).router
 }
 
 /// Every `(method, path)` the pages serve.
 pub fn routes() -> Vec<(&'static str, &'static str)> {
-    table().routes
+    table(crate::WebSettings::default().max_upload_bytes).routes
 }
 
 async fn nhsuk_css() -> Response {

@@ -410,6 +410,23 @@ fn page_cases() -> Vec<PageCase> {
             [303, 303, 403, 303, 404],
         ),
         (M::GET, "/audit", vec![], [403, 403, 403, 200, 403]),
+        (M::GET, "/templates", vec![], [200, 200, 200, 200, 200]),
+        // Not a multipart body: refused before it is read unless the user may import.
+        (M::POST, "/templates", vec![], [403, 403, 400, 400, 403]),
+        (M::GET, "/templates/{template}", vec![], [200, 200, 200, 200, 200]),
+        (
+            M::GET,
+            "/templates/{template}/versions/1",
+            vec![],
+            [200, 200, 200, 200, 200],
+        ),
+        (M::GET, "/templates/{template}/diff", vec![], [200, 200, 200, 200, 200]),
+        (
+            M::POST,
+            "/templates/{template}/versions/1/publish",
+            vec![],
+            [403, 403, 422, 422, 403],
+        ),
     ]
 }
 

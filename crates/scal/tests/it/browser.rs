@@ -70,12 +70,18 @@ fn every_page_for_every_role_passes_axe() {
     }
     let server = start_server();
     let base = &server.base;
-    let (acme, bright, product, acme_user) = server.runtime.block_on(async {
+    let (acme, bright, product, acme_user, template) = server.runtime.block_on(async {
         (
             server.app.org_id("8JK21").await,
             server.app.org_id("8QW47").await,
             server.app.product_id("Acme PAS").await,
             server.app.user_id("dev@acme.example").await,
+            scal_app::templates::list(server.app.app(), &scal_app::Actor::System)
+                .await
+                .unwrap()[0]
+                .0
+                .id
+                .clone(),
         )
     });
     let pages = [
@@ -97,6 +103,10 @@ fn every_page_for_every_role_passes_axe() {
         "/services/PDS-FHIR/edit".into(),
         "/tokens".into(),
         "/audit".into(),
+        "/templates".into(),
+        format!("/templates/{template}"),
+        format!("/templates/{template}/versions/1"),
+        format!("/templates/{template}/diff"),
         "/no-such-page".into(),
     ];
     let browser = Browser::start(true).unwrap();
@@ -127,7 +137,35 @@ fn every_page_for_every_role_passes_axe() {
         sign_out(&browser);
     }
 
-    // States that only appear after a post: a form with errors, a created token.
+    // States that only appear after a post: an import report, a form with errors, a created token.
+    sign_in(
+        &browser,
+        base,
+        "reviewer@nhse.example",
+        PASSWORD,
+        "form[action='/logout']",
+    );
+    browser.goto(&format!("{base}/templates")).unwrap();
+    let file =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/real/scal-gpc-send-document.xlsx");
+    browser
+        .find("#file")
+        .unwrap()
+        .send_keys(&file.canonicalize().unwrap().display().to_string())
+        .unwrap();
+    browser
+        .find("#name")
+        .unwrap()
+        .send_keys("Uploaded in the browser")
+        .unwrap();
+    submit(&browser, "form[enctype='multipart/form-data'] button", ".nhsuk-panel");
+    assert!(browser
+        .page_source()
+        .unwrap()
+        .contains("48 requirements on a service sheet"));
+    check(&browser, "import report");
+    sign_out(&browser);
+
     sign_in(&browser, base, "dev@acme.example", PASSWORD, "form[action='/logout']");
     browser.goto(&format!("{base}/products/new")).unwrap();
     submit(&browser, "button[type=submit].nhsuk-button", ".nhsuk-error-summary");

@@ -299,3 +299,95 @@ async fn oversized_uploads_and_zip_bombs_are_refused() {
         "{body}"
     );
 }
+
+async fn ui_upload(
+    app: &TestApp,
+    session: &crate::support::Session,
+    csrf: &str,
+    file: Option<(&str, &[u8])>,
+    fields: &[(&str, &str)],
+) -> crate::support::Page {
+    let boundary = "scal-test-boundary";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    if let Some((file_name, bytes)) = file {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend(bytes);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").as_bytes());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/templates?_csrf={csrf}"))
+        .header(header::COOKIE, session.cookie.clone())
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let (status, headers, body) = app.send(request).await;
+    crate::support::Page {
+        status,
+        headers,
+        html: String::from_utf8_lossy(&body).into_owned(),
+    }
+}
+
+#[tokio::test]
+async fn the_upload_form_imports_reports_and_refuses_with_an_error_summary() {
+    let app = TestApp::demo().await;
+    let session = app
+        .sign_in("reviewer@nhse.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let bytes = std::fs::read(fixture("GPConnectMessaging-BusinessRequirements.xlsx")).unwrap();
+
+    let forged = ui_upload(&app, &session, "guess", Some(("br.xlsx", &bytes)), &[]).await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "the token in the action URL is checked"
+    );
+
+    let page = ui_upload(
+        &app,
+        &session,
+        &session.csrf,
+        Some(("br.xlsx", &bytes)),
+        &[("name", ""), ("service", "GPC-SEND-DOC"), ("map", "")],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("Imported version 1"));
+    assert!(
+        page.html.contains("9 requirements on a service sheet, header in row 4"),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html.contains("Skipped: "),
+        "non-requirement sheets are listed as skipped"
+    );
+
+    let cc = std::fs::read(fixture("cc_consumer.xlsx")).unwrap();
+    let page = ui_upload(&app, &session, &session.csrf, Some(("cc.xlsx", &cc)), &[("name", "CC")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("There is a problem"));
+    assert!(
+        page.html.contains("sheet &quot;Sheet1&quot;, row 20, column B"),
+        "{}",
+        page.html
+    );
+
+    let page = ui_upload(&app, &session, &session.csrf, None, &[("name", "Nothing")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("Choose a file to import"));
+}
