@@ -601,6 +601,29 @@ fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet
     )
 }
 
+/// Parses `FIELD=COLUMN` mappings (`id=B`, `text="Requirement wording"`), as given to `--map`.
+pub fn parse_map(entries: &[String]) -> Result<ImportOptions, String> {
+    let mut map = Vec::new();
+    for entry in entries {
+        let (field, column) = entry
+            .split_once('=')
+            .ok_or_else(|| format!("map {entry:?}: write it as FIELD=COLUMN"))?;
+        let field = Field::parse(field).ok_or_else(|| {
+            let known: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
+            format!(
+                "map {entry:?}: unknown field {field:?}; fields are {}",
+                known.join(", ")
+            )
+        })?;
+        let column = column.trim().trim_matches('"').trim();
+        if column.is_empty() {
+            return Err(format!("map {entry:?}: name a column letter or header"));
+        }
+        map.push((field, column.to_string()));
+    }
+    Ok(ImportOptions { map })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,27 +712,4 @@ mod tests {
         assert_eq!(kinds, ["ods_code", "date", "free_text"]);
         assert_eq!(sheets[0].kind, SheetKind::Information);
     }
-}
-
-/// Parses `FIELD=COLUMN` mappings (`id=B`, `text="Requirement wording"`), as given to `--map`.
-pub fn parse_map(entries: &[String]) -> Result<ImportOptions, String> {
-    let mut map = Vec::new();
-    for entry in entries {
-        let (field, column) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("map {entry:?}: write it as FIELD=COLUMN"))?;
-        let field = Field::parse(field).ok_or_else(|| {
-            let known: Vec<&str> = Field::ALL.iter().map(|f| f.as_str()).collect();
-            format!(
-                "map {entry:?}: unknown field {field:?}; fields are {}",
-                known.join(", ")
-            )
-        })?;
-        let column = column.trim().trim_matches('"').trim();
-        if column.is_empty() {
-            return Err(format!("map {entry:?}: name a column letter or header"));
-        }
-        map.push((field, column.to_string()));
-    }
-    Ok(ImportOptions { map })
 }
