@@ -68,6 +68,8 @@ impl Level {
             ("SHOULD", true) => Self::ShouldNot,
             ("NOT", _) if words.get(1).is_some_and(|w| w == "RECOMMENDED") => Self::ShouldNot,
             ("MAY" | "OPTIONAL" | "COULD" | "C", _) => Self::May,
+            // scal's own exports write this for requirements with no stated level.
+            ("UNSPECIFIED", _) => Self::Unspecified,
             _ => return None,
         })
     }

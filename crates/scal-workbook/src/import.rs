@@ -433,7 +433,33 @@ pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSh
     let mut sheets = Vec::new();
     let mut reports = Vec::new();
     let mut problems = Vec::new();
-    for grid in grids {
+    // scal's own exports say what each sheet was called before Excel's limits shortened it.
+    let originals = grids
+        .iter()
+        .find(|g| g.name == crate::export::METADATA_SHEET)
+        .map(crate::export::original_sheet_names)
+        .unwrap_or_default();
+    let renamed: Vec<std::borrow::Cow<'_, Grid>> = grids
+        .iter()
+        .map(|g| match originals.get(&g.name) {
+            Some(original) => std::borrow::Cow::Owned(Grid { name: original.clone(), ..g.clone() }),
+            None => std::borrow::Cow::Borrowed(g),
+        })
+        .collect();
+    for grid in renamed.iter().map(|g| g.as_ref()) {
+        if grid.name == crate::export::METADATA_SHEET {
+            reports.push(SheetReport {
+                name: grid.name.clone(),
+                kind: "skipped".into(),
+                skipped_because: Some("scal's export metadata".into()),
+                header_row: None,
+                columns: Vec::new(),
+                requirements: 0,
+                skipped_rows: Vec::new(),
+                blank_rows: 0,
+            });
+            continue;
+        }
         let information = is_information_sheet(&grid.name);
         let header = match find_header(grid, options, information) {
             Ok(header) => header,

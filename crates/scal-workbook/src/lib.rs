@@ -6,6 +6,7 @@
 //! here does I/O beyond the bytes it is given.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod export;
 pub mod import;
 pub mod read;
 
@@ -14,4 +15,5 @@ pub use import::{
     SheetReport,
 };
 
+pub use export::{export, Answers, Export, ExportError, ExportedAnswer, METADATA_SHEET};
 pub use read::{read, Grid, Limits, ReadError};

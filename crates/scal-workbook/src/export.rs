@@ -1,0 +1,393 @@
+//! Writing SCAL workbooks: one worksheet per template sheet, ready to complete offline.
+//!
+//! - the header is bold, frozen and filtered;
+//! - requirement columns are locked (sheet protection without a password), answer columns are not;
+//! - declarations get a Yes / No / N/A drop-down;
+//! - rows turn red, amber or green by conditional formatting that Excel works out from the cells,
+//!   so the colour stays right while the supplier edits; the formulas are derived from
+//!   `scal_domain::template::rag`, the one rule;
+//! - a hidden `_scal` sheet records the template, version, product, export stamp and each row's
+//!   stable ID, for re-import;
+//! - text is always written as text, never as a formula.
+
+use std::collections::HashMap;
+
+use rust_xlsxwriter::{
+    Color, ConditionalFormatFormula, DataValidation, Format, FormatAlign, ProtectionOptions, Workbook, Worksheet, XlsxError,
+};
+use scal_domain::template::{rag, AnswerKind, Declaration, Level, Rag, Requirement, TemplateSheet};
+
+/// The name of the hidden metadata sheet.
+pub const METADATA_SHEET: &str = "_scal";
+
+/// The metadata sheet's row table: each exported row's sheet (as named in the workbook, which
+/// Excel's 31-character limit may have shortened), the template's own sheet name, the row, and
+/// the requirement's stable ID.
+pub const METADATA_COLUMNS: [&str; 4] = ["Sheet", "Template sheet", "Row", "Requirement ID"];
+
+/// From an exported workbook's metadata sheet: workbook sheet name to template sheet name.
+pub fn original_sheet_names(metadata: &crate::Grid) -> HashMap<String, String> {
+    let mut names = HashMap::new();
+    let Some(header) = metadata.rows.iter().position(|r| r.len() >= 2 && r[0] == METADATA_COLUMNS[0] && r[1] == METADATA_COLUMNS[1])
+    else {
+        return names;
+    };
+    for row in &metadata.rows[header + 1..] {
+        if let (Some(sheet), Some(original)) = (row.first(), row.get(1)) {
+            if !sheet.is_empty() && !original.is_empty() {
+                names.insert(sheet.clone(), original.clone());
+            }
+        }
+    }
+    names
+}
+
+/// Answers already given, by `(sheet name, requirement ID)`.
+pub type Answers = HashMap<(String, String), ExportedAnswer>;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExportedAnswer {
+    pub response: Option<String>,
+    pub justification: Option<String>,
+    pub mitigation: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Export<'a> {
+    pub template_id: &'a str,
+    pub template_name: &'a str,
+    pub version: i64,
+    pub product_id: Option<&'a str>,
+    /// When the export was made (RFC 3339); re-import compares changes against it.
+    pub stamp: &'a str,
+    pub sheets: &'a [TemplateSheet],
+    pub answers: &'a Answers,
+}
+
+/// The columns, in order: requirement columns first (locked), then the answers (unlocked).
+const COLUMNS: [(&str, f64); 15] = [
+    ("ID", 16.0),
+    ("Section", 24.0),
+    ("Requirement", 60.0),
+    ("Level", 12.0),
+    ("Answer type", 14.0),
+    ("Use case", 14.0),
+    ("Type", 12.0),
+    ("Link", 20.0),
+    ("Test cases", 20.0),
+    ("Test environment", 16.0),
+    ("Evidence required", 30.0),
+    ("Guidance", 30.0),
+    ("Response", 12.0),
+    ("Justification", 40.0),
+    ("Mitigation", 40.0),
+];
+const LEVEL_COL: u16 = 3;
+const RESPONSE_COL: u16 = 12;
+const FIRST_ANSWER_COL: u16 = 12;
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the workbook: {0}")]
+pub struct ExportError(String);
+
+impl From<XlsxError> for ExportError {
+    fn from(e: XlsxError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Makes sheet names Excel accepts: at most 31 characters, none of `[]:*?/\`, no leading or
+/// trailing apostrophe, not blank, not the reserved `History`, unique ignoring case.
+pub fn sheet_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut taken: Vec<String> = vec![METADATA_SHEET.to_lowercase(), "history".into()];
+    let mut out = Vec::new();
+    for name in names {
+        let cleaned: String = name.chars().map(|c| if "[]:*?/\\".contains(c) || c.is_control() { '-' } else { c }).collect();
+        let cleaned = cleaned.trim().trim_matches('\'').trim().to_string();
+        let base = if cleaned.is_empty() { "Sheet".to_string() } else { cleaned };
+        let mut candidate = truncate(&base, 31);
+        let mut n = 2;
+        while taken.contains(&candidate.to_lowercase()) {
+            let suffix = format!(" ({n})");
+            candidate = format!("{}{suffix}", truncate(&base, 31 - suffix.chars().count()));
+            n += 1;
+        }
+        taken.push(candidate.to_lowercase());
+        out.push(candidate);
+    }
+    out
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    s.chars().take(max).collect::<String>().trim_end().to_string()
+}
+
+fn answer_kind_label(kind: &AnswerKind) -> String {
+    match kind {
+        AnswerKind::Choice(options) => format!("choice: {}", options.join("; ")),
+        other => other.as_str().replace('_', " "),
+    }
+}
+
+/// The Excel condition for one colour: every (level, answer) pair the rule gives that colour.
+fn rag_condition(colour: Rag, row: u32) -> Option<String> {
+    let level_cell = format!("${}{}", crate::Grid::column_letter(usize::from(LEVEL_COL)), row + 1);
+    let response_cell = format!("${}{}", crate::Grid::column_letter(usize::from(RESPONSE_COL)), row + 1);
+    let mut terms = Vec::new();
+    for level in Level::ALL {
+        for answer in [Declaration::Yes, Declaration::No, Declaration::NotApplicable] {
+            if rag(level, Some(answer)) == colour {
+                terms.push(format!(
+                    "AND(UPPER({level_cell})=\"{}\",UPPER({response_cell})=\"{}\")",
+                    level.label().to_uppercase(),
+                    answer.label().to_uppercase()
+                ));
+            }
+        }
+    }
+    (!terms.is_empty()).then(|| format!("=OR({})", terms.join(",")))
+}
+
+pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
+    let mut workbook = Workbook::new();
+    let names = sheet_names(input.sheets.iter().map(|s| s.name.as_str()));
+    let header = Format::new().set_bold().set_text_wrap().set_background_color(Color::RGB(0xE8EDEE)).set_locked();
+    let locked = Format::new().set_text_wrap().set_align(FormatAlign::Top).set_locked();
+    let unlocked = Format::new().set_text_wrap().set_align(FormatAlign::Top).set_unlocked().set_background_color(Color::RGB(0xFFFBE6));
+    let mut metadata_rows: Vec<(String, String, u32, String)> = Vec::new();
+
+    for (sheet, name) in input.sheets.iter().zip(&names) {
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(name)?;
+        for (col, (title, width)) in COLUMNS.iter().enumerate() {
+            let col = col as u16;
+            worksheet.write_string_with_format(0, col, *title, &header)?;
+            worksheet.set_column_width(col, *width)?;
+        }
+        for (i, requirement) in sheet.requirements.iter().enumerate() {
+            let row = i as u32 + 1;
+            write_requirement(worksheet, row, requirement, &locked)?;
+            let answer = input.answers.get(&(sheet.name.clone(), requirement.id.clone())).cloned().unwrap_or_default();
+            for (offset, value) in [answer.response, answer.justification, answer.mitigation].into_iter().enumerate() {
+                worksheet.write_string_with_format(row, FIRST_ANSWER_COL + offset as u16, value.unwrap_or_default(), &unlocked)?;
+            }
+            if requirement.answer_kind == AnswerKind::Declaration {
+                let options = DataValidation::new()
+                    .allow_list_strings(&["Yes", "No", "N/A"])?
+                    .set_error_message("Answer Yes, No or N/A")?;
+                worksheet.add_data_validation(row, RESPONSE_COL, row, RESPONSE_COL, &options)?;
+            }
+            metadata_rows.push((name.clone(), sheet.name.clone(), row + 1, requirement.id.clone()));
+        }
+        let last_row = sheet.requirements.len().max(1) as u32;
+        let last_col = COLUMNS.len() as u16 - 1;
+        worksheet.set_freeze_panes(1, 0)?;
+        worksheet.autofilter(0, 0, last_row, last_col)?;
+        for (colour, fill) in [(Rag::Red, 0xF8D7DA), (Rag::Amber, 0xFFE5B4), (Rag::Green, 0xD4EDDA)] {
+            if let Some(rule) = rag_condition(colour, 1) {
+                let format = Format::new().set_background_color(Color::RGB(fill));
+                let condition = ConditionalFormatFormula::new().set_rule(rule.as_str()).set_format(format);
+                worksheet.add_conditional_format(1, 0, last_row, last_col, &condition)?;
+            }
+        }
+        let protection = ProtectionOptions {
+            select_locked_cells: true,
+            select_unlocked_cells: true,
+            format_columns: true,
+            format_rows: true,
+            sort: true,
+            use_autofilter: true,
+            ..ProtectionOptions::default()
+        };
+        worksheet.protect_with_options(&protection);
+    }
+
+    let metadata = workbook.add_worksheet();
+    metadata.set_name(METADATA_SHEET)?;
+    let facts = [
+        ("template_id", input.template_id.to_string()),
+        ("template_name", input.template_name.to_string()),
+        ("template_version", input.version.to_string()),
+        ("product_id", input.product_id.unwrap_or_default().to_string()),
+        ("exported_at", input.stamp.to_string()),
+    ];
+    for (i, (key, value)) in facts.iter().enumerate() {
+        metadata.write_string(i as u32, 0, *key)?;
+        metadata.write_string(i as u32, 1, value)?;
+    }
+    let start = facts.len() as u32 + 1;
+    for (col, title) in METADATA_COLUMNS.iter().enumerate() {
+        metadata.write_string(start, col as u16, *title)?;
+    }
+    for (i, (sheet, original, row, id)) in metadata_rows.iter().enumerate() {
+        let r = start + 1 + i as u32;
+        metadata.write_string(r, 0, sheet)?;
+        metadata.write_string(r, 1, original)?;
+        metadata.write_number(r, 2, f64::from(*row))?;
+        metadata.write_string(r, 3, id)?;
+    }
+    metadata.set_hidden(true);
+    Ok(workbook.save_to_buffer()?)
+}
+
+fn write_requirement(worksheet: &mut Worksheet, row: u32, r: &Requirement, format: &Format) -> Result<(), XlsxError> {
+    let cells: [Option<String>; 12] = [
+        Some(r.id.clone()),
+        r.section.clone(),
+        Some(r.text.clone()),
+        Some(r.level.label().to_string()),
+        Some(answer_kind_label(&r.answer_kind)),
+        r.use_case.clone(),
+        r.requirement_type.clone(),
+        r.link.clone(),
+        r.test_cases.clone(),
+        r.test_environment.clone(),
+        r.evidence_required.clone(),
+        r.guidance.clone(),
+    ];
+    for (col, value) in cells.into_iter().enumerate() {
+        // write_string stores text as text: `=cmd|...` in a requirement is never a formula.
+        worksheet.write_string_with_format(row, col as u16, value.unwrap_or_default(), format)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_made_valid_and_unique() {
+        let names = sheet_names(["Send Document", "a/b:c*d?e[f]", "", "'quoted'", "History", "A very long sheet name that goes on and on", "send document"].into_iter());
+        assert_eq!(names[0], "Send Document");
+        assert_eq!(names[1], "a-b-c-d-e-f-");
+        assert_eq!(names[2], "Sheet");
+        assert_eq!(names[3], "quoted");
+        assert_eq!(names[4], "History (2)");
+        assert!(names[5].chars().count() <= 31, "{}", names[5]);
+        assert_eq!(names[6], "send document (2)");
+    }
+
+    #[test]
+    fn the_colour_formulas_come_from_the_rule() {
+        let red = rag_condition(Rag::Red, 1).unwrap();
+        assert_eq!(red, "=OR(AND(UPPER($D2)=\"MUST\",UPPER($M2)=\"NO\"),AND(UPPER($D2)=\"MUST NOT\",UPPER($M2)=\"NO\"))");
+        let amber = rag_condition(Rag::Amber, 1).unwrap();
+        assert!(amber.contains("\"SHOULD\"") && amber.contains("\"UNSPECIFIED\"") && !amber.contains("\"MAY\""), "{amber}");
+        assert!(rag_condition(Rag::Green, 1).unwrap().contains("\"N/A\""));
+    }
+}
+
+#[cfg(test)]
+mod round_trip {
+    use proptest::prelude::*;
+    use scal_domain::template::SheetKind;
+
+    use super::*;
+    use crate::{import, read, ImportOptions, Limits};
+
+    /// Trimmed, non-empty text with the characters SCALs contain, including formula triggers and
+    /// line breaks inside.
+    fn text() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9=+@<>&'\"(){}|,.:/ -]{0,40}(\n[A-Za-z0-9 .]{1,20})?"
+            .prop_map(|s| s.trim().to_string())
+            .prop_filter("non-empty", |s| !s.is_empty())
+    }
+
+    fn optional() -> impl Strategy<Value = Option<String>> {
+        prop::option::of(text())
+    }
+
+    fn answer_kind() -> impl Strategy<Value = AnswerKind> {
+        prop_oneof![
+            Just(AnswerKind::Declaration),
+            Just(AnswerKind::FreeText),
+            Just(AnswerKind::Date),
+            Just(AnswerKind::OdsCode),
+            Just(AnswerKind::Attachment),
+            prop::collection::vec("[A-Za-z][A-Za-z ]{0,10}[A-Za-z]", 1..4).prop_map(AnswerKind::Choice),
+        ]
+    }
+
+    fn requirement(id: String) -> impl Strategy<Value = Requirement> {
+        (
+            optional(),
+            text(),
+            prop::sample::select(Level::ALL.to_vec()),
+            answer_kind(),
+            (optional(), optional(), optional(), optional(), optional(), optional(), optional()),
+        )
+            .prop_map(move |(section, text, level, answer_kind, o)| Requirement {
+                id: id.clone(),
+                section,
+                text,
+                level,
+                answer_kind,
+                use_case: o.0,
+                requirement_type: o.1,
+                link: o.2,
+                test_cases: o.3,
+                test_environment: o.4,
+                evidence_required: o.5,
+                guidance: o.6,
+            })
+    }
+
+    fn sheet(name: &'static str, kind: SheetKind) -> impl Strategy<Value = TemplateSheet> {
+        prop::collection::btree_set("[A-Z]{2,4}-[0-9]{1,3}", 1..12)
+            .prop_flat_map(|ids| ids.into_iter().map(requirement).collect::<Vec<_>>())
+            .prop_map(move |requirements| TemplateSheet { name: name.into(), kind, requirements })
+    }
+
+    fn answer() -> impl Strategy<Value = ExportedAnswer> {
+        (prop::sample::select(vec![None, Some("Yes"), Some("No"), Some("N/A")]), optional(), optional()).prop_map(
+            |(response, justification, mitigation)| ExportedAnswer {
+                response: response.map(String::from),
+                justification,
+                mitigation,
+            },
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn export_then_import_gives_back_the_template_and_answers(
+            info in sheet("Supplier and product information", SheetKind::Information),
+            service in sheet("Send Document", SheetKind::Service),
+            answers in prop::collection::vec(answer(), 24),
+        ) {
+            let sheets = vec![info, service];
+            let mut given = Answers::new();
+            let mut pick = answers.iter().cycle();
+            for sheet in &sheets {
+                for requirement in &sheet.requirements {
+                    if let Some(answer) = pick.next() {
+                        given.insert((sheet.name.clone(), requirement.id.clone()), answer.clone());
+                    }
+                }
+            }
+            let bytes = export(&Export {
+                template_id: "t", template_name: "T", version: 1, product_id: None,
+                stamp: "2026-11-24T09:00:00Z", sheets: &sheets, answers: &given,
+            }).unwrap();
+            let grids = read(&bytes, "x", Limits::default()).unwrap();
+            let (imported, report) = import(&grids, &ImportOptions::default()).unwrap();
+            prop_assert_eq!(report.sheets.last().map(|s| s.kind.as_str()), Some("skipped"), "the metadata sheet is skipped");
+            prop_assert_eq!(imported.len(), 2);
+            for (original, back) in sheets.iter().zip(&imported) {
+                prop_assert_eq!(&original.name, &back.name);
+                prop_assert_eq!(original.kind, back.kind);
+                let requirements: Vec<Requirement> = back.rows.iter().map(|r| r.requirement.clone()).collect();
+                prop_assert_eq!(&original.requirements, &requirements);
+                for row in &back.rows {
+                    let expected = given.get(&(original.name.clone(), row.requirement.id.clone())).cloned().unwrap_or_default();
+                    prop_assert_eq!(&row.response, &expected.response);
+                    prop_assert_eq!(&row.justification, &expected.justification);
+                    prop_assert_eq!(&row.mitigation, &expected.mitigation);
+                }
+            }
+        }
+    }
+}
