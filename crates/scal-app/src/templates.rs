@@ -308,3 +308,47 @@ pub async fn diff(
     let new = templates::content(app.store.pool(), &to.id).await?;
     Ok((from.version, to.version, diff_versions(&old, &new)))
 }
+
+/// A blank copy of a template version as an `.xlsx` workbook, to complete offline.
+pub struct ExportedWorkbook {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+pub async fn export(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    number: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<ExportedWorkbook> {
+    let (template, versions) = get(app, actor, id).await?;
+    let version = match number {
+        Some(n) => versions.iter().find(|v| v.version == n),
+        None => versions.iter().rev().find(|v| v.published).or(versions.last()),
+    }
+    .ok_or(AppError::NotFound)?;
+    let sheets = templates::content(app.store.pool(), &version.id).await?;
+    let stamp = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let bytes = scal_workbook::export(&scal_workbook::Export {
+        template_id: &template.id,
+        template_name: &template.name,
+        version: version.version,
+        product_id: None,
+        stamp: &stamp,
+        sheets: &sheets,
+        answers: &scal_workbook::Answers::new(),
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let safe: String = template
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+        .collect();
+    Ok(ExportedWorkbook {
+        file_name: format!("{safe}-v{}.xlsx", version.version),
+        bytes,
+    })
+}

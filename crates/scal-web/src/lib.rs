@@ -165,6 +165,23 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A workbook as a download.
+pub(crate) fn xlsx_download(workbook: scal_app::templates::ExportedWorkbook) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{}\"", workbook.file_name);
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        workbook.bytes,
+    )
+        .into_response()
+}
+
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     api::router().split_for_parts().1

@@ -13,7 +13,8 @@
 use std::collections::HashMap;
 
 use rust_xlsxwriter::{
-    Color, ConditionalFormatFormula, DataValidation, Format, FormatAlign, ProtectionOptions, Workbook, Worksheet, XlsxError,
+    Color, ConditionalFormatFormula, DataValidation, Format, FormatAlign, ProtectionOptions, Workbook, Worksheet,
+    XlsxError,
 };
 use scal_domain::template::{rag, AnswerKind, Declaration, Level, Rag, Requirement, TemplateSheet};
 
@@ -28,7 +29,10 @@ pub const METADATA_COLUMNS: [&str; 4] = ["Sheet", "Template sheet", "Row", "Requ
 /// From an exported workbook's metadata sheet: workbook sheet name to template sheet name.
 pub fn original_sheet_names(metadata: &crate::Grid) -> HashMap<String, String> {
     let mut names = HashMap::new();
-    let Some(header) = metadata.rows.iter().position(|r| r.len() >= 2 && r[0] == METADATA_COLUMNS[0] && r[1] == METADATA_COLUMNS[1])
+    let Some(header) = metadata
+        .rows
+        .iter()
+        .position(|r| r.len() >= 2 && r[0] == METADATA_COLUMNS[0] && r[1] == METADATA_COLUMNS[1])
     else {
         return names;
     };
@@ -102,9 +106,22 @@ pub fn sheet_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
     let mut taken: Vec<String> = vec![METADATA_SHEET.to_lowercase(), "history".into()];
     let mut out = Vec::new();
     for name in names {
-        let cleaned: String = name.chars().map(|c| if "[]:*?/\\".contains(c) || c.is_control() { '-' } else { c }).collect();
+        let cleaned: String = name
+            .chars()
+            .map(|c| {
+                if "[]:*?/\\".contains(c) || c.is_control() {
+                    '-'
+                } else {
+                    c
+                }
+            })
+            .collect();
         let cleaned = cleaned.trim().trim_matches('\'').trim().to_string();
-        let base = if cleaned.is_empty() { "Sheet".to_string() } else { cleaned };
+        let base = if cleaned.is_empty() {
+            "Sheet".to_string()
+        } else {
+            cleaned
+        };
         let mut candidate = truncate(&base, 31);
         let mut n = 2;
         while taken.contains(&candidate.to_lowercase()) {
@@ -151,9 +168,17 @@ fn rag_condition(colour: Rag, row: u32) -> Option<String> {
 pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
     let names = sheet_names(input.sheets.iter().map(|s| s.name.as_str()));
-    let header = Format::new().set_bold().set_text_wrap().set_background_color(Color::RGB(0xE8EDEE)).set_locked();
+    let header = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_background_color(Color::RGB(0xE8EDEE))
+        .set_locked();
     let locked = Format::new().set_text_wrap().set_align(FormatAlign::Top).set_locked();
-    let unlocked = Format::new().set_text_wrap().set_align(FormatAlign::Top).set_unlocked().set_background_color(Color::RGB(0xFFFBE6));
+    let unlocked = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_unlocked()
+        .set_background_color(Color::RGB(0xFFFBE6));
     let mut metadata_rows: Vec<(String, String, u32, String)> = Vec::new();
 
     for (sheet, name) in input.sheets.iter().zip(&names) {
@@ -167,9 +192,21 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         for (i, requirement) in sheet.requirements.iter().enumerate() {
             let row = i as u32 + 1;
             write_requirement(worksheet, row, requirement, &locked)?;
-            let answer = input.answers.get(&(sheet.name.clone(), requirement.id.clone())).cloned().unwrap_or_default();
-            for (offset, value) in [answer.response, answer.justification, answer.mitigation].into_iter().enumerate() {
-                worksheet.write_string_with_format(row, FIRST_ANSWER_COL + offset as u16, value.unwrap_or_default(), &unlocked)?;
+            let answer = input
+                .answers
+                .get(&(sheet.name.clone(), requirement.id.clone()))
+                .cloned()
+                .unwrap_or_default();
+            for (offset, value) in [answer.response, answer.justification, answer.mitigation]
+                .into_iter()
+                .enumerate()
+            {
+                worksheet.write_string_with_format(
+                    row,
+                    FIRST_ANSWER_COL + offset as u16,
+                    value.unwrap_or_default(),
+                    &unlocked,
+                )?;
             }
             if requirement.answer_kind == AnswerKind::Declaration {
                 let options = DataValidation::new()
@@ -186,7 +223,9 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         for (colour, fill) in [(Rag::Red, 0xF8D7DA), (Rag::Amber, 0xFFE5B4), (Rag::Green, 0xD4EDDA)] {
             if let Some(rule) = rag_condition(colour, 1) {
                 let format = Format::new().set_background_color(Color::RGB(fill));
-                let condition = ConditionalFormatFormula::new().set_rule(rule.as_str()).set_format(format);
+                let condition = ConditionalFormatFormula::new()
+                    .set_rule(rule.as_str())
+                    .set_format(format);
                 worksheet.add_conditional_format(1, 0, last_row, last_col, &condition)?;
             }
         }
@@ -258,7 +297,18 @@ mod tests {
 
     #[test]
     fn sheet_names_are_made_valid_and_unique() {
-        let names = sheet_names(["Send Document", "a/b:c*d?e[f]", "", "'quoted'", "History", "A very long sheet name that goes on and on", "send document"].into_iter());
+        let names = sheet_names(
+            [
+                "Send Document",
+                "a/b:c*d?e[f]",
+                "",
+                "'quoted'",
+                "History",
+                "A very long sheet name that goes on and on",
+                "send document",
+            ]
+            .into_iter(),
+        );
         assert_eq!(names[0], "Send Document");
         assert_eq!(names[1], "a-b-c-d-e-f-");
         assert_eq!(names[2], "Sheet");
@@ -271,9 +321,15 @@ mod tests {
     #[test]
     fn the_colour_formulas_come_from_the_rule() {
         let red = rag_condition(Rag::Red, 1).unwrap();
-        assert_eq!(red, "=OR(AND(UPPER($D2)=\"MUST\",UPPER($M2)=\"NO\"),AND(UPPER($D2)=\"MUST NOT\",UPPER($M2)=\"NO\"))");
+        assert_eq!(
+            red,
+            "=OR(AND(UPPER($D2)=\"MUST\",UPPER($M2)=\"NO\"),AND(UPPER($D2)=\"MUST NOT\",UPPER($M2)=\"NO\"))"
+        );
         let amber = rag_condition(Rag::Amber, 1).unwrap();
-        assert!(amber.contains("\"SHOULD\"") && amber.contains("\"UNSPECIFIED\"") && !amber.contains("\"MAY\""), "{amber}");
+        assert!(
+            amber.contains("\"SHOULD\"") && amber.contains("\"UNSPECIFIED\"") && !amber.contains("\"MAY\""),
+            "{amber}"
+        );
         assert!(rag_condition(Rag::Green, 1).unwrap().contains("\"N/A\""));
     }
 }
@@ -315,7 +371,15 @@ mod round_trip {
             text(),
             prop::sample::select(Level::ALL.to_vec()),
             answer_kind(),
-            (optional(), optional(), optional(), optional(), optional(), optional(), optional()),
+            (
+                optional(),
+                optional(),
+                optional(),
+                optional(),
+                optional(),
+                optional(),
+                optional(),
+            ),
         )
             .prop_map(move |(section, text, level, answer_kind, o)| Requirement {
                 id: id.clone(),
@@ -336,17 +400,24 @@ mod round_trip {
     fn sheet(name: &'static str, kind: SheetKind) -> impl Strategy<Value = TemplateSheet> {
         prop::collection::btree_set("[A-Z]{2,4}-[0-9]{1,3}", 1..12)
             .prop_flat_map(|ids| ids.into_iter().map(requirement).collect::<Vec<_>>())
-            .prop_map(move |requirements| TemplateSheet { name: name.into(), kind, requirements })
+            .prop_map(move |requirements| TemplateSheet {
+                name: name.into(),
+                kind,
+                requirements,
+            })
     }
 
     fn answer() -> impl Strategy<Value = ExportedAnswer> {
-        (prop::sample::select(vec![None, Some("Yes"), Some("No"), Some("N/A")]), optional(), optional()).prop_map(
-            |(response, justification, mitigation)| ExportedAnswer {
+        (
+            prop::sample::select(vec![None, Some("Yes"), Some("No"), Some("N/A")]),
+            optional(),
+            optional(),
+        )
+            .prop_map(|(response, justification, mitigation)| ExportedAnswer {
                 response: response.map(String::from),
                 justification,
                 mitigation,
-            },
-        )
+            })
     }
 
     proptest! {

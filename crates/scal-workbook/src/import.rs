@@ -442,7 +442,10 @@ pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSh
     let renamed: Vec<std::borrow::Cow<'_, Grid>> = grids
         .iter()
         .map(|g| match originals.get(&g.name) {
-            Some(original) => std::borrow::Cow::Owned(Grid { name: original.clone(), ..g.clone() }),
+            Some(original) => std::borrow::Cow::Owned(Grid {
+                name: original.clone(),
+                ..g.clone()
+            }),
             None => std::borrow::Cow::Borrowed(g),
         })
         .collect();

@@ -69,6 +69,18 @@ enum Command {
     /// Manage SCAL templates
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Write a template version as an .xlsx workbook to complete offline
+    Export {
+        /// Template ID
+        #[arg(long)]
+        template: String,
+        /// Version [default: the latest published]
+        #[arg(long)]
+        version: Option<i64>,
+        /// Where to write the workbook
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check a completed SCAL workbook offline: exit 0 when ready to submit, 1 when something
     /// blocks submission, 2 when the file cannot be read
     Check(CheckArgs),
@@ -385,6 +397,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("{}", created.secret);
         }
         Command::Check(_) => unreachable!("handled before settings are read"),
+        Command::Export { template, version, out } => {
+            let app = open(&settings).await?;
+            let workbook = scal_app::templates::export(&app, &Actor::System, &template, version, now).await?;
+            std::fs::write(&out, &workbook.bytes)
+                .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
+            println!("wrote {} ({} bytes)", out.display(), workbook.bytes.len());
+        }
         Command::Template(command) => {
             let app = open(&settings).await?;
             template_cmd::run(&app, command, now).await?;

@@ -95,6 +95,7 @@ pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(templates::get_version))
         .routes(routes!(templates::publish_version))
         .routes(routes!(templates::diff_versions))
+        .routes(routes!(templates::export_version))
         .merge(uploads)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
 }

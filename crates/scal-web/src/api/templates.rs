@@ -254,3 +254,21 @@ pub async fn diff_versions(
         diff: serde_json::to_value(diff).unwrap_or_default(),
     }))
 }
+
+/// A template version as an `.xlsx` workbook to complete offline: requirement columns locked,
+/// answer columns open, a Yes/No/N/A drop-down and red/amber/green rows.
+#[utoipa::path(get, path = "/api/v1/templates/{id}/versions/{version}/export", tag = "templates", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_version(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, number)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    let number: i64 = number
+        .parse()
+        .map_err(|_| ApiError::from(scal_app::AppError::NotFound))?;
+    let workbook = scal_app::templates::export(&state.app, &actor, &id, Some(number), state.now()).await?;
+    Ok(crate::xlsx_download(workbook))
+}

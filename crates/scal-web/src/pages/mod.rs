@@ -96,6 +96,7 @@ fn table(max_upload_bytes: usize) -> Table {
     .get("/templates/{id}/versions/{version}", templates::show_version)
     .post("/templates/{id}/versions/{version}/publish", templates::publish)
     .get("/templates/{id}/diff", templates::show_diff)
+    .get("/templates/{id}/versions/{version}/export", templates::export_version)
     .get("/static/nhsuk.css", nhsuk_css)
     .get("/static/scal.css", scal_css)
 }

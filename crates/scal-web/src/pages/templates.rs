@@ -327,6 +327,11 @@ pub async fn show_version(
     let content = html! {
         (back_link(&format!("/templates/{}", template.id), "Back to versions"))
         h1 class="nhsuk-heading-xl" { (template.name) ", version " (version.version) " " (status_tag(version.published)) }
+        p class="nhsuk-body" {
+            a href=(format!("/templates/{}/versions/{}/export", template.id, version.version)) {
+                "Download version " (version.version) " as an Excel workbook (.xlsx)"
+            }
+        }
         @for sheet in &sheets {
             table class="nhsuk-table" {
                 caption class="nhsuk-table__caption" { (sheet.name) " (" (sheet.requirements.len()) " requirements)" }
@@ -454,4 +459,14 @@ fn diff_tables(diff: &TemplateDiff) -> Markup {
             }
         }
     }
+}
+
+pub async fn export_version(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path((id, number)): Path<(String, String)>,
+) -> PageResult {
+    let number: i64 = number.parse().map_err(|_| PageError::not_found())?;
+    let workbook = scal_app::templates::export(&state.app, &session.actor, &id, Some(number), state.now()).await?;
+    Ok(crate::xlsx_download(workbook))
 }

@@ -223,6 +223,12 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
         (M::GET, "/api/v1/templates/{template}", None, [200, 200, 200, 200, 200]),
         (
             M::GET,
+            "/api/v1/templates/{template}/versions/1/export",
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            M::GET,
             "/api/v1/templates/{template}/versions/1",
             None,
             [200, 200, 200, 200, 200],
@@ -421,6 +427,12 @@ fn page_cases() -> Vec<PageCase> {
             [200, 200, 200, 200, 200],
         ),
         (M::GET, "/templates/{template}/diff", vec![], [200, 200, 200, 200, 200]),
+        (
+            M::GET,
+            "/templates/{template}/versions/1/export",
+            vec![],
+            [200, 200, 200, 200, 200],
+        ),
         (
             M::POST,
             "/templates/{template}/versions/1/publish",

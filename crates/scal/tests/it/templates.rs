@@ -391,3 +391,98 @@ async fn the_upload_form_imports_reports_and_refuses_with_an_error_summary() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.html.contains("Choose a file to import"));
 }
+
+#[tokio::test]
+async fn an_exported_template_reads_back_through_check_and_import() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for("admin@acme.example").await;
+    let (_, list) = app.api(Method::GET, "/api/v1/templates", Some(&supplier), None).await;
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    let request = Request::builder()
+        .uri(format!("/api/v1/templates/{id}/versions/1/export"))
+        .header(header::AUTHORIZATION, format!("Bearer {supplier}"))
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, bytes) = app.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers[header::CONTENT_TYPE],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .contains("GP-Connect--Send-Document-v1.xlsx"));
+
+    // What the supplier downloads is a real workbook that scal reads back exactly.
+    let grids = scal_workbook::read(&bytes, "x", scal_workbook::Limits::default()).unwrap();
+    let names: Vec<&str> = grids.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["scal-gpc-send-document", "_scal"]);
+    let (sheets, _) = scal_workbook::import(&grids, &scal_workbook::ImportOptions::default()).unwrap();
+    let (_, version) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/templates/{id}/versions/1"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    let stored: Vec<scal_domain::template::Requirement> =
+        serde_json::from_value(version["sheets"][0]["requirements"].clone()).unwrap();
+    let exported: Vec<_> = sheets[0].rows.iter().map(|r| r.requirement.clone()).collect();
+    assert_eq!(exported, stored);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("blank.xlsx");
+    std::fs::write(&file, &bytes).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_scal"))
+        .args(["check", "--json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "a blank SCAL is not ready");
+    assert_eq!(report["sheets"][0]["requirements"], 48);
+    assert_eq!(report["sheets"][0]["answered"], 0);
+}
+
+/// The workbook's own structure, read from its XML: locked and unlocked cells, the drop-down,
+/// the conditional formats, protection, frozen header and hidden metadata.
+#[tokio::test]
+async fn the_exported_workbook_is_protected_with_dropdowns_and_colour_rules() {
+    let db = TestDb::fresh().await;
+    let psv = fixture("scal-gpc-send-document.psv");
+    let (code, out, err) = scal(
+        &db,
+        &["template", "import", psv.to_str().unwrap(), "--publish", "--json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let id = serde_json::from_str::<Value>(&out).unwrap()["template"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let file = db.data_dir().join("out.xlsx");
+    let (code, _, err) = scal(&db, &["export", "--template", &id, "--out", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(std::fs::read(&file).unwrap())).unwrap();
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut archive.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let xml = part("xl/worksheets/sheet1.xml") + &part("xl/workbook.xml");
+    assert!(xml.contains("<sheetProtection"), "the sheet is protected");
+    assert!(!xml.contains("password="), "without a password");
+    assert!(xml.contains("<pane ySplit=\"1\""), "the header is frozen");
+    assert!(xml.contains("<autoFilter"), "the header is filtered");
+    assert!(
+        xml.contains("<dataValidation") && xml.contains("\"Yes,No,N/A\""),
+        "Yes/No/N/A drop-down"
+    );
+    assert!(
+        xml.contains("AND(UPPER($D2)=\"MUST\",UPPER($M2)=\"NO\")"),
+        "red for No to a MUST"
+    );
+    assert_eq!(xml.matches("<cfRule").count(), 3, "red, amber and green");
+    assert!(xml.contains("state=\"hidden\""), "the metadata sheet is hidden");
+}
