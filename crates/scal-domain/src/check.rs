@@ -104,6 +104,31 @@ pub fn dspt_period_start(as_of: Date) -> Date {
     Date::from_calendar_date(deadline_year - 1, Month::July, 1).unwrap_or(as_of)
 }
 
+/// Whether `raw` is a valid answer of this kind; empty means "not answered" and is valid. The
+/// one definition of a valid value, used by `check` and by answer import.
+pub fn validate_answer(kind: &AnswerKind, raw: &str) -> Result<(), FieldError> {
+    let value = trim(raw);
+    if value.is_empty() {
+        return Ok(());
+    }
+    match kind {
+        AnswerKind::Declaration => Declaration::parse(value).map(|_| ()),
+        AnswerKind::Date => parse_date(value).map(|_| ()),
+        AnswerKind::OdsCode => crate::OdsCode::parse_field("answer", value).map(|_| ()),
+        AnswerKind::Choice(options) => {
+            if options.iter().any(|o| o.eq_ignore_ascii_case(value)) {
+                Ok(())
+            } else {
+                Err(FieldError::new(
+                    "answer",
+                    format!("{value:?} is not one of: {}", options.join(", ")),
+                ))
+            }
+        }
+        AnswerKind::FreeText | AnswerKind::Attachment => Ok(()),
+    }
+}
+
 /// How a question on the information sheet is checked beyond its answer kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InformationRule {
@@ -175,6 +200,10 @@ fn check_row(
     find: &mut impl FnMut(Severity, bool, String),
 ) {
     let requirement = &row.requirement;
+    if let Err(error) = validate_answer(&requirement.answer_kind, response) {
+        find(Severity::Error, true, error.message);
+        return;
+    }
     match &requirement.answer_kind {
         AnswerKind::Declaration => match Declaration::parse(response) {
             Err(error) => find(Severity::Error, true, error.message),

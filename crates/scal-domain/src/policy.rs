@@ -91,6 +91,10 @@ pub enum Action {
     ReadTemplates,
     /// Import, version and publish templates.
     ManageTemplates,
+    /// Issue template sheets to a product's SCAL.
+    IssueScal,
+    /// Answer a product's SCAL.
+    AnswerScal,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +129,8 @@ fn role_allows(role: Role, action: Action) -> bool {
     use Role::*;
     match action {
         ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates => true,
-        ManageTemplates => matches!(role, NhseAdmin | NhseReviewer),
+        ManageTemplates | IssueScal => matches!(role, NhseAdmin | NhseReviewer),
+        AnswerScal => matches!(role, SupplierAdmin | SupplierMember),
         CreateOrganisation | EditOrganisation | ManageServices | ReadAudit => role == NhseAdmin,
         ManageUsers => matches!(role, NhseAdmin | SupplierAdmin),
         ReadProducts => !matches!(role, EuoMember),

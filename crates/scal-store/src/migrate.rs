@@ -8,6 +8,7 @@ use crate::{Result, Store, StoreError};
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "0002_templates", include_str!("../migrations/0002_templates.sql")),
+    (3, "0003_scals", include_str!("../migrations/0003_scals.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod organisations;
 pub mod products;
+pub mod scals;
 pub mod services;
 pub mod sessions;
 pub mod templates;

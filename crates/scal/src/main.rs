@@ -69,17 +69,44 @@ enum Command {
     /// Manage SCAL templates
     #[command(subcommand)]
     Template(TemplateCommand),
-    /// Write a template version as an .xlsx workbook to complete offline
+    /// Write a template version, or a product's SCAL with its answers, as an .xlsx workbook to
+    /// complete offline
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["template", "product"])))]
     Export {
-        /// Template ID
+        /// Template ID (a blank template)
         #[arg(long)]
-        template: String,
+        template: Option<String>,
+        /// Product ID (its SCAL with the answers given so far)
+        #[arg(long)]
+        product: Option<String>,
         /// Version [default: the latest published]
         #[arg(long)]
         version: Option<i64>,
         /// Where to write the workbook
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Issue a published template's sheets to a product's SCAL
+    Issue {
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        template: String,
+        /// Version [default: the latest published]
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Apply the answers in a completed workbook to a product's SCAL; all or nothing
+    ImportAnswers {
+        #[arg(long)]
+        product: String,
+        file: PathBuf,
+        /// Also apply rows changed on the server since the workbook was exported
+        #[arg(long)]
+        overwrite: bool,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Check a completed SCAL workbook offline: exit 0 when ready to submit, 1 when something
     /// blocks submission, 2 when the file cannot be read
@@ -208,7 +235,9 @@ struct Failure(String);
 impl From<AppError> for Failure {
     fn from(error: AppError) -> Self {
         match error {
-            AppError::Invalid(invalid) => Self(invalid.to_string()),
+            AppError::Invalid(invalid) => {
+                Self(invalid.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+            }
             AppError::NotFound => Self("not found".into()),
             other => Self(other.to_string()),
         }
@@ -397,9 +426,71 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("{}", created.secret);
         }
         Command::Check(_) => unreachable!("handled before settings are read"),
-        Command::Export { template, version, out } => {
+        Command::Issue {
+            product,
+            template,
+            version,
+        } => {
             let app = open(&settings).await?;
-            let workbook = scal_app::templates::export(&app, &Actor::System, &template, version, now).await?;
+            let added = scal_app::scals::issue(&app, &Actor::System, &product, &template, version, now).await?;
+            println!("issued {} sheet(s): {}", added.len(), added.join(", "));
+        }
+        Command::ImportAnswers {
+            product,
+            file,
+            overwrite,
+            json,
+        } => {
+            let app = open(&settings).await?;
+            let upload = scal_app::scals::AnswersUpload {
+                file_name: file
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("answers.xlsx")
+                    .to_string(),
+                bytes: std::fs::read(&file).map_err(|e| Failure(format!("cannot read {}: {e}", file.display())))?,
+                overwrite,
+            };
+            let report = scal_app::scals::import_answers(
+                &app,
+                &Actor::System,
+                &product,
+                &upload,
+                scal_workbook::Limits::default(),
+                now,
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                println!(
+                    "applied {}, unchanged {}, conflicts {}",
+                    report.applied,
+                    report.unchanged,
+                    report.conflicts.len()
+                );
+                for conflict in &report.conflicts {
+                    println!(
+                        "  conflict: {} row {} {}: changed by {} at {} after the export; left as it is (use --overwrite)",
+                        conflict.sheet, conflict.row, conflict.requirement_id, conflict.changed_by, conflict.changed_at
+                    );
+                }
+            }
+        }
+        Command::Export {
+            template,
+            product,
+            version,
+            out,
+        } => {
+            let app = open(&settings).await?;
+            let workbook = match (template, product) {
+                (Some(template), _) => {
+                    scal_app::templates::export(&app, &Actor::System, &template, version, now).await?
+                }
+                (None, Some(product)) => scal_app::scals::workbook(&app, &Actor::System, &product, now).await?,
+                (None, None) => return Err(Failure("name --template or --product".into())),
+            };
             std::fs::write(&out, &workbook.bytes)
                 .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
             println!("wrote {} ({} bytes)", out.display(), workbook.bytes.len());

@@ -1,0 +1,149 @@
+//! A product's SCAL: its sheets (from template versions) and the answers given.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor};
+
+use crate::rows::{int, opt_text, text};
+use crate::{Result, Tx};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScalSheetRecord {
+    pub id: String,
+    pub scal_id: String,
+    pub template_version_id: String,
+    pub name: String,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AnswerRecord {
+    pub scal_sheet_id: String,
+    pub requirement_id: String,
+    pub response: Option<String>,
+    pub justification: Option<String>,
+    pub mitigation: Option<String>,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+pub async fn scal_for_product<'e>(ex: impl Executor<'e, Database = Any>, product_id: &str) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT id FROM scals WHERE product_id = $1")
+        .bind(product_id)
+        .fetch_optional(ex)
+        .await?;
+    row.map(|r| text(&r, "id")).transpose()
+}
+
+pub async fn insert_scal<'e>(ex: impl Executor<'e, Database = Any>, id: &str, product_id: &str, at: i64) -> Result<()> {
+    sqlx::query("INSERT INTO scals (id, product_id, created_at) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(product_id)
+        .bind(at)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+fn sheet_from_row(row: &AnyRow) -> Result<ScalSheetRecord> {
+    Ok(ScalSheetRecord {
+        id: text(row, "id")?,
+        scal_id: text(row, "scal_id")?,
+        template_version_id: text(row, "template_version_id")?,
+        name: text(row, "name")?,
+        position: int(row, "position")?,
+    })
+}
+
+pub async fn sheets<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) -> Result<Vec<ScalSheetRecord>> {
+    sqlx::query(
+        "SELECT id, scal_id, template_version_id, name, position FROM scal_sheets WHERE scal_id = $1 ORDER BY position",
+    )
+    .bind(scal_id)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(sheet_from_row)
+    .collect()
+}
+
+pub async fn insert_sheet<'e>(ex: impl Executor<'e, Database = Any>, sheet: &ScalSheetRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO scal_sheets (id, scal_id, template_version_id, name, position) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(sheet.id.as_str())
+    .bind(sheet.scal_id.as_str())
+    .bind(sheet.template_version_id.as_str())
+    .bind(sheet.name.as_str())
+    .bind(sheet.position)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+fn answer_from_row(row: &AnyRow) -> Result<AnswerRecord> {
+    Ok(AnswerRecord {
+        scal_sheet_id: text(row, "scal_sheet_id")?,
+        requirement_id: text(row, "requirement_id")?,
+        response: opt_text(row, "response")?,
+        justification: opt_text(row, "justification")?,
+        mitigation: opt_text(row, "mitigation")?,
+        updated_at: int(row, "updated_at")?,
+        updated_by: text(row, "updated_by")?,
+    })
+}
+
+const ANSWER_COLUMNS: &str =
+    "a.scal_sheet_id, a.requirement_id, a.response, a.justification, a.mitigation, a.updated_at, a.updated_by";
+
+/// Every answer in the SCAL.
+pub async fn answers<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) -> Result<Vec<AnswerRecord>> {
+    let sql = format!(
+        "SELECT {ANSWER_COLUMNS} FROM answers a JOIN scal_sheets s ON s.id = a.scal_sheet_id WHERE s.scal_id = $1"
+    );
+    sqlx::query(&sql)
+        .bind(scal_id)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(answer_from_row)
+        .collect()
+}
+
+/// Every answer in the SCAL, read inside `tx` and locked against concurrent changes.
+pub async fn answers_locked(tx: &mut Tx, scal_id: &str) -> Result<Vec<AnswerRecord>> {
+    let lock = format!("SELECT id FROM scals WHERE id = $1{}", tx.for_update());
+    sqlx::query(&lock).bind(scal_id).fetch_optional(tx.conn()).await?;
+    answers(tx.conn(), scal_id).await
+}
+
+pub async fn upsert_answer(tx: &mut Tx, answer: &AnswerRecord) -> Result<()> {
+    let updated = sqlx::query(
+        "UPDATE answers SET response = $1, justification = $2, mitigation = $3, updated_at = $4, updated_by = $5 \
+         WHERE scal_sheet_id = $6 AND requirement_id = $7",
+    )
+    .bind(answer.response.clone())
+    .bind(answer.justification.clone())
+    .bind(answer.mitigation.clone())
+    .bind(answer.updated_at)
+    .bind(answer.updated_by.as_str())
+    .bind(answer.scal_sheet_id.as_str())
+    .bind(answer.requirement_id.as_str())
+    .execute(tx.conn())
+    .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO answers (scal_sheet_id, requirement_id, response, justification, mitigation, updated_at, updated_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(answer.scal_sheet_id.as_str())
+        .bind(answer.requirement_id.as_str())
+        .bind(answer.response.clone())
+        .bind(answer.justification.clone())
+        .bind(answer.mitigation.clone())
+        .bind(answer.updated_at)
+        .bind(answer.updated_by.as_str())
+        .execute(tx.conn())
+        .await?;
+    }
+    Ok(())
+}

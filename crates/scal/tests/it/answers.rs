@@ -1,0 +1,296 @@
+//! The offline loop: a product's SCAL downloaded as a workbook, completed in Excel, uploaded back.
+
+use std::collections::HashMap;
+use std::process::Command;
+
+use scal_app::scals::AnswersUpload;
+use scal_app::{Actor, AppError};
+use scal_workbook::{Answers, ExportedAnswer, Limits};
+
+use crate::support::TestApp;
+
+async fn actor(app: &TestApp, email: &str) -> Actor {
+    let user = scal_store::records::users::get_by_email(app.app().store.pool(), email)
+        .await
+        .unwrap()
+        .unwrap();
+    scal_app::auth::actor_for(&user)
+}
+
+/// What Excel would save after the supplier's edits: the SCAL's sheets with `answers`, carrying
+/// the export stamp of the workbook they downloaded.
+async fn completed(app: &TestApp, product: &str, stamp: &str, answers: &[(&str, &str, &str, &str)]) -> Vec<u8> {
+    let supplier = actor(app, "admin@acme.example").await;
+    let issued = scal_app::scals::sheets(app.app(), &supplier, product).await.unwrap();
+    let sheets: Vec<_> = issued.iter().map(|s| s.sheet.clone()).collect();
+    let mut given = Answers::new();
+    for (id, response, justification, mitigation) in answers {
+        let value = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        given.insert(
+            (sheets[0].name.clone(), (*id).to_string()),
+            ExportedAnswer {
+                response: value(response),
+                justification: value(justification),
+                mitigation: value(mitigation),
+            },
+        );
+    }
+    scal_workbook::export(&scal_workbook::Export {
+        template_id: "",
+        template_name: "SCAL",
+        version: 0,
+        product_id: Some(product),
+        stamp,
+        sheets: &sheets,
+        answers: &given,
+    })
+    .unwrap()
+}
+
+async fn upload(
+    app: &TestApp,
+    who: &str,
+    product: &str,
+    bytes: Vec<u8>,
+    overwrite: bool,
+) -> Result<scal_app::scals::AnswersReport, AppError> {
+    let upload = AnswersUpload {
+        file_name: "scal.xlsx".into(),
+        bytes,
+        overwrite,
+    };
+    scal_app::scals::import_answers(
+        app.app(),
+        &actor(app, who).await,
+        product,
+        &upload,
+        Limits::default(),
+        app.now(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn answers_round_trip_with_conflicts_and_all_or_nothing_validation() {
+    let app = TestApp::demo().await;
+    let product = app.product_id("Acme PAS").await;
+    let template = scal_app::templates::list(app.app(), &Actor::System).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let reviewer = actor(&app, "reviewer@nhse.example").await;
+    let added = scal_app::scals::issue(app.app(), &reviewer, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    assert_eq!(added, ["scal-gpc-send-document"]);
+    let again = scal_app::scals::issue(app.app(), &reviewer, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    assert!(again.is_empty(), "a sheet is issued once");
+
+    // 09:00 the supplier downloads; 09:10 a colleague uploads an answer; 09:20 the supplier uploads.
+    let downloaded_at = "2026-11-24T09:00:00Z";
+    app.clock.advance(time::Duration::minutes(10));
+    let colleague = completed(
+        &app,
+        &product,
+        "2026-11-24T09:05:00Z",
+        &[("GPCM-C-2", "No", "Uses a partner's client", "")],
+    )
+    .await;
+    let report = upload(&app, "dev@acme.example", &product, colleague, false)
+        .await
+        .unwrap();
+    assert_eq!((report.applied, report.conflicts.len()), (1, 0));
+
+    app.clock.advance(time::Duration::minutes(10));
+    let mine = completed(
+        &app,
+        &product,
+        downloaded_at,
+        &[
+            ("GPCM-C-1", "Yes", "", ""),
+            ("GPCM-C-2", "Yes", "", ""),
+            ("GPCM-SD-056", "No", "Why", "Plan"),
+        ],
+    )
+    .await;
+    let report = upload(&app, "admin@acme.example", &product, mine.clone(), false)
+        .await
+        .unwrap();
+    assert_eq!(report.applied, 2, "{report:?}");
+    assert_eq!(report.conflicts.len(), 1);
+    let conflict = &report.conflicts[0];
+    assert_eq!(
+        (conflict.requirement_id.as_str(), conflict.changed_by.as_str()),
+        ("GPCM-C-2", "dev@acme.example")
+    );
+    assert_eq!(conflict.row, 3, "the row in the uploaded sheet");
+
+    let report = upload(&app, "admin@acme.example", &product, mine, true).await.unwrap();
+    assert_eq!(
+        (report.applied, report.overwritten, report.unchanged),
+        (1, 1, 2),
+        "{report:?}"
+    );
+
+    // Invalid values anywhere: every one reported by sheet, row and column, nothing applied.
+    let before = current_answers(&app, &product).await;
+    let bad = completed(
+        &app,
+        &product,
+        "2026-11-24T09:30:00Z",
+        &[("GPCM-C-1", "Maybe", "", ""), ("GPCM-SD-028", "No", "", "")],
+    )
+    .await;
+    let Err(AppError::Invalid(invalid)) = upload(&app, "admin@acme.example", &product, bad, false).await else {
+        panic!("refused")
+    };
+    let messages: Vec<String> = invalid.0.iter().map(|e| e.message.clone()).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("sheet \"scal-gpc-send-document\", row 2, column M: \"Maybe\" is not an answer"),
+        "{messages:?}"
+    );
+    assert_eq!(current_answers(&app, &product).await, before, "all or nothing");
+
+    // The next download carries the answers.
+    let supplier = actor(&app, "admin@acme.example").await;
+    let workbook = scal_app::scals::workbook(app.app(), &supplier, &product, app.now())
+        .await
+        .unwrap();
+    let grids = scal_workbook::read(&workbook.bytes, "x", Limits::default()).unwrap();
+    let (sheets, _) = scal_workbook::import(&grids, &Default::default()).unwrap();
+    let answered: HashMap<String, Option<String>> = sheets[0]
+        .rows
+        .iter()
+        .map(|r| (r.requirement.id.clone(), r.response.clone()))
+        .collect();
+    assert_eq!(answered["GPCM-C-1"].as_deref(), Some("Yes"));
+    assert_eq!(answered["GPCM-SD-056"].as_deref(), Some("No"));
+    assert_eq!(answered["GPCM-SD-028"], None);
+
+    let nhse = app.token_for("admin@nhse.example").await;
+    let (_, log) = app
+        .api(
+            axum::http::Method::GET,
+            "/api/v1/audit?kind=answers.imported",
+            Some(&nhse),
+            None,
+        )
+        .await;
+    assert_eq!(
+        log.as_array().unwrap().len(),
+        3,
+        "every applied import is audited with before and after"
+    );
+    assert_eq!(log[0]["after"]["changes"][0]["before"]["response"], "No");
+}
+
+async fn current_answers(app: &TestApp, product: &str) -> Vec<(String, Option<String>)> {
+    let scal = scal_store::records::scals::scal_for_product(app.app().store.pool(), product)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut answers: Vec<_> = scal_store::records::scals::answers(app.app().store.pool(), &scal)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.requirement_id, a.response))
+        .collect();
+    answers.sort();
+    answers
+}
+
+#[tokio::test]
+async fn only_the_products_supplier_answers_and_other_tenants_see_nothing() {
+    let app = TestApp::demo().await;
+    let product = app.product_id("Acme PAS").await;
+    let template = scal_app::templates::list(app.app(), &Actor::System).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let supplier = actor(&app, "admin@acme.example").await;
+    let refused = scal_app::scals::issue(app.app(), &supplier, &product, &template, None, app.now()).await;
+    assert!(
+        matches!(refused, Err(AppError::Forbidden)),
+        "suppliers do not issue their own SCAL"
+    );
+    scal_app::scals::issue(
+        app.app(),
+        &actor(&app, "reviewer@nhse.example").await,
+        &product,
+        &template,
+        None,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let bytes = completed(&app, &product, "2026-11-24T09:00:00Z", &[("GPCM-C-1", "Yes", "", "")]).await;
+    assert!(matches!(
+        upload(&app, "admin@brightwater.example", &product, bytes.clone(), false).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        upload(&app, "reviewer@nhse.example", &product, bytes.clone(), false).await,
+        Err(AppError::Forbidden)
+    ));
+    let other = actor(&app, "admin@brightwater.example").await;
+    assert!(matches!(
+        scal_app::scals::workbook(app.app(), &other, &product, app.now()).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(upload(&app, "dev@acme.example", &product, bytes, false).await.is_ok());
+}
+
+#[tokio::test]
+async fn the_cli_exports_a_products_scal_and_imports_answers() {
+    let app = TestApp::demo().await;
+    let product = app.product_id("Acme PAS").await;
+    let template = scal_app::templates::list(app.app(), &Actor::System).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_scal"))
+            .arg("--data-dir")
+            .arg(app.db.data_dir())
+            .args(["--database-url", &app.db.url])
+            .args(args)
+            .env("SCAL_LOG", "warn")
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = run(&["issue", "--product", &product, "--template", &template]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("issued 1 sheet(s): scal-gpc-send-document"), "{out}");
+    let file = app.db.data_dir().join("pas.xlsx");
+    let (code, _, err) = run(&["export", "--product", &product, "--out", file.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let grids = scal_workbook::read(&std::fs::read(&file).unwrap(), "x", Limits::default()).unwrap();
+    let meta = grids.iter().find(|g| g.name == "_scal").unwrap();
+    assert!(meta.rows.iter().any(|r| r[0] == "product_id" && r[1] == product));
+
+    let filled = app.db.data_dir().join("filled.xlsx");
+    std::fs::write(
+        &filled,
+        completed(&app, &product, "2026-11-24T09:00:00Z", &[("GPCM-C-1", "Yes", "", "")]).await,
+    )
+    .unwrap();
+    let (code, out, err) = run(&[
+        "import-answers",
+        "--product",
+        &product,
+        filled.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["applied"], 1);
+    assert_eq!(report["exported_at"], "2026-11-24T09:00:00Z");
+}
