@@ -114,6 +114,13 @@ pub fn read_text(bytes: &[u8], sheet_name: &str) -> Result<Grid, ReadError> {
 
 fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Grid>, ReadError> {
     check_zip(bytes, limits)?;
+    // calamine can panic on malformed sheets (fuzzing found an integer overflow on an absurd cell
+    // reference). A hostile upload must get an error, never take the process down.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_xlsx(bytes)))
+        .unwrap_or_else(|_| Err(ReadError::BadXlsx("the workbook's contents are malformed".into())))
+}
+
+fn parse_xlsx(bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
     let mut grids = Vec::new();
     for name in workbook.sheet_names() {

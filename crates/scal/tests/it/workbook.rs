@@ -179,3 +179,13 @@ fn hostile_workbooks_are_refused_without_panicking() {
         let _ = read(&real[..cut], "x", Limits::default()).map(|grids| import(&grids, &ImportOptions::default()));
     }
 }
+
+/// Found by fuzzing: calamine panics on an absurd cell reference; scal reports a malformed file.
+#[test]
+fn a_workbook_that_crashes_the_xlsx_parser_is_refused() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/fuzz/calamine-cell-reference-overflow.xlsx");
+    let bytes = std::fs::read(path).unwrap();
+    let error = read(&bytes, "x", Limits::default()).map(|_| ()).unwrap_err();
+    assert!(error.to_string().contains("not a readable .xlsx workbook"), "{error}");
+}
