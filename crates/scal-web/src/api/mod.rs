@@ -4,6 +4,7 @@
 mod audit;
 mod organisations;
 mod products;
+mod scals;
 mod services;
 mod templates;
 mod tokens;
@@ -46,6 +47,7 @@ pub use types::*;
         (name = "tokens", description = "The caller's API tokens"),
         (name = "audit", description = "The audit log (NHS England administrators)"),
         (name = "templates", description = "SCAL templates: import, versions, publishing, differences"),
+        (name = "scal", description = "A product's SCAL: issued sheets, workbook, answers"),
     )
 )]
 struct ApiDoc;
@@ -70,6 +72,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(templates::import_template))
+        .routes(routes!(scals::import_answers))
         .layer(axum::extract::DefaultBodyLimit::max(max_upload_bytes));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(organisations::me))
@@ -96,6 +99,8 @@ pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(templates::publish_version))
         .routes(routes!(templates::diff_versions))
         .routes(routes!(templates::export_version))
+        .routes(routes!(scals::issue))
+        .routes(routes!(scals::workbook))
         .merge(uploads)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
 }

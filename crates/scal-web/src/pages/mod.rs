@@ -7,6 +7,7 @@ mod dashboard;
 pub mod layout;
 mod organisations;
 mod products;
+mod scals;
 mod services;
 mod templates;
 mod tokens;
@@ -97,6 +98,9 @@ fn table(max_upload_bytes: usize) -> Table {
     .post("/templates/{id}/versions/{version}/publish", templates::publish)
     .get("/templates/{id}/diff", templates::show_diff)
     .get("/templates/{id}/versions/{version}/export", templates::export_version)
+    .get("/products/{id}/workbook", scals::workbook)
+    .post("/products/{id}/scal/issue", scals::issue)
+    .upload("/products/{id}/answers", scals::upload_answers, max_upload_bytes)
     .get("/static/nhsuk.css", nhsuk_css)
     .get("/static/scal.css", scal_css)
 }

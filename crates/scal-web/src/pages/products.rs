@@ -145,6 +145,7 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
     let edit = format!("/products/{}/edit", product.id);
     let change = |what| can_edit.then_some((edit.as_str(), what));
     let d = &product.details;
+    let scal = super::scals::section(&state, &session, &product.id, &product.org_id).await?;
     let content = html! {
         (back_link("/products", "Back to products"))
         h1 class="nhsuk-heading-xl" { (d.name) " " (d.version) }
@@ -155,6 +156,7 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
             ("Description", html! { @if d.description.is_empty() { "None given" } @else { (d.description) } }, change("description")),
             ("Medical device", html! { (device_label(&product)) }, change("medical device class")),
         ]))
+        (scal)
     };
     Ok(page(
         &format!("{} {}", d.name, d.version),

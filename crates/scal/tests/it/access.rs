@@ -45,6 +45,18 @@ async fn ids(app: &TestApp) -> Ids {
     .unwrap()
     .token
     .id;
+    let template = scal_app::templates::list(app.app(), &scal_app::Actor::System)
+        .await
+        .unwrap()[0]
+        .0
+        .id
+        .clone();
+    for product in ["Acme PAS", "Brightwater EPR"] {
+        let id = app.product_id(product).await;
+        scal_app::scals::issue(app.app(), &scal_app::Actor::System, &id, &template, None, app.now())
+            .await
+            .unwrap();
+    }
     Ids {
         acme_org: app.org_id("8JK21").await,
         bright_org: app.org_id("8QW47").await,
@@ -221,6 +233,42 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
         (M::GET, "/api/v1/audit", None, [403, 403, 403, 200, 403]),
         (M::GET, "/api/v1/templates", None, [200, 200, 200, 200, 200]),
         (M::GET, "/api/v1/templates/{template}", None, [200, 200, 200, 200, 200]),
+        (
+            M::POST,
+            "/api/v1/products/{acme_product}/scal/issue",
+            Some(json!({"template_id": "{template}"})),
+            [403, 403, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/products/{bright_product}/scal/issue",
+            Some(json!({"template_id": "{template}"})),
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/products/{acme_product}/workbook",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/products/{bright_product}/workbook",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/products/{acme_product}/answers/import",
+            Some(json!("not a workbook")),
+            [422, 422, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/products/{bright_product}/answers/import",
+            Some(json!("not a workbook")),
+            [404, 404, 403, 403, 404],
+        ),
         (
             M::GET,
             "/api/v1/templates/{template}/versions/1/export",
@@ -417,6 +465,43 @@ fn page_cases() -> Vec<PageCase> {
         ),
         (M::GET, "/audit", vec![], [403, 403, 403, 200, 403]),
         (M::GET, "/templates", vec![], [200, 200, 200, 200, 200]),
+        (
+            M::GET,
+            "/products/{acme_product}/workbook",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/products/{bright_product}/workbook",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/products/{acme_product}/scal/issue",
+            vec![("template_id", "{template}")],
+            [403, 403, 303, 303, 404],
+        ),
+        (
+            M::POST,
+            "/products/{bright_product}/scal/issue",
+            vec![("template_id", "{template}")],
+            [404, 404, 303, 303, 404],
+        ),
+        // Not a multipart body: refused before it is read unless the user may answer.
+        (
+            M::POST,
+            "/products/{acme_product}/answers",
+            vec![],
+            [400, 400, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/products/{bright_product}/answers",
+            vec![],
+            [404, 404, 403, 403, 404],
+        ),
         // Not a multipart body: refused before it is read unless the user may import.
         (M::POST, "/templates", vec![], [403, 403, 400, 400, 403]),
         (M::GET, "/templates/{template}", vec![], [200, 200, 200, 200, 200]),

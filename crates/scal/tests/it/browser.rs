@@ -19,7 +19,28 @@ fn start_server() -> Server {
         .enable_all()
         .build()
         .unwrap();
-    let app = runtime.block_on(TestApp::demo());
+    let app = runtime.block_on(async {
+        let app = TestApp::demo().await;
+        // Acme PAS has a SCAL, so its page shows the download and upload forms.
+        let template = scal_app::templates::list(app.app(), &scal_app::Actor::System)
+            .await
+            .unwrap()[0]
+            .0
+            .id
+            .clone();
+        let product = app.product_id("Acme PAS").await;
+        scal_app::scals::issue(
+            app.app(),
+            &scal_app::Actor::System,
+            &product,
+            &template,
+            None,
+            app.now(),
+        )
+        .await
+        .unwrap();
+        app
+    });
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = app.router.clone();
@@ -167,6 +188,30 @@ fn every_page_for_every_role_passes_axe() {
     sign_out(&browser);
 
     sign_in(&browser, base, "dev@acme.example", PASSWORD, "form[action='/logout']");
+    let completed = server.runtime.block_on(async {
+        let supplier = scal_app::auth::actor_for(
+            &scal_store::records::users::get_by_email(server.app.app().store.pool(), "dev@acme.example")
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+        scal_app::scals::workbook(server.app.app(), &supplier, &product, server.app.now())
+            .await
+            .unwrap()
+            .bytes
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("completed.xlsx");
+    std::fs::write(&file, completed).unwrap();
+    browser.goto(&format!("{base}/products/{product}")).unwrap();
+    browser
+        .find("#file")
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .unwrap();
+    submit(&browser, "form[enctype='multipart/form-data'] button", ".nhsuk-panel");
+    assert!(browser.page_source().unwrap().contains("Answers uploaded"));
+    check(&browser, "answers upload report");
     browser.goto(&format!("{base}/products/new")).unwrap();
     submit(&browser, "button[type=submit].nhsuk-button", ".nhsuk-error-summary");
     check(&browser, "product form with errors");

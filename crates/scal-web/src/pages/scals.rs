@@ -1,0 +1,208 @@
+//! A product's SCAL on its page: issued sheets, the workbook download, answer uploads and, for
+//! NHS England, issuing template sheets.
+
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use scal_app::scals::AnswersUpload;
+use scal_app::AppError;
+use scal_domain::policy::{authorize, Action};
+use serde::Deserialize;
+
+use super::layout::{button, checkbox, csrf, page, select, Chrome, Nav};
+use super::see_other;
+use crate::extract::PageForm;
+use crate::session::{CurrentSession, PageActor, CSRF_FIELD};
+use crate::{AppState, PageError};
+
+type PageResult = Result<Response, PageError>;
+
+/// The SCAL section of the product page.
+pub async fn section(
+    state: &AppState,
+    session: &CurrentSession,
+    product_id: &str,
+    org_id: &str,
+) -> Result<Markup, PageError> {
+    let actor = &session.actor;
+    let issued = scal_app::scals::sheets(&state.app, actor, product_id).await?;
+    let can_issue = authorize(actor, Action::IssueScal, Some(org_id)).is_ok();
+    let can_answer = authorize(actor, Action::AnswerScal, Some(org_id)).is_ok();
+    let templates = if can_issue {
+        scal_app::templates::list(&state.app, actor).await?
+    } else {
+        Vec::new()
+    };
+    let options: Vec<(String, String)> = templates
+        .iter()
+        .filter(|(_, versions)| versions.iter().any(|v| v.published))
+        .map(|(t, _)| (t.id.clone(), t.name.clone()))
+        .collect();
+    let option_refs: Vec<(&str, &str)> = [("", "Choose a template")]
+        .into_iter()
+        .chain(options.iter().map(|(a, b)| (a.as_str(), b.as_str())))
+        .collect();
+    Ok(html! {
+        h2 class="nhsuk-heading-l" { "SCAL" }
+        @if issued.is_empty() {
+            p class="nhsuk-body" { "No SCAL has been issued for this product yet. NHS England issues it when you ask to onboard to a service." }
+        } @else {
+            ul class="nhsuk-list nhsuk-list--bullet" {
+                @for sheet in &issued {
+                    li { (sheet.sheet.name) " (" (sheet.sheet.requirements.len()) " requirements)" }
+                }
+            }
+            p class="nhsuk-body" {
+                a href=(format!("/products/{product_id}/workbook")) { "Download the SCAL as an Excel workbook (.xlsx)" }
+            }
+            @if can_answer {
+                h3 class="nhsuk-heading-m" { "Upload a completed workbook" }
+                p class="nhsuk-body" { "Answers are matched by requirement ID. If anything in the file is invalid, nothing is changed and every problem is listed." }
+                form method="post" action=(format!("/products/{product_id}/answers?{CSRF_FIELD}={}", session.csrf_token)) enctype="multipart/form-data" novalidate {
+                    div class="nhsuk-form-group" {
+                        label class="nhsuk-label" for="file" { "Completed workbook" }
+                        input class="nhsuk-file-upload" id="file" name="file" type="file" accept=".xlsx";
+                    }
+                    (checkbox("overwrite", "Also replace answers changed here since I downloaded the workbook", false, &[]))
+                    (button("Upload answers"))
+                }
+            }
+        }
+        @if can_issue && !options.is_empty() {
+            h3 class="nhsuk-heading-m" { "Issue template sheets" }
+            form method="post" action=(format!("/products/{product_id}/scal/issue")) novalidate {
+                (csrf(&session.csrf_token))
+                (select("template_id", "Template", &option_refs, "", &[], Some("Its latest published version; sheets the SCAL already has are kept")))
+                (button("Issue"))
+            }
+        }
+    })
+}
+
+pub async fn workbook(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+) -> PageResult {
+    match scal_app::scals::workbook(&state.app, &session.actor, &id, state.now()).await {
+        Ok(workbook) => Ok(crate::xlsx_download(workbook)),
+        Err(AppError::Invalid(_)) => Err(PageError::not_found()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct IssueForm {
+    #[serde(default)]
+    template_id: String,
+}
+
+pub async fn issue(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<IssueForm>,
+) -> PageResult {
+    match scal_app::scals::issue(&state.app, &session.actor, &id, &form.template_id, None, state.now()).await {
+        Ok(_) => Ok(see_other(&format!("/products/{id}"))),
+        Err(AppError::Invalid(invalid)) => Err(PageError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "This template cannot be issued",
+            invalid.0.first().map(|e| e.message.clone()).unwrap_or_default(),
+        )),
+        Err(AppError::NotFound) if form.template_id.trim().is_empty() => Err(PageError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "Choose a template",
+            "Go back and choose a template to issue.",
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Authorises before reading the upload.
+pub async fn upload_answers(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+    request: axum::extract::Request,
+) -> PageResult {
+    let product = scal_app::products::get(&state.app, &session.actor, &id).await?;
+    authorize(&session.actor, Action::AnswerScal, Some(&product.org_id)).map_err(AppError::from)?;
+    let mut multipart = <Multipart as axum::extract::FromRequest<AppState>>::from_request(request, &state)
+        .await
+        .map_err(|e| PageError::new(e.status(), "The upload could not be read", e.body_text()))?;
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        PageError::new(e.status(), "The upload could not be read", e.body_text())
+    };
+    let mut upload = AnswersUpload::default();
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        match field.name().unwrap_or_default() {
+            "file" => {
+                upload.file_name = field.file_name().unwrap_or("answers.xlsx").to_string();
+                upload.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            }
+            "overwrite" => upload.overwrite = field.text().await.map_err(unreadable)? == "true",
+            _ => {}
+        }
+    }
+    let back = format!("/products/{id}");
+    let (status, content) = match scal_app::scals::import_answers(
+        &state.app,
+        &session.actor,
+        &id,
+        &upload,
+        state.upload_limits(),
+        state.now(),
+    )
+    .await
+    {
+        Ok(report) => (
+            axum::http::StatusCode::OK,
+            html! {
+                div class="nhsuk-panel" {
+                    h1 class="nhsuk-panel__heading" { "Answers uploaded" }
+                    div class="nhsuk-panel__body" { (report.applied) " answers changed, " (report.unchanged) " unchanged" }
+                }
+                @if !report.conflicts.is_empty() {
+                    h2 class="nhsuk-heading-l" { (report.conflicts.len()) " answers were not changed" }
+                    p class="nhsuk-body" { "They were changed here after you downloaded the workbook. Upload again with \u{201c}also replace\u{201d} ticked to use yours." }
+                    ul class="nhsuk-list nhsuk-list--bullet" {
+                        @for c in &report.conflicts {
+                            li { (c.sheet) ", row " (c.row) ", " code { (c.requirement_id) } ": changed by " (c.changed_by) " at " (c.changed_at) }
+                        }
+                    }
+                }
+                p class="nhsuk-body" { a href=(back) { "Back to the product" } }
+            },
+        ),
+        Err(AppError::Invalid(invalid)) => (
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            html! {
+                div class="nhsuk-error-summary" tabindex="-1" autofocus {
+                    div role="alert" {
+                        h1 class="nhsuk-error-summary__heading" { "The workbook was not applied" }
+                        div class="nhsuk-error-summary__body" {
+                            p { "Nothing was changed. Correct these and upload it again:" }
+                            ul class="nhsuk-list nhsuk-error-summary__list" {
+                                @for e in &invalid.0 { li { (e.message) } }
+                            }
+                        }
+                    }
+                }
+                p class="nhsuk-body" { a href=(back) { "Back to the product" } }
+            },
+        ),
+        Err(other) => return Err(other.into()),
+    };
+    let has_errors = status != axum::http::StatusCode::OK;
+    Ok((
+        status,
+        page(
+            "Upload answers",
+            &Chrome::signed_in(&session, Nav::Products),
+            has_errors,
+            content,
+        ),
+    )
+        .into_response())
+}
