@@ -188,33 +188,40 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
             let col = col as u16;
             worksheet.write_string_with_format(0, col, *title, &header)?;
             worksheet.set_column_width(col, *width)?;
+            // Answer columns are open for editing all the way down, so empty cells need not be
+            // written at all.
+            if col >= FIRST_ANSWER_COL {
+                worksheet.set_column_format(col, &unlocked)?;
+            }
         }
+        let mut declaration_run: Option<(u32, u32)> = None;
         for (i, requirement) in sheet.requirements.iter().enumerate() {
             let row = i as u32 + 1;
             write_requirement(worksheet, row, requirement, &locked)?;
-            let answer = input
-                .answers
-                .get(&(sheet.name.clone(), requirement.id.clone()))
-                .cloned()
-                .unwrap_or_default();
-            for (offset, value) in [answer.response, answer.justification, answer.mitigation]
-                .into_iter()
-                .enumerate()
-            {
-                worksheet.write_string_with_format(
-                    row,
-                    FIRST_ANSWER_COL + offset as u16,
-                    value.unwrap_or_default(),
-                    &unlocked,
-                )?;
+            let answer = input.answers.get(&(sheet.name.clone(), requirement.id.clone()));
+            if let Some(answer) = answer {
+                let values = [&answer.response, &answer.justification, &answer.mitigation];
+                for (offset, value) in values.into_iter().enumerate() {
+                    if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                        worksheet.write_string_with_format(row, FIRST_ANSWER_COL + offset as u16, value, &unlocked)?;
+                    }
+                }
             }
+            // One drop-down per run of declaration rows, not one per row.
             if requirement.answer_kind == AnswerKind::Declaration {
-                let options = DataValidation::new()
-                    .allow_list_strings(&["Yes", "No", "N/A"])?
-                    .set_error_message("Answer Yes, No or N/A")?;
-                worksheet.add_data_validation(row, RESPONSE_COL, row, RESPONSE_COL, &options)?;
+                declaration_run = match declaration_run {
+                    Some((first, last)) if last + 1 == row => Some((first, row)),
+                    Some(run) => {
+                        add_dropdown(worksheet, run)?;
+                        Some((row, row))
+                    }
+                    None => Some((row, row)),
+                };
             }
             metadata_rows.push((name.clone(), sheet.name.clone(), row + 1, requirement.id.clone()));
+        }
+        if let Some(run) = declaration_run {
+            add_dropdown(worksheet, run)?;
         }
         let last_row = sheet.requirements.len().max(1) as u32;
         let last_col = COLUMNS.len() as u16 - 1;
@@ -269,6 +276,14 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     Ok(workbook.save_to_buffer()?)
 }
 
+fn add_dropdown(worksheet: &mut Worksheet, (first, last): (u32, u32)) -> Result<(), XlsxError> {
+    let options = DataValidation::new()
+        .allow_list_strings(&["Yes", "No", "N/A"])?
+        .set_error_message("Answer Yes, No or N/A")?;
+    worksheet.add_data_validation(first, RESPONSE_COL, last, RESPONSE_COL, &options)?;
+    Ok(())
+}
+
 fn write_requirement(worksheet: &mut Worksheet, row: u32, r: &Requirement, format: &Format) -> Result<(), XlsxError> {
     let cells: [Option<String>; 12] = [
         Some(r.id.clone()),
@@ -286,7 +301,10 @@ fn write_requirement(worksheet: &mut Worksheet, row: u32, r: &Requirement, forma
     ];
     for (col, value) in cells.into_iter().enumerate() {
         // write_string stores text as text: `=cmd|...` in a requirement is never a formula.
-        worksheet.write_string_with_format(row, col as u16, value.unwrap_or_default(), format)?;
+        // Empty cells are left unwritten: unwritten cells are locked like written ones.
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            worksheet.write_string_with_format(row, col as u16, value, format)?;
+        }
     }
     Ok(())
 }

@@ -162,17 +162,26 @@ pub async fn insert_content(
             .bind(sheet_kind(sheet.kind))
             .execute(tx.conn())
             .await?;
-        for (position, requirement) in sheet.requirements.iter().enumerate() {
-            let body = serde_json::to_string(requirement).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            sqlx::query(
-                "INSERT INTO template_requirements (sheet_id, position, requirement_id, body) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(sheet_id.as_str())
-            .bind(position as i64)
-            .bind(requirement.id.as_str())
-            .bind(body)
-            .execute(tx.conn())
-            .await?;
+        // Many rows per statement: one round trip per chunk instead of per requirement.
+        const CHUNK: usize = 200;
+        for (chunk_index, chunk) in sheet.requirements.chunks(CHUNK).enumerate() {
+            let placeholders: Vec<String> = (0..chunk.len())
+                .map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4))
+                .collect();
+            let sql = format!(
+                "INSERT INTO template_requirements (sheet_id, position, requirement_id, body) VALUES {}",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (i, requirement) in chunk.iter().enumerate() {
+                let body = serde_json::to_string(requirement).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                query = query
+                    .bind(sheet_id.clone())
+                    .bind((chunk_index * CHUNK + i) as i64)
+                    .bind(requirement.id.clone())
+                    .bind(body);
+            }
+            query.execute(tx.conn()).await?;
         }
     }
     Ok(())
