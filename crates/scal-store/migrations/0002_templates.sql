@@ -21,22 +21,15 @@ CREATE TABLE template_versions (
     UNIQUE (template_id, version)
 );
 
+-- A sheet's requirements are one JSON document (the domain's `Requirement`s, in order): they are
+-- only ever read and written whole, and a 10,000-row template then stores in a few statements.
 CREATE TABLE template_sheets (
     id TEXT PRIMARY KEY,
     version_id TEXT NOT NULL REFERENCES template_versions (id),
     position BIGINT NOT NULL,
     name TEXT NOT NULL,
-    kind TEXT NOT NULL
+    kind TEXT NOT NULL,
+    requirements TEXT NOT NULL
 );
 
 CREATE INDEX template_sheets_version ON template_sheets (version_id, position);
-
--- The requirement itself is stored as the domain's JSON: its shape is the domain's business, and
--- requirements are only ever read whole.
-CREATE TABLE template_requirements (
-    sheet_id TEXT NOT NULL REFERENCES template_sheets (id),
-    position BIGINT NOT NULL,
-    requirement_id TEXT NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (sheet_id, requirement_id)
-);

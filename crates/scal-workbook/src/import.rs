@@ -442,11 +442,11 @@ pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSh
     let renamed: Vec<std::borrow::Cow<'_, Grid>> = grids
         .iter()
         .map(|g| match originals.get(&g.name) {
-            Some(original) => std::borrow::Cow::Owned(Grid {
+            Some(original) if *original != g.name => std::borrow::Cow::Owned(Grid {
                 name: original.clone(),
                 ..g.clone()
             }),
-            None => std::borrow::Cow::Borrowed(g),
+            _ => std::borrow::Cow::Borrowed(g),
         })
         .collect();
     for grid in renamed.iter().map(|g| g.as_ref()) {

@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, ReaderRef, Xlsx};
 
 /// One sheet as text. `rows[i][j]` is the cell at spreadsheet row `first_row + i` (1-based) and
 /// column `first_col + j` (0-based, A = 0), trimmed of whitespace including non-breaking spaces,
@@ -120,17 +120,58 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Grid>, ReadError> {
         .unwrap_or_else(|_| Err(ReadError::BadXlsx("the workbook's contents are malformed".into())))
 }
 
+fn open_xlsx(bytes: &[u8]) -> Result<Xlsx<Cursor<&[u8]>>, ReadError> {
+    Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::BadXlsx(e.to_string()))
+}
+
+/// Large workbooks are parsed on several threads, a share of the sheets each (every thread opens
+/// its own reader over the same bytes); small ones on this thread.
 fn parse_xlsx(bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
-    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
+    let names = open_xlsx(bytes)?.sheet_names();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4)
+        .min(names.len());
+    if threads <= 1 || bytes.len() < 256 * 1024 {
+        return parse_sheets(bytes, &names);
+    }
+    let shares: Vec<Vec<String>> = (0..threads)
+        .map(|t| names.iter().skip(t).step_by(threads).cloned().collect())
+        .collect();
+    let parsed: Vec<Result<Vec<Grid>, ReadError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .iter()
+            .map(|share| scope.spawn(move || parse_sheets(bytes, share)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(ReadError::BadXlsx("the workbook's contents are malformed".into())))
+            })
+            .collect()
+    });
+    let mut by_name: std::collections::HashMap<String, Grid> = std::collections::HashMap::new();
+    for result in parsed {
+        for grid in result? {
+            by_name.insert(grid.name.clone(), grid);
+        }
+    }
+    Ok(names.iter().filter_map(|name| by_name.remove(name)).collect())
+}
+
+fn parse_sheets(bytes: &[u8], names: &[String]) -> Result<Vec<Grid>, ReadError> {
+    let mut workbook = open_xlsx(bytes)?;
     let mut grids = Vec::new();
-    for name in workbook.sheet_names() {
+    for name in names {
+        // Borrowing shared strings saves an allocation per cell; `cell_text` copies each once.
         let range = workbook
-            .worksheet_range(&name)
+            .worksheet_range_ref(name)
             .map_err(|e| ReadError::BadXlsx(format!("sheet {name:?}: {e}")))?;
         let (first_row, first_col) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
         let rows = range.rows().map(|row| row.iter().map(cell_text).collect()).collect();
         grids.push(Grid {
-            name,
+            name: name.clone(),
             first_row: first_row + 1,
             first_col,
             rows,
@@ -163,17 +204,18 @@ fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), ReadError> {
     Ok(())
 }
 
-fn cell_text(cell: &Data) -> String {
+fn cell_text(cell: &DataRef<'_>) -> String {
     match cell {
-        Data::Empty => String::new(),
-        Data::String(s) => clean(s).to_string(),
-        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-        Data::Float(f) => f.to_string(),
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
-        Data::DateTime(dt) => excel_serial_to_text(dt.as_f64()),
-        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
-        Data::Error(e) => format!("#{e:?}"),
+        DataRef::Empty => String::new(),
+        DataRef::String(s) => clean(s).to_string(),
+        DataRef::SharedString(s) => clean(s).to_string(),
+        DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        DataRef::Float(f) => f.to_string(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        DataRef::DateTime(dt) => excel_serial_to_text(dt.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::Error(e) => format!("#{e:?}"),
     }
 }
 

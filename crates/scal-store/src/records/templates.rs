@@ -153,36 +153,19 @@ pub async fn insert_content(
     mut ids: impl FnMut() -> String,
 ) -> Result<()> {
     for (position, sheet) in sheets.iter().enumerate() {
-        let sheet_id = ids();
-        sqlx::query("INSERT INTO template_sheets (id, version_id, position, name, kind) VALUES ($1, $2, $3, $4, $5)")
-            .bind(sheet_id.as_str())
-            .bind(version_id)
-            .bind(position as i64)
-            .bind(sheet.name.as_str())
-            .bind(sheet_kind(sheet.kind))
-            .execute(tx.conn())
-            .await?;
-        // Many rows per statement: one round trip per chunk instead of per requirement.
-        const CHUNK: usize = 200;
-        for (chunk_index, chunk) in sheet.requirements.chunks(CHUNK).enumerate() {
-            let placeholders: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, ${}, ${})", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4))
-                .collect();
-            let sql = format!(
-                "INSERT INTO template_requirements (sheet_id, position, requirement_id, body) VALUES {}",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for (i, requirement) in chunk.iter().enumerate() {
-                let body = serde_json::to_string(requirement).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                query = query
-                    .bind(sheet_id.clone())
-                    .bind((chunk_index * CHUNK + i) as i64)
-                    .bind(requirement.id.clone())
-                    .bind(body);
-            }
-            query.execute(tx.conn()).await?;
-        }
+        let requirements =
+            serde_json::to_string(&sheet.requirements).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO template_sheets (id, version_id, position, name, kind, requirements) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(ids())
+        .bind(version_id)
+        .bind(position as i64)
+        .bind(sheet.name.as_str())
+        .bind(sheet_kind(sheet.kind))
+        .bind(requirements)
+        .execute(tx.conn())
+        .await?;
     }
     Ok(())
 }
@@ -195,44 +178,26 @@ fn sheet_kind(kind: SheetKind) -> &'static str {
 }
 
 /// A version's sheets and requirements, in order.
-pub async fn content<'e, E>(ex: E, version_id: &str) -> Result<Vec<TemplateSheet>>
-where
-    E: Executor<'e, Database = Any> + Copy,
-{
-    let sheet_rows = sqlx::query("SELECT id, name, kind FROM template_sheets WHERE version_id = $1 ORDER BY position")
-        .bind(version_id)
-        .fetch_all(ex)
-        .await?;
-    let requirement_rows = sqlx::query(
-        "SELECT r.sheet_id, r.body FROM template_requirements r JOIN template_sheets s ON s.id = r.sheet_id \
-         WHERE s.version_id = $1 ORDER BY s.position, r.position",
-    )
-    .bind(version_id)
-    .fetch_all(ex)
-    .await?;
-    let mut sheets = Vec::new();
-    for row in &sheet_rows {
-        let id = text(row, "id")?;
-        let kind = match text(row, "kind")?.as_str() {
-            "information" => SheetKind::Information,
-            "service" => SheetKind::Service,
-            other => return Err(StoreError::Corrupt(format!("sheet kind {other:?}"))),
-        };
-        let mut requirements = Vec::new();
-        for requirement in requirement_rows
-            .iter()
-            .filter(|r| text(r, "sheet_id").is_ok_and(|s| s == id))
-        {
-            let body = text(requirement, "body")?;
-            let parsed: Requirement =
-                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("requirement: {e}")))?;
-            requirements.push(parsed);
-        }
-        sheets.push(TemplateSheet {
-            name: text(row, "name")?,
-            kind,
-            requirements,
-        });
-    }
-    Ok(sheets)
+pub async fn content<'e>(ex: impl Executor<'e, Database = Any>, version_id: &str) -> Result<Vec<TemplateSheet>> {
+    let rows =
+        sqlx::query("SELECT name, kind, requirements FROM template_sheets WHERE version_id = $1 ORDER BY position")
+            .bind(version_id)
+            .fetch_all(ex)
+            .await?;
+    rows.iter()
+        .map(|row| {
+            let kind = match text(row, "kind")?.as_str() {
+                "information" => SheetKind::Information,
+                "service" => SheetKind::Service,
+                other => return Err(StoreError::Corrupt(format!("sheet kind {other:?}"))),
+            };
+            let requirements: Vec<Requirement> = serde_json::from_str(&text(row, "requirements")?)
+                .map_err(|e| StoreError::Corrupt(format!("requirements: {e}")))?;
+            Ok(TemplateSheet {
+                name: text(row, "name")?,
+                kind,
+                requirements,
+            })
+        })
+        .collect()
 }
