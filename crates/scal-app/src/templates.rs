@@ -78,11 +78,11 @@ pub async fn import(
         read(&request.bytes, stem(&request.file_name), limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
     let (sheets, report) = import_workbook(&grids, &request.options).map_err(import_error)?;
     let content: Vec<TemplateSheet> = sheets
-        .iter()
+        .into_iter()
         .map(|s| TemplateSheet {
-            name: s.name.clone(),
+            name: s.name,
             kind: s.kind,
-            requirements: s.rows.iter().map(|r| r.requirement.clone()).collect(),
+            requirements: s.rows.into_iter().map(|r| r.requirement).collect(),
         })
         .collect();
 

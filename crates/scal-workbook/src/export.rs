@@ -167,6 +167,8 @@ fn rag_condition(colour: Rag, row: u32) -> Option<String> {
 
 pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
+    // Fastest deflate: a SCAL workbook is at most a few MB, and exports should feel instant.
+    workbook.set_zip_compression_level(1);
     let names = sheet_names(input.sheets.iter().map(|s| s.name.as_str()));
     let header = Format::new()
         .set_bold()
@@ -188,22 +190,21 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
             let col = col as u16;
             worksheet.write_string_with_format(0, col, *title, &header)?;
             worksheet.set_column_width(col, *width)?;
-            // Answer columns are open for editing all the way down, so empty cells need not be
-            // written at all.
-            if col >= FIRST_ANSWER_COL {
-                worksheet.set_column_format(col, &unlocked)?;
-            }
+            // Formats are set per column, once: cells written without one take their column's
+            // (locked and wrapped for the requirement, open for the answers), which saves a
+            // format look-up per cell, and empty answer cells need not be written at all.
+            worksheet.set_column_format(col, if col >= FIRST_ANSWER_COL { &unlocked } else { &locked })?;
         }
         let mut declaration_run: Option<(u32, u32)> = None;
         for (i, requirement) in sheet.requirements.iter().enumerate() {
             let row = i as u32 + 1;
-            write_requirement(worksheet, row, requirement, &locked)?;
+            write_requirement(worksheet, row, requirement)?;
             let answer = input.answers.get(&(sheet.name.clone(), requirement.id.clone()));
             if let Some(answer) = answer {
                 let values = [&answer.response, &answer.justification, &answer.mitigation];
                 for (offset, value) in values.into_iter().enumerate() {
                     if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
-                        worksheet.write_string_with_format(row, FIRST_ANSWER_COL + offset as u16, value, &unlocked)?;
+                        worksheet.write_string(row, FIRST_ANSWER_COL + offset as u16, value)?;
                     }
                 }
             }
@@ -284,7 +285,7 @@ fn add_dropdown(worksheet: &mut Worksheet, (first, last): (u32, u32)) -> Result<
     Ok(())
 }
 
-fn write_requirement(worksheet: &mut Worksheet, row: u32, r: &Requirement, format: &Format) -> Result<(), XlsxError> {
+fn write_requirement(worksheet: &mut Worksheet, row: u32, r: &Requirement) -> Result<(), XlsxError> {
     let cells: [Option<String>; 12] = [
         Some(r.id.clone()),
         r.section.clone(),
@@ -303,7 +304,7 @@ fn write_requirement(worksheet: &mut Worksheet, row: u32, r: &Requirement, forma
         // write_string stores text as text: `=cmd|...` in a requirement is never a formula.
         // Empty cells are left unwritten: unwritten cells are locked like written ones.
         if let Some(value) = value.filter(|v| !v.is_empty()) {
-            worksheet.write_string_with_format(row, col as u16, value, format)?;
+            worksheet.write_string(row, col as u16, value)?;
         }
     }
     Ok(())

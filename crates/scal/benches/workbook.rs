@@ -146,15 +146,6 @@ fn child(mode: &str, file: &Path) {
             println!("{} {}", started_export.elapsed().as_secs_f64(), peak_kib());
             return;
         }
-        "phases" => {
-            let bytes = std::fs::read(file).expect("read");
-            let t = Instant::now();
-            let grids = scal_workbook::read(&bytes, "x", scal_workbook::Limits::default()).expect("read");
-            let read = t.elapsed();
-            let t = Instant::now();
-            let _ = scal_workbook::import(&grids, &Default::default()).expect("import");
-            eprintln!("read {:?} import {:?}", read, t.elapsed());
-        }
         other => panic!("unknown mode {other}"),
     }
     println!("{} {}", started.elapsed().as_secs_f64(), peak_kib());
