@@ -8,7 +8,11 @@
 //! - openpyxl read: `load_workbook` of the same file;
 //! - scal export: write the same content with answers (`scal_workbook::export`);
 //! - openpyxl write: the same cells into a new workbook, saved.
+//!
 //! Results go to stdout as a Markdown table for docs/benchmarks.md. Needs `pip install openpyxl`.
+
+// A measuring tool, not server code: failing loudly is what it should do.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::Path;
 use std::process::Command;
