@@ -362,3 +362,85 @@ pub async fn import_answers(
     tx.commit().await?;
     Ok(report)
 }
+
+/// One requirement of a product's SCAL with its answer and colour.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RequirementView {
+    pub requirement: scal_domain::template::Requirement,
+    pub answer: Option<String>,
+    pub justification: Option<String>,
+    pub mitigation: Option<String>,
+    pub rag: scal_domain::template::Rag,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RagSummary {
+    pub red: usize,
+    pub amber: usize,
+    pub green: usize,
+    pub unanswered: usize,
+}
+
+impl RagSummary {
+    fn add(&mut self, rag: scal_domain::template::Rag) {
+        use scal_domain::template::Rag;
+        match rag {
+            Rag::Red => self.red += 1,
+            Rag::Amber => self.amber += 1,
+            Rag::Green => self.green += 1,
+            Rag::None => self.unanswered += 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SheetView {
+    pub id: String,
+    pub name: String,
+    pub kind: scal_domain::template::SheetKind,
+    pub requirements: Vec<RequirementView>,
+    pub summary: RagSummary,
+}
+
+/// The product's SCAL with every answer coloured by the one rule.
+pub async fn view(app: &App, actor: &Actor, product_id: &str) -> Result<(Vec<SheetView>, RagSummary)> {
+    let issued = sheets(app, actor, product_id).await?;
+    let mut answers: HashMap<(String, String), AnswerRecord> = HashMap::new();
+    if let Some(first) = issued.first() {
+        for answer in scals::answers(app.store.pool(), &first.record.scal_id).await? {
+            answers.insert((answer.scal_sheet_id.clone(), answer.requirement_id.clone()), answer);
+        }
+    }
+    let mut total = RagSummary::default();
+    let mut views = Vec::new();
+    for issued_sheet in issued {
+        let mut summary = RagSummary::default();
+        let requirements = issued_sheet
+            .sheet
+            .requirements
+            .into_iter()
+            .map(|requirement| {
+                let answer = answers.get(&(issued_sheet.record.id.clone(), requirement.id.clone()));
+                let response = answer.and_then(|a| a.response.clone());
+                let rag = scal_domain::template::requirement_rag(&requirement, response.as_deref());
+                summary.add(rag);
+                total.add(rag);
+                RequirementView {
+                    requirement,
+                    answer: response,
+                    justification: answer.and_then(|a| a.justification.clone()),
+                    mitigation: answer.and_then(|a| a.mitigation.clone()),
+                    rag,
+                }
+            })
+            .collect();
+        views.push(SheetView {
+            id: issued_sheet.record.id,
+            name: issued_sheet.sheet.name,
+            kind: issued_sheet.sheet.kind,
+            requirements,
+            summary,
+        });
+    }
+    Ok((views, total))
+}

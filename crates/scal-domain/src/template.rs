@@ -241,6 +241,19 @@ pub fn rag(level: Level, answer: Option<Declaration>) -> Rag {
     }
 }
 
+/// A requirement's colour given the answer text as stored or typed: the rule above for
+/// declarations (an unreadable declaration has no colour); any other kind is green once answered.
+pub fn requirement_rag(requirement: &Requirement, response: Option<&str>) -> Rag {
+    let response = response.map(trim).filter(|r| !r.is_empty());
+    match (&requirement.answer_kind, response) {
+        (_, None) => Rag::None,
+        (AnswerKind::Declaration, Some(text)) => {
+            Declaration::parse(text).map_or(Rag::None, |answer| rag(requirement.level, answer))
+        }
+        (_, Some(_)) => Rag::Green,
+    }
+}
+
 /// A requirement as a template defines it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Requirement {

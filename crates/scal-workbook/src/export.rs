@@ -481,3 +481,68 @@ mod round_trip {
         }
     }
 }
+
+#[cfg(test)]
+mod injection {
+    use std::io::Read;
+
+    use scal_domain::template::SheetKind;
+
+    use super::*;
+
+    /// Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`) is stored as text.
+    #[test]
+    fn formula_like_text_is_never_a_formula() {
+        let requirement = |id: &str, text: &str| Requirement {
+            id: id.into(),
+            section: Some("@SUM(A1:A9)".into()),
+            text: text.into(),
+            level: Level::Must,
+            answer_kind: AnswerKind::Declaration,
+            use_case: Some("+44 20 7946 0000".into()),
+            requirement_type: None,
+            link: Some("=HYPERLINK(\"http://evil.example\",\"click\")".into()),
+            test_cases: Some("-1+1".into()),
+            test_environment: None,
+            evidence_required: Some("=cmd|' /C calc'!A0".into()),
+            guidance: None,
+        };
+        let sheets = vec![TemplateSheet {
+            name: "S".into(),
+            kind: SheetKind::Service,
+            requirements: vec![requirement("=A1", "=1+1 MUST")],
+        }];
+        let mut answers = Answers::new();
+        answers.insert(
+            ("S".into(), "=A1".into()),
+            ExportedAnswer {
+                response: None,
+                justification: Some("=2+2".into()),
+                mitigation: None,
+            },
+        );
+        let bytes = export(&Export {
+            template_id: "t",
+            template_name: "T",
+            version: 1,
+            product_id: None,
+            stamp: "s",
+            sheets: &sheets,
+            answers: &answers,
+        })
+        .unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let mut xml = String::new();
+        archive
+            .by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        assert!(!xml.contains("<f>"), "no cell holds a formula: {xml}");
+        let grids = crate::read(&bytes, "x", crate::Limits::default()).unwrap();
+        let row = &grids[0].rows[1];
+        assert_eq!(row[0], "=A1");
+        assert_eq!(row[7], "=HYPERLINK(\"http://evil.example\",\"click\")");
+        assert_eq!(row[13], "=2+2");
+    }
+}

@@ -310,7 +310,21 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             .and_then(|n| u32::try_from(n).ok())
             .or(file.max_connections)
             .unwrap_or(10),
+        max_upload_bytes: env_num("SCAL_MAX_UPLOAD_BYTES")
+            .or(file.max_upload_bytes)
+            .unwrap_or(25 * 1024 * 1024),
+        max_workbook_bytes: env_num("SCAL_MAX_WORKBOOK_BYTES")
+            .map(|n| n as u64)
+            .or(file.max_workbook_bytes)
+            .unwrap_or(100 * 1024 * 1024),
     })
+}
+
+fn workbook_limits(settings: &Settings) -> scal_workbook::Limits {
+    scal_workbook::Limits {
+        max_uncompressed_bytes: settings.max_workbook_bytes,
+        ..scal_workbook::Limits::default()
+    }
 }
 
 fn init_logging(format: LogFormat) {
@@ -497,7 +511,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Template(command) => {
             let app = open(&settings).await?;
-            template_cmd::run(&app, command, now).await?;
+            template_cmd::run(&app, command, workbook_limits(&settings), now).await?;
         }
         Command::Audit(AuditCommand::Verify) => {
             let app = open(&settings).await?;
@@ -520,6 +534,8 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
     let web = scal_web::WebSettings {
         cookie_secure: settings.cookie_secure,
         max_body_bytes: settings.max_body_bytes,
+        max_upload_bytes: settings.max_upload_bytes,
+        max_workbook_uncompressed_bytes: settings.max_workbook_bytes,
         ..Default::default()
     };
     let store = app.store.clone();

@@ -46,6 +46,8 @@ pub struct FileSettings {
     pub cookie_secure: Option<bool>,
     pub max_body_bytes: Option<usize>,
     pub max_connections: Option<u32>,
+    pub max_upload_bytes: Option<usize>,
+    pub max_workbook_bytes: Option<u64>,
 }
 
 impl FileSettings {
@@ -72,6 +74,10 @@ pub struct Settings {
     pub cookie_secure: bool,
     pub max_body_bytes: usize,
     pub max_connections: u32,
+    /// Largest uploaded workbook.
+    pub max_upload_bytes: usize,
+    /// Largest total uncompressed size of an .xlsx (zip-bomb guard).
+    pub max_workbook_bytes: u64,
 }
 
 /// The parts of a database URL that are safe to print.

@@ -7,7 +7,12 @@ use time::OffsetDateTime;
 
 use crate::{Failure, TemplateCommand};
 
-pub async fn run(app: &App, command: TemplateCommand, now: OffsetDateTime) -> Result<(), Failure> {
+pub async fn run(
+    app: &App,
+    command: TemplateCommand,
+    limits: scal_workbook::Limits,
+    now: OffsetDateTime,
+) -> Result<(), Failure> {
     let actor = Actor::System;
     match command {
         TemplateCommand::Import {
@@ -31,8 +36,7 @@ pub async fn run(app: &App, command: TemplateCommand, now: OffsetDateTime) -> Re
                 publish,
                 options: parse_map(&map)?,
             };
-            let outcome =
-                scal_app::templates::import(app, &actor, &request, scal_workbook::Limits::default(), now).await?;
+            let outcome = scal_app::templates::import(app, &actor, &request, limits, now).await?;
             if json {
                 let report = serde_json::json!({
                     "template": {"id": outcome.template.id, "name": outcome.template.name, "version": outcome.version.version},

@@ -101,6 +101,7 @@ pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(templates::export_version))
         .routes(routes!(scals::issue))
         .routes(routes!(scals::workbook))
+        .routes(routes!(scals::view))
         .merge(uploads)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
 }

@@ -101,3 +101,91 @@ pub async fn import_answers(
         exported_at: report.exported_at,
     }))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScalRequirementOut {
+    pub requirement_id: String,
+    /// `must`, `must_not`, `should`, `should_not`, `may` or `unspecified`.
+    pub level: String,
+    pub text: String,
+    pub answer: Option<String>,
+    pub justification: Option<String>,
+    pub mitigation: Option<String>,
+    /// `red`, `amber`, `green` or `none`.
+    pub rag: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RagSummaryOut {
+    pub red: usize,
+    pub amber: usize,
+    pub green: usize,
+    pub unanswered: usize,
+}
+
+impl From<scal_app::scals::RagSummary> for RagSummaryOut {
+    fn from(s: scal_app::scals::RagSummary) -> Self {
+        Self {
+            red: s.red,
+            amber: s.amber,
+            green: s.green,
+            unanswered: s.unanswered,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScalSheetOut {
+    pub id: String,
+    pub name: String,
+    /// `information` or `service`.
+    pub kind: String,
+    pub requirements: Vec<ScalRequirementOut>,
+    pub summary: RagSummaryOut,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScalOut {
+    pub sheets: Vec<ScalSheetOut>,
+    pub summary: RagSummaryOut,
+}
+
+/// The product's SCAL: its sheets, every requirement's answer and red/amber/green colour.
+#[utoipa::path(get, path = "/api/v1/products/{id}/scal", tag = "scal", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Product ID")),
+    responses((status = 200, body = ScalOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn view(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<ScalOut>, ApiError> {
+    let (sheets, summary) = scal_app::scals::view(&state.app, &actor, &id).await?;
+    Ok(Json(ScalOut {
+        sheets: sheets
+            .into_iter()
+            .map(|s| ScalSheetOut {
+                id: s.id,
+                name: s.name,
+                kind: match s.kind {
+                    scal_domain::template::SheetKind::Information => "information".into(),
+                    scal_domain::template::SheetKind::Service => "service".into(),
+                },
+                requirements: s
+                    .requirements
+                    .into_iter()
+                    .map(|r| ScalRequirementOut {
+                        requirement_id: r.requirement.id,
+                        level: r.requirement.level.as_str().into(),
+                        text: r.requirement.text,
+                        answer: r.answer,
+                        justification: r.justification,
+                        mitigation: r.mitigation,
+                        rag: r.rag.as_str().into(),
+                    })
+                    .collect(),
+                summary: s.summary.into(),
+            })
+            .collect(),
+        summary: summary.into(),
+    }))
+}

@@ -9,13 +9,23 @@ use scal_app::AppError;
 use scal_domain::policy::{authorize, Action};
 use serde::Deserialize;
 
-use super::layout::{button, checkbox, csrf, page, select, Chrome, Nav};
+use super::layout::{button, checkbox, csrf, page, select, tag, Chrome, Nav};
 use super::see_other;
 use crate::extract::PageForm;
 use crate::session::{CurrentSession, PageActor, CSRF_FIELD};
 use crate::{AppState, PageError};
+use scal_domain::template::Rag;
 
 type PageResult = Result<Response, PageError>;
+
+fn rag_tag(rag: Rag) -> Markup {
+    match rag {
+        Rag::Red => tag("Red", "red"),
+        Rag::Amber => tag("Amber", "orange"),
+        Rag::Green => tag("Green", "green"),
+        Rag::None => tag("Not answered", "grey"),
+    }
+}
 
 /// The SCAL section of the product page.
 pub async fn section(
@@ -25,7 +35,12 @@ pub async fn section(
     org_id: &str,
 ) -> Result<Markup, PageError> {
     let actor = &session.actor;
-    let issued = scal_app::scals::sheets(&state.app, actor, product_id).await?;
+    let (issued, total) = scal_app::scals::view(&state.app, actor, product_id).await?;
+    let flagged: Vec<(&str, &scal_app::scals::RequirementView)> = issued
+        .iter()
+        .flat_map(|s| s.requirements.iter().map(move |r| (s.name.as_str(), r)))
+        .filter(|(_, r)| matches!(r.rag, Rag::Red | Rag::Amber))
+        .collect();
     let can_issue = authorize(actor, Action::IssueScal, Some(org_id)).is_ok();
     let can_answer = authorize(actor, Action::AnswerScal, Some(org_id)).is_ok();
     let templates = if can_issue {
@@ -49,7 +64,40 @@ pub async fn section(
         } @else {
             ul class="nhsuk-list nhsuk-list--bullet" {
                 @for sheet in &issued {
-                    li { (sheet.sheet.name) " (" (sheet.sheet.requirements.len()) " requirements)" }
+                    li {
+                        (sheet.name) ": " (sheet.requirements.len() - sheet.summary.unanswered) " of "
+                        (sheet.requirements.len()) " answered"
+                        @if sheet.summary.red > 0 { " " (tag(&format!("{} red", sheet.summary.red), "red")) }
+                        @if sheet.summary.amber > 0 { " " (tag(&format!("{} amber", sheet.summary.amber), "orange")) }
+                    }
+                }
+            }
+            @if !flagged.is_empty() {
+                table class="nhsuk-table" {
+                    caption class="nhsuk-table__caption" {
+                        "Answers that need a decision (" (total.red) " red, " (total.amber) " amber)"
+                    }
+                    thead class="nhsuk-table__head" {
+                        tr class="nhsuk-table__row" {
+                            th class="nhsuk-table__header" scope="col" { "Requirement" }
+                            th class="nhsuk-table__header" scope="col" { "Answer" }
+                            th class="nhsuk-table__header" scope="col" { "Justification" }
+                            th class="nhsuk-table__header" scope="col" { "Mitigation" }
+                        }
+                    }
+                    tbody class="nhsuk-table__body" {
+                        @for (sheet, row) in &flagged {
+                            tr class="nhsuk-table__row" {
+                                td class="nhsuk-table__cell" {
+                                    code { (row.requirement.id) } " " (rag_tag(row.rag)) br;
+                                    span class="nhsuk-hint" { (sheet) ", " (row.requirement.level.label()) }
+                                }
+                                td class="nhsuk-table__cell" { (row.answer.clone().unwrap_or_default()) }
+                                td class="nhsuk-table__cell" { (row.justification.clone().unwrap_or_else(|| "None given".into())) }
+                                td class="nhsuk-table__cell" { (row.mitigation.clone().unwrap_or_else(|| "None given".into())) }
+                            }
+                        }
+                    }
                 }
             }
             p class="nhsuk-body" {

@@ -247,6 +247,18 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
         ),
         (
             M::GET,
+            "/api/v1/products/{acme_product}/scal",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/products/{bright_product}/scal",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
             "/api/v1/products/{acme_product}/workbook",
             None,
             [200, 200, 200, 200, 404],

@@ -170,6 +170,43 @@ async fn answers_round_trip_with_conflicts_and_all_or_nothing_validation() {
     assert_eq!(answered["GPCM-SD-056"].as_deref(), Some("No"));
     assert_eq!(answered["GPCM-SD-028"], None);
 
+    // The same rule colours the SCAL in the API and on the product page.
+    let token = app.token_for("dev@acme.example").await;
+    let (status, scal) = app
+        .api(
+            axum::http::Method::GET,
+            &format!("/api/v1/products/{product}/scal"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{scal}");
+    let rows = scal["sheets"][0]["requirements"].as_array().unwrap();
+    let rag = |id: &str| {
+        rows.iter()
+            .find(|r| r["requirement_id"] == id)
+            .map(|r| r["rag"].as_str().unwrap().to_string())
+    };
+    assert_eq!(rag("GPCM-C-1").as_deref(), Some("green"));
+    assert_eq!(rag("GPCM-SD-056").as_deref(), Some("red"), "No to a MUST");
+    assert_eq!(rag("GPCM-SD-028").as_deref(), Some("none"));
+    assert_eq!(
+        scal["summary"],
+        serde_json::json!({"red": 1, "amber": 0, "green": 2, "unanswered": 45})
+    );
+    let session = app.sign_in("dev@acme.example", crate::support::PASSWORD).await.unwrap();
+    let page = app
+        .page(
+            Some(&session),
+            axum::http::Method::GET,
+            &format!("/products/{product}"),
+            &[],
+        )
+        .await;
+    assert!(page.html.contains("3 of 48 answered"), "{}", page.html);
+    assert!(page.html.contains(">1 red<"));
+    assert!(page.html.contains("Answers that need a decision (1 red, 0 amber)"));
+
     let nhse = app.token_for("admin@nhse.example").await;
     let (_, log) = app
         .api(
