@@ -11,6 +11,7 @@ pub mod demo;
 mod error;
 pub mod organisations;
 pub mod products;
+pub mod progress;
 pub mod scals;
 pub mod secrets;
 pub mod services;

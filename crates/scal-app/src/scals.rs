@@ -213,6 +213,19 @@ pub async fn import_answers(
     limits: Limits,
     now: OffsetDateTime,
 ) -> Result<AnswersReport> {
+    import_answers_with_progress(app, actor, product_id, upload, limits, now, &crate::progress::Silent).await
+}
+
+/// [`import_answers`], reporting its steps to `progress`.
+pub async fn import_answers_with_progress(
+    app: &App,
+    actor: &Actor,
+    product_id: &str,
+    upload: &AnswersUpload,
+    limits: Limits,
+    now: OffsetDateTime,
+    progress: &dyn crate::progress::Progress,
+) -> Result<AnswersReport> {
     let (file_name, bytes, overwrite) = (upload.file_name.as_str(), upload.bytes.as_slice(), upload.overwrite);
     let product = crate::products::get(app, actor, product_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
@@ -224,7 +237,9 @@ pub async fn import_answers(
         ));
     }
     let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
+    progress.step(0, 3, &format!("Reading {file_name}"));
     let grids = read(bytes, stem, limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
+    progress.step(1, 3, &format!("Checking {} sheets", grids.len()));
     let exported_at = grids
         .iter()
         .find(|g| g.name == scal_workbook::METADATA_SHEET)
@@ -289,6 +304,7 @@ pub async fn import_answers(
         )));
     }
 
+    progress.step(2, 3, "Applying answers");
     let scal_id = issued[0].record.scal_id.clone();
     let mut tx = app.store.begin().await?;
     let current: HashMap<(String, String), AnswerRecord> = scals::answers_locked(&mut tx, &scal_id)
@@ -360,6 +376,7 @@ pub async fn import_answers(
         .await?;
     }
     tx.commit().await?;
+    progress.step(3, 3, "Applied");
     Ok(report)
 }
 

@@ -53,6 +53,18 @@ pub async fn import(
     limits: Limits,
     now: OffsetDateTime,
 ) -> Result<ImportOutcome> {
+    import_with_progress(app, actor, request, limits, now, &crate::progress::Silent).await
+}
+
+/// [`import`], reporting its steps to `progress`.
+pub async fn import_with_progress(
+    app: &App,
+    actor: &Actor,
+    request: &ImportRequest,
+    limits: Limits,
+    now: OffsetDateTime,
+    progress: &dyn crate::progress::Progress,
+) -> Result<ImportOutcome> {
     authorize(actor, Action::ManageTemplates, None)?;
     let name = request
         .name
@@ -74,9 +86,12 @@ pub async fn import(
             Some(code.as_str().to_string())
         }
     };
+    progress.step(0, 3, &format!("Reading {}", request.file_name));
     let grids =
         read(&request.bytes, stem(&request.file_name), limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
+    progress.step(1, 3, &format!("Recognising {} sheets", grids.len()));
     let (sheets, report) = import_workbook(&grids, &request.options).map_err(import_error)?;
+    progress.step(2, 3, "Storing");
     let content: Vec<TemplateSheet> = sheets
         .into_iter()
         .map(|s| TemplateSheet {
@@ -156,6 +171,7 @@ pub async fn import(
         None
     };
     tx.commit().await?;
+    progress.step(3, 3, "Imported");
     Ok(ImportOutcome {
         template,
         version,

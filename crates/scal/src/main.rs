@@ -2,6 +2,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod check;
+mod progress_bar;
 mod settings;
 mod template_cmd;
 
@@ -465,13 +466,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 bytes: std::fs::read(&file).map_err(|e| Failure(format!("cannot read {}: {e}", file.display())))?,
                 overwrite,
             };
-            let report = scal_app::scals::import_answers(
+            let report = scal_app::scals::import_answers_with_progress(
                 &app,
                 &Actor::System,
                 &product,
                 &upload,
-                scal_workbook::Limits::default(),
+                workbook_limits(&settings),
                 now,
+                &progress_bar::Bar::new(),
             )
             .await?;
             if json {
@@ -498,6 +500,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             out,
         } => {
             let app = open(&settings).await?;
+            let bar = progress_bar::Bar::new();
+            scal_app::progress::Progress::step(&bar, 0, 1, "Writing the workbook");
             let workbook = match (template, product) {
                 (Some(template), _) => {
                     scal_app::templates::export(&app, &Actor::System, &template, version, now).await?
@@ -505,6 +509,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 (None, Some(product)) => scal_app::scals::workbook(&app, &Actor::System, &product, now).await?,
                 (None, None) => return Err(Failure("name --template or --product".into())),
             };
+            scal_app::progress::Progress::step(&bar, 1, 1, "Written");
             std::fs::write(&out, &workbook.bytes)
                 .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
             println!("wrote {} ({} bytes)", out.display(), workbook.bytes.len());

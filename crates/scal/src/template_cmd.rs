@@ -36,7 +36,9 @@ pub async fn run(
                 publish,
                 options: parse_map(&map)?,
             };
-            let outcome = scal_app::templates::import(app, &actor, &request, limits, now).await?;
+            let progress = crate::progress_bar::Bar::new();
+            let outcome =
+                scal_app::templates::import_with_progress(app, &actor, &request, limits, now, &progress).await?;
             if json {
                 let report = serde_json::json!({
                     "template": {"id": outcome.template.id, "name": outcome.template.name, "version": outcome.version.version},

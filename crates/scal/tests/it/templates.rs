@@ -486,3 +486,29 @@ async fn the_exported_workbook_is_protected_with_dropdowns_and_colour_rules() {
     assert_eq!(xml.matches("<cfRule").count(), 3, "red, amber and green");
     assert!(xml.contains("state=\"hidden\""), "the metadata sheet is hidden");
 }
+
+/// On a terminal the CLI draws a progress bar; in pipes and logs it draws nothing.
+#[tokio::test]
+async fn long_imports_show_a_progress_bar_on_a_terminal_only() {
+    let db = TestDb::fresh().await;
+    let file = fixture("scal-gpc-send-document.xlsx");
+    let command = format!(
+        "{} --data-dir {} --database-url '{}' template import {} --name Bar",
+        env!("CARGO_BIN_EXE_scal"),
+        db.data_dir().display(),
+        db.url,
+        file.display()
+    );
+    // `script` (util-linux) runs the command on a pseudo-terminal.
+    let output = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("SCAL_LOG", "warn")
+        .output()
+        .unwrap();
+    let seen = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{seen}");
+    assert!(seen.contains("[##############################] 3/3 Imported"), "{seen}");
+    let (code, _, err) = scal(&db, &["template", "import", file.to_str().unwrap(), "--name", "NoBar"]);
+    assert_eq!(code, 0);
+    assert!(!err.contains("3/3"), "no bar without a terminal: {err}");
+}
