@@ -681,6 +681,50 @@ mod tests {
         assert_eq!(report.sheets[0].skipped_rows[0].reason, "section heading \"Section A\"");
     }
 
+    /// A section heading merged across the table's width in a real .xlsx: only its first cell holds
+    /// the text, so it reads as a heading, and the rows under it take that section.
+    #[test]
+    fn headings_merged_across_cells_in_xlsx_are_sections() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name("PDS").unwrap();
+        for (col, title) in ["Requirement ID", "Requirement", "Evidence"].iter().enumerate() {
+            sheet.write_string(0, col as u16, *title).unwrap();
+        }
+        let merged = rust_xlsxwriter::Format::new().set_bold();
+        sheet
+            .merge_range(1, 0, 1, 2, "  Retrieving patients\u{a0}", &merged)
+            .unwrap();
+        sheet.write_string(2, 0, "PDS-1").unwrap();
+        sheet
+            .write_string(2, 1, "The system MUST trace\nwith the NHS number")
+            .unwrap();
+        sheet.merge_range(3, 0, 3, 2, "Updating patients", &merged).unwrap();
+        sheet.write_string(4, 0, "PDS-2").unwrap();
+        sheet.write_string(4, 1, "Updates SHOULD be sent").unwrap();
+        let bytes = workbook.save_to_buffer().unwrap();
+        let grids = crate::read(&bytes, "x", crate::Limits::default()).unwrap();
+        let (sheets, report) = import(&grids, &ImportOptions::default()).unwrap();
+        let rows = &sheets[0].rows;
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].requirement.section.as_deref(),
+            Some("Retrieving patients"),
+            "trimmed, NBSP included"
+        );
+        assert_eq!(
+            rows[0].requirement.text, "The system MUST trace\nwith the NHS number",
+            "line breaks kept"
+        );
+        assert_eq!(rows[1].requirement.section.as_deref(), Some("Updating patients"));
+        assert_eq!(rows[1].requirement.level, Level::Should);
+        assert_eq!(
+            report.sheets[0].skipped_rows.len(),
+            2,
+            "both headings are listed as skipped rows"
+        );
+    }
+
     #[test]
     fn duplicate_ids_name_both_rows() {
         let g = grid("ID|Description\nX-1|MUST a\nX-2|MUST b\nX-1|MUST c");
