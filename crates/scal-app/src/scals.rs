@@ -171,10 +171,20 @@ pub struct Conflict {
     pub changed_at: String,
 }
 
+/// A row whose answers were written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppliedRow {
+    pub sheet: String,
+    pub row: usize,
+    pub requirement_id: String,
+}
+
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct AnswersReport {
     /// Answers written.
     pub applied: usize,
+    /// Which rows they were.
+    pub applied_rows: Vec<AppliedRow>,
     /// Rows whose answers were the same as the server's.
     pub unchanged: usize,
     /// Rows changed on the server since the export; left alone unless overwriting.
@@ -356,11 +366,16 @@ pub async fn import_answers_with_progress(
         };
         scals::upsert_answer(&mut tx, &record).await?;
         changes.push(serde_json::json!({
-            "sheet": sheet_name, "requirement_id": record.requirement_id,
+            "sheet": &sheet_name, "requirement_id": record.requirement_id,
             "before": {"response": old.0, "justification": old.1, "mitigation": old.2},
             "after": {"response": new.0, "justification": new.1, "mitigation": new.2},
         }));
         report.applied += 1;
+        report.applied_rows.push(AppliedRow {
+            sheet: sheet_name,
+            row: row.row,
+            requirement_id: row.requirement.id.clone(),
+        });
     }
     if !changes.is_empty() {
         let after = serde_json::json!({"file": file_name, "exported_at": exported_at, "changes": changes});

@@ -485,6 +485,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     report.unchanged,
                     report.conflicts.len()
                 );
+                for row in &report.applied_rows {
+                    println!("  applied: {} row {} {}", row.sheet, row.row, row.requirement_id);
+                }
                 for conflict in &report.conflicts {
                     println!(
                         "  conflict: {} row {} {}: changed by {} at {} after the export; left as it is (use --overwrite)",

@@ -64,6 +64,9 @@ pub struct AnswersQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AnswersOut {
     pub applied: usize,
+    /// The rows written: `sheet`, `row`, `requirement_id`.
+    #[schema(value_type = Vec<Object>)]
+    pub applied_rows: serde_json::Value,
     pub unchanged: usize,
     pub overwritten: usize,
     /// Rows changed on the server after the export: `sheet`, `row`, `requirement_id`, `changed_by`, `changed_at`.
@@ -95,6 +98,7 @@ pub async fn import_answers(
         scal_app::scals::import_answers(&state.app, &actor, &id, &upload, state.upload_limits(), state.now()).await?;
     Ok(Json(AnswersOut {
         applied: report.applied,
+        applied_rows: serde_json::to_value(&report.applied_rows).unwrap_or_default(),
         unchanged: report.unchanged,
         overwritten: report.overwritten,
         conflicts: serde_json::to_value(&report.conflicts).unwrap_or_default(),

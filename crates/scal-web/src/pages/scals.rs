@@ -211,6 +211,18 @@ pub async fn upload_answers(
                     h1 class="nhsuk-panel__heading" { "Answers uploaded" }
                     div class="nhsuk-panel__body" { (report.applied) " answers changed, " (report.unchanged) " unchanged" }
                 }
+                @if !report.applied_rows.is_empty() {
+                    details class="nhsuk-details" {
+                        summary class="nhsuk-details__summary" {
+                            span class="nhsuk-details__summary-text" { "The " (report.applied_rows.len()) " answers changed" }
+                        }
+                        div class="nhsuk-details__text" {
+                            ul class="nhsuk-list" {
+                                @for r in &report.applied_rows { li { (r.sheet) ", row " (r.row) ", " code { (r.requirement_id) } } }
+                            }
+                        }
+                    }
+                }
                 @if !report.conflicts.is_empty() {
                     h2 class="nhsuk-heading-l" { (report.conflicts.len()) " answers were not changed" }
                     p class="nhsuk-body" { "They were changed here after you downloaded the workbook. Upload again with \u{201c}also replace\u{201d} ticked to use yours." }

@@ -119,6 +119,9 @@ async fn answers_round_trip_with_conflicts_and_all_or_nothing_validation() {
         .await
         .unwrap();
     assert_eq!(report.applied, 2, "{report:?}");
+    let applied: Vec<&str> = report.applied_rows.iter().map(|r| r.requirement_id.as_str()).collect();
+    assert_eq!(applied, ["GPCM-C-1", "GPCM-SD-056"], "the report says what was applied");
+    assert_eq!(report.applied_rows[0].row, 2);
     assert_eq!(report.conflicts.len(), 1);
     let conflict = &report.conflicts[0];
     assert_eq!(
