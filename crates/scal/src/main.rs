@@ -70,6 +70,9 @@ enum Command {
     /// Manage SCAL templates
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Manage the service catalogue
+    #[command(subcommand)]
+    Service(ServiceCommand),
     /// Write a template version, or a product's SCAL with its answers, as an .xlsx workbook to
     /// complete offline
     #[command(group(clap::ArgGroup::new("what").required(true).args(["template", "product"])))]
@@ -112,6 +115,27 @@ enum Command {
     /// Check a completed SCAL workbook offline: exit 0 when ready to submit, 1 when something
     /// blocks submission, 2 when the file cannot be read
     Check(CheckArgs),
+}
+
+#[derive(Subcommand)]
+enum ServiceCommand {
+    /// Add a service to the catalogue
+    Add {
+        /// Like PDS-FHIR
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// internet or hscn
+        #[arg(long)]
+        network: String,
+        /// Suppliers must declare a use case for this service
+        #[arg(long)]
+        use_case_required: bool,
+        /// scal, digital_onboarding or common_assurance_process
+        #[arg(long, default_value = "scal")]
+        onboarding_route: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -516,6 +540,33 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             std::fs::write(&out, &workbook.bytes)
                 .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
             println!("wrote {} ({} bytes)", out.display(), workbook.bytes.len());
+        }
+        Command::Service(ServiceCommand::Add {
+            code,
+            name,
+            network,
+            use_case_required,
+            onboarding_route,
+        }) => {
+            let app = open(&settings).await?;
+            let fields = scal_app::services::ServiceFields {
+                name,
+                use_case_required,
+                network,
+                onboarding_route,
+            };
+            let service = scal_app::services::create(&app, &Actor::System, &code, &fields, now).await?;
+            println!(
+                "added service {} ({}, {}, use case {})",
+                service.code.as_str(),
+                service.name,
+                service.network.as_str(),
+                if service.use_case_required {
+                    "required"
+                } else {
+                    "not required"
+                }
+            );
         }
         Command::Template(command) => {
             let app = open(&settings).await?;

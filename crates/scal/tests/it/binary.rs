@@ -261,3 +261,61 @@ async fn settings_come_from_scal_toml_and_bad_settings_are_clear_errors() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("must start with sqlite: or postgres://"));
 }
+
+#[tokio::test]
+async fn the_catalogue_is_set_up_from_the_command_line() {
+    let db = TestDb::fresh().await;
+    let added = run(
+        &db,
+        &[
+            "service",
+            "add",
+            "--code",
+            "pds-fhir",
+            "--name",
+            "Personal Demographics Service",
+            "--network",
+            "internet",
+            "--use-case-required",
+        ],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(
+        stdout(&added).contains("added service PDS-FHIR (Personal Demographics Service, internet, use case required)"),
+        "{}",
+        stdout(&added)
+    );
+    let again = run(
+        &db,
+        &[
+            "service",
+            "add",
+            "--code",
+            "PDS-FHIR",
+            "--name",
+            "Again",
+            "--network",
+            "internet",
+        ],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("code: The catalogue already has a service PDS-FHIR"),
+        "{}",
+        stderr(&again)
+    );
+    let bad = run(
+        &db,
+        &["service", "add", "--code", "X Y", "--name", "", "--network", "wifi"],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let message = stderr(&bad);
+    for field in ["code:", "name:", "network:"] {
+        assert!(message.contains(field), "every bad field is named: {message}");
+    }
+    let store = scal_store::Store::connect(&db.url, 1).await.unwrap();
+    let services = scal_store::records::services::list(store.pool()).await.unwrap();
+    assert_eq!(services.len(), 1, "nothing half-written");
+    assert!(services[0].use_case_required);
+    store.close().await;
+}
