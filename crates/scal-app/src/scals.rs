@@ -150,14 +150,7 @@ pub async fn workbook(app: &App, actor: &Actor, product_id: &str, now: OffsetDat
         answers: &answers,
     })
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    let safe: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
-        .collect();
-    Ok(ExportedWorkbook {
-        file_name: format!("{safe}.xlsx"),
-        bytes,
-    })
+    Ok(ExportedWorkbook::named(&name, bytes))
 }
 
 /// A row whose server answer changed after the workbook was exported.
@@ -246,7 +239,7 @@ pub async fn import_answers_with_progress(
             "No SCAL has been issued for this product yet",
         ));
     }
-    let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
+    let stem = crate::templates::stem(file_name);
     progress.step(0, 3, &format!("Reading {file_name}"));
     let grids = read(bytes, stem, limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
     progress.step(1, 3, &format!("Checking {} sheets", grids.len()));

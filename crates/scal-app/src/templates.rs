@@ -39,7 +39,8 @@ pub struct ImportOutcome {
     pub diff: Option<TemplateDiff>,
 }
 
-fn stem(file_name: &str) -> &str {
+/// An uploaded file's name without folders or extension.
+pub(crate) fn stem(file_name: &str) -> &str {
     let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
     base.rsplit_once('.').map_or(base, |(stem, _)| stem)
 }
@@ -331,6 +332,21 @@ pub struct ExportedWorkbook {
     pub bytes: Vec<u8>,
 }
 
+impl ExportedWorkbook {
+    /// A download named after `title`, reduced to characters every file system and browser
+    /// accepts.
+    pub(crate) fn named(title: &str, bytes: Vec<u8>) -> Self {
+        let safe: String = title
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
+            .collect();
+        Self {
+            file_name: format!("{safe}.xlsx"),
+            bytes,
+        }
+    }
+}
+
 pub async fn export(
     app: &App,
     actor: &Actor,
@@ -358,13 +374,8 @@ pub async fn export(
         answers: &scal_workbook::Answers::new(),
     })
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    let safe: String = template
-        .name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' })
-        .collect();
-    Ok(ExportedWorkbook {
-        file_name: format!("{safe}-v{}.xlsx", version.version),
+    Ok(ExportedWorkbook::named(
+        &format!("{}-v{}", template.name, version.version),
         bytes,
-    })
+    ))
 }

@@ -201,26 +201,3 @@ pub async fn update(
     tx.commit().await?;
     Ok(after)
 }
-
-/// Sets a user's password (CLI). Audited without the password.
-pub async fn set_password(app: &App, actor: &Actor, id: &str, password: &str, now: OffsetDateTime) -> Result<()> {
-    let user = get(app, actor, id).await?;
-    authorize(actor, Action::ManageUsers, Some(&user.org_id))?;
-    check_password(password).map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
-    let hash = hash_password_blocking(password).await?;
-    let mut tx = app.store.begin().await?;
-    users::set_password_hash(tx.conn(), &user.id, &hash).await?;
-    sessions::delete_for_user(tx.conn(), &user.id).await?;
-    tx.audit(audit_entry(
-        actor,
-        now,
-        "user.password_set",
-        Some(&user.org_id),
-        &user.id,
-        None,
-        None,
-    ))
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}

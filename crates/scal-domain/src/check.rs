@@ -200,92 +200,74 @@ fn check_row(
     find: &mut impl FnMut(Severity, bool, String),
 ) {
     let requirement = &row.requirement;
+    // Validity first, by the one definition; below are only the rules beyond a valid value.
     if let Err(error) = validate_answer(&requirement.answer_kind, response) {
         find(Severity::Error, true, error.message);
         return;
     }
     match &requirement.answer_kind {
-        AnswerKind::Declaration => match Declaration::parse(response) {
-            Err(error) => find(Severity::Error, true, error.message),
-            Ok(answer) => {
-                let (justified, mitigated) = (given(&row.justification), given(&row.mitigation));
-                match rag(requirement.level, answer) {
-                    Rag::Red if justified && mitigated => find(
-                        Severity::Red,
-                        false,
-                        format!(
-                            "{} answered No, with a justification and a mitigation: NHS England will decide",
-                            requirement.level.label()
-                        ),
-                    ),
-                    Rag::Red => {
-                        let missing = match (justified, mitigated) {
-                            (false, false) => "a justification and a mitigation",
-                            (false, true) => "a justification",
-                            _ => "a mitigation",
-                        };
-                        find(
-                            Severity::Red,
-                            true,
-                            format!("{} answered No: give {missing}", requirement.level.label()),
-                        );
-                    }
-                    Rag::Amber if !justified => {
-                        find(
-                            Severity::Amber,
-                            true,
-                            format!("{} answered No: give a justification", requirement.level.label()),
-                        );
-                    }
-                    _ if answer == Some(Declaration::NotApplicable) && !justified => {
-                        find(Severity::Warning, false, "N/A: say why it does not apply".into());
-                    }
-                    _ => {}
+        AnswerKind::Declaration => {
+            let Ok(answer) = Declaration::parse(response) else {
+                return;
+            };
+            let (justified, mitigated) = (given(&row.justification), given(&row.mitigation));
+            let level = requirement.level.label();
+            match rag(requirement.level, answer) {
+                Rag::Red if justified && mitigated => find(
+                    Severity::Red,
+                    false,
+                    format!("{level} answered No, with a justification and a mitigation: NHS England will decide"),
+                ),
+                Rag::Red => {
+                    let missing = match (justified, mitigated) {
+                        (false, false) => "a justification and a mitigation",
+                        (false, true) => "a justification",
+                        _ => "a mitigation",
+                    };
+                    find(Severity::Red, true, format!("{level} answered No: give {missing}"));
                 }
-            }
-        },
-        AnswerKind::Date => match parse_date(response) {
-            Err(error) => find(Severity::Error, true, error.message),
-            Ok(date) if kind == SheetKind::Information => check_information_date(requirement, date, as_of, find),
-            Ok(_) => {}
-        },
-        AnswerKind::OdsCode => {
-            if let Err(error) = crate::OdsCode::parse_field("answer", response) {
-                find(Severity::Error, true, error.message);
+                Rag::Amber if !justified => {
+                    find(
+                        Severity::Amber,
+                        true,
+                        format!("{level} answered No: give a justification"),
+                    );
+                }
+                _ if answer == Some(Declaration::NotApplicable) && !justified => {
+                    find(Severity::Warning, false, "N/A: say why it does not apply".into());
+                }
+                _ => {}
             }
         }
-        AnswerKind::Choice(options) => {
-            let chosen = options.iter().find(|o| o.eq_ignore_ascii_case(response));
-            match chosen {
-                None => find(
+        AnswerKind::Date if kind == SheetKind::Information => {
+            if let Ok(date) = parse_date(response) {
+                check_information_date(requirement, date, as_of, find);
+            }
+        }
+        AnswerKind::Choice(options) if information_rule(&requirement.text) == InformationRule::DsptStatus => {
+            let Some(choice) = options.iter().find(|o| o.eq_ignore_ascii_case(response)) else {
+                return;
+            };
+            match choice.as_str() {
+                "Standards Met" | "Standards Exceeded" => {}
+                "Approaching Standards" if given(&row.mitigation) => find(
+                    Severity::Red,
+                    false,
+                    "DSPT is Approaching Standards, with a mitigation: NHS England will decide".into(),
+                ),
+                "Approaching Standards" => find(
+                    Severity::Red,
+                    true,
+                    "DSPT is Approaching Standards: give a mitigation (the action plan)".into(),
+                ),
+                other => find(
                     Severity::Error,
                     true,
-                    format!("{response:?} is not one of: {}", options.join(", ")),
+                    format!("DSPT status is {other}: Standards Met or Standards Exceeded is needed"),
                 ),
-                Some(choice) if information_rule(&requirement.text) == InformationRule::DsptStatus => {
-                    match choice.as_str() {
-                        "Standards Met" | "Standards Exceeded" => {}
-                        "Approaching Standards" if given(&row.mitigation) => find(
-                            Severity::Red,
-                            false,
-                            "DSPT is Approaching Standards, with a mitigation: NHS England will decide".into(),
-                        ),
-                        "Approaching Standards" => find(
-                            Severity::Red,
-                            true,
-                            "DSPT is Approaching Standards: give a mitigation (the action plan)".into(),
-                        ),
-                        other => find(
-                            Severity::Error,
-                            true,
-                            format!("DSPT status is {other}: Standards Met or Standards Exceeded is needed"),
-                        ),
-                    }
-                }
-                Some(_) => {}
             }
         }
-        AnswerKind::FreeText | AnswerKind::Attachment => {}
+        _ => {}
     }
 }
 

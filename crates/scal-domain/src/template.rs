@@ -2,7 +2,7 @@
 //! that colours an answered requirement red, amber or green.
 
 use crate::field::trim;
-use crate::{FieldError, OdsCode};
+use crate::FieldError;
 
 /// How binding a requirement is, in RFC 2119 terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -280,14 +280,6 @@ pub enum SheetKind {
     Information,
     /// One sheet per service.
     Service,
-}
-
-/// An ODS-code answer, checked.
-pub fn parse_ods_answer(raw: &str) -> Result<Option<OdsCode>, FieldError> {
-    if trim(raw).is_empty() {
-        return Ok(None);
-    }
-    OdsCode::parse_field("answer", raw).map(Some)
 }
 
 #[cfg(test)]

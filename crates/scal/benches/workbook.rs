@@ -70,11 +70,6 @@ fn content() -> (Vec<TemplateSheet>, Answers) {
         } else {
             SheetKind::Service
         };
-        if kind == SheetKind::Information {
-            for requirement in &mut requirements {
-                requirement.answer_kind = AnswerKind::Declaration;
-            }
-        }
         sheets.push(TemplateSheet {
             name,
             kind,

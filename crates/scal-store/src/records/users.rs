@@ -72,15 +72,6 @@ pub async fn update<'e>(
     Ok(())
 }
 
-pub async fn set_password_hash<'e>(ex: impl Executor<'e, Database = Any>, id: &str, hash: &str) -> Result<()> {
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-        .bind(hash)
-        .bind(id)
-        .execute(ex)
-        .await?;
-    Ok(())
-}
-
 pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
     sqlx::query(&sql)

@@ -148,6 +148,21 @@ impl From<AppError> for FormOutcome {
     }
 }
 
+/// An upload's body as multipart fields. Handlers call this only after authorising the caller, so
+/// nothing is read for someone who may not upload.
+pub(crate) async fn read_upload(
+    request: axum::extract::Request,
+    state: &AppState,
+) -> Result<axum::extract::Multipart, PageError> {
+    <axum::extract::Multipart as axum::extract::FromRequest<AppState>>::from_request(request, state)
+        .await
+        .map_err(|e| PageError::new(e.status(), "The upload could not be read", e.body_text()))
+}
+
+pub(crate) fn unreadable_upload(e: axum::extract::multipart::MultipartError) -> PageError {
+    PageError::new(e.status(), "The upload could not be read", e.body_text())
+}
+
 /// 422 when the form has errors, 200 otherwise.
 pub(crate) fn form_page(markup: Markup, errors: &[FieldError]) -> Response {
     let status = if errors.is_empty() {

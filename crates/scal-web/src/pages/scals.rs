@@ -1,7 +1,7 @@
 //! A product's SCAL on its page: issued sheets, the workbook download, answer uploads and, for
 //! NHS England, issuing template sheets.
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use scal_app::scals::AnswersUpload;
@@ -176,12 +176,8 @@ pub async fn upload_answers(
 ) -> PageResult {
     let product = scal_app::products::get(&state.app, &session.actor, &id).await?;
     authorize(&session.actor, Action::AnswerScal, Some(&product.org_id)).map_err(AppError::from)?;
-    let mut multipart = <Multipart as axum::extract::FromRequest<AppState>>::from_request(request, &state)
-        .await
-        .map_err(|e| PageError::new(e.status(), "The upload could not be read", e.body_text()))?;
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        PageError::new(e.status(), "The upload could not be read", e.body_text())
-    };
+    let mut multipart = super::read_upload(request, &state).await?;
+    let unreadable = super::unreadable_upload;
     let mut upload = AnswersUpload::default();
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or_default() {

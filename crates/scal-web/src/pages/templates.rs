@@ -1,6 +1,6 @@
 //! SCAL templates: list and upload, versions, requirements, publishing and differences.
 
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use scal_app::templates::{ImportOutcome, ImportRequest};
@@ -148,12 +148,8 @@ pub async fn upload(
     request: axum::extract::Request,
 ) -> PageResult {
     authorize(&session.actor, Action::ManageTemplates, None).map_err(AppError::from)?;
-    let mut multipart = <Multipart as axum::extract::FromRequest<AppState>>::from_request(request, &state)
-        .await
-        .map_err(|e| PageError::new(e.status(), "The upload could not be read", e.body_text()))?;
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        PageError::new(e.status(), "The upload could not be read", e.body_text())
-    };
+    let mut multipart = super::read_upload(request, &state).await?;
+    let unreadable = super::unreadable_upload;
     let mut form = UploadForm::default();
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {

@@ -6,11 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/real")
-        .join(name)
-}
+use crate::support::fixture;
 
 /// The real Send Document SCAL with `Response|Justification|Mitigation` columns, every row
 /// answered by `answer(id)`.

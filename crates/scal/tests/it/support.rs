@@ -17,6 +17,13 @@ use tower::ServiceExt;
 
 pub const PASSWORD: &str = scal_app::demo::DEMO_PASSWORD;
 
+/// A real NHS document from `tests/fixtures/real` (see its SOURCES.md).
+pub fn fixture(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/real")
+        .join(name)
+}
+
 /// A fixed, known "now" so tests do not depend on the wall clock.
 pub fn start_time() -> OffsetDateTime {
     time::macros::datetime!(2026-11-24 09:00 UTC)

@@ -1,20 +1,13 @@
 //! SCAL templates: importing real NHS files, versions, publishing and differences, from the CLI
 //! and the API.
 
-use std::path::Path;
 use std::process::Command;
 
 use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use serde_json::Value;
 
-use crate::support::{TestApp, TestDb};
-
-fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/real")
-        .join(name)
-}
+use crate::support::{fixture, TestApp, TestDb};
 
 fn scal(db: &TestDb, args: &[&str]) -> (i32, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_scal"))

@@ -4,9 +4,7 @@ use scal_domain::template::{AnswerKind, Level};
 use scal_workbook::{import, read, ImportError, ImportOptions, Limits};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures/real")
-        .join(name);
+    let path = crate::support::fixture(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
