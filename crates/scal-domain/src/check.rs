@@ -135,6 +135,8 @@ enum InformationRule {
     DsptStatus,
     DsptPublished,
     PenetrationTest,
+    /// Another date of something that has already happened (HSCN connection, ...).
+    PastDate,
     None,
 }
 
@@ -147,9 +149,126 @@ fn information_rule(question: &str) -> InformationRule {
         InformationRule::DsptPublished
     } else if (q.contains("penetration") || q.contains("pen test") || q.contains("pentest")) && q.contains("date") {
         InformationRule::PenetrationTest
+    } else if q.contains("date") && (q.contains("confirmed") || q.contains("last") || q.contains("connected")) {
+        InformationRule::PastDate
     } else {
         InformationRule::None
     }
+}
+
+/// A rule's verdict on one answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    pub severity: Severity,
+    /// Whether it stops submission.
+    pub blocking: bool,
+    pub message: String,
+}
+
+impl Verdict {
+    fn new(severity: Severity, blocking: bool, message: impl Into<String>) -> Self {
+        Self {
+            severity,
+            blocking,
+            message: message.into(),
+        }
+    }
+}
+
+/// Whether a date question asks about something that has already happened, so a future date is
+/// a mistake.
+pub fn is_past_event(requirement: &Requirement) -> bool {
+    requirement.answer_kind == AnswerKind::Date && information_rule(&requirement.text) != InformationRule::None
+}
+
+/// Whether `raw` is a valid answer to `requirement` on `as_of`: [`validate_answer`], and no
+/// future date for something that has already happened. What saving an answer enforces.
+pub fn validate_answer_on(requirement: &Requirement, raw: &str, as_of: Date) -> Result<(), FieldError> {
+    validate_answer(&requirement.answer_kind, raw)?;
+    if is_past_event(requirement) && !trim(raw).is_empty() {
+        if let Ok(date) = parse_date(raw) {
+            if let Some(verdict) = future_date_rule(date, as_of) {
+                return Err(FieldError::new("answer", verdict.message));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn future_date_rule(date: Date, as_of: Date) -> Option<Verdict> {
+    (date > as_of).then(|| {
+        Verdict::new(
+            Severity::Error,
+            true,
+            format!("{date} is in the future: give the date it happened"),
+        )
+    })
+}
+
+/// The DSPT status rule: Standards Met or Exceeded passes; Approaching Standards is red and needs
+/// a mitigation (the action plan); anything else fails.
+pub fn dspt_status_rule(status: &str, mitigated: bool) -> Option<Verdict> {
+    match status {
+        s if s.eq_ignore_ascii_case("Standards Met") || s.eq_ignore_ascii_case("Standards Exceeded") => None,
+        s if s.eq_ignore_ascii_case("Approaching Standards") && mitigated => Some(Verdict::new(
+            Severity::Red,
+            false,
+            "DSPT is Approaching Standards, with a mitigation: NHS England will decide",
+        )),
+        s if s.eq_ignore_ascii_case("Approaching Standards") => Some(Verdict::new(
+            Severity::Red,
+            true,
+            "DSPT is Approaching Standards: give a mitigation (the action plan)",
+        )),
+        other => Some(Verdict::new(
+            Severity::Error,
+            true,
+            format!("DSPT status is {other}: Standards Met or Standards Exceeded is needed"),
+        )),
+    }
+}
+
+/// The DSPT publication rule: published within the current assessment period (30 June deadline),
+/// otherwise red, needing a mitigation.
+pub fn dspt_published_rule(date: Date, as_of: Date, mitigated: bool) -> Option<Verdict> {
+    if let Some(future) = future_date_rule(date, as_of) {
+        return Some(future);
+    }
+    let start = dspt_period_start(as_of);
+    if date >= start {
+        return None;
+    }
+    let message = format!("DSPT published on {date}, before the current assessment period (from {start})");
+    Some(if mitigated {
+        Verdict::new(
+            Severity::Red,
+            false,
+            format!("{message}, with a mitigation: NHS England will decide"),
+        )
+    } else {
+        Verdict::new(
+            Severity::Red,
+            true,
+            format!("{message}: publish this year's assessment or give a mitigation"),
+        )
+    })
+}
+
+/// The penetration test rule: within the last 12 months.
+pub fn penetration_test_rule(date: Date, as_of: Date) -> Option<Verdict> {
+    if let Some(future) = future_date_rule(date, as_of) {
+        return Some(future);
+    }
+    let year_ago = as_of
+        .replace_year(as_of.year() - 1)
+        .unwrap_or(as_of - time::Duration::days(365));
+    (date < year_ago).then(|| {
+        Verdict::new(
+            Severity::Error,
+            true,
+            format!("Penetration test on {date} is more than 12 months old: test again"),
+        )
+    })
 }
 
 /// Checks every row of every sheet.
@@ -241,30 +360,15 @@ fn check_row(
         }
         AnswerKind::Date if kind == SheetKind::Information => {
             if let Ok(date) = parse_date(response) {
-                check_information_date(requirement, date, as_of, find);
+                check_information_date(row, date, as_of, find);
             }
         }
         AnswerKind::Choice(options) if information_rule(&requirement.text) == InformationRule::DsptStatus => {
             let Some(choice) = options.iter().find(|o| o.eq_ignore_ascii_case(response)) else {
                 return;
             };
-            match choice.as_str() {
-                "Standards Met" | "Standards Exceeded" => {}
-                "Approaching Standards" if given(&row.mitigation) => find(
-                    Severity::Red,
-                    false,
-                    "DSPT is Approaching Standards, with a mitigation: NHS England will decide".into(),
-                ),
-                "Approaching Standards" => find(
-                    Severity::Red,
-                    true,
-                    "DSPT is Approaching Standards: give a mitigation (the action plan)".into(),
-                ),
-                other => find(
-                    Severity::Error,
-                    true,
-                    format!("DSPT status is {other}: Standards Met or Standards Exceeded is needed"),
-                ),
+            if let Some(v) = dspt_status_rule(choice, given(&row.mitigation)) {
+                find(v.severity, v.blocking, v.message);
             }
         }
         _ => {}
@@ -272,43 +376,19 @@ fn check_row(
 }
 
 fn check_information_date(
-    requirement: &Requirement,
+    row: &AnsweredRow,
     date: Date,
     as_of: Date,
     find: &mut impl FnMut(Severity, bool, String),
 ) {
-    let rule = information_rule(&requirement.text);
-    if rule == InformationRule::None {
-        return;
-    }
-    if date > as_of {
-        find(Severity::Error, true, format!("{date} is in the future"));
-        return;
-    }
-    match rule {
-        InformationRule::DsptPublished => {
-            let start = dspt_period_start(as_of);
-            if date < start {
-                find(
-                    Severity::Error,
-                    true,
-                    format!("DSPT published on {date}, before the current assessment period (from {start}): publish this year's assessment"),
-                );
-            }
-        }
-        InformationRule::PenetrationTest => {
-            let year_ago = as_of
-                .replace_year(as_of.year() - 1)
-                .unwrap_or(as_of - time::Duration::days(365));
-            if date < year_ago {
-                find(
-                    Severity::Error,
-                    true,
-                    format!("Penetration test on {date} is more than 12 months old: test again"),
-                );
-            }
-        }
-        InformationRule::DsptStatus | InformationRule::None => {}
+    let verdict = match information_rule(&row.requirement.text) {
+        InformationRule::DsptPublished => dspt_published_rule(date, as_of, given(&row.mitigation)),
+        InformationRule::PenetrationTest => penetration_test_rule(date, as_of),
+        InformationRule::PastDate => future_date_rule(date, as_of),
+        InformationRule::DsptStatus | InformationRule::None => None,
+    };
+    if let Some(v) = verdict {
+        find(v.severity, v.blocking, v.message);
     }
 }
 

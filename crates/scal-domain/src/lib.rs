@@ -7,8 +7,10 @@
 
 pub mod audit;
 pub mod check;
+pub mod evidence;
 pub mod field;
 pub mod ods;
+pub mod onboarding;
 pub mod organisation;
 pub mod policy;
 pub mod product;
