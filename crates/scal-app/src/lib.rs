@@ -7,14 +7,20 @@
 
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod demo;
+pub mod enquiries;
 mod error;
+pub mod evidence;
+pub mod notifications;
+pub mod ods;
 pub mod organisations;
 pub mod products;
 pub mod progress;
 pub mod scals;
 pub mod secrets;
 pub mod services;
+pub mod submissions;
 pub mod templates;
 pub mod tokens;
 pub mod users;
@@ -32,6 +38,13 @@ pub struct AppSettings {
     /// Failed sign-ins per account inside [`AppSettings::throttle_window`] before refusing.
     pub throttle_failures: usize,
     pub throttle_window: time::Duration,
+    /// Where files (evidence) are kept, under `evidence/`.
+    pub data_dir: std::path::PathBuf,
+    /// Largest evidence file accepted.
+    pub max_evidence_bytes: usize,
+    /// The ODS ORD API's base URL (`https://directory.spineservices.nhs.uk/ORD/2-0-0`); lookups
+    /// are off when `None`.
+    pub ods_base_url: Option<String>,
 }
 
 impl Default for AppSettings {
@@ -40,6 +53,9 @@ impl Default for AppSettings {
             session_ttl: time::Duration::hours(12),
             throttle_failures: 5,
             throttle_window: time::Duration::minutes(15),
+            data_dir: std::path::PathBuf::from("scal-data"),
+            max_evidence_bytes: 25 * 1024 * 1024,
+            ods_base_url: None,
         }
     }
 }
@@ -48,11 +64,17 @@ impl Default for AppSettings {
 pub struct App {
     pub store: Store,
     pub settings: AppSettings,
+    /// Evidence files' bytes.
+    pub files: std::sync::Arc<dyn scal_store::files::FileStore>,
 }
 
 impl App {
+    /// Files go under `settings.data_dir`.
     pub fn new(store: Store, settings: AppSettings) -> Self {
-        Self { store, settings }
+        let files = std::sync::Arc::new(scal_store::files::DirectoryStore::new(
+            settings.data_dir.join("evidence"),
+        ));
+        Self { store, settings, files }
     }
 }
 

@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 
-use scal_domain::check::validate_answer;
+use scal_domain::check::validate_answer_on;
 use scal_domain::policy::{authorize, Action, Actor};
-use scal_domain::template::TemplateSheet;
+use scal_domain::template::{Rag, SheetKind, TemplateSheet};
 use scal_domain::{FieldError, Invalid};
 use scal_store::records::scals::{self, AnswerRecord, ScalSheetRecord};
 use scal_store::records::templates;
 use scal_workbook::{import as import_workbook, read, ImportError, Limits};
+use sha2::Digest;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -46,9 +47,272 @@ pub async fn sheets(app: &App, actor: &Actor, product_id: &str) -> Result<Vec<Is
     Ok(out)
 }
 
-/// Adds a published template version's sheets to the product's SCAL (NHS England). Sheets the
-/// SCAL already has, by name, are kept as they are: a product has one supplier and product
-/// information sheet whatever number of services it is assured for. Returns the sheets added.
+/// One template version's sheets to issue, for a service (or, for an information-only template,
+/// none).
+#[derive(Debug, Clone)]
+pub(crate) struct Pick {
+    pub version_id: String,
+    pub template_name: String,
+    pub version: i64,
+    pub service_code: Option<String>,
+    pub content: Vec<TemplateSheet>,
+}
+
+/// A requirement NHS England takes out of a tailored SCAL.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ScopeOut {
+    pub service: String,
+    pub requirement_id: String,
+    pub reason: String,
+}
+
+/// What issuing changed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Issued {
+    pub scal_id: String,
+    pub sheets_added: Vec<String>,
+    pub cases_opened: Vec<String>,
+}
+
+/// The built-in supplier and product information template's published sheet, created the first
+/// time it is needed.
+async fn information_template(tx: &mut scal_store::Tx, actor: &Actor, now: OffsetDateTime) -> Result<Pick> {
+    use scal_domain::onboarding::{info, information_sheet};
+    use scal_store::records::templates::{TemplateRecord, VersionRecord};
+    if let Some(template) = templates::get_by_name(tx.conn(), info::SHEET_NAME).await? {
+        let versions = templates::versions(tx.conn(), &template.id).await?;
+        if let Some(version) = versions.iter().rev().find(|v| v.published) {
+            let content = templates::content(tx.conn(), &version.id).await?;
+            if content.iter().any(|s| s.kind == SheetKind::Information) {
+                return Ok(Pick {
+                    version_id: version.id.clone(),
+                    template_name: template.name,
+                    version: version.version,
+                    service_code: None,
+                    content,
+                });
+            }
+        }
+    }
+    let content = vec![information_sheet()];
+    let json = serde_json::to_vec(&content).map_err(|e| AppError::Internal(e.to_string()))?;
+    let template = TemplateRecord {
+        id: new_id(),
+        name: info::SHEET_NAME.into(),
+        service_code: None,
+        created_at: micros(now),
+    };
+    let version = VersionRecord {
+        id: new_id(),
+        template_id: template.id.clone(),
+        version: 1,
+        published: true,
+        source_name: "built in".into(),
+        source_sha256: hex::encode(sha2::Sha256::digest(&json)),
+        created_at: micros(now),
+        published_at: Some(micros(now)),
+    };
+    templates::insert_template(tx.conn(), &template).await?;
+    templates::insert_version(tx.conn(), &version).await?;
+    templates::insert_content(tx, &version.id, &content, new_id).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "template.built_in",
+        None,
+        &template.id,
+        None,
+        Some(serde_json::json!({"name": template.name, "version": 1})),
+    ))
+    .await?;
+    Ok(Pick {
+        version_id: version.id,
+        template_name: template.name,
+        version: 1,
+        service_code: None,
+        content,
+    })
+}
+
+/// Issues template sheets to the product's SCAL inside `tx`: service sheets it does not have yet
+/// (by name), one information sheet if it has none, an onboarding case per new service, and the
+/// requirements scoped out. When a product with an information sheet is onboarded to another
+/// service, the sheet is marked for review.
+pub(crate) async fn issue_in(
+    tx: &mut scal_store::Tx,
+    actor: &Actor,
+    product: &scal_store::ProductRecord,
+    picks: &[Pick],
+    scoped_out: &[ScopeOut],
+    now: OffsetDateTime,
+) -> Result<Issued> {
+    use scal_store::records::cases::{self, CaseRecord};
+    let scal_id = match scals::scal_for_product(tx.conn(), &product.id).await? {
+        Some(id) => id,
+        None => {
+            let id = new_id();
+            scals::insert_scal(tx.conn(), &id, &product.id, micros(now)).await?;
+            id
+        }
+    };
+    let existing = scals::sheets(tx.conn(), &scal_id).await?;
+    let mut kinds: HashMap<String, SheetKind> = HashMap::new();
+    for record in &existing {
+        let content = templates::content(tx.conn(), &record.template_version_id).await?;
+        if let Some(sheet) = content.iter().find(|s| s.name == record.name) {
+            kinds.insert(record.name.clone(), sheet.kind);
+        }
+    }
+    let had_information = kinds.values().any(|k| *k == SheetKind::Information);
+    let mut has_information = had_information;
+    let mut added: Vec<ScalSheetRecord> = Vec::new();
+    let mut added_content: Vec<TemplateSheet> = Vec::new();
+    let mut picks = picks.to_vec();
+    if !has_information
+        && !picks
+            .iter()
+            .any(|p| p.content.iter().any(|s| s.kind == SheetKind::Information))
+    {
+        picks.push(information_template(tx, actor, now).await?);
+    }
+    for pick in &picks {
+        for sheet in &pick.content {
+            let taken = existing.iter().any(|s| s.name == sheet.name) || added.iter().any(|s| s.name == sheet.name);
+            if taken || (sheet.kind == SheetKind::Information && has_information) {
+                continue;
+            }
+            has_information |= sheet.kind == SheetKind::Information;
+            let record = ScalSheetRecord {
+                id: new_id(),
+                scal_id: scal_id.clone(),
+                template_version_id: pick.version_id.clone(),
+                name: sheet.name.clone(),
+                position: (existing.len() + added.len()) as i64,
+                service_code: match sheet.kind {
+                    SheetKind::Information => None,
+                    SheetKind::Service => pick.service_code.clone(),
+                },
+            };
+            scals::insert_sheet(tx.conn(), &record).await?;
+            added.push(record);
+            added_content.push(sheet.clone());
+        }
+    }
+    let mut problems = Vec::new();
+    for scope in scoped_out {
+        let sheet = added.iter().zip(&added_content).find(|(record, content)| {
+            record.service_code.as_deref() == Some(scope.service.as_str())
+                && content.requirements.iter().any(|r| r.id == scope.requirement_id)
+        });
+        let reason = scope.reason.trim();
+        match sheet {
+            None => problems.push(FieldError::new(
+                "scoped_out",
+                format!(
+                    "Requirement {:?} is not in the sheets issued for {}",
+                    scope.requirement_id, scope.service
+                ),
+            )),
+            Some(_) if reason.is_empty() => problems.push(FieldError::new(
+                "scoped_out",
+                format!("Give a reason for scoping out {}", scope.requirement_id),
+            )),
+            Some((record, _)) => {
+                scals::insert_scoped_out(
+                    tx.conn(),
+                    &scals::ScopedOutRecord {
+                        scal_sheet_id: record.id.clone(),
+                        requirement_id: scope.requirement_id.clone(),
+                        reason: reason.to_string(),
+                    },
+                )
+                .await
+                .map_err(|e| crate::unique_violation(e, "scoped_out", "A requirement is scoped out twice"))?;
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(Invalid(problems)));
+    }
+    let open: Vec<String> = cases::for_scal(tx.conn(), &scal_id)
+        .await?
+        .into_iter()
+        .map(|c| c.service_code)
+        .collect();
+    let mut opened = Vec::new();
+    for code in picks.iter().filter_map(|p| p.service_code.clone()) {
+        if open.contains(&code) || opened.contains(&code) {
+            continue;
+        }
+        cases::insert(
+            tx.conn(),
+            &CaseRecord {
+                id: new_id(),
+                scal_id: scal_id.clone(),
+                service_code: code.clone(),
+                use_case: None,
+                created_at: micros(now),
+                updated_at: micros(now),
+                updated_by: actor.label().to_string(),
+            },
+        )
+        .await?;
+        opened.push(code);
+    }
+    if had_information && !opened.is_empty() {
+        scals::set_information_review(tx.conn(), &scal_id, true).await?;
+    }
+    let sheets_added: Vec<String> = added.into_iter().map(|s| s.name).collect();
+    let after = serde_json::json!({
+        "templates": picks.iter().map(|p| serde_json::json!({"template": p.template_name, "version": p.version, "service": p.service_code})).collect::<Vec<_>>(),
+        "sheets_added": sheets_added, "cases_opened": opened, "scoped_out": scoped_out,
+    });
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "scal.issued",
+        Some(&product.org_id),
+        &scal_id,
+        None,
+        Some(after),
+    ))
+    .await?;
+    Ok(Issued {
+        scal_id,
+        sheets_added,
+        cases_opened: opened,
+    })
+}
+
+/// The published version to issue: `version`, or the latest published one.
+pub(crate) async fn pick(
+    app: &App,
+    actor: &Actor,
+    template_id: &str,
+    version: Option<i64>,
+    service_code: Option<String>,
+) -> Result<Pick> {
+    let (template, versions) = crate::templates::get(app, actor, template_id).await?;
+    let chosen = match version {
+        Some(n) => versions.iter().find(|v| v.version == n),
+        None => versions.iter().rev().find(|v| v.published),
+    }
+    .ok_or_else(|| AppError::invalid("version", format!("{} has no such published version", template.name)))?;
+    if !chosen.published {
+        return Err(AppError::invalid("version", "Only published versions can be issued"));
+    }
+    Ok(Pick {
+        version_id: chosen.id.clone(),
+        template_name: template.name.clone(),
+        version: chosen.version,
+        service_code: service_code.or(template.service_code),
+        content: templates::content(app.store.pool(), &chosen.id).await?,
+    })
+}
+
+/// Adds a published template version's sheets to the product's SCAL (NHS England), with the
+/// information sheet if it has none and a case for the template's service. Sheets the SCAL
+/// already has, by name, are kept as they are. Returns the sheets added.
 pub async fn issue(
     app: &App,
     actor: &Actor,
@@ -59,54 +323,257 @@ pub async fn issue(
 ) -> Result<Vec<String>> {
     let product = crate::products::get(app, actor, product_id).await?;
     authorize(actor, Action::IssueScal, Some(&product.org_id))?;
-    let (template, versions) = crate::templates::get(app, actor, template_id).await?;
-    let chosen = match version {
-        Some(n) => versions.iter().find(|v| v.version == n),
-        None => versions.iter().rev().find(|v| v.published),
-    }
-    .ok_or_else(|| AppError::invalid("version", "No such version"))?;
-    if !chosen.published {
-        return Err(AppError::invalid("version", "Only published versions can be issued"));
-    }
-    let content = templates::content(app.store.pool(), &chosen.id).await?;
+    let pick = pick(app, actor, template_id, version, None).await?;
     let mut tx = app.store.begin().await?;
-    let scal_id = match scals::scal_for_product(tx.conn(), &product.id).await? {
-        Some(id) => id,
-        None => {
-            let id = new_id();
-            scals::insert_scal(tx.conn(), &id, &product.id, micros(now)).await?;
-            id
-        }
-    };
-    let existing = scals::sheets(tx.conn(), &scal_id).await?;
-    let mut added = Vec::new();
-    for sheet in &content {
-        if existing.iter().any(|s| s.name == sheet.name) {
-            continue;
-        }
-        let record = ScalSheetRecord {
-            id: new_id(),
-            scal_id: scal_id.clone(),
-            template_version_id: chosen.id.clone(),
-            name: sheet.name.clone(),
-            position: (existing.len() + added.len()) as i64,
-        };
-        scals::insert_sheet(tx.conn(), &record).await?;
-        added.push(sheet.name.clone());
+    let issued = issue_in(&mut tx, actor, &product, &[pick], &[], now).await?;
+    tx.commit().await?;
+    Ok(issued.sheets_added)
+}
+
+/// A SCAL by its ID with its product, if the actor may see it.
+pub async fn get_scal(
+    app: &App,
+    actor: &Actor,
+    scal_id: &str,
+) -> Result<(scals::ScalRecord, scal_store::ProductRecord)> {
+    let scal = scals::get_scal(app.store.pool(), crate::known_id(scal_id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let product = crate::products::get(app, actor, &scal.product_id).await?;
+    Ok((scal, product))
+}
+
+/// Refuses changes while a submission is with NHS England. Call inside the change's transaction,
+/// after locking the SCAL.
+pub(crate) async fn ensure_editable(tx: &mut scal_store::Tx, scal_id: &str) -> Result<()> {
+    let rounds = scal_store::records::submissions::for_scal(tx.conn(), scal_id).await?;
+    match rounds.last() {
+        Some(last) if last.status == "submitted" => Err(AppError::Conflict(format!(
+            "This SCAL was submitted (round {}) and is with NHS England: it cannot be changed until NHS England returns it",
+            last.round
+        ))),
+        _ => Ok(()),
     }
-    let after = serde_json::json!({"template": template.name, "version": chosen.version, "sheets_added": added});
+}
+
+/// An answer as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct AnswerInput {
+    #[serde(default)]
+    pub sheet_id: String,
+    #[serde(default)]
+    pub requirement_id: String,
+    #[serde(default)]
+    pub answer: Option<String>,
+    #[serde(default)]
+    pub justification: Option<String>,
+    #[serde(default)]
+    pub mitigation: Option<String>,
+    /// For a red item: when the mitigation will be in place (YYYY-MM-DD).
+    #[serde(default)]
+    pub target_date: Option<String>,
+}
+
+const MAX_ANSWER_TEXT: usize = 10_000;
+
+fn answer_text(field: &str, value: &Option<String>, invalid: &mut Invalid) -> Option<String> {
+    let value = cell(value);
+    if let Some(v) = &value {
+        if v.chars().count() > MAX_ANSWER_TEXT {
+            invalid.0.push(FieldError::new(
+                field,
+                format!("Keep it under {MAX_ANSWER_TEXT} characters"),
+            ));
+        } else if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            invalid.0.push(FieldError::new(field, "Remove the control characters"));
+        }
+    }
+    value
+}
+
+/// Saves one answer (supplier). A declaration must be Yes, No or N/A, a date real and, for
+/// something that has happened, not in the future; the requirement must be in this SCAL and not
+/// scoped out. Nothing is stored unless all of it is valid. A newly red answer tells NHS
+/// England's reviewers at once. Returns the requirement as it now stands.
+pub async fn save_answer(
+    app: &App,
+    actor: &Actor,
+    scal_id: &str,
+    input: &AnswerInput,
+    now: OffsetDateTime,
+) -> Result<RequirementView> {
+    use scal_domain::check::{parse_date, validate_answer_on};
+    let (scal, product) = get_scal(app, actor, scal_id).await?;
+    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    let issued = sheets(app, actor, &product.id).await?;
+    let scoped = scals::scoped_out(app.store.pool(), &scal.id).await?;
+    let Some(sheet) = issued.iter().find(|s| s.record.id == input.sheet_id) else {
+        return Err(AppError::invalid("sheet_id", "There is no such sheet in this SCAL"));
+    };
+    let requirement = sheet
+        .sheet
+        .requirements
+        .iter()
+        .find(|r| r.id == input.requirement_id.trim())
+        .filter(|r| {
+            !scoped
+                .iter()
+                .any(|s| s.scal_sheet_id == sheet.record.id && s.requirement_id == r.id)
+        })
+        .ok_or_else(|| {
+            AppError::invalid(
+                "requirement_id",
+                format!(
+                    "Requirement {:?} is not in this sheet of the SCAL",
+                    input.requirement_id.trim()
+                ),
+            )
+        })?;
+    let mut invalid = Invalid::default();
+    let response = answer_text("answer", &input.answer, &mut invalid);
+    if let Err(error) = validate_answer_on(requirement, response.as_deref().unwrap_or(""), now.date()) {
+        invalid.0.push(error);
+    }
+    let response = match (&requirement.answer_kind, response) {
+        // Stored in its canonical spelling, so "y" and "YES" both read back as Yes.
+        (scal_domain::template::AnswerKind::Declaration, Some(raw)) => {
+            match scal_domain::template::Declaration::parse(&raw) {
+                Ok(Some(d)) => Some(d.label().to_string()),
+                _ => Some(raw),
+            }
+        }
+        (_, other) => other,
+    };
+    let justification = answer_text("justification", &input.justification, &mut invalid);
+    let mitigation = answer_text("mitigation", &input.mitigation, &mut invalid);
+    let target_date = match cell(&input.target_date) {
+        None => None,
+        Some(raw) => match parse_date(&raw) {
+            Ok(date) => Some(date.to_string()),
+            Err(_) => {
+                invalid.0.push(FieldError::new(
+                    "target_date",
+                    format!("{raw:?} is not a real date: use a date like 2027-03-31"),
+                ));
+                None
+            }
+        },
+    };
+    if !invalid.is_empty() {
+        return Err(AppError::Invalid(invalid));
+    }
+    let mut tx = app.store.begin().await?;
+    scals::lock_scal(&mut tx, &scal.id).await?;
+    ensure_editable(&mut tx, &scal.id).await?;
+    let before = scals::answer(tx.conn(), &sheet.record.id, &requirement.id).await?;
+    let record = AnswerRecord {
+        scal_sheet_id: sheet.record.id.clone(),
+        requirement_id: requirement.id.clone(),
+        response,
+        justification,
+        mitigation,
+        target_date,
+        updated_at: micros(now),
+        updated_by: actor.label().to_string(),
+    };
+    scals::upsert_answer(&mut tx, &record).await?;
+    let old_rag =
+        scal_domain::template::requirement_rag(requirement, before.as_ref().and_then(|a| a.response.as_deref()));
+    let rag = scal_domain::template::requirement_rag(requirement, record.response.as_deref());
+    let summary = |a: &AnswerRecord| serde_json::json!({"answer": a.response, "justification": a.justification, "mitigation": a.mitigation, "target_date": a.target_date});
     tx.audit(audit_entry(
         actor,
         now,
-        "scal.issued",
+        "answer.saved",
         Some(&product.org_id),
-        &product.id,
-        None,
-        Some(after),
+        &scal.id,
+        before.as_ref().map(summary),
+        Some(serde_json::json!({"sheet": sheet.record.name, "requirement_id": requirement.id, "answer": summary(&record), "rag": rag.as_str()})),
+    ))
+    .await?;
+    if rag == Rag::Red && old_rag != Rag::Red {
+        tell_red(
+            &mut tx,
+            &product,
+            &scal.id,
+            &[(sheet.record.name.clone(), requirement.id.clone())],
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let evidence = scal_store::records::evidence::links_for_scal(app.store.pool(), &scal.id)
+        .await?
+        .into_iter()
+        .filter(|(l, _)| l.scal_sheet_id == sheet.record.id && l.requirement_id == requirement.id)
+        .map(|(_, e)| EvidenceRef {
+            id: e.id,
+            file_name: e.file_name,
+        })
+        .collect();
+    Ok(RequirementView {
+        requirement: requirement.clone(),
+        answer: record.response,
+        justification: record.justification,
+        mitigation: record.mitigation,
+        target_date: record.target_date,
+        evidence,
+        rag,
+        updated_by: Some(record.updated_by),
+        updated_at: Some(record.updated_at),
+    })
+}
+
+/// Tells NHS England's reviewers that answers turned red.
+async fn tell_red(
+    tx: &mut scal_store::Tx,
+    product: &scal_store::ProductRecord,
+    scal_id: &str,
+    rows: &[(String, String)],
+    now: OffsetDateTime,
+) -> Result<()> {
+    let reviewers = crate::notifications::reviewers(tx).await?;
+    let which = rows
+        .iter()
+        .map(|(sheet, id)| format!("{id} ({sheet})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let message = format!(
+        "Red item on {} {}: {which} answered No to a MUST",
+        product.details.name, product.details.version
+    );
+    crate::notifications::tell(
+        tx,
+        &reviewers,
+        "red_item",
+        &format!("SCAL red item: {} {}", product.details.name, product.details.version),
+        &message,
+        &format!("/scals/{scal_id}"),
+        now,
+    )
+    .await
+}
+
+/// Confirms the information sheet again after the product was onboarded to another service.
+pub async fn confirm_information(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime) -> Result<()> {
+    let (scal, product) = get_scal(app, actor, scal_id).await?;
+    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    let mut tx = app.store.begin().await?;
+    scals::lock_scal(&mut tx, &scal.id).await?;
+    ensure_editable(&mut tx, &scal.id).await?;
+    scals::set_information_review(tx.conn(), &scal.id, false).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "scal.information_confirmed",
+        Some(&product.org_id),
+        &scal.id,
+        Some(serde_json::json!({"information_review": scal.information_review})),
+        Some(serde_json::json!({"information_review": false})),
     ))
     .await?;
     tx.commit().await?;
-    Ok(added)
+    Ok(())
 }
 
 /// The product's SCAL as a workbook, with its answers, stamped with `now` for re-import.
@@ -291,14 +758,19 @@ pub async fn import_answers_with_progress(
                 ));
                 continue;
             };
-            if let Err(error) = validate_answer(&requirement.answer_kind, row.response.as_deref().unwrap_or("")) {
+            if let Err(error) = validate_answer_on(requirement, row.response.as_deref().unwrap_or(""), now.date()) {
                 problems.push(format!(
                     "sheet {:?}, row {}, column {response_column}: {}",
                     file_sheet.name, row.row, error.message
                 ));
                 continue;
             }
-            incoming.push((issued_sheet.record.id.clone(), file_sheet.name.clone(), row.clone()));
+            incoming.push((
+                issued_sheet.record.id.clone(),
+                file_sheet.name.clone(),
+                row.clone(),
+                requirement.clone(),
+            ));
         }
     }
     if !problems.is_empty() {
@@ -310,6 +782,9 @@ pub async fn import_answers_with_progress(
     progress.step(2, 3, "Applying answers");
     let scal_id = issued[0].record.scal_id.clone();
     let mut tx = app.store.begin().await?;
+    scals::lock_scal(&mut tx, &scal_id).await?;
+    ensure_editable(&mut tx, &scal_id).await?;
+    let mut newly_red = Vec::new();
     let current: HashMap<(String, String), AnswerRecord> = scals::answers_locked(&mut tx, &scal_id)
         .await?
         .into_iter()
@@ -320,7 +795,7 @@ pub async fn import_answers_with_progress(
         ..Default::default()
     };
     let mut changes = Vec::new();
-    for (sheet_id, sheet_name, row) in incoming {
+    for (sheet_id, sheet_name, row, requirement) in incoming {
         let new = (cell(&row.response), cell(&row.justification), cell(&row.mitigation));
         let server = current.get(&(sheet_id.clone(), row.requirement.id.clone()));
         let old = server
@@ -354,10 +829,15 @@ pub async fn import_answers_with_progress(
             response: new.0.clone(),
             justification: new.1.clone(),
             mitigation: new.2.clone(),
+            target_date: server.and_then(|a| a.target_date.clone()),
             updated_at: micros(now),
             updated_by: actor.label().to_string(),
         };
         scals::upsert_answer(&mut tx, &record).await?;
+        let red = |answer: Option<&str>| scal_domain::template::requirement_rag(&requirement, answer) == Rag::Red;
+        if red(record.response.as_deref()) && !red(old.0.as_deref()) {
+            newly_red.push((sheet_name.clone(), record.requirement_id.clone()));
+        }
         changes.push(serde_json::json!({
             "sheet": &sheet_name, "requirement_id": record.requirement_id,
             "before": {"response": old.0, "justification": old.1, "mitigation": old.2},
@@ -383,9 +863,19 @@ pub async fn import_answers_with_progress(
         ))
         .await?;
     }
+    if !newly_red.is_empty() {
+        tell_red(&mut tx, &product, &scal_id, &newly_red, now).await?;
+    }
     tx.commit().await?;
     progress.step(3, 3, "Applied");
     Ok(report)
+}
+
+/// A file backing a requirement.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EvidenceRef {
+    pub id: String,
+    pub file_name: String,
 }
 
 /// One requirement of a product's SCAL with its answer and colour.
@@ -395,7 +885,12 @@ pub struct RequirementView {
     pub answer: Option<String>,
     pub justification: Option<String>,
     pub mitigation: Option<String>,
+    pub target_date: Option<String>,
+    pub evidence: Vec<EvidenceRef>,
     pub rag: scal_domain::template::Rag,
+    /// Who last changed the answer, and when (microseconds since the epoch).
+    pub updated_by: Option<String>,
+    pub updated_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -408,13 +903,20 @@ pub struct RagSummary {
 
 impl RagSummary {
     fn add(&mut self, rag: scal_domain::template::Rag) {
-        use scal_domain::template::Rag;
         match rag {
             Rag::Red => self.red += 1,
             Rag::Amber => self.amber += 1,
             Rag::Green => self.green += 1,
             Rag::None => self.unanswered += 1,
         }
+    }
+
+    pub fn total(&self) -> usize {
+        self.red + self.amber + self.green + self.unanswered
+    }
+
+    pub fn answered(&self) -> usize {
+        self.total() - self.unanswered
     }
 }
 
@@ -423,29 +925,54 @@ pub struct SheetView {
     pub id: String,
     pub name: String,
     pub kind: scal_domain::template::SheetKind,
+    pub service_code: Option<String>,
     pub requirements: Vec<RequirementView>,
+    /// Requirements NHS England took out of this SCAL: (ID, reason).
+    pub scoped_out: Vec<(String, String)>,
     pub summary: RagSummary,
 }
 
 /// The product's SCAL with every answer coloured by the one rule.
 pub async fn view(app: &App, actor: &Actor, product_id: &str) -> Result<(Vec<SheetView>, RagSummary)> {
     let issued = sheets(app, actor, product_id).await?;
+    let Some(first) = issued.first() else {
+        return Ok((Vec::new(), RagSummary::default()));
+    };
+    let scal_id = first.record.scal_id.clone();
+    let pool = app.store.pool();
     let mut answers: HashMap<(String, String), AnswerRecord> = HashMap::new();
-    if let Some(first) = issued.first() {
-        for answer in scals::answers(app.store.pool(), &first.record.scal_id).await? {
-            answers.insert((answer.scal_sheet_id.clone(), answer.requirement_id.clone()), answer);
-        }
+    for answer in scals::answers(pool, &scal_id).await? {
+        answers.insert((answer.scal_sheet_id.clone(), answer.requirement_id.clone()), answer);
     }
+    let mut evidence: HashMap<(String, String), Vec<EvidenceRef>> = HashMap::new();
+    for (link, file) in scal_store::records::evidence::links_for_scal(pool, &scal_id).await? {
+        evidence
+            .entry((link.scal_sheet_id, link.requirement_id))
+            .or_default()
+            .push(EvidenceRef {
+                id: file.id,
+                file_name: file.file_name,
+            });
+    }
+    let scoped = scals::scoped_out(pool, &scal_id).await?;
     let mut total = RagSummary::default();
     let mut views = Vec::new();
     for issued_sheet in issued {
+        let sheet_id = issued_sheet.record.id.clone();
+        let scoped_out: Vec<(String, String)> = scoped
+            .iter()
+            .filter(|s| s.scal_sheet_id == sheet_id)
+            .map(|s| (s.requirement_id.clone(), s.reason.clone()))
+            .collect();
         let mut summary = RagSummary::default();
         let requirements = issued_sheet
             .sheet
             .requirements
             .into_iter()
+            .filter(|r| !scoped_out.iter().any(|(id, _)| *id == r.id))
             .map(|requirement| {
-                let answer = answers.get(&(issued_sheet.record.id.clone(), requirement.id.clone()));
+                let key = (sheet_id.clone(), requirement.id.clone());
+                let answer = answers.get(&key);
                 let response = answer.and_then(|a| a.response.clone());
                 let rag = scal_domain::template::requirement_rag(&requirement, response.as_deref());
                 summary.add(rag);
@@ -455,17 +982,79 @@ pub async fn view(app: &App, actor: &Actor, product_id: &str) -> Result<(Vec<She
                     answer: response,
                     justification: answer.and_then(|a| a.justification.clone()),
                     mitigation: answer.and_then(|a| a.mitigation.clone()),
+                    target_date: answer.and_then(|a| a.target_date.clone()),
+                    evidence: evidence.remove(&key).unwrap_or_default(),
                     rag,
+                    updated_by: answer.map(|a| a.updated_by.clone()),
+                    updated_at: answer.map(|a| a.updated_at),
                 }
             })
             .collect();
         views.push(SheetView {
-            id: issued_sheet.record.id,
+            id: sheet_id,
             name: issued_sheet.sheet.name,
             kind: issued_sheet.sheet.kind,
+            service_code: issued_sheet.record.service_code,
             requirements,
+            scoped_out,
             summary,
         });
     }
     Ok((views, total))
+}
+
+/// A SCAL by ID: its product, sheets, colours and rounds.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScalView {
+    pub scal: scals::ScalRecord,
+    pub product: scal_store::ProductRecord,
+    pub sheets: Vec<SheetView>,
+    pub summary: RagSummary,
+    pub rounds: Vec<scal_store::records::submissions::SubmissionRecord>,
+}
+
+impl ScalView {
+    /// Submitted and with NHS England: the supplier cannot change it.
+    pub fn locked(&self) -> bool {
+        self.rounds.last().is_some_and(|r| r.status == "submitted")
+    }
+
+    pub fn information_sheet(&self) -> Option<&SheetView> {
+        self.sheets.iter().find(|s| s.kind == SheetKind::Information)
+    }
+
+    /// The sheet's rows as the readiness rules read them.
+    pub fn answered_sheets(&self) -> Vec<scal_domain::check::AnsweredSheet> {
+        self.sheets
+            .iter()
+            .map(|sheet| scal_domain::check::AnsweredSheet {
+                name: sheet.name.clone(),
+                kind: sheet.kind,
+                rows: sheet
+                    .requirements
+                    .iter()
+                    .map(|r| scal_domain::check::AnsweredRow {
+                        row: 0,
+                        requirement: r.requirement.clone(),
+                        response: r.answer.clone(),
+                        justification: r.justification.clone(),
+                        mitigation: r.mitigation.clone(),
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+}
+
+pub async fn view_scal(app: &App, actor: &Actor, scal_id: &str) -> Result<ScalView> {
+    let (scal, product) = get_scal(app, actor, scal_id).await?;
+    let (sheets, summary) = view(app, actor, &product.id).await?;
+    let rounds = scal_store::records::submissions::for_scal(app.store.pool(), &scal.id).await?;
+    Ok(ScalView {
+        scal,
+        product,
+        sheets,
+        summary,
+        rounds,
+    })
 }

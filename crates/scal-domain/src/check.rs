@@ -375,12 +375,7 @@ fn check_row(
     }
 }
 
-fn check_information_date(
-    row: &AnsweredRow,
-    date: Date,
-    as_of: Date,
-    find: &mut impl FnMut(Severity, bool, String),
-) {
+fn check_information_date(row: &AnsweredRow, date: Date, as_of: Date, find: &mut impl FnMut(Severity, bool, String)) {
     let verdict = match information_rule(&row.requirement.text) {
         InformationRule::DsptPublished => dspt_published_rule(date, as_of, given(&row.mitigation)),
         InformationRule::PenetrationTest => penetration_test_rule(date, as_of),

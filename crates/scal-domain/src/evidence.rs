@@ -134,7 +134,10 @@ mod tests {
         assert_eq!(sniff(b"%PDF-1.7 ...", "report.txt"), Ok(EvidenceKind::Pdf));
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n....", "a.pdf"), Ok(EvidenceKind::Png));
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0], "a"), Ok(EvidenceKind::Jpeg));
-        assert_eq!(sniff(b"PK\x03\x04....word/document.xml", "a.zip"), Ok(EvidenceKind::Docx));
+        assert_eq!(
+            sniff(b"PK\x03\x04....word/document.xml", "a.zip"),
+            Ok(EvidenceKind::Docx)
+        );
         assert_eq!(sniff(b"PK\x03\x04....xl/workbook.xml", "a"), Ok(EvidenceKind::Xlsx));
         assert_eq!(sniff(b"PK\x03\x04....", "a.docx"), Ok(EvidenceKind::Zip));
         assert_eq!(sniff("a,b\n1,2\n".as_bytes(), "x.CSV"), Ok(EvidenceKind::Csv));

@@ -78,7 +78,12 @@ impl Step {
             Self::OdsCode => &[info::ODS],
             Self::Hscn => &[info::HSCN, info::HSCN_DATE],
             Self::Dspt => &[info::DSPT_STATUS, info::DSPT_DATE],
-            Self::ClinicalRisk => &[info::CSO_NAME, info::CSO_REGISTRATION, info::SAFETY_CASE, info::HAZARD_LOG],
+            Self::ClinicalRisk => &[
+                info::CSO_NAME,
+                info::CSO_REGISTRATION,
+                info::SAFETY_CASE,
+                info::HAZARD_LOG,
+            ],
             Self::MedicalDevice => &[info::DEVICE, info::DEVICE_REFERENCE],
             Self::Testing => &[info::PENTEST_DATE, info::PENTEST_REPORT, info::PENTEST_CLOSED],
             Self::Support => &[info::SERVICE_DESK, info::DEVELOPER_COMMUNITY],
@@ -234,8 +239,12 @@ pub struct CaseFacts<'a> {
 /// What the ODS directory said about a code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OdsLookup {
-    Active { name: String },
-    Inactive { name: String },
+    Active {
+        name: String,
+    },
+    Inactive {
+        name: String,
+    },
     NotFound,
     /// The lookup could not be made (network, timeout, unreadable reply).
     Failed(String),
@@ -316,7 +325,9 @@ fn assess_step(step: Step, facts: &CaseFacts<'_>, as_of: Date) -> (StepState, Ve
                 ),
                 (true, None) => (
                     StepState::NotStarted,
-                    vec![StepCheck::missing("This service needs a use-case declaration: describe your use case")],
+                    vec![StepCheck::missing(
+                        "This service needs a use-case declaration: describe your use case",
+                    )],
                 ),
             }
         }
@@ -324,13 +335,18 @@ fn assess_step(step: Step, facts: &CaseFacts<'_>, as_of: Date) -> (StepState, Ve
             if facts.issued {
                 (StepState::Done, vec![StepCheck::pass("NHS England issued the SCAL")])
             } else {
-                (StepState::InProgress, vec![StepCheck::missing("Waiting for NHS England to issue the SCAL")])
+                (
+                    StepState::InProgress,
+                    vec![StepCheck::missing("Waiting for NHS England to issue the SCAL")],
+                )
             }
         }
         Step::OdsCode => derived(started, ods_checks(facts)),
         Step::Hscn if !facts.hscn_required => (
             StepState::NotApplicable,
-            vec![StepCheck::pass("This service is reached over the internet: HSCN is not needed")],
+            vec![StepCheck::pass(
+                "This service is reached over the internet: HSCN is not needed",
+            )],
         ),
         Step::Hscn => derived(started, hscn_checks(facts, as_of)),
         Step::Dspt => derived(started, dspt_checks(facts, as_of)),
@@ -340,7 +356,10 @@ fn assess_step(step: Step, facts: &CaseFacts<'_>, as_of: Date) -> (StepState, Ve
                 facts,
                 &[
                     (info::CSO_NAME, "Name your Clinical Safety Officer"),
-                    (info::CSO_REGISTRATION, "Give the Clinical Safety Officer's professional registration"),
+                    (
+                        info::CSO_REGISTRATION,
+                        "Give the Clinical Safety Officer's professional registration",
+                    ),
                     (info::SAFETY_CASE, "Attach the clinical safety case report"),
                     (info::HAZARD_LOG, "Attach the hazard log"),
                 ],
@@ -352,7 +371,10 @@ fn assess_step(step: Step, facts: &CaseFacts<'_>, as_of: Date) -> (StepState, Ve
         Step::Support => {
             let mut checks = required(
                 facts,
-                &[(info::SERVICE_DESK, "Give your National Service Desk registration reference")],
+                &[(
+                    info::SERVICE_DESK,
+                    "Give your National Service Desk registration reference",
+                )],
                 "Registered with the National Service Desk",
             );
             checks.push(match facts.declaration(info::DEVELOPER_COMMUNITY) {
@@ -420,7 +442,9 @@ fn hscn_checks(facts: &CaseFacts<'_>, as_of: Date) -> Vec<StepCheck> {
     match facts.declaration(info::HSCN) {
         Some(Declaration::Yes) => match date_answer(facts, info::HSCN_DATE) {
             Ok(Some(date)) if date > as_of => {
-                checks.push(StepCheck::missing(format!("HSCN connection date {date} is in the future")));
+                checks.push(StepCheck::missing(format!(
+                    "HSCN connection date {date} is in the future"
+                )));
             }
             Ok(Some(date)) => checks.push(StepCheck::pass(format!("HSCN connectivity confirmed on {date}"))),
             Ok(None) => checks.push(StepCheck::missing("Give the date HSCN connectivity was confirmed")),
@@ -472,7 +496,9 @@ fn device_checks(facts: &CaseFacts<'_>) -> Vec<StepCheck> {
             vec![StepCheck::pass("Declared not a medical device")]
         }
         Some(class) => match facts.answer(info::DEVICE_REFERENCE) {
-            Some(reference) => vec![StepCheck::pass(format!("{class} medical device, registered as {reference}"))],
+            Some(reference) => vec![StepCheck::pass(format!(
+                "{class} medical device, registered as {reference}"
+            ))],
             None => vec![StepCheck::missing(format!(
                 "A {class} medical device needs its registration reference"
             ))],
@@ -500,7 +526,8 @@ fn testing_checks(facts: &CaseFacts<'_>, as_of: Date) -> Vec<StepCheck> {
             "Say whether all high and critical findings are closed",
         )),
         Rag::Red => {
-            let explained = facts.given(info::PENTEST_CLOSED, |a| &a.justification) && facts.mitigated(info::PENTEST_CLOSED);
+            let explained =
+                facts.given(info::PENTEST_CLOSED, |a| &a.justification) && facts.mitigated(info::PENTEST_CLOSED);
             checks.push(StepCheck {
                 outcome: CheckOutcome::Red,
                 message: if explained {
@@ -616,18 +643,43 @@ pub fn information_sheet() -> TemplateSheet {
             question(info::ORGANISATION, "Organisation", "Organisation name", FreeText),
             question(info::ODS, "Organisation", "Organisation ODS code", OdsCode),
             question(info::PRODUCT, "Product", "Product name and version", FreeText),
-            question(info::HSCN, "Connectivity", "Is the product connected to HSCN? (Yes/No)", Declaration),
-            question(info::HSCN_DATE, "Connectivity", "Date HSCN connectivity was confirmed", Date),
-            question(info::DSPT_STATUS, "Data security", "DSPT status", AnswerKind::dspt_status()),
+            question(
+                info::HSCN,
+                "Connectivity",
+                "Is the product connected to HSCN? (Yes/No)",
+                Declaration,
+            ),
+            question(
+                info::HSCN_DATE,
+                "Connectivity",
+                "Date HSCN connectivity was confirmed",
+                Date,
+            ),
+            question(
+                info::DSPT_STATUS,
+                "Data security",
+                "DSPT status",
+                AnswerKind::dspt_status(),
+            ),
             question(info::DSPT_DATE, "Data security", "Date DSPT published", Date),
-            question(info::CSO_NAME, "Clinical safety", "Clinical Safety Officer name", FreeText),
+            question(
+                info::CSO_NAME,
+                "Clinical safety",
+                "Clinical Safety Officer name",
+                FreeText,
+            ),
             question(
                 info::CSO_REGISTRATION,
                 "Clinical safety",
                 "Clinical Safety Officer professional registration (body and number)",
                 FreeText,
             ),
-            question(info::SAFETY_CASE, "Clinical safety", "Clinical safety case report (attach)", Attachment),
+            question(
+                info::SAFETY_CASE,
+                "Clinical safety",
+                "Clinical safety case report (attach)",
+                Attachment,
+            ),
             question(info::HAZARD_LOG, "Clinical safety", "Hazard log (attach)", Attachment),
             question(info::DEVICE, "Medical device", "Medical device status", device_classes),
             question(
@@ -637,14 +689,24 @@ pub fn information_sheet() -> TemplateSheet {
                 FreeText,
             ),
             question(info::PENTEST_DATE, "Testing", "Date of last penetration test", Date),
-            question(info::PENTEST_REPORT, "Testing", "Penetration test report (attach)", Attachment),
+            question(
+                info::PENTEST_REPORT,
+                "Testing",
+                "Penetration test report (attach)",
+                Attachment,
+            ),
             question(
                 info::PENTEST_CLOSED,
                 "Testing",
                 "All high and critical penetration test findings MUST be closed",
                 Declaration,
             ),
-            question(info::SERVICE_DESK, "Support", "National Service Desk registration reference", FreeText),
+            question(
+                info::SERVICE_DESK,
+                "Support",
+                "National Service Desk registration reference",
+                FreeText,
+            ),
             question(
                 info::DEVELOPER_COMMUNITY,
                 "Support",
@@ -790,7 +852,10 @@ mod tests {
         }
         let dspt = &assess(&facts, TODAY)[4];
         assert_eq!(dspt.state, StepState::Done, "red with a mitigation no longer blocks");
-        assert!(dspt.checks.iter().all(|c| c.outcome == CheckOutcome::Red && !c.blocking));
+        assert!(dspt
+            .checks
+            .iter()
+            .all(|c| c.outcome == CheckOutcome::Red && !c.blocking));
     }
 
     #[test]

@@ -93,8 +93,16 @@ pub enum Action {
     ManageTemplates,
     /// Issue template sheets to a product's SCAL.
     IssueScal,
-    /// Answer a product's SCAL.
+    /// Answer a product's SCAL, attach evidence, declare use cases, submit.
     AnswerScal,
+    /// Ask NHS England for a SCAL (an enquiry).
+    RequestScal,
+    /// See enquiries and submissions (of one's own organisation; NHS England: all).
+    ReadOnboarding,
+    /// Return a submission for changes, and later review it (NHS England).
+    ReviewSubmission,
+    /// See one's own notifications.
+    ReadOwnNotifications,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,9 +136,10 @@ fn role_allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates => true,
-        ManageTemplates | IssueScal => matches!(role, NhseAdmin | NhseReviewer),
-        AnswerScal => matches!(role, SupplierAdmin | SupplierMember),
+        ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates | ReadOwnNotifications => true,
+        ManageTemplates | IssueScal | ReviewSubmission => matches!(role, NhseAdmin | NhseReviewer),
+        AnswerScal | RequestScal => matches!(role, SupplierAdmin | SupplierMember),
+        ReadOnboarding => !matches!(role, EuoMember),
         CreateOrganisation | EditOrganisation | ManageServices | ReadAudit => role == NhseAdmin,
         ManageUsers => matches!(role, NhseAdmin | SupplierAdmin),
         ReadProducts => !matches!(role, EuoMember),

@@ -10,6 +10,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod error;
+pub mod files;
 mod migrate;
 pub mod records;
 mod rows;

@@ -9,6 +9,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "0001_foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "0002_templates", include_str!("../migrations/0002_templates.sql")),
     (3, "0003_scals", include_str!("../migrations/0003_scals.sql")),
+    (4, "0004_onboarding", include_str!("../migrations/0004_onboarding.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -2,11 +2,16 @@
 //! write transaction.
 
 pub mod audit;
+pub mod cases;
+pub mod enquiries;
+pub mod evidence;
+pub mod notifications;
 pub mod organisations;
 pub mod products;
 pub mod scals;
 pub mod services;
 pub mod sessions;
+pub mod submissions;
 pub mod templates;
 pub mod tokens;
 pub mod users;

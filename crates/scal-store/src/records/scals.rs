@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 
-use crate::rows::{int, opt_text, text};
+use crate::rows::{boolean, flag, int, opt_text, text};
 use crate::{Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -13,6 +13,24 @@ pub struct ScalSheetRecord {
     pub template_version_id: String,
     pub name: String,
     pub position: i64,
+    /// The service the sheet was issued for; `None` for the information sheet.
+    pub service_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScalRecord {
+    pub id: String,
+    pub product_id: String,
+    /// The information sheet must be confirmed again before the next submission.
+    pub information_review: bool,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScopedOutRecord {
+    pub scal_sheet_id: String,
+    pub requirement_id: String,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -22,6 +40,8 @@ pub struct AnswerRecord {
     pub response: Option<String>,
     pub justification: Option<String>,
     pub mitigation: Option<String>,
+    /// A red item's target date for its mitigation.
+    pub target_date: Option<String>,
     pub updated_at: i64,
     pub updated_by: String,
 }
@@ -51,12 +71,13 @@ fn sheet_from_row(row: &AnyRow) -> Result<ScalSheetRecord> {
         template_version_id: text(row, "template_version_id")?,
         name: text(row, "name")?,
         position: int(row, "position")?,
+        service_code: opt_text(row, "service_code")?,
     })
 }
 
 pub async fn sheets<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) -> Result<Vec<ScalSheetRecord>> {
     sqlx::query(
-        "SELECT id, scal_id, template_version_id, name, position FROM scal_sheets WHERE scal_id = $1 ORDER BY position",
+        "SELECT id, scal_id, template_version_id, name, position, service_code FROM scal_sheets WHERE scal_id = $1 ORDER BY position",
     )
     .bind(scal_id)
     .fetch_all(ex)
@@ -68,13 +89,15 @@ pub async fn sheets<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) ->
 
 pub async fn insert_sheet<'e>(ex: impl Executor<'e, Database = Any>, sheet: &ScalSheetRecord) -> Result<()> {
     sqlx::query(
-        "INSERT INTO scal_sheets (id, scal_id, template_version_id, name, position) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO scal_sheets (id, scal_id, template_version_id, name, position, service_code) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(sheet.id.as_str())
     .bind(sheet.scal_id.as_str())
     .bind(sheet.template_version_id.as_str())
     .bind(sheet.name.as_str())
     .bind(sheet.position)
+    .bind(sheet.service_code.clone())
     .execute(ex)
     .await?;
     Ok(())
@@ -87,13 +110,15 @@ fn answer_from_row(row: &AnyRow) -> Result<AnswerRecord> {
         response: opt_text(row, "response")?,
         justification: opt_text(row, "justification")?,
         mitigation: opt_text(row, "mitigation")?,
+        target_date: opt_text(row, "target_date")?,
         updated_at: int(row, "updated_at")?,
         updated_by: text(row, "updated_by")?,
     })
 }
 
 const ANSWER_COLUMNS: &str =
-    "a.scal_sheet_id, a.requirement_id, a.response, a.justification, a.mitigation, a.updated_at, a.updated_by";
+    "a.scal_sheet_id, a.requirement_id, a.response, a.justification, a.mitigation, a.target_date, a.updated_at, \
+     a.updated_by";
 
 /// Every answer in the SCAL.
 pub async fn answers<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) -> Result<Vec<AnswerRecord>> {
@@ -118,12 +143,13 @@ pub async fn answers_locked(tx: &mut Tx, scal_id: &str) -> Result<Vec<AnswerReco
 
 pub async fn upsert_answer(tx: &mut Tx, answer: &AnswerRecord) -> Result<()> {
     let updated = sqlx::query(
-        "UPDATE answers SET response = $1, justification = $2, mitigation = $3, updated_at = $4, updated_by = $5 \
-         WHERE scal_sheet_id = $6 AND requirement_id = $7",
+        "UPDATE answers SET response = $1, justification = $2, mitigation = $3, target_date = $4, updated_at = $5, \
+         updated_by = $6 WHERE scal_sheet_id = $7 AND requirement_id = $8",
     )
     .bind(answer.response.clone())
     .bind(answer.justification.clone())
     .bind(answer.mitigation.clone())
+    .bind(answer.target_date.clone())
     .bind(answer.updated_at)
     .bind(answer.updated_by.as_str())
     .bind(answer.scal_sheet_id.as_str())
@@ -132,18 +158,109 @@ pub async fn upsert_answer(tx: &mut Tx, answer: &AnswerRecord) -> Result<()> {
     .await?;
     if updated.rows_affected() == 0 {
         sqlx::query(
-            "INSERT INTO answers (scal_sheet_id, requirement_id, response, justification, mitigation, updated_at, updated_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO answers (scal_sheet_id, requirement_id, response, justification, mitigation, target_date, \
+             updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(answer.scal_sheet_id.as_str())
         .bind(answer.requirement_id.as_str())
         .bind(answer.response.clone())
         .bind(answer.justification.clone())
         .bind(answer.mitigation.clone())
+        .bind(answer.target_date.clone())
         .bind(answer.updated_at)
         .bind(answer.updated_by.as_str())
         .execute(tx.conn())
         .await?;
     }
     Ok(())
+}
+
+fn scal_from_row(row: &AnyRow) -> Result<ScalRecord> {
+    Ok(ScalRecord {
+        id: text(row, "id")?,
+        product_id: text(row, "product_id")?,
+        information_review: boolean(row, "information_review")?,
+        created_at: int(row, "created_at")?,
+    })
+}
+
+pub async fn get_scal<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<ScalRecord>> {
+    sqlx::query("SELECT id, product_id, information_review, created_at FROM scals WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(scal_from_row)
+        .transpose()
+}
+
+/// The SCAL row, read inside `tx` and locked: changes to a SCAL's answers, sheets and
+/// submissions serialise on it.
+pub async fn lock_scal(tx: &mut Tx, id: &str) -> Result<Option<ScalRecord>> {
+    let sql = format!(
+        "SELECT id, product_id, information_review, created_at FROM scals WHERE id = $1{}",
+        tx.for_update()
+    );
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(tx.conn())
+        .await?
+        .as_ref()
+        .map(scal_from_row)
+        .transpose()
+}
+
+pub async fn set_information_review<'e>(ex: impl Executor<'e, Database = Any>, id: &str, review: bool) -> Result<()> {
+    sqlx::query("UPDATE scals SET information_review = $1 WHERE id = $2")
+        .bind(flag(review))
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_scoped_out<'e>(ex: impl Executor<'e, Database = Any>, s: &ScopedOutRecord) -> Result<()> {
+    sqlx::query("INSERT INTO scoped_out (scal_sheet_id, requirement_id, reason) VALUES ($1, $2, $3)")
+        .bind(s.scal_sheet_id.as_str())
+        .bind(s.requirement_id.as_str())
+        .bind(s.reason.as_str())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+pub async fn scoped_out<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) -> Result<Vec<ScopedOutRecord>> {
+    sqlx::query(
+        "SELECT o.scal_sheet_id, o.requirement_id, o.reason FROM scoped_out o JOIN scal_sheets s ON s.id = o.scal_sheet_id \
+         WHERE s.scal_id = $1 ORDER BY o.requirement_id",
+    )
+    .bind(scal_id)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(ScopedOutRecord {
+            scal_sheet_id: text(row, "scal_sheet_id")?,
+            requirement_id: text(row, "requirement_id")?,
+            reason: text(row, "reason")?,
+        })
+    })
+    .collect()
+}
+
+/// One answer, if given.
+pub async fn answer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    scal_sheet_id: &str,
+    requirement_id: &str,
+) -> Result<Option<AnswerRecord>> {
+    let sql = format!("SELECT {ANSWER_COLUMNS} FROM answers a WHERE a.scal_sheet_id = $1 AND a.requirement_id = $2");
+    sqlx::query(&sql)
+        .bind(scal_sheet_id)
+        .bind(requirement_id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(answer_from_row)
+        .transpose()
 }

@@ -128,3 +128,15 @@ pub async fn get_locked(tx: &mut Tx, id: &str) -> Result<Option<UserRecord>> {
         .map(from_row)
         .transpose()
 }
+
+/// Active users with `role`, across organisations (who to tell about something).
+pub async fn active_with_role<'e>(ex: impl Executor<'e, Database = Any>, role: Role) -> Result<Vec<UserRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE role = $1 AND active = 1 ORDER BY email");
+    sqlx::query(&sql)
+        .bind(role.as_str())
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
+}

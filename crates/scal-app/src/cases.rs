@@ -1,0 +1,139 @@
+//! Onboarding cases: the ten steps for each service a product's SCAL covers, with states derived
+//! by the domain from the information sheet and the case's use case.
+
+use std::collections::HashMap;
+
+use scal_domain::onboarding::{assess, info, CaseFacts, InfoAnswer, OdsLookup, StepStatus};
+use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::service::Service;
+use scal_store::records::cases::{self, CaseRecord};
+use scal_store::records::{scals, services};
+use time::OffsetDateTime;
+
+use crate::scals::{ensure_editable, view_scal, ScalView};
+use crate::{audit_entry, micros, App, AppError, Result};
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CaseView {
+    pub id: String,
+    pub service: Service,
+    pub use_case: Option<String>,
+    pub steps: Vec<StepStatus>,
+}
+
+/// The SCAL and its cases on `now`'s date.
+pub async fn cases(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime) -> Result<(ScalView, Vec<CaseView>)> {
+    let view = view_scal(app, actor, scal_id).await?;
+    let records = cases::for_scal(app.store.pool(), &view.scal.id).await?;
+    let catalogue = services::list(app.store.pool()).await?;
+    let ods = match information(&view).get(info::ODS).and_then(|a| a.response.clone()) {
+        Some(raw) => match scal_domain::OdsCode::parse(&raw) {
+            Ok(code) => crate::ods::lookup(app, &code).await,
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let cases = assess_all(&view, records, &catalogue, ods, now);
+    Ok((view, cases))
+}
+
+/// The information sheet's answers by question ID.
+fn information(view: &ScalView) -> HashMap<String, InfoAnswer> {
+    view.information_sheet()
+        .map(|sheet| {
+            sheet
+                .requirements
+                .iter()
+                .map(|r| {
+                    (
+                        r.requirement.id.clone(),
+                        InfoAnswer {
+                            response: r.answer.clone(),
+                            justification: r.justification.clone(),
+                            mitigation: r.mitigation.clone(),
+                            updated_by: r.updated_by.clone(),
+                            updated_at: r.updated_at,
+                        },
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn assess_all(
+    view: &ScalView,
+    records: Vec<CaseRecord>,
+    catalogue: &[Service],
+    ods: Option<OdsLookup>,
+    now: OffsetDateTime,
+) -> Vec<CaseView> {
+    let information = information(view);
+    records
+        .into_iter()
+        .filter_map(|record| {
+            let service = catalogue
+                .iter()
+                .find(|s| s.code.as_str() == record.service_code)?
+                .clone();
+            let facts = CaseFacts {
+                use_case_required: service.use_case_required,
+                hscn_required: service.network == scal_domain::service::Network::Hscn,
+                use_case: record.use_case.as_deref(),
+                information: information.clone(),
+                issued: true,
+                submitted: view.locked(),
+                ods_lookup: ods.clone(),
+            };
+            let steps = assess(&facts, now.date());
+            Some(CaseView {
+                id: record.id,
+                use_case: record.use_case,
+                service,
+                steps,
+            })
+        })
+        .collect()
+}
+
+/// Declares (or clears) the use case for one service of the SCAL (supplier).
+pub async fn set_use_case(
+    app: &App,
+    actor: &Actor,
+    scal_id: &str,
+    service_code: &str,
+    use_case: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let (scal, product) = crate::scals::get_scal(app, actor, scal_id).await?;
+    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    let use_case = scal_domain::field::trim(use_case);
+    if use_case.chars().count() > 10_000 {
+        return Err(AppError::invalid(
+            "use_case",
+            "Keep the use case under 10000 characters",
+        ));
+    }
+    let mut tx = app.store.begin().await?;
+    scals::lock_scal(&mut tx, &scal.id).await?;
+    ensure_editable(&mut tx, &scal.id).await?;
+    let case = cases::for_scal(tx.conn(), &scal.id)
+        .await?
+        .into_iter()
+        .find(|c| c.service_code.eq_ignore_ascii_case(service_code))
+        .ok_or(AppError::NotFound)?;
+    let value = (!use_case.is_empty()).then_some(use_case);
+    cases::set_use_case(tx.conn(), &case.id, value, micros(now), actor.label()).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "case.use_case",
+        Some(&product.org_id),
+        &case.id,
+        Some(serde_json::json!({"service": case.service_code, "use_case": case.use_case})),
+        Some(serde_json::json!({"service": case.service_code, "use_case": value})),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Evidence files: uploaded once by a supplier organisation, then linked to any number of
+//! requirements, on any sheet and service.
+
+use scal_domain::evidence::{sanitise_file_name, sniff};
+use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::template::AnswerKind;
+use scal_store::records::evidence::{self, EvidenceRecord, LinkRecord};
+use scal_store::records::scals::{self, AnswerRecord};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::scals::{ensure_editable, get_scal};
+use crate::{audit_entry, micros, new_id, App, AppError, Result};
+
+/// Stores a file for the SCAL's organisation (supplier). Its kind is sniffed from the bytes;
+/// anything over the limit or not an accepted kind is refused and nothing is stored.
+pub async fn upload(
+    app: &App,
+    actor: &Actor,
+    scal_id: &str,
+    file_name: &str,
+    bytes: &[u8],
+    now: OffsetDateTime,
+) -> Result<EvidenceRecord> {
+    let (_, product) = get_scal(app, actor, scal_id).await?;
+    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    let limit = app.settings.max_evidence_bytes;
+    if bytes.len() > limit {
+        return Err(AppError::invalid(
+            "file",
+            format!("The file is larger than {} MiB", limit / (1024 * 1024)),
+        ));
+    }
+    let file_name = sanitise_file_name(file_name);
+    let kind = sniff(bytes, &file_name).map_err(|e| AppError::Invalid(scal_domain::Invalid(vec![e])))?;
+    let sha256 = hex::encode(Sha256::digest(bytes));
+    app.files.put(&sha256, bytes).await?;
+    let record = EvidenceRecord {
+        id: new_id(),
+        org_id: product.org_id.clone(),
+        file_name,
+        content_type: kind.content_type().into(),
+        size: bytes.len() as i64,
+        storage_key: sha256.clone(),
+        sha256,
+        uploaded_by: actor.label().to_string(),
+        uploaded_at: micros(now),
+    };
+    let mut tx = app.store.begin().await?;
+    evidence::insert(tx.conn(), &record).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "evidence.uploaded",
+        Some(&product.org_id),
+        &record.id,
+        None,
+        crate::to_json(&record),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// The organisation's evidence, for the SCAL's pages.
+pub async fn list(app: &App, actor: &Actor, scal_id: &str) -> Result<Vec<EvidenceRecord>> {
+    let (_, product) = get_scal(app, actor, scal_id).await?;
+    Ok(evidence::for_org(app.store.pool(), &product.org_id).await?)
+}
+
+/// A file and its bytes, if the actor may see its organisation's data.
+pub async fn download(app: &App, actor: &Actor, id: &str) -> Result<(EvidenceRecord, Vec<u8>)> {
+    let record = evidence::get(app.store.pool(), crate::known_id(id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    authorize(actor, Action::ReadProducts, Some(&record.org_id))?;
+    let bytes = app.files.get(&record.storage_key).await?;
+    Ok((record, bytes))
+}
+
+/// Links a file to a requirement of the SCAL (supplier). An attachment question is then answered
+/// with the names of its files.
+pub async fn link(
+    app: &App,
+    actor: &Actor,
+    scal_id: &str,
+    evidence_id: &str,
+    sheet_id: &str,
+    requirement_id: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let (scal, product) = get_scal(app, actor, scal_id).await?;
+    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    let file = evidence::get(app.store.pool(), crate::known_id(evidence_id).map_err(|_| not_yours())?)
+        .await?
+        .filter(|f| f.org_id == product.org_id)
+        .ok_or_else(not_yours)?;
+    let (sheets, _) = crate::scals::view(app, actor, &product.id).await?;
+    let sheet = sheets
+        .iter()
+        .find(|s| s.id == sheet_id)
+        .ok_or_else(|| AppError::invalid("sheet_id", "There is no such sheet in this SCAL"))?;
+    let row = sheet
+        .requirements
+        .iter()
+        .find(|r| r.requirement.id == requirement_id.trim())
+        .ok_or_else(|| {
+            AppError::invalid(
+                "requirement_id",
+                format!(
+                    "Requirement {:?} is not in this sheet of the SCAL",
+                    requirement_id.trim()
+                ),
+            )
+        })?;
+    if row.evidence.iter().any(|e| e.id == file.id) {
+        return Err(AppError::invalid(
+            "evidence_id",
+            format!("{} already backs this requirement", file.file_name),
+        ));
+    }
+    let mut tx = app.store.begin().await?;
+    scals::lock_scal(&mut tx, &scal.id).await?;
+    ensure_editable(&mut tx, &scal.id).await?;
+    evidence::insert_link(
+        tx.conn(),
+        &LinkRecord {
+            evidence_id: file.id.clone(),
+            scal_sheet_id: sheet.id.clone(),
+            requirement_id: row.requirement.id.clone(),
+            linked_by: actor.label().to_string(),
+            linked_at: micros(now),
+        },
+    )
+    .await?;
+    if row.requirement.answer_kind == AnswerKind::Attachment {
+        let names: Vec<&str> = row
+            .evidence
+            .iter()
+            .map(|e| e.file_name.as_str())
+            .chain([file.file_name.as_str()])
+            .collect();
+        scals::upsert_answer(
+            &mut tx,
+            &AnswerRecord {
+                scal_sheet_id: sheet.id.clone(),
+                requirement_id: row.requirement.id.clone(),
+                response: Some(names.join("; ")),
+                justification: row.justification.clone(),
+                mitigation: row.mitigation.clone(),
+                target_date: row.target_date.clone(),
+                updated_at: micros(now),
+                updated_by: actor.label().to_string(),
+            },
+        )
+        .await?;
+    }
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "evidence.linked",
+        Some(&product.org_id),
+        &file.id,
+        None,
+        Some(serde_json::json!({"scal_id": scal.id, "sheet": sheet.name, "requirement_id": row.requirement.id, "file": file.file_name, "sha256": file.sha256})),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn not_yours() -> AppError {
+    AppError::invalid("evidence_id", "There is no such file in your organisation's evidence")
+}

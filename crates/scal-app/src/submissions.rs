@@ -1,0 +1,270 @@
+//! Submitting a SCAL: the gate (the readiness rules of `scal check`, the onboarding steps, the
+//! information sheet's confirmation), then an immutable snapshot with a SHA-256 over its canonical
+//! form. NHS England can return a submission for changes.
+
+use scal_domain::check::check;
+use scal_domain::onboarding::submission_blockers;
+use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::{FieldError, Invalid};
+use scal_store::records::submissions::{self, SubmissionRecord};
+use scal_store::records::{cases as case_records, scals, services};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use crate::cases::{assess_all, CaseView};
+use crate::scals::{ensure_editable, get_scal, view_scal, ScalView};
+use crate::{audit_entry, micros, new_id, App, AppError, Result};
+
+/// The canonical form of a submitted SCAL. Field order is the struct's and lists are in the
+/// SCAL's order, so the same content always hashes the same.
+#[derive(Debug, serde::Serialize)]
+struct Snapshot<'a> {
+    scal_id: &'a str,
+    product_id: &'a str,
+    product: String,
+    round: i64,
+    sheets: Vec<SnapshotSheet<'a>>,
+    cases: Vec<SnapshotCase<'a>>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct SnapshotSheet<'a> {
+    name: &'a str,
+    kind: scal_domain::template::SheetKind,
+    service: Option<&'a str>,
+    requirements: Vec<SnapshotRow<'a>>,
+    scoped_out: &'a [(String, String)],
+}
+
+#[derive(Debug, serde::Serialize)]
+struct SnapshotRow<'a> {
+    id: &'a str,
+    level: &'a str,
+    text: &'a str,
+    answer: Option<&'a str>,
+    justification: Option<&'a str>,
+    mitigation: Option<&'a str>,
+    target_date: Option<&'a str>,
+    rag: &'a str,
+    evidence: Vec<&'a str>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct SnapshotCase<'a> {
+    service: &'a str,
+    use_case: Option<&'a str>,
+    steps: Vec<(u8, &'a str)>,
+}
+
+fn snapshot(view: &ScalView, cases: &[CaseView], round: i64) -> Result<(String, String)> {
+    let snapshot = Snapshot {
+        scal_id: &view.scal.id,
+        product_id: &view.product.id,
+        product: format!("{} {}", view.product.details.name, view.product.details.version),
+        round,
+        sheets: view
+            .sheets
+            .iter()
+            .map(|s| SnapshotSheet {
+                name: &s.name,
+                kind: s.kind,
+                service: s.service_code.as_deref(),
+                scoped_out: &s.scoped_out,
+                requirements: s
+                    .requirements
+                    .iter()
+                    .map(|r| SnapshotRow {
+                        id: &r.requirement.id,
+                        level: r.requirement.level.as_str(),
+                        text: &r.requirement.text,
+                        answer: r.answer.as_deref(),
+                        justification: r.justification.as_deref(),
+                        mitigation: r.mitigation.as_deref(),
+                        target_date: r.target_date.as_deref(),
+                        rag: r.rag.as_str(),
+                        evidence: r.evidence.iter().map(|e| e.file_name.as_str()).collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        cases: cases
+            .iter()
+            .map(|c| SnapshotCase {
+                service: c.service.code.as_str(),
+                use_case: c.use_case.as_deref(),
+                steps: c.steps.iter().map(|s| (s.step.number(), s.state.as_str())).collect(),
+            })
+            .collect(),
+    };
+    let json = serde_json::to_string(&snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+    let sha = hex::encode(Sha256::digest(json.as_bytes()));
+    Ok((json, sha))
+}
+
+/// What would stop the SCAL being submitted now (empty: ready).
+pub fn blockers(view: &ScalView, cases: &[CaseView], now: OffsetDateTime) -> Vec<String> {
+    let readiness = check(&view.answered_sheets(), now.date());
+    let steps: Vec<(String, Vec<scal_domain::onboarding::StepStatus>)> = cases
+        .iter()
+        .map(|c| (c.service.code.as_str().to_string(), c.steps.clone()))
+        .collect();
+    let mut blockers = submission_blockers(&readiness.findings, &steps, view.scal.information_review);
+    if cases.is_empty() {
+        blockers.push("No service has been issued to this SCAL yet".into());
+    }
+    blockers
+}
+
+/// Submits the SCAL (supplier): refused with every blocking finding, or while a round is already
+/// with NHS England.
+pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime) -> Result<SubmissionRecord> {
+    let (scal, product) = get_scal(app, actor, scal_id).await?;
+    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    let mut tx = app.store.begin().await?;
+    // Every change to the SCAL locks this row first, so what is read below (committed data) cannot
+    // change until this transaction ends.
+    scals::lock_scal(&mut tx, &scal.id).await?;
+    ensure_editable(&mut tx, &scal.id).await?;
+    let view = view_scal(app, actor, &scal.id).await?;
+    let records = case_records::for_scal(app.store.pool(), &scal.id).await?;
+    let catalogue = services::list(app.store.pool()).await?;
+    let cases = assess_all(&view, records, &catalogue, None, now);
+    let blocking = blockers(&view, &cases, now);
+    if !blocking.is_empty() {
+        return Err(AppError::Invalid(Invalid(
+            blocking.into_iter().map(|m| FieldError::new("submission", m)).collect(),
+        )));
+    }
+    let round = view.rounds.len() as i64 + 1;
+    let (json, sha256) = snapshot(&view, &cases, round)?;
+    let record = SubmissionRecord {
+        id: new_id(),
+        scal_id: scal.id.clone(),
+        round,
+        status: "submitted".into(),
+        snapshot: json,
+        sha256,
+        submitted_by: actor.label().to_string(),
+        submitted_at: micros(now),
+        returned_by: None,
+        returned_at: None,
+        return_reason: None,
+    };
+    submissions::insert(tx.conn(), &record).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "scal.submitted",
+        Some(&product.org_id),
+        &record.id,
+        None,
+        Some(serde_json::json!({"scal_id": scal.id, "round": round, "sha256": record.sha256})),
+    ))
+    .await?;
+    let reviewers = crate::notifications::reviewers(&mut tx).await?;
+    let name = format!("{} {}", product.details.name, product.details.version);
+    crate::notifications::tell(
+        &mut tx,
+        &reviewers,
+        "submitted",
+        &format!("SCAL submitted: {name}"),
+        &format!("{name}: SCAL round {round} submitted for review"),
+        &format!("/submissions/{}", record.id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// A submission with its product.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SubmissionView {
+    pub submission: SubmissionRecord,
+    pub product: scal_store::ProductRecord,
+}
+
+/// Submissions the actor may see, oldest first: NHS England's queue (`status` `submitted`), or a
+/// supplier's own.
+pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<SubmissionView>> {
+    authorize(actor, Action::ReadOnboarding, None)?;
+    let mut out = Vec::new();
+    for (submission, org_id) in submissions::list(app.store.pool(), status).await? {
+        if !actor.can_see_org(&org_id) {
+            continue;
+        }
+        let scal = scals::get_scal(app.store.pool(), &submission.scal_id)
+            .await?
+            .ok_or_else(|| AppError::Internal("submission without its SCAL".into()))?;
+        let product = crate::products::get(app, actor, &scal.product_id).await?;
+        out.push(SubmissionView { submission, product });
+    }
+    Ok(out)
+}
+
+pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<SubmissionView> {
+    authorize(actor, Action::ReadOnboarding, None)?;
+    let submission = submissions::get(app.store.pool(), crate::known_id(id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (_, product) = get_scal(app, actor, &submission.scal_id).await?;
+    Ok(SubmissionView { submission, product })
+}
+
+/// Returns a submitted round to the supplier for changes (NHS England), saying why.
+pub async fn return_for_changes(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<SubmissionView> {
+    let view = get(app, actor, id).await?;
+    authorize(actor, Action::ReviewSubmission, Some(&view.product.org_id))?;
+    let reason = scal_domain::field::trim(reason);
+    if reason.is_empty() {
+        return Err(AppError::invalid("reason", "Say what the supplier needs to change"));
+    }
+    if reason.chars().count() > 10_000 {
+        return Err(AppError::invalid("reason", "Keep the reason under 10000 characters"));
+    }
+    let mut tx = app.store.begin().await?;
+    scals::lock_scal(&mut tx, &view.submission.scal_id).await?;
+    let current = submissions::get(tx.conn(), &view.submission.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current.status != "submitted" {
+        return Err(AppError::Conflict(format!(
+            "Round {} is {}, not waiting for review",
+            current.round, current.status
+        )));
+    }
+    submissions::mark_returned(tx.conn(), &current.id, actor.label(), micros(now), reason).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "submission.returned",
+        Some(&view.product.org_id),
+        &current.id,
+        Some(serde_json::json!({"status": "submitted"})),
+        Some(serde_json::json!({"status": "returned", "reason": reason, "round": current.round})),
+    ))
+    .await?;
+    let suppliers = crate::notifications::organisation_users(&mut tx, &view.product.org_id).await?;
+    let name = format!("{} {}", view.product.details.name, view.product.details.version);
+    crate::notifications::tell(
+        &mut tx,
+        &suppliers,
+        "returned",
+        &format!("SCAL returned for changes: {name}"),
+        &format!(
+            "NHS England returned round {} of {name} for changes: {reason}",
+            current.round
+        ),
+        &format!("/scals/{}", current.scal_id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(app, actor, id).await
+}

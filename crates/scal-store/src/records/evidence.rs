@@ -1,0 +1,130 @@
+//! Evidence files' metadata (the bytes live in the file store) and the requirements they back.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor};
+
+use crate::rows::{int, text};
+use crate::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EvidenceRecord {
+    pub id: String,
+    pub org_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub storage_key: String,
+    pub uploaded_by: String,
+    pub uploaded_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LinkRecord {
+    pub evidence_id: String,
+    pub scal_sheet_id: String,
+    pub requirement_id: String,
+    pub linked_by: String,
+    pub linked_at: i64,
+}
+
+const COLUMNS: &str = "id, org_id, file_name, content_type, size, sha256, storage_key, uploaded_by, uploaded_at";
+
+fn from_row(row: &AnyRow) -> Result<EvidenceRecord> {
+    Ok(EvidenceRecord {
+        id: text(row, "id")?,
+        org_id: text(row, "org_id")?,
+        file_name: text(row, "file_name")?,
+        content_type: text(row, "content_type")?,
+        size: int(row, "size")?,
+        sha256: text(row, "sha256")?,
+        storage_key: text(row, "storage_key")?,
+        uploaded_by: text(row, "uploaded_by")?,
+        uploaded_at: int(row, "uploaded_at")?,
+    })
+}
+
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: &EvidenceRecord) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO evidence ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(e.id.as_str())
+    .bind(e.org_id.as_str())
+    .bind(e.file_name.as_str())
+    .bind(e.content_type.as_str())
+    .bind(e.size)
+    .bind(e.sha256.as_str())
+    .bind(e.storage_key.as_str())
+    .bind(e.uploaded_by.as_str())
+    .bind(e.uploaded_at)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<EvidenceRecord>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM evidence WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// An organisation's evidence, newest first.
+pub async fn for_org<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -> Result<Vec<EvidenceRecord>> {
+    sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM evidence WHERE org_id = $1 ORDER BY uploaded_at DESC"
+    ))
+    .bind(org_id)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+pub async fn insert_link<'e>(ex: impl Executor<'e, Database = Any>, l: &LinkRecord) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO evidence_links (evidence_id, scal_sheet_id, requirement_id, linked_by, linked_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(l.evidence_id.as_str())
+    .bind(l.scal_sheet_id.as_str())
+    .bind(l.requirement_id.as_str())
+    .bind(l.linked_by.as_str())
+    .bind(l.linked_at)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// Every link of a SCAL's sheets, with the file each names.
+pub async fn links_for_scal<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    scal_id: &str,
+) -> Result<Vec<(LinkRecord, EvidenceRecord)>> {
+    let sql = "SELECT l.evidence_id, l.scal_sheet_id, l.requirement_id, l.linked_by, l.linked_at, \
+               e.id, e.org_id, e.file_name, e.content_type, e.size, e.sha256, e.storage_key, e.uploaded_by, e.uploaded_at \
+               FROM evidence_links l JOIN evidence e ON e.id = l.evidence_id \
+               JOIN scal_sheets s ON s.id = l.scal_sheet_id WHERE s.scal_id = $1 ORDER BY l.linked_at, e.file_name";
+    sqlx::query(sql)
+        .bind(scal_id)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                LinkRecord {
+                    evidence_id: text(row, "evidence_id")?,
+                    scal_sheet_id: text(row, "scal_sheet_id")?,
+                    requirement_id: text(row, "requirement_id")?,
+                    linked_by: text(row, "linked_by")?,
+                    linked_at: int(row, "linked_at")?,
+                },
+                from_row(row)?,
+            ))
+        })
+        .collect()
+}

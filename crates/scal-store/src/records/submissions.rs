@@ -1,0 +1,137 @@
+//! Submitted rounds of a SCAL: immutable snapshots; only the return fields are ever written later.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor};
+
+use crate::rows::{int, opt_int, opt_text, text};
+use crate::Result;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SubmissionRecord {
+    pub id: String,
+    pub scal_id: String,
+    pub round: i64,
+    /// `submitted` or `returned`.
+    pub status: String,
+    pub snapshot: String,
+    pub sha256: String,
+    pub submitted_by: String,
+    pub submitted_at: i64,
+    pub returned_by: Option<String>,
+    pub returned_at: Option<i64>,
+    pub return_reason: Option<String>,
+}
+
+const COLUMNS: &str = "id, scal_id, round, status, snapshot, sha256, submitted_by, submitted_at, returned_by, \
+                       returned_at, return_reason";
+/// Everything but the snapshot, for lists.
+const SUMMARY_COLUMNS: &str = "id, scal_id, round, status, '' AS snapshot, sha256, submitted_by, submitted_at, \
+                               returned_by, returned_at, return_reason";
+
+fn from_row(row: &AnyRow) -> Result<SubmissionRecord> {
+    Ok(SubmissionRecord {
+        id: text(row, "id")?,
+        scal_id: text(row, "scal_id")?,
+        round: int(row, "round")?,
+        status: text(row, "status")?,
+        snapshot: text(row, "snapshot")?,
+        sha256: text(row, "sha256")?,
+        submitted_by: text(row, "submitted_by")?,
+        submitted_at: int(row, "submitted_at")?,
+        returned_by: opt_text(row, "returned_by")?,
+        returned_at: opt_int(row, "returned_at")?,
+        return_reason: opt_text(row, "return_reason")?,
+    })
+}
+
+pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, s: &SubmissionRecord) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO submissions ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(s.id.as_str())
+    .bind(s.scal_id.as_str())
+    .bind(s.round)
+    .bind(s.status.as_str())
+    .bind(s.snapshot.as_str())
+    .bind(s.sha256.as_str())
+    .bind(s.submitted_by.as_str())
+    .bind(s.submitted_at)
+    .bind(s.returned_by.clone())
+    .bind(s.returned_at)
+    .bind(s.return_reason.clone())
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<SubmissionRecord>> {
+    sqlx::query(&format!("SELECT {COLUMNS} FROM submissions WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// The SCAL's rounds, oldest first, without their snapshots.
+pub async fn for_scal<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) -> Result<Vec<SubmissionRecord>> {
+    sqlx::query(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM submissions WHERE scal_id = $1 ORDER BY round"
+    ))
+    .bind(scal_id)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Submissions with a status (all when `None`), oldest first, without their snapshots, with the
+/// owning organisation's ID.
+pub async fn list<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    status: Option<&str>,
+) -> Result<Vec<(SubmissionRecord, String)>> {
+    let columns = SUMMARY_COLUMNS
+        .split(", ")
+        .map(|c| {
+            if c.contains(" AS ") {
+                c.to_string()
+            } else {
+                format!("s.{c}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns}, p.org_id FROM submissions s JOIN scals c ON c.id = s.scal_id \
+         JOIN products p ON p.id = c.product_id WHERE ($1 IS NULL OR s.status = $1) ORDER BY s.submitted_at, s.round"
+    );
+    sqlx::query(&sql)
+        .bind(status.map(str::to_string))
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|row| Ok((from_row(row)?, text(row, "org_id")?)))
+        .collect()
+}
+
+pub async fn mark_returned<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    by: &str,
+    at: i64,
+    reason: &str,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE submissions SET status = 'returned', returned_by = $1, returned_at = $2, return_reason = $3 WHERE id = $4",
+    )
+    .bind(by)
+    .bind(at)
+    .bind(reason)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
