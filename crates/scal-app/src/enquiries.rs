@@ -23,6 +23,7 @@ pub struct EnquiryInput {
 
 /// Asks NHS England for a SCAL (supplier).
 pub async fn create(app: &App, actor: &Actor, input: &EnquiryInput, now: OffsetDateTime) -> Result<EnquiryRecord> {
+    authorize(actor, Action::RequestScal, None)?;
     let product = crate::products::get(app, actor, &input.product_id)
         .await
         .map_err(|e| match e {

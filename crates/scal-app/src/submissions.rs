@@ -203,11 +203,11 @@ pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<
 }
 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<SubmissionView> {
-    authorize(actor, Action::ReadOnboarding, None)?;
     let submission = submissions::get(app.store.pool(), crate::known_id(id)?)
         .await?
         .ok_or(AppError::NotFound)?;
     let (_, product) = get_scal(app, actor, &submission.scal_id).await?;
+    authorize(actor, Action::ReadOnboarding, Some(&product.org_id))?;
     Ok(SubmissionView { submission, product })
 }
 

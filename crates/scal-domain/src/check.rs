@@ -289,7 +289,12 @@ pub fn check(sheets: &[AnsweredSheet], as_of: Date) -> CheckReport {
                 });
             };
             let Some(response) = row.response.as_deref().map(trim).filter(|r| !r.is_empty()) else {
-                find(Severity::Error, true, "Not answered".into());
+                // A MAY question is optional: worth a look, never a reason to hold a submission.
+                if row.requirement.level == crate::template::Level::May {
+                    find(Severity::Warning, false, "Not answered (optional)".into());
+                } else {
+                    find(Severity::Error, true, "Not answered".into());
+                }
                 continue;
             };
             answered += 1;

@@ -652,7 +652,7 @@ pub fn information_sheet() -> TemplateSheet {
             question(
                 info::HSCN_DATE,
                 "Connectivity",
-                "Date HSCN connectivity was confirmed",
+                "Date HSCN connectivity was confirmed (MAY be left blank when no service needs HSCN)",
                 Date,
             ),
             question(
@@ -685,7 +685,7 @@ pub fn information_sheet() -> TemplateSheet {
             question(
                 info::DEVICE_REFERENCE,
                 "Medical device",
-                "Medical device registration reference (if a medical device)",
+                "Medical device registration reference (MAY be left blank when not a medical device)",
                 FreeText,
             ),
             question(info::PENTEST_DATE, "Testing", "Date of last penetration test", Date),

@@ -167,17 +167,23 @@ pub fn router(state: AppState) -> Router {
 
 /// A workbook as a download.
 pub(crate) fn xlsx_download(workbook: scal_app::templates::ExportedWorkbook) -> axum::response::Response {
+    file_download(
+        &workbook.file_name,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        workbook.bytes,
+    )
+}
+
+/// A file to save. `file_name` must already be safe (no quotes or control characters).
+pub(crate) fn file_download(file_name: &str, content_type: &str, bytes: Vec<u8>) -> axum::response::Response {
     use axum::response::IntoResponse;
-    let disposition = format!("attachment; filename=\"{}\"", workbook.file_name);
+    let disposition = format!("attachment; filename=\"{file_name}\"");
     (
         [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
+            (axum::http::header::CONTENT_TYPE, content_type.to_string()),
             (axum::http::header::CONTENT_DISPOSITION, disposition),
         ],
-        workbook.bytes,
+        bytes,
     )
         .into_response()
 }

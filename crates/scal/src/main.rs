@@ -342,6 +342,13 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             .map(|n| n as u64)
             .or(file.max_workbook_bytes)
             .unwrap_or(100 * 1024 * 1024),
+        max_evidence_bytes: env_num("SCAL_MAX_EVIDENCE_BYTES")
+            .or(file.max_evidence_bytes)
+            .unwrap_or(25 * 1024 * 1024),
+        ods_base_url: std::env::var("SCAL_ODS_BASE_URL")
+            .ok()
+            .or(file.ods_base_url)
+            .filter(|u| !u.trim().is_empty()),
     })
 }
 
@@ -366,7 +373,13 @@ fn init_logging(format: LogFormat) {
 
 async fn open(settings: &Settings) -> Result<App, Failure> {
     let store = Store::open(settings.database_url.expose(), settings.max_connections).await?;
-    Ok(App::new(store, AppSettings::default()))
+    let app_settings = AppSettings {
+        data_dir: settings.data_dir.clone(),
+        max_evidence_bytes: settings.max_evidence_bytes,
+        ods_base_url: settings.ods_base_url.clone(),
+        ..AppSettings::default()
+    };
+    Ok(App::new(store, app_settings))
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {

@@ -48,6 +48,8 @@ pub struct FileSettings {
     pub max_connections: Option<u32>,
     pub max_upload_bytes: Option<usize>,
     pub max_workbook_bytes: Option<u64>,
+    pub max_evidence_bytes: Option<usize>,
+    pub ods_base_url: Option<String>,
 }
 
 impl FileSettings {
@@ -78,6 +80,10 @@ pub struct Settings {
     pub max_upload_bytes: usize,
     /// Largest total uncompressed size of an .xlsx (zip-bomb guard).
     pub max_workbook_bytes: u64,
+    /// Largest evidence file.
+    pub max_evidence_bytes: usize,
+    /// The ODS ORD API for live lookups; off when `None`.
+    pub ods_base_url: Option<String>,
 }
 
 /// The parts of a database URL that are safe to print.

@@ -2,6 +2,7 @@
 //! `{"error":{"code","message","field"}}` (see `ErrorBody`).
 
 mod audit;
+mod onboarding;
 mod organisations;
 mod products;
 mod scals;
@@ -48,6 +49,7 @@ pub use types::*;
         (name = "audit", description = "The audit log (NHS England administrators)"),
         (name = "templates", description = "SCAL templates: import, versions, publishing, differences"),
         (name = "scal", description = "A product's SCAL: issued sheets, workbook, answers"),
+        (name = "onboarding", description = "The supplier journey: enquiries, answers, cases, evidence, submissions, notifications"),
     )
 )]
 struct ApiDoc;
@@ -73,6 +75,7 @@ pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(templates::import_template))
         .routes(routes!(scals::import_answers))
+        .routes(routes!(onboarding::upload_evidence, onboarding::list_evidence))
         .layer(axum::extract::DefaultBodyLimit::max(max_upload_bytes));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(organisations::me))
@@ -102,6 +105,21 @@ pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(scals::issue))
         .routes(routes!(scals::workbook))
         .routes(routes!(scals::view))
+        .routes(routes!(onboarding::create_enquiry, onboarding::list_enquiries))
+        .routes(routes!(onboarding::get_enquiry))
+        .routes(routes!(onboarding::issue_enquiry))
+        .routes(routes!(onboarding::get_scal))
+        .routes(routes!(onboarding::save_answer))
+        .routes(routes!(onboarding::list_cases))
+        .routes(routes!(onboarding::set_use_case))
+        .routes(routes!(onboarding::confirm_information))
+        .routes(routes!(onboarding::link_evidence))
+        .routes(routes!(onboarding::download_evidence))
+        .routes(routes!(onboarding::submit))
+        .routes(routes!(onboarding::list_submissions))
+        .routes(routes!(onboarding::get_submission))
+        .routes(routes!(onboarding::return_submission))
+        .routes(routes!(onboarding::list_notifications))
         .merge(uploads)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
 }

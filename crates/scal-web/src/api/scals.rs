@@ -115,8 +115,19 @@ pub struct ScalRequirementOut {
     pub answer: Option<String>,
     pub justification: Option<String>,
     pub mitigation: Option<String>,
+    /// For a red item: when its mitigation will be in place.
+    pub target_date: Option<String>,
+    /// Files backing the answer.
+    pub evidence: Vec<super::onboarding::EvidenceRefOut>,
     /// `red`, `amber`, `green` or `none`.
     pub rag: String,
+}
+
+pub(crate) fn sheet_kind(kind: scal_domain::template::SheetKind) -> &'static str {
+    match kind {
+        scal_domain::template::SheetKind::Information => "information",
+        scal_domain::template::SheetKind::Service => "service",
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -170,22 +181,11 @@ pub async fn view(
             .map(|s| ScalSheetOut {
                 id: s.id,
                 name: s.name,
-                kind: match s.kind {
-                    scal_domain::template::SheetKind::Information => "information".into(),
-                    scal_domain::template::SheetKind::Service => "service".into(),
-                },
+                kind: sheet_kind(s.kind).into(),
                 requirements: s
                     .requirements
                     .into_iter()
-                    .map(|r| ScalRequirementOut {
-                        requirement_id: r.requirement.id,
-                        level: r.requirement.level.as_str().into(),
-                        text: r.requirement.text,
-                        answer: r.answer,
-                        justification: r.justification,
-                        mitigation: r.mitigation,
-                        rag: r.rag.as_str().into(),
-                    })
+                    .map(super::onboarding::requirement_out)
                     .collect(),
                 summary: s.summary.into(),
             })

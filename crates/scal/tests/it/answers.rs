@@ -82,7 +82,7 @@ async fn answers_round_trip_with_conflicts_and_all_or_nothing_validation() {
     let added = scal_app::scals::issue(app.app(), &reviewer, &product, &template, None, app.now())
         .await
         .unwrap();
-    assert_eq!(added, ["scal-gpc-send-document"]);
+    assert_eq!(added, ["scal-gpc-send-document", "Supplier and product information"]);
     let again = scal_app::scals::issue(app.app(), &reviewer, &product, &template, None, app.now())
         .await
         .unwrap();
@@ -133,7 +133,8 @@ async fn answers_round_trip_with_conflicts_and_all_or_nothing_validation() {
     let report = upload(&app, "admin@acme.example", &product, mine, true).await.unwrap();
     assert_eq!(
         (report.applied, report.overwritten, report.unchanged),
-        (1, 1, 47),
+        // 47 other rows of the service sheet and the 18 of the information sheet.
+        (1, 1, 65),
         "{report:?}"
     );
 
@@ -308,7 +309,10 @@ async fn the_cli_exports_a_products_scal_and_imports_answers() {
     };
     let (code, out, err) = run(&["issue", "--product", &product, "--template", &template]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("issued 1 sheet(s): scal-gpc-send-document"), "{out}");
+    assert!(
+        out.contains("issued 2 sheet(s): scal-gpc-send-document, Supplier and product information"),
+        "{out}"
+    );
     let file = app.db.data_dir().join("pas.xlsx");
     let (code, _, err) = run(&["export", "--product", &product, "--out", file.to_str().unwrap()]);
     assert_eq!(code, Some(0), "{err}");

@@ -16,6 +16,7 @@ mod audit;
 mod binary;
 mod browser;
 mod check;
+mod journey;
 mod openapi;
 mod pages;
 mod support;

@@ -96,7 +96,11 @@ impl TestApp {
         let db = TestDb::fresh().await;
         let store = Store::open(&db.url, 5).await.expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
-        let state = AppState::new(App::new(store, AppSettings::default()), clock.clone(), web);
+        let settings = AppSettings {
+            data_dir: db.data_dir().to_path_buf(),
+            ..AppSettings::default()
+        };
+        let state = AppState::new(App::new(store, settings), clock.clone(), web);
         let router = scal_web::router(state.clone());
         Self {
             state,

@@ -1,0 +1,723 @@
+//! The supplier journey: enquiries, a SCAL by ID with its answers and cases, evidence,
+//! submissions and notifications.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use scal_app::scals::{RequirementView, ScopeOut, SheetView};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::scals::{RagSummaryOut, ScalRequirementOut};
+use super::{rfc3339, ApiActor};
+use crate::error::ErrorBody;
+use crate::extract::{ApiJson, ApiQuery};
+use crate::{ApiError, AppState};
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnquiryIn {
+    #[serde(default)]
+    pub product_id: String,
+    /// Service codes from the catalogue.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Free-text, API-specific details.
+    #[serde(default)]
+    pub details: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnquiryOut {
+    pub id: String,
+    pub organisation_id: String,
+    pub product_id: String,
+    pub services: Vec<String>,
+    pub details: String,
+    /// `open` or `issued`.
+    pub status: String,
+    pub created_by: String,
+    pub created_at: String,
+    pub issued_at: Option<String>,
+    /// The SCAL issued for it.
+    pub scal_id: Option<String>,
+}
+
+impl From<scal_store::records::enquiries::EnquiryRecord> for EnquiryOut {
+    fn from(e: scal_store::records::enquiries::EnquiryRecord) -> Self {
+        Self {
+            id: e.id,
+            organisation_id: e.org_id,
+            product_id: e.product_id,
+            services: e.services,
+            details: e.details,
+            status: e.status,
+            created_by: e.created_by,
+            created_at: rfc3339(e.created_at),
+            issued_at: e.issued_at.map(rfc3339),
+            scal_id: e.scal_id,
+        }
+    }
+}
+
+/// Asks NHS England to onboard a product to services (supplier).
+#[utoipa::path(post, path = "/api/v1/enquiries", tag = "onboarding", security(("bearer" = [])),
+    request_body = EnquiryIn,
+    responses((status = 201, body = EnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn create_enquiry(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiJson(body): ApiJson<EnquiryIn>,
+) -> Result<(StatusCode, Json<EnquiryOut>), ApiError> {
+    let input = scal_app::enquiries::EnquiryInput {
+        product_id: body.product_id,
+        services: body.services,
+        details: body.details,
+    };
+    let record = scal_app::enquiries::create(&state.app, &actor, &input, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(record.into())))
+}
+
+/// Enquiries: NHS England sees every one (its queue), a supplier its own; newest first.
+#[utoipa::path(get, path = "/api/v1/enquiries", tag = "onboarding", security(("bearer" = [])),
+    responses((status = 200, body = Vec<EnquiryOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_enquiries(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<EnquiryOut>>, ApiError> {
+    let list = scal_app::enquiries::list(&state.app, &actor).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/enquiries/{id}", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Enquiry ID")),
+    responses((status = 200, body = EnquiryOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_enquiry(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<EnquiryOut>, ApiError> {
+    Ok(Json(scal_app::enquiries::get(&state.app, &actor, &id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TemplateChoiceIn {
+    #[serde(default)]
+    pub service: String,
+    #[serde(default)]
+    pub template_id: String,
+    /// A published version [default: the latest published].
+    pub version: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ScopeOutIn {
+    #[serde(default)]
+    pub service: String,
+    #[serde(default)]
+    pub requirement_id: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct IssueEnquiryIn {
+    /// Templates other than each service's default (the newest template for the service, its
+    /// latest published version).
+    #[serde(default)]
+    pub templates: Vec<TemplateChoiceIn>,
+    /// Requirements taken out of this SCAL, each with a reason.
+    #[serde(default)]
+    pub scoped_out: Vec<ScopeOutIn>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssueEnquiryOut {
+    pub scal_id: String,
+    pub sheets_added: Vec<String>,
+    /// Services whose onboarding case was opened.
+    pub cases_opened: Vec<String>,
+}
+
+/// Issues the tailored SCAL for an enquiry (NHS England).
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/issue", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Enquiry ID")), request_body = IssueEnquiryIn,
+    responses((status = 200, body = IssueEnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn issue_enquiry(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<IssueEnquiryOut>, ApiError> {
+    // An empty body takes every default.
+    let body: IssueEnquiryIn = if body.iter().all(u8::is_ascii_whitespace) {
+        IssueEnquiryIn::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("The body is not valid JSON of this shape: {e}"),
+            )
+        })?
+    };
+    let input = scal_app::enquiries::IssueInput {
+        templates: body
+            .templates
+            .into_iter()
+            .map(|t| scal_app::enquiries::TemplateChoice {
+                service: t.service,
+                template_id: t.template_id,
+                version: t.version,
+            })
+            .collect(),
+        scoped_out: body
+            .scoped_out
+            .into_iter()
+            .map(|s| ScopeOut {
+                service: s.service,
+                requirement_id: s.requirement_id,
+                reason: s.reason,
+            })
+            .collect(),
+    };
+    let issued = scal_app::enquiries::issue(&state.app, &actor, &id, &input, state.now()).await?;
+    Ok(Json(IssueEnquiryOut {
+        scal_id: issued.scal_id,
+        sheets_added: issued.sheets_added,
+        cases_opened: issued.cases_opened,
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceRefOut {
+    pub id: String,
+    pub file_name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScopedOutOut {
+    pub requirement_id: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JourneySheetOut {
+    pub id: String,
+    pub name: String,
+    /// `information` or `service`.
+    pub kind: String,
+    /// The service the sheet was issued for; none for the information sheet.
+    pub service: Option<String>,
+    pub requirements: Vec<ScalRequirementOut>,
+    pub scoped_out: Vec<ScopedOutOut>,
+    pub summary: RagSummaryOut,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundOut {
+    pub id: String,
+    pub round: i64,
+    /// `submitted` or `returned`.
+    pub status: String,
+    pub sha256: String,
+    pub submitted_by: String,
+    pub submitted_at: String,
+    pub returned_at: Option<String>,
+    pub return_reason: Option<String>,
+}
+
+impl From<scal_store::records::submissions::SubmissionRecord> for RoundOut {
+    fn from(s: scal_store::records::submissions::SubmissionRecord) -> Self {
+        Self {
+            id: s.id,
+            round: s.round,
+            status: s.status,
+            sha256: s.sha256,
+            submitted_by: s.submitted_by,
+            submitted_at: rfc3339(s.submitted_at),
+            returned_at: s.returned_at.map(rfc3339),
+            return_reason: s.return_reason,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JourneyScalOut {
+    pub id: String,
+    pub product_id: String,
+    /// Submitted and with NHS England: the supplier cannot change it.
+    pub locked: bool,
+    /// The information sheet must be confirmed again before the next submission.
+    pub information_review: bool,
+    pub sheets: Vec<JourneySheetOut>,
+    pub summary: RagSummaryOut,
+    pub rounds: Vec<RoundOut>,
+}
+
+pub(crate) fn requirement_out(r: RequirementView) -> ScalRequirementOut {
+    ScalRequirementOut {
+        requirement_id: r.requirement.id,
+        level: r.requirement.level.as_str().into(),
+        text: r.requirement.text,
+        answer: r.answer,
+        justification: r.justification,
+        mitigation: r.mitigation,
+        target_date: r.target_date,
+        evidence: r
+            .evidence
+            .into_iter()
+            .map(|e| EvidenceRefOut {
+                id: e.id,
+                file_name: e.file_name,
+            })
+            .collect(),
+        rag: r.rag.as_str().into(),
+    }
+}
+
+fn sheet_out(s: SheetView) -> JourneySheetOut {
+    JourneySheetOut {
+        id: s.id,
+        name: s.name,
+        kind: super::scals::sheet_kind(s.kind).into(),
+        service: s.service_code,
+        requirements: s.requirements.into_iter().map(requirement_out).collect(),
+        scoped_out: s
+            .scoped_out
+            .into_iter()
+            .map(|(requirement_id, reason)| ScopedOutOut { requirement_id, reason })
+            .collect(),
+        summary: s.summary.into(),
+    }
+}
+
+/// A SCAL: its sheets, every requirement's answer and colour (`red`, `amber`, `green`, `none`),
+/// a summary, and its submitted rounds.
+#[utoipa::path(get, path = "/api/v1/scals/{id}", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID")),
+    responses((status = 200, body = JourneyScalOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_scal(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<JourneyScalOut>, ApiError> {
+    let view = scal_app::scals::view_scal(&state.app, &actor, &id).await?;
+    let locked = view.locked();
+    Ok(Json(JourneyScalOut {
+        id: view.scal.id,
+        product_id: view.product.id,
+        locked,
+        information_review: view.scal.information_review,
+        sheets: view.sheets.into_iter().map(sheet_out).collect(),
+        summary: view.summary.into(),
+        rounds: view.rounds.into_iter().map(Into::into).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AnswerIn {
+    #[serde(default)]
+    pub sheet_id: String,
+    #[serde(default)]
+    pub requirement_id: String,
+    /// Yes, No or N/A for a declaration; the value otherwise. Empty or null clears it.
+    pub answer: Option<String>,
+    pub justification: Option<String>,
+    pub mitigation: Option<String>,
+    /// For a red item: when the mitigation will be in place (YYYY-MM-DD).
+    pub target_date: Option<String>,
+}
+
+/// Saves one answer (supplier) and returns the requirement with its colour. A newly red answer
+/// notifies NHS England's reviewers. 409 while the SCAL is submitted.
+#[utoipa::path(put, path = "/api/v1/scals/{id}/answers", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID")), request_body = AnswerIn,
+    responses((status = 200, body = ScalRequirementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn save_answer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AnswerIn>,
+) -> Result<Json<ScalRequirementOut>, ApiError> {
+    let input = scal_app::scals::AnswerInput {
+        sheet_id: body.sheet_id,
+        requirement_id: body.requirement_id,
+        answer: body.answer,
+        justification: body.justification,
+        mitigation: body.mitigation,
+        target_date: body.target_date,
+    };
+    let saved = scal_app::scals::save_answer(&state.app, &actor, &id, &input, state.now()).await?;
+    Ok(Json(requirement_out(saved)))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckOut {
+    /// `pass`, `red`, `error` or `warning`.
+    pub outcome: String,
+    pub message: String,
+    /// Whether it stops submission.
+    pub blocking: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepOut {
+    /// 1 to 10.
+    pub number: u8,
+    pub name: String,
+    /// `not_started`, `in_progress`, `done` or `not_applicable`.
+    pub state: String,
+    pub checks: Vec<CheckOut>,
+    pub updated_by: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseOut {
+    pub id: String,
+    pub service: String,
+    pub service_name: String,
+    pub use_case: Option<String>,
+    pub steps: Vec<StepOut>,
+    /// The first step not done or not applicable.
+    pub next_step: Option<u8>,
+}
+
+pub(crate) fn case_out(c: scal_app::cases::CaseView) -> CaseOut {
+    let next_step = scal_domain::onboarding::next_step(&c.steps).map(|s| s.step.number());
+    CaseOut {
+        id: c.id,
+        service: c.service.code.as_str().into(),
+        service_name: c.service.name,
+        use_case: c.use_case,
+        next_step,
+        steps: c
+            .steps
+            .into_iter()
+            .map(|s| StepOut {
+                number: s.step.number(),
+                name: s.step.name().into(),
+                state: s.state.as_str().into(),
+                checks: s
+                    .checks
+                    .into_iter()
+                    .map(|c| CheckOut {
+                        outcome: c.outcome.as_str().into(),
+                        message: c.message,
+                        blocking: c.blocking,
+                    })
+                    .collect(),
+                updated_by: s.updated_by,
+                updated_at: s.updated_at.map(rfc3339),
+            })
+            .collect(),
+    }
+}
+
+/// Each service's onboarding case with its ten steps, their states and automatic checks.
+#[utoipa::path(get, path = "/api/v1/scals/{id}/cases", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID")),
+    responses((status = 200, body = Vec<CaseOut>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_cases(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<CaseOut>>, ApiError> {
+    let (_, cases) = scal_app::cases::cases(&state.app, &actor, &id, state.now()).await?;
+    Ok(Json(cases.into_iter().map(case_out).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UseCaseIn {
+    /// Empty clears it.
+    #[serde(default)]
+    pub use_case: String,
+}
+
+/// Declares the use case for one service (step 1).
+#[utoipa::path(put, path = "/api/v1/scals/{id}/cases/{service}/use-case", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID"), ("service" = String, Path, description = "Service code")),
+    request_body = UseCaseIn,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn set_use_case(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, service)): Path<(String, String)>,
+    ApiJson(body): ApiJson<UseCaseIn>,
+) -> Result<StatusCode, ApiError> {
+    scal_app::cases::set_use_case(&state.app, &actor, &id, &service, &body.use_case, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Confirms the supplier and product information sheet again after onboarding to another service.
+#[utoipa::path(post, path = "/api/v1/scals/{id}/information/confirm", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn confirm_information(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    scal_app::scals::confirm_information(&state.app, &actor, &id, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceOut {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+impl From<scal_store::records::evidence::EvidenceRecord> for EvidenceOut {
+    fn from(e: scal_store::records::evidence::EvidenceRecord) -> Self {
+        Self {
+            id: e.id,
+            file_name: e.file_name,
+            content_type: e.content_type,
+            size: e.size,
+            sha256: e.sha256,
+            uploaded_by: e.uploaded_by,
+            uploaded_at: rfc3339(e.uploaded_at),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvidenceQuery {
+    pub file_name: Option<String>,
+}
+
+/// Uploads an evidence file (the request body) for the SCAL's organisation. Accepted: PDF, PNG,
+/// JPEG, DOCX, XLSX, TXT, CSV, ZIP, decided from the bytes; 25 MiB by default.
+#[utoipa::path(post, path = "/api/v1/scals/{id}/evidence", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID"), EvidenceQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = EvidenceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<EvidenceQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<EvidenceOut>), ApiError> {
+    let name = query.file_name.unwrap_or_else(|| "evidence".into());
+    let record = scal_app::evidence::upload(&state.app, &actor, &id, &name, &body, state.now()).await?;
+    Ok((StatusCode::CREATED, Json(record.into())))
+}
+
+/// The evidence files of the SCAL's organisation, newest first.
+#[utoipa::path(get, path = "/api/v1/scals/{id}/evidence", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID")),
+    responses((status = 200, body = Vec<EvidenceOut>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list_evidence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<EvidenceOut>>, ApiError> {
+    let list = scal_app::evidence::list(&state.app, &actor, &id).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LinkIn {
+    #[serde(default)]
+    pub sheet_id: String,
+    #[serde(default)]
+    pub requirement_id: String,
+}
+
+/// Links a file to a requirement; an attachment question is then answered with its files' names.
+#[utoipa::path(post, path = "/api/v1/scals/{id}/evidence/{evidence_id}/links", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
+    request_body = LinkIn,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn link_evidence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, evidence_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<LinkIn>,
+) -> Result<StatusCode, ApiError> {
+    scal_app::evidence::link(
+        &state.app,
+        &actor,
+        &id,
+        &evidence_id,
+        &body.sheet_id,
+        &body.requirement_id,
+        state.now(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An evidence file's bytes, with its sniffed content type.
+#[utoipa::path(get, path = "/api/v1/evidence/{id}", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Evidence ID")),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let (record, bytes) = scal_app::evidence::download(&state.app, &actor, &id).await?;
+    Ok(crate::file_download(&record.file_name, &record.content_type, bytes))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmittedOut {
+    pub id: String,
+    pub round: i64,
+    /// SHA-256 of the snapshot's canonical form.
+    pub sha256: String,
+    pub status: String,
+}
+
+/// Submits the SCAL (supplier): 201 with the round and its hash, or 422 listing every blocking
+/// finding in `error.fields` (field `submission`); 409 while a round is with NHS England.
+#[utoipa::path(post, path = "/api/v1/scals/{id}/submissions", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID")),
+    responses((status = 201, body = SubmittedOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<SubmittedOut>), ApiError> {
+    let record = scal_app::submissions::submit(&state.app, &actor, &id, state.now()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SubmittedOut {
+            id: record.id,
+            round: record.round,
+            sha256: record.sha256,
+            status: record.status,
+        }),
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmissionOut {
+    pub id: String,
+    pub scal_id: String,
+    pub product_id: String,
+    pub product: String,
+    pub organisation_id: String,
+    #[serde(flatten)]
+    pub round: RoundOut,
+}
+
+impl From<scal_app::submissions::SubmissionView> for SubmissionOut {
+    fn from(v: scal_app::submissions::SubmissionView) -> Self {
+        Self {
+            id: v.submission.id.clone(),
+            scal_id: v.submission.scal_id.clone(),
+            product_id: v.product.id,
+            product: format!("{} {}", v.product.details.name, v.product.details.version),
+            organisation_id: v.product.org_id,
+            round: v.submission.into(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubmissionsQuery {
+    /// `submitted` (NHS England's queue) or `returned`.
+    pub status: Option<String>,
+}
+
+/// Submissions: NHS England sees all, a supplier its own; oldest first.
+#[utoipa::path(get, path = "/api/v1/submissions", tag = "onboarding", security(("bearer" = [])),
+    params(SubmissionsQuery),
+    responses((status = 200, body = Vec<SubmissionOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_submissions(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    ApiQuery(query): ApiQuery<SubmissionsQuery>,
+) -> Result<Json<Vec<SubmissionOut>>, ApiError> {
+    let list = scal_app::submissions::list(&state.app, &actor, query.status.as_deref()).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission ID")),
+    responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_submission(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<SubmissionOut>, ApiError> {
+    Ok(Json(scal_app::submissions::get(&state.app, &actor, &id).await?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReturnIn {
+    /// What the supplier needs to change.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Returns a submitted round to the supplier for changes (NHS England).
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/return", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission ID")), request_body = ReturnIn,
+    responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn return_submission(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReturnIn>,
+) -> Result<Json<SubmissionOut>, ApiError> {
+    let view = scal_app::submissions::return_for_changes(&state.app, &actor, &id, &body.reason, state.now()).await?;
+    Ok(Json(view.into()))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationOut {
+    pub id: String,
+    pub at: String,
+    /// `red_item`, `enquiry`, `issued`, `submitted` or `returned`.
+    pub kind: String,
+    pub message: String,
+    /// The page it is about.
+    pub link: String,
+    pub read: bool,
+}
+
+/// The caller's notifications, newest first.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "onboarding", security(("bearer" = [])),
+    responses((status = 200, body = Vec<NotificationOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+) -> Result<Json<Vec<NotificationOut>>, ApiError> {
+    let list = scal_app::notifications::list(&state.app, &actor).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|n| NotificationOut {
+                id: n.id,
+                at: rfc3339(n.at),
+                kind: n.kind,
+                message: n.message,
+                link: n.link,
+                read: n.read_at.is_some(),
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,620 @@
+//! The supplier journey through the API, with two users: a supplier (Acme) and an NHS England
+//! reviewer. From the request to a second round after a return, through bad input, a red item and
+//! its notification, a refused submission and the fix.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::support::{fixture, TestApp};
+
+const SUPPLIER: &str = "admin@acme.example";
+const REVIEWER: &str = "reviewer@nhse.example";
+
+fn sheet<'a>(scal: &'a Value, kind: &str) -> &'a Value {
+    scal["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == kind)
+        .unwrap_or_else(|| panic!("a {kind} sheet in {scal}"))
+}
+
+fn requirement<'a>(sheet: &'a Value, id: &str) -> &'a Value {
+    sheet["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["requirement_id"] == id)
+        .unwrap_or_else(|| panic!("{id} on {}", sheet["name"]))
+}
+
+struct Journey<'a> {
+    app: &'a TestApp,
+    supplier: String,
+    scal: String,
+}
+
+impl Journey<'_> {
+    async fn get(&self) -> Value {
+        let (status, scal) = self
+            .app
+            .api(
+                Method::GET,
+                &format!("/api/v1/scals/{}", self.scal),
+                Some(&self.supplier),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{scal}");
+        scal
+    }
+
+    async fn answer(&self, sheet_id: &Value, body: Value) -> (StatusCode, Value) {
+        let mut body = body;
+        body["sheet_id"] = sheet_id.clone();
+        self.app
+            .api(
+                Method::PUT,
+                &format!("/api/v1/scals/{}/answers", self.scal),
+                Some(&self.supplier),
+                Some(body),
+            )
+            .await
+    }
+
+    async fn upload(&self, name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+        let request = axum::http::Request::builder()
+            .method(Method::POST)
+            .uri(format!(
+                "/api/v1/scals/{}/evidence?file_name={}",
+                self.scal,
+                urlencoding::encode(name)
+            ))
+            .header("authorization", format!("Bearer {}", self.supplier))
+            .header("content-type", "application/octet-stream")
+            .body(axum::body::Body::from(bytes))
+            .unwrap();
+        let (status, _, body) = self.app.send(request).await;
+        (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    }
+
+    async fn link(&self, evidence: &Value, sheet_id: &Value, requirement_id: &str) {
+        let (status, body) = self
+            .app
+            .api(
+                Method::POST,
+                &format!(
+                    "/api/v1/scals/{}/evidence/{}/links",
+                    self.scal,
+                    evidence.as_str().unwrap()
+                ),
+                Some(&self.supplier),
+                Some(json!({"sheet_id": sheet_id, "requirement_id": requirement_id})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    }
+
+    async fn submit(&self) -> (StatusCode, Value) {
+        self.app
+            .api(
+                Method::POST,
+                &format!("/api/v1/scals/{}/submissions", self.scal),
+                Some(&self.supplier),
+                None,
+            )
+            .await
+    }
+}
+
+#[tokio::test]
+async fn a_supplier_goes_from_request_to_a_second_round() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let product = app.product_id("Acme PAS").await;
+
+    // Step 2: the request, and NHS England's queue.
+    let (status, enquiry) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&supplier),
+            Some(json!({"product_id": product, "services": ["GPC-SEND-DOC"], "details": "Discharge summaries to GPs"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{enquiry}");
+    let (_, queue) = app.api(Method::GET, "/api/v1/enquiries", Some(&reviewer), None).await;
+    assert_eq!(queue[0]["id"], enquiry["id"]);
+    assert_eq!(queue[0]["status"], "open");
+
+    // A tailored SCAL: the default template, one requirement scoped out.
+    let issue = format!("/api/v1/enquiries/{}/issue", enquiry["id"].as_str().unwrap());
+    let (status, issued) = app
+        .api(
+            Method::POST,
+            &issue,
+            Some(&reviewer),
+            Some(json!({"scoped_out": [{"service": "GPC-SEND-DOC", "requirement_id": "GPCM-SD-028", "reason": "No organisation resource in this use case"}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    assert_eq!(issued["cases_opened"], json!(["GPC-SEND-DOC"]));
+    let (status, _) = app.api(Method::POST, &issue, Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "issued once");
+    let journey = Journey {
+        app: &app,
+        supplier: supplier.clone(),
+        scal: issued["scal_id"].as_str().unwrap().to_string(),
+    };
+    let scal = journey.get().await;
+    let service = sheet(&scal, "service").clone();
+    let info = sheet(&scal, "information").clone();
+    assert_eq!(service["service"], "GPC-SEND-DOC");
+    assert!(service["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["requirement_id"] != "GPCM-SD-028"));
+    assert_eq!(service["scoped_out"][0]["requirement_id"], "GPCM-SD-028");
+    assert_eq!(scal["summary"]["unanswered"], scal["summary"]["unanswered"]);
+    assert_eq!(scal["summary"]["red"], 0);
+
+    // Bad input: clear field errors, nothing stored.
+    for (body, field) in [
+        (json!({"requirement_id": "GPCM-C-1", "answer": "Maybe"}), "answer"),
+        (
+            json!({"requirement_id": "NOT-IN-SCAL", "answer": "Yes"}),
+            "requirement_id",
+        ),
+        (
+            json!({"requirement_id": "GPCM-SD-028", "answer": "Yes"}),
+            "requirement_id",
+        ),
+        (
+            json!({"requirement_id": "GPCM-C-1", "answer": "No", "target_date": "next spring"}),
+            "target_date",
+        ),
+    ] {
+        let (status, error) = journey.answer(&service["id"], body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
+        assert_eq!(error["error"]["field"], field, "{error}");
+    }
+    let (status, error) = journey
+        .answer(
+            &info["id"],
+            json!({"requirement_id": "INFO-PENTEST-DATE", "answer": "2027-01-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        error["error"]["message"].as_str().unwrap().contains("in the future"),
+        "{error}"
+    );
+    let (status, _) = journey
+        .answer(
+            &json!("3f1c9a40-0000-4000-8000-000000000000"),
+            json!({"requirement_id": "GPCM-C-1", "answer": "Yes"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a sheet of another SCAL");
+    assert_eq!(journey.get().await["summary"], scal["summary"], "nothing stored");
+
+    // A red item: No to a MUST. NHS England's reviewers are told at once, in the app and by email.
+    let (status, red) = journey
+        .answer(&service["id"], json!({"requirement_id": "GPCM-C-1", "answer": "no"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{red}");
+    assert_eq!((red["answer"].as_str(), red["rag"].as_str()), (Some("No"), Some("red")));
+    let (_, notes) = app
+        .api(Method::GET, "/api/v1/notifications", Some(&reviewer), None)
+        .await;
+    let red_note = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "red_item")
+        .unwrap_or_else(|| panic!("{notes}"));
+    assert!(red_note["message"].as_str().unwrap().contains("GPCM-C-1"), "{red_note}");
+    let outbox = scal_app::notifications::outbox(app.app(), true).await.unwrap();
+    assert!(outbox
+        .iter()
+        .any(|m| m.to_address == REVIEWER && m.subject.contains("red item") && m.body.contains("GPCM-C-1")));
+    let (_, theirs) = app
+        .api(Method::GET, "/api/v1/notifications", Some(&supplier), None)
+        .await;
+    assert!(
+        theirs.as_array().unwrap().iter().all(|n| n["kind"] != "red_item"),
+        "only reviewers"
+    );
+
+    // Submitting now is refused with every blocking finding.
+    let (status, refused) = journey.submit().await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let findings: Vec<&str> = refused["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("GPCM-C-1") && f.contains("give a justification and a mitigation")),
+        "{findings:#?}"
+    );
+    assert!(
+        findings.iter().any(|f| f.contains("step 5") && f.contains("DSPT")),
+        "{findings:#?}"
+    );
+    assert!(findings.iter().any(|f| f.contains("Not answered")), "{findings:#?}");
+
+    // The fix: explain the red item, answer everything else, attach evidence.
+    let (status, red) = journey
+        .answer(
+            &service["id"],
+            json!({"requirement_id": "GPCM-C-1", "answer": "No", "justification": "MESH mailbox pending",
+                   "mitigation": "Interim transport agreed with NHS England", "target_date": "2027-03-31"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{red}");
+    assert_eq!(red["target_date"], "2027-03-31");
+    for r in service["requirements"].as_array().unwrap() {
+        let id = r["requirement_id"].as_str().unwrap();
+        if id != "GPCM-C-1" {
+            let (status, body) = journey
+                .answer(&service["id"], json!({"requirement_id": id, "answer": "Yes"}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{id}: {body}");
+        }
+    }
+    for (id, answer, justification) in [
+        ("INFO-ORG", "Acme Health Systems", ""),
+        ("INFO-ODS", "8jk21", ""),
+        ("INFO-PRODUCT", "Acme PAS 4.2", ""),
+        ("INFO-HSCN", "N/A", "Internet-facing service only"),
+        ("INFO-DSPT-STATUS", "Standards Met", ""),
+        ("INFO-DSPT-DATE", "15/07/2026", ""),
+        ("INFO-CSO-NAME", "Dr Amira Clinician", ""),
+        ("INFO-CSO-REG", "GMC 7654321", ""),
+        ("INFO-DEVICE", "Not a medical device", ""),
+        ("INFO-PENTEST-DATE", "2026-03-01", ""),
+        ("INFO-PENTEST-CLOSED", "Yes", ""),
+        ("INFO-SERVICE-DESK", "NSD-44120", ""),
+        ("INFO-DEV-COMMUNITY", "Yes", ""),
+    ] {
+        let (status, body) = journey
+            .answer(
+                &info["id"],
+                json!({"requirement_id": id, "answer": answer, "justification": justification}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{id}: {body}");
+    }
+    // Evidence: the type comes from the bytes; one file backs requirements on two sheets.
+    let (status, error) = journey
+        .upload("report.pdf", b"MZ\x90\x00\x03\x00\x00\x00".to_vec())
+        .await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("file"))
+    );
+    let hazard_log = std::fs::read(fixture("GP_Connect_Hazard_Log_Consumers_v2.0.xlsx")).unwrap();
+    let (status, hazards) = journey.upload("../../Hazard Log.xlsx", hazard_log.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{hazards}");
+    assert_eq!(hazards["file_name"], "Hazard Log.xlsx");
+    assert_eq!(
+        hazards["content_type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    use sha2::Digest;
+    assert_eq!(hazards["sha256"], hex::encode(sha2::Sha256::digest(&hazard_log)));
+    let (_, report) = journey
+        .upload("safety-case.pdf", b"%PDF-1.7\nClinical safety case report\n".to_vec())
+        .await;
+    let (_, pentest) = journey
+        .upload("pentest.pdf", b"%PDF-1.7\nPenetration test report\n".to_vec())
+        .await;
+    journey.link(&hazards["id"], &info["id"], "INFO-HAZARD-LOG").await;
+    journey.link(&hazards["id"], &service["id"], "GPCM-C-2").await;
+    journey.link(&report["id"], &info["id"], "INFO-SAFETY-CASE").await;
+    journey.link(&pentest["id"], &info["id"], "INFO-PENTEST-REPORT").await;
+    let scal = journey.get().await;
+    assert_eq!(
+        requirement(sheet(&scal, "information"), "INFO-HAZARD-LOG")["answer"],
+        "Hazard Log.xlsx"
+    );
+    assert_eq!(
+        requirement(sheet(&scal, "service"), "GPCM-C-2")["evidence"][0]["file_name"],
+        "Hazard Log.xlsx"
+    );
+    let (status, _, bytes) = app
+        .send(
+            axum::http::Request::builder()
+                .uri(format!("/api/v1/evidence/{}", hazards["id"].as_str().unwrap()))
+                .header("authorization", format!("Bearer {reviewer}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        (status, bytes == hazard_log),
+        (StatusCode::OK, true),
+        "NHS England reads the evidence"
+    );
+
+    // Every step that gates submission is now done or not applicable.
+    let (_, cases) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/scals/{}/cases", journey.scal),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    let steps = cases[0]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 10);
+    let states: Vec<&str> = steps.iter().map(|s| s["state"].as_str().unwrap()).collect();
+    assert_eq!(
+        states,
+        [
+            "not_applicable",
+            "done",
+            "done",
+            "not_applicable",
+            "done",
+            "done",
+            "done",
+            "done",
+            "done",
+            "not_started"
+        ],
+        "{cases}"
+    );
+    assert_eq!(steps[2]["updated_by"], SUPPLIER);
+    assert_eq!(cases[0]["next_step"], 10);
+
+    // Round 1.
+    let (status, round1) = journey.submit().await;
+    assert_eq!(status, StatusCode::CREATED, "{round1}");
+    assert_eq!(round1["round"], 1);
+    assert_eq!(round1["sha256"].as_str().unwrap().len(), 64);
+    let (status, locked) = journey
+        .answer(&service["id"], json!({"requirement_id": "GPCM-C-2", "answer": "No"}))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{locked}");
+    assert!(
+        locked["error"]["message"].as_str().unwrap().contains("submitted"),
+        "{locked}"
+    );
+    let (status, _) = journey.submit().await;
+    assert_eq!(status, StatusCode::CONFLICT, "one round at a time");
+    let (_, cases) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/scals/{}/cases", journey.scal),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(cases[0]["steps"][9]["state"], "done");
+
+    // NHS England's queue, and a return for changes.
+    let (_, queue) = app
+        .api(
+            Method::GET,
+            "/api/v1/submissions?status=submitted",
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
+    assert_eq!(queue[0]["id"], round1["id"]);
+    let (status, returned) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{}/return", round1["id"].as_str().unwrap()),
+            Some(&reviewer),
+            Some(json!({"reason": "Attach the MESH mailbox request"})),
+        )
+        .await;
+    assert_eq!(
+        (status, returned["status"].as_str()),
+        (StatusCode::OK, Some("returned")),
+        "{returned}"
+    );
+    let (_, notes) = app
+        .api(Method::GET, "/api/v1/notifications", Some(&supplier), None)
+        .await;
+    assert!(notes.as_array().unwrap().iter().any(|n| n["kind"] == "returned"
+        && n["message"]
+            .as_str()
+            .unwrap()
+            .contains("Attach the MESH mailbox request")));
+
+    // Round 2 after the change.
+    let (status, _) = journey
+        .answer(
+            &service["id"],
+            json!({"requirement_id": "GPCM-C-1", "answer": "No", "justification": "MESH mailbox requested (ref 1234)",
+                   "mitigation": "Interim transport agreed with NHS England", "target_date": "2027-03-31"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, round2) = journey.submit().await;
+    assert_eq!(status, StatusCode::CREATED, "{round2}");
+    assert_eq!(round2["round"], 2);
+    assert_ne!(round2["sha256"], round1["sha256"]);
+    let scal = journey.get().await;
+    assert_eq!(scal["rounds"].as_array().unwrap().len(), 2);
+    assert_eq!(scal["rounds"][0]["status"], "returned");
+    assert!(scal["locked"].as_bool().unwrap());
+
+    // Everything was audited.
+    let admin = app.token_for("admin@nhse.example").await;
+    for kind in [
+        "enquiry.created",
+        "scal.issued",
+        "answer.saved",
+        "evidence.uploaded",
+        "evidence.linked",
+        "scal.submitted",
+        "submission.returned",
+    ] {
+        let (_, log) = app
+            .api(Method::GET, &format!("/api/v1/audit?kind={kind}"), Some(&admin), None)
+            .await;
+        assert!(!log.as_array().unwrap().is_empty(), "{kind}");
+    }
+}
+
+#[tokio::test]
+async fn onboarding_another_service_asks_to_confirm_the_information_sheet_again() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let product = app.product_id("Acme PAS").await;
+    // A second service with its own published template.
+    let request = scal_app::templates::ImportRequest {
+        file_name: "e-rs.psv".into(),
+        bytes: std::fs::read(fixture("scal-gpc-send-document.psv")).unwrap(),
+        name: Some("e-RS".into()),
+        service: Some("ERS-FHIR".into()),
+        publish: true,
+        options: Default::default(),
+    };
+    scal_app::templates::import(
+        app.app(),
+        &scal_app::Actor::System,
+        &request,
+        Default::default(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let mut scal_id = String::new();
+    for service in ["GPC-SEND-DOC", "ERS-FHIR"] {
+        let (_, enquiry) = app
+            .api(
+                Method::POST,
+                "/api/v1/enquiries",
+                Some(&supplier),
+                Some(json!({"product_id": product, "services": [service], "details": ""})),
+            )
+            .await;
+        let (status, issued) = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/enquiries/{}/issue", enquiry["id"].as_str().unwrap()),
+                Some(&reviewer),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{issued}");
+        scal_id = issued["scal_id"].as_str().unwrap().to_string();
+        let (_, scal) = app
+            .api(Method::GET, &format!("/api/v1/scals/{scal_id}"), Some(&supplier), None)
+            .await;
+        let information: Vec<&Value> = scal["sheets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["kind"] == "information")
+            .collect();
+        assert_eq!(information.len(), 1, "one information sheet serves every service");
+        assert_eq!(scal["information_review"], service == "ERS-FHIR", "{service}");
+    }
+    let (_, cases) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/scals/{scal_id}/cases"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    let ers = |cases: &Value| {
+        cases
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["service"] == "ERS-FHIR")
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(cases.as_array().unwrap().len(), 2);
+    // ERS-FHIR needs a use case.
+    assert_eq!(ers(&cases)["steps"][0]["state"], "not_started");
+    let (status, refused) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal_id}/submissions"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.to_string().contains("confirm it"), "{refused}");
+    let (status, _) = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/scals/{scal_id}/cases/ERS-FHIR/use-case"),
+            Some(&supplier),
+            Some(json!({"use_case": "Refer patients from the PAS"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal_id}/information/confirm"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, scal) = app
+        .api(Method::GET, &format!("/api/v1/scals/{scal_id}"), Some(&supplier), None)
+        .await;
+    assert_eq!(scal["information_review"], false);
+    let (_, cases) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/scals/{scal_id}/cases"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(ers(&cases)["steps"][0]["state"], "done");
+}
+
+#[tokio::test]
+async fn evidence_over_the_limit_is_refused_and_nothing_is_stored() {
+    let app = TestApp::demo().await;
+    let system = scal_app::Actor::System;
+    let product = app.product_id("Acme PAS").await;
+    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    let scal_id = scal_app::scals::sheets(app.app(), &system, &product).await.unwrap()[0]
+        .record
+        .scal_id
+        .clone();
+    let limit = app.app().settings.max_evidence_bytes;
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(limit + 1, b'a');
+    let Err(scal_app::AppError::Invalid(invalid)) =
+        scal_app::evidence::upload(app.app(), &system, &scal_id, "big.pdf", &big, app.now()).await
+    else {
+        panic!("refused")
+    };
+    assert_eq!(invalid.0[0].field, "file");
+    assert!(invalid.0[0].message.contains("25 MiB"), "{invalid:?}");
+    assert!(scal_app::evidence::list(app.app(), &system, &scal_id)
+        .await
+        .unwrap()
+        .is_empty());
+}
