@@ -100,6 +100,14 @@ enum Command {
         #[arg(long)]
         version: Option<i64>,
     },
+    /// Where a product's SCAL stands: sheets answered, red and amber, each service's ten onboarding
+    /// steps, and what still blocks submission. Exit 0 when ready or submitted, 1 when blocked.
+    Status {
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply the answers in a completed workbook to a product's SCAL; all or nothing
     ImportAnswers {
         #[arg(long)]
@@ -371,6 +379,77 @@ fn init_logging(format: LogFormat) {
     };
 }
 
+/// `scal status`: the same views and gate the UI and API use.
+async fn status(app: &App, product: &str, json: bool, now: time::OffsetDateTime) -> Result<ExitCode, Failure> {
+    let system = Actor::System;
+    let sheets = scal_app::scals::sheets(app, &system, product).await?;
+    let Some(first) = sheets.first() else {
+        return Err(Failure("no SCAL has been issued for this product yet".into()));
+    };
+    let (view, cases) = scal_app::cases::cases(app, &system, &first.record.scal_id, now).await?;
+    let blockers = scal_app::submissions::blockers(&view, &cases, now);
+    let ready = view.locked() || blockers.is_empty();
+    if json {
+        let out = serde_json::json!({
+            "product": {"id": view.product.id, "name": view.product.details.name, "version": view.product.details.version},
+            "scal_id": view.scal.id,
+            "summary": view.summary,
+            "sheets": view.sheets.iter().map(|s| serde_json::json!({"id": s.id, "name": s.name, "service": s.service_code, "summary": s.summary})).collect::<Vec<_>>(),
+            "cases": cases.iter().map(|c| serde_json::json!({
+                "service": c.service.code,
+                "next_step": scal_domain::onboarding::next_step(&c.steps).map(|s| s.step.number()),
+                "steps": c.steps.iter().map(|s| serde_json::json!({"number": s.step.number(), "name": s.step.name(), "state": s.state.as_str(), "checks": s.checks})).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "rounds": view.rounds.iter().map(|r| serde_json::json!({"round": r.round, "status": r.status, "sha256": r.sha256})).collect::<Vec<_>>(),
+            "locked": view.locked(),
+            "information_review": view.scal.information_review,
+            "blockers": blockers,
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+    } else {
+        println!("{} {}", view.product.details.name, view.product.details.version);
+        for s in &view.sheets {
+            println!(
+                "  {}: {} of {} answered, {} red, {} amber",
+                s.name,
+                s.summary.answered(),
+                s.summary.total(),
+                s.summary.red,
+                s.summary.amber
+            );
+        }
+        for c in &cases {
+            println!("{} ({})", c.service.name, c.service.code.as_str());
+            for step in &c.steps {
+                println!(
+                    "  {:>2}. {:<40} {}",
+                    step.step.number(),
+                    step.step.name(),
+                    step.state.label()
+                );
+                for check in step.checks.iter().filter(|c| c.blocking) {
+                    println!("        - {}", check.message);
+                }
+            }
+        }
+        match view.rounds.last() {
+            Some(r) => println!("round {}: {} (sha256 {})", r.round, r.status, r.sha256),
+            None => println!("not submitted yet"),
+        }
+        if !view.locked() {
+            if blockers.is_empty() {
+                println!("ready to submit");
+            } else {
+                println!("{} thing(s) block submission:", blockers.len());
+                for b in &blockers {
+                    println!("  - {b}");
+                }
+            }
+        }
+    }
+    Ok(if ready { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
 async fn open(settings: &Settings) -> Result<App, Failure> {
     let store = Store::open(settings.database_url.expose(), settings.max_connections).await?;
     let app_settings = AppSettings {
@@ -486,6 +565,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let app = open(&settings).await?;
             let added = scal_app::scals::issue(&app, &Actor::System, &product, &template, version, now).await?;
             println!("issued {} sheet(s): {}", added.len(), added.join(", "));
+        }
+        Command::Status { product, json } => {
+            let app = open(&settings).await?;
+            return status(&app, &product, json, now).await;
         }
         Command::ImportAnswers {
             product,

@@ -618,3 +618,127 @@ async fn evidence_over_the_limit_is_refused_and_nothing_is_stored() {
         .unwrap()
         .is_empty());
 }
+
+/// A local stand-in for the ODS ORD API serving recorded responses.
+async fn ods_directory() -> String {
+    use axum::routing::get;
+    let record = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ods/8JK21.json"),
+    )
+    .unwrap();
+    let router = axum::Router::new().route(
+        "/ORD/2-0-0/organisations/{code}",
+        get(move |axum::extract::Path(code): axum::extract::Path<String>| {
+            let record = record.clone();
+            async move {
+                match code.as_str() {
+                    "8JK21" => (StatusCode::OK, record),
+                    "8BAD1" => (StatusCode::OK, "<html>not json</html>".to_string()),
+                    _ => (
+                        StatusCode::NOT_FOUND,
+                        r#"{"errorCode":404,"errorText":"Not Found"}"#.to_string(),
+                    ),
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{address}/ORD/2-0-0")
+}
+
+#[tokio::test]
+async fn the_live_ods_lookup_reads_the_directory_and_failures_are_only_warnings() {
+    use scal_domain::onboarding::OdsLookup;
+    let db = crate::support::TestDb::fresh().await;
+    let store = scal_store::Store::open(&db.url, 2).await.unwrap();
+    let app_with = |base: Option<String>| {
+        scal_app::App::new(
+            store.clone(),
+            scal_app::AppSettings {
+                data_dir: db.data_dir().to_path_buf(),
+                ods_base_url: base,
+                ..Default::default()
+            },
+        )
+    };
+    let code = |c: &str| scal_domain::OdsCode::parse(c).unwrap();
+    assert_eq!(
+        scal_app::ods::lookup(&app_with(None), &code("8JK21")).await,
+        None,
+        "off by default"
+    );
+    let app = app_with(Some(ods_directory().await));
+    assert_eq!(
+        scal_app::ods::lookup(&app, &code("8JK21")).await,
+        Some(OdsLookup::Active {
+            name: "ACME HEALTH SYSTEMS LTD".into()
+        })
+    );
+    assert_eq!(
+        scal_app::ods::lookup(&app, &code("8ZZ99")).await,
+        Some(OdsLookup::NotFound)
+    );
+    assert!(matches!(
+        scal_app::ods::lookup(&app, &code("8BAD1")).await,
+        Some(OdsLookup::Failed(_))
+    ));
+    // Nothing listening: a warning-level failure, not an error.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let app = app_with(Some(format!("http://{closed}/ORD/2-0-0")));
+    assert!(matches!(
+        scal_app::ods::lookup(&app, &code("8JK21")).await,
+        Some(OdsLookup::Failed(_))
+    ));
+}
+
+#[tokio::test]
+async fn scal_status_shows_the_steps_and_what_blocks_submission() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let product = app.product_id("Acme PAS").await;
+    let (_, enquiry) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&supplier),
+            Some(json!({"product_id": product, "services": ["GPC-SEND-DOC"], "details": ""})),
+        )
+        .await;
+    app.api(
+        Method::POST,
+        &format!("/api/v1/enquiries/{}/issue", enquiry["id"].as_str().unwrap()),
+        Some(&reviewer),
+        None,
+    )
+    .await;
+    let run = |json: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scal"));
+        command
+            .arg("--data-dir")
+            .arg(app.db.data_dir())
+            .args(["--database-url", &app.db.url, "status", "--product", &product])
+            .env("SCAL_LOG", "warn");
+        if json {
+            command.arg("--json");
+        }
+        command.output().unwrap()
+    };
+    let text = run(false);
+    assert_eq!(text.status.code(), Some(1), "blocked");
+    let out = String::from_utf8_lossy(&text.stdout);
+    assert!(out.contains(" 5. Complete the DSPT"), "{out}");
+    assert!(out.contains("block submission"), "{out}");
+    let json = run(true);
+    let value: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["cases"][0]["service"], "GPC-SEND-DOC");
+    assert_eq!(value["cases"][0]["steps"].as_array().unwrap().len(), 10);
+    assert_eq!(value["cases"][0]["next_step"], 3);
+    assert!(!value["blockers"].as_array().unwrap().is_empty());
+}
