@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use time::Date;
 
 use crate::check::{
-    dspt_published_rule, dspt_status_rule, parse_date, penetration_test_rule, Finding, Severity, Verdict,
+    dspt_published_rule, dspt_status_rule, parse_date, penetration_test_rule, AnsweredSheet, Finding, Severity, Verdict,
 };
 use crate::field::trim;
 use crate::template::{rag, AnswerKind, Declaration, Level, Rag, Requirement, SheetKind, TemplateSheet};
@@ -582,6 +582,65 @@ pub fn submission_blockers(
     blockers
 }
 
+/// The step rules a completed workbook can be held to offline (`scal check`): when it carries the
+/// built-in information sheet, every step that reads it, as findings on that sheet. A check that
+/// repeats a readiness finding word for word (the shared DSPT and penetration-test rules) is not
+/// listed twice.
+pub fn workbook_findings(sheets: &[AnsweredSheet], readiness: &[Finding], as_of: Date) -> Vec<Finding> {
+    let Some(sheet) = sheets
+        .iter()
+        .find(|s| s.kind == SheetKind::Information && s.rows.iter().any(|r| r.requirement.id == info::ODS))
+    else {
+        return Vec::new();
+    };
+    let facts = CaseFacts {
+        information: sheet
+            .rows
+            .iter()
+            .map(|r| {
+                (
+                    r.requirement.id.clone(),
+                    InfoAnswer {
+                        response: r.response.clone(),
+                        justification: r.justification.clone(),
+                        mitigation: r.mitigation.clone(),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect(),
+        issued: true,
+        ..Default::default()
+    };
+    let mut findings = Vec::new();
+    for status in assess(&facts, as_of).iter().filter(|s| s.step.gates_submission()) {
+        let row = status
+            .step
+            .questions()
+            .first()
+            .and_then(|q| sheet.rows.iter().find(|r| r.requirement.id == *q))
+            .map_or(0, |r| r.row);
+        for check in status.checks.iter().filter(|c| c.outcome != CheckOutcome::Pass) {
+            if readiness.iter().any(|f| f.message == check.message) {
+                continue;
+            }
+            findings.push(Finding {
+                sheet: sheet.name.clone(),
+                row,
+                requirement_id: format!("step {}", status.step.number()),
+                severity: match check.outcome {
+                    CheckOutcome::Red => Severity::Red,
+                    CheckOutcome::Warning => Severity::Warning,
+                    CheckOutcome::Error | CheckOutcome::Pass => Severity::Error,
+                },
+                message: format!("{}: {}", status.step.name(), check.message),
+                blocking: check.blocking,
+            });
+        }
+    }
+    findings
+}
+
 /// The first step that is not complete: what the supplier should do next.
 pub fn next_step(steps: &[StepStatus]) -> Option<&StepStatus> {
     steps.iter().find(|s| !s.complete())
@@ -921,6 +980,50 @@ mod tests {
         assert_eq!(ods.checks[1].outcome, CheckOutcome::Warning);
         facts.ods_lookup = Some(OdsLookup::NotFound);
         assert_eq!(assess(&facts, TODAY)[2].state, StepState::InProgress);
+    }
+
+    #[test]
+    fn a_workbook_with_the_information_sheet_is_held_to_the_step_rules() {
+        let sheet = information_sheet();
+        let answers = complete();
+        let rows = |skip: &[&str]| {
+            sheet
+                .requirements
+                .iter()
+                .enumerate()
+                .map(|(i, r)| crate::check::AnsweredRow {
+                    row: i + 2,
+                    requirement: r.clone(),
+                    response: answers
+                        .get(&r.id)
+                        .filter(|_| !skip.contains(&r.id.as_str()))
+                        .and_then(|a| a.response.clone()),
+                    justification: None,
+                    mitigation: None,
+                })
+                .collect::<Vec<_>>()
+        };
+        let workbook = |skip: &[&str]| {
+            vec![AnsweredSheet {
+                name: sheet.name.clone(),
+                kind: SheetKind::Information,
+                rows: rows(skip),
+            }]
+        };
+        assert!(workbook_findings(&workbook(&[]), &[], TODAY).is_empty());
+        let found = workbook_findings(&workbook(&[info::HAZARD_LOG, info::DEVICE_REFERENCE]), &[], TODAY);
+        let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "Manage clinical risk (DCB0129): Attach the hazard log",
+                "Declare medical device status: A Class I medical device needs its registration reference"
+            ]
+        );
+        assert!(found
+            .iter()
+            .all(|f| f.blocking && f.requirement_id.starts_with("step ")));
+        assert_eq!(found[0].row, 9, "the step's first question");
     }
 
     #[test]

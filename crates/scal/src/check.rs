@@ -52,7 +52,11 @@ fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
         Err(other) => return Err(format!("{}: {other}", args.file.display())),
     };
     let answered: Vec<_> = sheets.iter().map(|s| s.answered()).collect();
-    Ok(check(&answered, as_of))
+    let mut report = check(&answered, as_of);
+    // The onboarding steps that read the information sheet, as at submission.
+    let steps = scal_domain::onboarding::workbook_findings(&answered, &report.findings, as_of);
+    report.findings.extend(steps);
+    Ok(report)
 }
 
 fn print_text(report: &CheckReport) {

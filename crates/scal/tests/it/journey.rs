@@ -742,3 +742,41 @@ async fn scal_status_shows_the_steps_and_what_blocks_submission() {
     assert_eq!(value["cases"][0]["next_step"], 3);
     assert!(!value["blockers"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn scal_check_holds_a_downloaded_scal_to_the_same_step_rules() {
+    let app = TestApp::demo().await;
+    let system = scal_app::Actor::System;
+    let product = app.product_id("Acme PAS").await;
+    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    let workbook = scal_app::scals::workbook(app.app(), &system, &product, app.now())
+        .await
+        .unwrap();
+    let file = app.db.data_dir().join("scal.xlsx");
+    std::fs::write(&file, &workbook.bytes).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_scal"))
+        .args(["check", "--json", "--as-of", "2026-11-24"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let steps: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["requirement_id"].as_str().unwrap().starts_with("step "))
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        steps.contains(&"Manage clinical risk (DCB0129): Name your Clinical Safety Officer"),
+        "{steps:#?}"
+    );
+    assert!(steps.contains(&"Service desk and developer community: Join the NHS developer community"));
+}
