@@ -3,9 +3,11 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use scal_domain::organisation::OrgKind;
 
-use super::layout::{page, Chrome, Nav};
+use super::layout::{page, tag, Chrome, Nav};
+use super::onboarding::state_tag;
 use crate::session::PageActor;
 use crate::{AppState, PageError};
+use scal_domain::onboarding::next_step;
 
 /// What each kind of user does first.
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor) -> Response {
@@ -21,19 +23,71 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
     let content = match org.kind {
         OrgKind::Supplier => {
             let products = scal_app::products::list(&state.app, actor).await?;
+            let mut rows = Vec::new();
+            for product in &products {
+                let scal_id = scal_app::scals::sheets(&state.app, actor, &product.id)
+                    .await?
+                    .first()
+                    .map(|s| s.record.scal_id.clone());
+                let cases = match &scal_id {
+                    Some(id) => scal_app::cases::cases(&state.app, actor, id, state.now()).await?.1,
+                    None => Vec::new(),
+                };
+                rows.push((product, scal_id, cases));
+            }
             html! {
                 h1 class="nhsuk-heading-xl" { "Your products" }
                 p class="nhsuk-body-l" { (org.name) " (ODS " (org.ods_code) ")" }
                 @if products.is_empty() {
                     p class="nhsuk-body" { "You have not added a product yet. Add the product you want to connect to NHS services." }
                 } @else {
-                    ul class="nhsuk-list nhsuk-list--bullet" {
-                        @for product in &products {
-                            li { a href=(format!("/products/{}", product.id)) { (product.details.name) " " (product.details.version) } }
+                    table class="nhsuk-table" {
+                        caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Your products and their onboarding" }
+                        thead class="nhsuk-table__head" {
+                            tr class="nhsuk-table__row" {
+                                th class="nhsuk-table__header" scope="col" { "Product" }
+                                th class="nhsuk-table__header" scope="col" { "SCAL" }
+                                th class="nhsuk-table__header" scope="col" { "Services and next step" }
+                            }
+                        }
+                        tbody class="nhsuk-table__body" {
+                            @for (product, scal_id, cases) in &rows {
+                                tr class="nhsuk-table__row" {
+                                    td class="nhsuk-table__cell" {
+                                        a href=(format!("/products/{}", product.id)) { (product.details.name) " " (product.details.version) }
+                                    }
+                                    td class="nhsuk-table__cell" {
+                                        @if let Some(id) = scal_id {
+                                            a href=(format!("/scals/{id}")) { "Open the SCAL" span class="nhsuk-u-visually-hidden" { " for " (product.details.name) } }
+                                        } @else {
+                                            "Not issued yet"
+                                        }
+                                    }
+                                    td class="nhsuk-table__cell" {
+                                        @if cases.is_empty() {
+                                            @if scal_id.is_none() { a href="/enquiries/new" { "Ask for a SCAL" } }
+                                        } @else {
+                                            ul class="nhsuk-list nhsuk-u-margin-bottom-0" {
+                                                @for case in cases {
+                                                    li {
+                                                        strong { (case.service.name) } ": "
+                                                        @match next_step(&case.steps) {
+                                                            Some(step) => { "step " (step.step.number()) ", " (step.step.name()) " " (state_tag(step.state)) }
+                                                            None => { (tag("Ready to submit", "green")) }
+                                                        }
+                                                    }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
                 a class="nhsuk-button" href="/products/new" { "Add a product" }
+                " "
+                a class="nhsuk-button nhsuk-button--secondary" href="/enquiries/new" { "Ask for a SCAL" }
             }
         }
         OrgKind::Nhse => {

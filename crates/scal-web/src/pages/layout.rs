@@ -20,6 +20,9 @@ pub enum Nav {
     Templates,
     Tokens,
     Audit,
+    Enquiries,
+    Submissions,
+    Notifications,
 }
 
 /// What every signed-in page needs from the session.
@@ -51,6 +54,10 @@ fn nav_items(role: Role) -> Vec<(Nav, &'static str, &'static str)> {
     ];
     if role != Role::EuoMember {
         items.push((Nav::Products, "/products", "Products"));
+        items.push((Nav::Enquiries, "/enquiries", "Enquiries"));
+    }
+    if matches!(role, Role::NhseAdmin | Role::NhseReviewer) {
+        items.push((Nav::Submissions, "/submissions", "Submissions"));
     }
     items.push((Nav::Services, "/services", "Services"));
     items.push((Nav::Templates, "/templates", "Templates"));
@@ -58,6 +65,7 @@ fn nav_items(role: Role) -> Vec<(Nav, &'static str, &'static str)> {
     if role == Role::NhseAdmin {
         items.push((Nav::Audit, "/audit", "Audit log"));
     }
+    items.push((Nav::Notifications, "/notifications", "Notifications"));
     items
 }
 
@@ -314,6 +322,44 @@ pub fn checkbox(name: &str, label: &str, checked: bool, errors: &[FieldError]) -
                     input class="nhsuk-checkboxes__input" id=(name) name=(name) type="checkbox" value="true" checked[checked]
                         aria-describedby=[described_by(name, false, error.is_some())];
                     label class="nhsuk-label nhsuk-checkboxes__label" for=(name) { (label) }
+                }
+            }
+        }
+    }
+}
+
+/// Radio buttons in a fieldset whose legend is `legend`. `options` are `(value, label)`; the first
+/// input carries the field's `id`, so the error summary's link lands on it.
+pub fn radios(
+    name: &str,
+    legend: &str,
+    options: &[(&str, &str)],
+    selected: &str,
+    errors: &[FieldError],
+    hint: Option<&str>,
+) -> Markup {
+    let error = error_for(errors, name);
+    html! {
+        div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+            fieldset class="nhsuk-fieldset" aria-describedby=[described_by(name, hint.is_some(), error.is_some())] {
+                legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s" { (legend) }
+                @if let Some(hint) = hint {
+                    div class="nhsuk-hint" id=(format!("{name}-hint")) { (hint) }
+                }
+                @if let Some(error) = error {
+                    span class="nhsuk-error-message" id=(format!("{name}-error")) {
+                        span class="nhsuk-u-visually-hidden" { "Error:" } " " (error)
+                    }
+                }
+                div class="nhsuk-radios nhsuk-radios--inline" {
+                    @for (i, (value, text)) in options.iter().enumerate() {
+                        @let id = if i == 0 { name.to_string() } else { format!("{name}-{}", i + 1) };
+                        div class="nhsuk-radios__item" {
+                            input class="nhsuk-radios__input" id=(id) name=(name) type="radio" value=(value)
+                                checked[*value == selected];
+                            label class="nhsuk-label nhsuk-radios__label" for=(id) { (text) }
+                        }
+                    }
                 }
             }
         }

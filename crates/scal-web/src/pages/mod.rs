@@ -4,11 +4,15 @@
 mod account;
 mod audit;
 mod dashboard;
+mod enquiries;
+mod evidence;
 pub mod layout;
+mod onboarding;
 mod organisations;
 mod products;
 mod scals;
 mod services;
+mod submissions;
 mod templates;
 mod tokens;
 
@@ -101,6 +105,34 @@ fn table(max_upload_bytes: usize) -> Table {
     .get("/products/{id}/workbook", scals::workbook)
     .post("/products/{id}/scal/issue", scals::issue)
     .upload("/products/{id}/answers", scals::upload_answers, max_upload_bytes)
+    .get("/enquiries", enquiries::list)
+    .post("/enquiries", enquiries::create)
+    .get("/enquiries/new", enquiries::new_form)
+    .get("/enquiries/{id}", enquiries::show)
+    .post("/enquiries/{id}/issue", enquiries::issue)
+    .get("/scals/{id}", onboarding::show)
+    .post("/scals/{id}/information/confirm", onboarding::confirm_information)
+    .post("/scals/{id}/cases/{code}/use-case", onboarding::set_use_case)
+    .get("/scals/{id}/sheets/{sheet_id}", onboarding::sheet)
+    .get(
+        "/scals/{id}/sheets/{sheet_id}/requirements/{requirement_id}",
+        onboarding::requirement,
+    )
+    .post(
+        "/scals/{id}/sheets/{sheet_id}/requirements/{requirement_id}",
+        onboarding::save_answer,
+    )
+    .get("/scals/{id}/submit", onboarding::check_answers)
+    .post("/scals/{id}/submit", onboarding::submit)
+    .get("/scals/{id}/evidence", evidence::list)
+    .upload("/scals/{id}/evidence", evidence::upload, max_upload_bytes)
+    .post("/scals/{id}/evidence/link", evidence::link)
+    .get("/evidence/{id}", evidence::download)
+    .get("/submissions", submissions::list)
+    .get("/submissions/{id}", submissions::show)
+    .post("/submissions/{id}/return", submissions::return_for_changes)
+    .get("/notifications", submissions::notifications)
+    .post("/notifications/read", submissions::mark_read)
     .get("/static/nhsuk.css", nhsuk_css)
     .get("/static/scal.css", scal_css)
 }

@@ -18,7 +18,7 @@ use scal_domain::template::Rag;
 
 type PageResult = Result<Response, PageError>;
 
-fn rag_tag(rag: Rag) -> Markup {
+pub(crate) fn rag_tag(rag: Rag) -> Markup {
     match rag {
         Rag::Red => tag("Red", "red"),
         Rag::Amber => tag("Amber", "orange"),
@@ -41,6 +41,10 @@ pub async fn section(
         .flat_map(|s| s.requirements.iter().map(move |r| (s.name.as_str(), r)))
         .filter(|(_, r)| matches!(r.rag, Rag::Red | Rag::Amber))
         .collect();
+    let scal_id = scal_app::scals::sheets(&state.app, actor, product_id)
+        .await?
+        .first()
+        .map(|s| s.record.scal_id.clone());
     let can_issue = authorize(actor, Action::IssueScal, Some(org_id)).is_ok();
     let can_answer = authorize(actor, Action::AnswerScal, Some(org_id)).is_ok();
     let templates = if can_issue {
@@ -59,6 +63,9 @@ pub async fn section(
         .collect();
     Ok(html! {
         h2 class="nhsuk-heading-l" { "SCAL" }
+        @if let Some(id) = &scal_id {
+            p class="nhsuk-body" { a class="nhsuk-button nhsuk-u-margin-bottom-2" href=(format!("/scals/{id}")) { "Open the SCAL" } }
+        }
         @if issued.is_empty() {
             p class="nhsuk-body" { "No SCAL has been issued for this product yet. NHS England issues it when you ask to onboard to a service." }
         } @else {

@@ -105,6 +105,13 @@ fn every_page_for_every_role_passes_axe() {
                 .clone(),
         )
     });
+    let (scal, sheet) = server.runtime.block_on(async {
+        let view = scal_app::scals::sheets(server.app.app(), &scal_app::Actor::System, &product)
+            .await
+            .unwrap();
+        let sheet = view.iter().find(|s| s.record.service_code.is_some()).unwrap();
+        (sheet.record.scal_id.clone(), sheet.record.id.clone())
+    });
     let pages = [
         "/".to_string(),
         "/organisations".into(),
@@ -128,6 +135,15 @@ fn every_page_for_every_role_passes_axe() {
         format!("/templates/{template}"),
         format!("/templates/{template}/versions/1"),
         format!("/templates/{template}/diff"),
+        "/enquiries".into(),
+        "/enquiries/new".into(),
+        "/submissions".into(),
+        "/notifications".into(),
+        format!("/scals/{scal}"),
+        format!("/scals/{scal}/sheets/{sheet}"),
+        format!("/scals/{scal}/sheets/{sheet}/requirements/GPCM-C-1"),
+        format!("/scals/{scal}/evidence"),
+        format!("/scals/{scal}/submit"),
         "/no-such-page".into(),
     ];
     let browser = Browser::start(true).unwrap();
@@ -276,4 +292,194 @@ fn signing_in_and_creating_a_product_works_without_javascript() {
     assert!(stored
         .iter()
         .any(|p| p.details.name == "Brightwater Mobile" && p.details.description == "Mobile app for clinicians"));
+}
+
+#[test]
+fn supplier_journey_in_the_browser() {
+    if !available() {
+        return;
+    }
+    let server = start_server();
+    let base = &server.base;
+    let app = &server.app;
+    let product = server.runtime.block_on(app.product_id("Acme Referrals"));
+    let browser = Browser::start(true).unwrap();
+    let mut violations = Vec::new();
+    let mut check = |browser: &Browser, what: &str| {
+        for v in browser.axe_serious_violations().unwrap() {
+            violations.push(format!("{what}: {v}"));
+        }
+    };
+    sign_in(&browser, base, "admin@acme.example", PASSWORD, "form[action='/logout']");
+    check(&browser, "supplier dashboard");
+
+    // Ask for a SCAL: first without a service (an error), then properly.
+    browser.goto(&format!("{base}/enquiries/new")).unwrap();
+    check(&browser, "enquiry form");
+    browser
+        .find(&format!("#product_id option[value='{product}']"))
+        .unwrap()
+        .click()
+        .unwrap();
+    submit(&browser, "form[action='/enquiries'] button", ".nhsuk-error-summary");
+    check(&browser, "enquiry form with errors");
+    browser
+        .find("input[name=services][value='GPC-SEND-DOC']")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser
+        .find("#details")
+        .unwrap()
+        .send_keys("Sends discharge summaries to GP practices")
+        .unwrap();
+    submit(&browser, "form[action='/enquiries'] button", ".nhsuk-summary-list");
+    assert!(browser.page_source().unwrap().contains("Waiting for NHS England"));
+    check(&browser, "enquiry");
+    let enquiry = browser.current_url().unwrap().rsplit('/').next().unwrap().to_string();
+
+    // NHS England issues it (as the operator would).
+    let scal = server.runtime.block_on(async {
+        scal_app::enquiries::issue(
+            app.app(),
+            &scal_app::Actor::System,
+            &enquiry,
+            &scal_app::enquiries::IssueInput::default(),
+            app.now(),
+        )
+        .await
+        .unwrap()
+        .scal_id
+    });
+    let sheet = server.runtime.block_on(async {
+        scal_app::scals::view_scal(app.app(), &scal_app::Actor::System, &scal)
+            .await
+            .unwrap()
+            .sheets
+            .iter()
+            .find(|s| s.service_code.is_some())
+            .unwrap()
+            .id
+            .clone()
+    });
+
+    // The SCAL's task list, then a sheet.
+    browser.goto(&format!("{base}/scals/{scal}")).unwrap();
+    browser.wait_for(".nhsuk-task-list", WAIT).unwrap();
+    check(&browser, "SCAL overview");
+    browser.goto(&format!("{base}/scals/{scal}/sheets/{sheet}")).unwrap();
+    check(&browser, "sheet");
+
+    // Answer a MUST with No: a bad target date first, then justification and mitigation.
+    let requirement = format!("/scals/{scal}/sheets/{sheet}/requirements/GPCM-C-1");
+    browser.goto(&format!("{base}{requirement}")).unwrap();
+    check(&browser, "requirement form");
+    browser.find("input[name=answer][value=No]").unwrap().click().unwrap();
+    browser.find("#target_date").unwrap().send_keys("31/02/2027").unwrap();
+    submit(
+        &browser,
+        &format!("form[action='{requirement}'] button"),
+        ".nhsuk-error-summary",
+    );
+    assert!(browser.page_source().unwrap().contains("href=\"#target_date\""));
+    check(&browser, "requirement form with errors");
+    browser.find("#target_date").unwrap().clear().unwrap();
+    browser.find("#target_date").unwrap().send_keys("2027-03-31").unwrap();
+    browser
+        .find("#justification")
+        .unwrap()
+        .send_keys("Our MESH mailbox is not provisioned yet")
+        .unwrap();
+    browser
+        .find("#mitigation")
+        .unwrap()
+        .send_keys("Documents go by secure email until then")
+        .unwrap();
+    submit(
+        &browser,
+        &format!("form[action='{requirement}'] button"),
+        "#req-GPCM-C-1",
+    );
+    let html = browser.page_source().unwrap();
+    assert!(html.contains("Our MESH mailbox is not provisioned yet"));
+    assert!(html.contains("1 of 48 answered, 1 red, 0 amber"));
+    check(&browser, "sheet with a red answer");
+
+    // Upload an evidence file and link it to the requirement.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mesh-plan.pdf");
+    std::fs::write(&file, b"%PDF-1.4\n% scal browser test\n").unwrap();
+    browser.goto(&format!("{base}/scals/{scal}/evidence")).unwrap();
+    check(&browser, "evidence page");
+    browser
+        .find("#file")
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .unwrap();
+    submit(
+        &browser,
+        "form[enctype='multipart/form-data'] button",
+        "a[href^='/evidence/']",
+    );
+    assert!(browser.page_source().unwrap().contains("mesh-plan.pdf"));
+    check(&browser, "evidence page with a file");
+    browser.goto(&format!("{base}{requirement}")).unwrap();
+    browser
+        .find("#evidence_id option:nth-child(2)")
+        .unwrap()
+        .click()
+        .unwrap();
+    submit(
+        &browser,
+        "form[action$='/evidence/link'] button",
+        "#evidence + ul a[href^='/evidence/']",
+    );
+    check(&browser, "requirement with evidence");
+
+    // The task list again, and check your answers: submitting is refused with the blockers.
+    browser.goto(&format!("{base}/scals/{scal}")).unwrap();
+    check(&browser, "SCAL overview after answering");
+    browser.goto(&format!("{base}/scals/{scal}/submit")).unwrap();
+    let html = browser.page_source().unwrap();
+    assert!(html.contains("Check your answers before submitting"));
+    assert!(html.contains("Documents go by secure email until then"));
+    check(&browser, "check your answers");
+    submit(
+        &browser,
+        &format!("form[action='/scals/{scal}/submit'] button"),
+        ".nhsuk-error-summary",
+    );
+    check(&browser, "submission refused");
+    browser.goto(&format!("{base}/notifications")).unwrap();
+    let html = browser.page_source().unwrap();
+    assert!(html.contains("NHS England issued the SCAL"), "{html}");
+    check(&browser, "notifications");
+    sign_out(&browser);
+
+    // NHS England's side of the same SCAL.
+    sign_in(
+        &browser,
+        base,
+        "reviewer@nhse.example",
+        PASSWORD,
+        "form[action='/logout']",
+    );
+    for path in [
+        "/enquiries".to_string(),
+        format!("/enquiries/{enquiry}"),
+        "/submissions".into(),
+        format!("/scals/{scal}"),
+        requirement.clone(),
+        "/notifications".into(),
+    ] {
+        browser.goto(&format!("{base}{path}")).unwrap();
+        check(&browser, &format!("reviewer {path}"));
+    }
+
+    assert!(
+        violations.is_empty(),
+        "{} serious or critical axe violations:\n{}",
+        violations.len(),
+        violations.join("\n")
+    );
 }

@@ -17,6 +17,7 @@ mod binary;
 mod browser;
 mod check;
 mod journey;
+mod onboarding_pages;
 mod openapi;
 mod pages;
 mod support;

@@ -1,0 +1,861 @@
+//! The supplier onboarding journey on one SCAL: its overview with a task list of the ten steps per
+//! service, its sheets, one requirement's answer form, the use case and information confirmations,
+//! and "check your answers" before submitting.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use scal_app::cases::CaseView;
+use scal_app::scals::{AnswerInput, RequirementView, ScalView, SheetView};
+use scal_app::AppError;
+use scal_domain::onboarding::{CheckOutcome, Step, StepState, StepStatus};
+use scal_domain::policy::{authorize, Action};
+use scal_domain::template::{AnswerKind, SheetKind};
+use scal_domain::FieldError;
+use scal_store::records::evidence::EvidenceRecord;
+use serde::Deserialize;
+
+use super::layout::{
+    back_link, button, csrf, date_time, error_summary, inset, page, radios, select, summary_list, tag, text_input,
+    textarea, Chrome, InputOptions, Nav,
+};
+use super::scals::rag_tag;
+use super::{form_page, see_other, FormOutcome};
+use crate::extract::PageForm;
+use crate::session::{CurrentSession, PageActor};
+use crate::{AppState, PageError};
+
+type PageResult = Result<Response, PageError>;
+
+/// A refusal to change a SCAL that is with NHS England (409), said plainly; other errors as usual.
+pub(crate) fn refusal(error: AppError) -> PageError {
+    match error {
+        AppError::Conflict(message) => PageError::new(StatusCode::CONFLICT, "This cannot be changed now", message),
+        other => other.into(),
+    }
+}
+
+/// Whether the signed-in user may change this SCAL now: a supplier of its organisation, and not
+/// while a round is with NHS England.
+pub(crate) fn editable(session: &CurrentSession, view: &ScalView) -> bool {
+    authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).is_ok() && !view.locked()
+}
+
+pub(crate) fn product_name(view: &ScalView) -> String {
+    format!("{} {}", view.product.details.name, view.product.details.version)
+}
+
+pub(crate) fn progress(summary: &scal_app::scals::RagSummary) -> String {
+    format!(
+        "{} of {} answered, {} red, {} amber",
+        summary.answered(),
+        summary.total(),
+        summary.red,
+        summary.amber
+    )
+}
+
+fn status(view: &ScalView) -> Markup {
+    match view.rounds.last() {
+        Some(round) if round.status == "submitted" => html! {
+            (tag(&format!("Submitted (round {})", round.round), "blue"))
+            " by " (round.submitted_by) " on " (date_time(round.submitted_at)) ": with NHS England for review"
+        },
+        Some(round) => html! {
+            (tag(&format!("Returned for changes (round {})", round.round), "orange"))
+            @if let Some(reason) = &round.return_reason {
+                p class="nhsuk-body nhsuk-u-margin-top-2 nhsuk-u-margin-bottom-0 scal-pre-line" { (reason) }
+            }
+            @if let (Some(by), Some(at)) = (&round.returned_by, round.returned_at) {
+                span class="nhsuk-hint" { "By " (by) " on " (date_time(at)) }
+            }
+        },
+        None => tag("In progress", "white"),
+    }
+}
+
+pub(crate) fn state_tag(state: StepState) -> Markup {
+    match state {
+        StepState::NotStarted => tag(state.label(), "grey"),
+        StepState::InProgress => tag(state.label(), "blue"),
+        StepState::Done => tag(state.label(), "green"),
+        StepState::NotApplicable => tag(state.label(), "grey"),
+    }
+}
+
+fn outcome_tag(outcome: CheckOutcome) -> Markup {
+    match outcome {
+        CheckOutcome::Pass => tag("Pass", "green"),
+        CheckOutcome::Red => tag("Red", "red"),
+        CheckOutcome::Error => tag("Error", "red"),
+        CheckOutcome::Warning => tag("Warning", "yellow"),
+    }
+}
+
+/// Where a step is worked on: the use case form, the information sheet, or the submission page.
+fn step_href(view: &ScalView, case: &CaseView, step: Step) -> Option<String> {
+    let scal_id = &view.scal.id;
+    match step {
+        Step::UseCase => case
+            .service
+            .use_case_required
+            .then(|| format!("#use-case-{}", case.service.code.as_str())),
+        Step::RequestTemplate => None,
+        Step::Submission => Some(format!("/scals/{scal_id}/submit")),
+        other => {
+            let sheet = view.information_sheet()?;
+            let first = other.questions().first()?;
+            Some(format!("/scals/{scal_id}/sheets/{}/requirements/{first}", sheet.id))
+        }
+    }
+}
+
+fn task_list(view: &ScalView, case: &CaseView) -> Markup {
+    let code = case.service.code.as_str();
+    html! {
+        ul class="nhsuk-task-list" {
+            @for status in &case.steps {
+                (task(view, case, code, status))
+            }
+        }
+    }
+}
+
+fn task(view: &ScalView, case: &CaseView, code: &str, status: &StepStatus) -> Markup {
+    let n = status.step.number();
+    let status_id = format!("case-{code}-step-{n}-status");
+    let hint_id = format!("case-{code}-step-{n}-hint");
+    let name = format!("{n}. {}", status.step.name());
+    let has_hint = !status.checks.is_empty() || status.updated_by.is_some();
+    let described = if has_hint {
+        format!("{hint_id} {status_id}")
+    } else {
+        status_id.clone()
+    };
+    let href = step_href(view, case, status.step);
+    html! {
+        li class={ "nhsuk-task-list__item" @if href.is_some() { " nhsuk-task-list__item--with-link" } } {
+            div class="nhsuk-task-list__name-and-hint" {
+                @if let Some(href) = &href {
+                    a class="nhsuk-link nhsuk-task-list__link" href=(href) aria-describedby=(described) { (name) }
+                } @else {
+                    div { (name) }
+                }
+                @if has_hint {
+                    div class="nhsuk-task-list__hint" id=(hint_id) {
+                        @if !status.checks.is_empty() {
+                            ul class="nhsuk-list nhsuk-u-margin-bottom-1" {
+                                @for check in &status.checks {
+                                    li class="nhsuk-u-margin-bottom-1" {
+                                        (outcome_tag(check.outcome)) " " (check.message)
+                                    }
+                                }
+                            }
+                        }
+                        @if let (Some(by), Some(at)) = (&status.updated_by, status.updated_at) {
+                            "Last changed by " (by) " on " (date_time(at))
+                        }
+                    }
+                }
+            }
+            div class="nhsuk-task-list__status" id=(status_id) { (state_tag(status.state)) }
+        }
+    }
+}
+
+fn use_case_form(
+    session: &CurrentSession,
+    view: &ScalView,
+    case: &CaseView,
+    errors: &[FieldError],
+    editable: bool,
+) -> Markup {
+    let code = case.service.code.as_str();
+    let id = format!("use-case-{code}");
+    let error = errors.iter().find(|e| e.field == id).map(|e| e.message.as_str());
+    let value = case.use_case.clone().unwrap_or_default();
+    html! {
+        @if editable {
+            form method="post" action=(format!("/scals/{}/cases/{code}/use-case", view.scal.id)) novalidate {
+                (csrf(&session.csrf_token))
+                div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+                    label class="nhsuk-label nhsuk-label--s" for=(id) { "Use case for " (case.service.name) }
+                    div class="nhsuk-hint" id=(format!("{id}-hint")) {
+                        "What your product will use " (code) " for, and who will use it. NHS England must agree it before you start."
+                    }
+                    @if let Some(error) = error {
+                        span class="nhsuk-error-message" id=(format!("{id}-error")) {
+                            span class="nhsuk-u-visually-hidden" { "Error:" } " " (error)
+                        }
+                    }
+                    textarea class={ "nhsuk-textarea" @if error.is_some() { " nhsuk-textarea--error" } } id=(id) name="use_case" rows="4"
+                        aria-describedby={ (id) "-hint" @if error.is_some() { " " (id) "-error" } } { (value) }
+                }
+                button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Save the use case" }
+            }
+        } @else {
+            h4 class="nhsuk-heading-s" id=(id) { "Use case" }
+            p class="nhsuk-body scal-pre-line" { @if value.is_empty() { "Not declared yet" } @else { (value) } }
+        }
+    }
+}
+
+fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], errors: &[FieldError]) -> Markup {
+    let editable = editable(session, view);
+    let scal_id = &view.scal.id;
+    let name = product_name(view);
+    let content = html! {
+        (back_link(&format!("/products/{}", view.product.id), "Back to the product"))
+        (error_summary(errors))
+        span class="nhsuk-caption-l" { "SCAL" }
+        h1 class="nhsuk-heading-xl" { (name) }
+        (summary_list(&[
+            ("Product", html! { a href=(format!("/products/{}", view.product.id)) { (name) } }, None),
+            ("Status", status(view), None),
+            ("Answers", html! { (progress(&view.summary)) }, None),
+        ]))
+        @if view.scal.information_review {
+            div class="nhsuk-warning-callout" {
+                h2 class="nhsuk-warning-callout__label" {
+                    span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } "Confirm the information sheet" }
+                }
+                p { "This product was onboarded to another service. Review the supplier and product information and confirm it is still correct before you submit." }
+                @if let Some(sheet) = view.information_sheet() {
+                    p { a href=(format!("/scals/{scal_id}/sheets/{}", sheet.id)) { "Review the supplier and product information" } }
+                }
+                @if editable {
+                    form method="post" action=(format!("/scals/{scal_id}/information/confirm")) novalidate {
+                        (csrf(&session.csrf_token))
+                        (button("Confirm the information is correct"))
+                    }
+                }
+            }
+        }
+        h2 class="nhsuk-heading-l" { "Onboarding" }
+        @if cases.is_empty() {
+            p class="nhsuk-body" { "No service has been issued to this SCAL yet." }
+        }
+        @for case in cases {
+            section id=(format!("case-{}", case.service.code.as_str())) {
+                h3 class="nhsuk-heading-m" { (case.service.name) " " span class="nhsuk-caption-m" { (case.service.code.as_str()) } }
+                @if case.service.use_case_required {
+                    (use_case_form(session, view, case, errors, editable))
+                }
+                (task_list(view, case))
+            }
+        }
+        h2 class="nhsuk-heading-l" { "Sheets" }
+        table class="nhsuk-table" {
+            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Sheets of this SCAL" }
+            thead class="nhsuk-table__head" {
+                tr class="nhsuk-table__row" {
+                    th class="nhsuk-table__header" scope="col" { "Sheet" }
+                    th class="nhsuk-table__header" scope="col" { "Service" }
+                    th class="nhsuk-table__header" scope="col" { "Progress" }
+                }
+            }
+            tbody class="nhsuk-table__body" {
+                @for sheet in &view.sheets {
+                    tr class="nhsuk-table__row" {
+                        td class="nhsuk-table__cell" { a href=(format!("/scals/{scal_id}/sheets/{}", sheet.id)) { (sheet.name) } }
+                        td class="nhsuk-table__cell" {
+                            @match (&sheet.service_code, sheet.kind) {
+                                (Some(code), _) => (code),
+                                (None, SheetKind::Information) => "All services",
+                                (None, _) => "",
+                            }
+                        }
+                        td class="nhsuk-table__cell" { (progress(&sheet.summary)) }
+                    }
+                }
+            }
+        }
+        h2 class="nhsuk-heading-l" { "Evidence and submission" }
+        ul class="nhsuk-list" {
+            li { a href=(format!("/scals/{scal_id}/evidence")) { "Evidence files" } }
+            li { a href=(format!("/products/{}/workbook", view.product.id)) { "Download the SCAL as an Excel workbook (.xlsx)" } }
+        }
+        @if editable {
+            a class="nhsuk-button" href=(format!("/scals/{scal_id}/submit")) { "Check your answers and submit" }
+        } @else {
+            p class="nhsuk-body" { a href=(format!("/scals/{scal_id}/submit")) { "Check the answers" } }
+        }
+        @if !view.rounds.is_empty() {
+            h2 class="nhsuk-heading-l" { "Submissions" }
+            (rounds_table(view))
+        }
+    };
+    page(
+        &format!("SCAL for {name}"),
+        &Chrome::signed_in(session, Nav::Products),
+        !errors.is_empty(),
+        content,
+    )
+}
+
+fn rounds_table(view: &ScalView) -> Markup {
+    html! {
+        table class="nhsuk-table" {
+            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Submission rounds" }
+            thead class="nhsuk-table__head" {
+                tr class="nhsuk-table__row" {
+                    th class="nhsuk-table__header" scope="col" { "Round" }
+                    th class="nhsuk-table__header" scope="col" { "Submitted" }
+                    th class="nhsuk-table__header" scope="col" { "Status" }
+                    th class="nhsuk-table__header" scope="col" { "SHA-256" }
+                }
+            }
+            tbody class="nhsuk-table__body" {
+                @for round in view.rounds.iter().rev() {
+                    tr class="nhsuk-table__row" {
+                        td class="nhsuk-table__cell" { a href=(format!("/submissions/{}", round.id)) { "Round " (round.round) } }
+                        td class="nhsuk-table__cell" { (round.submitted_by) br; (date_time(round.submitted_at)) }
+                        td class="nhsuk-table__cell" {
+                            @if round.status == "submitted" { (tag("With NHS England", "blue")) } @else { (tag("Returned", "orange")) }
+                        }
+                        td class="nhsuk-table__cell" { code { (round.sha256.get(..12).unwrap_or(&round.sha256)) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The SCAL's overview.
+pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
+    let (view, cases) = scal_app::cases::cases(&state.app, &session.actor, &id, state.now()).await?;
+    Ok(overview(&session, &view, &cases, &[]).into_response())
+}
+
+pub async fn confirm_information(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+) -> PageResult {
+    scal_app::scals::confirm_information(&state.app, &session.actor, &id, state.now())
+        .await
+        .map_err(refusal)?;
+    Ok(see_other(&format!("/scals/{id}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UseCaseForm {
+    #[serde(default)]
+    use_case: String,
+}
+
+pub async fn set_use_case(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path((id, code)): Path<(String, String)>,
+    PageForm(form): PageForm<UseCaseForm>,
+) -> PageResult {
+    match scal_app::cases::set_use_case(&state.app, &session.actor, &id, &code, &form.use_case, state.now())
+        .await
+        .map_err(FormOutcome::from)
+    {
+        Ok(()) => Ok(see_other(&format!("/scals/{id}#case-{code}"))),
+        Err(FormOutcome::Errors(errors)) => {
+            let (view, mut cases) = scal_app::cases::cases(&state.app, &session.actor, &id, state.now()).await?;
+            let field = format!("use-case-{code}");
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|e| FieldError::new(if e.field == "use_case" { &field } else { &e.field }, e.message))
+                .collect();
+            if let Some(case) = cases
+                .iter_mut()
+                .find(|c| c.service.code.as_str().eq_ignore_ascii_case(&code))
+            {
+                case.use_case = Some(form.use_case.clone());
+            }
+            Ok(form_page(overview(&session, &view, &cases, &errors), &errors))
+        }
+        Err(FormOutcome::Failed(error)) => Err(refusal_page(error)),
+    }
+}
+
+/// `refusal` for errors already turned into pages: a 409 keeps its message under a clear title.
+fn refusal_page(error: PageError) -> PageError {
+    if error.status == StatusCode::CONFLICT {
+        PageError::new(StatusCode::CONFLICT, "This cannot be changed now", error.message)
+    } else {
+        error
+    }
+}
+
+fn find_sheet<'v>(view: &'v ScalView, sheet_id: &str) -> Result<&'v SheetView, PageError> {
+    view.sheets
+        .iter()
+        .find(|s| s.id == sheet_id)
+        .ok_or_else(PageError::not_found)
+}
+
+fn evidence_links(row: &RequirementView) -> Markup {
+    html! {
+        @if row.evidence.is_empty() {
+            "None"
+        } @else {
+            ul class="nhsuk-list nhsuk-u-margin-bottom-0" {
+                @for file in &row.evidence {
+                    li { a href=(format!("/evidence/{}", file.id)) { (file.file_name) } }
+                }
+            }
+        }
+    }
+}
+
+/// One sheet: its progress and every requirement with its answer.
+pub async fn sheet(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path((id, sheet_id)): Path<(String, String)>,
+) -> PageResult {
+    let view = scal_app::scals::view_scal(&state.app, &session.actor, &id).await?;
+    let sheet = find_sheet(&view, &sheet_id)?;
+    let editable = editable(&session, &view);
+    let base = format!("/scals/{}/sheets/{}", view.scal.id, sheet.id);
+    let content = html! {
+        (back_link(&format!("/scals/{}", view.scal.id), "Back to the SCAL"))
+        span class="nhsuk-caption-l" { (product_name(&view)) }
+        h1 class="nhsuk-heading-xl" { (sheet.name) }
+        p class="nhsuk-body-l" { (progress(&sheet.summary)) }
+        @if !editable && view.locked() {
+            (inset(html! { "This SCAL has been submitted and is with NHS England, so it cannot be changed." }))
+        }
+        @if !sheet.scoped_out.is_empty() {
+            details class="nhsuk-details" {
+                summary class="nhsuk-details__summary" {
+                    span class="nhsuk-details__summary-text" { (sheet.scoped_out.len()) " requirements scoped out by NHS England" }
+                }
+                div class="nhsuk-details__text" {
+                    ul class="nhsuk-list" {
+                        @for (rid, reason) in &sheet.scoped_out { li { code { (rid) } ": " (reason) } }
+                    }
+                }
+            }
+        }
+        table class="nhsuk-table" {
+            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Requirements of " (sheet.name) }
+            thead class="nhsuk-table__head" {
+                tr class="nhsuk-table__row" {
+                    th class="nhsuk-table__header" scope="col" { "Requirement" }
+                    th class="nhsuk-table__header" scope="col" { "Answer" }
+                    th class="nhsuk-table__header" scope="col" { "Justification and mitigation" }
+                    th class="nhsuk-table__header" scope="col" { "Evidence" }
+                    th class="nhsuk-table__header" scope="col" { span class="nhsuk-u-visually-hidden" { "Action" } }
+                }
+            }
+            tbody class="nhsuk-table__body" {
+                @for row in &sheet.requirements {
+                    @let rid = &row.requirement.id;
+                    tr class="nhsuk-table__row" id=(format!("req-{rid}")) {
+                        td class="nhsuk-table__cell" {
+                            code { (rid) } " " span class="nhsuk-hint nhsuk-u-font-size-16" { (row.requirement.level.label()) }
+                            br;
+                            (row.requirement.text)
+                        }
+                        td class="nhsuk-table__cell" {
+                            @if let Some(answer) = &row.answer { (answer) br; }
+                            (rag_tag(row.rag))
+                        }
+                        td class="nhsuk-table__cell" {
+                            @if let Some(j) = &row.justification { p class="nhsuk-body-s nhsuk-u-margin-bottom-1" { strong { "Justification: " } (j) } }
+                            @if let Some(m) = &row.mitigation { p class="nhsuk-body-s nhsuk-u-margin-bottom-1" { strong { "Mitigation: " } (m) } }
+                            @if let Some(d) = &row.target_date { p class="nhsuk-body-s nhsuk-u-margin-bottom-0" { strong { "Target date: " } (d) } }
+                        }
+                        td class="nhsuk-table__cell" { (evidence_links(row)) }
+                        td class="nhsuk-table__cell" {
+                            a href=(format!("{base}/requirements/{rid}")) {
+                                @if !editable { "View" } @else if row.answer.is_some() { "Change" } @else { "Answer" }
+                                span class="nhsuk-u-visually-hidden" { " " (rid) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(page(
+        &format!("{} - {}", sheet.name, product_name(&view)),
+        &Chrome::signed_in(&session, Nav::Products),
+        false,
+        content,
+    )
+    .into_response())
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct AnswerForm {
+    #[serde(default)]
+    answer: Option<String>,
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default)]
+    mitigation: Option<String>,
+    #[serde(default)]
+    target_date: Option<String>,
+}
+
+impl AnswerForm {
+    fn from_row(row: &RequirementView) -> Self {
+        Self {
+            answer: row.answer.clone(),
+            justification: row.justification.clone(),
+            mitigation: row.mitigation.clone(),
+            target_date: row.target_date.clone(),
+        }
+    }
+}
+
+fn answer_field(row: &RequirementView, value: &str, errors: &[FieldError]) -> Markup {
+    let hint = row.requirement.guidance.as_deref();
+    match &row.requirement.answer_kind {
+        AnswerKind::Declaration => radios(
+            "answer",
+            "Do you meet this requirement?",
+            &[("Yes", "Yes"), ("No", "No"), ("N/A", "Not applicable")],
+            value,
+            errors,
+            hint,
+        ),
+        AnswerKind::Choice(options) => {
+            let options: Vec<(&str, &str)> = [("", "Choose an answer")]
+                .into_iter()
+                .chain(options.iter().map(|o| (o.as_str(), o.as_str())))
+                .collect();
+            select("answer", "Answer", &options, value, errors, hint)
+        }
+        AnswerKind::Date => text_input(
+            "answer",
+            "Date",
+            value,
+            errors,
+            InputOptions {
+                hint: Some("For example, 2026-03-31"),
+                width_class: Some("nhsuk-input--width-10"),
+                ..Default::default()
+            },
+        ),
+        AnswerKind::OdsCode => text_input(
+            "answer",
+            "ODS code",
+            value,
+            errors,
+            InputOptions {
+                hint: Some("For example, 8JK21"),
+                width_class: Some("nhsuk-input--width-10"),
+                spellcheck_off: true,
+                ..Default::default()
+            },
+        ),
+        AnswerKind::Attachment => html! {
+            input type="hidden" name="answer" value=(value);
+            p class="nhsuk-body" { "This question is answered by the files you link to it below." }
+        },
+        AnswerKind::FreeText => textarea("answer", "Answer", value, errors, hint),
+    }
+}
+
+/// One requirement's page: the form when the user may answer, the answer otherwise.
+pub(crate) async fn requirement_page(
+    state: &AppState,
+    session: &CurrentSession,
+    ids: (&str, &str, &str),
+    form: Option<&AnswerForm>,
+    errors: &[FieldError],
+) -> Result<Response, PageError> {
+    let (id, sheet_id, requirement_id) = ids;
+    let view = scal_app::scals::view_scal(&state.app, &session.actor, id).await?;
+    let files = scal_app::evidence::list(&state.app, &session.actor, id).await?;
+    let sheet = find_sheet(&view, sheet_id)?;
+    let row = sheet
+        .requirements
+        .iter()
+        .find(|r| r.requirement.id == requirement_id)
+        .ok_or_else(PageError::not_found)?;
+    let markup = requirement_markup(session, &view, sheet, row, &files, form, errors);
+    Ok(form_page(markup, errors))
+}
+
+fn requirement_markup(
+    session: &CurrentSession,
+    view: &ScalView,
+    sheet: &SheetView,
+    row: &RequirementView,
+    files: &[EvidenceRecord],
+    form: Option<&AnswerForm>,
+    errors: &[FieldError],
+) -> Markup {
+    let editable = editable(session, view);
+    let scal_id = &view.scal.id;
+    let rid = &row.requirement.id;
+    let action = format!("/scals/{scal_id}/sheets/{}/requirements/{rid}", sheet.id);
+    let current = AnswerForm::from_row(row);
+    let form = form.unwrap_or(&current);
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let r = &row.requirement;
+    let linkable: Vec<(&str, &str)> = [("", "Choose a file")]
+        .into_iter()
+        .chain(
+            files
+                .iter()
+                .filter(|f| !row.evidence.iter().any(|e| e.id == f.id))
+                .map(|f| (f.id.as_str(), f.file_name.as_str())),
+        )
+        .collect();
+    let mut details: Vec<super::layout::SummaryRow<'_>> = vec![
+        ("Level", html! { (r.level.label()) }, None),
+        (
+            "Current answer",
+            html! {
+                @if let Some(a) = &row.answer { (a) " " } (rag_tag(row.rag))
+            },
+            None,
+        ),
+    ];
+    if let Some(section) = &r.section {
+        details.push(("Section", html! { (section) }, None));
+    }
+    if let Some(evidence) = &r.evidence_required {
+        details.push(("Evidence required", html! { (evidence) }, None));
+    }
+    if let Some(tests) = &r.test_cases {
+        details.push(("Test cases", html! { (tests) }, None));
+    }
+    if let (Some(by), Some(at)) = (&row.updated_by, row.updated_at) {
+        details.push(("Last changed", html! { (by) " on " (date_time(at)) }, None));
+    }
+    let content = html! {
+        (back_link(&format!("/scals/{scal_id}/sheets/{}#req-{rid}", sheet.id), "Back to the sheet"))
+        (error_summary(errors))
+        span class="nhsuk-caption-l" { (sheet.name) }
+        h1 class="nhsuk-heading-xl" { (rid) }
+        p class="nhsuk-body-l" { (r.text) }
+        (summary_list(&details))
+        @if editable {
+            form method="post" action=(action) novalidate {
+                (csrf(&session.csrf_token))
+                (answer_field(row, &value(&form.answer), errors))
+                (textarea("justification", "Justification (if you do not meet it)", &value(&form.justification), errors,
+                    Some("Needed for No to a MUST or SHOULD: why the product does not meet the requirement")))
+                (textarea("mitigation", "Mitigation (if you do not meet a MUST)", &value(&form.mitigation), errors,
+                    Some("Needed for No to a MUST: how the risk is managed until the product meets it")))
+                (text_input("target_date", "Target date (optional)", &value(&form.target_date), errors, InputOptions {
+                    hint: Some("When the mitigation will be in place, for example 2027-03-31"),
+                    width_class: Some("nhsuk-input--width-10"),
+                    ..Default::default()
+                }))
+                (button("Save answer"))
+            }
+        } @else {
+            @if view.locked() {
+                (inset(html! { "This SCAL has been submitted and is with NHS England, so it cannot be changed." }))
+            }
+            (summary_list(&[
+                ("Justification", html! { (row.justification.clone().unwrap_or_else(|| "None given".into())) }, None),
+                ("Mitigation", html! { (row.mitigation.clone().unwrap_or_else(|| "None given".into())) }, None),
+                ("Target date", html! { (row.target_date.clone().unwrap_or_else(|| "None given".into())) }, None),
+            ]))
+        }
+        h2 class="nhsuk-heading-m" id="evidence" { "Evidence" }
+        (evidence_links(row))
+        @if editable {
+            @if linkable.len() > 1 {
+                form method="post" action=(format!("/scals/{scal_id}/evidence/link")) novalidate {
+                    (csrf(&session.csrf_token))
+                    input type="hidden" name="sheet_id" value=(sheet.id);
+                    input type="hidden" name="requirement_id" value=(rid);
+                    (select("evidence_id", "Link one of your organisation's files", &linkable, "", errors, None))
+                    button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Link the file" }
+                }
+            }
+            p class="nhsuk-body" { a href=(format!("/scals/{scal_id}/evidence")) { "Upload a new evidence file" } }
+        }
+    };
+    page(
+        &format!("{rid} - {}", sheet.name),
+        &Chrome::signed_in(session, Nav::Products),
+        !errors.is_empty(),
+        content,
+    )
+}
+
+pub async fn requirement(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path((id, sheet_id, requirement_id)): Path<(String, String, String)>,
+) -> PageResult {
+    requirement_page(&state, &session, (&id, &sheet_id, &requirement_id), None, &[]).await
+}
+
+pub async fn save_answer(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path((id, sheet_id, requirement_id)): Path<(String, String, String)>,
+    PageForm(form): PageForm<AnswerForm>,
+) -> PageResult {
+    let input = AnswerInput {
+        sheet_id: sheet_id.clone(),
+        requirement_id: requirement_id.clone(),
+        answer: form.answer.clone(),
+        justification: form.justification.clone(),
+        mitigation: form.mitigation.clone(),
+        target_date: form.target_date.clone(),
+    };
+    match scal_app::scals::save_answer(&state.app, &session.actor, &id, &input, state.now()).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/scals/{id}/sheets/{sheet_id}#req-{requirement_id}"
+        ))),
+        // The sheet or requirement is not in this SCAL: the page does not exist.
+        Err(AppError::Invalid(invalid))
+            if invalid
+                .0
+                .iter()
+                .any(|e| e.field == "sheet_id" || e.field == "requirement_id") =>
+        {
+            Err(PageError::not_found())
+        }
+        Err(AppError::Invalid(invalid)) => {
+            requirement_page(
+                &state,
+                &session,
+                (&id, &sheet_id, &requirement_id),
+                Some(&form),
+                &invalid.0,
+            )
+            .await
+        }
+        Err(other) => Err(refusal(other)),
+    }
+}
+
+/// "Check your answers": each sheet's progress and its red and amber items, what still blocks
+/// submission, and the submit button.
+fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blockers: &[String]) -> Markup {
+    let editable = editable(session, view);
+    let scal_id = &view.scal.id;
+    let content = html! {
+        (back_link(&format!("/scals/{scal_id}"), "Back to the SCAL"))
+        @if editable && !blockers.is_empty() {
+            div class="nhsuk-error-summary" tabindex="-1" autofocus {
+                div role="alert" {
+                    h2 class="nhsuk-error-summary__heading" { "You cannot submit this SCAL yet" }
+                    div class="nhsuk-error-summary__body" {
+                        p { (blockers.len()) " things to do first:" }
+                        ul class="nhsuk-list nhsuk-error-summary__list" {
+                            @for blocker in blockers { li { (blocker) } }
+                        }
+                    }
+                }
+            }
+        }
+        span class="nhsuk-caption-l" { (product_name(view)) }
+        h1 class="nhsuk-heading-xl" { "Check your answers before submitting" }
+        @if !editable && !blockers.is_empty() {
+            h2 class="nhsuk-heading-m" { "Not ready to submit" }
+            ul class="nhsuk-list nhsuk-list--bullet" {
+                @for blocker in blockers { li { (blocker) } }
+            }
+        }
+        @for sheet in &view.sheets {
+            @let href = format!("/scals/{scal_id}/sheets/{}", sheet.id);
+            h2 class="nhsuk-heading-m" { (sheet.name) }
+            (summary_list(&[
+                ("Answered", html! { (sheet.summary.answered()) " of " (sheet.summary.total()) }, editable.then_some((href.as_str(), "answers"))),
+                ("Red", html! { (sheet.summary.red) }, None),
+                ("Amber", html! { (sheet.summary.amber) }, None),
+            ]))
+            @let flagged: Vec<&RequirementView> = sheet.requirements.iter()
+                .filter(|r| matches!(r.rag, scal_domain::template::Rag::Red | scal_domain::template::Rag::Amber)).collect();
+            @if !flagged.is_empty() {
+                table class="nhsuk-table" {
+                    caption class="nhsuk-table__caption nhsuk-table__caption--s" { "Red and amber items in " (sheet.name) }
+                    thead class="nhsuk-table__head" {
+                        tr class="nhsuk-table__row" {
+                            th class="nhsuk-table__header" scope="col" { "Requirement" }
+                            th class="nhsuk-table__header" scope="col" { "Justification" }
+                            th class="nhsuk-table__header" scope="col" { "Mitigation" }
+                        }
+                    }
+                    tbody class="nhsuk-table__body" {
+                        @for row in flagged {
+                            tr class="nhsuk-table__row" {
+                                td class="nhsuk-table__cell" {
+                                    a href=(format!("{href}/requirements/{}", row.requirement.id)) { (row.requirement.id) }
+                                    " " (rag_tag(row.rag))
+                                }
+                                td class="nhsuk-table__cell" { (row.justification.clone().unwrap_or_else(|| "None given".into())) }
+                                td class="nhsuk-table__cell" { (row.mitigation.clone().unwrap_or_else(|| "None given".into())) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @for case in cases {
+            h2 class="nhsuk-heading-m" { (case.service.name) }
+            (summary_list(&[
+                ("Use case", html! { (case.use_case.clone().unwrap_or_else(|| "Not declared".into())) }, None),
+                ("Steps", html! {
+                    ul class="nhsuk-list nhsuk-u-margin-bottom-0" {
+                        @for s in &case.steps { li { (s.step.number()) ". " (s.step.name()) " " (state_tag(s.state)) } }
+                    }
+                }, None),
+            ]))
+        }
+        @if editable {
+            h2 class="nhsuk-heading-m" { "Now submit the SCAL" }
+            p class="nhsuk-body" {
+                "Submitting sends this round to NHS England for review. You cannot change the SCAL until NHS England returns it."
+            }
+            form method="post" action=(format!("/scals/{scal_id}/submit")) novalidate {
+                (csrf(&session.csrf_token))
+                (button("Submit the SCAL"))
+            }
+        } @else if view.locked() {
+            (inset(html! { "This SCAL has been submitted and is with NHS England." }))
+        }
+    };
+    page(
+        "Check your answers before submitting",
+        &Chrome::signed_in(session, Nav::Products),
+        editable && !blockers.is_empty(),
+        content,
+    )
+}
+
+pub async fn check_answers(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+) -> PageResult {
+    let now = state.now();
+    let (view, cases) = scal_app::cases::cases(&state.app, &session.actor, &id, now).await?;
+    let blockers = if view.locked() {
+        Vec::new()
+    } else {
+        scal_app::submissions::blockers(&view, &cases, now)
+    };
+    Ok(check_page(&session, &view, &cases, &blockers).into_response())
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+) -> PageResult {
+    match scal_app::submissions::submit(&state.app, &session.actor, &id, state.now()).await {
+        Ok(_) => Ok(see_other(&format!("/scals/{id}"))),
+        Err(AppError::Invalid(invalid)) => {
+            let (view, cases) = scal_app::cases::cases(&state.app, &session.actor, &id, state.now()).await?;
+            let blockers: Vec<String> = invalid.0.into_iter().map(|e| e.message).collect();
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                check_page(&session, &view, &cases, &blockers),
+            )
+                .into_response())
+        }
+        Err(other) => Err(refusal(other)),
+    }
+}

@@ -1,0 +1,414 @@
+//! The supplier onboarding journey through the HTML pages, in-process: ask for a SCAL, NHS
+//! England issues it, answer requirements, upload and link evidence, check answers, and the
+//! refusals (422 with field errors, 404 for another organisation's SCAL, 409 when locked).
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+
+use crate::support::{Session, TestApp, PASSWORD};
+
+async fn upload(app: &TestApp, session: &Session, scal: &str, name: &str, bytes: &[u8]) -> (StatusCode, String) {
+    let boundary = "scal-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/scals/{scal}/evidence?_csrf={}", session.csrf))
+        .header(header::COOKIE, session.cookie.clone())
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))
+        .unwrap();
+    let (status, _, body) = app.send(request).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn a_supplier_asks_answers_attaches_and_checks_through_the_pages() {
+    let app = TestApp::demo().await;
+    let product = app.product_id("Acme Referrals").await;
+    let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    let reviewer = app.sign_in("reviewer@nhse.example", PASSWORD).await.unwrap();
+    let bright = app.sign_in("admin@brightwater.example", PASSWORD).await.unwrap();
+
+    // Ask for a SCAL: no service chosen is a field error; then a good one.
+    let form = app.page(Some(&admin), Method::GET, "/enquiries/new", &[]).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.html.contains("GP Connect: Send Document"));
+    let missing = app
+        .page(Some(&admin), Method::POST, "/enquiries", &[("product_id", &product)])
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.html.contains("href=\"#services\""), "{}", missing.html);
+    assert!(missing.html.contains("Choose at least one service"));
+    let asked = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            "/enquiries",
+            &[
+                ("product_id", &product),
+                ("services", "GPC-SEND-DOC"),
+                ("details", "Sends discharge summaries"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.html);
+    let enquiry = asked.location().unwrap().to_string();
+    assert!(enquiry.starts_with("/enquiries/"));
+
+    // NHS England sees it in its queue and issues it with the default template.
+    let queue = app.page(Some(&reviewer), Method::GET, "/enquiries", &[]).await;
+    assert!(queue.html.contains("Acme Referrals 1.0"));
+    let shown = app.page(Some(&reviewer), Method::GET, &enquiry, &[]).await;
+    assert!(shown.html.contains("Issue the SCAL"), "{}", shown.html);
+    let bad = app
+        .page(
+            Some(&reviewer),
+            Method::POST,
+            &format!("{enquiry}/issue"),
+            &[("scoped_out", "GPC-SEND-DOC only-two")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("href=\"#scoped_out\""));
+    let issued = app
+        .page(
+            Some(&reviewer),
+            Method::POST,
+            &format!("{enquiry}/issue"),
+            &[("scoped_out", "GPC-SEND-DOC GPCM-SD-098 Not used by this product")],
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.html);
+    let scal = issued.location().unwrap().trim_start_matches("/scals/").to_string();
+    let again = app
+        .page(Some(&reviewer), Method::POST, &format!("{enquiry}/issue"), &[])
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "issued once only");
+
+    // The supplier's overview: a task list per service, the sheets with progress.
+    let overview = app
+        .page(Some(&admin), Method::GET, &format!("/scals/{scal}"), &[])
+        .await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.html.contains("nhsuk-task-list"));
+    assert!(overview.html.contains("Complete the DSPT"));
+    assert!(
+        overview.html.contains("0 of 47 answered, 0 red, 0 amber"),
+        "{}",
+        overview.html
+    );
+    let home = app.page(Some(&admin), Method::GET, "/", &[]).await;
+    assert!(home.html.contains(&format!("/scals/{scal}")));
+    let product_page = app
+        .page(Some(&admin), Method::GET, &format!("/products/{product}"), &[])
+        .await;
+    assert!(product_page.html.contains(&format!("/scals/{scal}")));
+
+    let view = scal_app::scals::view_scal(app.app(), &scal_app::Actor::System, &scal)
+        .await
+        .unwrap();
+    let sheet = view
+        .sheets
+        .iter()
+        .find(|s| s.service_code.is_some())
+        .unwrap()
+        .id
+        .clone();
+    let sheet_page = app
+        .page(Some(&admin), Method::GET, &format!("/scals/{scal}/sheets/{sheet}"), &[])
+        .await;
+    assert_eq!(sheet_page.status, StatusCode::OK);
+    assert!(sheet_page.html.contains("id=\"req-GPCM-C-1\""));
+    assert!(sheet_page.html.contains("1 requirements scoped out"), "scoped out");
+
+    // Answer a MUST with No: a bad answer and date are field errors, then it saves.
+    let requirement = format!("/scals/{scal}/sheets/{sheet}/requirements/GPCM-C-1");
+    let form = app.page(Some(&admin), Method::GET, &requirement, &[]).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.html.contains("type=\"radio\""));
+    let wrong = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &requirement,
+            &[("answer", "maybe"), ("target_date", "31/02/2027")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.html.contains("href=\"#answer\""));
+    assert!(wrong.html.contains("href=\"#target_date\""));
+    assert!(wrong.html.starts_with("<!DOCTYPE html>"));
+    assert!(wrong.html.contains("<title>Error: "));
+    let saved = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &requirement,
+            &[
+                ("answer", "No"),
+                ("justification", "MESH mailbox not yet provisioned"),
+                ("mitigation", "Documents are sent by secure email until then"),
+                ("target_date", "2027-03-31"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        saved.location(),
+        Some(format!("/scals/{scal}/sheets/{sheet}#req-GPCM-C-1").as_str())
+    );
+    let sheet_page = app
+        .page(Some(&admin), Method::GET, &format!("/scals/{scal}/sheets/{sheet}"), &[])
+        .await;
+    assert!(sheet_page.html.contains("MESH mailbox not yet provisioned"));
+    assert!(sheet_page.html.contains("1 of 47 answered, 1 red, 0 amber"));
+
+    // Evidence: a wrong kind is refused with a field error, a PDF is kept and linked.
+    let (status, html) = upload(&app, &admin, &scal, "tool.exe", b"MZ\x90\x00\x03\x00").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("href=\"#file\""));
+    let (status, _) = upload(&app, &admin, &scal, "mesh.pdf", b"%PDF-1.4 test").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let files = app
+        .page(Some(&admin), Method::GET, &format!("/scals/{scal}/evidence"), &[])
+        .await;
+    assert!(files.html.contains("mesh.pdf"));
+    let file = scal_app::evidence::list(app.app(), &scal_app::Actor::System, &scal)
+        .await
+        .unwrap()[0]
+        .clone();
+    assert!(files.html.contains(&file.sha256));
+    let linked = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("/scals/{scal}/evidence/link"),
+            &[
+                ("evidence_id", &file.id),
+                ("sheet_id", &sheet),
+                ("requirement_id", "GPCM-C-1"),
+            ],
+        )
+        .await;
+    assert_eq!(linked.status, StatusCode::SEE_OTHER);
+    let twice = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("/scals/{scal}/evidence/link"),
+            &[
+                ("evidence_id", &file.id),
+                ("sheet_id", &sheet),
+                ("requirement_id", "GPCM-C-1"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(twice.html.contains("href=\"#evidence_id\""));
+    let form = app.page(Some(&admin), Method::GET, &requirement, &[]).await;
+    assert!(form.html.contains(&format!("/evidence/{}", file.id)));
+    let download = app
+        .page(Some(&admin), Method::GET, &format!("/evidence/{}", file.id), &[])
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.headers[header::CONTENT_TYPE], "application/pdf");
+    assert!(download.headers[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"mesh.pdf\""));
+
+    // Use case and check your answers: blockers listed, submitting refused with them.
+    let check = app
+        .page(Some(&admin), Method::GET, &format!("/scals/{scal}/submit"), &[])
+        .await;
+    assert_eq!(check.status, StatusCode::OK);
+    assert!(check.html.contains("You cannot submit this SCAL yet"));
+    assert!(check.html.contains("Documents are sent by secure email until then"));
+    let submit = app
+        .page(Some(&admin), Method::POST, &format!("/scals/{scal}/submit"), &[])
+        .await;
+    assert_eq!(submit.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(submit.html.contains("You cannot submit this SCAL yet"));
+
+    // NHS England reads but cannot answer; another supplier cannot tell the SCAL exists.
+    let read_only = app.page(Some(&reviewer), Method::GET, &requirement, &[]).await;
+    assert_eq!(read_only.status, StatusCode::OK);
+    assert!(!read_only.html.contains("Save answer"));
+    let refused = app
+        .page(Some(&reviewer), Method::POST, &requirement, &[("answer", "Yes")])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let unknown = "3f1c9a40-0000-4000-8000-000000000000";
+    for path in [
+        format!("/scals/{}", "{}"),
+        format!("/scals/{}/evidence", "{}"),
+        format!("/scals/{}/submit", "{}"),
+        format!("/scals/{}/sheets/{sheet}", "{}"),
+    ] {
+        let theirs = app
+            .page(Some(&bright), Method::GET, &path.replace("{}", &scal), &[])
+            .await;
+        let missing = app
+            .page(Some(&bright), Method::GET, &path.replace("{}", unknown), &[])
+            .await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!((theirs.status, theirs.html), (missing.status, missing.html), "{path}");
+    }
+    let theirs = app
+        .page(Some(&bright), Method::GET, &format!("/evidence/{}", file.id), &[])
+        .await;
+    let missing = app
+        .page(Some(&bright), Method::GET, &format!("/evidence/{unknown}"), &[])
+        .await;
+    assert_eq!((theirs.status, theirs.html), (missing.status, missing.html));
+
+    // Notifications: the reviewer was told about the enquiry and the red item.
+    let notes = app.page(Some(&reviewer), Method::GET, "/notifications", &[]).await;
+    assert!(notes.html.contains("asks to onboard to GPC-SEND-DOC"), "{}", notes.html);
+    assert!(notes.html.contains("answered No to a MUST"));
+    assert!(notes.html.contains("Unread"));
+    let read = app
+        .page(Some(&reviewer), Method::POST, "/notifications/read", &[])
+        .await;
+    assert_eq!(read.status, StatusCode::SEE_OTHER);
+    let notes = app.page(Some(&reviewer), Method::GET, "/notifications", &[]).await;
+    assert!(!notes.html.contains("nhsuk-tag--blue\">Unread"));
+}
+
+/// A submitted SCAL cannot be changed: answering it is refused with 409 and a clear message, and
+/// NHS England can return it with a reason, after which it can be changed again.
+#[tokio::test]
+async fn a_submitted_scal_is_locked_until_returned() {
+    let app = TestApp::demo().await;
+    let scal = crate::onboarding_pages::submitted_scal(&app).await;
+    let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    let reviewer = app.sign_in("reviewer@nhse.example", PASSWORD).await.unwrap();
+    let view = scal_app::scals::view_scal(app.app(), &scal_app::Actor::System, &scal)
+        .await
+        .unwrap();
+    let sheet = view
+        .sheets
+        .iter()
+        .find(|s| s.service_code.is_some())
+        .unwrap()
+        .id
+        .clone();
+    let requirement = format!("/scals/{scal}/sheets/{sheet}/requirements/GPCM-C-1");
+    let form = app.page(Some(&admin), Method::GET, &requirement, &[]).await;
+    assert!(!form.html.contains("Save answer"), "read-only while submitted");
+    let locked = app
+        .page(Some(&admin), Method::POST, &requirement, &[("answer", "Yes")])
+        .await;
+    assert_eq!(locked.status, StatusCode::CONFLICT);
+    assert!(locked.html.contains("This cannot be changed now"));
+    assert!(locked.html.contains("is with NHS England"));
+
+    let queue = app.page(Some(&reviewer), Method::GET, "/submissions", &[]).await;
+    assert!(queue.html.contains("Waiting for review"));
+    let submission = view.rounds.last().unwrap().id.clone();
+    let page = app
+        .page(Some(&reviewer), Method::GET, &format!("/submissions/{submission}"), &[])
+        .await;
+    assert!(page.html.contains(&view.rounds[0].sha256));
+    let empty = app
+        .page(
+            Some(&reviewer),
+            Method::POST,
+            &format!("/submissions/{submission}/return"),
+            &[("reason", " ")],
+        )
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.html.contains("href=\"#reason\""));
+    let returned = app
+        .page(
+            Some(&reviewer),
+            Method::POST,
+            &format!("/submissions/{submission}/return"),
+            &[("reason", "Add the penetration test report")],
+        )
+        .await;
+    assert_eq!(returned.status, StatusCode::SEE_OTHER);
+    let overview = app
+        .page(Some(&admin), Method::GET, &format!("/scals/{scal}"), &[])
+        .await;
+    assert!(overview.html.contains("Returned for changes (round 1)"));
+    assert!(overview.html.contains("Add the penetration test report"));
+    let saved = app
+        .page(Some(&admin), Method::POST, &requirement, &[("answer", "Yes")])
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+}
+
+/// Acme PAS's SCAL, issued, fully answered and submitted through the services.
+pub(crate) async fn submitted_scal(app: &TestApp) -> String {
+    use scal_domain::onboarding::info;
+    let system = scal_app::Actor::System;
+    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let product = app.product_id("Acme PAS").await;
+    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    let user = scal_store::records::users::get_by_email(app.app().store.pool(), "admin@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = scal_app::auth::actor_for(&user);
+    let scal = scal_app::scals::sheets(app.app(), &admin, &product).await.unwrap()[0]
+        .record
+        .scal_id
+        .clone();
+    let information = [
+        (info::ORGANISATION, "Acme Health Systems"),
+        (info::ODS, "8JK21"),
+        (info::PRODUCT, "Acme PAS 4.2"),
+        (info::HSCN, "Yes"),
+        (info::HSCN_DATE, "2026-01-10"),
+        (info::DSPT_STATUS, "Standards Met"),
+        (info::DSPT_DATE, "2026-06-20"),
+        (info::CSO_NAME, "Dr A Clinician"),
+        (info::CSO_REGISTRATION, "GMC 1234567"),
+        (info::SAFETY_CASE, "cscr.pdf"),
+        (info::HAZARD_LOG, "hazards.xlsx"),
+        (info::DEVICE, "Class I"),
+        (info::DEVICE_REFERENCE, "MHRA 9911"),
+        (info::PENTEST_DATE, "2026-03-01"),
+        (info::PENTEST_REPORT, "pentest.pdf"),
+        (info::PENTEST_CLOSED, "Yes"),
+        (info::SERVICE_DESK, "NSD-4411"),
+        (info::DEVELOPER_COMMUNITY, "Yes"),
+    ];
+    let view = scal_app::scals::view_scal(app.app(), &admin, &scal).await.unwrap();
+    for sheet in &view.sheets {
+        for row in &sheet.requirements {
+            let answer = information
+                .iter()
+                .find(|(id, _)| *id == row.requirement.id)
+                .map_or("Yes", |(_, v)| v);
+            let input = scal_app::scals::AnswerInput {
+                sheet_id: sheet.id.clone(),
+                requirement_id: row.requirement.id.clone(),
+                answer: Some(answer.into()),
+                ..Default::default()
+            };
+            scal_app::scals::save_answer(app.app(), &admin, &scal, &input, app.now())
+                .await
+                .unwrap();
+        }
+    }
+    scal_app::submissions::submit(app.app(), &admin, &scal, app.now())
+        .await
+        .unwrap();
+    scal
+}
