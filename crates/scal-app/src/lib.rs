@@ -45,6 +45,11 @@ pub struct AppSettings {
     /// The ODS ORD API's base URL (`https://directory.spineservices.nhs.uk/ORD/2-0-0`); lookups
     /// are off when `None`.
     pub ods_base_url: Option<String>,
+    /// Where the email outbox is sent (`smtps://user:password@host`, `smtp://host:25` for a local
+    /// relay without TLS); sending is off when `None`.
+    pub smtp_url: Option<crate::notifications::SmtpUrl>,
+    /// The From address of outgoing email.
+    pub smtp_from: String,
 }
 
 impl Default for AppSettings {
@@ -56,6 +61,8 @@ impl Default for AppSettings {
             data_dir: std::path::PathBuf::from("scal-data"),
             max_evidence_bytes: 25 * 1024 * 1024,
             ods_base_url: None,
+            smtp_url: None,
+            smtp_from: "scal <noreply@scal.invalid>".into(),
         }
     }
 }

@@ -86,3 +86,78 @@ pub async fn mark_read(app: &App, actor: &Actor, now: OffsetDateTime) -> Result<
 pub async fn outbox(app: &App, unsent_only: bool) -> Result<Vec<OutboxRecord>> {
     Ok(notifications::outbox(app.store.pool(), unsent_only).await?)
 }
+
+/// The SMTP server's URL, which may hold a password: never printed.
+#[derive(Clone)]
+pub struct SmtpUrl(String);
+
+impl SmtpUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+}
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmtpUrl(…)")
+    }
+}
+
+/// What one pass over the outbox did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Sent {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// A message is tried this many times, then left in the outbox with its last error.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Sends the unsent emails in the outbox through the configured SMTP server, oldest first,
+/// recording each attempt. Does nothing when SMTP is not configured.
+pub async fn send_outbox(app: &App, now: OffsetDateTime) -> Result<Sent> {
+    use lettre::AsyncTransport;
+    let Some(url) = &app.settings.smtp_url else {
+        return Ok(Sent::default());
+    };
+    let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&url.0)
+        .map_err(|e| AppError::Internal(format!("smtp_url: {e}")))?
+        .timeout(Some(std::time::Duration::from_secs(20)))
+        .build();
+    let from: lettre::message::Mailbox = app
+        .settings
+        .smtp_from
+        .parse()
+        .map_err(|e| AppError::Internal(format!("smtp_from: {e}")))?;
+    let mut outcome = Sent::default();
+    for message in notifications::outbox(app.store.pool(), true).await? {
+        if message.attempts >= MAX_ATTEMPTS {
+            continue;
+        }
+        let email = message
+            .to_address
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| e.to_string())
+            .and_then(|to| {
+                lettre::Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(message.subject.clone())
+                    .body(message.body.clone())
+                    .map_err(|e| e.to_string())
+            });
+        let result = match email {
+            Ok(email) => transport.send(email).await.map(|_| ()).map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        let error = result.err();
+        if let Some(e) = &error {
+            tracing::warn!(to = %message.to_address, error = %e, "email not sent");
+            outcome.failed += 1;
+        } else {
+            outcome.sent += 1;
+        }
+        notifications::mark_attempt(app.store.pool(), &message.id, micros(now), error.as_deref()).await?;
+    }
+    Ok(outcome)
+}

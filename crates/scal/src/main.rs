@@ -100,6 +100,10 @@ enum Command {
         #[arg(long)]
         version: Option<i64>,
     },
+    /// Send the email outbox once through the configured SMTP server (`serve` does this every 30
+    /// seconds when `smtp_url` is set)
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// Where a product's SCAL stands: sheets answered, red and amber, each service's ten onboarding
     /// steps, and what still blocks submission. Exit 0 when ready or submitted, 1 when blocked.
     Status {
@@ -209,6 +213,12 @@ struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080]
     #[arg(long, env = "SCAL_BIND")]
     bind: Option<SocketAddr>,
+}
+
+#[derive(Subcommand)]
+enum OutboxCommand {
+    /// One pass: every unsent message, oldest first
+    Send,
 }
 
 #[derive(Subcommand)]
@@ -353,6 +363,15 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
         max_evidence_bytes: env_num("SCAL_MAX_EVIDENCE_BYTES")
             .or(file.max_evidence_bytes)
             .unwrap_or(25 * 1024 * 1024),
+        smtp_url: std::env::var("SCAL_SMTP_URL")
+            .ok()
+            .map(Secret::new)
+            .or(file.smtp_url)
+            .filter(|u| !u.expose().trim().is_empty()),
+        smtp_from: std::env::var("SCAL_SMTP_FROM")
+            .ok()
+            .or(file.smtp_from)
+            .unwrap_or_else(|| "scal <noreply@scal.invalid>".into()),
         ods_base_url: std::env::var("SCAL_ODS_BASE_URL")
             .ok()
             .or(file.ods_base_url)
@@ -456,6 +475,11 @@ async fn open(settings: &Settings) -> Result<App, Failure> {
         data_dir: settings.data_dir.clone(),
         max_evidence_bytes: settings.max_evidence_bytes,
         ods_base_url: settings.ods_base_url.clone(),
+        smtp_url: settings
+            .smtp_url
+            .as_ref()
+            .map(|u| scal_app::notifications::SmtpUrl::new(u.expose())),
+        smtp_from: settings.smtp_from.clone(),
         ..AppSettings::default()
     };
     Ok(App::new(store, app_settings))
@@ -565,6 +589,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let app = open(&settings).await?;
             let added = scal_app::scals::issue(&app, &Actor::System, &product, &template, version, now).await?;
             println!("issued {} sheet(s): {}", added.len(), added.join(", "));
+        }
+        Command::Outbox(OutboxCommand::Send) => {
+            let app = open(&settings).await?;
+            if app.settings.smtp_url.is_none() {
+                return Err(Failure("set smtp_url (or SCAL_SMTP_URL) to send email".into()));
+            }
+            let sent = scal_app::notifications::send_outbox(&app, now).await?;
+            println!("{} sent, {} failed", sent.sent, sent.failed);
+            if sent.failed > 0 {
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Status { product, json } => {
             let app = open(&settings).await?;
@@ -694,6 +729,22 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
         ..Default::default()
     };
     let store = app.store.clone();
+    if app.settings.smtp_url.is_some() {
+        // The outbox is sent in the background; a change never waits for a mail server.
+        let sender = app.clone();
+        tokio::spawn(async move {
+            loop {
+                match scal_app::notifications::send_outbox(&sender, OffsetDateTime::now_utc()).await {
+                    Ok(sent) if sent.sent + sent.failed > 0 => {
+                        tracing::info!(sent = sent.sent, failed = sent.failed, "outbox")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "outbox not sent"),
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            }
+        });
+    }
     let state = scal_web::AppState::new(app, Arc::new(scal_web::SystemClock), web);
     let router = scal_web::router(state);
     let listener = tokio::net::TcpListener::bind(settings.bind)

@@ -50,6 +50,8 @@ pub struct FileSettings {
     pub max_workbook_bytes: Option<u64>,
     pub max_evidence_bytes: Option<usize>,
     pub ods_base_url: Option<String>,
+    pub smtp_url: Option<Secret>,
+    pub smtp_from: Option<String>,
 }
 
 impl FileSettings {
@@ -84,6 +86,9 @@ pub struct Settings {
     pub max_evidence_bytes: usize,
     /// The ODS ORD API for live lookups; off when `None`.
     pub ods_base_url: Option<String>,
+    /// The SMTP server for the email outbox; sending is off when `None`.
+    pub smtp_url: Option<Secret>,
+    pub smtp_from: String,
 }
 
 /// The parts of a database URL that are safe to print.

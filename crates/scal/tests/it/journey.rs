@@ -780,3 +780,117 @@ async fn scal_check_holds_a_downloaded_scal_to_the_same_step_rules() {
     );
     assert!(steps.contains(&"Service desk and developer community: Join the NHS developer community"));
 }
+
+/// A mail server that accepts everything and keeps what it was sent.
+async fn mail_server() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let kept = received.clone();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let kept = kept.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 test ESMTP\r\n").await.ok();
+                let mut data: Option<String> = None;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if let Some(message) = data.as_mut() {
+                        if line == "." {
+                            kept.lock().unwrap().push(data.take().unwrap_or_default());
+                            write.write_all(b"250 queued\r\n").await.ok();
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 test\r\n",
+                        "DATA" => {
+                            data = Some(String::new());
+                            b"354 go ahead\r\n"
+                        }
+                        "QUIT" => {
+                            write.write_all(b"221 bye\r\n").await.ok();
+                            break;
+                        }
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(reply).await.ok();
+                }
+            });
+        }
+    });
+    (format!("smtp://{address}"), received)
+}
+
+#[tokio::test]
+async fn the_outbox_is_sent_by_smtp_when_configured_and_kept_when_it_fails() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let product = app.product_id("Acme PAS").await;
+    let (status, _) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&supplier),
+            Some(json!({"product_id": product, "services": ["GPC-SEND-DOC"], "details": ""})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let queued = scal_app::notifications::outbox(app.app(), true).await.unwrap();
+    assert_eq!(queued.len(), 1, "the reviewer");
+    let with_smtp = |url: Option<String>| {
+        scal_app::App::new(
+            app.app().store.clone(),
+            scal_app::AppSettings {
+                data_dir: app.db.data_dir().to_path_buf(),
+                smtp_url: url.map(scal_app::notifications::SmtpUrl::new),
+                smtp_from: "scal <scal@nhse.example>".into(),
+                ..Default::default()
+            },
+        )
+    };
+    // Off by default: nothing is sent, nothing is marked.
+    let off = scal_app::notifications::send_outbox(&with_smtp(None), app.now())
+        .await
+        .unwrap();
+    assert_eq!(off, Default::default());
+    // The mail server is down: the attempt is recorded and the message kept.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let down = scal_app::notifications::send_outbox(&with_smtp(Some(format!("smtp://{closed}"))), app.now())
+        .await
+        .unwrap();
+    assert_eq!((down.sent, down.failed), (0, 1));
+    let kept = scal_app::notifications::outbox(app.app(), true).await.unwrap();
+    assert_eq!(
+        (kept.len(), kept[0].attempts, kept[0].last_error.is_some()),
+        (1, 1, true)
+    );
+    // Up: sent once, then marked sent.
+    let (url, received) = mail_server().await;
+    let sent = scal_app::notifications::send_outbox(&with_smtp(Some(url.clone())), app.now())
+        .await
+        .unwrap();
+    assert_eq!((sent.sent, sent.failed), (1, 0));
+    let mail = received.lock().unwrap().clone();
+    assert_eq!(mail.len(), 1);
+    assert!(mail[0].contains("To: reviewer@nhse.example"), "{}", mail[0]);
+    assert!(mail[0].contains("Subject: SCAL requested: Acme PAS 4.2"), "{}", mail[0]);
+    assert!(scal_app::notifications::outbox(app.app(), true)
+        .await
+        .unwrap()
+        .is_empty());
+    let again = scal_app::notifications::send_outbox(&with_smtp(Some(url)), app.now())
+        .await
+        .unwrap();
+    assert_eq!(again.sent, 0, "sent once");
+}
