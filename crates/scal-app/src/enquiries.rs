@@ -84,7 +84,7 @@ pub async fn create(app: &App, actor: &Actor, input: &EnquiryInput, now: OffsetD
         crate::to_json(&record),
     ))
     .await?;
-    let reviewers = crate::notifications::reviewers(&mut tx).await?;
+    let reviewers = crate::notifications::reviewers(&mut tx, &record.services).await?;
     let name = format!("{} {}", product.details.name, product.details.version);
     crate::notifications::tell(
         &mut tx,

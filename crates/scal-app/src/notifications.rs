@@ -53,9 +53,20 @@ pub(crate) async fn tell(
     Ok(())
 }
 
-/// NHS England's reviewers. Every active reviewer reviews every service until reviewers are
-/// assigned to services.
-pub(crate) async fn reviewers(tx: &mut Tx) -> Result<Vec<UserRecord>> {
+/// The NHS England reviewers of these services: those assigned to any of them, or, when none of
+/// them has anyone assigned, every active reviewer (so nothing goes unseen).
+pub(crate) async fn reviewers(tx: &mut Tx, services: &[String]) -> Result<Vec<UserRecord>> {
+    let mut assigned: Vec<UserRecord> = Vec::new();
+    for code in services {
+        for user in scal_store::records::services::reviewers(tx.conn(), code).await? {
+            if user.active && !assigned.iter().any(|u| u.id == user.id) {
+                assigned.push(user);
+            }
+        }
+    }
+    if !assigned.is_empty() {
+        return Ok(assigned);
+    }
     Ok(users::active_with_role(tx.conn(), Role::NhseReviewer).await?)
 }
 

@@ -525,6 +525,8 @@ pub async fn save_answer(
 }
 
 /// Tells NHS England's reviewers that answers turned red.
+/// `rows` are (sheet name, requirement ID); the reviewers told are those of the sheets' services
+/// (for the information sheet, of every service the SCAL covers).
 async fn tell_red(
     tx: &mut scal_store::Tx,
     product: &scal_store::ProductRecord,
@@ -532,7 +534,26 @@ async fn tell_red(
     rows: &[(String, String)],
     now: OffsetDateTime,
 ) -> Result<()> {
-    let reviewers = crate::notifications::reviewers(tx).await?;
+    let sheets = scals::sheets(tx.conn(), scal_id).await?;
+    let mut services: Vec<String> = Vec::new();
+    for (sheet, _) in rows {
+        match sheets
+            .iter()
+            .find(|s| s.name == *sheet)
+            .and_then(|s| s.service_code.clone())
+        {
+            Some(code) => services.push(code),
+            None => services.extend(
+                scal_store::records::cases::for_scal(tx.conn(), scal_id)
+                    .await?
+                    .into_iter()
+                    .map(|c| c.service_code),
+            ),
+        }
+    }
+    services.sort();
+    services.dedup();
+    let reviewers = crate::notifications::reviewers(tx, &services).await?;
     let which = rows
         .iter()
         .map(|(sheet, id)| format!("{id} ({sheet})"))

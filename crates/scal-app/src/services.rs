@@ -150,3 +150,72 @@ pub async fn update(
     tx.commit().await?;
     Ok(after)
 }
+
+/// The NHS England reviewers assigned to a service (NHS England only).
+pub async fn reviewers(app: &App, actor: &Actor, code: &str) -> Result<Vec<scal_store::UserRecord>> {
+    let service = get(app, actor, code).await?;
+    if !actor.is_nhse() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(services::reviewers(app.store.pool(), service.code.as_str()).await?)
+}
+
+/// Assigns an NHS England reviewer (or administrator) to a service: red items and submissions
+/// for it are then told to its reviewers rather than to every reviewer.
+pub async fn assign_reviewer(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    email: &str,
+    now: OffsetDateTime,
+) -> Result<Vec<scal_store::UserRecord>> {
+    let service = get(app, actor, code).await?;
+    authorize(actor, Action::ManageServices, None)?;
+    let user = scal_store::records::users::get_by_email(app.store.pool(), scal_domain::field::trim(email))
+        .await?
+        .filter(|u| u.active && u.role.org_kind() == scal_domain::organisation::OrgKind::Nhse)
+        .ok_or_else(|| AppError::invalid("email", "Enter the email address of an active NHS England reviewer"))?;
+    let mut tx = app.store.begin().await?;
+    services::get_locked(&mut tx, service.code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    services::assign_reviewer(tx.conn(), service.code.as_str(), &user.id, crate::micros(now))
+        .await
+        .map_err(|e| crate::unique_violation(e, "email", "This reviewer is already assigned to the service"))?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "service.reviewer_assigned",
+        None,
+        service.code.as_str(),
+        None,
+        Some(serde_json::json!({"reviewer": user.email.as_str()})),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(services::reviewers(app.store.pool(), service.code.as_str()).await?)
+}
+
+pub async fn unassign_reviewer(app: &App, actor: &Actor, code: &str, user_id: &str, now: OffsetDateTime) -> Result<()> {
+    let service = get(app, actor, code).await?;
+    authorize(actor, Action::ManageServices, None)?;
+    let mut tx = app.store.begin().await?;
+    services::get_locked(&mut tx, service.code.as_str())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !services::unassign_reviewer(tx.conn(), service.code.as_str(), user_id).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "service.reviewer_unassigned",
+        None,
+        service.code.as_str(),
+        Some(serde_json::json!({"reviewer_id": user_id})),
+        None,
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

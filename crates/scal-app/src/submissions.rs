@@ -161,7 +161,8 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
         Some(serde_json::json!({"scal_id": scal.id, "round": round, "sha256": record.sha256})),
     ))
     .await?;
-    let reviewers = crate::notifications::reviewers(&mut tx).await?;
+    let services: Vec<String> = cases.iter().map(|c| c.service.code.as_str().to_string()).collect();
+    let reviewers = crate::notifications::reviewers(&mut tx, &services).await?;
     let name = format!("{} {}", product.details.name, product.details.version);
     crate::notifications::tell(
         &mut tx,

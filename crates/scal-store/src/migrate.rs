@@ -10,6 +10,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "0002_templates", include_str!("../migrations/0002_templates.sql")),
     (3, "0003_scals", include_str!("../migrations/0003_scals.sql")),
     (4, "0004_onboarding", include_str!("../migrations/0004_onboarding.sql")),
+    (
+        5,
+        "0005_service_reviewers",
+        include_str!("../migrations/0005_service_reviewers.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -148,6 +148,14 @@ enum ServiceCommand {
         #[arg(long, default_value = "scal")]
         onboarding_route: String,
     },
+    /// Assign an NHS England reviewer to a service: they are told about its red items and
+    /// submissions (every reviewer is, while a service has none)
+    Reviewer {
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -671,6 +679,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             std::fs::write(&out, &workbook.bytes)
                 .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
             println!("wrote {} ({} bytes)", out.display(), workbook.bytes.len());
+        }
+        Command::Service(ServiceCommand::Reviewer { code, email }) => {
+            let app = open(&settings).await?;
+            let reviewers = scal_app::services::assign_reviewer(&app, &Actor::System, &code, &email, now).await?;
+            let emails: Vec<&str> = reviewers.iter().map(|u| u.email.as_str()).collect();
+            println!("reviewers of {}: {}", code.to_ascii_uppercase(), emails.join(", "));
         }
         Command::Service(ServiceCommand::Add {
             code,

@@ -74,3 +74,48 @@ pub async fn get_locked(tx: &mut Tx, code: &str) -> Result<Option<Service>> {
         .map(from_row)
         .transpose()
 }
+
+/// The users assigned to review `code`, active or not.
+pub async fn reviewers<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    code: &str,
+) -> Result<Vec<crate::records::users::UserRecord>> {
+    sqlx::query(
+        "SELECT u.id, u.org_id, u.email, u.name, u.role, u.active, u.created_at FROM service_reviewers r \
+         JOIN users u ON u.id = r.user_id WHERE r.service_code = $1 ORDER BY u.email",
+    )
+    .bind(code)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(crate::records::users::from_row)
+    .collect()
+}
+
+pub async fn assign_reviewer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    code: &str,
+    user_id: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query("INSERT INTO service_reviewers (service_code, user_id, assigned_at) VALUES ($1, $2, $3)")
+        .bind(code)
+        .bind(user_id)
+        .bind(at)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Returns whether the user was assigned.
+pub async fn unassign_reviewer<'e>(ex: impl Executor<'e, Database = Any>, code: &str, user_id: &str) -> Result<bool> {
+    Ok(
+        sqlx::query("DELETE FROM service_reviewers WHERE service_code = $1 AND user_id = $2")
+            .bind(code)
+            .bind(user_id)
+            .execute(ex)
+            .await?
+            .rows_affected()
+            > 0,
+    )
+}

@@ -93,6 +93,8 @@ pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(products::get_product, products::update_product))
         .routes(routes!(services::list_services, services::create_service))
         .routes(routes!(services::get_service, services::update_service))
+        .routes(routes!(services::list_reviewers, services::assign_reviewer))
+        .routes(routes!(services::unassign_reviewer))
         .routes(routes!(tokens::list_tokens, tokens::create_token))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(audit::list_audit))

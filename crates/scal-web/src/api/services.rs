@@ -73,3 +73,74 @@ pub async fn update_service(
             .into(),
     ))
 }
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReviewerOut {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub active: bool,
+}
+
+fn reviewers_out(users: Vec<scal_store::UserRecord>) -> Vec<ReviewerOut> {
+    users
+        .into_iter()
+        .map(|u| ReviewerOut {
+            id: u.id,
+            email: u.email.as_str().into(),
+            name: u.name,
+            active: u.active,
+        })
+        .collect()
+}
+
+/// The NHS England reviewers assigned to a service: they are told about its red items and
+/// submissions (every reviewer is, when none is assigned). NHS England only.
+#[utoipa::path(get, path = "/api/v1/services/{code}/reviewers", tag = "services", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Service code")),
+    responses((status = 200, body = Vec<ReviewerOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn list_reviewers(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(code): Path<String>,
+) -> Result<Json<Vec<ReviewerOut>>, ApiError> {
+    Ok(Json(reviewers_out(
+        scal_app::services::reviewers(&state.app, &actor, &code).await?,
+    )))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReviewerIn {
+    #[serde(default)]
+    pub email: String,
+}
+
+/// Assigns an NHS England reviewer to a service (NHS England administrators).
+#[utoipa::path(post, path = "/api/v1/services/{code}/reviewers", tag = "services", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Service code")), request_body = ReviewerIn,
+    responses((status = 200, body = Vec<ReviewerOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assign_reviewer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(code): Path<String>,
+    ApiJson(body): ApiJson<ReviewerIn>,
+) -> Result<Json<Vec<ReviewerOut>>, ApiError> {
+    Ok(Json(reviewers_out(
+        scal_app::services::assign_reviewer(&state.app, &actor, &code, &body.email, state.now()).await?,
+    )))
+}
+
+/// Removes a reviewer from a service (NHS England administrators).
+#[utoipa::path(delete, path = "/api/v1/services/{code}/reviewers/{user_id}", tag = "services", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Service code"), ("user_id" = String, Path, description = "The reviewer's user ID")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn unassign_reviewer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((code, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    scal_app::services::unassign_reviewer(&state.app, &actor, &code, &user_id, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

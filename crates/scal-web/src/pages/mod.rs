@@ -91,6 +91,12 @@ fn table(max_upload_bytes: usize) -> Table {
     .get("/services/new", services::new_form)
     .get("/services/{code}/edit", services::edit_form)
     .post("/services/{code}/edit", services::edit)
+    .get("/services/{code}/reviewers", services::reviewers)
+    .post("/services/{code}/reviewers", services::assign_reviewer)
+    .post(
+        "/services/{code}/reviewers/{user_id}/remove",
+        services::unassign_reviewer,
+    )
     .get("/tokens", tokens::list)
     .post("/tokens", tokens::create)
     .post("/tokens/{id}/revoke", tokens::revoke)

@@ -55,6 +55,10 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                                 a href=(format!("/services/{}/edit", service.code.as_str())) {
                                     "Change" span class="nhsuk-u-visually-hidden" { " " (service.name) }
                                 }
+                                br;
+                                a href=(format!("/services/{}/reviewers", service.code.as_str())) {
+                                    "Reviewers" span class="nhsuk-u-visually-hidden" { " of " (service.name) }
+                                }
                             }
                         }
                     }
@@ -187,4 +191,109 @@ pub async fn edit(
         Err(FormOutcome::Errors(errors)) => Ok(form_page(service_form(&session, Some(&code), &form, &errors), &errors)),
         Err(FormOutcome::Failed(error)) => Err(error),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewerForm {
+    #[serde(default)]
+    email: String,
+}
+
+fn reviewers_page(
+    session: &CurrentSession,
+    service: &scal_domain::service::Service,
+    reviewers: &[scal_store::UserRecord],
+    form: &ReviewerForm,
+    errors: &[FieldError],
+) -> Markup {
+    let code = service.code.as_str();
+    let can_manage = authorize(&session.actor, Action::ManageServices, None).is_ok();
+    let title = format!("Reviewers of {}", service.name);
+    let content = html! {
+        (back_link("/services", "Back to the catalogue"))
+        (error_summary(errors))
+        h1 class="nhsuk-heading-xl" { (title) }
+        p class="nhsuk-body" {
+            "Assigned reviewers are told about this service's red items and submissions. "
+            "When no one is assigned, every NHS England reviewer is told."
+        }
+        @if reviewers.is_empty() {
+            p class="nhsuk-body" { "No reviewers are assigned." }
+        } @else {
+            ul class="nhsuk-list nhsuk-list--border" {
+                @for reviewer in reviewers {
+                    li {
+                        (reviewer.name) " (" (reviewer.email.as_str()) ")"
+                        @if !reviewer.active { " " (tag("Deactivated", "grey")) }
+                        @if can_manage {
+                            form method="post" action=(format!("/services/{code}/reviewers/{}/remove", reviewer.id)) {
+                                (csrf(&session.csrf_token))
+                                button class="nhsuk-button nhsuk-button--secondary nhsuk-u-margin-bottom-0" type="submit" {
+                                    "Remove" span class="nhsuk-u-visually-hidden" { " " (reviewer.name) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if can_manage {
+            h2 class="nhsuk-heading-m" { "Assign a reviewer" }
+            form method="post" action=(format!("/services/{code}/reviewers")) novalidate {
+                (csrf(&session.csrf_token))
+                (text_input("email", "Email address", &form.email, errors, InputOptions {
+                    hint: Some("An NHS England reviewer's account"), spellcheck_off: true, ..Default::default()
+                }))
+                (button("Assign reviewer"))
+            }
+        }
+    };
+    page(
+        &title,
+        &Chrome::signed_in(session, Nav::Services),
+        !errors.is_empty(),
+        content,
+    )
+}
+
+pub async fn reviewers(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(code): Path<String>,
+) -> PageResult {
+    let service = scal_app::services::get(&state.app, &session.actor, &code).await?;
+    let reviewers = scal_app::services::reviewers(&state.app, &session.actor, &code).await?;
+    Ok(reviewers_page(&session, &service, &reviewers, &ReviewerForm::default(), &[]).into_response())
+}
+
+pub async fn assign_reviewer(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(code): Path<String>,
+    PageForm(form): PageForm<ReviewerForm>,
+) -> PageResult {
+    match scal_app::services::assign_reviewer(&state.app, &session.actor, &code, &form.email, state.now())
+        .await
+        .map_err(FormOutcome::from)
+    {
+        Ok(_) => Ok(see_other(&format!("/services/{code}/reviewers"))),
+        Err(FormOutcome::Errors(errors)) => {
+            let service = scal_app::services::get(&state.app, &session.actor, &code).await?;
+            let reviewers = scal_app::services::reviewers(&state.app, &session.actor, &code).await?;
+            Ok(form_page(
+                reviewers_page(&session, &service, &reviewers, &form, &errors),
+                &errors,
+            ))
+        }
+        Err(FormOutcome::Failed(error)) => Err(error),
+    }
+}
+
+pub async fn unassign_reviewer(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path((code, user_id)): Path<(String, String)>,
+) -> PageResult {
+    scal_app::services::unassign_reviewer(&state.app, &session.actor, &code, &user_id, state.now()).await?;
+    Ok(see_other(&format!("/services/{code}/reviewers")))
 }

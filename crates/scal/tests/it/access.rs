@@ -41,6 +41,7 @@ struct Ids {
     acme_submission: String,
     /// Waiting for NHS England.
     bright_submission: String,
+    reviewer_user: String,
     /// A token of the acting user, filled in per actor.
     own_token: String,
 }
@@ -113,6 +114,7 @@ async fn ids(app: &TestApp) -> Ids {
     let [(acme_scal, acme_sheet, acme_enquiry, acme_evidence, acme_submission), (bright_scal, bright_sheet, bright_enquiry, bright_evidence, bright_submission)] =
         <[_; 2]>::try_from(journey).unwrap();
     Ids {
+        reviewer_user: app.user_id("reviewer@nhse.example").await,
         acme_scal,
         bright_scal,
         acme_sheet,
@@ -169,6 +171,7 @@ fn fill(template: &str, ids: &Ids, actor: usize) -> String {
         .replace("{bright_evidence}", &ids.bright_evidence)
         .replace("{acme_submission}", &ids.acme_submission)
         .replace("{bright_submission}", &ids.bright_submission)
+        .replace("{reviewer_user}", &ids.reviewer_user)
         .replace("{requirement}", "GPCM-C-1")
         .replace("{service}", "GPC-SEND-DOC")
         .replace("{n}", &actor.to_string())
@@ -565,6 +568,24 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             [404, 404, 200, 409, 404],
         ),
         (M::GET, "/api/v1/notifications", None, [200, 200, 200, 200, 200]),
+        (
+            M::GET,
+            "/api/v1/services/GPC-SEND-DOC/reviewers",
+            None,
+            [403, 403, 200, 200, 403],
+        ),
+        (
+            M::POST,
+            "/api/v1/services/GPC-SEND-DOC/reviewers",
+            Some(json!({"email": "reviewer@nhse.example"})),
+            [403, 403, 403, 200, 403],
+        ),
+        (
+            M::DELETE,
+            "/api/v1/services/GPC-SEND-DOC/reviewers/{reviewer_user}",
+            None,
+            [403, 403, 403, 204, 403],
+        ),
     ]
 }
 
@@ -968,6 +989,24 @@ fn page_cases() -> Vec<PageCase> {
         ),
         (M::GET, "/notifications", vec![], [200, 200, 200, 200, 200]),
         (M::POST, "/notifications/read", vec![], [303, 303, 303, 303, 303]),
+        (
+            M::GET,
+            "/services/GPC-SEND-DOC/reviewers",
+            vec![],
+            [403, 403, 200, 200, 403],
+        ),
+        (
+            M::POST,
+            "/services/GPC-SEND-DOC/reviewers",
+            vec![("email", "reviewer@nhse.example")],
+            [403, 403, 403, 303, 403],
+        ),
+        (
+            M::POST,
+            "/services/GPC-SEND-DOC/reviewers/{reviewer_user}/remove",
+            vec![],
+            [403, 403, 403, 303, 403],
+        ),
     ]
 }
 

@@ -894,3 +894,77 @@ async fn the_outbox_is_sent_by_smtp_when_configured_and_kept_when_it_fails() {
         .unwrap();
     assert_eq!(again.sent, 0, "sent once");
 }
+
+#[tokio::test]
+async fn red_items_go_to_the_reviewers_assigned_to_the_service() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let admin = app.token_for("admin@nhse.example").await;
+    let (status, assigned) = app
+        .api(
+            Method::POST,
+            "/api/v1/services/GPC-SEND-DOC/reviewers",
+            Some(&admin),
+            Some(json!({"email": "admin@nhse.example"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{assigned}");
+    assert_eq!(assigned[0]["email"], "admin@nhse.example");
+    let (status, refused) = app
+        .api(
+            Method::POST,
+            "/api/v1/services/GPC-SEND-DOC/reviewers",
+            Some(&admin),
+            Some(json!({"email": "dev@acme.example"})),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("email"))
+    );
+    let product = app.product_id("Acme PAS").await;
+    let (_, enquiry) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&supplier),
+            Some(json!({"product_id": product, "services": ["GPC-SEND-DOC"], "details": ""})),
+        )
+        .await;
+    let (_, issued) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/enquiries/{}/issue", enquiry["id"].as_str().unwrap()),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let scal_id = issued["scal_id"].as_str().unwrap();
+    let (_, scal) = app
+        .api(Method::GET, &format!("/api/v1/scals/{scal_id}"), Some(&supplier), None)
+        .await;
+    let (status, _) = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/scals/{scal_id}/answers"),
+            Some(&supplier),
+            Some(json!({"sheet_id": sheet(&scal, "service")["id"], "requirement_id": "GPCM-C-1", "answer": "No"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let reds = |notes: &Value| {
+        notes
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["kind"] == "red_item")
+            .count()
+    };
+    let (_, theirs) = app.api(Method::GET, "/api/v1/notifications", Some(&admin), None).await;
+    assert_eq!(reds(&theirs), 1, "the service's reviewer");
+    let (_, others) = app
+        .api(Method::GET, "/api/v1/notifications", Some(&reviewer), None)
+        .await;
+    assert_eq!(reds(&others), 0, "not assigned to this service");
+}
