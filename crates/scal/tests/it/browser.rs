@@ -112,6 +112,34 @@ fn every_page_for_every_role_passes_axe() {
         let sheet = view.iter().find(|s| s.record.service_code.is_some()).unwrap();
         (sheet.record.scal_id.clone(), sheet.record.id.clone())
     });
+    let (enquiry, submission) = server.runtime.block_on(async {
+        let input = scal_app::enquiries::EnquiryInput {
+            product_id: product.clone(),
+            services: vec!["GPC-SEND-DOC".into()],
+            details: "Discharge summaries".into(),
+        };
+        let enquiry = scal_app::enquiries::create(server.app.app(), &scal_app::Actor::System, &input, server.app.now())
+            .await
+            .unwrap();
+        // A returned round, written directly: the gate is tested in `journey`.
+        let round = scal_store::records::submissions::SubmissionRecord {
+            id: "5b7e0a1c-0000-4000-8000-0000000000a1".into(),
+            scal_id: scal.clone(),
+            round: 1,
+            status: "returned".into(),
+            snapshot: "{}".into(),
+            sha256: "0".repeat(64),
+            submitted_by: "admin@acme.example".into(),
+            submitted_at: 0,
+            returned_by: Some("reviewer@nhse.example".into()),
+            returned_at: Some(0),
+            return_reason: Some("Attach the hazard log".into()),
+        };
+        scal_store::records::submissions::insert(server.app.app().store.pool(), &round)
+            .await
+            .unwrap();
+        (enquiry.id, round.id)
+    });
     let pages = [
         "/".to_string(),
         "/organisations".into(),
@@ -144,6 +172,9 @@ fn every_page_for_every_role_passes_axe() {
         format!("/scals/{scal}/sheets/{sheet}/requirements/GPCM-C-1"),
         format!("/scals/{scal}/evidence"),
         format!("/scals/{scal}/submit"),
+        format!("/enquiries/{enquiry}"),
+        format!("/submissions/{submission}"),
+        "/services/GPC-SEND-DOC/reviewers".into(),
         "/no-such-page".into(),
     ];
     let browser = Browser::start(true).unwrap();
