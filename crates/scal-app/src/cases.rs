@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use scal_domain::onboarding::{assess, info, CaseFacts, InfoAnswer, OdsLookup, StepStatus};
+use scal_domain::onboarding::{assess, info, CaseFacts, InfoAnswer, OdsLookup, Step, StepStatus};
 use scal_domain::policy::{authorize, Action, Actor};
 use scal_domain::service::Service;
 use scal_store::records::cases::{self, CaseRecord};
 use scal_store::records::{scals, services};
 use time::OffsetDateTime;
 
-use crate::scals::{ensure_editable, view_scal, ScalView};
+use crate::scals::{ensure_editable, view_scal, EvidenceRef, ScalView};
 use crate::{audit_entry, micros, App, AppError, Result};
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -19,6 +19,18 @@ pub struct CaseView {
     pub service: Service,
     pub use_case: Option<String>,
     pub steps: Vec<StepStatus>,
+    /// Files attached to the information sheet's questions, by question ID.
+    evidence: HashMap<String, Vec<EvidenceRef>>,
+}
+
+impl CaseView {
+    /// The files backing a step: those attached to the questions it reads.
+    pub fn evidence(&self, step: Step) -> Vec<EvidenceRef> {
+        step.questions()
+            .iter()
+            .flat_map(|q| self.evidence.get(*q).cloned().unwrap_or_default())
+            .collect()
+    }
 }
 
 /// The SCAL and its cases on `now`'s date.
@@ -69,6 +81,17 @@ pub(crate) fn assess_all(
     now: OffsetDateTime,
 ) -> Vec<CaseView> {
     let information = information(view);
+    let evidence: HashMap<String, Vec<EvidenceRef>> = view
+        .information_sheet()
+        .map(|sheet| {
+            sheet
+                .requirements
+                .iter()
+                .filter(|r| !r.evidence.is_empty())
+                .map(|r| (r.requirement.id.clone(), r.evidence.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     records
         .into_iter()
         .filter_map(|record| {
@@ -91,6 +114,7 @@ pub(crate) fn assess_all(
                 use_case: record.use_case,
                 service,
                 steps,
+                evidence: evidence.clone(),
             })
         })
         .collect()

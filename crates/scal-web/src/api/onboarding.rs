@@ -372,6 +372,8 @@ pub struct StepOut {
     /// `not_started`, `in_progress`, `done` or `not_applicable`.
     pub state: String,
     pub checks: Vec<CheckOut>,
+    /// Files attached to the information-sheet questions the step reads.
+    pub evidence: Vec<EvidenceRefOut>,
     pub updated_by: Option<String>,
     pub updated_at: Option<String>,
 }
@@ -389,17 +391,28 @@ pub struct CaseOut {
 
 pub(crate) fn case_out(c: scal_app::cases::CaseView) -> CaseOut {
     let next_step = scal_domain::onboarding::next_step(&c.steps).map(|s| s.step.number());
+    let evidence = |step| {
+        c.evidence(step)
+            .into_iter()
+            .map(|e| EvidenceRefOut {
+                id: e.id,
+                file_name: e.file_name,
+            })
+            .collect()
+    };
     CaseOut {
-        id: c.id,
+        id: c.id.clone(),
         service: c.service.code.as_str().into(),
-        service_name: c.service.name,
-        use_case: c.use_case,
+        service_name: c.service.name.clone(),
+        use_case: c.use_case.clone(),
         next_step,
         steps: c
             .steps
-            .into_iter()
+            .iter()
+            .cloned()
             .map(|s| StepOut {
                 number: s.step.number(),
+                evidence: evidence(s.step),
                 name: s.step.name().into(),
                 state: s.state.as_str().into(),
                 checks: s

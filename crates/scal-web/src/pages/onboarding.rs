@@ -127,7 +127,8 @@ fn task(view: &ScalView, case: &CaseView, code: &str, status: &StepStatus) -> Ma
     let status_id = format!("case-{code}-step-{n}-status");
     let hint_id = format!("case-{code}-step-{n}-hint");
     let name = format!("{n}. {}", status.step.name());
-    let has_hint = !status.checks.is_empty() || status.updated_by.is_some();
+    let evidence = case.evidence(status.step);
+    let has_hint = !status.checks.is_empty() || status.updated_by.is_some() || !evidence.is_empty();
     let described = if has_hint {
         format!("{hint_id} {status_id}")
     } else {
@@ -150,6 +151,15 @@ fn task(view: &ScalView, case: &CaseView, code: &str, status: &StepStatus) -> Ma
                                     li class="nhsuk-u-margin-bottom-1" {
                                         (outcome_tag(check.outcome)) " " (check.message)
                                     }
+                                }
+                            }
+                        }
+                        @if !evidence.is_empty() {
+                            p class="nhsuk-u-margin-bottom-1" {
+                                "Evidence: "
+                                @for (i, file) in evidence.iter().enumerate() {
+                                    @if i > 0 { ", " }
+                                    (file.file_name)
                                 }
                             }
                         }

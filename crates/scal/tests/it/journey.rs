@@ -372,6 +372,13 @@ async fn a_supplier_goes_from_request_to_a_second_round() {
         "{cases}"
     );
     assert_eq!(steps[2]["updated_by"], SUPPLIER);
+    let files: Vec<&str> = steps[5]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["safety-case.pdf", "Hazard Log.xlsx"], "step 6's evidence");
     assert_eq!(cases[0]["next_step"], 10);
 
     // Round 1.
