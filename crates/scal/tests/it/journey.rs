@@ -28,6 +28,31 @@ fn requirement<'a>(sheet: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{id} on {}", sheet["name"]))
 }
 
+/// The supplier asks for `services` for Acme PAS and the reviewer issues the SCAL with the
+/// defaults; returns the SCAL's ID.
+async fn request_and_issue(app: &TestApp, supplier: &str, reviewer: &str, services: &[&str]) -> String {
+    let product = app.product_id("Acme PAS").await;
+    let (status, enquiry) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(supplier),
+            Some(json!({"product_id": product, "services": services, "details": ""})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{enquiry}");
+    let (status, issued) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/enquiries/{}/issue", enquiry["id"].as_str().unwrap()),
+            Some(reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    issued["scal_id"].as_str().unwrap().to_string()
+}
+
 struct Journey<'a> {
     app: &'a TestApp,
     supplier: String,
@@ -480,7 +505,6 @@ async fn onboarding_another_service_asks_to_confirm_the_information_sheet_again(
     let app = TestApp::demo().await;
     let supplier = app.token_for(SUPPLIER).await;
     let reviewer = app.token_for(REVIEWER).await;
-    let product = app.product_id("Acme PAS").await;
     // A second service with its own published template.
     let request = scal_app::templates::ImportRequest {
         file_name: "e-rs.psv".into(),
@@ -501,24 +525,7 @@ async fn onboarding_another_service_asks_to_confirm_the_information_sheet_again(
     .unwrap();
     let mut scal_id = String::new();
     for service in ["GPC-SEND-DOC", "ERS-FHIR"] {
-        let (_, enquiry) = app
-            .api(
-                Method::POST,
-                "/api/v1/enquiries",
-                Some(&supplier),
-                Some(json!({"product_id": product, "services": [service], "details": ""})),
-            )
-            .await;
-        let (status, issued) = app
-            .api(
-                Method::POST,
-                &format!("/api/v1/enquiries/{}/issue", enquiry["id"].as_str().unwrap()),
-                Some(&reviewer),
-                None,
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{issued}");
-        scal_id = issued["scal_id"].as_str().unwrap().to_string();
+        scal_id = request_and_issue(&app, &supplier, &reviewer, &[service]).await;
         let (_, scal) = app
             .api(Method::GET, &format!("/api/v1/scals/{scal_id}"), Some(&supplier), None)
             .await;
@@ -710,21 +717,7 @@ async fn scal_status_shows_the_steps_and_what_blocks_submission() {
     let supplier = app.token_for(SUPPLIER).await;
     let reviewer = app.token_for(REVIEWER).await;
     let product = app.product_id("Acme PAS").await;
-    let (_, enquiry) = app
-        .api(
-            Method::POST,
-            "/api/v1/enquiries",
-            Some(&supplier),
-            Some(json!({"product_id": product, "services": ["GPC-SEND-DOC"], "details": ""})),
-        )
-        .await;
-    app.api(
-        Method::POST,
-        &format!("/api/v1/enquiries/{}/issue", enquiry["id"].as_str().unwrap()),
-        Some(&reviewer),
-        None,
-    )
-    .await;
+    request_and_issue(&app, &supplier, &reviewer, &["GPC-SEND-DOC"]).await;
     let run = |json: bool| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scal"));
         command
@@ -930,24 +923,7 @@ async fn red_items_go_to_the_reviewers_assigned_to_the_service() {
         (status, refused["error"]["field"].as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, Some("email"))
     );
-    let product = app.product_id("Acme PAS").await;
-    let (_, enquiry) = app
-        .api(
-            Method::POST,
-            "/api/v1/enquiries",
-            Some(&supplier),
-            Some(json!({"product_id": product, "services": ["GPC-SEND-DOC"], "details": ""})),
-        )
-        .await;
-    let (_, issued) = app
-        .api(
-            Method::POST,
-            &format!("/api/v1/enquiries/{}/issue", enquiry["id"].as_str().unwrap()),
-            Some(&reviewer),
-            None,
-        )
-        .await;
-    let scal_id = issued["scal_id"].as_str().unwrap();
+    let scal_id = &request_and_issue(&app, &supplier, &reviewer, &["GPC-SEND-DOC"]).await;
     let (_, scal) = app
         .api(Method::GET, &format!("/api/v1/scals/{scal_id}"), Some(&supplier), None)
         .await;
