@@ -148,7 +148,12 @@ pub(crate) async fn issue_in(
 ) -> Result<Issued> {
     use scal_store::records::cases::{self, CaseRecord};
     let scal_id = match scals::scal_for_product(tx.conn(), &product.id).await? {
-        Some(id) => id,
+        Some(id) => {
+            // Not under a reviewer's feet: a round with NHS England is returned first.
+            scals::lock_scal(tx, &id).await?;
+            ensure_editable(tx, &id).await?;
+            id
+        }
         None => {
             let id = new_id();
             scals::insert_scal(tx.conn(), &id, &product.id, micros(now)).await?;

@@ -481,6 +481,24 @@ async fn a_supplier_goes_from_request_to_a_second_round() {
     assert_eq!(scal["rounds"].as_array().unwrap().len(), 2);
     assert_eq!(scal["rounds"][0]["status"], "returned");
     assert!(scal["locked"].as_bool().unwrap());
+    // Nothing is issued into a SCAL under review either.
+    let (_, another) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&supplier),
+            Some(json!({"product_id": product, "services": ["GPC-SEND-DOC"], "details": "again"})),
+        )
+        .await;
+    let (status, refused) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/enquiries/{}/issue", another["id"].as_str().unwrap()),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
 
     // Everything was audited.
     let admin = app.token_for("admin@nhse.example").await;
