@@ -38,15 +38,16 @@ pub async fn cases(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime)
     let view = view_scal(app, actor, scal_id).await?;
     let records = cases::for_scal(app.store.pool(), &view.scal.id).await?;
     let catalogue = services::list(app.store.pool()).await?;
-    let ods = match information(&view).get(info::ODS).and_then(|a| a.response.clone()) {
-        Some(raw) => match scal_domain::OdsCode::parse(&raw) {
-            Ok(code) => crate::ods::lookup(app, &code).await,
-            Err(_) => None,
-        },
-        None => None,
-    };
+    let ods = ods_lookup(app, &view).await;
     let cases = assess_all(&view, records, &catalogue, ods, now);
     Ok((view, cases))
+}
+
+/// The live ODS lookup of the information sheet's code, when lookups are on and the code parses.
+pub(crate) async fn ods_lookup(app: &App, view: &ScalView) -> Option<OdsLookup> {
+    let raw = information(view).get(info::ODS).and_then(|a| a.response.clone())?;
+    let code = scal_domain::OdsCode::parse(&raw).ok()?;
+    crate::ods::lookup(app, &code).await
 }
 
 /// The information sheet's answers by question ID.
@@ -131,13 +132,8 @@ pub async fn set_use_case(
 ) -> Result<()> {
     let (scal, product) = crate::scals::get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
-    let use_case = scal_domain::field::trim(use_case);
-    if use_case.chars().count() > 10_000 {
-        return Err(AppError::invalid(
-            "use_case",
-            "Keep the use case under 10000 characters",
-        ));
-    }
+    let use_case = scal_domain::field::optional_text("use_case", "the use case", use_case, 10_000)
+        .map_err(|e| AppError::Invalid(scal_domain::Invalid(vec![e])))?;
     let mut tx = app.store.begin().await?;
     scals::lock_scal(&mut tx, &scal.id).await?;
     ensure_editable(&mut tx, &scal.id).await?;
@@ -146,7 +142,7 @@ pub async fn set_use_case(
         .into_iter()
         .find(|c| c.service_code.eq_ignore_ascii_case(service_code))
         .ok_or(AppError::NotFound)?;
-    let value = (!use_case.is_empty()).then_some(use_case);
+    let value = (!use_case.is_empty()).then_some(use_case.as_str());
     cases::set_use_case(tx.conn(), &case.id, value, micros(now), actor.label()).await?;
     tx.audit(audit_entry(
         actor,

@@ -50,12 +50,14 @@ pub async fn create(app: &App, actor: &Actor, input: &EnquiryInput, now: OffsetD
             .0
             .push(FieldError::new("services", "Choose at least one service"));
     }
-    let details = scal_domain::field::trim(&input.details);
-    if details.chars().count() > 10_000 {
-        invalid
-            .0
-            .push(FieldError::new("details", "Keep the details under 10000 characters"));
-    }
+    let details = invalid
+        .check(scal_domain::field::optional_text(
+            "details",
+            "the details",
+            &input.details,
+            10_000,
+        ))
+        .unwrap_or_default();
     if !invalid.is_empty() {
         return Err(AppError::Invalid(invalid));
     }
@@ -64,7 +66,7 @@ pub async fn create(app: &App, actor: &Actor, input: &EnquiryInput, now: OffsetD
         org_id: product.org_id.clone(),
         product_id: product.id.clone(),
         services: codes,
-        details: details.to_string(),
+        details,
         status: "open".into(),
         created_by: actor.label().to_string(),
         created_at: micros(now),

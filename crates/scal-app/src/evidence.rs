@@ -95,12 +95,13 @@ pub async fn link(
         .await?
         .filter(|f| f.org_id == product.org_id)
         .ok_or_else(not_yours)?;
+    // The SCAL's structure (sheets, requirements, what is scoped out) never changes once issued.
     let (sheets, _) = crate::scals::view(app, actor, &product.id).await?;
     let sheet = sheets
         .iter()
         .find(|s| s.id == sheet_id)
         .ok_or_else(|| AppError::invalid("sheet_id", "There is no such sheet in this SCAL"))?;
-    let row = sheet
+    let requirement = &sheet
         .requirements
         .iter()
         .find(|r| r.requirement.id == requirement_id.trim())
@@ -112,48 +113,50 @@ pub async fn link(
                     requirement_id.trim()
                 ),
             )
-        })?;
-    if row.evidence.iter().any(|e| e.id == file.id) {
+        })?
+        .requirement;
+    let mut tx = app.store.begin().await?;
+    scals::lock_scal(&mut tx, &scal.id).await?;
+    ensure_editable(&mut tx, &scal.id).await?;
+    // What is linked and answered now, read under the lock.
+    let linked = evidence::links_for_requirement(tx.conn(), &sheet.id, &requirement.id).await?;
+    if linked.iter().any(|(_, e)| e.id == file.id) {
         return Err(AppError::invalid(
             "evidence_id",
             format!("{} already backs this requirement", file.file_name),
         ));
     }
-    let mut tx = app.store.begin().await?;
-    scals::lock_scal(&mut tx, &scal.id).await?;
-    ensure_editable(&mut tx, &scal.id).await?;
     evidence::insert_link(
         tx.conn(),
         &LinkRecord {
             evidence_id: file.id.clone(),
             scal_sheet_id: sheet.id.clone(),
-            requirement_id: row.requirement.id.clone(),
+            requirement_id: requirement.id.clone(),
             linked_by: actor.label().to_string(),
             linked_at: micros(now),
         },
     )
     .await?;
-    if row.requirement.answer_kind == AnswerKind::Attachment {
-        let names: Vec<&str> = row
-            .evidence
+    let mut answered = serde_json::Value::Null;
+    if requirement.answer_kind == AnswerKind::Attachment {
+        let before = scals::answer(tx.conn(), &sheet.id, &requirement.id).await?;
+        let names: Vec<&str> = linked
             .iter()
-            .map(|e| e.file_name.as_str())
+            .map(|(_, e)| e.file_name.as_str())
             .chain([file.file_name.as_str()])
             .collect();
-        scals::upsert_answer(
-            &mut tx,
-            &AnswerRecord {
-                scal_sheet_id: sheet.id.clone(),
-                requirement_id: row.requirement.id.clone(),
-                response: Some(names.join("; ")),
-                justification: row.justification.clone(),
-                mitigation: row.mitigation.clone(),
-                target_date: row.target_date.clone(),
-                updated_at: micros(now),
-                updated_by: actor.label().to_string(),
-            },
-        )
-        .await?;
+        let record = AnswerRecord {
+            scal_sheet_id: sheet.id.clone(),
+            requirement_id: requirement.id.clone(),
+            response: Some(names.join("; ")),
+            justification: before.as_ref().and_then(|a| a.justification.clone()),
+            mitigation: before.as_ref().and_then(|a| a.mitigation.clone()),
+            target_date: before.as_ref().and_then(|a| a.target_date.clone()),
+            updated_at: micros(now),
+            updated_by: actor.label().to_string(),
+        };
+        scals::upsert_answer(&mut tx, &record).await?;
+        answered = serde_json::json!({"before": before.and_then(|a| a.response), "after": record.response});
     }
     tx.audit(audit_entry(
         actor,
@@ -162,7 +165,10 @@ pub async fn link(
         Some(&product.org_id),
         &file.id,
         None,
-        Some(serde_json::json!({"scal_id": scal.id, "sheet": sheet.name, "requirement_id": row.requirement.id, "file": file.file_name, "sha256": file.sha256})),
+        Some(
+            serde_json::json!({"scal_id": scal.id, "sheet": sheet.name, "requirement_id": requirement.id,
+            "file": file.file_name, "sha256": file.sha256, "answer": answered}),
+        ),
     ))
     .await?;
     tx.commit().await?;

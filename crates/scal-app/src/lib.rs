@@ -73,6 +73,35 @@ pub struct App {
     pub settings: AppSettings,
     /// Evidence files' bytes.
     pub files: std::sync::Arc<dyn scal_store::files::FileStore>,
+    /// Published template versions' sheets, parsed once: published versions never change, and every
+    /// view of a SCAL and every saved answer reads them.
+    pub(crate) published: PublishedContent,
+}
+
+/// Parsed sheets of published template versions, by version ID.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PublishedContent(
+    std::sync::Arc<
+        std::sync::RwLock<std::collections::HashMap<String, std::sync::Arc<Vec<scal_domain::template::TemplateSheet>>>>,
+    >,
+);
+
+impl PublishedContent {
+    /// The sheets of a published version, from the cache or the database.
+    pub(crate) async fn get(
+        &self,
+        conn: &mut scal_store::Conn,
+        version_id: &str,
+    ) -> Result<std::sync::Arc<Vec<scal_domain::template::TemplateSheet>>> {
+        if let Some(hit) = self.0.read().ok().and_then(|cache| cache.get(version_id).cloned()) {
+            return Ok(hit);
+        }
+        let content = std::sync::Arc::new(scal_store::records::templates::content(&mut *conn, version_id).await?);
+        if let Ok(mut cache) = self.0.write() {
+            cache.insert(version_id.to_string(), content.clone());
+        }
+        Ok(content)
+    }
 }
 
 impl App {
@@ -81,7 +110,12 @@ impl App {
         let files = std::sync::Arc::new(scal_store::files::DirectoryStore::new(
             settings.data_dir.join("evidence"),
         ));
-        Self { store, settings, files }
+        Self {
+            store,
+            settings,
+            files,
+            published: PublishedContent::default(),
+        }
     }
 }
 

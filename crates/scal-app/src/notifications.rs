@@ -145,6 +145,12 @@ pub async fn send_outbox(app: &App, now: OffsetDateTime) -> Result<Sent> {
         if message.attempts >= MAX_ATTEMPTS {
             continue;
         }
+        // Another sender (a second instance, or `scal outbox send` beside `serve`) may be on it; a
+        // claim older than ten minutes is from a sender that died.
+        let stale = micros(now - time::Duration::minutes(10));
+        if !notifications::claim(app.store.pool(), &message.id, micros(now), stale).await? {
+            continue;
+        }
         let email = message
             .to_address
             .parse::<lettre::message::Mailbox>()

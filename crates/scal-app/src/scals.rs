@@ -30,18 +30,20 @@ pub async fn sheets(app: &App, actor: &Actor, product_id: &str) -> Result<Vec<Is
     let Some(scal_id) = scals::scal_for_product(app.store.pool(), &product.id).await? else {
         return Ok(Vec::new());
     };
+    let mut conn = app.store.acquire().await?;
+    issued_sheets_on(&mut conn, app, &scal_id).await
+}
+
+/// The SCAL's sheets, read on `conn`.
+async fn issued_sheets_on(conn: &mut scal_store::Conn, app: &App, scal_id: &str) -> Result<Vec<IssuedSheet>> {
     let mut out = Vec::new();
-    let mut contents: HashMap<String, Vec<TemplateSheet>> = HashMap::new();
-    for record in scals::sheets(app.store.pool(), &scal_id).await? {
-        if !contents.contains_key(&record.template_version_id) {
-            let content = templates::content(app.store.pool(), &record.template_version_id).await?;
-            contents.insert(record.template_version_id.clone(), content);
-        }
-        let sheet = contents
-            .get(&record.template_version_id)
-            .and_then(|c| c.iter().find(|s| s.name == record.name))
-            .cloned()
-            .ok_or_else(|| AppError::Internal(format!("sheet {} missing from its template version", record.name)))?;
+    for record in scals::sheets(&mut *conn, scal_id).await? {
+        // Only published versions are issued, and they never change, so their content is cached.
+        let content = app.published.get(conn, &record.template_version_id).await?;
+        let sheet =
+            content.iter().find(|s| s.name == record.name).cloned().ok_or_else(|| {
+                AppError::Internal(format!("sheet {} missing from its template version", record.name))
+            })?;
         out.push(IssuedSheet { record, sheet });
     }
     Ok(out)
@@ -161,42 +163,40 @@ pub(crate) async fn issue_in(
         }
     };
     let existing = scals::sheets(tx.conn(), &scal_id).await?;
-    let mut kinds: HashMap<String, SheetKind> = HashMap::new();
+    // The built-in information sheet is the one the onboarding steps read. A product has exactly
+    // one, whatever the templates bring: an information sheet of a service's own template is issued
+    // as one of that service's sheets.
+    let is_builtin = |sheet: &TemplateSheet| {
+        sheet.kind == SheetKind::Information
+            && sheet
+                .requirements
+                .iter()
+                .any(|r| r.id == scal_domain::onboarding::info::ODS)
+    };
+    let mut had_builtin = false;
     for record in &existing {
         let content = templates::content(tx.conn(), &record.template_version_id).await?;
-        if let Some(sheet) = content.iter().find(|s| s.name == record.name) {
-            kinds.insert(record.name.clone(), sheet.kind);
-        }
+        had_builtin |= content.iter().any(|s| s.name == record.name && is_builtin(s));
     }
-    let had_information = kinds.values().any(|k| *k == SheetKind::Information);
-    let mut has_information = had_information;
     let mut added: Vec<ScalSheetRecord> = Vec::new();
     let mut added_content: Vec<TemplateSheet> = Vec::new();
     let mut picks = picks.to_vec();
-    if !has_information
-        && !picks
-            .iter()
-            .any(|p| p.content.iter().any(|s| s.kind == SheetKind::Information))
-    {
+    if !had_builtin {
         picks.push(information_template(tx, actor, now).await?);
     }
     for pick in &picks {
         for sheet in &pick.content {
             let taken = existing.iter().any(|s| s.name == sheet.name) || added.iter().any(|s| s.name == sheet.name);
-            if taken || (sheet.kind == SheetKind::Information && has_information) {
+            if taken || (had_builtin && is_builtin(sheet)) {
                 continue;
             }
-            has_information |= sheet.kind == SheetKind::Information;
             let record = ScalSheetRecord {
                 id: new_id(),
                 scal_id: scal_id.clone(),
                 template_version_id: pick.version_id.clone(),
                 name: sheet.name.clone(),
                 position: (existing.len() + added.len()) as i64,
-                service_code: match sheet.kind {
-                    SheetKind::Information => None,
-                    SheetKind::Service => pick.service_code.clone(),
-                },
+                service_code: pick.service_code.clone(),
             };
             scals::insert_sheet(tx.conn(), &record).await?;
             added.push(record);
@@ -209,7 +209,13 @@ pub(crate) async fn issue_in(
             record.service_code.as_deref() == Some(scope.service.as_str())
                 && content.requirements.iter().any(|r| r.id == scope.requirement_id)
         });
-        let reason = scope.reason.trim();
+        let reason = match scal_domain::field::optional_text("scoped_out", "the reason", &scope.reason, 1_000) {
+            Ok(reason) => reason,
+            Err(error) => {
+                problems.push(error);
+                continue;
+            }
+        };
         match sheet {
             None => problems.push(FieldError::new(
                 "scoped_out",
@@ -228,7 +234,7 @@ pub(crate) async fn issue_in(
                     &scals::ScopedOutRecord {
                         scal_sheet_id: record.id.clone(),
                         requirement_id: scope.requirement_id.clone(),
-                        reason: reason.to_string(),
+                        reason: reason.clone(),
                     },
                 )
                 .await
@@ -264,13 +270,14 @@ pub(crate) async fn issue_in(
         .await?;
         opened.push(code);
     }
-    if had_information && !opened.is_empty() {
+    if had_builtin && !opened.is_empty() {
         scals::set_information_review(tx.conn(), &scal_id, true).await?;
     }
     let sheets_added: Vec<String> = added.into_iter().map(|s| s.name).collect();
     let after = serde_json::json!({
         "templates": picks.iter().map(|p| serde_json::json!({"template": p.template_name, "version": p.version, "service": p.service_code})).collect::<Vec<_>>(),
         "sheets_added": sheets_added, "cases_opened": opened, "scoped_out": scoped_out,
+        "information_review": had_builtin && !opened.is_empty(),
     });
     tx.audit(audit_entry(
         actor,
@@ -471,6 +478,12 @@ pub async fn save_answer(
     scals::lock_scal(&mut tx, &scal.id).await?;
     ensure_editable(&mut tx, &scal.id).await?;
     let before = scals::answer(tx.conn(), &sheet.record.id, &requirement.id).await?;
+    // An attachment question is answered by linking files (`evidence::link`), never by typing.
+    let response = if requirement.answer_kind == scal_domain::template::AnswerKind::Attachment {
+        before.as_ref().and_then(|a| a.response.clone())
+    } else {
+        response
+    };
     let record = AnswerRecord {
         scal_sheet_id: sheet.record.id.clone(),
         requirement_id: requirement.id.clone(),
@@ -506,16 +519,16 @@ pub async fn save_answer(
         )
         .await?;
     }
-    tx.commit().await?;
-    let evidence = scal_store::records::evidence::links_for_scal(app.store.pool(), &scal.id)
+    let evidence = scal_store::records::evidence::links_for_requirement(tx.conn(), &sheet.record.id, &requirement.id)
         .await?
         .into_iter()
-        .filter(|(l, _)| l.scal_sheet_id == sheet.record.id && l.requirement_id == requirement.id)
         .map(|(_, e)| EvidenceRef {
             id: e.id,
             file_name: e.file_name,
+            sha256: e.sha256,
         })
         .collect();
+    tx.commit().await?;
     Ok(RequirementView {
         requirement: requirement.clone(),
         answer: record.response,
@@ -585,7 +598,7 @@ pub async fn confirm_information(app: &App, actor: &Actor, scal_id: &str, now: O
     let (scal, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
     let mut tx = app.store.begin().await?;
-    scals::lock_scal(&mut tx, &scal.id).await?;
+    let scal = scals::lock_scal(&mut tx, &scal.id).await?.ok_or(AppError::NotFound)?;
     ensure_editable(&mut tx, &scal.id).await?;
     scals::set_information_review(tx.conn(), &scal.id, false).await?;
     tx.audit(audit_entry(
@@ -630,7 +643,20 @@ pub async fn workbook(app: &App, actor: &Actor, product_id: &str, now: OffsetDat
             );
         }
     }
-    let content: Vec<TemplateSheet> = issued.iter().map(|s| s.sheet.clone()).collect();
+    // Requirements scoped out of this SCAL are not asked.
+    let scoped = scals::scoped_out(app.store.pool(), &scal_id).await?;
+    let content: Vec<TemplateSheet> = issued
+        .iter()
+        .map(|s| {
+            let mut sheet = s.sheet.clone();
+            sheet.requirements.retain(|r| {
+                !scoped
+                    .iter()
+                    .any(|o| o.scal_sheet_id == s.record.id && o.requirement_id == r.id)
+            });
+            sheet
+        })
+        .collect();
     let stamp = now.format(&Rfc3339).unwrap_or_default();
     let name = format!("SCAL for {} {}", product.details.name, product.details.version);
     let bytes = scal_workbook::export(&scal_workbook::Export {
@@ -758,6 +784,7 @@ pub async fn import_answers_with_progress(
         other => AppError::invalid("file", other.to_string()),
     })?;
 
+    let scoped = scals::scoped_out(app.store.pool(), &issued[0].record.scal_id).await?;
     let mut problems = Vec::new();
     let mut incoming = Vec::new();
     for file_sheet in &file_sheets {
@@ -784,6 +811,30 @@ pub async fn import_answers_with_progress(
                 ));
                 continue;
             };
+            if scoped
+                .iter()
+                .any(|o| o.scal_sheet_id == issued_sheet.record.id && o.requirement_id == requirement.id)
+            {
+                problems.push(format!(
+                    "sheet {:?}, row {}, column {id_column}: requirement {:?} is scoped out of this SCAL",
+                    file_sheet.name, row.row, row.requirement.id
+                ));
+                continue;
+            }
+            let mut texts = Invalid::default();
+            answer_text("justification", &row.justification, &mut texts);
+            answer_text("mitigation", &row.mitigation, &mut texts);
+            for error in texts.0 {
+                let column = file_sheet
+                    .answer_columns
+                    .get(error.field.as_str())
+                    .cloned()
+                    .unwrap_or_else(|| "?".into());
+                problems.push(format!(
+                    "sheet {:?}, row {}, column {column}: {}",
+                    file_sheet.name, row.row, error.message
+                ));
+            }
             if let Err(error) = validate_answer_on(requirement, row.response.as_deref().unwrap_or(""), now.date()) {
                 problems.push(format!(
                     "sheet {:?}, row {}, column {response_column}: {}",
@@ -822,8 +873,14 @@ pub async fn import_answers_with_progress(
     };
     let mut changes = Vec::new();
     for (sheet_id, sheet_name, row, requirement) in incoming {
-        let new = (cell(&row.response), cell(&row.justification), cell(&row.mitigation));
         let server = current.get(&(sheet_id.clone(), row.requirement.id.clone()));
+        // An attachment question's answer is the names of its linked files, never a typed value.
+        let response = if requirement.answer_kind == scal_domain::template::AnswerKind::Attachment {
+            server.and_then(|a| a.response.clone())
+        } else {
+            cell(&row.response)
+        };
+        let new = (response, cell(&row.justification), cell(&row.mitigation));
         let old = server
             .map(|a| (a.response.clone(), a.justification.clone(), a.mitigation.clone()))
             .unwrap_or_default();
@@ -902,6 +959,7 @@ pub async fn import_answers_with_progress(
 pub struct EvidenceRef {
     pub id: String,
     pub file_name: String,
+    pub sha256: String,
 }
 
 /// One requirement of a product's SCAL with its answer and colour.
@@ -960,27 +1018,33 @@ pub struct SheetView {
 
 /// The product's SCAL with every answer coloured by the one rule.
 pub async fn view(app: &App, actor: &Actor, product_id: &str) -> Result<(Vec<SheetView>, RagSummary)> {
-    let issued = sheets(app, actor, product_id).await?;
-    let Some(first) = issued.first() else {
+    let product = crate::products::get(app, actor, product_id).await?;
+    let Some(scal_id) = scals::scal_for_product(app.store.pool(), &product.id).await? else {
         return Ok((Vec::new(), RagSummary::default()));
     };
-    let scal_id = first.record.scal_id.clone();
-    let pool = app.store.pool();
+    let mut conn = app.store.acquire().await?;
+    sheet_views_on(&mut conn, app, &scal_id).await
+}
+
+/// The SCAL's sheets with answers, evidence and colours, read on `conn`.
+async fn sheet_views_on(conn: &mut scal_store::Conn, app: &App, scal_id: &str) -> Result<(Vec<SheetView>, RagSummary)> {
+    let issued = issued_sheets_on(conn, app, scal_id).await?;
     let mut answers: HashMap<(String, String), AnswerRecord> = HashMap::new();
-    for answer in scals::answers(pool, &scal_id).await? {
+    for answer in scals::answers(&mut *conn, scal_id).await? {
         answers.insert((answer.scal_sheet_id.clone(), answer.requirement_id.clone()), answer);
     }
     let mut evidence: HashMap<(String, String), Vec<EvidenceRef>> = HashMap::new();
-    for (link, file) in scal_store::records::evidence::links_for_scal(pool, &scal_id).await? {
+    for (link, file) in scal_store::records::evidence::links_for_scal(&mut *conn, scal_id).await? {
         evidence
             .entry((link.scal_sheet_id, link.requirement_id))
             .or_default()
             .push(EvidenceRef {
                 id: file.id,
                 file_name: file.file_name,
+                sha256: file.sha256,
             });
     }
-    let scoped = scals::scoped_out(pool, &scal_id).await?;
+    let scoped = scals::scoped_out(&mut *conn, scal_id).await?;
     let mut total = RagSummary::default();
     let mut views = Vec::new();
     for issued_sheet in issued {
@@ -1045,8 +1109,14 @@ impl ScalView {
         self.rounds.last().is_some_and(|r| r.status == "submitted")
     }
 
+    /// The built-in supplier and product information sheet, which the onboarding steps read.
     pub fn information_sheet(&self) -> Option<&SheetView> {
-        self.sheets.iter().find(|s| s.kind == SheetKind::Information)
+        self.sheets.iter().find(|s| {
+            s.kind == SheetKind::Information
+                && s.requirements
+                    .iter()
+                    .any(|r| r.requirement.id == scal_domain::onboarding::info::ODS)
+        })
     }
 
     /// The sheet's rows as the readiness rules read them.
@@ -1074,8 +1144,20 @@ impl ScalView {
 
 pub async fn view_scal(app: &App, actor: &Actor, scal_id: &str) -> Result<ScalView> {
     let (scal, product) = get_scal(app, actor, scal_id).await?;
-    let (sheets, summary) = view(app, actor, &product.id).await?;
-    let rounds = scal_store::records::submissions::for_scal(app.store.pool(), &scal.id).await?;
+    let mut conn = app.store.acquire().await?;
+    scal_view_on(&mut conn, app, scal, product).await
+}
+
+/// The SCAL read on `conn`: a pooled connection, or a transaction's so that what is read is what
+/// the transaction sees.
+pub(crate) async fn scal_view_on(
+    conn: &mut scal_store::Conn,
+    app: &App,
+    scal: scals::ScalRecord,
+    product: scal_store::ProductRecord,
+) -> Result<ScalView> {
+    let (sheets, summary) = sheet_views_on(conn, app, &scal.id).await?;
+    let rounds = scal_store::records::submissions::for_scal(&mut *conn, &scal.id).await?;
     Ok(ScalView {
         scal,
         product,

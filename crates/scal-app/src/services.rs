@@ -199,6 +199,7 @@ pub async fn assign_reviewer(
 pub async fn unassign_reviewer(app: &App, actor: &Actor, code: &str, user_id: &str, now: OffsetDateTime) -> Result<()> {
     let service = get(app, actor, code).await?;
     authorize(actor, Action::ManageServices, None)?;
+    let user_id = crate::known_id(user_id)?;
     let mut tx = app.store.begin().await?;
     services::get_locked(&mut tx, service.code.as_str())
         .await?

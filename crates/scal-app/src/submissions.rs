@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::cases::{assess_all, CaseView};
-use crate::scals::{ensure_editable, get_scal, view_scal, ScalView};
+use crate::scals::{ensure_editable, get_scal, scal_view_on, view_scal, ScalView};
 use crate::{audit_entry, micros, new_id, App, AppError, Result};
 
 /// The canonical form of a submitted SCAL. Field order is the struct's and lists are in the
@@ -46,7 +46,8 @@ struct SnapshotRow<'a> {
     mitigation: Option<&'a str>,
     target_date: Option<&'a str>,
     rag: &'a str,
-    evidence: Vec<&'a str>,
+    /// Each file as (name, SHA-256), so the round's hash covers the files themselves.
+    evidence: Vec<(&'a str, &'a str)>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -82,7 +83,11 @@ fn snapshot(view: &ScalView, cases: &[CaseView], round: i64) -> Result<(String, 
                         mitigation: r.mitigation.as_deref(),
                         target_date: r.target_date.as_deref(),
                         rag: r.rag.as_str(),
-                        evidence: r.evidence.iter().map(|e| e.file_name.as_str()).collect(),
+                        evidence: r
+                            .evidence
+                            .iter()
+                            .map(|e| (e.file_name.as_str(), e.sha256.as_str()))
+                            .collect(),
                     })
                     .collect(),
             })
@@ -120,15 +125,21 @@ pub fn blockers(view: &ScalView, cases: &[CaseView], now: OffsetDateTime) -> Vec
 pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime) -> Result<SubmissionRecord> {
     let (scal, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    // The live ODS lookup (a network call) happens before any lock is taken; the gate then sees
+    // what the case pages show.
+    let ods = match app.settings.ods_base_url {
+        Some(_) => crate::cases::ods_lookup(app, &view_scal(app, actor, &scal.id).await?).await,
+        None => None,
+    };
     let mut tx = app.store.begin().await?;
-    // Every change to the SCAL locks this row first, so what is read below (committed data) cannot
-    // change until this transaction ends.
-    scals::lock_scal(&mut tx, &scal.id).await?;
+    // Every change to the SCAL locks this row first; everything below is read on this
+    // transaction's connection, so the snapshot is exactly what is stored.
+    let scal = scals::lock_scal(&mut tx, &scal.id).await?.ok_or(AppError::NotFound)?;
     ensure_editable(&mut tx, &scal.id).await?;
-    let view = view_scal(app, actor, &scal.id).await?;
-    let records = case_records::for_scal(app.store.pool(), &scal.id).await?;
-    let catalogue = services::list(app.store.pool()).await?;
-    let cases = assess_all(&view, records, &catalogue, None, now);
+    let view = scal_view_on(tx.conn(), app, scal.clone(), product.clone()).await?;
+    let records = case_records::for_scal(tx.conn(), &scal.id).await?;
+    let catalogue = services::list(tx.conn()).await?;
+    let cases = assess_all(&view, records, &catalogue, ods, now);
     let blocking = blockers(&view, &cases, now);
     if !blocking.is_empty() {
         return Err(AppError::Invalid(Invalid(
@@ -189,6 +200,12 @@ pub struct SubmissionView {
 /// supplier's own.
 pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<SubmissionView>> {
     authorize(actor, Action::ReadOnboarding, None)?;
+    if let Some(other) = status.filter(|s| !matches!(*s, "submitted" | "returned")) {
+        return Err(AppError::invalid(
+            "status",
+            format!("{other:?} is not a status: use submitted or returned"),
+        ));
+    }
     let mut out = Vec::new();
     for (submission, org_id) in submissions::list(app.store.pool(), status).await? {
         if !actor.can_see_org(&org_id) {
@@ -222,13 +239,8 @@ pub async fn return_for_changes(
 ) -> Result<SubmissionView> {
     let view = get(app, actor, id).await?;
     authorize(actor, Action::ReviewSubmission, Some(&view.product.org_id))?;
-    let reason = scal_domain::field::trim(reason);
-    if reason.is_empty() {
-        return Err(AppError::invalid("reason", "Say what the supplier needs to change"));
-    }
-    if reason.chars().count() > 10_000 {
-        return Err(AppError::invalid("reason", "Keep the reason under 10000 characters"));
-    }
+    let reason = scal_domain::field::required_text("reason", "what the supplier needs to change", reason, 10_000)
+        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
     let mut tx = app.store.begin().await?;
     scals::lock_scal(&mut tx, &view.submission.scal_id).await?;
     let current = submissions::get(tx.conn(), &view.submission.id)
@@ -240,7 +252,7 @@ pub async fn return_for_changes(
             current.round, current.status
         )));
     }
-    submissions::mark_returned(tx.conn(), &current.id, actor.label(), micros(now), reason).await?;
+    submissions::mark_returned(tx.conn(), &current.id, actor.label(), micros(now), &reason).await?;
     tx.audit(audit_entry(
         actor,
         now,

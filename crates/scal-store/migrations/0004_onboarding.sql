@@ -94,7 +94,9 @@ CREATE TABLE outbox (
     created_at BIGINT NOT NULL,
     sent_at BIGINT,
     attempts BIGINT NOT NULL DEFAULT 0,
-    last_error TEXT
+    last_error TEXT,
+    -- Set by the sender that is sending it, so two senders never send one message twice.
+    claimed_at BIGINT
 );
 
 CREATE INDEX outbox_unsent ON outbox (sent_at, created_at);

@@ -29,6 +29,10 @@ pub use tx::{NewAuditEntry, Tx};
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// A database connection: a pooled one, or a transaction's (`Tx::conn`).
+pub type Conn = sqlx::AnyConnection;
+pub type PooledConn = sqlx::pool::PoolConnection<sqlx::Any>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -121,6 +125,12 @@ impl Store {
     /// For reads outside a transaction.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// One connection for several reads that should share it (the same code can then run on a
+    /// transaction's connection instead).
+    pub async fn acquire(&self) -> Result<PooledConn> {
+        Ok(self.pool.acquire().await?)
     }
 
     pub async fn migrate(&self) -> Result<Vec<String>> {

@@ -118,9 +118,13 @@ impl AppState {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
-    let (api_router, _) = api::router_with(state.settings.max_upload_bytes).split_for_parts();
+    let limits = pages::UploadLimits {
+        workbook_bytes: state.settings.max_upload_bytes,
+        evidence_bytes: state.app.settings.max_evidence_bytes,
+    };
+    let (api_router, _) = api::router_with(limits).split_for_parts();
     Router::new()
-        .merge(pages::router(state.settings.max_upload_bytes))
+        .merge(pages::router(limits))
         .merge(api_router)
         .merge(ops::router())
         .fallback(error::not_found_fallback)

@@ -100,31 +100,56 @@ pub async fn insert_link<'e>(ex: impl Executor<'e, Database = Any>, l: &LinkReco
     Ok(())
 }
 
+const LINK_COLUMNS: &str = "l.evidence_id, l.scal_sheet_id, l.requirement_id, l.linked_by, l.linked_at, \
+    e.id, e.org_id, e.file_name, e.content_type, e.size, e.sha256, e.storage_key, e.uploaded_by, e.uploaded_at";
+
+fn link_from_row(row: &AnyRow) -> Result<(LinkRecord, EvidenceRecord)> {
+    Ok((
+        LinkRecord {
+            evidence_id: text(row, "evidence_id")?,
+            scal_sheet_id: text(row, "scal_sheet_id")?,
+            requirement_id: text(row, "requirement_id")?,
+            linked_by: text(row, "linked_by")?,
+            linked_at: int(row, "linked_at")?,
+        },
+        from_row(row)?,
+    ))
+}
+
 /// Every link of a SCAL's sheets, with the file each names.
 pub async fn links_for_scal<'e>(
     ex: impl Executor<'e, Database = Any>,
     scal_id: &str,
 ) -> Result<Vec<(LinkRecord, EvidenceRecord)>> {
-    let sql = "SELECT l.evidence_id, l.scal_sheet_id, l.requirement_id, l.linked_by, l.linked_at, \
-               e.id, e.org_id, e.file_name, e.content_type, e.size, e.sha256, e.storage_key, e.uploaded_by, e.uploaded_at \
-               FROM evidence_links l JOIN evidence e ON e.id = l.evidence_id \
-               JOIN scal_sheets s ON s.id = l.scal_sheet_id WHERE s.scal_id = $1 ORDER BY l.linked_at, e.file_name";
-    sqlx::query(sql)
+    let sql = format!(
+        "SELECT {LINK_COLUMNS} FROM evidence_links l JOIN evidence e ON e.id = l.evidence_id \
+         JOIN scal_sheets s ON s.id = l.scal_sheet_id WHERE s.scal_id = $1 ORDER BY l.linked_at, e.file_name"
+    );
+    sqlx::query(&sql)
         .bind(scal_id)
         .fetch_all(ex)
         .await?
         .iter()
-        .map(|row| {
-            Ok((
-                LinkRecord {
-                    evidence_id: text(row, "evidence_id")?,
-                    scal_sheet_id: text(row, "scal_sheet_id")?,
-                    requirement_id: text(row, "requirement_id")?,
-                    linked_by: text(row, "linked_by")?,
-                    linked_at: int(row, "linked_at")?,
-                },
-                from_row(row)?,
-            ))
-        })
+        .map(link_from_row)
+        .collect()
+}
+
+/// The files linked to one requirement of a sheet.
+pub async fn links_for_requirement<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    scal_sheet_id: &str,
+    requirement_id: &str,
+) -> Result<Vec<(LinkRecord, EvidenceRecord)>> {
+    let sql = format!(
+        "SELECT {LINK_COLUMNS} FROM evidence_links l JOIN evidence e ON e.id = l.evidence_id \
+         WHERE l.scal_sheet_id = $1 AND l.requirement_id = $2 ORDER BY l.linked_at, e.file_name"
+    );
+    sqlx::query(&sql)
+        .bind(scal_sheet_id)
+        .bind(requirement_id)
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(link_from_row)
         .collect()
 }

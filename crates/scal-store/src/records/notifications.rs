@@ -125,7 +125,23 @@ pub async fn outbox<'e>(ex: impl Executor<'e, Database = Any>, unsent_only: bool
     .collect()
 }
 
-/// Records a send attempt: sent when `error` is `None`.
+/// Claims a message for sending: true when this caller may send it (unsent, and not claimed by
+/// another sender since `stale_before`).
+pub async fn claim<'e>(ex: impl Executor<'e, Database = Any>, id: &str, at: i64, stale_before: i64) -> Result<bool> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET claimed_at = $1 WHERE id = $2 AND sent_at IS NULL \
+         AND (claimed_at IS NULL OR claimed_at < $3)",
+    )
+    .bind(at)
+    .bind(id)
+    .bind(stale_before)
+    .execute(ex)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Records a send attempt and releases the claim: sent when `error` is `None`.
 pub async fn mark_attempt<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
@@ -134,7 +150,7 @@ pub async fn mark_attempt<'e>(
 ) -> Result<()> {
     sqlx::query(
         "UPDATE outbox SET attempts = attempts + 1, sent_at = CASE WHEN $1 IS NULL THEN $2 ELSE NULL END, \
-         last_error = $3 WHERE id = $4",
+         last_error = $3, claimed_at = NULL WHERE id = $4",
     )
     .bind(error.map(str::to_string))
     .bind(at)

@@ -67,16 +67,22 @@ impl Modify for BearerAuth {
 }
 
 pub fn router() -> OpenApiRouter<AppState> {
-    router_with(crate::WebSettings::default().max_upload_bytes)
+    router_with(crate::pages::UploadLimits::default())
 }
 
-/// The API router; uploads may be up to `max_upload_bytes`, other bodies the global limit.
-pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
+/// The API router; workbook uploads may be up to `limits.workbook_bytes`, evidence a little over
+/// `limits.evidence_bytes` (so the service reports a file over the limit as a field error), other
+/// bodies the global limit.
+pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(templates::import_template))
         .routes(routes!(scals::import_answers))
+        .layer(axum::extract::DefaultBodyLimit::max(limits.workbook_bytes));
+    let evidence = OpenApiRouter::new()
         .routes(routes!(onboarding::upload_evidence, onboarding::list_evidence))
-        .layer(axum::extract::DefaultBodyLimit::max(max_upload_bytes));
+        .layer(axum::extract::DefaultBodyLimit::max(
+            limits.evidence_bytes.saturating_add(1024 * 1024),
+        ));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(organisations::me))
         .routes(routes!(
@@ -123,6 +129,7 @@ pub fn router_with(max_upload_bytes: usize) -> OpenApiRouter<AppState> {
         .routes(routes!(onboarding::return_submission))
         .routes(routes!(onboarding::list_notifications))
         .merge(uploads)
+        .merge(evidence)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
 }
 

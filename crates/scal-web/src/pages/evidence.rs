@@ -117,13 +117,35 @@ pub async fn upload(
     let (_, product) = scal_app::scals::get_scal(&state.app, &session.actor, &id).await?;
     authorize(&session.actor, Action::AnswerScal, Some(&product.org_id)).map_err(AppError::from)?;
     let mut multipart = super::read_upload(request, &state).await?;
-    let unreadable = super::unreadable_upload;
+    let too_big = || {
+        FieldError::new(
+            "file",
+            format!(
+                "The file is larger than {} MiB",
+                state.app.settings.max_evidence_bytes / (1024 * 1024)
+            ),
+        )
+    };
     let mut file_name = String::new();
     let mut bytes = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                return evidence_page(&state, &session, &id, &[too_big()]).await;
+            }
+            Err(e) => return Err(super::unreadable_upload(e)),
+        };
         if field.name() == Some("file") {
             file_name = field.file_name().unwrap_or_default().to_string();
-            bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+            bytes = match field.bytes().await {
+                Ok(bytes) => bytes.to_vec(),
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    return evidence_page(&state, &session, &id, &[too_big()]).await;
+                }
+                Err(e) => return Err(super::unreadable_upload(e)),
+            };
         }
     }
     if file_name.is_empty() && bytes.is_empty() {

@@ -60,7 +60,31 @@ impl Table {
     }
 }
 
-fn table(max_upload_bytes: usize) -> Table {
+/// Upload limits: workbooks, and evidence files (with room for the multipart framing, so a file just
+/// over the evidence limit reaches the service and gets a field error rather than a bare 413).
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    pub workbook_bytes: usize,
+    pub evidence_bytes: usize,
+}
+
+impl UploadLimits {
+    fn evidence_body(self) -> usize {
+        self.evidence_bytes.saturating_add(1024 * 1024)
+    }
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        Self {
+            workbook_bytes: crate::WebSettings::default().max_upload_bytes,
+            evidence_bytes: scal_app::AppSettings::default().max_evidence_bytes,
+        }
+    }
+}
+
+fn table(limits: UploadLimits) -> Table {
+    let max_upload_bytes = limits.workbook_bytes;
     Table {
         router: Router::new(),
         routes: Vec::new(),
@@ -131,7 +155,7 @@ fn table(max_upload_bytes: usize) -> Table {
     .get("/scals/{id}/submit", onboarding::check_answers)
     .post("/scals/{id}/submit", onboarding::submit)
     .get("/scals/{id}/evidence", evidence::list)
-    .upload("/scals/{id}/evidence", evidence::upload, max_upload_bytes)
+    .upload("/scals/{id}/evidence", evidence::upload, limits.evidence_body())
     .post("/scals/{id}/evidence/link", evidence::link)
     .get("/evidence/{id}", evidence::download)
     .get("/submissions", submissions::list)
@@ -143,13 +167,13 @@ fn table(max_upload_bytes: usize) -> Table {
     .get("/static/scal.css", scal_css)
 }
 
-pub fn router(max_upload_bytes: usize) -> Router<AppState> {
-    table(max_upload_bytes).router
+pub fn router(limits: UploadLimits) -> Router<AppState> {
+    table(limits).router
 }
 
 /// Every `(method, path)` the pages serve.
 pub fn routes() -> Vec<(&'static str, &'static str)> {
-    table(crate::WebSettings::default().max_upload_bytes).routes
+    table(UploadLimits::default()).routes
 }
 
 async fn nhsuk_css() -> Response {

@@ -715,7 +715,8 @@ pub async fn save_answer(
     };
     match scal_app::scals::save_answer(&state.app, &session.actor, &id, &input, state.now()).await {
         Ok(_) => Ok(see_other(&format!(
-            "/scals/{id}/sheets/{sheet_id}#req-{requirement_id}"
+            "/scals/{id}/sheets/{sheet_id}#req-{}",
+            urlencoding::encode(requirement_id.trim())
         ))),
         // The sheet or requirement is not in this SCAL: the page does not exist.
         Err(AppError::Invalid(invalid))

@@ -223,6 +223,27 @@ async fn a_supplier_goes_from_request_to_a_second_round() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "a sheet of another SCAL");
+    // An attachment question is answered by linking a file, not by typing its name.
+    let (status, typed) = journey
+        .answer(
+            &info["id"],
+            json!({"requirement_id": "INFO-HAZARD-LOG", "answer": "hazards.pdf"}),
+        )
+        .await;
+    assert_eq!((status, &typed["answer"]), (StatusCode::OK, &Value::Null), "{typed}");
+    // Control characters are refused, naming the field, on both databases.
+    let (status, error) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&supplier),
+            Some(json!({"product_id": product, "services": ["GPC-SEND-DOC"], "details": "a\u{0}b"})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("details"))
+    );
     assert_eq!(journey.get().await["summary"], scal["summary"], "nothing stored");
 
     // A red item: No to a MUST. NHS England's reviewers are told at once, in the app and by email.
@@ -442,6 +463,18 @@ async fn a_supplier_goes_from_request_to_a_second_round() {
         .await;
     assert_eq!(queue.as_array().unwrap().len(), 1, "{queue}");
     assert_eq!(queue[0]["id"], round1["id"]);
+    let (status, error) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{}/return", round1["id"].as_str().unwrap()),
+            Some(&reviewer),
+            Some(json!({"reason": " "})),
+        )
+        .await;
+    assert_eq!(
+        (status, error["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason"))
+    );
     let (status, returned) = app
         .api(
             Method::POST,
@@ -893,6 +926,20 @@ async fn the_outbox_is_sent_by_smtp_when_configured_and_kept_when_it_fails() {
         (kept.len(), kept[0].attempts, kept[0].last_error.is_some()),
         (1, 1, true)
     );
+    // Claimed by another sender a moment ago: left to it.
+    let id = &kept[0].id;
+    let at = scal_app::micros(app.now());
+    assert!(
+        scal_store::records::notifications::claim(app.app().store.pool(), id, at, at - 1)
+            .await
+            .unwrap()
+    );
+    let busy = scal_app::notifications::send_outbox(&with_smtp(Some(format!("smtp://{closed}"))), app.now())
+        .await
+        .unwrap();
+    assert_eq!(busy, Default::default(), "not sent twice");
+    // That sender died: ten minutes on, the claim is stale.
+    app.clock.advance(time::Duration::minutes(11));
     // Up: sent once, then marked sent.
     let (url, received) = mail_server().await;
     let sent = scal_app::notifications::send_outbox(&with_smtp(Some(url.clone())), app.now())
@@ -968,4 +1015,98 @@ async fn red_items_go_to_the_reviewers_assigned_to_the_service() {
         .api(Method::GET, "/api/v1/notifications", Some(&reviewer), None)
         .await;
     assert_eq!(reds(&others), 0, "not assigned to this service");
+}
+
+#[tokio::test]
+async fn a_template_with_its_own_information_sheet_still_gets_the_built_in_one() {
+    use scal_domain::template::{AnswerKind, Level, Requirement, SheetKind, TemplateSheet};
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let requirement = |id: &str, text: &str| Requirement {
+        id: id.into(),
+        section: None,
+        text: text.into(),
+        level: Level::detect(text),
+        answer_kind: AnswerKind::Declaration,
+        use_case: None,
+        requirement_type: None,
+        link: None,
+        test_cases: None,
+        test_environment: None,
+        evidence_required: None,
+        guidance: None,
+    };
+    let sheets = [
+        TemplateSheet {
+            name: "Supplier information".into(),
+            kind: SheetKind::Information,
+            requirements: vec![requirement(
+                "PDS-INFO-1",
+                "Do you hold a PDS access agreement? (Yes/No)",
+            )],
+        },
+        TemplateSheet {
+            name: "PDS".into(),
+            kind: SheetKind::Service,
+            requirements: vec![requirement("PDS-1", "The system MUST trace patients")],
+        },
+    ];
+    let bytes = scal_workbook::export(&scal_workbook::Export {
+        template_id: "",
+        template_name: "PDS",
+        version: 0,
+        product_id: None,
+        stamp: "",
+        sheets: &sheets,
+        answers: &Default::default(),
+    })
+    .unwrap();
+    let request = scal_app::templates::ImportRequest {
+        file_name: "pds.xlsx".into(),
+        bytes,
+        name: Some("PDS".into()),
+        service: Some("PDS-FHIR".into()),
+        publish: true,
+        options: Default::default(),
+    };
+    scal_app::templates::import(
+        app.app(),
+        &scal_app::Actor::System,
+        &request,
+        Default::default(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let scal_id = request_and_issue(&app, &supplier, &reviewer, &["PDS-FHIR"]).await;
+    let (_, scal) = app
+        .api(Method::GET, &format!("/api/v1/scals/{scal_id}"), Some(&supplier), None)
+        .await;
+    let names: Vec<(&str, &str, &Value)> = scal["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["kind"].as_str().unwrap(), &s["service"]))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Supplier information", "information", &json!("PDS-FHIR")),
+            ("PDS", "service", &json!("PDS-FHIR")),
+            ("Supplier and product information", "information", &Value::Null),
+        ]
+    );
+    let (_, cases) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/scals/{scal_id}/cases"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(
+        cases[0]["steps"][2]["checks"][0]["message"], "Give your organisation's ODS code",
+        "{cases}"
+    );
 }

@@ -407,6 +407,20 @@ pub(crate) async fn submitted_scal(app: &TestApp) -> String {
                 .unwrap();
         }
     }
+    // Attachment questions are answered by linking files, never by typing.
+    let information = view.information_sheet().unwrap();
+    for (question, name, bytes) in [
+        (info::SAFETY_CASE, "cscr.pdf", &b"%PDF-1.7 safety case"[..]),
+        (info::HAZARD_LOG, "hazards.txt", &b"H1 wrong patient"[..]),
+        (info::PENTEST_REPORT, "pentest.pdf", &b"%PDF-1.7 pen test"[..]),
+    ] {
+        let file = scal_app::evidence::upload(app.app(), &admin, &scal, name, bytes, app.now())
+            .await
+            .unwrap();
+        scal_app::evidence::link(app.app(), &admin, &scal, &file.id, &information.id, question, app.now())
+            .await
+            .unwrap();
+    }
     scal_app::submissions::submit(app.app(), &admin, &scal, app.now())
         .await
         .unwrap();
