@@ -38,16 +38,16 @@ pub async fn cases(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime)
     let view = view_scal(app, actor, scal_id).await?;
     let records = cases::for_scal(app.store.pool(), &view.scal.id).await?;
     let catalogue = services::list(app.store.pool()).await?;
-    let ods = ods_lookup(app, &view).await;
+    let ods = ods_lookup(app, &view, now).await;
     let cases = assess_all(&view, records, &catalogue, ods, now);
     Ok((view, cases))
 }
 
 /// The live ODS lookup of the information sheet's code, when lookups are on and the code parses.
-pub(crate) async fn ods_lookup(app: &App, view: &ScalView) -> Option<OdsLookup> {
+pub(crate) async fn ods_lookup(app: &App, view: &ScalView, now: OffsetDateTime) -> Option<OdsLookup> {
     let raw = information(view).get(info::ODS).and_then(|a| a.response.clone())?;
     let code = scal_domain::OdsCode::parse(&raw).ok()?;
-    crate::ods::lookup(app, &code).await
+    crate::ods::lookup(app, &code, now).await
 }
 
 /// The information sheet's answers by question ID.

@@ -76,6 +76,8 @@ pub struct App {
     /// Published template versions' sheets, parsed once: published versions never change, and every
     /// view of a SCAL and every saved answer reads them.
     pub(crate) published: PublishedContent,
+    /// Recent answers of the ODS directory.
+    pub(crate) ods_answers: ods::OdsAnswers,
 }
 
 /// Parsed sheets of published template versions, by version ID.
@@ -115,6 +117,7 @@ impl App {
             settings,
             files,
             published: PublishedContent::default(),
+            ods_answers: ods::OdsAnswers::default(),
         }
     }
 }

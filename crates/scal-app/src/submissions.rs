@@ -128,7 +128,7 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
     // The live ODS lookup (a network call) happens before any lock is taken; the gate then sees
     // what the case pages show.
     let ods = match app.settings.ods_base_url {
-        Some(_) => crate::cases::ods_lookup(app, &view_scal(app, actor, &scal.id).await?).await,
+        Some(_) => crate::cases::ods_lookup(app, &view_scal(app, actor, &scal.id).await?, now).await,
         None => None,
     };
     let mut tx = app.store.begin().await?;

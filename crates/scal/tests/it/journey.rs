@@ -684,17 +684,20 @@ async fn evidence_over_the_limit_is_refused_and_nothing_is_stored() {
         .is_empty());
 }
 
-/// A local stand-in for the ODS ORD API serving recorded responses.
-async fn ods_directory() -> String {
+/// A local stand-in for the ODS ORD API serving recorded responses; counts the requests.
+async fn ods_directory() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use axum::routing::get;
     let record = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ods/8JK21.json"),
     )
     .unwrap();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
     let router = axum::Router::new().route(
         "/ORD/2-0-0/organisations/{code}",
         get(move |axum::extract::Path(code): axum::extract::Path<String>| {
             let record = record.clone();
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             async move {
                 match code.as_str() {
                     "8JK21" => (StatusCode::OK, record),
@@ -710,7 +713,7 @@ async fn ods_directory() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await });
-    format!("http://{address}/ORD/2-0-0")
+    (format!("http://{address}/ORD/2-0-0"), hits)
 }
 
 #[tokio::test]
@@ -729,24 +732,31 @@ async fn the_live_ods_lookup_reads_the_directory_and_failures_are_only_warnings(
         )
     };
     let code = |c: &str| scal_domain::OdsCode::parse(c).unwrap();
+    let now = crate::support::start_time();
     assert_eq!(
-        scal_app::ods::lookup(&app_with(None), &code("8JK21")).await,
+        scal_app::ods::lookup(&app_with(None), &code("8JK21"), now).await,
         None,
         "off by default"
     );
-    let app = app_with(Some(ods_directory().await));
+    let (directory, hits) = ods_directory().await;
+    let app = app_with(Some(directory));
+    let acme = Some(OdsLookup::Active {
+        name: "ACME HEALTH SYSTEMS LTD".into(),
+    });
+    assert_eq!(scal_app::ods::lookup(&app, &code("8JK21"), now).await, acme);
+    // An answer is kept for a day, so pages showing cases do not ask every time.
+    let later = now + time::Duration::hours(2);
+    assert_eq!(scal_app::ods::lookup(&app, &code("8JK21"), later).await, acme);
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let tomorrow = now + time::Duration::days(2);
+    assert_eq!(scal_app::ods::lookup(&app, &code("8JK21"), tomorrow).await, acme);
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 2);
     assert_eq!(
-        scal_app::ods::lookup(&app, &code("8JK21")).await,
-        Some(OdsLookup::Active {
-            name: "ACME HEALTH SYSTEMS LTD".into()
-        })
-    );
-    assert_eq!(
-        scal_app::ods::lookup(&app, &code("8ZZ99")).await,
+        scal_app::ods::lookup(&app, &code("8ZZ99"), now).await,
         Some(OdsLookup::NotFound)
     );
     assert!(matches!(
-        scal_app::ods::lookup(&app, &code("8BAD1")).await,
+        scal_app::ods::lookup(&app, &code("8BAD1"), now).await,
         Some(OdsLookup::Failed(_))
     ));
     // Nothing listening: a warning-level failure, not an error.
@@ -757,7 +767,7 @@ async fn the_live_ods_lookup_reads_the_directory_and_failures_are_only_warnings(
         .unwrap();
     let app = app_with(Some(format!("http://{closed}/ORD/2-0-0")));
     assert!(matches!(
-        scal_app::ods::lookup(&app, &code("8JK21")).await,
+        scal_app::ods::lookup(&app, &code("8JK21"), now).await,
         Some(OdsLookup::Failed(_))
     ));
 }
