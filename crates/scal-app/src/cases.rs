@@ -36,16 +36,32 @@ impl CaseView {
 /// The SCAL and its cases on `now`'s date.
 pub async fn cases(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime) -> Result<(ScalView, Vec<CaseView>)> {
     let view = view_scal(app, actor, scal_id).await?;
-    let records = cases::for_scal(app.store.pool(), &view.scal.id).await?;
-    let catalogue = services::list(app.store.pool()).await?;
     let ods = ods_lookup(app, &view, now).await;
-    let cases = assess_all(&view, records, &catalogue, ods, now);
+    let cases = assess_on(&mut *app.store.acquire().await?, &view, ods, now).await?;
     Ok((view, cases))
+}
+
+/// The SCAL's cases with their steps on `now`'s date, the case records read on `conn`.
+pub(crate) async fn assess_on(
+    conn: &mut scal_store::Conn,
+    view: &ScalView,
+    ods: Option<OdsLookup>,
+    now: OffsetDateTime,
+) -> Result<Vec<CaseView>> {
+    let records = cases::for_scal(&mut *conn, &view.scal.id).await?;
+    let catalogue = services::list(&mut *conn).await?;
+    Ok(assess_all(view, records, &catalogue, ods, now))
 }
 
 /// The live ODS lookup of the information sheet's code, when lookups are on and the code parses.
 pub(crate) async fn ods_lookup(app: &App, view: &ScalView, now: OffsetDateTime) -> Option<OdsLookup> {
-    let raw = information(view).get(info::ODS).and_then(|a| a.response.clone())?;
+    let raw = view
+        .information_sheet()?
+        .requirements
+        .iter()
+        .find(|r| r.requirement.id == info::ODS)?
+        .answer
+        .clone()?;
     let code = scal_domain::OdsCode::parse(&raw).ok()?;
     crate::ods::lookup(app, &code, now).await
 }
@@ -74,7 +90,7 @@ fn information(view: &ScalView) -> HashMap<String, InfoAnswer> {
         .unwrap_or_default()
 }
 
-pub(crate) fn assess_all(
+fn assess_all(
     view: &ScalView,
     records: Vec<CaseRecord>,
     catalogue: &[Service],

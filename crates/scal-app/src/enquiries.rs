@@ -87,7 +87,7 @@ pub async fn create(app: &App, actor: &Actor, input: &EnquiryInput, now: OffsetD
     ))
     .await?;
     let reviewers = crate::notifications::reviewers(&mut tx, &record.services).await?;
-    let name = format!("{} {}", product.details.name, product.details.version);
+    let name = product.details.title();
     crate::notifications::tell(
         &mut tx,
         &reviewers,
@@ -218,7 +218,7 @@ pub async fn issue(app: &App, actor: &Actor, id: &str, input: &IssueInput, now: 
     if current.status != "open" {
         return Err(AppError::Conflict("This enquiry has already been issued".into()));
     }
-    let issued = issue_in(&mut tx, actor, &product, &picks, &input.scoped_out, now).await?;
+    let issued = issue_in(app, &mut tx, actor, &product, &picks, &input.scoped_out, now).await?;
     enquiries::mark_issued(tx.conn(), &enquiry.id, actor.label(), micros(now), &issued.scal_id).await?;
     tx.audit(audit_entry(
         actor,
@@ -231,7 +231,7 @@ pub async fn issue(app: &App, actor: &Actor, id: &str, input: &IssueInput, now: 
     ))
     .await?;
     let suppliers = crate::notifications::organisation_users(&mut tx, &product.org_id).await?;
-    let name = format!("{} {}", product.details.name, product.details.version);
+    let name = product.details.title();
     crate::notifications::tell(
         &mut tx,
         &suppliers,

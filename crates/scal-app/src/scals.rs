@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use scal_domain::check::validate_answer_on;
 use scal_domain::policy::{authorize, Action, Actor};
-use scal_domain::template::{Rag, SheetKind, TemplateSheet};
+use scal_domain::template::{Rag, TemplateSheet};
 use scal_domain::{FieldError, Invalid};
 use scal_store::records::scals::{self, AnswerRecord, ScalSheetRecord};
 use scal_store::records::templates;
@@ -21,7 +21,17 @@ use crate::{audit_entry, micros, new_id, App, AppError, Result};
 #[derive(Debug, Clone)]
 pub struct IssuedSheet {
     pub record: ScalSheetRecord,
+    /// The template's sheet without the requirements scoped out of this SCAL.
     pub sheet: TemplateSheet,
+    /// Requirements NHS England took out of this SCAL: (ID, reason).
+    pub scoped_out: Vec<(String, String)>,
+}
+
+impl IssuedSheet {
+    /// Whether NHS England took this requirement out of the SCAL.
+    pub fn is_scoped_out(&self, requirement_id: &str) -> bool {
+        self.scoped_out.iter().any(|(id, _)| id == requirement_id)
+    }
 }
 
 /// The product's SCAL sheets, in order (empty when nothing has been issued).
@@ -34,17 +44,31 @@ pub async fn sheets(app: &App, actor: &Actor, product_id: &str) -> Result<Vec<Is
     issued_sheets_on(&mut conn, app, &scal_id).await
 }
 
-/// The SCAL's sheets, read on `conn`.
+/// The SCAL's sheets, read on `conn`, without the requirements scoped out of it: every use of a
+/// SCAL (its views, answers, workbook, submission) sees only what was asked.
 async fn issued_sheets_on(conn: &mut scal_store::Conn, app: &App, scal_id: &str) -> Result<Vec<IssuedSheet>> {
+    let scoped = scals::scoped_out(&mut *conn, scal_id).await?;
     let mut out = Vec::new();
     for record in scals::sheets(&mut *conn, scal_id).await? {
         // Only published versions are issued, and they never change, so their content is cached.
         let content = app.published.get(conn, &record.template_version_id).await?;
-        let sheet =
+        let mut sheet =
             content.iter().find(|s| s.name == record.name).cloned().ok_or_else(|| {
                 AppError::Internal(format!("sheet {} missing from its template version", record.name))
             })?;
-        out.push(IssuedSheet { record, sheet });
+        let scoped_out: Vec<(String, String)> = scoped
+            .iter()
+            .filter(|o| o.scal_sheet_id == record.id)
+            .map(|o| (o.requirement_id.clone(), o.reason.clone()))
+            .collect();
+        sheet
+            .requirements
+            .retain(|r| !scoped_out.iter().any(|(id, _)| *id == r.id));
+        out.push(IssuedSheet {
+            record,
+            sheet,
+            scoped_out,
+        });
     }
     Ok(out)
 }
@@ -85,7 +109,10 @@ async fn information_template(tx: &mut scal_store::Tx, actor: &Actor, now: Offse
         let versions = templates::versions(tx.conn(), &template.id).await?;
         if let Some(version) = versions.iter().rev().find(|v| v.published) {
             let content = templates::content(tx.conn(), &version.id).await?;
-            if content.iter().any(|s| s.kind == SheetKind::Information) {
+            let builtin = |s: &TemplateSheet| {
+                scal_domain::onboarding::is_builtin_information(s.kind, s.requirements.iter().map(|r| r.id.as_str()))
+            };
+            if content.iter().any(builtin) {
                 return Ok(Pick {
                     version_id: version.id.clone(),
                     template_name: template.name,
@@ -141,6 +168,7 @@ async fn information_template(tx: &mut scal_store::Tx, actor: &Actor, now: Offse
 /// requirements scoped out. When a product with an information sheet is onboarded to another
 /// service, the sheet is marked for review.
 pub(crate) async fn issue_in(
+    app: &App,
     tx: &mut scal_store::Tx,
     actor: &Actor,
     product: &scal_store::ProductRecord,
@@ -167,15 +195,11 @@ pub(crate) async fn issue_in(
     // one, whatever the templates bring: an information sheet of a service's own template is issued
     // as one of that service's sheets.
     let is_builtin = |sheet: &TemplateSheet| {
-        sheet.kind == SheetKind::Information
-            && sheet
-                .requirements
-                .iter()
-                .any(|r| r.id == scal_domain::onboarding::info::ODS)
+        scal_domain::onboarding::is_builtin_information(sheet.kind, sheet.requirements.iter().map(|r| r.id.as_str()))
     };
     let mut had_builtin = false;
     for record in &existing {
-        let content = templates::content(tx.conn(), &record.template_version_id).await?;
+        let content = app.published.get(tx.conn(), &record.template_version_id).await?;
         had_builtin |= content.iter().any(|s| s.name == record.name && is_builtin(s));
     }
     let mut added: Vec<ScalSheetRecord> = Vec::new();
@@ -318,7 +342,12 @@ pub(crate) async fn pick(
         template_name: template.name.clone(),
         version: chosen.version,
         service_code: service_code.or(template.service_code),
-        content: templates::content(app.store.pool(), &chosen.id).await?,
+        content: app
+            .published
+            .get(&mut *app.store.acquire().await?, &chosen.id)
+            .await?
+            .as_ref()
+            .clone(),
     })
 }
 
@@ -337,7 +366,7 @@ pub async fn issue(
     authorize(actor, Action::IssueScal, Some(&product.org_id))?;
     let pick = pick(app, actor, template_id, version, None).await?;
     let mut tx = app.store.begin().await?;
-    let issued = issue_in(&mut tx, actor, &product, &[pick], &[], now).await?;
+    let issued = issue_in(app, &mut tx, actor, &product, &[pick], &[], now).await?;
     tx.commit().await?;
     Ok(issued.sheets_added)
 }
@@ -388,19 +417,13 @@ pub struct AnswerInput {
 
 const MAX_ANSWER_TEXT: usize = 10_000;
 
+/// One text field of an answer, by the domain's one definition of free text (trimmed, no control
+/// characters, at most 10,000 characters); empty is `None`.
 fn answer_text(field: &str, value: &Option<String>, invalid: &mut Invalid) -> Option<String> {
-    let value = cell(value);
-    if let Some(v) = &value {
-        if v.chars().count() > MAX_ANSWER_TEXT {
-            invalid.0.push(FieldError::new(
-                field,
-                format!("Keep it under {MAX_ANSWER_TEXT} characters"),
-            ));
-        } else if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            invalid.0.push(FieldError::new(field, "Remove the control characters"));
-        }
-    }
-    value
+    let raw = value.as_deref().unwrap_or("");
+    invalid
+        .check(scal_domain::field::optional_text(field, field, raw, MAX_ANSWER_TEXT))
+        .filter(|v| !v.is_empty())
 }
 
 /// Saves one answer (supplier). A declaration must be Yes, No or N/A, a date real and, for
@@ -418,27 +441,19 @@ pub async fn save_answer(
     let (scal, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
     let issued = sheets(app, actor, &product.id).await?;
-    let scoped = scals::scoped_out(app.store.pool(), &scal.id).await?;
     let Some(sheet) = issued.iter().find(|s| s.record.id == input.sheet_id) else {
         return Err(AppError::invalid("sheet_id", "There is no such sheet in this SCAL"));
     };
+    let requirement_id = input.requirement_id.trim();
     let requirement = sheet
         .sheet
         .requirements
         .iter()
-        .find(|r| r.id == input.requirement_id.trim())
-        .filter(|r| {
-            !scoped
-                .iter()
-                .any(|s| s.scal_sheet_id == sheet.record.id && s.requirement_id == r.id)
-        })
+        .find(|r| r.id == requirement_id)
         .ok_or_else(|| {
             AppError::invalid(
                 "requirement_id",
-                format!(
-                    "Requirement {:?} is not in this sheet of the SCAL",
-                    input.requirement_id.trim()
-                ),
+                format!("Requirement {requirement_id:?} is not in this sheet of the SCAL"),
             )
         })?;
     let mut invalid = Invalid::default();
@@ -522,11 +537,7 @@ pub async fn save_answer(
     let evidence = scal_store::records::evidence::links_for_requirement(tx.conn(), &sheet.record.id, &requirement.id)
         .await?
         .into_iter()
-        .map(|(_, e)| EvidenceRef {
-            id: e.id,
-            file_name: e.file_name,
-            sha256: e.sha256,
-        })
+        .map(|(_, file)| file.into())
         .collect();
     tx.commit().await?;
     Ok(RequirementView {
@@ -553,21 +564,17 @@ async fn tell_red(
     now: OffsetDateTime,
 ) -> Result<()> {
     let sheets = scals::sheets(tx.conn(), scal_id).await?;
-    let mut services: Vec<String> = Vec::new();
-    for (sheet, _) in rows {
-        match sheets
-            .iter()
-            .find(|s| s.name == *sheet)
-            .and_then(|s| s.service_code.clone())
-        {
-            Some(code) => services.push(code),
-            None => services.extend(
-                scal_store::records::cases::for_scal(tx.conn(), scal_id)
-                    .await?
-                    .into_iter()
-                    .map(|c| c.service_code),
-            ),
-        }
+    let mut services: Vec<String> = rows
+        .iter()
+        .filter_map(|(sheet, _)| sheets.iter().find(|s| s.name == *sheet)?.service_code.clone())
+        .collect();
+    // The information sheet has no service of its own: it serves them all.
+    let on_information = rows
+        .iter()
+        .any(|(sheet, _)| sheets.iter().any(|s| s.name == *sheet && s.service_code.is_none()));
+    if on_information {
+        let cases = scal_store::records::cases::for_scal(tx.conn(), scal_id).await?;
+        services.extend(cases.into_iter().map(|c| c.service_code));
     }
     services.sort();
     services.dedup();
@@ -577,15 +584,13 @@ async fn tell_red(
         .map(|(sheet, id)| format!("{id} ({sheet})"))
         .collect::<Vec<_>>()
         .join(", ");
-    let message = format!(
-        "Red item on {} {}: {which} answered No to a MUST",
-        product.details.name, product.details.version
-    );
+    let title = product.details.title();
+    let message = format!("Red item on {title}: {which} answered No to a MUST");
     crate::notifications::tell(
         tx,
         &reviewers,
         "red_item",
-        &format!("SCAL red item: {} {}", product.details.name, product.details.version),
+        &format!("SCAL red item: {title}"),
         &message,
         &format!("/scals/{scal_id}"),
         now,
@@ -643,22 +648,9 @@ pub async fn workbook(app: &App, actor: &Actor, product_id: &str, now: OffsetDat
             );
         }
     }
-    // Requirements scoped out of this SCAL are not asked.
-    let scoped = scals::scoped_out(app.store.pool(), &scal_id).await?;
-    let content: Vec<TemplateSheet> = issued
-        .iter()
-        .map(|s| {
-            let mut sheet = s.sheet.clone();
-            sheet.requirements.retain(|r| {
-                !scoped
-                    .iter()
-                    .any(|o| o.scal_sheet_id == s.record.id && o.requirement_id == r.id)
-            });
-            sheet
-        })
-        .collect();
+    let content: Vec<TemplateSheet> = issued.iter().map(|s| s.sheet.clone()).collect();
     let stamp = now.format(&Rfc3339).unwrap_or_default();
-    let name = format!("SCAL for {} {}", product.details.name, product.details.version);
+    let name = format!("SCAL for {}", product.details.title());
     let bytes = scal_workbook::export(&scal_workbook::Export {
         template_id: "",
         template_name: &name,
@@ -784,7 +776,6 @@ pub async fn import_answers_with_progress(
         other => AppError::invalid("file", other.to_string()),
     })?;
 
-    let scoped = scals::scoped_out(app.store.pool(), &issued[0].record.scal_id).await?;
     let mut problems = Vec::new();
     let mut incoming = Vec::new();
     for file_sheet in &file_sheets {
@@ -799,6 +790,21 @@ pub async fn import_answers_with_progress(
             .unwrap_or_else(|| "?".into());
         let id_column = "A";
         for row in &file_sheet.rows {
+            if issued_sheet.is_scoped_out(&row.requirement.id) {
+                // A blank row of a requirement NHS England took out (an untailored workbook) is
+                // fine; an answer to it is not.
+                let answered = [&row.response, &row.justification, &row.mitigation]
+                    .into_iter()
+                    .any(|v| cell(v).is_some());
+                if !answered {
+                    continue;
+                }
+                problems.push(format!(
+                    "sheet {:?}, row {}, column {id_column}: requirement {:?} is scoped out of this SCAL",
+                    file_sheet.name, row.row, row.requirement.id
+                ));
+                continue;
+            }
             let Some(requirement) = issued_sheet
                 .sheet
                 .requirements
@@ -811,16 +817,6 @@ pub async fn import_answers_with_progress(
                 ));
                 continue;
             };
-            if scoped
-                .iter()
-                .any(|o| o.scal_sheet_id == issued_sheet.record.id && o.requirement_id == requirement.id)
-            {
-                problems.push(format!(
-                    "sheet {:?}, row {}, column {id_column}: requirement {:?} is scoped out of this SCAL",
-                    file_sheet.name, row.row, row.requirement.id
-                ));
-                continue;
-            }
             let mut texts = Invalid::default();
             answer_text("justification", &row.justification, &mut texts);
             answer_text("mitigation", &row.mitigation, &mut texts);
@@ -962,6 +958,16 @@ pub struct EvidenceRef {
     pub sha256: String,
 }
 
+impl From<scal_store::records::evidence::EvidenceRecord> for EvidenceRef {
+    fn from(file: scal_store::records::evidence::EvidenceRecord) -> Self {
+        Self {
+            id: file.id,
+            file_name: file.file_name,
+            sha256: file.sha256,
+        }
+    }
+}
+
 /// One requirement of a product's SCAL with its answer and colour.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RequirementView {
@@ -1038,28 +1044,17 @@ async fn sheet_views_on(conn: &mut scal_store::Conn, app: &App, scal_id: &str) -
         evidence
             .entry((link.scal_sheet_id, link.requirement_id))
             .or_default()
-            .push(EvidenceRef {
-                id: file.id,
-                file_name: file.file_name,
-                sha256: file.sha256,
-            });
+            .push(file.into());
     }
-    let scoped = scals::scoped_out(&mut *conn, scal_id).await?;
     let mut total = RagSummary::default();
     let mut views = Vec::new();
     for issued_sheet in issued {
         let sheet_id = issued_sheet.record.id.clone();
-        let scoped_out: Vec<(String, String)> = scoped
-            .iter()
-            .filter(|s| s.scal_sheet_id == sheet_id)
-            .map(|s| (s.requirement_id.clone(), s.reason.clone()))
-            .collect();
         let mut summary = RagSummary::default();
         let requirements = issued_sheet
             .sheet
             .requirements
             .into_iter()
-            .filter(|r| !scoped_out.iter().any(|(id, _)| *id == r.id))
             .map(|requirement| {
                 let key = (sheet_id.clone(), requirement.id.clone());
                 let answer = answers.get(&key);
@@ -1086,7 +1081,7 @@ async fn sheet_views_on(conn: &mut scal_store::Conn, app: &App, scal_id: &str) -
             kind: issued_sheet.sheet.kind,
             service_code: issued_sheet.record.service_code,
             requirements,
-            scoped_out,
+            scoped_out: issued_sheet.scoped_out,
             summary,
         });
     }
@@ -1112,10 +1107,10 @@ impl ScalView {
     /// The built-in supplier and product information sheet, which the onboarding steps read.
     pub fn information_sheet(&self) -> Option<&SheetView> {
         self.sheets.iter().find(|s| {
-            s.kind == SheetKind::Information
-                && s.requirements
-                    .iter()
-                    .any(|r| r.requirement.id == scal_domain::onboarding::info::ODS)
+            scal_domain::onboarding::is_builtin_information(
+                s.kind,
+                s.requirements.iter().map(|r| r.requirement.id.as_str()),
+            )
         })
     }
 

@@ -6,12 +6,12 @@ use scal_domain::check::check;
 use scal_domain::onboarding::submission_blockers;
 use scal_domain::policy::{authorize, Action, Actor};
 use scal_domain::{FieldError, Invalid};
+use scal_store::records::scals;
 use scal_store::records::submissions::{self, SubmissionRecord};
-use scal_store::records::{cases as case_records, scals, services};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use crate::cases::{assess_all, CaseView};
+use crate::cases::{assess_on, CaseView};
 use crate::scals::{ensure_editable, get_scal, scal_view_on, view_scal, ScalView};
 use crate::{audit_entry, micros, new_id, App, AppError, Result};
 
@@ -61,7 +61,7 @@ fn snapshot(view: &ScalView, cases: &[CaseView], round: i64) -> Result<(String, 
     let snapshot = Snapshot {
         scal_id: &view.scal.id,
         product_id: &view.product.id,
-        product: format!("{} {}", view.product.details.name, view.product.details.version),
+        product: view.product.details.title(),
         round,
         sheets: view
             .sheets
@@ -137,9 +137,7 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
     let scal = scals::lock_scal(&mut tx, &scal.id).await?.ok_or(AppError::NotFound)?;
     ensure_editable(&mut tx, &scal.id).await?;
     let view = scal_view_on(tx.conn(), app, scal.clone(), product.clone()).await?;
-    let records = case_records::for_scal(tx.conn(), &scal.id).await?;
-    let catalogue = services::list(tx.conn()).await?;
-    let cases = assess_all(&view, records, &catalogue, ods, now);
+    let cases = assess_on(tx.conn(), &view, ods, now).await?;
     let blocking = blockers(&view, &cases, now);
     if !blocking.is_empty() {
         return Err(AppError::Invalid(Invalid(
@@ -174,7 +172,7 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
     .await?;
     let services: Vec<String> = cases.iter().map(|c| c.service.code.as_str().to_string()).collect();
     let reviewers = crate::notifications::reviewers(&mut tx, &services).await?;
-    let name = format!("{} {}", product.details.name, product.details.version);
+    let name = product.details.title();
     crate::notifications::tell(
         &mut tx,
         &reviewers,
@@ -206,18 +204,20 @@ pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<
             format!("{other:?} is not a status: use submitted or returned"),
         ));
     }
-    let mut out = Vec::new();
-    for (submission, org_id) in submissions::list(app.store.pool(), status).await? {
-        if !actor.can_see_org(&org_id) {
-            continue;
-        }
-        let scal = scals::get_scal(app.store.pool(), &submission.scal_id)
-            .await?
-            .ok_or_else(|| AppError::Internal("submission without its SCAL".into()))?;
-        let product = crate::products::get(app, actor, &scal.product_id).await?;
-        out.push(SubmissionView { submission, product });
-    }
-    Ok(out)
+    // The products the actor may see: theirs, or every one for NHS England.
+    let products: std::collections::HashMap<String, scal_store::ProductRecord> = crate::products::list(app, actor)
+        .await?
+        .into_iter()
+        .map(|p| (p.id.clone(), p))
+        .collect();
+    Ok(submissions::list(app.store.pool(), status)
+        .await?
+        .into_iter()
+        .filter_map(|(submission, product_id)| {
+            let product = products.get(&product_id)?.clone();
+            Some(SubmissionView { submission, product })
+        })
+        .collect())
 }
 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<SubmissionView> {
@@ -264,7 +264,7 @@ pub async fn return_for_changes(
     ))
     .await?;
     let suppliers = crate::notifications::organisation_users(&mut tx, &view.product.org_id).await?;
-    let name = format!("{} {}", view.product.details.name, view.product.details.version);
+    let name = view.product.details.title();
     crate::notifications::tell(
         &mut tx,
         &suppliers,

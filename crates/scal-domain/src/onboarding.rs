@@ -589,7 +589,7 @@ pub fn submission_blockers(
 pub fn workbook_findings(sheets: &[AnsweredSheet], readiness: &[Finding], as_of: Date) -> Vec<Finding> {
     let Some(sheet) = sheets
         .iter()
-        .find(|s| s.kind == SheetKind::Information && s.rows.iter().any(|r| r.requirement.id == info::ODS))
+        .find(|s| is_builtin_information(s.kind, s.rows.iter().map(|r| r.requirement.id.as_str())))
     else {
         return Vec::new();
     };
@@ -647,6 +647,13 @@ pub fn next_step(steps: &[StepStatus]) -> Option<&StepStatus> {
 }
 
 pub const NOT_A_DEVICE: &str = "Not a medical device";
+
+/// Whether a sheet is the built-in supplier and product information sheet, the one the steps
+/// read (a template may bring an information sheet of its own; that one is not): an information
+/// sheet asking the built-in ODS question.
+pub fn is_builtin_information<'a>(kind: SheetKind, mut requirement_ids: impl Iterator<Item = &'a str>) -> bool {
+    kind == SheetKind::Information && requirement_ids.any(|id| id == info::ODS)
+}
 
 /// Question IDs of the supplier and product information sheet. Stable: answers and evidence are
 /// matched by them, and the step checks read them.

@@ -51,6 +51,11 @@ pub struct ProductDetails {
 }
 
 impl ProductDetails {
+    /// How people name the product: "Acme PAS 4.2".
+    pub fn title(&self) -> String {
+        format!("{} {}", self.name, self.version)
+    }
+
     pub fn parse(name: &str, version: &str, description: &str, device_class: &str) -> Result<Self, Invalid> {
         let mut invalid = Invalid::default();
         let name = invalid.check(required_text("name", "the product name", name, 200));

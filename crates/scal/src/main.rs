@@ -434,7 +434,7 @@ async fn status(app: &App, product: &str, json: bool, now: time::OffsetDateTime)
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {
-        println!("{} {}", view.product.details.name, view.product.details.version);
+        println!("{}", view.product.details.title());
         for s in &view.sheets {
             println!(
                 "  {}: {} of {} answered, {} red, {} amber",

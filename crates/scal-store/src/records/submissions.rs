@@ -87,8 +87,8 @@ pub async fn for_scal<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) 
     .collect()
 }
 
-/// Submissions with a status (all when `None`), oldest first, without their snapshots, with the
-/// owning organisation's ID.
+/// Submissions with a status (all when `None`), oldest first, without their snapshots, each with
+/// its product's ID.
 pub async fn list<'e>(
     ex: impl Executor<'e, Database = Any>,
     status: Option<&str>,
@@ -105,15 +105,15 @@ pub async fn list<'e>(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT {columns}, p.org_id FROM submissions s JOIN scals c ON c.id = s.scal_id \
-         JOIN products p ON p.id = c.product_id WHERE ($1 IS NULL OR s.status = $1) ORDER BY s.submitted_at, s.round"
+        "SELECT {columns}, c.product_id FROM submissions s JOIN scals c ON c.id = s.scal_id \
+         WHERE ($1 IS NULL OR s.status = $1) ORDER BY s.submitted_at, s.round"
     );
     sqlx::query(&sql)
         .bind(status.map(str::to_string))
         .fetch_all(ex)
         .await?
         .iter()
-        .map(|row| Ok((from_row(row)?, text(row, "org_id")?)))
+        .map(|row| Ok((from_row(row)?, text(row, "product_id")?)))
         .collect()
 }
 

@@ -640,7 +640,7 @@ impl From<scal_app::submissions::SubmissionView> for SubmissionOut {
             id: v.submission.id.clone(),
             scal_id: v.submission.scal_id.clone(),
             product_id: v.product.id,
-            product: format!("{} {}", v.product.details.name, v.product.details.version),
+            product: v.product.details.title(),
             organisation_id: v.product.org_id,
             round: v.submission.into(),
         }

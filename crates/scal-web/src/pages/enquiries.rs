@@ -44,10 +44,10 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
     // Open ones first: they are what NHS England has to act on.
     enquiries.sort_by_key(|e| e.status != "open");
     let product_name = |id: &str| {
-        products.iter().find(|p| p.id == id).map_or_else(
-            || "Unknown product".to_string(),
-            |p| format!("{} {}", p.details.name, p.details.version),
-        )
+        products
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| "Unknown product".to_string(), |p| p.details.title())
     };
     let content = html! {
         h1 class="nhsuk-heading-xl" { "Enquiries" }
@@ -98,10 +98,7 @@ async fn new_enquiry_form(
 ) -> Result<Markup, PageError> {
     let products = scal_app::products::list(&state.app, &session.actor).await?;
     let services = scal_app::services::list(&state.app, &session.actor).await?;
-    let product_options: Vec<(String, String)> = products
-        .iter()
-        .map(|p| (p.id.clone(), format!("{} {}", p.details.name, p.details.version)))
-        .collect();
+    let product_options: Vec<(String, String)> = products.iter().map(|p| (p.id.clone(), p.details.title())).collect();
     let product_refs: Vec<(&str, &str)> = [("", "Choose a product")]
         .into_iter()
         .chain(product_options.iter().map(|(a, b)| (a.as_str(), b.as_str())))
@@ -208,7 +205,7 @@ async fn enquiry_page(
     let enquiry = scal_app::enquiries::get(&state.app, actor, id).await?;
     let product = scal_app::products::get(&state.app, actor, &enquiry.product_id).await?;
     let can_issue = enquiry.status == "open" && authorize(actor, Action::IssueScal, Some(&enquiry.org_id)).is_ok();
-    let name = format!("{} {}", product.details.name, product.details.version);
+    let name = product.details.title();
     // Per service, the template chosen; and the published templates to choose from.
     let mut choices: Vec<(String, String)> = Vec::new();
     let mut published: Vec<(String, String)> = Vec::new();

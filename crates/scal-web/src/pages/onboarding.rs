@@ -43,7 +43,7 @@ pub(crate) fn editable(session: &CurrentSession, view: &ScalView) -> bool {
 }
 
 pub(crate) fn product_name(view: &ScalView) -> String {
-    format!("{} {}", view.product.details.name, view.product.details.version)
+    view.product.details.title()
 }
 
 pub(crate) fn progress(summary: &scal_app::scals::RagSummary) -> String {

@@ -32,7 +32,7 @@ fn short(sha256: &str) -> &str {
 }
 
 fn product_name(view: &SubmissionView) -> String {
-    format!("{} {}", view.product.details.name, view.product.details.version)
+    view.product.details.title()
 }
 
 pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) -> PageResult {

@@ -53,6 +53,27 @@ async fn request_and_issue(app: &TestApp, supplier: &str, reviewer: &str, servic
     issued["scal_id"].as_str().unwrap().to_string()
 }
 
+/// Imports and publishes a template for `service`, as NHS England would.
+async fn publish_template(app: &TestApp, file_name: &str, bytes: Vec<u8>, name: &str, service: &str) {
+    let request = scal_app::templates::ImportRequest {
+        file_name: file_name.into(),
+        bytes,
+        name: Some(name.into()),
+        service: Some(service.into()),
+        publish: true,
+        options: Default::default(),
+    };
+    scal_app::templates::import(
+        app.app(),
+        &scal_app::Actor::System,
+        &request,
+        Default::default(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+}
+
 struct Journey<'a> {
     app: &'a TestApp,
     supplier: String,
@@ -557,23 +578,8 @@ async fn onboarding_another_service_asks_to_confirm_the_information_sheet_again(
     let supplier = app.token_for(SUPPLIER).await;
     let reviewer = app.token_for(REVIEWER).await;
     // A second service with its own published template.
-    let request = scal_app::templates::ImportRequest {
-        file_name: "e-rs.psv".into(),
-        bytes: std::fs::read(fixture("scal-gpc-send-document.psv")).unwrap(),
-        name: Some("e-RS".into()),
-        service: Some("ERS-FHIR".into()),
-        publish: true,
-        options: Default::default(),
-    };
-    scal_app::templates::import(
-        app.app(),
-        &scal_app::Actor::System,
-        &request,
-        Default::default(),
-        app.now(),
-    )
-    .await
-    .unwrap();
+    let psv = std::fs::read(fixture("scal-gpc-send-document.psv")).unwrap();
+    publish_template(&app, "e-rs.psv", psv, "e-RS", "ERS-FHIR").await;
     let mut scal_id = String::new();
     for service in ["GPC-SEND-DOC", "ERS-FHIR"] {
         scal_id = request_and_issue(&app, &supplier, &reviewer, &[service]).await;
@@ -1072,23 +1078,7 @@ async fn a_template_with_its_own_information_sheet_still_gets_the_built_in_one()
         answers: &Default::default(),
     })
     .unwrap();
-    let request = scal_app::templates::ImportRequest {
-        file_name: "pds.xlsx".into(),
-        bytes,
-        name: Some("PDS".into()),
-        service: Some("PDS-FHIR".into()),
-        publish: true,
-        options: Default::default(),
-    };
-    scal_app::templates::import(
-        app.app(),
-        &scal_app::Actor::System,
-        &request,
-        Default::default(),
-        app.now(),
-    )
-    .await
-    .unwrap();
+    publish_template(&app, "pds.xlsx", bytes, "PDS", "PDS-FHIR").await;
     let scal_id = request_and_issue(&app, &supplier, &reviewer, &["PDS-FHIR"]).await;
     let (_, scal) = app
         .api(Method::GET, &format!("/api/v1/scals/{scal_id}"), Some(&supplier), None)
@@ -1119,4 +1109,111 @@ async fn a_template_with_its_own_information_sheet_still_gets_the_built_in_one()
         cases[0]["steps"][2]["checks"][0]["message"], "Give your organisation's ODS code",
         "{cases}"
     );
+}
+
+#[tokio::test]
+async fn a_scoped_out_requirement_is_neither_downloaded_nor_answered_from_a_workbook() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let product = app.product_id("Acme PAS").await;
+    let (_, enquiry) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&supplier),
+            Some(json!({"product_id": product, "services": ["GPC-SEND-DOC"], "details": ""})),
+        )
+        .await;
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/enquiries/{}/issue", enquiry["id"].as_str().unwrap()),
+            Some(&reviewer),
+            Some(json!({"scoped_out": [{"service": "GPC-SEND-DOC", "requirement_id": "GPCM-SD-028", "reason": "Not in this use case"}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let system = scal_app::Actor::System;
+    let download = scal_app::scals::workbook(app.app(), &system, &product, app.now())
+        .await
+        .unwrap();
+    let grids = scal_workbook::read(&download.bytes, "x", Default::default()).unwrap();
+    let (downloaded, _) = scal_workbook::import(&grids, &Default::default()).unwrap();
+    assert!(downloaded[0].rows.iter().all(|r| r.requirement.id != "GPCM-SD-028"));
+    assert!(downloaded[0].rows.iter().any(|r| r.requirement.id == "GPCM-C-1"));
+
+    // The untailored template, as a supplier might still have it.
+    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let (_, _, content) = scal_app::templates::version(app.app(), &system, &template, 1)
+        .await
+        .unwrap();
+    let upload = |answers: &[(&str, &str)]| {
+        let mut given = scal_workbook::Answers::new();
+        for (id, answer) in answers {
+            given.insert(
+                (content[0].name.clone(), id.to_string()),
+                scal_workbook::ExportedAnswer {
+                    response: Some(answer.to_string()),
+                    justification: None,
+                    mitigation: None,
+                },
+            );
+        }
+        scal_app::scals::AnswersUpload {
+            file_name: "answers.xlsx".into(),
+            bytes: scal_workbook::export(&scal_workbook::Export {
+                template_id: "",
+                template_name: "SCAL",
+                version: 0,
+                product_id: Some(&product),
+                stamp: "",
+                sheets: &content,
+                answers: &given,
+            })
+            .unwrap(),
+            overwrite: false,
+        }
+    };
+    let supplier_actor = {
+        let user = scal_store::records::users::get_by_email(app.app().store.pool(), SUPPLIER)
+            .await
+            .unwrap()
+            .unwrap();
+        scal_app::auth::actor_for(&user)
+    };
+    let refused = scal_app::scals::import_answers(
+        app.app(),
+        &supplier_actor,
+        &product,
+        &upload(&[("GPCM-C-1", "Yes"), ("GPCM-SD-028", "Yes")]),
+        Default::default(),
+        app.now(),
+    )
+    .await;
+    let Err(scal_app::AppError::Invalid(invalid)) = refused else {
+        panic!("refused: {refused:?}")
+    };
+    assert_eq!(invalid.0.len(), 1, "{invalid:?}");
+    assert!(
+        invalid.0[0]
+            .message
+            .contains("\"GPCM-SD-028\" is scoped out of this SCAL"),
+        "{invalid:?}"
+    );
+    // Left blank, the row is simply not there for this SCAL.
+    let report = scal_app::scals::import_answers(
+        app.app(),
+        &supplier_actor,
+        &product,
+        &upload(&[("GPCM-C-1", "Yes")]),
+        Default::default(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.applied, 1);
 }
