@@ -63,8 +63,19 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// Clicks and waits for the page that follows to show `expect` (a click on a submit button may
 /// return before the next page has loaded).
+/// Clicks a form's button and waits for the next page: first for the current document to go (so
+/// an `expect` that the old page also has cannot match it), then for `expect`.
 fn submit(browser: &Browser, button: &str, expect: &str) {
+    let old = browser.find("html").unwrap();
     browser.find(button).unwrap().click().unwrap();
+    let deadline = std::time::Instant::now() + WAIT;
+    while old.text().is_ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "after clicking {button}, the page did not change"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     if let Err(e) = browser.wait_for(expect, WAIT) {
         panic!(
             "after clicking {button}, expected {expect}: {e}\n{}",
