@@ -18,6 +18,10 @@ pub enum AppError {
     Invalid(Invalid),
     #[error("too many failed sign-in attempts; try again in {retry_after_secs} seconds")]
     Throttled { retry_after_secs: u64 },
+    /// Too much of one kind of heavy work (workbook parsing, password hashing) is running; the
+    /// client should retry after the given seconds.
+    #[error("the service is busy; try again in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
     /// A uniqueness rule refused the write: someone created the same thing between our check
     /// and our insert.
     #[error("{0}")]

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod blocking;
 pub mod cases;
 pub mod demo;
 pub mod enquiries;
@@ -50,6 +51,12 @@ pub struct AppSettings {
     pub smtp_url: Option<crate::notifications::SmtpUrl>,
     /// The From address of outgoing email.
     pub smtp_from: String,
+    /// Workbooks parsed at once (each can take tens of MB); beyond it, callers queue briefly.
+    pub workbook_parsers: usize,
+    /// Password hashes computed at once (each takes 19 MiB); beyond it, callers queue briefly.
+    pub password_hashers: usize,
+    /// How long heavy work waits for a free slot before it is refused as busy (503).
+    pub busy_queue_wait: std::time::Duration,
 }
 
 impl Default for AppSettings {
@@ -63,6 +70,9 @@ impl Default for AppSettings {
             ods_base_url: None,
             smtp_url: None,
             smtp_from: "scal <noreply@scal.invalid>".into(),
+            workbook_parsers: 2,
+            password_hashers: blocking::default_permits(),
+            busy_queue_wait: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -78,6 +88,24 @@ pub struct App {
     pub(crate) published: PublishedContent,
     /// Recent answers of the ODS directory.
     pub(crate) ods_answers: ods::OdsAnswers,
+    /// Limits on heavy synchronous work, shared by every request of this process.
+    pub gates: Gates,
+}
+
+/// One [`blocking::Gate`] per kind of heavy work.
+#[derive(Debug, Clone)]
+pub struct Gates {
+    pub workbook: blocking::Gate,
+    pub password: blocking::Gate,
+}
+
+impl Gates {
+    fn new(settings: &AppSettings) -> Self {
+        Self {
+            workbook: blocking::Gate::new("workbook parsing", settings.workbook_parsers, settings.busy_queue_wait),
+            password: blocking::Gate::new("password hashing", settings.password_hashers, settings.busy_queue_wait),
+        }
+    }
 }
 
 /// Parsed sheets of published template versions, by version ID.
@@ -113,6 +141,7 @@ impl App {
             settings.data_dir.join("evidence"),
         ));
         Self {
+            gates: Gates::new(&settings),
             store,
             settings,
             files,

@@ -17,7 +17,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`, `invalid`,
     /// `bad_request`, `unsupported_media_type`, `payload_too_large`, `too_many_requests`,
-    /// `conflict`, `method_not_allowed`, `internal`.
+    /// `conflict`, `method_not_allowed`, `unavailable` (busy: retry after `Retry-After` seconds),
+    /// `internal`.
     pub code: String,
     pub message: String,
     /// The first field at fault, for `invalid`.
@@ -64,6 +65,7 @@ fn classify(error: &AppError) -> (StatusCode, &'static str) {
         AppError::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
         AppError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+        AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
         AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
@@ -97,7 +99,9 @@ impl From<AppError> for ApiError {
                     })
                     .collect();
             }
-            AppError::Throttled { retry_after_secs } => api.retry_after = Some(*retry_after_secs),
+            AppError::Throttled { retry_after_secs } | AppError::Busy { retry_after_secs } => {
+                api.retry_after = Some(*retry_after_secs)
+            }
             _ => {}
         }
         api
@@ -128,6 +132,8 @@ pub struct PageError {
     pub status: StatusCode,
     pub title: String,
     pub message: String,
+    /// Seconds for a `Retry-After` header (throttled or busy).
+    pub retry_after: Option<u64>,
 }
 
 impl PageError {
@@ -136,6 +142,7 @@ impl PageError {
             status,
             title: title.into(),
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -161,6 +168,14 @@ impl From<AppError> for PageError {
             AppError::Unauthenticated => {
                 Self::new(status, "Sign in to continue", "Your session has ended. Sign in again.")
             }
+            AppError::Busy { retry_after_secs } => Self {
+                retry_after: Some(retry_after_secs),
+                ..Self::new(
+                    status,
+                    "Sorry, the service is busy",
+                    format!("Too many people are doing this at once. Try again in {retry_after_secs} seconds."),
+                )
+            },
             other => {
                 let message = public_message(&other);
                 Self::new(status, "Sorry, there is a problem with the service", message)
@@ -181,6 +196,12 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let body = crate::pages::layout::error_page(&self.title, &self.message, None);
         let mut response = (self.status, body).into_response();
+        if let Some(value) = self
+            .retry_after
+            .and_then(|secs| HeaderValue::from_str(&secs.to_string()).ok())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
         response.extensions_mut().insert(ErrorPageInfo {
             title: self.title,
             message: self.message,
