@@ -1,7 +1,7 @@
 //! Signing in: passwords, sessions, throttling and API-token authentication.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use argon2::password_hash::{self, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use scal_domain::policy::Actor;
 use scal_domain::user::Email;
 use scal_store::records::{sessions, tokens};
@@ -9,7 +9,7 @@ use scal_store::{SessionRecord, UserRecord};
 use time::OffsetDateTime;
 
 use crate::secrets::{digest, random_hex};
-use crate::{micros, new_id, App, AppError, Result};
+use crate::{audit_entry, micros, new_id, App, AppError, Result};
 
 /// The one message for an unknown email and a wrong password, so sign-in cannot be used to find
 /// out who has an account.
@@ -20,14 +20,72 @@ pub fn hash_password(password: &str) -> Result<String> {
     getrandom::getrandom(&mut salt_bytes).map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
     let salt = SaltString::encode_b64(&salt_bytes).map_err(|e| AppError::Internal(e.to_string()))?;
     // Argon2id with the crate's defaults (OWASP's recommended m=19 MiB, t=2, p=1).
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+    let argon = Argon2::default();
+    argon2id(&argon, password.as_bytes(), salt.as_salt())
         .map(|hash| hash.to_string())
         .map_err(|e| AppError::Internal(format!("cannot hash password: {e}")))
 }
 
 fn password_matches(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    let Ok(hash) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (hash.salt, hash.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm) else {
+        return false;
+    };
+    let version = hash.version.and_then(|v| Version::try_from(v).ok()).unwrap_or_default();
+    let Ok(params) = Params::try_from(&hash) else {
+        return false;
+    };
+    // A stored hash asking for far more memory than ours would defeat the bound on memory.
+    if params.block_count() > 4 * Params::default().block_count() {
+        return false;
+    }
+    let argon = Argon2::new(algorithm, version, params);
+    // `Output`'s equality is constant-time.
+    argon2id(&argon, password.as_bytes(), salt).is_ok_and(|computed| computed.hash == Some(expected))
+}
+
+/// Argon2 working memory (19 MiB for our parameters), reused: allocating it afresh for every
+/// check leaves each thread's allocator holding freed copies, so memory grew with every sign-in
+/// whatever the concurrency. At most one buffer per password-gate permit is ever in use, and at
+/// most [`KEPT_BUFFERS`] are kept between uses.
+static WORKING_MEMORY: std::sync::Mutex<Vec<Vec<Block>>> = std::sync::Mutex::new(Vec::new());
+const KEPT_BUFFERS: usize = 8;
+
+/// The PHC hash of `password` with `salt` under `argon`'s parameters, in reused working memory.
+fn argon2id<'a>(argon: &Argon2<'_>, password: &[u8], salt: Salt<'a>) -> password_hash::Result<PasswordHash<'a>> {
+    let params = argon.params().clone();
+    let blocks = params.block_count();
+    let mut memory = WORKING_MEMORY
+        .lock()
+        .ok()
+        .and_then(|mut kept| kept.pop())
+        .filter(|buffer| buffer.len() >= blocks)
+        .unwrap_or_else(|| vec![Block::default(); blocks]);
+    let mut salt_bytes = [0u8; 64];
+    let salt_raw = salt.decode_b64(&mut salt_bytes)?;
+    let output_len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = password_hash::Output::init_with(output_len, |out| {
+        argon
+            .hash_password_into_with_memory(password, salt_raw, out, &mut memory[..blocks])
+            .map_err(|_| password_hash::Error::Crypto)
+    });
+    if let Ok(mut kept) = WORKING_MEMORY.lock() {
+        if kept.len() < KEPT_BUFFERS {
+            kept.push(memory);
+        }
+    }
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: password_hash::ParamsString::try_from(&params)?,
+        salt: Some(salt),
+        hash: Some(output?),
+    })
 }
 
 /// A password hash that matches nothing, verified against when the email is unknown so both
@@ -45,52 +103,108 @@ pub struct NewSession {
     pub user: UserRecord,
 }
 
-pub async fn login(app: &App, email: &str, password: &str, now: OffsetDateTime) -> Result<NewSession> {
-    // Not an email address: nobody can have this account. Same answer, same work, no query.
-    let Ok(email) = Email::parse(email) else {
-        let _ = verify_blocking(password, decoy_hash().to_string()).await;
-        return Err(AppError::invalid("email", BAD_CREDENTIALS));
-    };
-    let key = email.as_str();
-    let window_start = micros(now - app.settings.throttle_window);
-    let limit = app.settings.throttle_failures.max(1);
+/// Where a request came from, as the throttle counts it (`scal_domain::signin::client_key`):
+/// the socket's address, or the forwarded-for address when a trusted proxy says so. `None` when
+/// the transport does not say (counted together as "unknown").
+pub fn client_key(address: Option<std::net::IpAddr>) -> String {
+    address.map_or_else(|| "unknown".to_string(), scal_domain::signin::client_key)
+}
 
-    // Count and record this attempt before checking the password, under a lock on the account, so
-    // parallel guesses cannot all slip under the limit. A successful sign-in clears the record.
+/// Signs in with an email and password from `client` (see [`client_key`]).
+///
+/// Every attempt is throttled (`scal_domain::signin`) before the password is checked, and every
+/// outcome but a throttled one is audited: `session.signed_in` in the same transaction as the
+/// session, `session.sign_in_failed` with the reason. Refused attempts are not audited one by
+/// one (an attacker could otherwise grow the log at will); they are logged.
+pub async fn login(
+    app: &App,
+    email: &str,
+    password: &str,
+    client: Option<std::net::IpAddr>,
+    now: OffsetDateTime,
+) -> Result<NewSession> {
+    let client = client_key(client);
+    // Not an email address: nobody can have this account. It still counts against the address, and
+    // takes the same work, so the answer tells nothing.
+    let parsed = Email::parse(email).ok();
+    let key = parsed.as_ref().map_or("", |e| e.as_str()).to_string();
+    let limits = app.settings.throttle;
+    let window_start = micros(now) - limits.window_micros;
+
+    // Count and record this attempt before checking the password, under locks on the account and
+    // the address, so parallel guesses cannot all slip under a limit. A successful sign-in clears
+    // the record (for this account from this address).
     let mut tx = app.store.begin().await?;
     tx.lock_key(&format!("login:{key}")).await?;
+    tx.lock_key(&format!("login-client:{client}")).await?;
     sessions::forget_login_failures_before(tx.conn(), window_start).await?;
-    let attempts = sessions::login_failures_since(tx.conn(), key, window_start).await?;
-    if attempts.len() >= limit {
-        let oldest_relevant = attempts.get(attempts.len() - limit).copied().unwrap_or(window_start);
-        let retry_at = oldest_relevant + micros_of(app.settings.throttle_window);
-        let retry_after_secs = u64::try_from((retry_at - micros(now)).max(1_000_000) / 1_000_000).unwrap_or(1);
+    let known_since = micros(now - app.settings.known_address_ttl);
+    let failures = sessions::login_failures_since(tx.conn(), &key, &client, window_start, known_since).await?;
+    if let Some(refusal) = scal_domain::signin::assess(limits, &failures) {
+        let retry_after_secs = u64::try_from((refusal.retry_at - micros(now)).max(1_000_000) / 1_000_000).unwrap_or(1);
+        tracing::warn!(%client, scope = refusal.scope.as_str(), "sign-in refused: too many failures");
         return Err(AppError::Throttled { retry_after_secs });
     }
-    sessions::record_login_failure(tx.conn(), &new_id(), key, micros(now)).await?;
+    sessions::record_login_failure(tx.conn(), &new_id(), &key, &client, micros(now)).await?;
     tx.commit().await?;
 
-    let found = scal_store::records::users::credentials(app.store.pool(), key).await?;
-    let user = match found {
-        Some((user, hash)) => verify_blocking(password, hash)
-            .await?
-            .then_some(user)
-            .filter(|u| u.active),
+    let found = match parsed {
+        Some(_) => scal_store::records::users::credentials(app.store.pool(), &key).await?,
+        None => None,
+    };
+    let (user, reason) = match found {
+        Some((user, hash)) => {
+            let matches = verify_blocking(app, password, Some(hash)).await?;
+            match (matches, user.active) {
+                (true, true) => (Some(user), None),
+                (true, false) => (Some(user), Some("account deactivated")),
+                (false, _) => (Some(user), Some("wrong password")),
+            }
+        }
         None => {
-            let _ = verify_blocking(password, decoy_hash().to_string()).await;
-            None
+            let _ = verify_blocking(app, password, None).await?;
+            (None, Some("unknown account"))
         }
     };
+    let mut tx = app.store.begin().await?;
+    if let Some(reason) = reason {
+        // The email typed is not recorded for an unknown account: people type passwords there.
+        tx.audit(scal_store::NewAuditEntry {
+            at: micros(now),
+            actor_user_id: None,
+            actor_label: "anonymous".into(),
+            org_id: user.as_ref().map(|u| u.org_id.clone()),
+            kind: "session.sign_in_failed".into(),
+            entity_id: user
+                .as_ref()
+                .map_or_else(|| "unknown account".to_string(), |u| u.id.clone()),
+            before: None,
+            after: Some(serde_json::json!({ "client": client, "reason": reason })),
+        })
+        .await?;
+        tx.commit().await?;
+        return Err(AppError::invalid("email", BAD_CREDENTIALS));
+    }
     let Some(user) = user else {
         return Err(AppError::invalid("email", BAD_CREDENTIALS));
     };
     let cookie = random_hex(32)?;
     let csrf_token = random_hex(32)?;
     let expires = micros(now + app.settings.session_ttl);
-    let mut tx = app.store.begin().await?;
-    sessions::clear_login_failures(tx.conn(), key).await?;
+    sessions::clear_login_failures(tx.conn(), &key, &client).await?;
+    sessions::remember_address(tx.conn(), &sessions::signin_subject(&key), &client, micros(now)).await?;
     sessions::delete_expired(tx.conn(), micros(now)).await?;
     sessions::insert(tx.conn(), &digest(&cookie), &user.id, &csrf_token, micros(now), expires).await?;
+    tx.audit(audit_entry(
+        &actor_for(&user),
+        now,
+        "session.signed_in",
+        Some(&user.org_id),
+        &user.id,
+        None,
+        Some(serde_json::json!({ "client": client })),
+    ))
+    .await?;
     tx.commit().await?;
     Ok(NewSession {
         cookie,
@@ -99,24 +213,27 @@ pub async fn login(app: &App, email: &str, password: &str, now: OffsetDateTime) 
     })
 }
 
-/// Argon2 is deliberately slow CPU work: it runs on the blocking pool, not the async workers.
-async fn verify_blocking(password: &str, hash: String) -> Result<bool> {
+/// Argon2 is deliberately slow, memory-hungry CPU work: it runs on the blocking pool behind the
+/// password gate, so parallel sign-ins cannot exhaust memory (each check takes 19 MiB). `None`
+/// checks against the decoy, so an unknown account costs the same as a wrong password.
+async fn verify_blocking(app: &App, password: &str, hash: Option<String>) -> Result<bool> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || password_matches(&password, &hash))
+    app.gates
+        .password
+        .run(move || match hash {
+            Some(hash) => password_matches(&password, &hash),
+            None => {
+                let _ = password_matches(&password, decoy_hash());
+                false
+            }
+        })
         .await
-        .map_err(|e| AppError::Internal(format!("password check failed: {e}")))
 }
 
-/// [`hash_password`] on the blocking pool.
-pub async fn hash_password_blocking(password: &str) -> Result<String> {
+/// [`hash_password`] on the blocking pool, behind the password gate.
+pub async fn hash_password_blocking(app: &App, password: &str) -> Result<String> {
     let password = password.to_string();
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))?
-}
-
-fn micros_of(duration: time::Duration) -> i64 {
-    i64::try_from(duration.whole_microseconds()).unwrap_or(i64::MAX)
+    app.gates.password.run(move || hash_password(&password)).await?
 }
 
 /// The session behind a cookie, if it is live and its user active.
@@ -124,9 +241,23 @@ pub async fn session(app: &App, cookie: &str, now: OffsetDateTime) -> Result<Opt
     Ok(sessions::find_live(app.store.pool(), &digest(cookie), micros(now)).await?)
 }
 
-pub async fn logout(app: &App, cookie: &str) -> Result<()> {
+/// Ends the session behind `cookie`, audited as `session.signed_out` by its user.
+pub async fn logout(app: &App, cookie: &str, client: Option<std::net::IpAddr>, now: OffsetDateTime) -> Result<()> {
     let mut tx = app.store.begin().await?;
+    let found = sessions::find_live(tx.conn(), &digest(cookie), micros(now)).await?;
     sessions::delete(tx.conn(), &digest(cookie)).await?;
+    if let Some(session) = found {
+        tx.audit(audit_entry(
+            &actor_for(&session.user),
+            now,
+            "session.signed_out",
+            Some(&session.user.org_id),
+            &session.user.id,
+            None,
+            Some(serde_json::json!({ "client": client_key(client) })),
+        ))
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -141,21 +272,49 @@ pub fn actor_for(user: &UserRecord) -> Actor {
 }
 
 /// The actor behind an `Authorization: Bearer` token, or `Unauthenticated`.
-pub async fn authenticate_token(app: &App, token: &str, now: OffsetDateTime) -> Result<Actor> {
+///
+/// The first use of a token from an address it has not been used from is audited
+/// (`token.used_from_new_address`, with the address): a stolen token used elsewhere shows up in
+/// the log. Uses from known addresses write nothing but the last-use time.
+pub async fn authenticate_token(
+    app: &App,
+    token: &str,
+    client: Option<std::net::IpAddr>,
+    now: OffsetDateTime,
+) -> Result<Actor> {
     if !token.starts_with(crate::tokens::TOKEN_PREFIX) {
         return Err(AppError::Unauthenticated);
     }
     let found = tokens::find_user(app.store.pool(), &digest(token))
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    // Last use is operational metadata, not assurance data: not audited, and written at most once
-    // a minute per token so API traffic does not queue behind the write lock.
-    if found.last_used_at.is_none_or(|last| micros(now) - last > 60_000_000) {
+    let actor = actor_for(&found.user);
+    let client = client_key(client);
+    let subject = sessions::token_subject(&found.token_id);
+    let known = sessions::is_known_address(app.store.pool(), &subject, &client, i64::MIN).await?;
+    // Last use is operational metadata, not assurance data: written at most once a minute per
+    // token so API traffic does not queue behind the write lock.
+    let stale = found.last_used_at.is_none_or(|last| micros(now) - last > 60_000_000);
+    if !known || stale {
         let mut tx = app.store.begin().await?;
-        tokens::touch(tx.conn(), &found.token_id, micros(now)).await?;
+        if stale {
+            tokens::touch(tx.conn(), &found.token_id, micros(now)).await?;
+        }
+        if !known && sessions::remember_address(tx.conn(), &subject, &client, micros(now)).await? {
+            tx.audit(audit_entry(
+                &actor,
+                now,
+                "token.used_from_new_address",
+                Some(&found.user.org_id),
+                &found.token_id,
+                None,
+                Some(serde_json::json!({ "client": client })),
+            ))
+            .await?;
+        }
         tx.commit().await?;
     }
-    Ok(actor_for(&found.user))
+    Ok(actor)
 }
 
 #[cfg(test)]
@@ -169,5 +328,23 @@ mod tests {
         assert!(password_matches("correct horse battery", &hash));
         assert!(!password_matches("wrong horse battery", &hash));
         assert!(!password_matches("correct horse battery", decoy_hash()));
+    }
+
+    #[test]
+    fn hashes_are_the_standard_phc_form_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        // Hashes stored before working memory was reused still verify, and ours verify with the
+        // crate's own verifier.
+        let salt = SaltString::encode_b64(b"sixteen byte slt").unwrap();
+        let theirs = Argon2::default()
+            .hash_password(b"a passphrase", &salt)
+            .unwrap()
+            .to_string();
+        assert!(password_matches("a passphrase", &theirs));
+        assert!(!password_matches("a passphrasf", &theirs));
+        let ours = hash_password("a passphrase").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default().verify_password(b"a passphrase", &parsed).is_ok());
+        assert!(!password_matches("a passphrase", "not a hash"));
     }
 }

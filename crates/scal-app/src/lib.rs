@@ -36,9 +36,12 @@ pub use scal_domain::policy::Actor;
 #[derive(Debug, Clone)]
 pub struct AppSettings {
     pub session_ttl: time::Duration,
-    /// Failed sign-ins per account inside [`AppSettings::throttle_window`] before refusing.
-    pub throttle_failures: usize,
-    pub throttle_window: time::Duration,
+    /// Failed sign-ins allowed per account and address, per address and per account (see
+    /// `scal_domain::signin`).
+    pub throttle: scal_domain::signin::Limits,
+    /// An address the account signed in from within this long is the owner's own machine: the
+    /// per-account limit does not apply to it.
+    pub known_address_ttl: time::Duration,
     /// Where files (evidence) are kept, under `evidence/`.
     pub data_dir: std::path::PathBuf,
     /// Largest evidence file accepted.
@@ -63,8 +66,8 @@ impl Default for AppSettings {
     fn default() -> Self {
         Self {
             session_ttl: time::Duration::hours(12),
-            throttle_failures: 5,
-            throttle_window: time::Duration::minutes(15),
+            throttle: scal_domain::signin::Limits::default(),
+            known_address_ttl: time::Duration::days(30),
             data_dir: std::path::PathBuf::from("scal-data"),
             max_evidence_bytes: 25 * 1024 * 1024,
             ods_base_url: None,

@@ -80,7 +80,7 @@ pub async fn create(
         .map(str::to_string)
         .or_else(|| generated_password.clone())
         .unwrap_or_default();
-    let hash = hash_password_blocking(&password).await?;
+    let hash = hash_password_blocking(app, &password).await?;
 
     let mut tx = app.store.begin().await?;
     if users::get_by_email(tx.conn(), new.email.as_str()).await?.is_some() {

@@ -15,6 +15,7 @@ pub mod organisation;
 pub mod policy;
 pub mod product;
 pub mod service;
+pub mod signin;
 pub mod template;
 pub mod user;
 

@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod api;
+pub mod client;
 mod error;
 mod extract;
 pub mod ops;
@@ -70,6 +71,8 @@ pub struct WebSettings {
     pub max_upload_bytes: usize,
     /// Largest total uncompressed size of an uploaded .xlsx (zip-bomb guard).
     pub max_workbook_uncompressed_bytes: u64,
+    /// Proxies whose `X-Forwarded-For` is believed (see `client`); empty: none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for WebSettings {
@@ -80,6 +83,7 @@ impl Default for WebSettings {
             request_timeout: Duration::from_secs(30),
             max_upload_bytes: 25 * 1024 * 1024,
             max_workbook_uncompressed_bytes: 100 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -384,6 +384,13 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             .ok()
             .or(file.ods_base_url)
             .filter(|u| !u.trim().is_empty()),
+        trusted_proxies: scal_web::client::parse_trusted_proxies(
+            &std::env::var("SCAL_TRUSTED_PROXIES")
+                .ok()
+                .or_else(|| file.trusted_proxies.map(|list| list.join(",")))
+                .unwrap_or_default(),
+        )
+        .map_err(Failure)?,
     })
 }
 
@@ -740,6 +747,7 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
         max_body_bytes: settings.max_body_bytes,
         max_upload_bytes: settings.max_upload_bytes,
         max_workbook_uncompressed_bytes: settings.max_workbook_bytes,
+        trusted_proxies: settings.trusted_proxies.clone(),
         ..Default::default()
     };
     let store = app.store.clone();
@@ -776,7 +784,7 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
             println!("  {:<28} {:<16} {}", login.email, login.role, login.organisation);
         }
     }
-    axum::serve(listener, router)
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| Failure(format!("server error: {e}")))?;

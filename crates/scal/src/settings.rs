@@ -52,6 +52,8 @@ pub struct FileSettings {
     pub ods_base_url: Option<String>,
     pub smtp_url: Option<Secret>,
     pub smtp_from: Option<String>,
+    /// Proxies whose `X-Forwarded-For` is believed: addresses or networks.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 impl FileSettings {
@@ -89,6 +91,8 @@ pub struct Settings {
     /// The SMTP server for the email outbox; sending is off when `None`.
     pub smtp_url: Option<Secret>,
     pub smtp_from: String,
+    /// Proxies whose `X-Forwarded-For` names the client (sign-in throttling, the audit log).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The parts of a database URL that are safe to print.

@@ -97,35 +97,134 @@ pub async fn record_login_failure<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
     email: &str,
+    client: &str,
     at: i64,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO login_failures (id, email, at) VALUES ($1, $2, $3)")
+    sqlx::query("INSERT INTO login_failures (id, email, client, at) VALUES ($1, $2, $3, $4)")
         .bind(id)
         .bind(email)
+        .bind(client)
         .bind(at)
         .execute(ex)
         .await?;
     Ok(())
 }
 
-/// Times of failed sign-ins for `email` since `since`, oldest first.
-pub async fn login_failures_since<'e>(
-    ex: impl Executor<'e, Database = Any>,
+/// Failed sign-ins since `since`, oldest first, for each scope of an attempt on `email` from
+/// `client`, and whether the account was signed in to from `client` since `known_since`.
+pub async fn login_failures_since(
+    conn: &mut crate::Conn,
     email: &str,
+    client: &str,
     since: i64,
-) -> Result<Vec<i64>> {
-    let rows = sqlx::query("SELECT at FROM login_failures WHERE email = $1 AND at > $2 ORDER BY at")
-        .bind(email)
-        .bind(since)
-        .fetch_all(ex)
-        .await?;
-    rows.iter().map(|row| int(row, "at")).collect()
+    known_since: i64,
+) -> Result<scal_domain::signin::Failures> {
+    async fn times(conn: &mut crate::Conn, sql: &str, binds: &[&str], since: i64) -> Result<Vec<i64>> {
+        let mut query = sqlx::query(sql);
+        for bind in binds {
+            query = query.bind(*bind);
+        }
+        let rows = query.bind(since).fetch_all(&mut *conn).await?;
+        rows.iter().map(|row| int(row, "at")).collect()
+    }
+    let account_and_client = times(
+        conn,
+        "SELECT at FROM login_failures WHERE email = $1 AND client = $2 AND at > $3 ORDER BY at",
+        &[email, client],
+        since,
+    )
+    .await?;
+    let client_times = times(
+        conn,
+        "SELECT at FROM login_failures WHERE client = $1 AND at > $2 ORDER BY at",
+        &[client],
+        since,
+    )
+    .await?;
+    let account = times(
+        conn,
+        "SELECT at FROM login_failures WHERE email = $1 AND at > $2 ORDER BY at",
+        &[email],
+        since,
+    )
+    .await?;
+    let known_client = is_known_address(&mut *conn, &signin_subject(email), client, known_since).await?;
+    Ok(scal_domain::signin::Failures {
+        account_and_client,
+        client: client_times,
+        account,
+        known_client,
+    })
 }
 
-pub async fn clear_login_failures<'e>(ex: impl Executor<'e, Database = Any>, email: &str) -> Result<()> {
+/// A successful sign-in forgets the failures of that account from that address only: other
+/// addresses' failures still count against the account.
+pub async fn clear_login_failures<'e>(ex: impl Executor<'e, Database = Any>, email: &str, client: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE email = $1 AND client = $2")
+        .bind(email)
+        .bind(client)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// Forgets every failure of an account (its password was just reset by an administrator).
+pub async fn clear_all_login_failures<'e>(ex: impl Executor<'e, Database = Any>, email: &str) -> Result<()> {
     sqlx::query("DELETE FROM login_failures WHERE email = $1")
         .bind(email)
         .execute(ex)
         .await?;
     Ok(())
+}
+
+/// The `known_addresses` subject for sign-ins to an account.
+pub fn signin_subject(email: &str) -> String {
+    format!("signin:{email}")
+}
+
+/// The `known_addresses` subject for an API token.
+pub fn token_subject(token_id: &str) -> String {
+    format!("token:{token_id}")
+}
+
+/// Whether `subject` was used from `client` at or after `since`.
+pub async fn is_known_address<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    subject: &str,
+    client: &str,
+    since: i64,
+) -> Result<bool> {
+    let row = sqlx::query("SELECT last_at FROM known_addresses WHERE subject = $1 AND client = $2 AND last_at >= $3")
+        .bind(subject)
+        .bind(client)
+        .bind(since)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Records a use of `subject` from `client`; true when the address was new to it. Concurrent first
+/// uses from one address insert once (`ON CONFLICT DO NOTHING`, on both databases), so exactly one
+/// of them sees it as new.
+pub async fn remember_address(conn: &mut crate::Conn, subject: &str, client: &str, at: i64) -> Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO known_addresses (subject, client, first_at, last_at) VALUES ($1, $2, $3, $3) \
+         ON CONFLICT (subject, client) DO NOTHING",
+    )
+    .bind(subject)
+    .bind(client)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted > 0 {
+        return Ok(true);
+    }
+    sqlx::query("UPDATE known_addresses SET last_at = $1 WHERE subject = $2 AND client = $3")
+        .bind(at)
+        .bind(subject)
+        .bind(client)
+        .execute(&mut *conn)
+        .await?;
+    Ok(false)
 }

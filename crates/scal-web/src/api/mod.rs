@@ -155,10 +155,12 @@ impl FromRequestParts<AppState> for ApiActor {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
+            .map(|(_, token)| token.trim().to_string())
             .ok_or_else(|| ApiError::from(scal_app::AppError::Unauthenticated))?;
+        let token = token.as_str();
+        let Ok(crate::client::ClientAddr(client)) = crate::client::ClientAddr::from_request_parts(parts, state).await;
         Ok(Self(
-            scal_app::auth::authenticate_token(&state.app, token, state.now()).await?,
+            scal_app::auth::authenticate_token(&state.app, token, client, state.now()).await?,
         ))
     }
 }

@@ -101,7 +101,8 @@ pub async fn list_users(
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/users", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path, description = "Organisation ID")), request_body = UserIn,
     responses((status = 201, body = UserCreated), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, description = "Too many passwords are being hashed at once: retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -1,5 +1,6 @@
 //! Signing in and out.
 
+use crate::client::ClientAddr;
 use crate::extract::{PageForm, PageQuery};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -103,9 +104,14 @@ fn login_page(csrf_token: &str, email: &str, next: &str, errors: &[FieldError]) 
     )
 }
 
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, PageForm(form): PageForm<LoginForm>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+    PageForm(form): PageForm<LoginForm>,
+) -> Response {
     let csrf_token = cookie(&headers, PRE_SESSION_CSRF_COOKIE).unwrap_or_default();
-    match scal_app::auth::login(&state.app, &form.email, &form.password, state.now()).await {
+    match scal_app::auth::login(&state.app, &form.email, &form.password, client, state.now()).await {
         Ok(session) => {
             let max_age = state.app.settings.session_ttl.whole_seconds();
             let mut response = see_other(safe_next(&form.next));
@@ -131,8 +137,7 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, PageForm(f
         }
         Err(AppError::Throttled { retry_after_secs }) => {
             let minutes = retry_after_secs.div_ceil(60);
-            let message =
-                format!("Too many failed attempts to sign in to this account. Try again in {minutes} minutes.");
+            let message = format!("Too many failed attempts to sign in. Try again in {minutes} minutes.");
             let errors = [FieldError::new("email", message)];
             let mut response = (
                 StatusCode::TOO_MANY_REQUESTS,
@@ -148,8 +153,12 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, PageForm(f
     }
 }
 
-pub async fn logout(State(state): State<AppState>, PageActor(session): PageActor) -> Response {
-    if let Err(error) = scal_app::auth::logout(&state.app, &session.cookie).await {
+pub async fn logout(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    PageActor(session): PageActor,
+) -> Response {
+    if let Err(error) = scal_app::auth::logout(&state.app, &session.cookie, client, state.now()).await {
         return PageError::from(error).into_response();
     }
     let mut response = see_other("/login");

@@ -180,7 +180,8 @@ async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of
     let verified = run(&db, &["audit", "verify"]);
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
     assert!(
-        stdout(&verified).contains("audit chain intact: 4 entries"),
+        // organisation, two users, the token, and the token's first use from an address
+        stdout(&verified).contains("audit chain intact: 5 entries"),
         "{}",
         stdout(&verified)
     );
@@ -318,4 +319,94 @@ async fn the_catalogue_is_set_up_from_the_command_line() {
     assert_eq!(services.len(), 1, "nothing half-written");
     assert!(services[0].use_case_required);
     store.close().await;
+}
+
+/// The server's peak resident memory so far, from Linux's `/proc` (`None` elsewhere).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// Each password check takes 19 MiB (argon2id's memory cost); unbounded, 80 parallel sign-ins
+/// took the server from 83 MB to 1.6 GB. Behind the password gate, only a few run at once.
+#[tokio::test]
+async fn sixty_four_parallel_sign_ins_stay_under_256_mib() {
+    const LIMIT_KIB: u64 = 256 * 1024;
+    let db = TestDb::fresh().await;
+    assert!(run(&db, &["migrate"]).status.success());
+    // Trusting the loopback proxy lets each sign-in come from its own address, so the per-address
+    // throttle does not turn any away before its password is checked.
+    let mut server = scal(&db, &["serve", "--bind", "127.0.0.1:0"])
+        .env("SCAL_TRUSTED_PROXIES", "127.0.0.1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let base = first
+        .strip_prefix("scal is running at ")
+        .expect(&first)
+        .trim_end_matches('/')
+        .to_string();
+    let Some(at_start) = peak_rss_kib(server.id()) else {
+        let _ = server.kill();
+        let _ = server.wait();
+        eprintln!("no /proc: memory not measured");
+        return;
+    };
+
+    let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
+    // Every attempt needs the sign-in form's token first.
+    let mut login = agent.get(&format!("{base}/login")).call().unwrap();
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    let html = login.body_mut().read_to_string().unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let csrf = html[start..start + html[start..].find('"').unwrap()].to_string();
+
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(64));
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..64)
+            .map(|i| {
+                let (agent, base, cookie, csrf, barrier) = (&agent, &base, &cookie, &csrf, barrier.clone());
+                scope.spawn(move || {
+                    barrier.wait();
+                    agent
+                        .post(&format!("{base}/login"))
+                        .header("Cookie", cookie)
+                        .header("X-Forwarded-For", &format!("192.0.2.{i}"))
+                        .content_type("application/x-www-form-urlencoded")
+                        .send(format!("_csrf={csrf}&email=nobody{i}%40example.org&password=guess+{i}"))
+                        .map(|r| r.status().as_u16())
+                        .unwrap_or(0)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let peak = peak_rss_kib(server.id()).unwrap();
+    let healthy = agent.get(&format!("{base}/healthz")).call().unwrap().status();
+    let _ = server.kill();
+    let _ = server.wait();
+    eprintln!("peak RSS: {at_start} KiB at start, {peak} KiB after 64 parallel sign-ins; statuses {statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 422 || *s == 503),
+        "each is refused as a bad sign-in, or as busy: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().filter(|s| **s == 422).count() >= 2,
+        "the passwords were really checked: {statuses:?}"
+    );
+    assert_eq!(healthy, 200);
+    assert!(peak < LIMIT_KIB, "peak {peak} KiB is over {LIMIT_KIB} KiB");
 }

@@ -20,6 +20,7 @@ mod journey;
 mod onboarding_pages;
 mod openapi;
 mod pages;
+mod signin;
 mod support;
 mod templates;
 mod webdriver;

@@ -93,15 +93,24 @@ impl TestApp {
     }
 
     pub async fn empty_with(web: WebSettings) -> Self {
+        Self::empty_with_settings(web, |_| {}).await
+    }
+
+    /// Empty, with application settings changed by `tweak`.
+    pub async fn empty_with_settings(web: WebSettings, tweak: impl FnOnce(&mut AppSettings)) -> Self {
         let db = TestDb::fresh().await;
         let store = Store::open(&db.url, 5).await.expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
-        let settings = AppSettings {
+        let mut settings = AppSettings {
             data_dir: db.data_dir().to_path_buf(),
             ..AppSettings::default()
         };
+        tweak(&mut settings);
         let state = AppState::new(App::new(store, settings), clock.clone(), web);
-        let router = scal_web::router(state.clone());
+        // Requests come from this socket address, as `serve` would tell the handlers.
+        let router = scal_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(
+            std::net::SocketAddr::from(([127, 0, 0, 1], 40_000)),
+        ));
         Self {
             state,
             router,
