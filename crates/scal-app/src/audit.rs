@@ -87,7 +87,15 @@ impl AuditSearch {
         let filter = AuditFilter {
             org_id: given(&self.organisation_id),
             actor_user_id: given(&self.user_id),
-            kind: given(&self.kind),
+            kind: given(&self.kind).filter(|k| k != scal_domain::audit::SECURITY_EVENTS),
+            kinds: given(&self.kind)
+                .filter(|k| k == scal_domain::audit::SECURITY_EVENTS)
+                .map(|_| {
+                    scal_domain::audit::SECURITY_EVENT_KINDS
+                        .iter()
+                        .map(|k| k.to_string())
+                        .collect()
+                }),
             from: from.map(|day| crate::micros(day.midnight().assume_utc())),
             until: to.map(|day| crate::micros(day.midnight().assume_utc() + time::Duration::days(1))),
             before_seq: self.before_seq,

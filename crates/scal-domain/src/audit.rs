@@ -4,6 +4,23 @@
 use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first entry.
+/// The `kind` filter value that selects every security event.
+pub const SECURITY_EVENTS: &str = "security";
+
+/// Kinds of the security events: sign-ins, passwords and API tokens. Filtering by
+/// [`SECURITY_EVENTS`] selects these.
+pub const SECURITY_EVENT_KINDS: &[&str] = &[
+    "session.signed_in",
+    "session.sign_in_failed",
+    "session.signed_out",
+    "password.changed",
+    "password.reset_requested",
+    "password.reset",
+    "token.created",
+    "token.revoked",
+    "token.used_from_new_address",
+];
+
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One audit entry as stored. `at` is microseconds since the Unix epoch (UTC).

@@ -11,6 +11,8 @@ pub struct AuditFilter {
     pub org_id: Option<String>,
     pub actor_user_id: Option<String>,
     pub kind: Option<String>,
+    /// Any of these kinds (with `kind`, both must hold).
+    pub kinds: Option<Vec<String>>,
     /// Inclusive lower bound, microseconds.
     pub from: Option<i64>,
     /// Exclusive upper bound, microseconds.
@@ -76,6 +78,17 @@ pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, filter: &AuditFilte
     }
     if let Some(before) = filter.before_seq {
         add("seq <", Arg::Int(before));
+    }
+    // After the last `add`, whose closure borrows the lists.
+    if let Some(kinds) = &filter.kinds {
+        let first = args.len() + 1;
+        let placeholders: Vec<String> = (first..first + kinds.len()).map(|n| format!("${n}")).collect();
+        clauses.push(if kinds.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("kind IN ({})", placeholders.join(", "))
+        });
+        args.extend(kinds.iter().cloned().map(Arg::Text));
     }
     let mut sql = format!("SELECT {COLUMNS} FROM audit_log");
     if !clauses.is_empty() {

@@ -294,6 +294,9 @@ impl From<AuditEntry> for AuditOut {
 pub struct AuditQuery {
     pub organisation_id: Option<String>,
     pub user_id: Option<String>,
+    /// One kind (`product.created`), or `security` for every security event: sign-ins and
+    /// failures, sign-outs, password changes and resets, API tokens created, revoked or used from
+    /// a new address.
     pub kind: Option<String>,
     pub from: Option<String>,
     pub to: Option<String>,

@@ -30,10 +30,16 @@ pub async fn list(
         .into_iter()
         .chain(orgs.iter().map(|o| (o.id.as_str(), o.name.as_str())))
         .collect();
-    let kind_options: Vec<(&str, &str)> = [("", "Any change")]
-        .into_iter()
-        .chain(kinds.iter().map(|k| (k.as_str(), k.as_str())))
-        .collect();
+    let kind_options: Vec<(&str, &str)> = [
+        ("", "Any change"),
+        (
+            scal_domain::audit::SECURITY_EVENTS,
+            "Security events (sign-ins, passwords, API tokens)",
+        ),
+    ]
+    .into_iter()
+    .chain(kinds.iter().map(|k| (k.as_str(), k.as_str())))
+    .collect();
     let org_name = |id: &Option<String>| {
         id.as_deref()
             .and_then(|id| orgs.iter().find(|o| o.id == id))

@@ -203,4 +203,29 @@ async fn sign_ins_failures_sign_outs_and_tokens_used_from_new_addresses_are_audi
     let mut clients: Vec<&str> = dev_uses.iter().filter_map(|e| e["after"]["client"].as_str()).collect();
     clients.sort_unstable();
     assert_eq!(clients, vec!["192.0.2.44", "198.51.100.3"]);
+
+    // One filter for every security event, and nothing else.
+    let security = audit_of_kind(&app, &admin, "security").await;
+    let kinds: std::collections::BTreeSet<&str> = security.iter().filter_map(|e| e["kind"].as_str()).collect();
+    assert_eq!(
+        kinds.into_iter().collect::<Vec<_>>(),
+        vec![
+            "session.sign_in_failed",
+            "session.signed_in",
+            "session.signed_out",
+            "token.created",
+            "token.used_from_new_address"
+        ]
+    );
+    let page = app
+        .page(
+            Some(&app.sign_in("admin@nhse.example", PASSWORD).await.unwrap()),
+            Method::GET,
+            "/audit?kind=security",
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("Security events"), "the filter is offered");
+    assert!(page.html.contains("token.used_from_new_address"));
 }
