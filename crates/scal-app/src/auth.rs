@@ -26,7 +26,7 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| AppError::Internal(format!("cannot hash password: {e}")))
 }
 
-fn password_matches(password: &str, stored: &str) -> bool {
+pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
 }
 

@@ -15,6 +15,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0005_service_reviewers",
         include_str!("../migrations/0005_service_reviewers.sql"),
     ),
+    (
+        6,
+        "0006_password_resets",
+        include_str!("../migrations/0006_password_resets.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
