@@ -52,6 +52,8 @@ pub struct FileSettings {
     pub ods_base_url: Option<String>,
     pub smtp_url: Option<Secret>,
     pub smtp_from: Option<String>,
+    pub public_url: Option<String>,
+    pub password_reset_minutes: Option<i64>,
 }
 
 impl FileSettings {
@@ -89,6 +91,10 @@ pub struct Settings {
     /// The SMTP server for the email outbox; sending is off when `None`.
     pub smtp_url: Option<Secret>,
     pub smtp_from: String,
+    /// Where users reach scal, for links in emails (password resets).
+    pub public_url: String,
+    /// How long a password-reset link works, in minutes.
+    pub password_reset_minutes: i64,
 }
 
 /// The parts of a database URL that are safe to print.

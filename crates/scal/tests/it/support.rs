@@ -93,7 +93,11 @@ impl TestApp {
     }
 
     pub async fn empty_with(web: WebSettings) -> Self {
-        let db = TestDb::fresh().await;
+        Self::on(TestDb::fresh().await, web).await
+    }
+
+    /// On an existing database (one the real binary has used, say).
+    pub async fn on(db: TestDb, web: WebSettings) -> Self {
         let store = Store::open(&db.url, 5).await.expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
         let settings = AppSettings {
