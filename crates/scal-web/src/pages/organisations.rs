@@ -325,7 +325,7 @@ pub async fn show_user(
     let can_manage = authorize(&session.actor, Action::ManageUsers, Some(&user.org_id)).is_ok();
     let can_reset = user.active && authorize(&session.actor, Action::SendPasswordReset, Some(&user.org_id)).is_ok();
     let banner = super::password::user_banner(
-        query.done(),
+        query.done().filter(|_| can_reset),
         user.email.as_str(),
         state.app.settings.password_reset_ttl.whole_minutes(),
     );

@@ -282,6 +282,11 @@ async fn an_administrator_sends_a_reset_link_that_works_once() {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(done.location(), Some("/login?done=password-reset"));
     assert!(done.set_cookie("scal_session").is_none(), "nobody is signed in");
+    let used: Vec<(Option<i64>,)> = sqlx::query_as("SELECT used_at FROM password_resets")
+        .fetch_all(app.app().store.pool())
+        .await
+        .unwrap();
+    assert!(matches!(used.as_slice(), [(Some(_),)]), "the link is marked used");
     let login = app.page(None, Method::GET, "/login?done=password-reset", &[]).await;
     assert!(login.html.contains("nhsuk-notification-banner--success"));
 
