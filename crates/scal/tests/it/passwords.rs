@@ -444,3 +444,41 @@ async fn a_deactivated_user_gets_no_reset() {
     let page = app.page(None, Method::GET, &link, &[]).await;
     assert_eq!(page.status, StatusCode::NOT_FOUND, "an earlier link stops working too");
 }
+
+#[tokio::test]
+async fn adding_a_user_with_a_chosen_password_follows_the_same_rules() {
+    let app = TestApp::demo().await;
+    let admin = app.token_for("admin@acme.example").await;
+    let acme = app.org_id("8JK21").await;
+    for (password, message) in [
+        ("qwertyuiop123", "most common passwords"),
+        ("i am grace.hopper!", "email address"),
+    ] {
+        let (status, body) = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/organisations/{acme}/users"),
+                Some(&admin),
+                Some(json!({"email": "grace.hopper@acme.example", "name": "Grace", "role": "supplier_member", "password": password})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{password}");
+        assert_eq!(body["error"]["field"], "password");
+        assert!(body["error"]["message"].as_str().unwrap().contains(message), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn changing_your_password_ends_an_open_reset_link() {
+    let app = TestApp::demo().await;
+    let admin = app.token_for("admin@acme.example").await;
+    let dev = app.user_id("dev@acme.example").await;
+    assert_eq!(send_reset(&app, &admin, &dev).await.0, StatusCode::ACCEPTED);
+    let link = emailed_link(&app, "dev@acme.example").await;
+    let session = app.sign_in("dev@acme.example", PASSWORD).await.unwrap();
+    let done = change(&app, &session, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let page = app.page(None, Method::GET, &link, &[]).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.html.contains(EXPIRED));
+}
