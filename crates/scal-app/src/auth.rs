@@ -26,7 +26,7 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| AppError::Internal(format!("cannot hash password: {e}")))
 }
 
-fn password_matches(password: &str, stored: &str) -> bool {
+pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
     let Ok(hash) = PasswordHash::new(stored) else {
         return false;
     };
@@ -128,25 +128,8 @@ pub async fn login(
     // takes the same work, so the answer tells nothing.
     let parsed = Email::parse(email).ok();
     let key = parsed.as_ref().map_or("", |e| e.as_str()).to_string();
-    let limits = app.settings.throttle;
-    let window_start = micros(now) - limits.window_micros;
 
-    // Count and record this attempt before checking the password, under locks on the account and
-    // the address, so parallel guesses cannot all slip under a limit. A successful sign-in clears
-    // the record (for this account from this address).
-    let mut tx = app.store.begin().await?;
-    tx.lock_key(&format!("login:{key}")).await?;
-    tx.lock_key(&format!("login-client:{client}")).await?;
-    sessions::forget_login_failures_before(tx.conn(), window_start).await?;
-    let known_since = micros(now - app.settings.known_address_ttl);
-    let failures = sessions::login_failures_since(tx.conn(), &key, &client, window_start, known_since).await?;
-    if let Some(refusal) = scal_domain::signin::assess(limits, &failures) {
-        let retry_after_secs = u64::try_from((refusal.retry_at - micros(now)).max(1_000_000) / 1_000_000).unwrap_or(1);
-        tracing::warn!(%client, scope = refusal.scope.as_str(), "sign-in refused: too many failures");
-        return Err(AppError::Throttled { retry_after_secs });
-    }
-    sessions::record_login_failure(tx.conn(), &new_id(), &key, &client, micros(now)).await?;
-    tx.commit().await?;
+    count_attempt(app, &key, &client, now).await?;
 
     let found = match parsed {
         Some(_) => scal_store::records::users::credentials(app.store.pool(), &key).await?,
@@ -211,6 +194,30 @@ pub async fn login(
         csrf_token,
         user,
     })
+}
+
+/// Counts an attempt to prove the password of account `key` from `client` (a [`client_key`]),
+/// or refuses it when a sign-in limit is reached (`scal_domain::signin`). It is recorded *before*
+/// the password is checked, under locks on the account and the address, so parallel guesses cannot
+/// all slip under a limit; a right password then clears it with `sessions::clear_login_failures`.
+/// Sign-in and the current-password check of a password change share this one budget.
+pub(crate) async fn count_attempt(app: &App, key: &str, client: &str, now: OffsetDateTime) -> Result<()> {
+    let limits = app.settings.throttle;
+    let window_start = micros(now) - limits.window_micros;
+    let mut tx = app.store.begin().await?;
+    tx.lock_key(&format!("login:{key}")).await?;
+    tx.lock_key(&format!("login-client:{client}")).await?;
+    sessions::forget_login_failures_before(tx.conn(), window_start).await?;
+    let known_since = micros(now - app.settings.known_address_ttl);
+    let failures = sessions::login_failures_since(tx.conn(), key, client, window_start, known_since).await?;
+    if let Some(refusal) = scal_domain::signin::assess(limits, &failures) {
+        let retry_after_secs = u64::try_from((refusal.retry_at - micros(now)).max(1_000_000) / 1_000_000).unwrap_or(1);
+        tracing::warn!(%client, scope = refusal.scope.as_str(), "sign-in refused: too many failures");
+        return Err(AppError::Throttled { retry_after_secs });
+    }
+    sessions::record_login_failure(tx.conn(), &new_id(), key, client, micros(now)).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Argon2 is deliberately slow, memory-hungry CPU work: it runs on the blocking pool behind the

@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod notifications;
 pub mod ods;
 pub mod organisations;
+pub mod passwords;
 pub mod products;
 pub mod progress;
 pub mod scals;
@@ -60,6 +61,10 @@ pub struct AppSettings {
     pub password_hashers: usize,
     /// How long heavy work waits for a free slot before it is refused as busy (503).
     pub busy_queue_wait: std::time::Duration,
+    /// Where users reach this installation (`https://scal.example.nhs.uk`), for links in emails.
+    pub public_url: String,
+    /// How long a password-reset link works.
+    pub password_reset_ttl: time::Duration,
 }
 
 impl Default for AppSettings {
@@ -76,6 +81,8 @@ impl Default for AppSettings {
             workbook_parsers: 2,
             password_hashers: blocking::default_permits(),
             busy_queue_wait: std::time::Duration::from_secs(5),
+            public_url: "http://127.0.0.1:8080".into(),
+            password_reset_ttl: time::Duration::hours(1),
         }
     }
 }

@@ -1,5 +1,6 @@
+use scal_domain::password;
 use scal_domain::policy::{authorize, Action, Actor};
-use scal_domain::user::{check_password, parse_person_name, NewUser, Role};
+use scal_domain::user::{parse_person_name, NewUser, Role};
 use scal_domain::Invalid;
 use scal_store::records::{organisations, sessions, tokens, users};
 use scal_store::UserRecord;
@@ -69,7 +70,8 @@ pub async fn create(
     };
     let given = input.password.as_deref().filter(|p| !p.is_empty());
     if let Some(password) = given {
-        invalid.check(check_password(password));
+        let email = new.as_ref().map(|n| &n.email);
+        invalid.check(password::check("password", password, email));
     }
     let new = invalid.finish(|| new)?;
     let generated_password = match given {

@@ -12,6 +12,7 @@ pub mod field;
 pub mod ods;
 pub mod onboarding;
 pub mod organisation;
+pub mod password;
 pub mod policy;
 pub mod product;
 pub mod service;

@@ -103,6 +103,10 @@ pub enum Action {
     ReviewSubmission,
     /// See one's own notifications.
     ReadOwnNotifications,
+    /// Change one's own password (knowing the current one).
+    ChangeOwnPassword,
+    /// Send a user a link to set a new password: administrators, for the users they administer.
+    SendPasswordReset,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,12 +140,13 @@ fn role_allows(role: Role, action: Action) -> bool {
     use Action::*;
     use Role::*;
     match action {
-        ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates | ReadOwnNotifications => true,
+        ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates | ReadOwnNotifications
+        | ChangeOwnPassword => true,
         ManageTemplates | IssueScal | ReviewSubmission => matches!(role, NhseAdmin | NhseReviewer),
         AnswerScal | RequestScal => matches!(role, SupplierAdmin | SupplierMember),
         ReadOnboarding => !matches!(role, EuoMember),
         CreateOrganisation | EditOrganisation | ManageServices | ReadAudit => role == NhseAdmin,
-        ManageUsers => matches!(role, NhseAdmin | SupplierAdmin),
+        ManageUsers | SendPasswordReset => matches!(role, NhseAdmin | SupplierAdmin),
         ReadProducts => !matches!(role, EuoMember),
         CreateProduct => matches!(role, SupplierAdmin | SupplierMember),
         EditProduct => matches!(role, SupplierAdmin | SupplierMember | NhseAdmin),
@@ -203,5 +208,31 @@ mod tests {
             authorize(&user(Role::SupplierAdmin, "a"), Action::ManageUsers, Some("a")),
             Ok(())
         );
+    }
+
+    #[test]
+    fn password_resets_are_sent_by_administrators_for_users_they_can_see() {
+        let send = Action::SendPasswordReset;
+        assert_eq!(authorize(&user(Role::SupplierAdmin, "a"), send, Some("a")), Ok(()));
+        assert_eq!(
+            authorize(&user(Role::SupplierAdmin, "a"), send, Some("b")),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            authorize(&user(Role::SupplierMember, "a"), send, Some("a")),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(&user(Role::NhseReviewer, "n"), send, Some("a")),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(authorize(&user(Role::NhseAdmin, "n"), send, Some("a")), Ok(()));
+        assert_eq!(
+            authorize(&user(Role::EuoMember, "e"), send, Some("e")),
+            Err(Denied::Forbidden)
+        );
+        for role in Role::ALL {
+            assert_eq!(authorize(&user(role, "a"), Action::ChangeOwnPassword, None), Ok(()));
+        }
     }
 }

@@ -119,22 +119,6 @@ impl Email {
     }
 }
 
-/// Passwords are at least 12 characters (NCSC guidance favours length over composition rules).
-pub const MIN_PASSWORD_LEN: usize = 12;
-
-pub fn check_password(raw: &str) -> Result<(), FieldError> {
-    if raw.chars().count() < MIN_PASSWORD_LEN {
-        return Err(FieldError::new(
-            "password",
-            format!("Password must be at least {MIN_PASSWORD_LEN} characters"),
-        ));
-    }
-    if raw.len() > 1024 {
-        return Err(FieldError::new("password", "Password must be 1024 characters or fewer"));
-    }
-    Ok(())
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
     pub email: Email,
@@ -208,11 +192,5 @@ mod tests {
         let err = NewUser::parse("nope", " ", "king", OrgKind::Euo).expect_err("invalid");
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["email", "name", "role"]);
-    }
-
-    #[test]
-    fn short_passwords_are_refused() {
-        assert!(check_password("short").is_err());
-        assert!(check_password("long enough passphrase").is_ok());
     }
 }

@@ -20,6 +20,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0006_signin_security",
         include_str!("../migrations/0006_signin_security.sql"),
     ),
+    (
+        7,
+        "0007_password_resets",
+        include_str!("../migrations/0007_password_resets.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

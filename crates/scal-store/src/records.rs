@@ -7,6 +7,7 @@ pub mod enquiries;
 pub mod evidence;
 pub mod notifications;
 pub mod organisations;
+pub mod password_resets;
 pub mod products;
 pub mod scals;
 pub mod services;

@@ -261,6 +261,12 @@ enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Print a single-use link for the user to set a new password (nothing is emailed); the link
+    /// is the last line printed
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -391,6 +397,16 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
                 .unwrap_or_default(),
         )
         .map_err(Failure)?,
+        public_url: std::env::var("SCAL_PUBLIC_URL")
+            .ok()
+            .or(file.public_url)
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+        password_reset_minutes: env_num("SCAL_PASSWORD_RESET_MINUTES")
+            .and_then(|n| i64::try_from(n).ok())
+            .or(file.password_reset_minutes)
+            .unwrap_or(60)
+            .max(1),
     })
 }
 
@@ -495,6 +511,8 @@ async fn open(settings: &Settings) -> Result<App, Failure> {
             .as_ref()
             .map(|u| scal_app::notifications::SmtpUrl::new(u.expose())),
         smtp_from: settings.smtp_from.clone(),
+        public_url: settings.public_url.clone(),
+        password_reset_ttl: time::Duration::minutes(settings.password_reset_minutes),
         ..AppSettings::default()
     };
     Ok(App::new(store, app_settings))
@@ -585,6 +603,19 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             if let Some(password) = created.generated_password {
                 println!("password (shown once): {password}");
             }
+        }
+        Command::User(UserCommand::ResetPassword { email }) => {
+            let app = open(&settings).await?;
+            let (user, link, expires_at) =
+                scal_app::passwords::reset_link_for_operator(&app, &Actor::System, &email, now).await?;
+            let expires = scal_app::from_micros(expires_at)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default();
+            println!(
+                "reset link for {} (works once, until {expires}); give it to them securely:",
+                user.email.as_str()
+            );
+            println!("{link}");
         }
         Command::Token(TokenCommand::Create { email, name }) => {
             let app = open(&settings).await?;

@@ -54,6 +54,8 @@ pub struct FileSettings {
     pub smtp_from: Option<String>,
     /// Proxies whose `X-Forwarded-For` is believed: addresses or networks.
     pub trusted_proxies: Option<Vec<String>>,
+    pub public_url: Option<String>,
+    pub password_reset_minutes: Option<i64>,
 }
 
 impl FileSettings {
@@ -93,6 +95,10 @@ pub struct Settings {
     pub smtp_from: String,
     /// Proxies whose `X-Forwarded-For` names the client (sign-in throttling, the audit log).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Where users reach scal, for links in emails (password resets).
+    pub public_url: String,
+    /// How long a password-reset link works, in minutes.
+    pub password_reset_minutes: i64,
 }
 
 /// The parts of a database URL that are safe to print.

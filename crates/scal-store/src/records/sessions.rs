@@ -76,6 +76,21 @@ pub async fn delete_for_user<'e>(ex: impl Executor<'e, Database = Any>, user_id:
     Ok(())
 }
 
+/// Ends every session of the user but the one with `keep_hash` (the browser that changed the
+/// password); returns how many ended.
+pub async fn delete_for_user_except<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    keep_hash: &str,
+) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id)
+        .bind(keep_hash)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 pub async fn delete_expired<'e>(ex: impl Executor<'e, Database = Any>, now: i64) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now)

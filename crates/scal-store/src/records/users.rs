@@ -72,6 +72,27 @@ pub async fn update<'e>(
     Ok(())
 }
 
+/// Replaces the password hash (the caller has checked the new password and ends the sessions).
+pub async fn set_password_hash<'e>(ex: impl Executor<'e, Database = Any>, id: &str, password_hash: &str) -> Result<()> {
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// The password hash of a user, for checking their current password.
+pub async fn password_hash<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<String>> {
+    sqlx::query("SELECT password_hash FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(|row| text(row, "password_hash"))
+        .transpose()
+}
+
 pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
     sqlx::query(&sql)

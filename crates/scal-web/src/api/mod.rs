@@ -4,6 +4,7 @@
 mod audit;
 mod onboarding;
 mod organisations;
+mod password;
 mod products;
 mod scals;
 mod services;
@@ -85,6 +86,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         ));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(organisations::me))
+        .routes(routes!(password::change_password))
         .routes(routes!(
             organisations::list_organisations,
             organisations::create_organisation
@@ -95,6 +97,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         ))
         .routes(routes!(organisations::list_users, organisations::create_user))
         .routes(routes!(organisations::get_user, organisations::update_user))
+        .routes(routes!(password::send_password_reset))
         .routes(routes!(products::list_products, products::create_product))
         .routes(routes!(products::get_product, products::update_product))
         .routes(routes!(services::list_services, services::create_service))

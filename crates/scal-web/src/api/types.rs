@@ -85,7 +85,8 @@ pub struct UserIn {
     pub name: String,
     #[serde(default)]
     pub role: String,
-    /// At least 12 characters. Omit to have one generated and returned once.
+    /// At least 12 characters, not a common password, not the email address. Omit to have one
+    /// generated and returned once.
     #[serde(default)]
     pub password: Option<String>,
 }
@@ -103,6 +104,24 @@ pub struct UserPatch {
     pub name: Option<String>,
     pub role: Option<String>,
     pub active: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChangeIn {
+    #[serde(default)]
+    pub current_password: String,
+    /// At least 12 characters, not a common password, not your email address.
+    #[serde(default)]
+    pub new_password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordResetSent {
+    pub user_id: String,
+    /// Where the link was sent.
+    pub email: String,
+    /// When the link stops working.
+    pub expires_at: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -18,6 +18,8 @@ use crate::{AppState, PageError};
 #[derive(Debug, Default, Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// A success banner to show (`password-reset`).
+    done: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -61,7 +63,8 @@ pub async fn login_form(
             Err(error) => return PageError::from(error).into_response(),
         },
     };
-    let body = login_page(&token, "", query.next.as_deref().unwrap_or("/"), &[]);
+    let banner = super::password::sign_in_banner(query.done.as_deref());
+    let body = login_page_with(&token, "", query.next.as_deref().unwrap_or("/"), &[], banner);
     let mut response = body.into_response();
     if existing.is_none() {
         let value = set_cookie(
@@ -78,6 +81,16 @@ pub async fn login_form(
 }
 
 fn login_page(csrf_token: &str, email: &str, next: &str, errors: &[FieldError]) -> maud::Markup {
+    login_page_with(csrf_token, email, next, errors, None)
+}
+
+fn login_page_with(
+    csrf_token: &str,
+    email: &str,
+    next: &str,
+    errors: &[FieldError],
+    banner: Option<maud::Markup>,
+) -> maud::Markup {
     page(
         "Sign in",
         &Chrome::anonymous(),
@@ -85,6 +98,7 @@ fn login_page(csrf_token: &str, email: &str, next: &str, errors: &[FieldError]) 
         html! {
             div class="nhsuk-grid-row" {
                 div class="nhsuk-grid-column-two-thirds" {
+                    @if let Some(banner) = banner { (banner) }
                     (error_summary(errors))
                     h1 class="nhsuk-heading-xl" { "Sign in" }
                     form method="post" action="/login" novalidate {

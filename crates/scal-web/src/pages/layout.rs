@@ -122,7 +122,9 @@ fn header(chrome: &Chrome<'_>) -> Markup {
                     nav class="nhsuk-header__account" aria-label="Account" {
                         ul class="nhsuk-header__account-list" {
                             li class="nhsuk-header__account-item" {
-                                (session.user.name) " (" (session.user.role.label()) ")"
+                                a class="nhsuk-header__account-link" href="/account" {
+                                    (session.user.name) " (" (session.user.role.label()) ")"
+                                }
                             }
                             li class="nhsuk-header__account-item" {
                                 form method="post" action="/logout" novalidate {
@@ -396,6 +398,23 @@ pub fn back_link(href: &str, label: &str) -> Markup {
     html! {
         div class="nhsuk-back-link" {
             a class="nhsuk-back-link__link" href=(href) { (label) }
+        }
+    }
+}
+
+/// The success notification banner shown after an action (the page it redirects to picks the
+/// message from a fixed list, so no text from the address is ever shown).
+pub fn success_banner(heading: &str, body: Option<&str>) -> Markup {
+    html! {
+        div class="nhsuk-notification-banner nhsuk-notification-banner--success" role="alert"
+            aria-labelledby="nhsuk-notification-banner-title" data-module="nhsuk-notification-banner" {
+            div class="nhsuk-notification-banner__header" {
+                h2 class="nhsuk-notification-banner__title" id="nhsuk-notification-banner-title" { "Success" }
+            }
+            div class="nhsuk-notification-banner__content" {
+                p class="nhsuk-notification-banner__heading" { (heading) }
+                @if let Some(body) = body { p class="nhsuk-body" { (body) } }
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ mod evidence;
 pub mod layout;
 mod onboarding;
 mod organisations;
+mod password;
 mod products;
 mod scals;
 mod services;
@@ -28,7 +29,13 @@ use scal_domain::FieldError;
 use crate::{AppState, PageError};
 
 /// Routes that anyone may use without signing in.
-pub const PUBLIC_ROUTES: [&str; 3] = ["/login", "/static/nhsuk.css", "/static/scal.css"];
+/// A password-reset link's page needs none: the link's secret is the credential.
+pub const PUBLIC_ROUTES: [&str; 4] = [
+    "/login",
+    "/password-reset/{secret}",
+    "/static/nhsuk.css",
+    "/static/scal.css",
+];
 
 /// The page router and the list of `(method, path)` it serves, built together so the list cannot
 /// drift from the router (the access-matrix test reads the list).
@@ -93,6 +100,11 @@ fn table(limits: UploadLimits) -> Table {
     .get("/login", account::login_form)
     .post("/login", account::login)
     .post("/logout", account::logout)
+    .get("/account", password::account)
+    .get("/account/password", password::change_form)
+    .post("/account/password", password::change)
+    .get("/password-reset/{secret}", password::reset_form)
+    .post("/password-reset/{secret}", password::reset)
     .get("/organisations", organisations::list)
     .post("/organisations", organisations::create)
     .get("/organisations/new", organisations::new_form)
@@ -104,6 +116,7 @@ fn table(limits: UploadLimits) -> Table {
     .get("/users/{id}", organisations::show_user)
     .get("/users/{id}/edit", organisations::edit_user_form)
     .post("/users/{id}/edit", organisations::edit_user)
+    .post("/users/{id}/password-reset", password::send_reset)
     .get("/products", products::list)
     .post("/products", products::create)
     .get("/products/new", products::new_form)

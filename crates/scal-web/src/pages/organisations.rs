@@ -1,6 +1,6 @@
 //! Organisations and their users.
 
-use crate::extract::PageForm;
+use crate::extract::{PageForm, PageQuery};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
@@ -319,13 +319,21 @@ pub async fn show_user(
     State(state): State<AppState>,
     PageActor(session): PageActor,
     Path(id): Path<String>,
+    PageQuery(query): PageQuery<super::password::DoneQuery>,
 ) -> PageResult {
     let user = scal_app::users::get(&state.app, &session.actor, &id).await?;
     let can_manage = authorize(&session.actor, Action::ManageUsers, Some(&user.org_id)).is_ok();
+    let can_reset = user.active && authorize(&session.actor, Action::SendPasswordReset, Some(&user.org_id)).is_ok();
+    let banner = super::password::user_banner(
+        query.done().filter(|_| can_reset),
+        user.email.as_str(),
+        state.app.settings.password_reset_ttl.whole_minutes(),
+    );
     let edit = format!("/users/{}/edit", user.id);
     let change = |what| can_manage.then_some((edit.as_str(), what));
     let content = html! {
         (back_link(&format!("/organisations/{}", user.org_id), "Back to the organisation"))
+        @if let Some(banner) = banner { (banner) }
         h1 class="nhsuk-heading-xl" { (user.name) }
         (summary_list(&[
             ("Name", html! { (user.name) }, change("name")),
@@ -333,6 +341,17 @@ pub async fn show_user(
             ("Role", html! { (user.role.label()) }, change("role")),
             ("Status", html! { @if user.active { "Active" } @else { "Deactivated" } }, change("status")),
         ]))
+        @if can_reset {
+            h2 class="nhsuk-heading-m" { "Password" }
+            p class="nhsuk-body" {
+                "If " (user.name) " cannot sign in, send them an email with a link to set a new password. "
+                "The link works once, for " (state.app.settings.password_reset_ttl.whole_minutes()) " minutes."
+            }
+            form method="post" action=(format!("/users/{}/password-reset", user.id)) novalidate {
+                (csrf(&session.csrf_token))
+                button class="nhsuk-button nhsuk-button--secondary" type="submit" data-module="nhsuk-button" { "Send password reset" }
+            }
+        }
     };
     Ok(page(
         &user.name,

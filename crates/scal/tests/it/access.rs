@@ -182,6 +182,12 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
     use Method as M;
     vec![
         (M::GET, "/api/v1/me", None, [200, 200, 200, 200, 200]),
+        (
+            M::POST,
+            "/api/v1/me/password",
+            Some(json!({"current_password": PASSWORD, "new_password": "matrix passphrase {n}"})),
+            [204, 204, 204, 204, 204],
+        ),
         (M::GET, "/api/v1/organisations", None, [200, 200, 200, 200, 200]),
         (
             M::POST,
@@ -250,6 +256,18 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             "/api/v1/users/{bright_user}",
             Some(json!({"name": "Grace Lin"})),
             [404, 404, 403, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/users/{acme_user}/password-reset",
+            None,
+            [202, 403, 403, 202, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/users/{bright_user}/password-reset",
+            None,
+            [404, 404, 403, 202, 404],
         ),
         (M::GET, "/api/v1/products", None, [200, 200, 200, 200, 200]),
         (
@@ -599,6 +617,30 @@ fn page_cases() -> Vec<PageCase> {
     vec![
         (M::GET, "/", vec![], [200, 200, 200, 200, 200]),
         (M::GET, "/organisations", vec![], [200, 200, 200, 200, 200]),
+        (M::GET, "/account", vec![], [200, 200, 200, 200, 200]),
+        (M::GET, "/account/password", vec![], [200, 200, 200, 200, 200]),
+        (
+            M::POST,
+            "/account/password",
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", "matrix passphrase {n}"),
+                ("confirm_password", "matrix passphrase {n}"),
+            ],
+            [303, 303, 303, 303, 303],
+        ),
+        (
+            M::POST,
+            "/users/{acme_user}/password-reset",
+            vec![],
+            [303, 403, 403, 303, 404],
+        ),
+        (
+            M::POST,
+            "/users/{bright_user}/password-reset",
+            vec![],
+            [404, 404, 403, 303, 404],
+        ),
         (M::GET, "/organisations/new", vec![], [403, 403, 403, 200, 403]),
         (
             M::POST,

@@ -410,3 +410,79 @@ async fn sixty_four_parallel_sign_ins_stay_under_256_mib() {
     assert_eq!(healthy, 200);
     assert!(peak < LIMIT_KIB, "peak {peak} KiB is over {LIMIT_KIB} KiB");
 }
+
+#[tokio::test]
+async fn the_operator_prints_a_reset_link_that_works_once() {
+    let db = TestDb::fresh().await;
+    assert!(run(&db, &["migrate"]).status.success());
+    let org = run(
+        &db,
+        &["org", "add", "--ods", "X26", "--name", "NHS England", "--kind", "nhse"],
+    );
+    assert!(org.status.success(), "{}", stderr(&org));
+    let generated = run(
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "only.admin@nhse.example",
+            "--name",
+            "Only Admin",
+            "--org",
+            "X26",
+            "--role",
+            "nhse_admin",
+        ],
+    );
+    assert!(generated.status.success(), "{}", stderr(&generated));
+
+    let unknown = run(&db, &["user", "reset-password", "--email", "nobody@nhse.example"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let printed = scal(&db, &["user", "reset-password", "--email", "Only.Admin@nhse.example"])
+        .env("SCAL_PUBLIC_URL", "https://scal.example.nhs.uk/")
+        .output()
+        .unwrap();
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    let link = stdout(&printed).lines().last().unwrap().trim().to_string();
+    let path = link
+        .strip_prefix("https://scal.example.nhs.uk")
+        .unwrap_or_else(|| panic!("the link uses public_url: {link}"))
+        .to_string();
+    assert!(path.starts_with("/password-reset/"), "{path}");
+
+    let app = crate::support::TestApp::on(db, scal_web::WebSettings::default()).await;
+    let form = app.page(None, axum::http::Method::GET, &path, &[]).await;
+    assert_eq!(form.status, axum::http::StatusCode::OK, "{}", form.html);
+    let session = crate::support::Session {
+        cookie: format!("scal_csrf={}", form.set_cookie("scal_csrf").unwrap()),
+        csrf: form.csrf().unwrap(),
+    };
+    let fields = [
+        ("new_password", "granite harbour lantern"),
+        ("confirm_password", "granite harbour lantern"),
+    ];
+    let done = app.page(Some(&session), axum::http::Method::POST, &path, &fields).await;
+    assert_eq!(done.status, axum::http::StatusCode::SEE_OTHER, "{}", done.html);
+    assert!(app
+        .sign_in("only.admin@nhse.example", "granite harbour lantern")
+        .await
+        .is_ok());
+    let again = app.page(Some(&session), axum::http::Method::POST, &path, &fields).await;
+    assert_eq!(again.status, axum::http::StatusCode::NOT_FOUND);
+
+    let filter = scal_store::records::audit::AuditFilter {
+        kind: Some("password.reset_requested".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    let requested = scal_store::records::audit::list(app.app().store.pool(), &filter)
+        .await
+        .unwrap();
+    assert_eq!(requested.len(), 1);
+    assert_eq!(requested[0].actor_label, "cli", "audited as the operator");
+    assert_eq!(requested[0].actor_user_id, None);
+    // Printed, not emailed: the command is for when email is not an option.
+    let outbox = scal_app::notifications::outbox(app.app(), false).await.unwrap();
+    assert!(outbox.is_empty());
+}

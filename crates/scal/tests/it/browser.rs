@@ -160,7 +160,10 @@ fn every_page_for_every_role_passes_axe() {
         format!("/organisations/{acme}/edit"),
         format!("/organisations/{acme}/users/new"),
         format!("/users/{acme_user}"),
+        format!("/users/{acme_user}?done=reset-sent"),
         format!("/users/{acme_user}/edit"),
+        "/account?done=password-changed".into(),
+        "/account/password".into(),
         "/products".into(),
         "/products/new".into(),
         format!("/products/{product}"),
@@ -198,6 +201,29 @@ fn every_page_for_every_role_passes_axe() {
 
     browser.goto(&format!("{base}/login")).unwrap();
     check(&browser, "sign-in page");
+    browser.goto(&format!("{base}/login?done=password-reset")).unwrap();
+    check(&browser, "sign-in page after a password reset");
+    // A reset link's page, with errors, and once the link is no longer usable.
+    let (_, reset_link, _) = server.runtime.block_on(async {
+        scal_app::passwords::reset_link_for_operator(
+            server.app.app(),
+            &scal_app::Actor::System,
+            "practice@riverside.example",
+            server.app.now(),
+        )
+        .await
+        .unwrap()
+    });
+    let reset_path = &reset_link[reset_link.find("/password-reset/").unwrap()..];
+    browser.goto(&format!("{base}{reset_path}")).unwrap();
+    check(&browser, "password reset link");
+    browser.find("#new_password").unwrap().send_keys("short").unwrap();
+    submit(&browser, "button[type=submit].nhsuk-button", ".nhsuk-error-summary");
+    check(&browser, "password reset link with errors");
+    browser
+        .goto(&format!("{base}/password-reset/{}", "0".repeat(64)))
+        .unwrap();
+    check(&browser, "expired password reset link");
     sign_in(
         &browser,
         base,
@@ -273,6 +299,14 @@ fn every_page_for_every_role_passes_axe() {
     browser.goto(&format!("{base}/products/new")).unwrap();
     submit(&browser, "button[type=submit].nhsuk-button", ".nhsuk-error-summary");
     check(&browser, "product form with errors");
+    browser.goto(&format!("{base}/account/password")).unwrap();
+    browser
+        .find("#current_password")
+        .unwrap()
+        .send_keys("not my password")
+        .unwrap();
+    submit(&browser, "button[type=submit].nhsuk-button", ".nhsuk-error-summary");
+    check(&browser, "change password with errors");
     browser.goto(&format!("{base}/tokens")).unwrap();
     browser.find("#name").unwrap().send_keys("Browser test").unwrap();
     submit(&browser, "form[action='/tokens'] button", "#new-token");

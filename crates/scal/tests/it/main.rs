@@ -2,6 +2,7 @@
 //! everything lives under this one). Modules:
 //! - `api`: the JSON API's behaviour and bad input;
 //! - `pages`: the HTML pages in-process: sign-in, CSRF, throttling, forms;
+//! - `passwords`: changing one's password, and reset links;
 //! - `access`: who may do what, every route, every role, own and other organisations;
 //! - `audit`: the audit chain;
 //! - `openapi`: the snapshot of the OpenAPI document;
@@ -20,6 +21,7 @@ mod journey;
 mod onboarding_pages;
 mod openapi;
 mod pages;
+mod passwords;
 mod signin;
 mod support;
 mod templates;

@@ -98,7 +98,15 @@ impl TestApp {
 
     /// Empty, with application settings changed by `tweak`.
     pub async fn empty_with_settings(web: WebSettings, tweak: impl FnOnce(&mut AppSettings)) -> Self {
-        let db = TestDb::fresh().await;
+        Self::on_with_settings(TestDb::fresh().await, web, tweak).await
+    }
+
+    /// On an existing database (one the real binary has used, say).
+    pub async fn on(db: TestDb, web: WebSettings) -> Self {
+        Self::on_with_settings(db, web, |_| {}).await
+    }
+
+    async fn on_with_settings(db: TestDb, web: WebSettings, tweak: impl FnOnce(&mut AppSettings)) -> Self {
         let store = Store::open(&db.url, 5).await.expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
         let mut settings = AppSettings {
