@@ -21,7 +21,7 @@ use scal_app::App;
 use time::OffsetDateTime;
 
 pub use error::{ApiError, PageError};
-pub use ops::Metrics;
+pub use ops::{Metrics, MetricsToken};
 
 /// Where handlers get "now". Tests substitute a clock they can move.
 pub trait Clock: Send + Sync + 'static {
@@ -70,6 +70,9 @@ pub struct WebSettings {
     pub max_upload_bytes: usize,
     /// Largest total uncompressed size of an uploaded .xlsx (zip-bomb guard).
     pub max_workbook_uncompressed_bytes: u64,
+    /// The bearer token `/metrics` requires. Without it `/metrics` is not served on the public
+    /// router at all, only by [`metrics_router`] on its own address.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 impl Default for WebSettings {
@@ -80,6 +83,7 @@ impl Default for WebSettings {
             request_timeout: Duration::from_secs(30),
             max_upload_bytes: 25 * 1024 * 1024,
             max_workbook_uncompressed_bytes: 100 * 1024 * 1024,
+            metrics_token: None,
         }
     }
 }
@@ -126,7 +130,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::router(limits))
         .merge(api_router)
-        .merge(ops::router())
+        .merge(ops::router(state.settings.metrics_token.as_ref()))
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(axum::middleware::from_fn_with_state(
@@ -165,6 +169,19 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
             axum::http::header::REFERRER_POLICY,
             axum::http::HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+/// The metrics listener's whole surface (`metrics_bind`): `/metrics`, requiring the token when one
+/// is configured, and 404 for anything else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(ops::metrics))
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
         ))
         .with_state(state)
 }
