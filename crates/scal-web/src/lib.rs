@@ -127,7 +127,8 @@ pub fn router(state: AppState) -> Router {
         evidence_bytes: state.app.settings.max_evidence_bytes,
     };
     let (api_router, _) = api::router_with(limits).split_for_parts();
-    Router::new()
+    let secure = state.settings.cookie_secure;
+    let router = Router::new()
         .merge(pages::router(limits))
         .merge(api_router)
         .merge(ops::router(state.settings.metrics_token.as_ref()))
@@ -170,8 +171,28 @@ pub fn router(state: AppState) -> Router {
             axum::http::header::REFERRER_POLICY,
             axum::http::HeaderValue::from_static("same-origin"),
         ))
-        .with_state(state)
+        // No inline script or style anywhere (pages serve neither), so an injected one cannot run.
+        // Fonts come from the NHS's own CDN, as nhsuk-frontend's stylesheet asks.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ));
+    // HSTS only when cookies are Secure, i.e. scal is served over HTTPS: sent over plain HTTP it
+    // would be ignored at best, and at worst lock a test host out of HTTP.
+    let router = if secure {
+        router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
+    router.with_state(state)
 }
+
+/// The Content-Security-Policy of every response.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; font-src 'self' https://assets.nhs.uk; \
+     frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
 
 /// The metrics listener's whole surface (`metrics_bind`): `/metrics`, requiring the token when one
 /// is configured, and 404 for anything else.
