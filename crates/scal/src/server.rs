@@ -96,3 +96,69 @@ async fn stopping(shutdown: &mut watch::Receiver<bool>) {
     // The guard `wait_for` returns is dropped here, so it is never held across an await.
     let _ = shutdown.wait_for(|stop| *stop).await;
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::io::{Read as _, Write as _};
+
+    use axum::extract::ConnectInfo;
+    use axum::routing::get;
+
+    use super::*;
+
+    /// Handlers see the client's address, and a shutdown lets the request in flight finish, then
+    /// accepts nothing more.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn handlers_see_the_client_address_and_shutdown_finishes_requests_in_flight() {
+        let (started_tx, started_rx) = tokio::sync::mpsc::channel::<()>(1);
+        let release = Arc::new(tokio::sync::Notify::new());
+        let handler_release = release.clone();
+        let router = Router::new().route(
+            "/",
+            get(move |ConnectInfo(client): ConnectInfo<SocketAddr>| {
+                let started = started_tx.clone();
+                let release = handler_release.clone();
+                async move {
+                    let _ = started.send(()).await;
+                    release.notified().await;
+                    format!("client {}", client.ip())
+                }
+            }),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (stop, stopped) = watch::channel(false);
+        let limits = ConnectionLimits {
+            header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 4,
+        };
+        let server = tokio::spawn(serve(listener, router, limits, stopped));
+
+        let client = std::thread::spawn(move || {
+            let mut stream = std::net::TcpStream::connect(address).unwrap();
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: scal.test\r\nConnection: close\r\n\r\n")
+                .unwrap();
+            let mut response = String::new();
+            stream.read_to_string(&mut response).unwrap();
+            response
+        });
+        let mut started_rx = started_rx;
+        started_rx.recv().await.unwrap();
+        stop.send(true).unwrap();
+        release.notify_one();
+        let response = tokio::task::spawn_blocking(move || client.join().unwrap())
+            .await
+            .unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.ends_with("client 127.0.0.1"), "{response}");
+        server.await.unwrap();
+        assert!(
+            std::net::TcpStream::connect(address).is_err(),
+            "nothing listens after shutdown"
+        );
+    }
+}
