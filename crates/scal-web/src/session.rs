@@ -123,11 +123,22 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         let (parts, body) = request.into_parts();
         let bytes = match to_bytes(body, state.settings.max_body_bytes).await {
             Ok(bytes) => bytes,
-            Err(_) => {
+            Err(error)
+                if std::error::Error::source(&error).is_some_and(|e| e.is::<http_body_util::LengthLimitError>()) =>
+            {
                 return PageError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "The form is too large",
                     "Send less data and try again.",
+                )
+                .into_response()
+            }
+            // The connection failed mid-body, e.g. the client stopped sending (idle timeout).
+            Err(_) => {
+                return PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    "The form could not be read",
+                    "It did not arrive whole. Try again.",
                 )
                 .into_response()
             }

@@ -397,6 +397,39 @@ async fn a_client_that_never_finishes_its_request_headers_is_disconnected() {
 }
 
 #[tokio::test]
+async fn a_client_that_stops_sending_its_body_is_disconnected() {
+    use std::io::Read as _;
+    let db = TestDb::fresh().await;
+    let (server, mut lines) = start_server(&db, &[("SCAL_IDLE_TIMEOUT_SECS", "1")]);
+    let address = address_after(&lines.next().unwrap().unwrap(), "scal is running at ");
+
+    let mut slow = std::net::TcpStream::connect(&address).unwrap();
+    slow.write_all(
+        b"POST /login HTTP/1.1\r\nHost: scal.test\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+          Content-Length: 1000\r\n\r\nemail=a",
+    )
+    .unwrap();
+    // Below the 30-second request timeout, so only the idle timeout can close it in time.
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let mut answer = Vec::new();
+    match slow.read_to_end(&mut answer) {
+        Ok(_) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+            ) => {}
+        Err(e) => panic!("the server kept a stalled upload open: {e}"),
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 400"),
+        "not mistaken for a large form: {answer}"
+    );
+    stop(server);
+}
+
+#[tokio::test]
 async fn metrics_are_served_on_their_own_address_and_not_on_the_public_one() {
     let db = TestDb::fresh().await;
     let (server, mut lines) = start_server(&db, &[("SCAL_METRICS_BIND", "127.0.0.1:0")]);
