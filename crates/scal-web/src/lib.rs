@@ -22,7 +22,7 @@ use scal_app::App;
 use time::OffsetDateTime;
 
 pub use error::{ApiError, PageError};
-pub use ops::Metrics;
+pub use ops::{Metrics, MetricsToken};
 
 /// Where handlers get "now". Tests substitute a clock they can move.
 pub trait Clock: Send + Sync + 'static {
@@ -73,6 +73,9 @@ pub struct WebSettings {
     pub max_workbook_uncompressed_bytes: u64,
     /// Proxies whose `X-Forwarded-For` is believed (see `client`); empty: none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The bearer token `/metrics` requires. Without it `/metrics` is not served on the public
+    /// router at all, only by [`metrics_router`] on its own address.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 impl Default for WebSettings {
@@ -84,6 +87,7 @@ impl Default for WebSettings {
             max_upload_bytes: 25 * 1024 * 1024,
             max_workbook_uncompressed_bytes: 100 * 1024 * 1024,
             trusted_proxies: Vec::new(),
+            metrics_token: None,
         }
     }
 }
@@ -127,10 +131,11 @@ pub fn router(state: AppState) -> Router {
         evidence_bytes: state.app.settings.max_evidence_bytes,
     };
     let (api_router, _) = api::router_with(limits).split_for_parts();
-    Router::new()
+    let secure = state.settings.cookie_secure;
+    let router = Router::new()
         .merge(pages::router(limits))
         .merge(api_router)
-        .merge(ops::router())
+        .merge(ops::router(state.settings.metrics_token.as_ref()))
         .fallback(error::not_found_fallback)
         .method_not_allowed_fallback(error::method_not_allowed_fallback)
         .layer(axum::middleware::from_fn_with_state(
@@ -169,6 +174,39 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
             axum::http::header::REFERRER_POLICY,
             axum::http::HeaderValue::from_static("same-origin"),
+        ))
+        // No inline script or style anywhere (pages serve neither), so an injected one cannot run.
+        // Fonts come from the NHS's own CDN, as nhsuk-frontend's stylesheet asks.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            axum::http::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ));
+    // HSTS only when cookies are Secure, i.e. scal is served over HTTPS: sent over plain HTTP it
+    // would be ignored at best, and at worst lock a test host out of HTTP.
+    let router = if secure {
+        router.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
+    router.with_state(state)
+}
+
+/// The Content-Security-Policy of every response.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; font-src 'self' https://assets.nhs.uk; \
+     frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'";
+
+/// The metrics listener's whole surface (`metrics_bind`): `/metrics`, requiring the token when one
+/// is configured, and 404 for anything else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(ops::metrics))
+        .fallback(|| async { axum::http::StatusCode::NOT_FOUND })
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
         ))
         .with_state(state)
 }

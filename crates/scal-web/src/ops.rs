@@ -1,4 +1,9 @@
 //! Operations: liveness, readiness and Prometheus metrics.
+//!
+//! `/healthz` and `/readyz` are public. `/metrics` tells anyone who can read it which routes are
+//! used and how often, so it is served on the public address only when a bearer token is
+//! configured (`metrics_token`), and otherwise only on its own listener (`metrics_bind`, see
+//! [`metrics_router`]); where a token is configured, both require it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -6,7 +11,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -14,11 +19,44 @@ use axum::Router;
 
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// The operations routes of the public address.
+pub fn router(metrics_token: Option<&MetricsToken>) -> Router<AppState> {
+    let router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    match metrics_token {
+        Some(_) => router.route("/metrics", get(metrics)),
+        None => router,
+    }
+}
+
+/// A secret a scraper presents as `Authorization: Bearer`; never printed.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken([redacted])")
+    }
+}
+
+/// Whether the request presents the configured token (compared in constant time), or none is
+/// configured.
+fn metrics_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(MetricsToken(expected)) = &state.settings.metrics_token else {
+        return true;
+    };
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|presented| scal_app::secrets::same_secret(expected, presented.trim()))
 }
 
 /// The process is up.
@@ -37,7 +75,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !metrics_allowed(&state, &headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "a metrics token is required",
+        )
+            .into_response();
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(),

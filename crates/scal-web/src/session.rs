@@ -3,10 +3,20 @@
 //! The session cookie holds a random secret; the database holds its digest (see
 //! `scal_app::auth`). Every state-changing form carries a `_csrf` field that must equal the
 //! session's token (or, before sign-in, the `scal_csrf` cookie), checked here for every non-API
-//! route so no handler can forget it. The API does not read cookies at all: it takes bearer tokens
-//! only, so it needs no CSRF defence.
+//! route so no handler can forget it. The token only ever travels in form bodies, never in a URL
+//! (where history, proxy logs and `Referer` would keep it): upload forms send it as their first
+//! part, which is read here before the handler streams the rest. As defence in depth, a form post
+//! a browser marks as coming from another site (`Sec-Fetch-Site`, or failing that `Origin`) is
+//! refused before its token is even looked at. The API does not read cookies at all: it takes
+//! bearer tokens only, so it needs no CSRF defence.
+//!
+//! When cookies are `Secure` their names carry the `__Host-` prefix, so the browser only accepts
+//! them from this host over HTTPS, with `Path=/` and no `Domain`: a sibling subdomain or a
+//! plain-HTTP man in the middle cannot plant a session or a pre-sign-in token.
 
-use axum::body::{to_bytes, Body};
+use std::task::Poll;
+
+use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -18,9 +28,29 @@ use scal_store::UserRecord;
 
 use crate::{AppState, PageError};
 
-pub const SESSION_COOKIE: &str = "scal_session";
-pub const PRE_SESSION_CSRF_COOKIE: &str = "scal_csrf";
 pub const CSRF_FIELD: &str = "_csrf";
+
+/// How much of an upload is read before its handler runs, at most: the `_csrf` part must be
+/// complete within it.
+const UPLOAD_CSRF_PREFIX_BYTES: usize = 16 * 1024;
+
+/// The session cookie's name: `__Host-scal_session` when cookies are Secure.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-scal_session"
+    } else {
+        "scal_session"
+    }
+}
+
+/// The pre-sign-in CSRF cookie's name: `__Host-scal_csrf` when cookies are Secure.
+pub fn pre_session_csrf_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-scal_csrf"
+    } else {
+        "scal_csrf"
+    }
+}
 
 /// The signed-in user of this request, put in the request's extensions by [`resolve_session`].
 #[derive(Debug, Clone)]
@@ -42,6 +72,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_string())
 }
 
+/// A `Set-Cookie` value. `Path=/` and no `Domain`, as the `__Host-` prefix requires.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
     let secure = if secure { "; Secure" } else { "" };
     format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
@@ -49,9 +80,10 @@ pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> S
 
 pub async fn resolve_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
+    let secure = state.settings.cookie_secure;
     let mut current = None;
     if !is_api {
-        if let Some(value) = cookie(request.headers(), SESSION_COOKIE) {
+        if let Some(value) = cookie(request.headers(), session_cookie(secure)) {
             match scal_app::auth::session(&state.app, &value, state.now()).await {
                 Ok(Some(session)) => {
                     current = Some(CurrentSession {
@@ -68,35 +100,45 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
     }
     let unsafe_method = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !is_api && unsafe_method {
+        if from_another_site(request.headers()) {
+            return csrf_refused();
+        }
         let expected = match &current {
             Some(session) => Some(session.csrf_token.clone()),
-            None => cookie(request.headers(), PRE_SESSION_CSRF_COOKIE),
+            None => cookie(request.headers(), pre_session_csrf_cookie(secure)),
         };
-        let multipart = request
+        let content_type = request
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/form-data"));
-        if multipart {
-            // Uploads are streamed to their handler, so their token travels in the form's action
-            // URL instead of the body.
-            let presented = request
-                .uri()
-                .query()
-                .and_then(|q| form_urlencoded_field(q.as_bytes(), CSRF_FIELD));
-            if !matches!((&expected, &presented), (Some(e), Some(p)) if same_secret(e, p)) {
-                return csrf_refused();
-            }
-            return continue_with(current, request, next).await;
+            .unwrap_or_default()
+            .to_string();
+        if content_type.starts_with("multipart/form-data") {
+            // Uploads are streamed to their handler: only their first part is read here.
+            return match upload_with_checked_token(request, &content_type, expected.as_deref()).await {
+                Some(request) => continue_with(current, request, next).await,
+                None => csrf_refused(),
+            };
         }
         let (parts, body) = request.into_parts();
         let bytes = match to_bytes(body, state.settings.max_body_bytes).await {
             Ok(bytes) => bytes,
-            Err(_) => {
+            Err(error)
+                if std::error::Error::source(&error).is_some_and(|e| e.is::<http_body_util::LengthLimitError>()) =>
+            {
                 return PageError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     "The form is too large",
                     "Send less data and try again.",
+                )
+                .into_response()
+            }
+            // The connection failed mid-body, e.g. the client stopped sending (idle timeout).
+            Err(_) => {
+                return PageError::new(
+                    StatusCode::BAD_REQUEST,
+                    "The form could not be read",
+                    "It did not arrive whole. Try again.",
                 )
                 .into_response()
             }
@@ -109,6 +151,73 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         request = Request::from_parts(parts, Body::from(bytes));
     }
     continue_with(current, request, next).await
+}
+
+/// Whether the browser says this request comes from another site. `Sec-Fetch-Site` (sent by every
+/// current browser) must be `same-origin` or `none` (typed by the user); without it, an `Origin`
+/// header must name this host. Requests with neither (old browsers, scripts) are left to the token.
+fn from_another_site(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    // A privacy-preserving browser may send `null`; the token still decides.
+    if origin == "null" {
+        return false;
+    }
+    let origin_host = origin.split_once("://").map_or(origin, |(_, host)| host);
+    let host = headers
+        .get("x-forwarded-host")
+        .or_else(|| headers.get(header::HOST))
+        .and_then(|v| v.to_str().ok());
+    host.is_none_or(|host| !origin_host.eq_ignore_ascii_case(host.trim()))
+}
+
+/// Checks an upload's CSRF token, which must be its first part, without reading the whole body:
+/// the chunks read to find it (until [`UPLOAD_CSRF_PREFIX_BYTES`] is reached, so at most that plus
+/// one chunk) are kept and replayed ahead of the rest of the stream, so the handler sees the body
+/// unchanged.
+/// `None` when the token is missing, wrong or not first.
+async fn upload_with_checked_token(request: Request, content_type: &str, expected: Option<&str>) -> Option<Request> {
+    let expected = expected?;
+    let boundary = multer::parse_boundary(content_type).ok()?;
+    let (parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut seen: Vec<Bytes> = Vec::new();
+    let mut read = 0usize;
+    let presented = {
+        let recorder = futures_util::stream::poll_fn(|cx| {
+            // multer reads greedily, as long as data is ready; past the limit it is told the
+            // body ended, so it stops reading and finds the first part only if it came in time.
+            if read >= UPLOAD_CSRF_PREFIX_BYTES {
+                return Poll::Ready(None);
+            }
+            match futures_util::StreamExt::poll_next_unpin(&mut stream, cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    read += chunk.len();
+                    seen.push(chunk.clone());
+                    Poll::Ready(Some(Ok(chunk)))
+                }
+                other => other,
+            }
+        });
+        let mut multipart = multer::Multipart::new(recorder, boundary);
+        let token = match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some(CSRF_FIELD) => field.text().await.ok(),
+            _ => None,
+        };
+        token
+    }?;
+    if !same_secret(expected, &presented) {
+        return None;
+    }
+    let replay = futures_util::StreamExt::chain(
+        futures_util::stream::iter(seen.into_iter().map(Ok::<_, axum::Error>)),
+        stream,
+    );
+    Some(Request::from_parts(parts, Body::from_stream(replay)))
 }
 
 fn csrf_refused() -> Response {

@@ -3,6 +3,7 @@
 
 mod check;
 mod progress_bar;
+mod server;
 mod settings;
 mod template_cmd;
 
@@ -11,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use scal_app::{Actor, App, AppError, AppSettings};
@@ -352,6 +354,31 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             .map(|v| matches!(v.as_str(), "1" | "true" | "yes"))
     };
     let env_num = |name: &str| std::env::var(name).ok().and_then(|v| v.parse::<usize>().ok());
+    // A zero timeout or cap would close or refuse every connection: refuse it at start instead.
+    let positive = |name: &str, value: Option<u64>, default: u64| -> Result<u64, Failure> {
+        match value.unwrap_or(default) {
+            0 => Err(Failure(format!("{name} must be at least 1"))),
+            n => Ok(n),
+        }
+    };
+    let env_u64 = |name: &str| -> Result<Option<u64>, Failure> {
+        match std::env::var(name) {
+            Ok(v) => v
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| Failure(format!("{name} must be a whole number, not {v:?}"))),
+            Err(_) => Ok(None),
+        }
+    };
+    let metrics_bind = match std::env::var("SCAL_METRICS_BIND").ok().filter(|v| !v.trim().is_empty()) {
+        Some(v) => Some(v.trim().parse::<SocketAddr>().map_err(|_| {
+            Failure(format!(
+                "SCAL_METRICS_BIND must be an address like 127.0.0.1:9090, not {v:?}"
+            ))
+        })?),
+        None => file.metrics_bind,
+    };
     Ok(Settings {
         data_dir,
         database_url,
@@ -407,6 +434,28 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             .or(file.password_reset_minutes)
             .unwrap_or(60)
             .max(1),
+        header_read_timeout: Duration::from_secs(positive(
+            "header_read_timeout_secs",
+            env_u64("SCAL_HEADER_READ_TIMEOUT_SECS")?.or(file.header_read_timeout_secs),
+            10,
+        )?),
+        idle_timeout: Duration::from_secs(positive(
+            "idle_timeout_secs",
+            env_u64("SCAL_IDLE_TIMEOUT_SECS")?.or(file.idle_timeout_secs),
+            60,
+        )?),
+        max_client_connections: usize::try_from(positive(
+            "max_client_connections",
+            env_u64("SCAL_MAX_CLIENT_CONNECTIONS")?.or(file.max_client_connections.map(|n| n as u64)),
+            1024,
+        )?)
+        .unwrap_or(usize::MAX),
+        metrics_bind,
+        metrics_token: std::env::var("SCAL_METRICS_TOKEN")
+            .ok()
+            .map(Secret::new)
+            .or(file.metrics_token)
+            .filter(|t| !t.expose().trim().is_empty()),
     })
 }
 
@@ -779,6 +828,10 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
         max_upload_bytes: settings.max_upload_bytes,
         max_workbook_uncompressed_bytes: settings.max_workbook_bytes,
         trusted_proxies: settings.trusted_proxies.clone(),
+        metrics_token: settings
+            .metrics_token
+            .as_ref()
+            .map(|t| scal_web::MetricsToken::new(t.expose())),
         ..Default::default()
     };
     let store = app.store.clone();
@@ -799,13 +852,26 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
         });
     }
     let state = scal_web::AppState::new(app, Arc::new(scal_web::SystemClock), web);
-    let router = scal_web::router(state);
+    let router = scal_web::router(state.clone());
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await
         .map_err(|e| Failure(format!("cannot listen on {}: {e}", settings.bind)))?;
     let address = listener.local_addr().map_err(|e| Failure(e.to_string()))?;
+    let metrics_listener = match settings.metrics_bind {
+        Some(bind) => Some(
+            tokio::net::TcpListener::bind(bind)
+                .await
+                .map_err(|e| Failure(format!("cannot listen for metrics on {bind}: {e}")))?,
+        ),
+        None => None,
+    };
     tracing::info!(%address, data_dir = %settings.data_dir.display(), database = %describe_database(settings.database_url.expose()), "scal serving");
     println!("scal is running at http://{address}/");
+    if let Some(metrics) = &metrics_listener {
+        let metrics_address = metrics.local_addr().map_err(|e| Failure(e.to_string()))?;
+        tracing::info!(address = %metrics_address, "metrics serving");
+        println!("metrics at http://{metrics_address}/metrics");
+    }
     if let Some(seeded) = demo {
         if seeded {
             println!("Seeded the demo world.");
@@ -815,10 +881,30 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
             println!("  {:<28} {:<16} {}", login.email, login.role, login.organisation);
         }
     }
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Failure(format!("server error: {e}")))?;
+    let limits = server::ConnectionLimits {
+        header_read_timeout: settings.header_read_timeout,
+        idle_timeout: settings.idle_timeout,
+        max_connections: settings.max_client_connections,
+    };
+    // One signal stops both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let metrics = metrics_listener.map(|listener| {
+        let router = scal_web::metrics_router(state);
+        // Scrapers are few: a small cap keeps the metrics port from competing with users.
+        let limits = server::ConnectionLimits {
+            max_connections: 16,
+            ..limits
+        };
+        tokio::spawn(server::serve(listener, router, limits, stopped.clone()))
+    });
+    server::serve(listener, router, limits, stopped).await;
+    if let Some(metrics) = metrics {
+        let _ = metrics.await;
+    }
     store.close().await;
     tracing::info!("scal stopped");
     Ok(())

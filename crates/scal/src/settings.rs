@@ -4,6 +4,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -56,6 +57,11 @@ pub struct FileSettings {
     pub trusted_proxies: Option<Vec<String>>,
     pub public_url: Option<String>,
     pub password_reset_minutes: Option<i64>,
+    pub header_read_timeout_secs: Option<u64>,
+    pub idle_timeout_secs: Option<u64>,
+    pub max_client_connections: Option<usize>,
+    pub metrics_bind: Option<SocketAddr>,
+    pub metrics_token: Option<Secret>,
 }
 
 impl FileSettings {
@@ -99,6 +105,17 @@ pub struct Settings {
     pub public_url: String,
     /// How long a password-reset link works, in minutes.
     pub password_reset_minutes: i64,
+    /// Time a client has to send a request's headers (also how long an idle kept-alive connection
+    /// stays open).
+    pub header_read_timeout: Duration,
+    /// A connection with no byte read or written for this long is closed.
+    pub idle_timeout: Duration,
+    /// Open client connections at most; more wait in the accept backlog.
+    pub max_client_connections: usize,
+    /// A second listener serving only `/metrics`; none when `None`.
+    pub metrics_bind: Option<SocketAddr>,
+    /// A bearer token `/metrics` requires; with it, `/metrics` is also served on `bind`.
+    pub metrics_token: Option<Secret>,
 }
 
 /// The parts of a database URL that are safe to print.

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::layout::{button, csrf, error_summary, page, text_input, Chrome, InputOptions};
 use super::see_other;
-use crate::session::{cookie, set_cookie, MaybeSession, PageActor, PRE_SESSION_CSRF_COOKIE, SESSION_COOKIE};
+use crate::session::{cookie, pre_session_csrf_cookie, session_cookie, set_cookie, MaybeSession, PageActor};
 use crate::{AppState, PageError};
 
 #[derive(Debug, Default, Deserialize)]
@@ -55,7 +55,7 @@ pub async fn login_form(
     if session.is_some() {
         return see_other("/");
     }
-    let existing = cookie(&headers, PRE_SESSION_CSRF_COOKIE);
+    let existing = cookie(&headers, pre_session_csrf_cookie(state.settings.cookie_secure));
     let token = match existing.clone() {
         Some(token) => token,
         None => match scal_app::secrets::random_hex(32) {
@@ -68,7 +68,7 @@ pub async fn login_form(
     let mut response = body.into_response();
     if existing.is_none() {
         let value = set_cookie(
-            PRE_SESSION_CSRF_COOKIE,
+            pre_session_csrf_cookie(state.settings.cookie_secure),
             &token,
             60 * 60 * 2,
             state.settings.cookie_secure,
@@ -124,14 +124,24 @@ pub async fn login(
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> Response {
-    let csrf_token = cookie(&headers, PRE_SESSION_CSRF_COOKIE).unwrap_or_default();
+    let csrf_token = cookie(&headers, pre_session_csrf_cookie(state.settings.cookie_secure)).unwrap_or_default();
     match scal_app::auth::login(&state.app, &form.email, &form.password, client, state.now()).await {
         Ok(session) => {
             let max_age = state.app.settings.session_ttl.whole_seconds();
             let mut response = see_other(safe_next(&form.next));
             let cookies = [
-                set_cookie(SESSION_COOKIE, &session.cookie, max_age, state.settings.cookie_secure),
-                set_cookie(PRE_SESSION_CSRF_COOKIE, "", 0, state.settings.cookie_secure),
+                set_cookie(
+                    session_cookie(state.settings.cookie_secure),
+                    &session.cookie,
+                    max_age,
+                    state.settings.cookie_secure,
+                ),
+                set_cookie(
+                    pre_session_csrf_cookie(state.settings.cookie_secure),
+                    "",
+                    0,
+                    state.settings.cookie_secure,
+                ),
             ];
             for value in cookies {
                 if let Ok(value) = HeaderValue::from_str(&value) {
@@ -176,7 +186,12 @@ pub async fn logout(
         return PageError::from(error).into_response();
     }
     let mut response = see_other("/login");
-    if let Ok(value) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", 0, state.settings.cookie_secure)) {
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(
+        session_cookie(state.settings.cookie_secure),
+        "",
+        0,
+        state.settings.cookie_secure,
+    )) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response

@@ -14,7 +14,7 @@ use super::layout::{back_link, button, date_time, error_summary, page, Chrome, N
 use super::onboarding::{product_name, refusal, requirement_page};
 use super::see_other;
 use crate::extract::PageForm;
-use crate::session::{CurrentSession, PageActor, CSRF_FIELD};
+use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
 type PageResult = Result<Response, PageError>;
@@ -68,8 +68,10 @@ async fn evidence_page(state: &AppState, session: &CurrentSession, id: &str, err
         }
         @if can_upload {
             h2 class="nhsuk-heading-m" { "Upload a file" }
-            form method="post" action=(format!("/scals/{scal_id}/evidence?{CSRF_FIELD}={}", session.csrf_token))
+            form method="post" action=(format!("/scals/{scal_id}/evidence"))
                 enctype="multipart/form-data" novalidate {
+                // First, so it is checked before the file is read (see `session`).
+                (super::layout::csrf(&session.csrf_token))
                 div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
                     label class="nhsuk-label" for="file" { "Evidence file" }
                     div class="nhsuk-hint" id="file-hint" { "A PDF, PNG or JPEG image, Word document, Excel workbook, ZIP, text or CSV file, up to "

@@ -16,7 +16,7 @@ use super::layout::{
 };
 use super::{form_page, see_other, FormOutcome};
 use crate::extract::{PageForm, PageQuery};
-use crate::session::{cookie, set_cookie, CurrentSession, MaybeSession, PageActor, PRE_SESSION_CSRF_COOKIE};
+use crate::session::{cookie, pre_session_csrf_cookie, set_cookie, CurrentSession, MaybeSession, PageActor};
 use crate::{AppState, PageError};
 
 type PageResult = Result<Response, PageError>;
@@ -223,11 +223,15 @@ fn reset_page(
 
 /// The CSRF token for a form that may be shown before sign-in: the session's, or the pre-session
 /// cookie's (made now, with the `Set-Cookie` to send, when the browser has none).
-fn form_token(session: Option<&CurrentSession>, headers: &HeaderMap) -> Result<(String, bool), PageError> {
+fn form_token(
+    session: Option<&CurrentSession>,
+    headers: &HeaderMap,
+    secure: bool,
+) -> Result<(String, bool), PageError> {
     if let Some(session) = session {
         return Ok((session.csrf_token.clone(), false));
     }
-    match cookie(headers, PRE_SESSION_CSRF_COOKIE) {
+    match cookie(headers, pre_session_csrf_cookie(secure)) {
         Some(token) => Ok((token, false)),
         None => Ok((scal_app::secrets::random_hex(32)?, true)),
     }
@@ -245,11 +249,11 @@ pub async fn reset_form(
         Err(AppError::NotFound) => return Ok(expired_link(session.as_ref())),
         Err(other) => return Err(other.into()),
     };
-    let (token, new_cookie) = form_token(session.as_ref(), &headers)?;
+    let (token, new_cookie) = form_token(session.as_ref(), &headers, state.settings.cookie_secure)?;
     let mut response = reset_page(&token, &secret, user.email.as_str(), &[], session.as_ref()).into_response();
     if new_cookie {
         let value = set_cookie(
-            PRE_SESSION_CSRF_COOKIE,
+            pre_session_csrf_cookie(state.settings.cookie_secure),
             &token,
             60 * 60 * 2,
             state.settings.cookie_secure,
@@ -295,7 +299,7 @@ pub async fn reset(
                 Err(AppError::NotFound) => return Ok(expired_link(session.as_ref())),
                 Err(other) => return Err(other.into()),
             };
-            let (token, _) = form_token(session.as_ref(), &headers)?;
+            let (token, _) = form_token(session.as_ref(), &headers, state.settings.cookie_secure)?;
             let errors = invalid.0;
             Ok(form_page(
                 reset_page(&token, &secret, user.email.as_str(), &errors, session.as_ref()),

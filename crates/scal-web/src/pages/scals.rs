@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::layout::{button, checkbox, csrf, page, select, tag, Chrome, Nav};
 use super::see_other;
 use crate::extract::PageForm;
-use crate::session::{CurrentSession, PageActor, CSRF_FIELD};
+use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 use scal_domain::template::Rag;
 
@@ -113,7 +113,9 @@ pub async fn section(
             @if can_answer {
                 h3 class="nhsuk-heading-m" { "Upload a completed workbook" }
                 p class="nhsuk-body" { "Answers are matched by requirement ID. If anything in the file is invalid, nothing is changed and every problem is listed." }
-                form method="post" action=(format!("/products/{product_id}/answers?{CSRF_FIELD}={}", session.csrf_token)) enctype="multipart/form-data" novalidate {
+                form method="post" action=(format!("/products/{product_id}/answers")) enctype="multipart/form-data" novalidate {
+                    // First, so it is checked before the file is read (see `session`).
+                    (csrf(&session.csrf_token))
                     div class="nhsuk-form-group" {
                         label class="nhsuk-label" for="file" { "Completed workbook" }
                         input class="nhsuk-file-upload" id="file" name="file" type="file" accept=".xlsx";

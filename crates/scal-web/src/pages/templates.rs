@@ -15,7 +15,7 @@ use super::layout::{
 };
 use super::{form_page, see_other, FormOutcome};
 use crate::extract::PageQuery;
-use crate::session::{CurrentSession, PageActor, CSRF_FIELD};
+use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
 type PageResult = Result<Response, PageError>;
@@ -96,7 +96,9 @@ async fn list_page(
                 "Upload a SCAL workbook (.xlsx) or an NHS pipe-separated requirements table (.psv, .csv, .txt). \
                  Each sheet's header row is recognised by its column names; sheets without a requirement table are skipped and listed."
             }
-            form method="post" action=(format!("/templates?{CSRF_FIELD}={}", session.csrf_token)) enctype="multipart/form-data" novalidate {
+            form method="post" action="/templates" enctype="multipart/form-data" novalidate {
+                // First, so it is checked before the file is read (see `session`).
+                (super::layout::csrf(&session.csrf_token))
                 (file_input("file", "Workbook or requirements table", errors))
                 (text_input("name", "Template name (optional)", &form.name, errors, InputOptions {
                     hint: Some("An existing name adds a new version to that template. By default, the file name."), ..Default::default()

@@ -3,6 +3,7 @@ use axum::http::{header, Method, Request, StatusCode};
 use serde_json::json;
 
 use crate::support::TestApp;
+use scal_web::WebSettings;
 
 #[tokio::test]
 async fn a_supplier_creates_reads_and_updates_a_product_in_their_own_organisation() {
@@ -282,9 +283,20 @@ async fn a_created_user_without_password_gets_one_generated_and_can_sign_in() {
 }
 
 #[tokio::test]
-async fn operations_endpoints_report_health_readiness_and_metrics() {
-    let app = TestApp::demo().await;
+async fn operations_endpoints_report_health_readiness_and_metrics_to_the_token_holder() {
+    let app = TestApp::demo_with(WebSettings {
+        metrics_token: Some(scal_web::MetricsToken::new("a-metrics-token")),
+        ..WebSettings::default()
+    })
+    .await;
     let get = |path: &str| Request::builder().uri(path).body(Body::empty()).unwrap();
+    let scrape = |token: &str| {
+        Request::builder()
+            .uri("/metrics")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap()
+    };
     let (status, _, body) = app.send(get("/healthz")).await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, b"ok".as_slice()));
     let (status, _, _) = app.send(get("/readyz")).await;
@@ -294,7 +306,20 @@ async fn operations_endpoints_report_health_readiness_and_metrics() {
     let id = app.product_id("Acme PAS").await;
     app.api(Method::GET, &format!("/api/v1/products/{id}"), Some(&token), None)
         .await;
-    let (status, headers, body) = app.send(get("/metrics")).await;
+
+    let (status, headers, _) = app.send(get("/metrics")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no token");
+    assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
+    let (status, _, _) = app.send(scrape("a-metrics-tokeN")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "a wrong token");
+    let (status, _, _) = app.send(scrape(&token)).await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "an API token is not the metrics token"
+    );
+
+    let (status, headers, body) = app.send(scrape("a-metrics-token")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers[header::CONTENT_TYPE]
         .to_str()
@@ -316,6 +341,23 @@ async fn operations_endpoints_report_health_readiness_and_metrics() {
     app.app().store.close().await;
     let (status, _, _) = app.send(get("/readyz")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "not ready without a database");
+}
+
+#[tokio::test]
+async fn metrics_are_not_served_on_the_public_router_without_a_token() {
+    let app = TestApp::empty().await;
+    let unknown = app
+        .send(Request::builder().uri("/no-such-page").body(Body::empty()).unwrap())
+        .await;
+    let metrics = app
+        .send(Request::builder().uri("/metrics").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(metrics.0, StatusCode::NOT_FOUND);
+    assert_eq!(metrics.2, unknown.2, "like any unknown page");
+    let (status, _, _) = app
+        .send(Request::builder().uri("/healthz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK, "health stays public");
 }
 
 #[tokio::test]

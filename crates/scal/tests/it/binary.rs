@@ -486,3 +486,137 @@ async fn the_operator_prints_a_reset_link_that_works_once() {
     let outbox = scal_app::notifications::outbox(app.app(), false).await.unwrap();
     assert!(outbox.is_empty());
 }
+
+/// Starts `scal serve` on a free port with `env`; returns the child and its stdout lines.
+fn start_server(
+    db: &TestDb,
+    env: &[(&str, &str)],
+) -> (
+    std::process::Child,
+    std::io::Lines<BufReader<std::process::ChildStdout>>,
+) {
+    let migrated = run(db, &["migrate"]);
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    let mut command = scal(db, &["serve", "--bind", "127.0.0.1:0"]);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut server = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    (server, lines)
+}
+
+fn address_after(line: &str, prefix: &str) -> String {
+    line.strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("expected {prefix:?}: {line}"))
+        .trim_end_matches('/')
+        .trim_end_matches("/metrics")
+        .trim_start_matches("http://")
+        .to_string()
+}
+
+/// SIGTERM, then the server must exit cleanly.
+fn stop(mut server: std::process::Child) {
+    let terminated = Command::new("kill")
+        .arg("-TERM")
+        .arg(server.id().to_string())
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    let exit = server.wait().unwrap();
+    assert!(exit.success(), "SIGTERM shuts down cleanly: {exit:?}");
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_request_headers_is_disconnected() {
+    use std::io::Read as _;
+    let db = TestDb::fresh().await;
+    let (server, mut lines) = start_server(&db, &[("SCAL_HEADER_READ_TIMEOUT_SECS", "1")]);
+    let address = address_after(&lines.next().unwrap().unwrap(), "scal is running at ");
+
+    let mut slow = std::net::TcpStream::connect(&address).unwrap();
+    slow.write_all(b"GET / HT").unwrap();
+    // Far beyond the configured second: only a server that never cuts the client off reaches it.
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(30))).unwrap();
+    let mut buffer = [0u8; 1024];
+    loop {
+        match slow.read(&mut buffer) {
+            Ok(0) => break,
+            // hyper may say 408 before closing; what matters is that it closes.
+            Ok(_) => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                break
+            }
+            Err(e) => panic!("the server kept a half-sent request open: {e}"),
+        }
+    }
+
+    // Other clients are still served.
+    let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
+    let health = agent.get(&format!("http://{address}/healthz")).call().unwrap();
+    assert_eq!(health.status(), 200);
+    stop(server);
+}
+
+#[tokio::test]
+async fn a_client_that_stops_sending_its_body_is_disconnected() {
+    use std::io::Read as _;
+    let db = TestDb::fresh().await;
+    let (server, mut lines) = start_server(&db, &[("SCAL_IDLE_TIMEOUT_SECS", "1")]);
+    let address = address_after(&lines.next().unwrap().unwrap(), "scal is running at ");
+
+    let mut slow = std::net::TcpStream::connect(&address).unwrap();
+    slow.write_all(
+        b"POST /login HTTP/1.1\r\nHost: scal.test\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+          Content-Length: 1000\r\n\r\nemail=a",
+    )
+    .unwrap();
+    // Below the 30-second request timeout, so only the idle timeout can close it in time.
+    slow.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    let mut answer = Vec::new();
+    match slow.read_to_end(&mut answer) {
+        Ok(_) => {}
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted
+            ) => {}
+        Err(e) => panic!("the server kept a stalled upload open: {e}"),
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 400"),
+        "not mistaken for a large form: {answer}"
+    );
+    stop(server);
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_address_and_not_on_the_public_one() {
+    let db = TestDb::fresh().await;
+    let (server, mut lines) = start_server(&db, &[("SCAL_METRICS_BIND", "127.0.0.1:0")]);
+    let address = address_after(&lines.next().unwrap().unwrap(), "scal is running at ");
+    let metrics = address_after(&lines.next().unwrap().unwrap(), "metrics at ");
+    assert_ne!(address, metrics);
+
+    let agent = ureq::Agent::new_with_config(ureq::Agent::config_builder().http_status_as_error(false).build());
+    let health = agent.get(&format!("http://{address}/healthz")).call().unwrap();
+    assert_eq!(health.status(), 200);
+    let public = agent.get(&format!("http://{address}/metrics")).call().unwrap();
+    assert_eq!(public.status(), 404, "no /metrics on the public address");
+    let mut scraped = agent.get(&format!("http://{metrics}/metrics")).call().unwrap();
+    assert_eq!(scraped.status(), 200);
+    let text = scraped.body_mut().read_to_string().unwrap();
+    assert!(
+        text.contains(r#"scal_http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
+        "{text}"
+    );
+    let other = agent.get(&format!("http://{metrics}/healthz")).call().unwrap();
+    assert_eq!(other.status(), 404, "the metrics address serves nothing else");
+    stop(server);
+}

@@ -6,7 +6,8 @@
 //! - `access`: who may do what, every route, every role, own and other organisations;
 //! - `audit`: the audit chain;
 //! - `openapi`: the snapshot of the OpenAPI document;
-//! - `binary`: the real `scal` binary and its commands;
+//! - `headers`: security headers, cookie names, CSRF on uploads and cross-site posts;
+//! - `binary`: the real `scal` binary and its commands (and its connection limits);
 //! - `browser`: headless Chromium with axe-core checks.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,6 +18,7 @@ mod audit;
 mod binary;
 mod browser;
 mod check;
+mod headers;
 mod journey;
 mod onboarding_pages;
 mod openapi;

@@ -10,14 +10,16 @@ use crate::support::{Session, TestApp, PASSWORD};
 async fn upload(app: &TestApp, session: &Session, scal: &str, name: &str, bytes: &[u8]) -> (StatusCode, String) {
     let boundary = "scal-test-boundary";
     let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+        session.csrf
     )
     .into_bytes();
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let request = Request::builder()
         .method(Method::POST)
-        .uri(format!("/scals/{scal}/evidence?_csrf={}", session.csrf))
+        .uri(format!("/scals/{scal}/evidence"))
         .header(header::COOKIE, session.cookie.clone())
         .header(
             header::CONTENT_TYPE,

@@ -277,7 +277,7 @@ async fn cookies_are_secure_when_configured() {
         .to_string();
     assert!(pre.ends_with("; Secure"), "{pre}");
     let session = crate::support::Session {
-        cookie: format!("scal_csrf={}", login.set_cookie("scal_csrf").unwrap()),
+        cookie: format!("__Host-scal_csrf={}", login.set_cookie("__Host-scal_csrf").unwrap()),
         csrf: login.csrf().unwrap(),
     };
     let response = app
@@ -297,7 +297,7 @@ async fn cookies_are_secure_when_configured() {
     assert!(
         cookies
             .iter()
-            .any(|c| c.starts_with("scal_session=") && c.contains("; Secure")),
+            .any(|c| c.starts_with("__Host-scal_session=") && c.contains("; Secure")),
         "{cookies:?}"
     );
 }

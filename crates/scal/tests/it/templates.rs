@@ -301,7 +301,9 @@ async fn ui_upload(
     fields: &[(&str, &str)],
 ) -> crate::support::Page {
     let boundary = "scal-test-boundary";
-    let mut body = Vec::new();
+    // The token first, as the form sends it.
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
     for (name, value) in fields {
         body.extend(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
@@ -318,7 +320,7 @@ async fn ui_upload(
     body.extend(format!("--{boundary}--\r\n").as_bytes());
     let request = Request::builder()
         .method(Method::POST)
-        .uri(format!("/templates?_csrf={csrf}"))
+        .uri("/templates")
         .header(header::COOKIE, session.cookie.clone())
         .header(
             header::CONTENT_TYPE,
@@ -344,11 +346,7 @@ async fn the_upload_form_imports_reports_and_refuses_with_an_error_summary() {
     let bytes = std::fs::read(fixture("GPConnectMessaging-BusinessRequirements.xlsx")).unwrap();
 
     let forged = ui_upload(&app, &session, "guess", Some(("br.xlsx", &bytes)), &[]).await;
-    assert_eq!(
-        forged.status,
-        StatusCode::FORBIDDEN,
-        "the token in the action URL is checked"
-    );
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "the token in the form is checked");
 
     let page = ui_upload(
         &app,

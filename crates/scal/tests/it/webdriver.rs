@@ -634,6 +634,35 @@ window.axe
         Ok(lines)
     }
 
+    /// The Content-Security-Policy violations the current page has reported so far, one line each
+    /// (empty = none). A buffered `ReportingObserver` also sees reports made before it was created,
+    /// so this can run after the page has loaded. Needs `javascript == true`.
+    pub fn csp_violations(&self) -> Result<Vec<String>, String> {
+        let script = r#"
+if (typeof ReportingObserver !== 'function') { return { error: 'no ReportingObserver' }; }
+const observer = new ReportingObserver(function () {}, { types: ['csp-violation'], buffered: true });
+observer.observe();
+const reports = observer.takeRecords();
+observer.disconnect();
+return { ok: reports.map(function (r) {
+  const b = r.body || {};
+  return (b.effectiveDirective || '?') + ' blocked ' + (b.blockedURL || 'inline') + ' in ' + (b.documentURL || r.url)
+    + (b.lineNumber ? ' line ' + b.lineNumber : '') + (b.sample ? ' (' + b.sample + ')' : '');
+}) };
+"#;
+        let result = self
+            .execute(script, vec![])
+            .map_err(|e| format!("reading CSP reports: {e}"))?;
+        if let Some(err) = result.get("error").and_then(Value::as_str) {
+            return Err(format!("reading CSP reports: {err}"));
+        }
+        Ok(result
+            .get("ok")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+            .unwrap_or_default())
+    }
+
     /// End the session, stop chromedriver and delete the profile directory.
     pub fn quit(mut self) -> Result<(), String> {
         self.shutdown()
