@@ -309,3 +309,78 @@ impl Page {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
     }
 }
+
+/// A minimal .xlsx with one sheet holding `cells` (`("A1", "text")`, in row order; `""` is a
+/// format-only cell): a crafted
+/// file's shape in a kilobyte or two, written here so no large binary is committed.
+pub fn xlsx_with_cells(sheet: &str, cells: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let row_of = |reference: &str| -> String { reference.trim_start_matches(|c: char| c.is_ascii_uppercase()).into() };
+    let mut rows = String::new();
+    let mut current: Option<String> = None;
+    for (reference, value) in cells {
+        let row = row_of(reference);
+        if current.as_deref() != Some(row.as_str()) {
+            if current.is_some() {
+                rows.push_str("</row>");
+            }
+            rows.push_str(&format!("<row r=\"{row}\">"));
+            current = Some(row);
+        }
+        // An empty value is a cell with only a format, as Excel writes for a styled blank cell.
+        rows.push_str(&if value.is_empty() {
+            format!("<c r=\"{reference}\" s=\"0\"/>")
+        } else {
+            format!("<c r=\"{reference}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{value}</t></is></c>")
+        });
+    }
+    if current.is_some() {
+        rows.push_str("</row>");
+    }
+    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let package = "http://schemas.openxmlformats.org/package/2006";
+    let parts = [
+        (
+            "[Content_Types].xml",
+            format!(
+                "<Types xmlns=\"{package}/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>"
+            ),
+        ),
+        (
+            "_rels/.rels",
+            format!("<Relationships xmlns=\"{package}/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/workbook.xml",
+            format!("<workbook xmlns=\"{main}\" xmlns:r=\"{rel}\"><sheets><sheet name=\"{sheet}\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!("<Relationships xmlns=\"{package}/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!("<worksheet xmlns=\"{main}\"><sheetData>{rows}</sheetData></worksheet>"),
+        ),
+    ];
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in parts {
+        zip.start_file(name, options).expect("zip entry");
+        zip.write_all(format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n{text}").as_bytes())
+            .expect("zip write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+/// A sheet whose two cells span the whole grid, A1:XFD1048576: calamine alone would ask for
+/// hundreds of GiB.
+pub fn whole_sheet_xlsx() -> Vec<u8> {
+    xlsx_with_cells("Requirements", &[("A1", "Identifier"), ("XFD1048576", "x")])
+}
+
+/// Two cells spanning A1:Z400000: fits in memory, but about 600 MB a request.
+pub fn tall_sheet_xlsx() -> Vec<u8> {
+    xlsx_with_cells("Requirements", &[("A1", "Identifier"), ("Z400000", "x")])
+}

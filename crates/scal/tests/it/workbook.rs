@@ -187,3 +187,128 @@ fn a_workbook_that_crashes_the_xlsx_parser_is_refused() {
     let error = read(&bytes, "x", Limits::default()).map(|_| ()).unwrap_err();
     assert!(error.to_string().contains("not a readable .xlsx workbook"), "{error}");
 }
+
+/// A sheet's real range is capped: the two hostile shapes are refused by name and range, before
+/// anything dense is built (without the cap the first aborts the process on a failed allocation
+/// of 512 GiB and the second takes about 600 MB).
+#[test]
+fn a_sheet_spanning_more_than_a_scal_needs_is_refused_naming_its_range() {
+    use crate::support::{tall_sheet_xlsx, whole_sheet_xlsx};
+    let error = read(&whole_sheet_xlsx(), "x", Limits::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "sheet \"Requirements\" spans A1:XFD1048576 (1,048,576 rows × 16,384 columns); a SCAL sheet can have at \
+         most 100,000 rows, 1,000 columns and 2,000,000 cells"
+    );
+    let error = read(&tall_sheet_xlsx(), "x", Limits::default()).unwrap_err();
+    assert!(
+        matches!(&error, scal_workbook::ReadError::SheetTooLarge { sheet, range, rows: 400_000, columns: 26, .. }
+            if sheet == "Requirements" && range == "A1:Z400000"),
+        "{error}"
+    );
+}
+
+/// Only cells holding a value count: format-only and whitespace cells far away do not widen the
+/// range, and the grid starts at the first value. Each limit is inclusive.
+#[test]
+fn the_real_range_is_the_values_bounding_box_and_each_limit_is_inclusive() {
+    let bytes = crate::support::xlsx_with_cells(
+        "S",
+        &[
+            ("C3", "ID"),
+            ("D3", "Text"),
+            ("E4", "  "),
+            ("D5", "x"),
+            ("XFD1048576", ""),
+        ],
+    );
+    let grids = read(&bytes, "x", Limits::default()).unwrap();
+    assert_eq!(grids[0].first_row, 3);
+    assert_eq!(grids[0].first_col, 2);
+    assert_eq!(
+        grids[0].rows,
+        vec![
+            vec!["ID".to_string(), "Text".into()],
+            vec![],
+            vec!["".into(), "x".into()]
+        ]
+    );
+    let exact = Limits {
+        max_sheet_rows: 3,
+        max_sheet_columns: 2,
+        max_sheet_cells: 6,
+        ..Limits::default()
+    };
+    assert!(read(&bytes, "x", exact).is_ok());
+    for tighter in [
+        Limits {
+            max_sheet_rows: 2,
+            ..exact
+        },
+        Limits {
+            max_sheet_columns: 1,
+            ..exact
+        },
+        Limits {
+            max_sheet_cells: 5,
+            ..exact
+        },
+    ] {
+        let error = read(&bytes, "x", tighter).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("sheet \"S\" spans C3:D5 (3 rows × 2 columns)"),
+            "{error}"
+        );
+    }
+}
+
+/// A shared string is stored once but copied into every cell that uses it, so the cells' text is
+/// capped across the workbook.
+#[test]
+fn the_text_a_workbook_expands_to_is_capped() {
+    let bytes = crate::support::xlsx_with_cells("S", &[("A1", "0123456789"), ("A2", "0123456789")]);
+    let limits = Limits {
+        max_text_bytes: 15,
+        ..Limits::default()
+    };
+    let error = read(&bytes, "x", limits).unwrap_err();
+    assert!(
+        matches!(&error, scal_workbook::ReadError::TooMuchText { sheet, .. } if sheet == "S"),
+        "{error}"
+    );
+    assert!(read(
+        &bytes,
+        "x",
+        Limits {
+            max_text_bytes: 20,
+            ..limits
+        }
+    )
+    .is_ok());
+}
+
+/// The fuzzing seeds of the hostile shapes (`fuzz/seeds/import`) are the files these tests build.
+#[test]
+fn the_fuzz_seeds_are_the_hostile_shapes() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/import");
+    for (name, bytes) in [
+        ("sheet-spans-whole-grid.xlsx", crate::support::whole_sheet_xlsx()),
+        ("sheet-spans-400000-rows.xlsx", crate::support::tall_sheet_xlsx()),
+    ] {
+        let path = seeds.join(name);
+        if std::env::var_os("SCAL_WRITE_FUZZ_SEEDS").is_some() {
+            std::fs::create_dir_all(&seeds).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        let seed = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            matches!(
+                read(&seed, "x", Limits::default()),
+                Err(scal_workbook::ReadError::SheetTooLarge { .. })
+            ),
+            "{name}"
+        );
+    }
+}
