@@ -626,7 +626,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     .and_then(|n| n.to_str())
                     .unwrap_or("answers.xlsx")
                     .to_string(),
-                bytes: std::fs::read(&file).map_err(|e| Failure(format!("cannot read {}: {e}", file.display())))?,
+                bytes: std::fs::read(&file)
+                    .map_err(|e| Failure(format!("cannot read {}: {e}", file.display())))?
+                    .into(),
                 overwrite,
             };
             let report = scal_app::scals::import_answers_with_progress(

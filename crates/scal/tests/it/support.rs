@@ -93,13 +93,19 @@ impl TestApp {
     }
 
     pub async fn empty_with(web: WebSettings) -> Self {
+        Self::empty_with_app(web, |_| {}).await
+    }
+
+    /// With application settings changed by `configure` (the data directory is the test's).
+    pub async fn empty_with_app(web: WebSettings, configure: impl FnOnce(&mut AppSettings)) -> Self {
         let db = TestDb::fresh().await;
         let store = Store::open(&db.url, 5).await.expect("open test database");
         let clock = Arc::new(ManualClock::new(start_time()));
-        let settings = AppSettings {
+        let mut settings = AppSettings {
             data_dir: db.data_dir().to_path_buf(),
             ..AppSettings::default()
         };
+        configure(&mut settings);
         let state = AppState::new(App::new(store, settings), clock.clone(), web);
         let router = scal_web::router(state.clone());
         Self {
@@ -116,7 +122,11 @@ impl TestApp {
     }
 
     pub async fn demo_with(web: WebSettings) -> Self {
-        let test = Self::empty_with(web).await;
+        Self::demo_with_app(web, |_| {}).await
+    }
+
+    pub async fn demo_with_app(web: WebSettings, configure: impl FnOnce(&mut AppSettings)) -> Self {
+        let test = Self::empty_with_app(web, configure).await;
         assert!(scal_app::demo::seed_if_empty(test.app(), start_time())
             .await
             .expect("seed demo"));
@@ -206,6 +216,63 @@ impl TestApp {
             serde_json::from_slice(&bytes).unwrap_or(Value::Null)
         };
         (status, value)
+    }
+
+    /// A browser's multipart form post to `path` (which carries `_csrf` in its query, as the
+    /// upload forms' actions do): `fields`, then the `file` field when given.
+    pub async fn multipart(
+        &self,
+        session: &Session,
+        path: &str,
+        file: Option<(&str, &[u8])>,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let boundary = "scal-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some((file_name, bytes)) = file {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, session.cookie.clone())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        let (status, headers, body) = self.send(request).await;
+        Page {
+            status,
+            headers,
+            html: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    /// A raw body posted to the API with a bearer token: status, headers and the parsed JSON.
+    pub async fn api_upload(&self, path: &str, token: &str, bytes: Vec<u8>) -> (StatusCode, HeaderMap, Value) {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Body::from(bytes))
+            .expect("request");
+        let (status, headers, body) = self.send(request).await;
+        (status, headers, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
     /// Signs in through the login form like a browser does.
