@@ -4,6 +4,7 @@
 //! - `pages`: the HTML pages in-process: sign-in, CSRF, throttling, forms;
 //! - `access`: who may do what, every route, every role, own and other organisations;
 //! - `audit`: the audit chain;
+//! - `evidence`: evidence uploads and the organisation's quota;
 //! - `openapi`: the snapshot of the OpenAPI document;
 //! - `binary`: the real `scal` binary and its commands;
 //! - `browser`: headless Chromium with axe-core checks.
@@ -16,6 +17,7 @@ mod audit;
 mod binary;
 mod browser;
 mod check;
+mod evidence;
 mod journey;
 mod onboarding_pages;
 mod openapi;
