@@ -46,15 +46,19 @@ pub struct Limits {
     pub max_sheet_columns: u64,
     /// ... and this many cells (rows × columns).
     pub max_sheet_cells: u64,
-    /// The text of all cells together. A shared string is stored once in the file but copied
-    /// into every cell that uses it, so this bounds what a small file can make scal hold.
-    pub max_text_bytes: u64,
+    /// What the whole workbook's grids may take in memory: the cells' text, plus the rows and
+    /// cells they are laid out in. Each sheet can be within the limits above and a workbook still
+    /// have thousands of sheets, and a shared string is stored once in the file but copied into
+    /// every cell that uses it, so this bounds what a small file can make scal hold.
+    pub max_content_bytes: u64,
 }
 
 impl Default for Limits {
     /// Real SCAL sheets have hundreds to a few thousand rows and 10 to 40 columns; the hidden
     /// `_scal` sheet of an exported workbook has a row per requirement (10,000 in the benchmark's
-    /// whole SCAL). These leave room for ten times that and refuse what only a crafted file has.
+    /// whole SCAL, whose 21 sheets with every row answered, justified and mitigated take about
+    /// 19 MiB of the content budget). These leave room for several times that and refuse what
+    /// only a crafted file has.
     fn default() -> Self {
         Self {
             max_uncompressed_bytes: 100 * 1024 * 1024,
@@ -62,7 +66,7 @@ impl Default for Limits {
             max_sheet_rows: 100_000,
             max_sheet_columns: 1_000,
             max_sheet_cells: 2_000_000,
-            max_text_bytes: 100 * 1024 * 1024,
+            max_content_bytes: 128 * 1024 * 1024,
         }
     }
 }
@@ -97,8 +101,8 @@ pub enum ReadError {
         max_columns: u64,
         max_cells: u64,
     },
-    #[error("sheet {sheet:?}: the workbook's cells hold more than {} MiB of text, which is more than any SCAL needs", .limit / (1024 * 1024))]
-    TooMuchText { sheet: String, limit: u64 },
+    #[error("the workbook's cells would take more than {} MiB to hold (reached in sheet {sheet:?}), which is more than any SCAL needs", .limit / (1024 * 1024))]
+    TooMuchContent { sheet: String, limit: u64 },
 }
 
 /// `1048576` as `1,048,576`.
@@ -184,22 +188,25 @@ const PARALLEL_SHARED_STRINGS_BYTES: u64 = 8 * 1024 * 1024;
 /// small); small ones on this thread.
 fn parse_xlsx(bytes: &[u8], shared_strings: u64, limits: Limits) -> Result<Vec<Grid>, ReadError> {
     let names = open_xlsx(bytes)?.sheet_names();
-    let text = AtomicU64::new(0);
+    let budget = Budget {
+        used: AtomicU64::new(0),
+        limit: limits.max_content_bytes,
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4)
         .min(names.len());
     if threads <= 1 || bytes.len() < 256 * 1024 || shared_strings > PARALLEL_SHARED_STRINGS_BYTES {
-        return parse_sheets(bytes, &names, limits, &text);
+        return parse_sheets(bytes, &names, limits, &budget);
     }
     let shares: Vec<Vec<String>> = (0..threads)
         .map(|t| names.iter().skip(t).step_by(threads).cloned().collect())
         .collect();
-    let text = &text;
+    let budget = &budget;
     let parsed: Vec<Result<Vec<Grid>, ReadError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .iter()
-            .map(|share| scope.spawn(move || parse_sheets(bytes, share, limits, text)))
+            .map(|share| scope.spawn(move || parse_sheets(bytes, share, limits, budget)))
             .collect();
         handles
             .into_iter()
@@ -218,11 +225,36 @@ fn parse_xlsx(bytes: &[u8], shared_strings: u64, limits: Limits) -> Result<Vec<G
     Ok(names.iter().filter_map(|name| by_name.remove(name)).collect())
 }
 
-fn parse_sheets(bytes: &[u8], names: &[String], limits: Limits, text: &AtomicU64) -> Result<Vec<Grid>, ReadError> {
+/// What one workbook's grids may take in memory, shared by the threads reading its sheets.
+struct Budget {
+    used: AtomicU64,
+    limit: u64,
+}
+
+/// Roughly what keeping a value costs beyond its text while a sheet is read (its place in the
+/// sorted map), and what a grid's row or cell costs.
+const VALUE_COST: u64 = 64;
+const SLOT_COST: u64 = std::mem::size_of::<String>() as u64;
+
+impl Budget {
+    /// Counts `bytes` against the limit before they are allocated.
+    fn charge(&self, bytes: u64, sheet: &str) -> Result<(), ReadError> {
+        let used = self.used.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
+        if used > self.limit {
+            return Err(ReadError::TooMuchContent {
+                sheet: sheet.to_string(),
+                limit: self.limit,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn parse_sheets(bytes: &[u8], names: &[String], limits: Limits, budget: &Budget) -> Result<Vec<Grid>, ReadError> {
     let mut workbook = open_xlsx(bytes)?;
     names
         .iter()
-        .map(|name| parse_sheet(&mut workbook, name, limits, text))
+        .map(|name| parse_sheet(&mut workbook, name, limits, budget))
         .collect()
 }
 
@@ -275,12 +307,13 @@ impl Bounds {
 /// for hundreds of GiB (an allocation failure aborts the process; it cannot be caught). Here
 /// memory follows the values: each is kept once, and the sheet is refused as soon as their
 /// bounding box passes the limits (reading on, without keeping anything, only to name the whole
-/// range in the error).
+/// range in the error). Every value, row and cell is counted against the workbook's budget
+/// before it is kept, so many sheets, each within the limits, cannot add up to too much either.
 fn parse_sheet(
     workbook: &mut Xlsx<Cursor<&[u8]>>,
     name: &str,
     limits: Limits,
-    text: &AtomicU64,
+    budget: &Budget,
 ) -> Result<Grid, ReadError> {
     let bad = |e: XlsxError| ReadError::BadXlsx(format!("sheet {name:?}: {e}"));
     let mut reader = match workbook.worksheet_cells_reader(name) {
@@ -324,13 +357,7 @@ fn parse_sheet(
             cells = BTreeMap::new();
             continue;
         }
-        let used = text.fetch_add(value.len() as u64, Ordering::Relaxed) + value.len() as u64;
-        if used > limits.max_text_bytes {
-            return Err(ReadError::TooMuchText {
-                sheet: name.to_string(),
-                limit: limits.max_text_bytes,
-            });
-        }
+        budget.charge(value.len() as u64 + VALUE_COST, name)?;
         cells.insert(position, value);
     }
     let Some(bounds) = bounds else {
@@ -352,12 +379,14 @@ fn parse_sheet(
             max_cells: limits.max_sheet_cells,
         });
     }
-    // Within the limits, so these fit in memory: an empty row is an empty `Vec` (no allocation),
-    // and a row ends at its last value.
+    // Within the limits, and each allocation counted first: an empty row is an empty `Vec` (no
+    // allocation), and a row ends at its last value.
+    budget.charge(bounds.rows() * SLOT_COST, name)?;
     let mut rows: Vec<Vec<String>> = (0..bounds.rows()).map(|_| Vec::new()).collect();
     for ((row, col), value) in cells {
         let (i, j) = ((row - bounds.first_row) as usize, (col - bounds.first_col) as usize);
         if let Some(row) = rows.get_mut(i) {
+            budget.charge((j.saturating_sub(row.len()) as u64 + 1) * SLOT_COST, name)?;
             if row.len() < j {
                 row.resize(j, String::new());
             }

@@ -378,10 +378,72 @@ impl Page {
 }
 
 /// A minimal .xlsx with one sheet holding `cells` (`("A1", "text")`, in row order; `""` is a
-/// format-only cell): a crafted
-/// file's shape in a kilobyte or two, written here so no large binary is committed.
+/// format-only cell): a crafted file's shape in a kilobyte or two, written here so no large
+/// binary is committed.
 pub fn xlsx_with_cells(sheet: &str, cells: &[(&str, &str)]) -> Vec<u8> {
+    xlsx_with_sheets(&[(sheet, cells)])
+}
+
+/// [`xlsx_with_cells`] with several sheets.
+pub fn xlsx_with_sheets(sheets: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
     use std::io::Write;
+    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let package = "http://schemas.openxmlformats.org/package/2006";
+    let worksheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
+    let mut overrides = String::new();
+    let mut entries = String::new();
+    let mut relationships = String::new();
+    let mut parts = Vec::new();
+    for (n, (sheet, cells)) in sheets.iter().enumerate() {
+        let n = n + 1;
+        overrides.push_str(&format!(
+            "<Override PartName=\"/xl/worksheets/sheet{n}.xml\" ContentType=\"{worksheet_type}\"/>"
+        ));
+        entries.push_str(&format!("<sheet name=\"{sheet}\" sheetId=\"{n}\" r:id=\"rId{n}\"/>"));
+        relationships.push_str(&format!(
+            "<Relationship Id=\"rId{n}\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet{n}.xml\"/>"
+        ));
+        parts.push((
+            format!("xl/worksheets/sheet{n}.xml"),
+            format!(
+                "<worksheet xmlns=\"{main}\"><sheetData>{}</sheetData></worksheet>",
+                sheet_rows(cells)
+            ),
+        ));
+    }
+    parts.extend([
+        (
+            "[Content_Types].xml".to_string(),
+            format!(
+                "<Types xmlns=\"{package}/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>{overrides}</Types>"
+            ),
+        ),
+        (
+            "_rels/.rels".to_string(),
+            format!("<Relationships xmlns=\"{package}/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/workbook.xml".to_string(),
+            format!("<workbook xmlns=\"{main}\" xmlns:r=\"{rel}\"><sheets>{entries}</sheets></workbook>"),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels".to_string(),
+            format!("<Relationships xmlns=\"{package}/relationships\">{relationships}</Relationships>"),
+        ),
+    ]);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in parts {
+        zip.start_file(name, options).expect("zip entry");
+        zip.write_all(format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n{text}").as_bytes())
+            .expect("zip write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+/// `<row>`s of inline-string cells, in the order given.
+fn sheet_rows(cells: &[(&str, &str)]) -> String {
     let row_of = |reference: &str| -> String { reference.trim_start_matches(|c: char| c.is_ascii_uppercase()).into() };
     let mut rows = String::new();
     let mut current: Option<String> = None;
@@ -404,41 +466,7 @@ pub fn xlsx_with_cells(sheet: &str, cells: &[(&str, &str)]) -> Vec<u8> {
     if current.is_some() {
         rows.push_str("</row>");
     }
-    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-    let package = "http://schemas.openxmlformats.org/package/2006";
-    let parts = [
-        (
-            "[Content_Types].xml",
-            format!(
-                "<Types xmlns=\"{package}/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/><Override PartName=\"/xl/worksheets/sheet1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/></Types>"
-            ),
-        ),
-        (
-            "_rels/.rels",
-            format!("<Relationships xmlns=\"{package}/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
-        ),
-        (
-            "xl/workbook.xml",
-            format!("<workbook xmlns=\"{main}\" xmlns:r=\"{rel}\"><sheets><sheet name=\"{sheet}\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>"),
-        ),
-        (
-            "xl/_rels/workbook.xml.rels",
-            format!("<Relationships xmlns=\"{package}/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet1.xml\"/></Relationships>"),
-        ),
-        (
-            "xl/worksheets/sheet1.xml",
-            format!("<worksheet xmlns=\"{main}\"><sheetData>{rows}</sheetData></worksheet>"),
-        ),
-    ];
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    for (name, text) in parts {
-        zip.start_file(name, options).expect("zip entry");
-        zip.write_all(format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n{text}").as_bytes())
-            .expect("zip write");
-    }
-    zip.finish().expect("zip").into_inner()
+    rows
 }
 
 /// A sheet whose two cells span the whole grid, A1:XFD1048576: calamine alone would ask for

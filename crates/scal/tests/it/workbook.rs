@@ -264,29 +264,40 @@ fn the_real_range_is_the_values_bounding_box_and_each_limit_is_inclusive() {
     }
 }
 
-/// A shared string is stored once but copied into every cell that uses it, so the cells' text is
-/// capped across the workbook.
+/// Many sheets, each within the limits, cannot add up to more than the workbook's budget: a
+/// 3 MB file of 9,000 sheets each spanning A1:A100000 once took over 20 GB and aborted. Here ten
+/// such sheets against a 10 MiB budget (each needs about 2.4 MB of rows).
 #[test]
-fn the_text_a_workbook_expands_to_is_capped() {
-    let bytes = crate::support::xlsx_with_cells("S", &[("A1", "0123456789"), ("A2", "0123456789")]);
+fn many_sheets_within_the_limits_cannot_add_up_to_more_than_the_budget() {
+    let cells: &[(&str, &str)] = &[("A1", "x"), ("A100000", "x")];
+    let names: Vec<String> = (1..=10).map(|n| format!("S{n}")).collect();
+    let sheets: Vec<(&str, &[(&str, &str)])> = names.iter().map(|n| (n.as_str(), cells)).collect();
+    let bytes = crate::support::xlsx_with_sheets(&sheets);
     let limits = Limits {
-        max_text_bytes: 15,
+        max_content_bytes: 10 * 1024 * 1024,
         ..Limits::default()
     };
     let error = read(&bytes, "x", limits).unwrap_err();
     assert!(
-        matches!(&error, scal_workbook::ReadError::TooMuchText { sheet, .. } if sheet == "S"),
+        matches!(&error, scal_workbook::ReadError::TooMuchContent { .. }),
         "{error}"
     );
-    assert!(read(
-        &bytes,
-        "x",
-        Limits {
-            max_text_bytes: 20,
-            ..limits
-        }
-    )
-    .is_ok());
+    assert!(error.to_string().contains("more than 10 MiB"), "{error}");
+    let grids = read(&bytes, "x", Limits::default()).unwrap();
+    assert_eq!(grids.len(), 10, "within the default budget");
+    assert_eq!(grids[9].rows.len(), 100_000);
+
+    // The cells' text counts too (a shared string is stored once in the file but copied into
+    // every cell that uses it).
+    let long = "x".repeat(4000);
+    let bytes = crate::support::xlsx_with_cells("S", &[("A1", &long), ("A2", &long)]);
+    let tight = Limits {
+        max_content_bytes: 6000,
+        ..Limits::default()
+    };
+    assert!(
+        matches!(read(&bytes, "x", tight), Err(scal_workbook::ReadError::TooMuchContent { sheet, .. }) if sheet == "S")
+    );
 }
 
 /// The fuzzing seeds of the hostile shapes (`fuzz/seeds/import`) are the files these tests build.
@@ -303,6 +314,10 @@ fn the_fuzz_seeds_are_the_hostile_shapes() {
             std::fs::write(&path, &bytes).unwrap();
         }
         let seed = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            seed == bytes,
+            "{name} differs from what the tests build: rewrite the seeds"
+        );
         assert!(
             matches!(
                 read(&seed, "x", Limits::default()),
