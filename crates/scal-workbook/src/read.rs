@@ -88,8 +88,8 @@ pub enum ReadError {
     #[error("the file is empty")]
     Empty,
     #[error(
-        "sheet {sheet:?} spans {range} ({} rows × {} columns); a SCAL sheet can have at most {} rows, {} columns and {} cells",
-        thousands(.rows), thousands(.columns), thousands(.max_rows), thousands(.max_columns), thousands(.max_cells)
+        "sheet {sheet:?} spans {range} ({} × {}); a SCAL sheet can have at most {} rows, {} columns and {} cells",
+        counted(.rows, "row"), counted(.columns, "column"), thousands(.max_rows), thousands(.max_columns), thousands(.max_cells)
     )]
     SheetTooLarge {
         sheet: String,
@@ -103,6 +103,11 @@ pub enum ReadError {
     },
     #[error("the workbook's cells would take more than {} MiB to hold (reached in sheet {sheet:?}), which is more than any SCAL needs", .limit / (1024 * 1024))]
     TooMuchContent { sheet: String, limit: u64 },
+}
+
+/// `1 row`, `1,048,576 rows`.
+fn counted(n: &u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if *n == 1 { "" } else { "s" })
 }
 
 /// `1048576` as `1,048,576`.
@@ -139,25 +144,76 @@ pub fn read(bytes: &[u8], text_sheet_name: &str, limits: Limits) -> Result<Vec<G
             ReadError::LegacyXls
         });
     }
-    Ok(vec![read_text(bytes, text_sheet_name)?])
+    Ok(vec![read_text_within(bytes, text_sheet_name, limits)?])
 }
 
 /// NHS pipe-separated text: UTF-8 with or without a BOM, LF or CRLF, `|` between cells, no quoting.
 pub fn read_text(bytes: &[u8], sheet_name: &str) -> Result<Grid, ReadError> {
+    read_text_within(bytes, sheet_name, Limits::default())
+}
+
+/// [`read_text`] under `limits`: a line of nothing but `|` is a row of empty cells, so a 25 MB
+/// file could otherwise ask for 25 million of them (600 MB). The same real range as a sheet's is
+/// capped (from A1 to the last value), and a row ends at its last value.
+fn read_text_within(bytes: &[u8], sheet_name: &str, limits: Limits) -> Result<Grid, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
         ReadError::NotUtf8 { line }
     })?;
-    let rows = text
-        .split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line))
-        .map(|line| line.split('|').map(|cell| clean(cell).to_string()).collect())
-        .collect::<Vec<Vec<String>>>();
-    let mut rows = rows;
-    while rows.last().is_some_and(|r| r.iter().all(String::is_empty)) {
-        rows.pop();
+    let lines = || text.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line));
+    // How many cells of a line are kept: up to its last value.
+    let width = |line: &str| {
+        line.split('|')
+            .enumerate()
+            .filter(|(_, cell)| !clean(cell).is_empty())
+            .last()
+            .map_or(0, |(j, _)| j + 1)
+    };
+    // First pass, allocating nothing: the real range and the cells it would take.
+    let (mut rows, mut columns, mut slots) = (0u64, 0u64, 0u64);
+    for (i, line) in lines().enumerate() {
+        let width = width(line) as u64;
+        if width > 0 {
+            rows = i as u64 + 1;
+            columns = columns.max(width);
+        }
+        slots = slots.saturating_add(width);
     }
+    let within = rows <= limits.max_sheet_rows
+        && columns <= limits.max_sheet_columns
+        && rows.saturating_mul(columns) <= limits.max_sheet_cells;
+    if !within {
+        return Err(ReadError::SheetTooLarge {
+            sheet: sheet_name.to_string(),
+            range: format!(
+                "A1:{}{rows}",
+                Grid::column_letter(usize::try_from(columns.saturating_sub(1)).unwrap_or(usize::MAX))
+            ),
+            rows,
+            columns,
+            max_rows: limits.max_sheet_rows,
+            max_columns: limits.max_sheet_columns,
+            max_cells: limits.max_sheet_cells,
+        });
+    }
+    let budget = Budget {
+        used: AtomicU64::new(0),
+        limit: limits.max_content_bytes,
+    };
+    budget.charge(
+        (rows.saturating_add(slots)).saturating_mul(SLOT_COST) + text.len() as u64,
+        sheet_name,
+    )?;
+    let rows = lines()
+        .take(usize::try_from(rows).unwrap_or(usize::MAX))
+        .map(|line| {
+            line.split('|')
+                .take(width(line))
+                .map(|cell| clean(cell).to_string())
+                .collect()
+        })
+        .collect::<Vec<Vec<String>>>();
     Ok(Grid {
         name: sheet_name.to_string(),
         first_row: 1,
@@ -505,6 +561,38 @@ mod tests {
         assert!(matches!(
             read(b"PK\x03\x04garbage", "s", Limits::default()),
             Err(ReadError::BadXlsx(_))
+        ));
+    }
+
+    #[test]
+    fn text_rows_end_at_their_last_value_and_the_real_range_is_capped() {
+        let grid = read_text(b"ID|Text||\n|||\nA-1||x|\n||\n", "S").unwrap();
+        assert_eq!(
+            grid.rows,
+            vec![vec!["ID", "Text"], vec![], vec!["A-1", "", "x"]],
+            "trailing empty cells and rows are not kept"
+        );
+        let pipes = "|".repeat(5000);
+        let error = read(pipes.as_bytes(), "S", Limits::default());
+        assert!(
+            matches!(error, Ok(ref grids) if grids[0].rows.is_empty()),
+            "only pipes: no values"
+        );
+        let wide = format!("{pipes}x");
+        let error = read(wide.as_bytes(), "S", Limits::default()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "sheet \"S\" spans A1:GJI1 (1 row × 5,001 columns); a SCAL sheet can have at most 100,000 rows, \
+             1,000 columns and 2,000,000 cells"
+        );
+        let tall = "x\n".repeat(100_001);
+        assert!(matches!(
+            read(tall.as_bytes(), "S", Limits::default()),
+            Err(ReadError::SheetTooLarge {
+                rows: 100_001,
+                columns: 1,
+                ..
+            })
         ));
     }
 
