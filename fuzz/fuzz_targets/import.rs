@@ -11,7 +11,11 @@ fuzz_target!(|data: &[u8]| {
     // `read` turns into an error). A panic that escapes scal still aborts: libfuzzer-sys aborts on
     // any unwinding that reaches it.
     QUIET_PANICS.call_once(|| std::panic::set_hook(Box::new(|_| {})));
-    let limits = scal_workbook::Limits { max_uncompressed_bytes: 8 * 1024 * 1024, max_zip_entries: 500 };
+    let limits = scal_workbook::Limits {
+        max_uncompressed_bytes: 8 * 1024 * 1024,
+        max_zip_entries: 500,
+        ..scal_workbook::Limits::default()
+    };
     if let Ok(grids) = scal_workbook::read(data, "fuzz", limits) {
         let _ = scal_workbook::import(&grids, &scal_workbook::ImportOptions::default());
     }

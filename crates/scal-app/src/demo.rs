@@ -176,7 +176,7 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
     // A real, published SCAL: NHS's GP Connect Send Document requirements table.
     let request = crate::templates::ImportRequest {
         file_name: "scal-gpc-send-document.psv".into(),
-        bytes: DEMO_TEMPLATE.to_vec(),
+        bytes: bytes::Bytes::from_static(DEMO_TEMPLATE),
         name: Some("GP Connect: Send Document".into()),
         service: Some("GPC-SEND-DOC".into()),
         publish: true,

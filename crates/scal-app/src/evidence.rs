@@ -34,6 +34,31 @@ pub async fn upload(
     let file_name = sanitise_file_name(file_name);
     let kind = sniff(bytes, &file_name).map_err(|e| AppError::Invalid(scal_domain::Invalid(vec![e])))?;
     let sha256 = hex::encode(Sha256::digest(bytes));
+    let mut tx = app.store.begin().await?;
+    // Concurrent uploads for the organisation wait here, so each counts the others' files.
+    tx.lock_key(&format!("evidence-quota:{}", product.org_id)).await?;
+    let used = u64::try_from(evidence::stored_bytes(tx.conn(), &product.org_id).await?).unwrap_or(0);
+    let adds = if evidence::org_has_file(tx.conn(), &product.org_id, &sha256).await? {
+        0
+    } else {
+        bytes.len() as u64
+    };
+    let quota = app.settings.evidence_quota_bytes;
+    if used.saturating_add(adds) > quota {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "This file ({}) would take your organisation's evidence over its quota: {} of {} is used. \
+                 Ask NHS England if you need more room",
+                human_bytes(adds),
+                human_bytes(used),
+                human_bytes(quota)
+            ),
+        ));
+    }
+    // Stored only once the quota allows it, so a refused upload leaves no file behind. Inside the
+    // transaction: if the row cannot be written afterwards, the file is left unreferenced, which
+    // the content-addressed store tolerates.
     app.files.put(&sha256, bytes).await?;
     let record = EvidenceRecord {
         id: new_id(),
@@ -46,7 +71,6 @@ pub async fn upload(
         uploaded_by: actor.label().to_string(),
         uploaded_at: micros(now),
     };
-    let mut tx = app.store.begin().await?;
     evidence::insert(tx.conn(), &record).await?;
     tx.audit(audit_entry(
         actor,
@@ -60,6 +84,18 @@ pub async fn upload(
     .await?;
     tx.commit().await?;
     Ok(record)
+}
+
+/// `5 GiB`, `120.5 MiB`, `900 bytes`.
+fn human_bytes(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if n >= size {
+            let value = format!("{:.1}", n as f64 / size as f64);
+            return format!("{} {unit}", value.strip_suffix(".0").unwrap_or(&value));
+        }
+    }
+    format!("{n} bytes")
 }
 
 /// The organisation's evidence, for the SCAL's pages.
@@ -177,4 +213,17 @@ pub async fn link(
 
 fn not_yours() -> AppError {
     AppError::invalid("evidence_id", "There is no such file in your organisation's evidence")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn sizes_read_as_people_say_them() {
+        assert_eq!(human_bytes(900), "900 bytes");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(25 * 1024 * 1024), "25 MiB");
+        assert_eq!(human_bytes(5 * 1024 * 1024 * 1024), "5 GiB");
+    }
 }

@@ -47,6 +47,8 @@ pub struct AppSettings {
     pub data_dir: std::path::PathBuf,
     /// Largest evidence file accepted.
     pub max_evidence_bytes: usize,
+    /// Most evidence an organisation may keep, counting each distinct file once.
+    pub evidence_quota_bytes: u64,
     /// The ODS ORD API's base URL (`https://directory.spineservices.nhs.uk/ORD/2-0-0`); lookups
     /// are off when `None`.
     pub ods_base_url: Option<String>,
@@ -75,6 +77,7 @@ impl Default for AppSettings {
             known_address_ttl: time::Duration::days(30),
             data_dir: std::path::PathBuf::from("scal-data"),
             max_evidence_bytes: 25 * 1024 * 1024,
+            evidence_quota_bytes: 5 * 1024 * 1024 * 1024,
             ods_base_url: None,
             smtp_url: None,
             smtp_from: "scal <noreply@scal.invalid>".into(),

@@ -710,7 +710,8 @@ fn cell(value: &Option<String>) -> Option<String> {
 #[derive(Debug, Clone, Default)]
 pub struct AnswersUpload {
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    /// Shared, so parsing on the blocking pool needs no copy of the upload.
+    pub bytes: bytes::Bytes,
     /// Apply rows changed on the server since the export too.
     pub overwrite: bool,
 }
@@ -740,7 +741,7 @@ pub async fn import_answers_with_progress(
     now: OffsetDateTime,
     progress: &dyn crate::progress::Progress,
 ) -> Result<AnswersReport> {
-    let (file_name, bytes, overwrite) = (upload.file_name.as_str(), upload.bytes.as_slice(), upload.overwrite);
+    let (file_name, overwrite) = (upload.file_name.as_str(), upload.overwrite);
     let product = crate::products::get(app, actor, product_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
     let issued = sheets(app, actor, &product.id).await?;
@@ -750,31 +751,40 @@ pub async fn import_answers_with_progress(
             "No SCAL has been issued for this product yet",
         ));
     }
-    let stem = crate::templates::stem(file_name);
     progress.step(0, 3, &format!("Reading {file_name}"));
-    let grids = read(bytes, stem, limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
-    progress.step(1, 3, &format!("Checking {} sheets", grids.len()));
-    let exported_at = grids
-        .iter()
-        .find(|g| g.name == scal_workbook::METADATA_SHEET)
-        .and_then(|g| g.rows.iter().find(|r| r.first().is_some_and(|k| k == "exported_at")))
-        .and_then(|r| r.get(1).cloned())
-        .filter(|v| !v.is_empty());
+    // Parsing is slow and synchronous: on the blocking pool, behind the workbook gate, so a few
+    // large uploads cannot starve other requests (past the gate's queue: busy, 503).
+    let (bytes, sheet_name) = (upload.bytes.clone(), crate::templates::stem(file_name).to_string());
+    let (exported_at, file_sheets) = app
+        .gates
+        .workbook
+        .run(move || -> Result<_> {
+            let grids = read(&bytes, &sheet_name, limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
+            let exported_at = grids
+                .iter()
+                .find(|g| g.name == scal_workbook::METADATA_SHEET)
+                .and_then(|g| g.rows.iter().find(|r| r.first().is_some_and(|k| k == "exported_at")))
+                .and_then(|r| r.get(1).cloned())
+                .filter(|v| !v.is_empty());
+            let (file_sheets, _) = import_workbook(&grids, &Default::default()).map_err(|e| match e {
+                ImportError::Invalid { problems, .. } => AppError::Invalid(Invalid(
+                    problems
+                        .iter()
+                        .map(|p| FieldError::new("file", p.to_string()))
+                        .collect(),
+                )),
+                other => AppError::invalid("file", other.to_string()),
+            })?;
+            Ok((exported_at, file_sheets))
+        })
+        .await??;
+    progress.step(1, 3, &format!("Checking {} sheets", file_sheets.len()));
     let stamp = match &exported_at {
         Some(raw) => Some(micros(OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| {
             AppError::invalid("file", format!("the export stamp {raw:?} is not a time"))
         })?)),
         None => None,
     };
-    let (file_sheets, _) = import_workbook(&grids, &Default::default()).map_err(|e| match e {
-        ImportError::Invalid { problems, .. } => AppError::Invalid(Invalid(
-            problems
-                .iter()
-                .map(|p| FieldError::new("file", p.to_string()))
-                .collect(),
-        )),
-        other => AppError::invalid("file", other.to_string()),
-    })?;
 
     let mut problems = Vec::new();
     let mut incoming = Vec::new();

@@ -20,7 +20,8 @@ pub fn parse_map(entries: &[String]) -> Result<ImportOptions> {
 pub struct ImportRequest {
     /// The uploaded file's name; its stem names the template and text files' single sheet.
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    /// Shared, so parsing on the blocking pool needs no copy of the upload.
+    pub bytes: bytes::Bytes,
     /// The template's name; by default the file name without its extension. An existing name
     /// adds a new version to that template.
     pub name: Option<String>,
@@ -88,10 +89,23 @@ pub async fn import_with_progress(
         }
     };
     progress.step(0, 3, &format!("Reading {}", request.file_name));
-    let grids =
-        read(&request.bytes, stem(&request.file_name), limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
-    progress.step(1, 3, &format!("Recognising {} sheets", grids.len()));
-    let (sheets, report) = import_workbook(&grids, &request.options).map_err(import_error)?;
+    // Parsing is slow and synchronous: on the blocking pool, behind the workbook gate, so a few
+    // large uploads cannot starve other requests (past the gate's queue: busy, 503).
+    let (bytes, sheet_name, options) = (
+        request.bytes.clone(),
+        stem(&request.file_name).to_string(),
+        request.options.clone(),
+    );
+    let (sheets, report, sha256) = app
+        .gates
+        .workbook
+        .run(move || -> Result<_> {
+            let grids = read(&bytes, &sheet_name, limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
+            let (sheets, report) = import_workbook(&grids, &options).map_err(import_error)?;
+            Ok((sheets, report, hex::encode(Sha256::digest(&bytes))))
+        })
+        .await??;
+    progress.step(1, 3, &format!("Recognised {} sheets", report.sheets.len()));
     progress.step(2, 3, "Storing");
     let content: Vec<TemplateSheet> = sheets
         .into_iter()
@@ -136,7 +150,7 @@ pub async fn import_with_progress(
         version: existing.last().map_or(1, |v| v.version + 1),
         published: false,
         source_name: request.file_name.clone(),
-        source_sha256: hex::encode(Sha256::digest(&request.bytes)),
+        source_sha256: sha256,
         created_at: micros(now),
         published_at: None,
     };

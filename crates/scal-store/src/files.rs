@@ -6,6 +6,8 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 
+use tokio::io::AsyncWriteExt;
+
 use crate::{Result, StoreError};
 
 pub type FileFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
@@ -50,9 +52,14 @@ impl FileStore for DirectoryStore {
             if let Some(dir) = path.parent() {
                 tokio::fs::create_dir_all(dir).await.map_err(io)?;
             }
-            // Written aside and renamed, so a reader never sees half a file.
+            // Written aside and renamed, so a reader never sees half a file. Through a `File`, which
+            // hands the bytes to the blocking pool a bounded chunk at a time, rather than
+            // `tokio::fs::write`, which would first copy the whole upload.
             let partial = path.with_extension(format!("partial-{}", uuid::Uuid::new_v4()));
-            tokio::fs::write(&partial, bytes).await.map_err(io)?;
+            let mut file = tokio::fs::File::create(&partial).await.map_err(io)?;
+            file.write_all(bytes).await.map_err(io)?;
+            file.sync_all().await.map_err(io)?;
+            drop(file);
             tokio::fs::rename(&partial, &path).await.map_err(io)?;
             Ok(())
         })

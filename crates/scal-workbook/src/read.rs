@@ -2,11 +2,15 @@
 
 use std::io::Cursor;
 
-use calamine::{DataRef, Reader, ReaderRef, Xlsx};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use calamine::{DataRef, Reader, Xlsx, XlsxError};
 
 /// One sheet as text. `rows[i][j]` is the cell at spreadsheet row `first_row + i` (1-based) and
 /// column `first_col + j` (0-based, A = 0), trimmed of whitespace including non-breaking spaces,
-/// line breaks inside the text kept.
+/// line breaks inside the text kept. Rows may be shorter than others: a missing cell is empty
+/// (an xlsx row ends at its last value, a text row at its last `|`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grid {
     pub name: String,
@@ -35,13 +39,34 @@ pub struct Limits {
     /// Total uncompressed size of an xlsx's parts.
     pub max_uncompressed_bytes: u64,
     pub max_zip_entries: usize,
+    /// A sheet's real range (the bounding box of the cells holding a value after trimming; empty
+    /// and format-only cells do not count) may span at most this many rows, ...
+    pub max_sheet_rows: u64,
+    /// ... this many columns ...
+    pub max_sheet_columns: u64,
+    /// ... and this many cells (rows × columns).
+    pub max_sheet_cells: u64,
+    /// What the whole workbook's grids may take in memory: the cells' text, plus the rows and
+    /// cells they are laid out in. Each sheet can be within the limits above and a workbook still
+    /// have thousands of sheets, and a shared string is stored once in the file but copied into
+    /// every cell that uses it, so this bounds what a small file can make scal hold.
+    pub max_content_bytes: u64,
 }
 
 impl Default for Limits {
+    /// Real SCAL sheets have hundreds to a few thousand rows and 10 to 40 columns; the hidden
+    /// `_scal` sheet of an exported workbook has a row per requirement (10,000 in the benchmark's
+    /// whole SCAL, whose 21 sheets with every row answered, justified and mitigated take about
+    /// 19 MiB of the content budget). These leave room for several times that and refuse what
+    /// only a crafted file has.
     fn default() -> Self {
         Self {
             max_uncompressed_bytes: 100 * 1024 * 1024,
             max_zip_entries: 10_000,
+            max_sheet_rows: 100_000,
+            max_sheet_columns: 1_000,
+            max_sheet_cells: 2_000_000,
+            max_content_bytes: 128 * 1024 * 1024,
         }
     }
 }
@@ -62,6 +87,40 @@ pub enum ReadError {
     NotUtf8 { line: usize },
     #[error("the file is empty")]
     Empty,
+    #[error(
+        "sheet {sheet:?} spans {range} ({} × {}); a SCAL sheet can have at most {} rows, {} columns and {} cells",
+        counted(.rows, "row"), counted(.columns, "column"), thousands(.max_rows), thousands(.max_columns), thousands(.max_cells)
+    )]
+    SheetTooLarge {
+        sheet: String,
+        /// `A1:XFD1048576`.
+        range: String,
+        rows: u64,
+        columns: u64,
+        max_rows: u64,
+        max_columns: u64,
+        max_cells: u64,
+    },
+    #[error("the workbook's cells would take more than {} MiB to hold (reached in sheet {sheet:?}), which is more than any SCAL needs", .limit / (1024 * 1024))]
+    TooMuchContent { sheet: String, limit: u64 },
+}
+
+/// `1 row`, `1,048,576 rows`.
+fn counted(n: &u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if *n == 1 { "" } else { "s" })
+}
+
+/// `1048576` as `1,048,576`.
+fn thousands(n: &u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -85,25 +144,76 @@ pub fn read(bytes: &[u8], text_sheet_name: &str, limits: Limits) -> Result<Vec<G
             ReadError::LegacyXls
         });
     }
-    Ok(vec![read_text(bytes, text_sheet_name)?])
+    Ok(vec![read_text_within(bytes, text_sheet_name, limits)?])
 }
 
 /// NHS pipe-separated text: UTF-8 with or without a BOM, LF or CRLF, `|` between cells, no quoting.
 pub fn read_text(bytes: &[u8], sheet_name: &str) -> Result<Grid, ReadError> {
+    read_text_within(bytes, sheet_name, Limits::default())
+}
+
+/// [`read_text`] under `limits`: a line of nothing but `|` is a row of empty cells, so a 25 MB
+/// file could otherwise ask for 25 million of them (600 MB). The same real range as a sheet's is
+/// capped (from A1 to the last value), and a row ends at its last value.
+fn read_text_within(bytes: &[u8], sheet_name: &str, limits: Limits) -> Result<Grid, ReadError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
         ReadError::NotUtf8 { line }
     })?;
-    let rows = text
-        .split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line))
-        .map(|line| line.split('|').map(|cell| clean(cell).to_string()).collect())
-        .collect::<Vec<Vec<String>>>();
-    let mut rows = rows;
-    while rows.last().is_some_and(|r| r.iter().all(String::is_empty)) {
-        rows.pop();
+    let lines = || text.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line));
+    // How many cells of a line are kept: up to its last value.
+    let width = |line: &str| {
+        line.split('|')
+            .enumerate()
+            .filter(|(_, cell)| !clean(cell).is_empty())
+            .last()
+            .map_or(0, |(j, _)| j + 1)
+    };
+    // First pass, allocating nothing: the real range and the cells it would take.
+    let (mut rows, mut columns, mut slots) = (0u64, 0u64, 0u64);
+    for (i, line) in lines().enumerate() {
+        let width = width(line) as u64;
+        if width > 0 {
+            rows = i as u64 + 1;
+            columns = columns.max(width);
+        }
+        slots = slots.saturating_add(width);
     }
+    let within = rows <= limits.max_sheet_rows
+        && columns <= limits.max_sheet_columns
+        && rows.saturating_mul(columns) <= limits.max_sheet_cells;
+    if !within {
+        return Err(ReadError::SheetTooLarge {
+            sheet: sheet_name.to_string(),
+            range: format!(
+                "A1:{}{rows}",
+                Grid::column_letter(usize::try_from(columns.saturating_sub(1)).unwrap_or(usize::MAX))
+            ),
+            rows,
+            columns,
+            max_rows: limits.max_sheet_rows,
+            max_columns: limits.max_sheet_columns,
+            max_cells: limits.max_sheet_cells,
+        });
+    }
+    let budget = Budget {
+        used: AtomicU64::new(0),
+        limit: limits.max_content_bytes,
+    };
+    budget.charge(
+        (rows.saturating_add(slots)).saturating_mul(SLOT_COST) + text.len() as u64,
+        sheet_name,
+    )?;
+    let rows = lines()
+        .take(usize::try_from(rows).unwrap_or(usize::MAX))
+        .map(|line| {
+            line.split('|')
+                .take(width(line))
+                .map(|cell| clean(cell).to_string())
+                .collect()
+        })
+        .collect::<Vec<Vec<String>>>();
     Ok(Grid {
         name: sheet_name.to_string(),
         first_row: 1,
@@ -113,35 +223,46 @@ pub fn read_text(bytes: &[u8], sheet_name: &str) -> Result<Grid, ReadError> {
 }
 
 fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Grid>, ReadError> {
-    check_zip(bytes, limits)?;
+    let shared_strings = check_zip(bytes, limits)?;
     // calamine can panic on malformed sheets (fuzzing found an integer overflow on an absurd cell
     // reference). A hostile upload must get an error, never take the process down.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_xlsx(bytes)))
-        .unwrap_or_else(|_| Err(ReadError::BadXlsx("the workbook's contents are malformed".into())))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        parse_xlsx(bytes, shared_strings, limits)
+    }))
+    .unwrap_or_else(|_| Err(ReadError::BadXlsx("the workbook's contents are malformed".into())))
 }
 
 fn open_xlsx(bytes: &[u8]) -> Result<Xlsx<Cursor<&[u8]>>, ReadError> {
     Xlsx::new(Cursor::new(bytes)).map_err(|e| ReadError::BadXlsx(e.to_string()))
 }
 
+/// Above this, each thread's own copy of the shared strings would cost more than the threads save.
+const PARALLEL_SHARED_STRINGS_BYTES: u64 = 8 * 1024 * 1024;
+
 /// Large workbooks are parsed on several threads, a share of the sheets each (every thread opens
-/// its own reader over the same bytes); small ones on this thread.
-fn parse_xlsx(bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
+/// its own reader over the same bytes, so each holds the shared strings: only when those are
+/// small); small ones on this thread.
+fn parse_xlsx(bytes: &[u8], shared_strings: u64, limits: Limits) -> Result<Vec<Grid>, ReadError> {
     let names = open_xlsx(bytes)?.sheet_names();
+    let budget = Budget {
+        used: AtomicU64::new(0),
+        limit: limits.max_content_bytes,
+    };
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(4)
         .min(names.len());
-    if threads <= 1 || bytes.len() < 256 * 1024 {
-        return parse_sheets(bytes, &names);
+    if threads <= 1 || bytes.len() < 256 * 1024 || shared_strings > PARALLEL_SHARED_STRINGS_BYTES {
+        return parse_sheets(bytes, &names, limits, &budget);
     }
     let shares: Vec<Vec<String>> = (0..threads)
         .map(|t| names.iter().skip(t).step_by(threads).cloned().collect())
         .collect();
+    let budget = &budget;
     let parsed: Vec<Result<Vec<Grid>, ReadError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .iter()
-            .map(|share| scope.spawn(move || parse_sheets(bytes, share)))
+            .map(|share| scope.spawn(move || parse_sheets(bytes, share, limits, budget)))
             .collect();
         handles
             .into_iter()
@@ -160,28 +281,185 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Vec<Grid>, ReadError> {
     Ok(names.iter().filter_map(|name| by_name.remove(name)).collect())
 }
 
-fn parse_sheets(bytes: &[u8], names: &[String]) -> Result<Vec<Grid>, ReadError> {
+/// What one workbook's grids may take in memory, shared by the threads reading its sheets.
+struct Budget {
+    used: AtomicU64,
+    limit: u64,
+}
+
+/// Roughly what keeping a value costs beyond its text while a sheet is read (its place in the
+/// sorted map), and what a grid's row or cell costs.
+const VALUE_COST: u64 = 64;
+const SLOT_COST: u64 = std::mem::size_of::<String>() as u64;
+
+impl Budget {
+    /// Counts `bytes` against the limit before they are allocated.
+    fn charge(&self, bytes: u64, sheet: &str) -> Result<(), ReadError> {
+        let used = self.used.fetch_add(bytes, Ordering::Relaxed).saturating_add(bytes);
+        if used > self.limit {
+            return Err(ReadError::TooMuchContent {
+                sheet: sheet.to_string(),
+                limit: self.limit,
+            });
+        }
+        Ok(())
+    }
+}
+
+fn parse_sheets(bytes: &[u8], names: &[String], limits: Limits, budget: &Budget) -> Result<Vec<Grid>, ReadError> {
     let mut workbook = open_xlsx(bytes)?;
-    let mut grids = Vec::new();
-    for name in names {
-        // Borrowing shared strings saves an allocation per cell; `cell_text` copies each once.
-        let range = workbook
-            .worksheet_range_ref(name)
-            .map_err(|e| ReadError::BadXlsx(format!("sheet {name:?}: {e}")))?;
-        let (first_row, first_col) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
-        let rows = range.rows().map(|row| row.iter().map(cell_text).collect()).collect();
-        grids.push(Grid {
-            name: name.clone(),
-            first_row: first_row + 1,
-            first_col,
-            rows,
+    names
+        .iter()
+        .map(|name| parse_sheet(&mut workbook, name, limits, budget))
+        .collect()
+}
+
+/// The smallest rectangle holding every cell seen so far (0-based, inclusive).
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    first_row: u32,
+    last_row: u32,
+    first_col: u32,
+    last_col: u32,
+}
+
+impl Bounds {
+    fn with(self, (row, col): (u32, u32)) -> Self {
+        Self {
+            first_row: self.first_row.min(row),
+            last_row: self.last_row.max(row),
+            first_col: self.first_col.min(col),
+            last_col: self.last_col.max(col),
+        }
+    }
+
+    fn rows(self) -> u64 {
+        u64::from(self.last_row - self.first_row) + 1
+    }
+
+    fn columns(self) -> u64 {
+        u64::from(self.last_col - self.first_col) + 1
+    }
+
+    fn within(self, limits: Limits) -> bool {
+        self.rows() <= limits.max_sheet_rows
+            && self.columns() <= limits.max_sheet_columns
+            && self.rows().saturating_mul(self.columns()) <= limits.max_sheet_cells
+    }
+
+    fn range(self) -> String {
+        format!(
+            "{}{}:{}{}",
+            Grid::column_letter(self.first_col as usize),
+            u64::from(self.first_row) + 1,
+            Grid::column_letter(self.last_col as usize),
+            u64::from(self.last_row) + 1
+        )
+    }
+}
+
+/// Reads one sheet cell by cell, keeping only cells that hold a value. calamine's own ranges are
+/// dense over the cells' addresses, so a file with one cell at A1 and one at XFD1048576 would ask
+/// for hundreds of GiB (an allocation failure aborts the process; it cannot be caught). Here
+/// memory follows the values: each is kept once, and the sheet is refused as soon as their
+/// bounding box passes the limits (reading on, without keeping anything, only to name the whole
+/// range in the error). Every value, row and cell is counted against the workbook's budget
+/// before it is kept, so many sheets, each within the limits, cannot add up to too much either.
+fn parse_sheet(
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    limits: Limits,
+    budget: &Budget,
+) -> Result<Grid, ReadError> {
+    let bad = |e: XlsxError| ReadError::BadXlsx(format!("sheet {name:?}: {e}"));
+    let mut reader = match workbook.worksheet_cells_reader(name) {
+        Ok(reader) => reader,
+        // A chart sheet or dialog sheet holds no cells.
+        Err(XlsxError::NotAWorksheet(_)) => {
+            return Ok(Grid {
+                name: name.to_string(),
+                first_row: 1,
+                first_col: 0,
+                rows: Vec::new(),
+            })
+        }
+        Err(e) => return Err(bad(e)),
+    };
+    // Sorted by position, and a cell written twice keeps its last value, as calamine's ranges do.
+    let mut cells: BTreeMap<(u32, u32), String> = BTreeMap::new();
+    let mut bounds: Option<Bounds> = None;
+    let mut too_large = false;
+    while let Some(cell) = reader.next_cell().map_err(bad)? {
+        let value = cell_text(cell.get_value());
+        if value.is_empty() {
+            continue;
+        }
+        let position = cell.get_position();
+        let grown = bounds.map_or(
+            Bounds {
+                first_row: position.0,
+                last_row: position.0,
+                first_col: position.1,
+                last_col: position.1,
+            },
+            |b| b.with(position),
+        );
+        bounds = Some(grown);
+        if too_large {
+            continue;
+        }
+        if !grown.within(limits) {
+            too_large = true;
+            cells = BTreeMap::new();
+            continue;
+        }
+        budget.charge(value.len() as u64 + VALUE_COST, name)?;
+        cells.insert(position, value);
+    }
+    let Some(bounds) = bounds else {
+        return Ok(Grid {
+            name: name.to_string(),
+            first_row: 1,
+            first_col: 0,
+            rows: Vec::new(),
+        });
+    };
+    if too_large {
+        return Err(ReadError::SheetTooLarge {
+            sheet: name.to_string(),
+            range: bounds.range(),
+            rows: bounds.rows(),
+            columns: bounds.columns(),
+            max_rows: limits.max_sheet_rows,
+            max_columns: limits.max_sheet_columns,
+            max_cells: limits.max_sheet_cells,
         });
     }
-    Ok(grids)
+    // Within the limits, and each allocation counted first: an empty row is an empty `Vec` (no
+    // allocation), and a row ends at its last value.
+    budget.charge(bounds.rows() * SLOT_COST, name)?;
+    let mut rows: Vec<Vec<String>> = (0..bounds.rows()).map(|_| Vec::new()).collect();
+    for ((row, col), value) in cells {
+        let (i, j) = ((row - bounds.first_row) as usize, (col - bounds.first_col) as usize);
+        if let Some(row) = rows.get_mut(i) {
+            budget.charge((j.saturating_sub(row.len()) as u64 + 1) * SLOT_COST, name)?;
+            if row.len() < j {
+                row.resize(j, String::new());
+            }
+            row.push(value);
+        }
+    }
+    Ok(Grid {
+        name: name.to_string(),
+        first_row: bounds.first_row as usize + 1,
+        first_col: bounds.first_col as usize,
+        rows,
+    })
 }
 
 /// Refuses zip bombs before anything is decompressed, from the sizes the archive declares.
-fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), ReadError> {
+/// Returns the declared size of the shared strings part.
+fn check_zip(bytes: &[u8], limits: Limits) -> Result<u64, ReadError> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
     if archive.len() > limits.max_zip_entries {
         return Err(ReadError::TooManyEntries {
@@ -189,6 +467,7 @@ fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), ReadError> {
         });
     }
     let mut total: u64 = 0;
+    let mut shared_strings: u64 = 0;
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
         if entry.encrypted() {
@@ -200,8 +479,14 @@ fn check_zip(bytes: &[u8], limits: Limits) -> Result<(), ReadError> {
                 limit: limits.max_uncompressed_bytes,
             });
         }
+        if entry
+            .name()
+            .is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))
+        {
+            shared_strings = shared_strings.saturating_add(entry.size());
+        }
     }
-    Ok(())
+    Ok(shared_strings)
 }
 
 fn cell_text(cell: &DataRef<'_>) -> String {
@@ -277,6 +562,46 @@ mod tests {
             read(b"PK\x03\x04garbage", "s", Limits::default()),
             Err(ReadError::BadXlsx(_))
         ));
+    }
+
+    #[test]
+    fn text_rows_end_at_their_last_value_and_the_real_range_is_capped() {
+        let grid = read_text(b"ID|Text||\n|||\nA-1||x|\n||\n", "S").unwrap();
+        assert_eq!(
+            grid.rows,
+            vec![vec!["ID", "Text"], vec![], vec!["A-1", "", "x"]],
+            "trailing empty cells and rows are not kept"
+        );
+        let pipes = "|".repeat(5000);
+        let error = read(pipes.as_bytes(), "S", Limits::default());
+        assert!(
+            matches!(error, Ok(ref grids) if grids[0].rows.is_empty()),
+            "only pipes: no values"
+        );
+        let wide = format!("{pipes}x");
+        let error = read(wide.as_bytes(), "S", Limits::default()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "sheet \"S\" spans A1:GJI1 (1 row × 5,001 columns); a SCAL sheet can have at most 100,000 rows, \
+             1,000 columns and 2,000,000 cells"
+        );
+        let tall = "x\n".repeat(100_001);
+        assert!(matches!(
+            read(tall.as_bytes(), "S", Limits::default()),
+            Err(ReadError::SheetTooLarge {
+                rows: 100_001,
+                columns: 1,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn counts_are_written_with_thousands_separators() {
+        assert_eq!(thousands(&0), "0");
+        assert_eq!(thousands(&999), "999");
+        assert_eq!(thousands(&16_384), "16,384");
+        assert_eq!(thousands(&1_048_576), "1,048,576");
     }
 
     #[test]

@@ -120,7 +120,7 @@ fn child(mode: &str, file: &Path) {
                 let app = scal_app::App::new(store, Default::default());
                 let request = scal_app::templates::ImportRequest {
                     file_name: "bench.xlsx".into(),
-                    bytes: std::fs::read(file).expect("read"),
+                    bytes: std::fs::read(file).expect("read").into(),
                     name: Some("Benchmark".into()),
                     ..Default::default()
                 };

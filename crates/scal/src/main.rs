@@ -404,6 +404,11 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
         max_evidence_bytes: env_num("SCAL_MAX_EVIDENCE_BYTES")
             .or(file.max_evidence_bytes)
             .unwrap_or(25 * 1024 * 1024),
+        evidence_quota_bytes: std::env::var("SCAL_EVIDENCE_QUOTA_BYTES")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .or(file.evidence_quota_bytes)
+            .unwrap_or(5 * 1024 * 1024 * 1024),
         smtp_url: std::env::var("SCAL_SMTP_URL")
             .ok()
             .map(Secret::new)
@@ -554,6 +559,7 @@ async fn open(settings: &Settings) -> Result<App, Failure> {
     let app_settings = AppSettings {
         data_dir: settings.data_dir.clone(),
         max_evidence_bytes: settings.max_evidence_bytes,
+        evidence_quota_bytes: settings.evidence_quota_bytes,
         ods_base_url: settings.ods_base_url.clone(),
         smtp_url: settings
             .smtp_url
@@ -713,7 +719,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     .and_then(|n| n.to_str())
                     .unwrap_or("answers.xlsx")
                     .to_string(),
-                bytes: std::fs::read(&file).map_err(|e| Failure(format!("cannot read {}: {e}", file.display())))?,
+                bytes: std::fs::read(&file)
+                    .map_err(|e| Failure(format!("cannot read {}: {e}", file.display())))?
+                    .into(),
                 overwrite,
             };
             let report = scal_app::scals::import_answers_with_progress(

@@ -50,6 +50,7 @@ pub struct FileSettings {
     pub max_upload_bytes: Option<usize>,
     pub max_workbook_bytes: Option<u64>,
     pub max_evidence_bytes: Option<usize>,
+    pub evidence_quota_bytes: Option<u64>,
     pub ods_base_url: Option<String>,
     pub smtp_url: Option<Secret>,
     pub smtp_from: Option<String>,
@@ -94,6 +95,8 @@ pub struct Settings {
     pub max_workbook_bytes: u64,
     /// Largest evidence file.
     pub max_evidence_bytes: usize,
+    /// Most evidence one organisation may keep.
+    pub evidence_quota_bytes: u64,
     /// The ODS ORD API for live lookups; off when `None`.
     pub ods_base_url: Option<String>,
     /// The SMTP server for the email outbox; sending is off when `None`.
@@ -147,5 +150,7 @@ mod tests {
         let parsed: FileSettings =
             toml::from_str("bind = \"127.0.0.1:9000\"\ncookie_secure = true").unwrap_or_default();
         assert_eq!(parsed.bind, "127.0.0.1:9000".parse().ok());
+        let parsed: FileSettings = toml::from_str("evidence_quota_bytes = 1073741824").unwrap_or_default();
+        assert_eq!(parsed.evidence_quota_bytes, Some(1 << 30));
     }
 }

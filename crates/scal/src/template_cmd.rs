@@ -30,7 +30,7 @@ pub async fn run(
                     .and_then(|n| n.to_str())
                     .unwrap_or("template")
                     .to_string(),
-                bytes,
+                bytes: bytes.into(),
                 name,
                 service,
                 publish,

@@ -153,3 +153,27 @@ pub async fn links_for_requirement<'e>(
         .map(link_from_row)
         .collect()
 }
+
+/// The bytes an organisation's evidence takes in the file store: each distinct file once (the
+/// store is content-addressed, so uploading the same file again takes no more space).
+pub async fn stored_bytes<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -> Result<i64> {
+    // PostgreSQL's SUM of a BIGINT is NUMERIC, which sqlx's Any driver cannot decode.
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) AS total \
+         FROM (SELECT DISTINCT sha256, size FROM evidence WHERE org_id = $1) AS files",
+    )
+    .bind(org_id)
+    .fetch_one(ex)
+    .await?;
+    int(&row, "total")
+}
+
+/// Whether the organisation already has a file with these bytes.
+pub async fn org_has_file<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str, sha256: &str) -> Result<bool> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM evidence WHERE org_id = $1 AND sha256 = $2")
+        .bind(org_id)
+        .bind(sha256)
+        .fetch_one(ex)
+        .await?;
+    Ok(int(&row, "n")? > 0)
+}

@@ -513,7 +513,9 @@ pub struct EvidenceQuery {
 }
 
 /// Uploads an evidence file (the request body) for the SCAL's organisation. Accepted: PDF, PNG,
-/// JPEG, DOCX, XLSX, TXT, CSV, ZIP, decided from the bytes; 25 MiB by default.
+/// JPEG, DOCX, XLSX, TXT, CSV, ZIP, decided from the bytes; 25 MiB by default. A file that would
+/// take the organisation's evidence over its quota (5 GiB by default, each distinct file counted
+/// once) is refused as a field error on `file`.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/evidence", tag = "onboarding", security(("bearer" = [])),
     params(("id" = String, Path, description = "SCAL ID"), EvidenceQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),

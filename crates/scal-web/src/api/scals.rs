@@ -81,7 +81,8 @@ pub struct AnswersOut {
     params(("id" = String, Path, description = "Product ID"), AnswersQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = AnswersOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, description = "Too many workbooks are being parsed; retry after the `Retry-After` seconds", body = ErrorBody)))]
 pub async fn import_answers(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -91,7 +92,7 @@ pub async fn import_answers(
 ) -> Result<Json<AnswersOut>, ApiError> {
     let upload = scal_app::scals::AnswersUpload {
         file_name: query.file_name.unwrap_or_else(|| "answers.xlsx".into()),
-        bytes: body.to_vec(),
+        bytes: body,
         overwrite: query.overwrite.unwrap_or(false),
     };
     let report =

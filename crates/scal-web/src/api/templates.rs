@@ -85,7 +85,8 @@ pub struct ImportQuery {
 #[utoipa::path(post, path = "/api/v1/templates/import", tag = "templates", security(("bearer" = [])),
     params(ImportQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = ImportOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, description = "Too many workbooks are being parsed; retry after the `Retry-After` seconds", body = ErrorBody)))]
 pub async fn import_template(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
@@ -103,7 +104,7 @@ pub async fn import_template(
     let options = scal_app::templates::parse_map(&map)?;
     let request = ImportRequest {
         file_name: query.file_name.unwrap_or_else(|| "template".into()),
-        bytes: body.to_vec(),
+        bytes: body,
         name: query.name,
         service: query.service,
         publish: query.publish.unwrap_or(false),

@@ -129,7 +129,7 @@ pub async fn upload(
         )
     };
     let mut file_name = String::new();
-    let mut bytes = Vec::new();
+    let mut bytes = axum::body::Bytes::new();
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -142,7 +142,7 @@ pub async fn upload(
         if field.name() == Some("file") {
             file_name = field.file_name().unwrap_or_default().to_string();
             bytes = match field.bytes().await {
-                Ok(bytes) => bytes.to_vec(),
+                Ok(bytes) => bytes,
                 Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                     return evidence_page(&state, &session, &id, &[too_big()]).await;
                 }

@@ -192,7 +192,7 @@ pub async fn upload_answers(
         match field.name().unwrap_or_default() {
             "file" => {
                 upload.file_name = field.file_name().unwrap_or("answers.xlsx").to_string();
-                upload.bytes = field.bytes().await.map_err(unreadable)?.to_vec();
+                upload.bytes = field.bytes().await.map_err(unreadable)?;
             }
             "overwrite" => upload.overwrite = field.text().await.map_err(unreadable)? == "true",
             _ => {}

@@ -153,14 +153,14 @@ pub async fn upload(
     let mut multipart = super::read_upload(request, &state).await?;
     let unreadable = super::unreadable_upload;
     let mut form = UploadForm::default();
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut file: Option<(String, axum::body::Bytes)> = None;
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or_default() {
             "file" => {
                 let name = field.file_name().unwrap_or_default().to_string();
                 let bytes = field.bytes().await.map_err(unreadable)?;
                 if !bytes.is_empty() {
-                    file = Some((name, bytes.to_vec()));
+                    file = Some((name, bytes));
                 }
             }
             "name" => form.name = field.text().await.map_err(unreadable)?,

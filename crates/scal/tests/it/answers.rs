@@ -56,7 +56,7 @@ async fn upload(
 ) -> Result<scal_app::scals::AnswersReport, AppError> {
     let upload = AnswersUpload {
         file_name: "scal.xlsx".into(),
-        bytes,
+        bytes: bytes.into(),
         overwrite,
     };
     scal_app::scals::import_answers(
@@ -338,4 +338,79 @@ async fn the_cli_exports_a_products_scal_and_imports_answers() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["applied"], 1);
     assert_eq!(report["exported_at"], "2026-11-24T09:00:00Z");
+}
+
+/// A supplier member's answers upload whose sheet spans far more than a SCAL needs is refused as
+/// a field error naming the sheet and its range, through the API and the upload form, and the
+/// server goes on serving (before the sheet cap the first file aborted the whole process).
+#[tokio::test]
+async fn a_sheet_spanning_more_than_a_scal_needs_is_refused_and_the_server_keeps_serving() {
+    let app = TestApp::demo().await;
+    let product = app.product_id("Acme PAS").await;
+    let template = scal_app::templates::list(app.app(), &Actor::System).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let reviewer = actor(&app, "reviewer@nhse.example").await;
+    scal_app::scals::issue(app.app(), &reviewer, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    let member = app.token_for("dev@acme.example").await;
+    let session = app.sign_in("dev@acme.example", crate::support::PASSWORD).await.unwrap();
+    for (bytes, range) in [
+        (crate::support::whole_sheet_xlsx(), "A1:XFD1048576"),
+        (crate::support::tall_sheet_xlsx(), "A1:Z400000"),
+    ] {
+        let (status, _, body) = app
+            .api_upload(
+                &format!("/api/v1/products/{product}/answers/import?file_name=scal.xlsx"),
+                &member,
+                bytes.clone(),
+            )
+            .await;
+        assert_eq!(status, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["field"], "file");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("sheet \"Requirements\" spans {range}")),
+            "{message}"
+        );
+
+        let page = app
+            .multipart(
+                &session,
+                &format!("/products/{product}/answers"),
+                Some(("scal.xlsx", &bytes)),
+                &[],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.html
+        );
+        assert!(
+            page.html
+                .contains(&format!("sheet &quot;Requirements&quot; spans {range}")),
+            "{}",
+            page.html
+        );
+    }
+    let (status, _) = app
+        .api(
+            axum::http::Method::GET,
+            &format!("/api/v1/products/{product}"),
+            Some(&member),
+            None,
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK, "still serving");
+    assert!(
+        current_answers(&app, &product)
+            .await
+            .iter()
+            .all(|(_, answer)| answer.is_none()),
+        "nothing applied"
+    );
 }

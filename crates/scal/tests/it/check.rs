@@ -189,3 +189,31 @@ fn the_real_xlsx_scal_as_published_is_all_unanswered() {
     assert_eq!(report["sheets"][0]["answered"], 0);
     assert_eq!(report["findings"].as_array().unwrap().len(), 48);
 }
+
+/// The two hostile shapes, run under a 400 MB address-space limit: before the sheet cap the
+/// first aborted on a 512 GiB allocation and the second needed about 600 MB, so either would die
+/// here instead of exiting 2 with the sheet and its range.
+#[test]
+fn a_sheet_spanning_more_than_a_scal_needs_exits_2_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes, range) in [
+        ("whole.xlsx", crate::support::whole_sheet_xlsx(), "A1:XFD1048576"),
+        ("tall.xlsx", crate::support::tall_sheet_xlsx(), "A1:Z400000"),
+    ] {
+        let file = dir.path().join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let output = Command::new("sh")
+            .arg("-c")
+            .arg("ulimit -v 400000 && exec \"$0\" check \"$1\"")
+            .arg(env!("CARGO_BIN_EXE_scal"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{name}: {:?} {stderr}", output.status);
+        assert!(
+            stderr.contains(&format!("sheet \"Requirements\" spans {range}")),
+            "{name}: {stderr}"
+        );
+    }
+}

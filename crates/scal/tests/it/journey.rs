@@ -57,7 +57,7 @@ async fn request_and_issue(app: &TestApp, supplier: &str, reviewer: &str, servic
 async fn publish_template(app: &TestApp, file_name: &str, bytes: Vec<u8>, name: &str, service: &str) {
     let request = scal_app::templates::ImportRequest {
         file_name: file_name.into(),
-        bytes,
+        bytes: bytes.into(),
         name: Some(name.into()),
         service: Some(service.into()),
         publish: true,
@@ -1174,7 +1174,8 @@ async fn a_scoped_out_requirement_is_neither_downloaded_nor_answered_from_a_work
                 sheets: &content,
                 answers: &given,
             })
-            .unwrap(),
+            .unwrap()
+            .into(),
             overwrite: false,
         }
     };

@@ -5,6 +5,7 @@
 //! - `passwords`: changing one's password, and reset links;
 //! - `access`: who may do what, every route, every role, own and other organisations;
 //! - `audit`: the audit chain;
+//! - `evidence`: evidence uploads and the organisation's quota;
 //! - `openapi`: the snapshot of the OpenAPI document;
 //! - `headers`: security headers, cookie names, CSRF on uploads and cross-site posts;
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
@@ -18,6 +19,7 @@ mod audit;
 mod binary;
 mod browser;
 mod check;
+mod evidence;
 mod headers;
 mod journey;
 mod onboarding_pages;

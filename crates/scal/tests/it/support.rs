@@ -96,6 +96,11 @@ impl TestApp {
         Self::empty_with_settings(web, |_| {}).await
     }
 
+    /// With application settings changed by `configure` (the data directory is the test's).
+    pub async fn empty_with_app(web: WebSettings, configure: impl FnOnce(&mut AppSettings)) -> Self {
+        Self::empty_with_settings(web, configure).await
+    }
+
     /// Empty, with application settings changed by `tweak`.
     pub async fn empty_with_settings(web: WebSettings, tweak: impl FnOnce(&mut AppSettings)) -> Self {
         Self::on_with_settings(TestDb::fresh().await, web, tweak).await
@@ -133,7 +138,11 @@ impl TestApp {
     }
 
     pub async fn demo_with(web: WebSettings) -> Self {
-        let test = Self::empty_with(web).await;
+        Self::demo_with_app(web, |_| {}).await
+    }
+
+    pub async fn demo_with_app(web: WebSettings, configure: impl FnOnce(&mut AppSettings)) -> Self {
+        let test = Self::empty_with_app(web, configure).await;
         assert!(scal_app::demo::seed_if_empty(test.app(), start_time())
             .await
             .expect("seed demo"));
@@ -223,6 +232,73 @@ impl TestApp {
             serde_json::from_slice(&bytes).unwrap_or(Value::Null)
         };
         (status, value)
+    }
+
+    /// A browser's multipart form post to `path` (which carries `_csrf` in its query, as the
+    /// upload forms' actions do): `fields`, then the `file` field when given.
+    pub async fn multipart(
+        &self,
+        session: &Session,
+        path: &str,
+        file: Option<(&str, &[u8])>,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let boundary = "scal-test-boundary";
+        // The session's CSRF token first, as the upload forms send it.
+        let mut body = Vec::new();
+        if !fields.iter().any(|(name, _)| *name == "_csrf") {
+            body.extend(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n",
+                    session.csrf
+                )
+                .as_bytes(),
+            );
+        }
+        for (name, value) in fields {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some((file_name, bytes)) = file {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::COOKIE, session.cookie.clone())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(Body::from(body))
+            .expect("request");
+        let (status, headers, body) = self.send(request).await;
+        Page {
+            status,
+            headers,
+            html: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    /// A raw body posted to the API with a bearer token: status, headers and the parsed JSON.
+    pub async fn api_upload(&self, path: &str, token: &str, bytes: Vec<u8>) -> (StatusCode, HeaderMap, Value) {
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Body::from(bytes))
+            .expect("request");
+        let (status, headers, body) = self.send(request).await;
+        (status, headers, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
 
     /// Signs in through the login form like a browser does.
@@ -325,4 +401,107 @@ impl Page {
     pub fn location(&self) -> Option<&str> {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
     }
+}
+
+/// A minimal .xlsx with one sheet holding `cells` (`("A1", "text")`, in row order; `""` is a
+/// format-only cell): a crafted file's shape in a kilobyte or two, written here so no large
+/// binary is committed.
+pub fn xlsx_with_cells(sheet: &str, cells: &[(&str, &str)]) -> Vec<u8> {
+    xlsx_with_sheets(&[(sheet, cells)])
+}
+
+/// [`xlsx_with_cells`] with several sheets.
+pub fn xlsx_with_sheets(sheets: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
+    use std::io::Write;
+    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let package = "http://schemas.openxmlformats.org/package/2006";
+    let worksheet_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
+    let mut overrides = String::new();
+    let mut entries = String::new();
+    let mut relationships = String::new();
+    let mut parts = Vec::new();
+    for (n, (sheet, cells)) in sheets.iter().enumerate() {
+        let n = n + 1;
+        overrides.push_str(&format!(
+            "<Override PartName=\"/xl/worksheets/sheet{n}.xml\" ContentType=\"{worksheet_type}\"/>"
+        ));
+        entries.push_str(&format!("<sheet name=\"{sheet}\" sheetId=\"{n}\" r:id=\"rId{n}\"/>"));
+        relationships.push_str(&format!(
+            "<Relationship Id=\"rId{n}\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet{n}.xml\"/>"
+        ));
+        parts.push((
+            format!("xl/worksheets/sheet{n}.xml"),
+            format!(
+                "<worksheet xmlns=\"{main}\"><sheetData>{}</sheetData></worksheet>",
+                sheet_rows(cells)
+            ),
+        ));
+    }
+    parts.extend([
+        (
+            "[Content_Types].xml".to_string(),
+            format!(
+                "<Types xmlns=\"{package}/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>{overrides}</Types>"
+            ),
+        ),
+        (
+            "_rels/.rels".to_string(),
+            format!("<Relationships xmlns=\"{package}/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/workbook.xml".to_string(),
+            format!("<workbook xmlns=\"{main}\" xmlns:r=\"{rel}\"><sheets>{entries}</sheets></workbook>"),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels".to_string(),
+            format!("<Relationships xmlns=\"{package}/relationships\">{relationships}</Relationships>"),
+        ),
+    ]);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, text) in parts {
+        zip.start_file(name, options).expect("zip entry");
+        zip.write_all(format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n{text}").as_bytes())
+            .expect("zip write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+/// `<row>`s of inline-string cells, in the order given.
+fn sheet_rows(cells: &[(&str, &str)]) -> String {
+    let row_of = |reference: &str| -> String { reference.trim_start_matches(|c: char| c.is_ascii_uppercase()).into() };
+    let mut rows = String::new();
+    let mut current: Option<String> = None;
+    for (reference, value) in cells {
+        let row = row_of(reference);
+        if current.as_deref() != Some(row.as_str()) {
+            if current.is_some() {
+                rows.push_str("</row>");
+            }
+            rows.push_str(&format!("<row r=\"{row}\">"));
+            current = Some(row);
+        }
+        // An empty value is a cell with only a format, as Excel writes for a styled blank cell.
+        rows.push_str(&if value.is_empty() {
+            format!("<c r=\"{reference}\" s=\"0\"/>")
+        } else {
+            format!("<c r=\"{reference}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{value}</t></is></c>")
+        });
+    }
+    if current.is_some() {
+        rows.push_str("</row>");
+    }
+    rows
+}
+
+/// A sheet whose two cells span the whole grid, A1:XFD1048576: calamine alone would ask for
+/// hundreds of GiB.
+pub fn whole_sheet_xlsx() -> Vec<u8> {
+    xlsx_with_cells("Requirements", &[("A1", "Identifier"), ("XFD1048576", "x")])
+}
+
+/// Two cells spanning A1:Z400000: fits in memory, but about 600 MB a request.
+pub fn tall_sheet_xlsx() -> Vec<u8> {
+    xlsx_with_cells("Requirements", &[("A1", "Identifier"), ("Z400000", "x")])
 }

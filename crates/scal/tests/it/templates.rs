@@ -300,40 +300,9 @@ async fn ui_upload(
     file: Option<(&str, &[u8])>,
     fields: &[(&str, &str)],
 ) -> crate::support::Page {
-    let boundary = "scal-test-boundary";
-    // The token first, as the form sends it.
-    let mut body =
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
-    for (name, value) in fields {
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
-        );
-    }
-    if let Some((file_name, bytes)) = file {
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").as_bytes());
-    let request = Request::builder()
-        .method(Method::POST)
-        .uri("/templates")
-        .header(header::COOKIE, session.cookie.clone())
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(Body::from(body))
-        .unwrap();
-    let (status, headers, body) = app.send(request).await;
-    crate::support::Page {
-        status,
-        headers,
-        html: String::from_utf8_lossy(&body).into_owned(),
-    }
+    let mut with_token = vec![("_csrf", csrf)];
+    with_token.extend_from_slice(fields);
+    app.multipart(session, "/templates", file, &with_token).await
 }
 
 #[tokio::test]
@@ -502,4 +471,105 @@ async fn long_imports_show_a_progress_bar_on_a_terminal_only() {
     let (code, _, err) = scal(&db, &["template", "import", file.to_str().unwrap(), "--name", "NoBar"]);
     assert_eq!(code, 0);
     assert!(!err.contains("3/3"), "no bar without a terminal: {err}");
+}
+
+/// A sheet whose cells span far more than a SCAL needs is refused as a field error naming the
+/// sheet and its range, in the API and on the upload page, and the server goes on serving (before
+/// the sheet cap the first file aborted the whole process).
+#[tokio::test]
+async fn a_sheet_spanning_more_than_a_scal_needs_is_refused_and_the_server_keeps_serving() {
+    let app = TestApp::demo().await;
+    let reviewer = app.token_for("reviewer@nhse.example").await;
+    let session = app
+        .sign_in("reviewer@nhse.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    for (bytes, range) in [
+        (crate::support::whole_sheet_xlsx(), "A1:XFD1048576"),
+        (crate::support::tall_sheet_xlsx(), "A1:Z400000"),
+    ] {
+        let (status, body) = upload(&app, &reviewer, "file_name=hostile.xlsx", bytes.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(body["error"]["field"], "file");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(&format!("sheet \"Requirements\" spans {range}")),
+            "{message}"
+        );
+        assert!(message.contains("a SCAL sheet can have at most"), "{message}");
+
+        let page = ui_upload(
+            &app,
+            &session,
+            &session.csrf,
+            Some(("hostile.xlsx", &bytes)),
+            &[("name", "H")],
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.html.contains("There is a problem"));
+        assert!(
+            page.html
+                .contains(&format!("sheet &quot;Requirements&quot; spans {range}")),
+            "{}",
+            page.html
+        );
+    }
+    let (status, templates) = app.api(Method::GET, "/api/v1/templates", Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::OK, "still serving");
+    assert_eq!(
+        templates.as_array().map(Vec::len),
+        Some(1),
+        "only the demo's template: {templates}"
+    );
+}
+
+/// Workbook parsing runs behind its gate: with the only parser busy, an upload waits briefly and
+/// is then told to come back (503 with Retry-After), on the API and the upload page; once the
+/// parser is free the same upload goes through.
+#[tokio::test]
+async fn a_workbook_upload_beyond_the_parsing_limit_gets_503_with_retry_after() {
+    let app = TestApp::demo_with_app(scal_web::WebSettings::default(), |settings| {
+        settings.workbook_parsers = 1;
+        settings.busy_queue_wait = std::time::Duration::from_millis(20);
+    })
+    .await;
+    let reviewer = app.token_for("reviewer@nhse.example").await;
+    let session = app
+        .sign_in("reviewer@nhse.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let bytes = std::fs::read(fixture("scal-gpc-send-document.psv")).unwrap();
+
+    let gate = app.app().gates.workbook.clone();
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let holder = tokio::spawn(async move { gate.run(move || wait.recv().is_ok()).await });
+    while app.app().gates.workbook.available() > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+
+    let (status, headers, body) = app
+        .api_upload("/api/v1/templates/import?file_name=busy.psv", &reviewer, bytes.clone())
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let retry_after: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!(retry_after > 0);
+    assert_eq!(body["error"]["code"], "unavailable");
+    let page = ui_upload(
+        &app,
+        &session,
+        &session.csrf,
+        Some(("busy.psv", &bytes)),
+        &[("name", "Busy")],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(page.headers.contains_key(header::RETRY_AFTER));
+
+    release.send(()).unwrap();
+    assert!(matches!(holder.await, Ok(Ok(true))));
+    let (status, _, body) = app
+        .api_upload("/api/v1/templates/import?file_name=busy.psv", &reviewer, bytes)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
 }

@@ -187,3 +187,143 @@ fn a_workbook_that_crashes_the_xlsx_parser_is_refused() {
     let error = read(&bytes, "x", Limits::default()).map(|_| ()).unwrap_err();
     assert!(error.to_string().contains("not a readable .xlsx workbook"), "{error}");
 }
+
+/// A sheet's real range is capped: the two hostile shapes are refused by name and range, before
+/// anything dense is built (without the cap the first aborts the process on a failed allocation
+/// of 512 GiB and the second takes about 600 MB).
+#[test]
+fn a_sheet_spanning_more_than_a_scal_needs_is_refused_naming_its_range() {
+    use crate::support::{tall_sheet_xlsx, whole_sheet_xlsx};
+    let error = read(&whole_sheet_xlsx(), "x", Limits::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "sheet \"Requirements\" spans A1:XFD1048576 (1,048,576 rows × 16,384 columns); a SCAL sheet can have at \
+         most 100,000 rows, 1,000 columns and 2,000,000 cells"
+    );
+    let error = read(&tall_sheet_xlsx(), "x", Limits::default()).unwrap_err();
+    assert!(
+        matches!(&error, scal_workbook::ReadError::SheetTooLarge { sheet, range, rows: 400_000, columns: 26, .. }
+            if sheet == "Requirements" && range == "A1:Z400000"),
+        "{error}"
+    );
+}
+
+/// Only cells holding a value count: format-only and whitespace cells far away do not widen the
+/// range, and the grid starts at the first value. Each limit is inclusive.
+#[test]
+fn the_real_range_is_the_values_bounding_box_and_each_limit_is_inclusive() {
+    let bytes = crate::support::xlsx_with_cells(
+        "S",
+        &[
+            ("C3", "ID"),
+            ("D3", "Text"),
+            ("E4", "  "),
+            ("D5", "x"),
+            ("XFD1048576", ""),
+        ],
+    );
+    let grids = read(&bytes, "x", Limits::default()).unwrap();
+    assert_eq!(grids[0].first_row, 3);
+    assert_eq!(grids[0].first_col, 2);
+    assert_eq!(
+        grids[0].rows,
+        vec![
+            vec!["ID".to_string(), "Text".into()],
+            vec![],
+            vec!["".into(), "x".into()]
+        ]
+    );
+    let exact = Limits {
+        max_sheet_rows: 3,
+        max_sheet_columns: 2,
+        max_sheet_cells: 6,
+        ..Limits::default()
+    };
+    assert!(read(&bytes, "x", exact).is_ok());
+    for tighter in [
+        Limits {
+            max_sheet_rows: 2,
+            ..exact
+        },
+        Limits {
+            max_sheet_columns: 1,
+            ..exact
+        },
+        Limits {
+            max_sheet_cells: 5,
+            ..exact
+        },
+    ] {
+        let error = read(&bytes, "x", tighter).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("sheet \"S\" spans C3:D5 (3 rows × 2 columns)"),
+            "{error}"
+        );
+    }
+}
+
+/// Many sheets, each within the limits, cannot add up to more than the workbook's budget: a
+/// 3 MB file of 9,000 sheets each spanning A1:A100000 once took over 20 GB and aborted. Here ten
+/// such sheets against a 10 MiB budget (each needs about 2.4 MB of rows).
+#[test]
+fn many_sheets_within_the_limits_cannot_add_up_to_more_than_the_budget() {
+    let cells: &[(&str, &str)] = &[("A1", "x"), ("A100000", "x")];
+    let names: Vec<String> = (1..=10).map(|n| format!("S{n}")).collect();
+    let sheets: Vec<(&str, &[(&str, &str)])> = names.iter().map(|n| (n.as_str(), cells)).collect();
+    let bytes = crate::support::xlsx_with_sheets(&sheets);
+    let limits = Limits {
+        max_content_bytes: 10 * 1024 * 1024,
+        ..Limits::default()
+    };
+    let error = read(&bytes, "x", limits).unwrap_err();
+    assert!(
+        matches!(&error, scal_workbook::ReadError::TooMuchContent { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("more than 10 MiB"), "{error}");
+    let grids = read(&bytes, "x", Limits::default()).unwrap();
+    assert_eq!(grids.len(), 10, "within the default budget");
+    assert_eq!(grids[9].rows.len(), 100_000);
+
+    // The cells' text counts too (a shared string is stored once in the file but copied into
+    // every cell that uses it).
+    let long = "x".repeat(4000);
+    let bytes = crate::support::xlsx_with_cells("S", &[("A1", &long), ("A2", &long)]);
+    let tight = Limits {
+        max_content_bytes: 6000,
+        ..Limits::default()
+    };
+    assert!(
+        matches!(read(&bytes, "x", tight), Err(scal_workbook::ReadError::TooMuchContent { sheet, .. }) if sheet == "S")
+    );
+}
+
+/// The fuzzing seeds of the hostile shapes (`fuzz/seeds/import`) are the files these tests build.
+#[test]
+fn the_fuzz_seeds_are_the_hostile_shapes() {
+    let seeds = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/seeds/import");
+    for (name, bytes) in [
+        ("sheet-spans-whole-grid.xlsx", crate::support::whole_sheet_xlsx()),
+        ("sheet-spans-400000-rows.xlsx", crate::support::tall_sheet_xlsx()),
+    ] {
+        let path = seeds.join(name);
+        if std::env::var_os("SCAL_WRITE_FUZZ_SEEDS").is_some() {
+            std::fs::create_dir_all(&seeds).unwrap();
+            std::fs::write(&path, &bytes).unwrap();
+        }
+        let seed = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(
+            seed == bytes,
+            "{name} differs from what the tests build: rewrite the seeds"
+        );
+        assert!(
+            matches!(
+                read(&seed, "x", Limits::default()),
+                Err(scal_workbook::ReadError::SheetTooLarge { .. })
+            ),
+            "{name}"
+        );
+    }
+}
