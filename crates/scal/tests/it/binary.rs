@@ -564,6 +564,56 @@ async fn a_client_that_never_finishes_its_request_headers_is_disconnected() {
 }
 
 #[tokio::test]
+async fn connections_beyond_the_cap_wait_until_one_closes() {
+    use std::io::Read as _;
+    let db = TestDb::fresh().await;
+    let (server, mut lines) = start_server(
+        &db,
+        &[
+            ("SCAL_MAX_CLIENT_CONNECTIONS", "1"),
+            ("SCAL_HEADER_READ_TIMEOUT_SECS", "120"),
+        ],
+    );
+    let address = address_after(&lines.next().unwrap().unwrap(), "scal is running at ");
+    let request = b"GET /healthz HTTP/1.1\r\nHost: scal\r\n\r\n";
+
+    // The first client is answered and keeps its connection open: it holds the only place.
+    let mut first = std::net::TcpStream::connect(&address).unwrap();
+    first.write_all(request).unwrap();
+    first
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut buffer = [0u8; 1024];
+    let n = first.read(&mut buffer).unwrap();
+    assert!(String::from_utf8_lossy(&buffer[..n]).starts_with("HTTP/1.1 200"));
+
+    // The second is not served while the first is open: it waits, unanswered.
+    let mut second = std::net::TcpStream::connect(&address).unwrap();
+    second.write_all(request).unwrap();
+    second
+        .set_read_timeout(Some(std::time::Duration::from_secs(1)))
+        .unwrap();
+    match second.read(&mut buffer) {
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+        other => panic!("a connection beyond the cap was served: {other:?}"),
+    }
+
+    // When the first goes, the second is served.
+    drop(first);
+    second
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let n = second.read(&mut buffer).unwrap();
+    assert!(
+        String::from_utf8_lossy(&buffer[..n]).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&buffer[..n])
+    );
+    drop(second);
+    stop(server);
+}
+
+#[tokio::test]
 async fn a_client_that_stops_sending_its_body_is_disconnected() {
     use std::io::Read as _;
     let db = TestDb::fresh().await;
