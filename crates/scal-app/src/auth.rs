@@ -129,7 +129,7 @@ pub async fn login(
     let parsed = Email::parse(email).ok();
     let key = parsed.as_ref().map_or("", |e| e.as_str()).to_string();
 
-    count_attempt(app, &key, &client, now).await?;
+    let attempt = count_attempt(app, &key, &client, now).await?;
 
     let found = match parsed {
         Some(_) => scal_store::records::users::credentials(app.store.pool(), &key).await?,
@@ -137,7 +137,9 @@ pub async fn login(
     };
     let (user, reason) = match found {
         Some((user, hash)) => {
-            let matches = verify_blocking(app, password, Some(hash)).await?;
+            let matches = attempt
+                .checked(app, verify_blocking(app, password, Some(hash)).await)
+                .await?;
             match (matches, user.active) {
                 (true, true) => (Some(user), None),
                 (true, false) => (Some(user), Some("account deactivated")),
@@ -145,7 +147,7 @@ pub async fn login(
             }
         }
         None => {
-            let _ = verify_blocking(app, password, None).await?;
+            let _ = attempt.checked(app, verify_blocking(app, password, None).await).await?;
             (None, Some("unknown account"))
         }
     };
@@ -201,7 +203,7 @@ pub async fn login(
 /// the password is checked, under locks on the account and the address, so parallel guesses cannot
 /// all slip under a limit; a right password then clears it with `sessions::clear_login_failures`.
 /// Sign-in and the current-password check of a password change share this one budget.
-pub(crate) async fn count_attempt(app: &App, key: &str, client: &str, now: OffsetDateTime) -> Result<()> {
+pub(crate) async fn count_attempt(app: &App, key: &str, client: &str, now: OffsetDateTime) -> Result<Attempt> {
     let limits = app.settings.throttle;
     let window_start = micros(now) - limits.window_micros;
     let mut tx = app.store.begin().await?;
@@ -215,9 +217,30 @@ pub(crate) async fn count_attempt(app: &App, key: &str, client: &str, now: Offse
         tracing::warn!(%client, scope = refusal.scope.as_str(), "sign-in refused: too many failures");
         return Err(AppError::Throttled { retry_after_secs });
     }
-    sessions::record_login_failure(tx.conn(), &new_id(), key, client, micros(now)).await?;
+    let id = new_id();
+    sessions::record_login_failure(tx.conn(), &id, key, client, micros(now)).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(Attempt { id })
+}
+
+/// An attempt counted by [`count_attempt`].
+#[derive(Debug)]
+pub(crate) struct Attempt {
+    id: String,
+}
+
+impl Attempt {
+    /// The password check's result. When the check never ran because the server was busy, the
+    /// attempt is uncounted again: otherwise whoever keeps the password gate full could make the
+    /// owner's own attempts count as failures and lock them out.
+    pub(crate) async fn checked(&self, app: &App, result: Result<bool>) -> Result<bool> {
+        if matches!(result, Err(AppError::Busy { .. })) {
+            let mut tx = app.store.begin().await?;
+            sessions::forget_login_failure(tx.conn(), &self.id).await?;
+            tx.commit().await?;
+        }
+        result
+    }
 }
 
 /// Argon2 is deliberately slow, memory-hungry CPU work: it runs on the blocking pool behind the

@@ -34,32 +34,21 @@ pub async fn upload(
     let file_name = sanitise_file_name(file_name);
     let kind = sniff(bytes, &file_name).map_err(|e| AppError::Invalid(scal_domain::Invalid(vec![e])))?;
     let sha256 = hex::encode(Sha256::digest(bytes));
-    let mut tx = app.store.begin().await?;
-    // Concurrent uploads for the organisation wait here, so each counts the others' files.
-    tx.lock_key(&format!("evidence-quota:{}", product.org_id)).await?;
-    let used = u64::try_from(evidence::stored_bytes(tx.conn(), &product.org_id).await?).unwrap_or(0);
-    let adds = if evidence::org_has_file(tx.conn(), &product.org_id, &sha256).await? {
-        0
-    } else {
-        bytes.len() as u64
-    };
     let quota = app.settings.evidence_quota_bytes;
-    if used.saturating_add(adds) > quota {
-        return Err(AppError::invalid(
-            "file",
-            format!(
-                "This file ({}) would take your organisation's evidence over its quota: {} of {} is used. \
-                 Ask NHS England if you need more room",
-                human_bytes(adds),
-                human_bytes(used),
-                human_bytes(quota)
-            ),
-        ));
+    // First a check without the write lock, so a refused upload writes nothing; then the file is
+    // written *before* the transaction, so a large write never holds the store's write lock (on
+    // SQLite, every other change, sign-ins included, would wait for it).
+    {
+        let mut conn = app.store.acquire().await?;
+        within_quota(&mut conn, &product.org_id, &sha256, bytes.len(), quota).await?;
     }
-    // Stored only once the quota allows it, so a refused upload leaves no file behind. Inside the
-    // transaction: if the row cannot be written afterwards, the file is left unreferenced, which
-    // the content-addressed store tolerates.
     app.files.put(&sha256, bytes).await?;
+    let mut tx = app.store.begin().await?;
+    // Concurrent uploads for the organisation wait here, so each counts the others' files. One that
+    // lost the race is refused here, and its bytes stay in the content-addressed store unreferenced
+    // (as after any rolled-back upload) until they are collected.
+    tx.lock_key(&format!("evidence-quota:{}", product.org_id)).await?;
+    within_quota(tx.conn(), &product.org_id, &sha256, bytes.len(), quota).await?;
     let record = EvidenceRecord {
         id: new_id(),
         org_id: product.org_id.clone(),
@@ -84,6 +73,30 @@ pub async fn upload(
     .await?;
     tx.commit().await?;
     Ok(record)
+}
+
+/// Refuses a file that would take the organisation's stored evidence over `quota`. Files are
+/// stored by content, so bytes the organisation already has cost nothing.
+async fn within_quota(conn: &mut scal_store::Conn, org_id: &str, sha256: &str, len: usize, quota: u64) -> Result<()> {
+    let used = u64::try_from(evidence::stored_bytes(&mut *conn, org_id).await?).unwrap_or(0);
+    let adds = if evidence::org_has_file(&mut *conn, org_id, sha256).await? {
+        0
+    } else {
+        len as u64
+    };
+    if used.saturating_add(adds) > quota {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "This file ({}) would take your organisation's evidence over its quota: {} of {} is used. \
+                 Ask NHS England if you need more room",
+                human_bytes(adds),
+                human_bytes(used),
+                human_bytes(quota)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `5 GiB`, `120.5 MiB`, `900 bytes`.

@@ -175,6 +175,12 @@ pub async fn send_outbox(app: &App, now: OffsetDateTime) -> Result<Sent> {
             outcome.sent += 1;
         }
         notifications::mark_attempt(app.store.pool(), &message.id, micros(now), error.as_deref()).await?;
+        // Once delivered, a one-time secret has no business staying in the database.
+        if error.is_none() {
+            if let Some(redacted) = crate::passwords::without_reset_secrets(&message.body) {
+                notifications::replace_body(app.store.pool(), &message.id, &redacted).await?;
+            }
+        }
     }
     Ok(outcome)
 }

@@ -43,16 +43,27 @@ pub struct PasswordChange {
 pub const WRONG_CURRENT_PASSWORD: &str = "Your current password is not correct";
 const NOT_THE_SAME: &str = "The passwords do not match. Enter the same new password twice";
 
-/// Changes the caller's password. `keep_session` is the cookie of the browser session making the
-/// change, which stays signed in; every other session of the user ends. Returns how many ended.
+/// A changed password.
+#[derive(Debug, Clone)]
+pub struct PasswordChanged {
+    /// Sessions of the user that ended (on other browsers).
+    pub other_sessions_ended: u64,
+    /// The session that replaces the browser's own, when the change came from a browser: its
+    /// old cookie ends too, in case that cookie is what was stolen.
+    pub renewed: Option<crate::auth::NewSession>,
+}
+
+/// Changes the caller's password. `browser_session` is the cookie of the browser session making
+/// the change: that browser stays signed in under a new session (its old cookie ends with every
+/// other session of the user).
 pub async fn change_own(
     app: &App,
     actor: &Actor,
     change: &PasswordChange,
-    keep_session: Option<&str>,
+    browser_session: Option<&str>,
     client: Option<std::net::IpAddr>,
     now: OffsetDateTime,
-) -> Result<u64> {
+) -> Result<PasswordChanged> {
     authorize(actor, Action::ChangeOwnPassword, None)?;
     let user_id = actor.user_id().ok_or(AppError::Forbidden)?;
     let user = users::get(app.store.pool(), user_id)
@@ -89,9 +100,29 @@ pub async fn change_own(
         .filter(|u| u.active)
         .ok_or(AppError::Unauthenticated)?;
     users::set_password_hash(tx.conn(), &user.id, &hash).await?;
-    // A digest matches no stored session when the change came through the API.
-    let keep = keep_session.map(digest).unwrap_or_default();
-    let ended = sessions::delete_for_user_except(tx.conn(), &user.id, &keep).await?;
+    let all_ended = sessions::delete_for_user_except(tx.conn(), &user.id, "").await?;
+    let renewed = match browser_session {
+        Some(_) => {
+            let renewed = crate::auth::NewSession {
+                cookie: random_hex(32)?,
+                csrf_token: random_hex(32)?,
+                user: user.clone(),
+            };
+            sessions::insert(
+                tx.conn(),
+                &digest(&renewed.cookie),
+                &user.id,
+                &renewed.csrf_token,
+                micros(now),
+                micros(now + app.settings.session_ttl),
+            )
+            .await?;
+            Some(renewed)
+        }
+        None => None,
+    };
+    // The browser's own session was among those deleted, and is renewed, not ended.
+    let ended = all_ended.saturating_sub(u64::from(browser_session.is_some()));
     let links_ended = password_resets::end_open_for_user(tx.conn(), &user.id, micros(now)).await?;
     tx.audit(audit_entry(
         actor,
@@ -109,7 +140,10 @@ pub async fn change_own(
     ))
     .await?;
     tx.commit().await?;
-    Ok(ended)
+    Ok(PasswordChanged {
+        other_sessions_ended: ended,
+        renewed,
+    })
 }
 
 /// The new-password rules, and the second copy when the form asked for one.
@@ -136,21 +170,35 @@ async fn current_password_matches(
 ) -> Result<bool> {
     let key = user.email.as_str();
     let client = crate::auth::client_key(client);
-    crate::auth::count_attempt(app, key, &client, now).await?;
+    let attempt = crate::auth::count_attempt(app, key, &client, now).await?;
     let stored = users::password_hash(app.store.pool(), &user.id)
         .await?
         .unwrap_or_default();
     let candidate = password.to_string();
-    let matches = app
+    let checked = app
         .gates
         .password
         .run(move || password_matches(&candidate, &stored))
-        .await?;
+        .await;
+    let matches = attempt.checked(app, checked).await?;
+    let mut tx = app.store.begin().await?;
     if matches {
-        let mut tx = app.store.begin().await?;
         sessions::clear_login_failures(tx.conn(), key, &client).await?;
-        tx.commit().await?;
+    } else {
+        // A wrong password from inside a session is a security event like a failed sign-in: the
+        // session may not be its owner's.
+        tx.audit(audit_entry(
+            &actor_for(user),
+            now,
+            "password.change_refused",
+            Some(&user.org_id),
+            &user.id,
+            None,
+            Some(serde_json::json!({ "client": client, "reason": "wrong current password" })),
+        ))
+        .await?;
     }
+    tx.commit().await?;
     Ok(matches)
 }
 
@@ -219,11 +267,30 @@ impl Delivery {
 }
 
 /// The link's address: `public_url` plus the secret.
+/// Where a reset link's secret starts in a link.
+const RESET_PATH: &str = "/password-reset/";
+
+/// `body` with the secret of every reset link in it replaced, or `None` when it has none. Sent
+/// reset emails keep saying what they were, without the credential.
+pub(crate) fn without_reset_secrets(body: &str) -> Option<String> {
+    if !body.contains(RESET_PATH) {
+        return None;
+    }
+    let mut out = String::with_capacity(body.len());
+    let mut rest = body;
+    while let Some(at) = rest.find(RESET_PATH) {
+        let (before, after) = rest.split_at(at + RESET_PATH.len());
+        out.push_str(before);
+        let secret_len = after.chars().take_while(char::is_ascii_hexdigit).count();
+        out.push_str("[removed once sent]");
+        rest = &after[secret_len..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 fn link_for(app: &App, secret: &str) -> String {
-    format!(
-        "{}/password-reset/{secret}",
-        app.settings.public_url.trim_end_matches('/')
-    )
+    format!("{}{RESET_PATH}{secret}", app.settings.public_url.trim_end_matches('/'))
 }
 
 async fn create_reset(
@@ -367,4 +434,22 @@ pub async fn complete_reset(
     .await?;
     tx.commit().await?;
     Ok(user)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sent_reset_emails_lose_their_secret_and_keep_the_rest() {
+        let secret = "ab".repeat(32);
+        let body = format!("Use this link:\n\nhttps://scal.example/password-reset/{secret}\n\nThanks.\n");
+        let redacted = without_reset_secrets(&body).unwrap();
+        assert!(!redacted.contains(&secret));
+        assert_eq!(
+            redacted,
+            "Use this link:\n\nhttps://scal.example/password-reset/[removed once sent]\n\nThanks.\n"
+        );
+        assert_eq!(without_reset_secrets("Your SCAL was returned."), None);
+    }
 }

@@ -3,7 +3,6 @@
 
 use sha2::{Digest, Sha256};
 
-/// The `prev_hash` of the first entry.
 /// The `kind` filter value that selects every security event.
 pub const SECURITY_EVENTS: &str = "security";
 
@@ -14,6 +13,7 @@ pub const SECURITY_EVENT_KINDS: &[&str] = &[
     "session.sign_in_failed",
     "session.signed_out",
     "password.changed",
+    "password.change_refused",
     "password.reset_requested",
     "password.reset",
     "token.created",
@@ -21,6 +21,7 @@ pub const SECURITY_EVENT_KINDS: &[&str] = &[
     "token.used_from_new_address",
 ];
 
+/// The `prev_hash` of the first entry.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One audit entry as stored. `at` is microseconds since the Unix epoch (UTC).

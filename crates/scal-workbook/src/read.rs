@@ -101,6 +101,8 @@ pub enum ReadError {
         max_columns: u64,
         max_cells: u64,
     },
+    #[error("the workbook's shared strings part says it holds {} different texts, more than its size allows or any SCAL needs", thousands(.declared))]
+    TooManySharedStrings { declared: u64 },
     #[error("the workbook's cells would take more than {} MiB to hold (reached in sheet {sheet:?}), which is more than any SCAL needs", .limit / (1024 * 1024))]
     TooMuchContent { sheet: String, limit: u64 },
 }
@@ -457,6 +459,89 @@ fn parse_sheet(
     })
 }
 
+/// What one entry of calamine's shared-strings table costs before any text is stored (a `String`).
+const SHARED_STRING_SLOT_BYTES: u64 = 24;
+
+/// calamine reserves room for as many shared strings as the part's `uniqueCount` attribute says,
+/// before reading any: a 1 KB file declaring a trillion would make it ask for terabytes and abort
+/// the process (an allocation failure cannot be caught). So the declaration is read here first and
+/// refused when it is more than the part could hold (every `<si/>` takes at least 5 bytes) or more
+/// than half the content budget would pay for.
+fn check_shared_strings_count(
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    index: usize,
+    limits: Limits,
+) -> Result<(), ReadError> {
+    use std::io::Read as _;
+    let mut entry = archive.by_index(index).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
+    let declared_size = entry.size();
+    // The `<sst …>` start tag comes first, after at most an XML declaration and a comment or two.
+    let mut head = Vec::with_capacity(16 * 1024);
+    (&mut entry)
+        .take(16 * 1024)
+        .read_to_end(&mut head)
+        .map_err(|e| ReadError::BadXlsx(format!("shared strings: {e}")))?;
+    let Some(declared) = declared_unique_count(&head) else {
+        return Ok(());
+    };
+    let fits_the_part = declared <= declared_size / 5 + 1;
+    let fits_the_budget = declared.saturating_mul(SHARED_STRING_SLOT_BYTES) <= limits.max_content_bytes / 2;
+    if fits_the_part && fits_the_budget {
+        Ok(())
+    } else {
+        Err(ReadError::TooManySharedStrings { declared })
+    }
+}
+
+/// The largest `uniqueCount` in the first `sst` start tag (with or without a namespace prefix), as
+/// calamine would read it: digits only (anything else it does not act on).
+fn declared_unique_count(xml: &[u8]) -> Option<u64> {
+    let mut at = 0;
+    while let Some(offset) = xml[at..].iter().position(|b| *b == b'<') {
+        let start = at + offset + 1;
+        let end = xml[start..]
+            .iter()
+            .position(|b| *b == b'>')
+            .map_or(xml.len(), |e| start + e);
+        let tag = &xml[start..end];
+        let name_end = tag
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/')
+            .unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+        if local == b"sst" {
+            let attributes = &tag[name_end..];
+            let needle = b"uniqueCount";
+            let mut largest = None;
+            let mut from = 0;
+            while let Some(found) = attributes[from..].windows(needle.len()).position(|w| w == needle) {
+                let after = &attributes[from + found + needle.len()..];
+                let value: Vec<u8> = after
+                    .iter()
+                    .skip_while(|b| b.is_ascii_whitespace() || **b == b'=' || **b == b'"' || **b == b'\'')
+                    .take_while(|b| b.is_ascii_digit())
+                    .copied()
+                    .collect();
+                if !value.is_empty() {
+                    // Saturating: a number too long for u64 is simply huge.
+                    let n = value
+                        .iter()
+                        .fold(0u64, |n, d| n.saturating_mul(10).saturating_add(u64::from(d - b'0')));
+                    largest = largest.max(Some(n));
+                }
+                from += found + needle.len();
+            }
+            return largest;
+        }
+        at = end.min(xml.len());
+        if at >= xml.len() {
+            break;
+        }
+    }
+    None
+}
+
 /// Refuses zip bombs before anything is decompressed, from the sizes the archive declares.
 /// Returns the declared size of the shared strings part.
 fn check_zip(bytes: &[u8], limits: Limits) -> Result<u64, ReadError> {
@@ -468,6 +553,7 @@ fn check_zip(bytes: &[u8], limits: Limits) -> Result<u64, ReadError> {
     }
     let mut total: u64 = 0;
     let mut shared_strings: u64 = 0;
+    let mut strings_parts = Vec::new();
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(|e| ReadError::BadXlsx(e.to_string()))?;
         if entry.encrypted() {
@@ -484,7 +570,11 @@ fn check_zip(bytes: &[u8], limits: Limits) -> Result<u64, ReadError> {
             .is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"))
         {
             shared_strings = shared_strings.saturating_add(entry.size());
+            strings_parts.push(i);
         }
+    }
+    for i in strings_parts {
+        check_shared_strings_count(&mut archive, i, limits)?;
     }
     Ok(shared_strings)
 }
@@ -531,6 +621,19 @@ pub fn clean(raw: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_declared_shared_string_count_is_read_as_calamine_reads_it() {
+        let plain = br#"<?xml version="1.0"?><sst xmlns="m" count="3" uniqueCount="2"><si><t>a</t></si>"#;
+        assert_eq!(declared_unique_count(plain), Some(2));
+        let prefixed = br#"<x:sst xmlns:x="m" uniqueCount = '99'>"#;
+        assert_eq!(declared_unique_count(prefixed), Some(99));
+        let twice = br#"<sst uniqueCount="5" uniqueCount="123456789012345678901234567890">"#;
+        assert_eq!(declared_unique_count(twice), Some(u64::MAX));
+        assert_eq!(declared_unique_count(br#"<sst count="4">"#), None);
+        assert_eq!(declared_unique_count(br#"<other uniqueCount="4"><sst>"#), None);
+        assert_eq!(declared_unique_count(b"<"), None);
+    }
 
     #[test]
     fn text_files_accept_bom_and_crlf_and_trim_cells() {

@@ -404,9 +404,7 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
         max_evidence_bytes: env_num("SCAL_MAX_EVIDENCE_BYTES")
             .or(file.max_evidence_bytes)
             .unwrap_or(25 * 1024 * 1024),
-        evidence_quota_bytes: std::env::var("SCAL_EVIDENCE_QUOTA_BYTES")
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
+        evidence_quota_bytes: env_u64("SCAL_EVIDENCE_QUOTA_BYTES")?
             .or(file.evidence_quota_bytes)
             .unwrap_or(5 * 1024 * 1024 * 1024),
         smtp_url: std::env::var("SCAL_SMTP_URL")
@@ -434,11 +432,12 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             .or(file.public_url)
             .filter(|u| !u.trim().is_empty())
             .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
-        password_reset_minutes: env_num("SCAL_PASSWORD_RESET_MINUTES")
+        // A reset link is a credential: at most a week, however it is configured.
+        password_reset_minutes: env_u64("SCAL_PASSWORD_RESET_MINUTES")?
             .and_then(|n| i64::try_from(n).ok())
             .or(file.password_reset_minutes)
             .unwrap_or(60)
-            .max(1),
+            .clamp(1, 7 * 24 * 60),
         header_read_timeout: Duration::from_secs(positive(
             "header_read_timeout_secs",
             env_u64("SCAL_HEADER_READ_TIMEOUT_SECS")?.or(file.header_read_timeout_secs),

@@ -88,8 +88,18 @@ pub async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // A client reading a large download one byte at a time (just inside the idle timeout) must not
+    // hold shutdown open for ever: in-flight requests get this long, then connections are dropped.
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!(
+            grace_secs = SHUTDOWN_GRACE.as_secs(),
+            "connections still open after the grace period; closing them"
+        );
+    }
 }
+
+/// How long a shutdown waits for requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// Resolves once `shutdown` is true (or its sender is gone).
 async fn stopping(shutdown: &mut watch::Receiver<bool>) {

@@ -142,6 +142,16 @@ pub async fn claim<'e>(ex: impl Executor<'e, Database = Any>, id: &str, at: i64,
 }
 
 /// Records a send attempt and releases the claim: sent when `error` is `None`.
+/// Replaces a message's body (to remove a one-time secret once it has been sent).
+pub async fn replace_body<'e>(ex: impl Executor<'e, Database = Any>, id: &str, body: &str) -> Result<()> {
+    sqlx::query("UPDATE outbox SET body = $1 WHERE id = $2")
+        .bind(body)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 pub async fn mark_attempt<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,

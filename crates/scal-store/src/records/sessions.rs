@@ -125,6 +125,15 @@ pub async fn record_login_failure<'e>(
     Ok(())
 }
 
+/// Uncounts one attempt (its password was never checked).
+pub async fn forget_login_failure<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM login_failures WHERE id = $1")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 /// Failed sign-ins since `since`, oldest first, for each scope of an attempt on `email` from
 /// `client`, and whether the account was signed in to from `client` since `known_since`.
 pub async fn login_failures_since(

@@ -139,7 +139,23 @@ pub async fn change(
     )
     .await;
     match result {
-        Ok(_) => Ok(see_other("/account?done=password-changed")),
+        Ok(changed) => {
+            let mut response = see_other("/account?done=password-changed");
+            // This browser carries on under a new session; its old cookie has ended.
+            if let Some(renewed) = changed.renewed {
+                let max_age = state.app.settings.session_ttl.whole_seconds();
+                let value = set_cookie(
+                    crate::session::session_cookie(state.settings.cookie_secure),
+                    &renewed.cookie,
+                    max_age,
+                    state.settings.cookie_secure,
+                );
+                if let Ok(value) = HeaderValue::from_str(&value) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+            }
+            Ok(response)
+        }
         Err(AppError::Throttled { retry_after_secs }) => {
             let minutes = retry_after_secs.div_ceil(60);
             let errors = [FieldError::new(

@@ -1218,3 +1218,47 @@ async fn a_scoped_out_requirement_is_neither_downloaded_nor_answered_from_a_work
     .unwrap();
     assert_eq!(report.applied, 1);
 }
+
+#[tokio::test]
+async fn a_sent_reset_email_keeps_no_usable_link_in_the_database() {
+    let app = TestApp::demo().await;
+    let dev = app.user_id("dev@acme.example").await;
+    let admin = scal_app::auth::actor_for(
+        &scal_store::records::users::get_by_email(app.app().store.pool(), "admin@acme.example")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    scal_app::passwords::send_reset(app.app(), &admin, &dev, app.now())
+        .await
+        .unwrap();
+    let (url, received) = mail_server().await;
+    let sender = scal_app::App::new(
+        app.app().store.clone(),
+        scal_app::AppSettings {
+            data_dir: app.db.data_dir().to_path_buf(),
+            smtp_url: Some(scal_app::notifications::SmtpUrl::new(url)),
+            smtp_from: "scal <scal@nhse.example>".into(),
+            ..Default::default()
+        },
+    );
+    let sent = scal_app::notifications::send_outbox(&sender, app.now()).await.unwrap();
+    assert_eq!(sent.sent, 1);
+    let mail = received.lock().unwrap().clone();
+    let delivered = mail.iter().find(|m| m.contains("To: dev@acme.example")).unwrap();
+    // Quoted-printable: undo its soft line breaks.
+    let delivered = delivered.replace("=\r\n", "").replace("=\n", "");
+    let start = delivered.find("/password-reset/").unwrap() + "/password-reset/".len();
+    let secret: String = delivered[start..].chars().take_while(char::is_ascii_hexdigit).collect();
+    assert_eq!(secret.len(), 64, "the person gets the link: {delivered}");
+
+    let stored = scal_app::notifications::outbox(app.app(), false).await.unwrap();
+    let reset = stored.iter().find(|m| m.to_address == "dev@acme.example").unwrap();
+    assert!(!reset.body.contains(&secret), "{}", reset.body);
+    assert!(reset.body.contains("/password-reset/[removed once sent]"));
+    // And the link still works for its owner.
+    let page = app
+        .page(None, Method::GET, &format!("/password-reset/{secret}"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+}

@@ -103,6 +103,17 @@ async fn changing_your_password_needs_the_current_one_keeps_this_session_and_end
     let done = change(&app, &here, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     assert_eq!(done.location(), Some("/account?done=password-changed"));
+    // This browser stays signed in under a new session: its old cookie ends too, in case that
+    // cookie is what was stolen.
+    let renewed = done
+        .set_cookie("scal_session")
+        .filter(|v| !v.is_empty())
+        .expect("the browser gets a new session");
+    assert!(!signed_in(&app, &here).await, "the old cookie has ended");
+    let here = Session {
+        cookie: format!("scal_session={renewed}"),
+        csrf: String::new(),
+    };
     let account = app
         .page(Some(&here), Method::GET, "/account?done=password-changed", &[])
         .await;
@@ -140,6 +151,9 @@ async fn wrong_current_passwords_count_towards_the_sign_in_limit() {
         app.sign_in("dev@acme.example", PASSWORD).await.is_err(),
         "sign-in shares the limit"
     );
+    let refused = audit_of(&app, "password.change_refused").await;
+    assert_eq!(refused.len(), 5, "each wrong current password is a security event");
+    assert_eq!(refused[0].after.as_ref().unwrap()["reason"], "wrong current password");
 }
 
 #[tokio::test]

@@ -229,3 +229,33 @@ async fn sign_ins_failures_sign_outs_and_tokens_used_from_new_addresses_are_audi
     assert!(page.html.contains("Security events"), "the filter is offered");
     assert!(page.html.contains("token.used_from_new_address"));
 }
+
+#[tokio::test]
+async fn attempts_refused_as_busy_do_not_count_towards_the_limit() {
+    let app = TestApp::empty_with_settings(scal_web::WebSettings::default(), |s| {
+        s.password_hashers = 1;
+        s.busy_queue_wait = std::time::Duration::from_millis(20);
+    })
+    .await;
+    assert!(scal_app::demo::seed_if_empty(app.app(), app.now()).await.unwrap());
+    // Someone keeps the only password slot busy.
+    let (release, wait) = std::sync::mpsc::channel::<()>();
+    let gate = app.app().gates.password.clone();
+    let holder = tokio::spawn(async move { gate.run(move || wait.recv().is_ok()).await });
+    while app.app().gates.password.available() > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    for _ in 0..6 {
+        let (status, _) = sign_in_from(&app, "reviewer@nhse.example", PASSWORD, None).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    }
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    let (status, session) = sign_in_from(&app, "reviewer@nhse.example", PASSWORD, None).await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the busy refusals were not counted as failures"
+    );
+    assert!(session.is_some());
+}

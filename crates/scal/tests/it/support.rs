@@ -505,3 +505,18 @@ pub fn whole_sheet_xlsx() -> Vec<u8> {
 pub fn tall_sheet_xlsx() -> Vec<u8> {
     xlsx_with_cells("Requirements", &[("A1", "Identifier"), ("Z400000", "x")])
 }
+
+/// One sheet, and a shared-strings part whose `uniqueCount` claims a trillion texts: calamine
+/// reserves room for the declared count before reading any, so alone it would ask for terabytes.
+pub fn huge_shared_strings_xlsx() -> Vec<u8> {
+    use std::io::Write;
+    let bytes = xlsx_with_cells("Requirements", &[("A1", "Identifier")]);
+    let mut zip = zip::ZipWriter::new_append(std::io::Cursor::new(bytes)).expect("zip");
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/sharedStrings.xml", options).expect("zip entry");
+    zip.write_all(
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" count=\"1\" uniqueCount=\"1000000000000\"><si><t>x</t></si></sst>",
+    )
+    .expect("zip write");
+    zip.finish().expect("zip").into_inner()
+}

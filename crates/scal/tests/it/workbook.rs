@@ -307,6 +307,10 @@ fn the_fuzz_seeds_are_the_hostile_shapes() {
     for (name, bytes) in [
         ("sheet-spans-whole-grid.xlsx", crate::support::whole_sheet_xlsx()),
         ("sheet-spans-400000-rows.xlsx", crate::support::tall_sheet_xlsx()),
+        (
+            "shared-strings-declare-a-trillion.xlsx",
+            crate::support::huge_shared_strings_xlsx(),
+        ),
     ] {
         let path = seeds.join(name);
         if std::env::var_os("SCAL_WRITE_FUZZ_SEEDS").is_some() {
@@ -321,9 +325,25 @@ fn the_fuzz_seeds_are_the_hostile_shapes() {
         assert!(
             matches!(
                 read(&seed, "x", Limits::default()),
-                Err(scal_workbook::ReadError::SheetTooLarge { .. })
+                Err(scal_workbook::ReadError::SheetTooLarge { .. }
+                    | scal_workbook::ReadError::TooManySharedStrings { .. })
             ),
             "{name}"
         );
     }
+}
+
+#[test]
+fn a_shared_strings_part_declaring_more_texts_than_it_holds_is_refused_before_calamine_reserves_them() {
+    let refused = read(&crate::support::huge_shared_strings_xlsx(), "x", Limits::default());
+    assert_eq!(
+        refused,
+        Err(scal_workbook::ReadError::TooManySharedStrings {
+            declared: 1_000_000_000_000
+        })
+    );
+    assert!(refused
+        .unwrap_err()
+        .to_string()
+        .contains("says it holds 1,000,000,000,000 different texts"));
 }
