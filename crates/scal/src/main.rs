@@ -427,11 +427,21 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
                 .unwrap_or_default(),
         )
         .map_err(Failure)?,
-        public_url: std::env::var("SCAL_PUBLIC_URL")
-            .ok()
-            .or(file.public_url)
-            .filter(|u| !u.trim().is_empty())
-            .unwrap_or_else(|| "http://127.0.0.1:8080".into()),
+        public_url: {
+            let url = std::env::var("SCAL_PUBLIC_URL")
+                .ok()
+                .or(file.public_url)
+                .map(|u| u.trim().to_string())
+                .filter(|u| !u.is_empty())
+                .unwrap_or_else(|| "http://127.0.0.1:8080".into());
+            // It starts every link in an email: nothing but a web address will do.
+            if !(url.starts_with("https://") || url.starts_with("http://")) || url.chars().any(char::is_whitespace) {
+                return Err(Failure(format!(
+                    "public_url must be a web address like https://scal.example.nhs.uk, not {url:?}"
+                )));
+            }
+            url
+        },
         // A reset link is a credential: at most a week, however it is configured.
         password_reset_minutes: env_u64("SCAL_PASSWORD_RESET_MINUTES")?
             .and_then(|n| i64::try_from(n).ok())
@@ -842,6 +852,12 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
         ..Default::default()
     };
     let store = app.store.clone();
+    if app.settings.smtp_url.is_some() && app.settings.public_url.starts_with("http://127.0.0.1") {
+        tracing::warn!(
+            public_url = %app.settings.public_url,
+            "email is on but public_url is the default: links in emails will not reach anyone; set public_url"
+        );
+    }
     if app.settings.smtp_url.is_some() {
         // The outbox is sent in the background; a change never waits for a mail server.
         let sender = app.clone();
