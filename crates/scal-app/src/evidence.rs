@@ -203,6 +203,8 @@ pub async fn link(
             target_date: before.as_ref().and_then(|a| a.target_date.clone()),
             updated_at: micros(now),
             updated_by: actor.label().to_string(),
+            // Not from a workbook: a later import of an older export reports it as a conflict.
+            imported_from: None,
         };
         scals::upsert_answer(&mut tx, &record).await?;
         answered = serde_json::json!({"before": before.and_then(|a| a.response), "after": record.response});

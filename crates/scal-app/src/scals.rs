@@ -508,6 +508,9 @@ pub async fn save_answer(
         target_date,
         updated_at: micros(now),
         updated_by: actor.label().to_string(),
+        // Not from a workbook: a later import of an older export reports it as a conflict, even
+        // the same user's (the form is another copy of the answer than their file).
+        imported_from: None,
     };
     scals::upsert_answer(&mut tx, &record).await?;
     let old_rag =
@@ -664,7 +667,8 @@ pub async fn workbook(app: &App, actor: &Actor, product_id: &str, now: OffsetDat
     Ok(ExportedWorkbook::named(&name, bytes))
 }
 
-/// A row whose server answer changed after the workbook was exported.
+/// A row whose server answer changed after the workbook was exported, by someone else or in
+/// another way than importing this same export.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Conflict {
     pub sheet: String,
@@ -718,8 +722,9 @@ pub struct AnswersUpload {
 
 /// Reads a completed workbook and applies its answers, matched by sheet and requirement ID, never
 /// by position. Every invalid value is reported by sheet, row and column, and then nothing is
-/// applied. Rows changed on the server after the workbook's export stamp are conflicts: left
-/// alone, unless `overwrite`.
+/// applied. Rows changed on the server after the workbook's export stamp are conflicts (left
+/// alone, unless `overwrite`), except those this user's own earlier import of the same export
+/// wrote: importing an edited copy of your own file again carries on with it.
 pub async fn import_answers(
     app: &App,
     actor: &Actor,
@@ -895,7 +900,16 @@ pub async fn import_answers_with_progress(
             continue;
         }
         if let Some(server) = server {
-            let changed_since_export = stamp.is_none_or(|stamp| server.updated_at > stamp);
+            // A change after the export is a conflict unless it is this same workbook's own
+            // earlier import by this same user: a supplier who exports, imports, edits the file
+            // further and imports it again is carrying on with their own copy, so the rows their
+            // first import wrote are not someone else's change. Anything else (another user, or
+            // this user through the form, the API or an import of another export) is a conflict.
+            // Recording the source on the answer (`imported_from`, cleared by every other path)
+            // is the simplest sound test: no history to search, and it survives any number of
+            // imports in between. Two copies of one export imported by one user count as one file.
+            let own_import = stamp.is_some() && server.imported_from == stamp && server.updated_by == actor.label();
+            let changed_since_export = stamp.is_none_or(|stamp| server.updated_at > stamp) && !own_import;
             if changed_since_export {
                 if !overwrite {
                     report.conflicts.push(Conflict {
@@ -921,6 +935,7 @@ pub async fn import_answers_with_progress(
             target_date: server.and_then(|a| a.target_date.clone()),
             updated_at: micros(now),
             updated_by: actor.label().to_string(),
+            imported_from: stamp,
         };
         scals::upsert_answer(&mut tx, &record).await?;
         let red = |answer: Option<&str>| scal_domain::template::requirement_rag(&requirement, answer) == Rag::Red;

@@ -25,6 +25,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0007_password_resets",
         include_str!("../migrations/0007_password_resets.sql"),
     ),
+    (
+        8,
+        "0008_answer_imports",
+        include_str!("../migrations/0008_answer_imports.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -8,7 +8,10 @@
 //!   `scal_domain::template::rag`, the one rule;
 //! - a hidden `_scal` sheet records the template, version, product, export stamp and each row's
 //!   stable ID, for re-import;
-//! - text is always written as text, never as a formula.
+//! - text is always written as text, never as a formula;
+//! - rows with wrapped text get an explicit height, so LibreOffice (which does not fit rows to
+//!   their text on opening, as Excel does) shows it all;
+//! - each sheet prints landscape, one page wide, with the header row on every page.
 
 use std::collections::HashMap;
 
@@ -68,11 +71,13 @@ pub struct Export<'a> {
     pub answers: &'a Answers,
 }
 
-/// The columns, in order: requirement columns first (locked), then the answers (unlocked).
+/// The columns, in order: requirement columns first (locked), then the answers (unlocked). The ID
+/// and the requirement lead, so they are what a reader sees first on screen and on paper; import
+/// finds columns by their names, so the order is free.
 const COLUMNS: [(&str, f64); 15] = [
     ("ID", 16.0),
-    ("Section", 24.0),
     ("Requirement", 60.0),
+    ("Section", 24.0),
     ("Level", 12.0),
     ("Answer type", 14.0),
     ("Use case", 14.0),
@@ -198,15 +203,20 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         let mut declaration_run: Option<(u32, u32)> = None;
         for (i, requirement) in sheet.requirements.iter().enumerate() {
             let row = i as u32 + 1;
-            write_requirement(worksheet, row, requirement)?;
+            let mut cells = write_requirement(worksheet, row, requirement)?;
             let answer = input.answers.get(&(sheet.name.clone(), requirement.id.clone()));
             if let Some(answer) = answer {
                 let values = [&answer.response, &answer.justification, &answer.mitigation];
                 for (offset, value) in values.into_iter().enumerate() {
                     if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
-                        worksheet.write_string(row, FIRST_ANSWER_COL + offset as u16, value)?;
+                        let col = FIRST_ANSWER_COL + offset as u16;
+                        worksheet.write_string(row, col, value)?;
+                        cells.push((col, value.to_string()));
                     }
                 }
+            }
+            if let Some(height) = row_height(cells.iter().map(|(col, text)| (*col, text.as_str()))) {
+                worksheet.set_row_height(row, height)?;
             }
             // One drop-down per run of declaration rows, not one per row.
             if requirement.answer_kind == AnswerKind::Declaration {
@@ -226,7 +236,15 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         }
         let last_row = sheet.requirements.len().max(1) as u32;
         let last_col = COLUMNS.len() as u16 - 1;
+        if let Some(height) = row_height(COLUMNS.iter().enumerate().map(|(col, (title, _))| (col as u16, *title))) {
+            worksheet.set_row_height(0, height)?;
+        }
         worksheet.set_freeze_panes(1, 0)?;
+        // On paper: landscape, all the columns on one page's width (as many pages down as it
+        // takes), and the header row again at the top of every page.
+        worksheet.set_landscape();
+        worksheet.set_print_fit_to_pages(1, 0);
+        worksheet.set_repeat_rows(0, 0)?;
         worksheet.autofilter(0, 0, last_row, last_col)?;
         for (colour, fill) in [(Rag::Red, 0xF8D7DA), (Rag::Amber, 0xFFE5B4), (Rag::Green, 0xD4EDDA)] {
             if let Some(rule) = rag_condition(colour, 1) {
@@ -285,11 +303,58 @@ fn add_dropdown(worksheet: &mut Worksheet, (first, last): (u32, u32)) -> Result<
     Ok(())
 }
 
-fn write_requirement(worksheet: &mut Worksheet, row: u32, r: &Requirement) -> Result<(), XlsxError> {
+/// Points per line of text in the default font (11-point Calibri): Excel's default row height.
+const LINE_HEIGHT: f64 = 15.0;
+/// Excel's tallest row, 409 points, rounded down to the whole pixel (¾ point) rust_xlsxwriter
+/// stores.
+const MAX_ROW_HEIGHT: f64 = 408.75;
+
+/// How many lines `text` wraps to in a column `width` characters wide, wrapping at spaces as
+/// spreadsheets do, and breaking a word longer than a line. A width counts the default font's
+/// digits; prose averages about as wide, so a line is taken to hold 10% fewer characters than the
+/// width, which errs towards a row a little too tall rather than text cut off.
+fn wrapped_lines(text: &str, width: f64) -> usize {
+    let capacity = ((width * 0.9).floor() as usize).max(1);
+    text.split('\n')
+        .map(|paragraph| {
+            let (mut lines, mut used) = (1, 0);
+            for word in paragraph.split_whitespace() {
+                let len = word.chars().count();
+                let needed = if used == 0 { len } else { used + 1 + len };
+                if needed <= capacity {
+                    used = needed;
+                    continue;
+                }
+                if used > 0 {
+                    lines += 1;
+                }
+                lines += (len - 1) / capacity;
+                used = (len - 1) % capacity + 1;
+            }
+            lines
+        })
+        .sum()
+}
+
+/// The height a row needs to show all of its wrapped cells, `(column, text)`, or `None` when one
+/// line is enough. Excel fits a row to its wrapped text when it opens the file, but LibreOffice
+/// draws a row written without a height at one line, so long text overlapped the next rows; an
+/// explicit height is drawn the same by both.
+fn row_height<'a>(cells: impl IntoIterator<Item = (u16, &'a str)>) -> Option<f64> {
+    let lines = cells
+        .into_iter()
+        .map(|(col, text)| wrapped_lines(text, COLUMNS[usize::from(col)].1))
+        .max()
+        .unwrap_or(1);
+    (lines > 1).then(|| (lines as f64 * LINE_HEIGHT).min(MAX_ROW_HEIGHT))
+}
+
+/// Writes a requirement's cells and returns them, by column, for the row's height.
+fn write_requirement(worksheet: &mut Worksheet, row: u32, r: &Requirement) -> Result<Vec<(u16, String)>, XlsxError> {
     let cells: [Option<String>; 12] = [
         Some(r.id.clone()),
-        r.section.clone(),
         Some(r.text.clone()),
+        r.section.clone(),
         Some(r.level.label().to_string()),
         Some(answer_kind_label(&r.answer_kind)),
         r.use_case.clone(),
@@ -300,14 +365,16 @@ fn write_requirement(worksheet: &mut Worksheet, row: u32, r: &Requirement) -> Re
         r.evidence_required.clone(),
         r.guidance.clone(),
     ];
+    let mut written = Vec::new();
     for (col, value) in cells.into_iter().enumerate() {
         // write_string stores text as text: `=cmd|...` in a requirement is never a formula.
         // Empty cells are left unwritten: unwritten cells are locked like written ones.
         if let Some(value) = value.filter(|v| !v.is_empty()) {
-            worksheet.write_string(row, col as u16, value)?;
+            worksheet.write_string(row, col as u16, &value)?;
+            written.push((col as u16, value));
         }
     }
-    Ok(())
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -544,5 +611,144 @@ mod injection {
         assert_eq!(row[0], "=A1");
         assert_eq!(row[7], "=HYPERLINK(\"http://evil.example\",\"click\")");
         assert_eq!(row[13], "=2+2");
+    }
+}
+
+#[cfg(test)]
+mod layout {
+    use std::io::Read;
+
+    use scal_domain::template::SheetKind;
+
+    use super::*;
+
+    fn part(bytes: &[u8], name: &str) -> String {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        archive.by_name(name).unwrap().read_to_string(&mut xml).unwrap();
+        xml
+    }
+
+    /// The `<row>` element of the 1-based row `r`.
+    fn row_tag(xml: &str, r: u32) -> String {
+        let start = xml
+            .find(&format!("<row r=\"{r}\""))
+            .unwrap_or_else(|| panic!("row {r} in {xml}"));
+        let end = start + xml[start..].find('>').unwrap();
+        xml[start..=end].to_string()
+    }
+
+    fn height(tag: &str) -> Option<f64> {
+        let at = tag.find(" ht=\"")? + 5;
+        let value = &tag[at..at + tag[at..].find('"')?];
+        assert!(tag.contains("customHeight=\"1\""), "{tag}");
+        Some(value.parse().unwrap())
+    }
+
+    #[test]
+    fn lines_wrap_at_spaces_and_break_long_words() {
+        assert_eq!(wrapped_lines("", 10.0), 1);
+        assert_eq!(wrapped_lines("abc def", 10.0), 1, "9 characters a line");
+        assert_eq!(wrapped_lines("abcd efgh ij", 10.0), 2);
+        assert_eq!(
+            wrapped_lines("a\nb\n\nc", 60.0),
+            4,
+            "line breaks count, blank lines too"
+        );
+        assert_eq!(
+            wrapped_lines(&"x".repeat(19), 10.0),
+            3,
+            "a word longer than a line breaks"
+        );
+        assert_eq!(wrapped_lines(&"word ".repeat(100), 60.0), 10);
+    }
+
+    #[test]
+    fn rows_are_as_tall_as_their_wrapped_text_and_each_sheet_prints_one_page_wide() {
+        let requirement = |id: &str, text: String| Requirement {
+            id: id.into(),
+            section: None,
+            text,
+            level: Level::Must,
+            answer_kind: AnswerKind::Declaration,
+            use_case: None,
+            requirement_type: None,
+            link: None,
+            test_cases: None,
+            test_environment: None,
+            evidence_required: None,
+            guidance: None,
+        };
+        let sheets = vec![TemplateSheet {
+            name: "S".into(),
+            kind: SheetKind::Service,
+            requirements: vec![
+                requirement("R-1", "The system MUST work.".into()),
+                requirement("R-2", "The system MUST work. ".repeat(10)),
+                requirement("R-3", "The system MUST work. ".repeat(20)),
+                requirement("R-4", "Short MUST.".into()),
+                requirement("R-5", "Short MUST.".into()),
+            ],
+        }];
+        let mut answers = Answers::new();
+        answers.insert(
+            ("S".into(), "R-4".into()),
+            ExportedAnswer {
+                justification: Some("Because ".repeat(40)),
+                ..Default::default()
+            },
+        );
+        answers.insert(
+            ("S".into(), "R-5".into()),
+            ExportedAnswer {
+                justification: Some("line\n".repeat(500)),
+                ..Default::default()
+            },
+        );
+        let bytes = export(&Export {
+            template_id: "t",
+            template_name: "T",
+            version: 1,
+            product_id: None,
+            stamp: "s",
+            sheets: &sheets,
+            answers: &answers,
+        })
+        .unwrap();
+        let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+
+        assert_eq!(height(&row_tag(&sheet, 2)), None, "one line keeps the default height");
+        let medium = height(&row_tag(&sheet, 3)).unwrap();
+        let long = height(&row_tag(&sheet, 4)).unwrap();
+        assert!(LINE_HEIGHT < medium && medium < long, "{medium} < {long}");
+        // 220 and 440 characters at 54 a line, wrapped at spaces (as Python's textwrap does).
+        assert_eq!((medium, long), (4.0 * LINE_HEIGHT, 8.0 * LINE_HEIGHT));
+        assert_eq!(
+            height(&row_tag(&sheet, 5)),
+            Some(10.0 * LINE_HEIGHT),
+            "an answer's text counts too (320 characters at 36 a line)"
+        );
+        assert_eq!(
+            height(&row_tag(&sheet, 6)),
+            Some(MAX_ROW_HEIGHT),
+            "capped at Excel's tallest"
+        );
+
+        let setup_start = sheet.find("<pageSetup ").expect("a page setup");
+        let setup = &sheet[setup_start..setup_start + sheet[setup_start..].find("/>").unwrap()];
+        assert!(setup.contains("orientation=\"landscape\""), "{setup}");
+        assert!(setup.contains("fitToHeight=\"0\""), "any number of pages down: {setup}");
+        // One page wide: fitToWidth is 1 by default, so rust_xlsxwriter writes it only otherwise.
+        assert!(
+            !setup.contains("fitToWidth") || setup.contains("fitToWidth=\"1\""),
+            "{setup}"
+        );
+        let properties = &sheet[sheet.find("<sheetPr").unwrap()..sheet.find("</sheetPr>").unwrap()];
+        assert!(properties.contains("<pageSetUpPr fitToPage=\"1\"/>"), "{properties}");
+        let workbook = part(&bytes, "xl/workbook.xml");
+        assert!(
+            workbook.contains("<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">S!$1:$1</definedName>"),
+            "the header row repeats on every printed page: {workbook}"
+        );
     }
 }

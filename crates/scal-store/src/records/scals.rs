@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 
-use crate::rows::{boolean, flag, int, opt_text, text};
+use crate::rows::{boolean, flag, int, opt_int, opt_text, text};
 use crate::{Result, Tx};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -44,6 +44,10 @@ pub struct AnswerRecord {
     pub target_date: Option<String>,
     pub updated_at: i64,
     pub updated_by: String,
+    /// The export stamp (microseconds) of the workbook whose import last wrote this answer, with
+    /// `updated_by` importing it; `None` when it was last written any other way. Answer import
+    /// does not count its own earlier import of the same workbook as a conflict.
+    pub imported_from: Option<i64>,
 }
 
 pub async fn scal_for_product<'e>(ex: impl Executor<'e, Database = Any>, product_id: &str) -> Result<Option<String>> {
@@ -113,12 +117,13 @@ fn answer_from_row(row: &AnyRow) -> Result<AnswerRecord> {
         target_date: opt_text(row, "target_date")?,
         updated_at: int(row, "updated_at")?,
         updated_by: text(row, "updated_by")?,
+        imported_from: opt_int(row, "imported_from")?,
     })
 }
 
 const ANSWER_COLUMNS: &str =
     "a.scal_sheet_id, a.requirement_id, a.response, a.justification, a.mitigation, a.target_date, a.updated_at, \
-     a.updated_by";
+     a.updated_by, a.imported_from";
 
 /// Every answer in the SCAL.
 pub async fn answers<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) -> Result<Vec<AnswerRecord>> {
@@ -144,7 +149,7 @@ pub async fn answers_locked(tx: &mut Tx, scal_id: &str) -> Result<Vec<AnswerReco
 pub async fn upsert_answer(tx: &mut Tx, answer: &AnswerRecord) -> Result<()> {
     let updated = sqlx::query(
         "UPDATE answers SET response = $1, justification = $2, mitigation = $3, target_date = $4, updated_at = $5, \
-         updated_by = $6 WHERE scal_sheet_id = $7 AND requirement_id = $8",
+         updated_by = $6, imported_from = $7 WHERE scal_sheet_id = $8 AND requirement_id = $9",
     )
     .bind(answer.response.clone())
     .bind(answer.justification.clone())
@@ -152,6 +157,7 @@ pub async fn upsert_answer(tx: &mut Tx, answer: &AnswerRecord) -> Result<()> {
     .bind(answer.target_date.clone())
     .bind(answer.updated_at)
     .bind(answer.updated_by.as_str())
+    .bind(answer.imported_from)
     .bind(answer.scal_sheet_id.as_str())
     .bind(answer.requirement_id.as_str())
     .execute(tx.conn())
@@ -159,7 +165,7 @@ pub async fn upsert_answer(tx: &mut Tx, answer: &AnswerRecord) -> Result<()> {
     if updated.rows_affected() == 0 {
         sqlx::query(
             "INSERT INTO answers (scal_sheet_id, requirement_id, response, justification, mitigation, target_date, \
-             updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             updated_at, updated_by, imported_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(answer.scal_sheet_id.as_str())
         .bind(answer.requirement_id.as_str())
@@ -169,6 +175,7 @@ pub async fn upsert_answer(tx: &mut Tx, answer: &AnswerRecord) -> Result<()> {
         .bind(answer.target_date.clone())
         .bind(answer.updated_at)
         .bind(answer.updated_by.as_str())
+        .bind(answer.imported_from)
         .execute(tx.conn())
         .await?;
     }

@@ -414,3 +414,267 @@ async fn a_sheet_spanning_more_than_a_scal_needs_is_refused_and_the_server_keeps
         "nothing applied"
     );
 }
+
+/// Acme PAS with the demo template issued to it.
+async fn issued_product(app: &TestApp) -> String {
+    let product = app.product_id("Acme PAS").await;
+    let template = scal_app::templates::list(app.app(), &Actor::System).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let reviewer = actor(app, "reviewer@nhse.example").await;
+    scal_app::scals::issue(app.app(), &reviewer, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    product
+}
+
+/// The supplier downloads the SCAL now: the workbook and the export stamp it carries.
+async fn download(app: &TestApp, product: &str) -> (Vec<u8>, String) {
+    let supplier = actor(app, "admin@acme.example").await;
+    let workbook = scal_app::scals::workbook(app.app(), &supplier, product, app.now())
+        .await
+        .unwrap();
+    let grids = scal_workbook::read(&workbook.bytes, "x", Limits::default()).unwrap();
+    let stamp = grids
+        .iter()
+        .find(|g| g.name == scal_workbook::METADATA_SHEET)
+        .and_then(|g| g.rows.iter().find(|r| r[0] == "exported_at"))
+        .map(|r| r[1].clone())
+        .unwrap();
+    (workbook.bytes.to_vec(), stamp)
+}
+
+/// Saves one answer through the API's single-answer save, as `who`.
+async fn save_through_api(app: &TestApp, who: &str, product: &str, id: &str, answer: &str, justification: &str) {
+    let supplier = actor(app, who).await;
+    let sheet = scal_app::scals::sheets(app.app(), &supplier, product).await.unwrap()[0]
+        .record
+        .clone();
+    let token = app.token_for(who).await;
+    let (status, body) = app
+        .api(
+            axum::http::Method::PUT,
+            &format!("/api/v1/scals/{}/answers", sheet.scal_id),
+            Some(&token),
+            Some(serde_json::json!({
+                "sheet_id": sheet.id, "requirement_id": id, "answer": answer, "justification": justification,
+            })),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{body}");
+}
+
+fn conflicting(report: &scal_app::scals::AnswersReport) -> Vec<(&str, &str)> {
+    report
+        .conflicts
+        .iter()
+        .map(|c| (c.requirement_id.as_str(), c.changed_by.as_str()))
+        .collect()
+}
+
+/// Export, import, edit the same file further, import again: the rows the first import wrote are
+/// the supplier's own, not conflicts, and the new edits are applied.
+#[tokio::test]
+async fn importing_an_edited_copy_of_your_own_export_again_is_not_a_conflict() {
+    let app = TestApp::demo().await;
+    let product = issued_product(&app).await;
+    let (_, stamp) = download(&app, &product).await;
+
+    app.clock.advance(time::Duration::minutes(10));
+    let first = completed(
+        &app,
+        &product,
+        &stamp,
+        &[("GPCM-C-1", "Yes", "", ""), ("GPCM-SD-056", "No", "Why", "Plan")],
+    )
+    .await;
+    let report = upload(&app, "admin@acme.example", &product, first, false)
+        .await
+        .unwrap();
+    assert_eq!((report.applied, conflicting(&report)), (2, vec![]), "{report:?}");
+
+    // The same file, edited further: both rows imported changed again, and a new one.
+    app.clock.advance(time::Duration::minutes(10));
+    let further = completed(
+        &app,
+        &product,
+        &stamp,
+        &[
+            ("GPCM-C-1", "Yes", "Checked", ""),
+            ("GPCM-SD-056", "No", "Why", "Plan B"),
+            ("GPCM-C-2", "No", "Uses a partner's client", ""),
+        ],
+    )
+    .await;
+    let report = upload(&app, "admin@acme.example", &product, further.clone(), false)
+        .await
+        .unwrap();
+    assert_eq!(conflicting(&report), vec![], "{report:?}");
+    let applied: Vec<&str> = report.applied_rows.iter().map(|r| r.requirement_id.as_str()).collect();
+    assert_eq!(applied, ["GPCM-C-1", "GPCM-C-2", "GPCM-SD-056"], "{report:?}");
+    assert_eq!(report.overwritten, 0);
+    let answers: HashMap<String, Option<String>> = current_answers(&app, &product).await.into_iter().collect();
+    assert_eq!(answers["GPCM-C-2"].as_deref(), Some("No"));
+
+    // Imported once more as it is: nothing to do.
+    let report = upload(&app, "admin@acme.example", &product, further, false)
+        .await
+        .unwrap();
+    assert_eq!((report.applied, report.conflicts.len()), (0, 0), "{report:?}");
+
+    // Someone else importing a copy of the same export is not the supplier carrying on with
+    // their own file: the supplier's rows are conflicts for them.
+    app.clock.advance(time::Duration::minutes(10));
+    let colleague = completed(&app, &product, &stamp, &[("GPCM-C-1", "No", "Not yet", "")]).await;
+    let report = upload(&app, "dev@acme.example", &product, colleague, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        conflicting(&report),
+        [
+            ("GPCM-C-1", "admin@acme.example"),
+            ("GPCM-C-2", "admin@acme.example"),
+            ("GPCM-SD-056", "admin@acme.example")
+        ],
+        "{report:?}"
+    );
+}
+
+/// After the export, another user of the organisation changes a row through the API: importing
+/// the old workbook reports exactly that row. The same user changing a row through the API (as
+/// through the form) after the export is a conflict too: their file does not know of it.
+#[tokio::test]
+async fn a_change_after_the_export_by_someone_else_or_through_another_path_is_a_conflict() {
+    let app = TestApp::demo().await;
+    let product = issued_product(&app).await;
+    let (_, stamp) = download(&app, &product).await;
+
+    app.clock.advance(time::Duration::minutes(10));
+    save_through_api(
+        &app,
+        "dev@acme.example",
+        &product,
+        "GPCM-C-2",
+        "No",
+        "A colleague's reason",
+    )
+    .await;
+
+    app.clock.advance(time::Duration::minutes(10));
+    let mine = completed(
+        &app,
+        &product,
+        &stamp,
+        &[("GPCM-C-1", "Yes", "", ""), ("GPCM-C-2", "Yes", "", "")],
+    )
+    .await;
+    let report = upload(&app, "admin@acme.example", &product, mine, false).await.unwrap();
+    assert_eq!(conflicting(&report), [("GPCM-C-2", "dev@acme.example")], "{report:?}");
+    assert_eq!(report.applied, 1, "{report:?}");
+
+    // The supplier takes the colleague's answer into their file, and changes GPCM-C-1 (which
+    // they imported) through the API before importing the file again.
+    app.clock.advance(time::Duration::minutes(10));
+    save_through_api(
+        &app,
+        "admin@acme.example",
+        &product,
+        "GPCM-C-1",
+        "Yes",
+        "Typed on the web",
+    )
+    .await;
+    app.clock.advance(time::Duration::minutes(10));
+    let again = completed(
+        &app,
+        &product,
+        &stamp,
+        &[
+            ("GPCM-C-1", "Yes", "From the file", ""),
+            ("GPCM-C-2", "No", "A colleague's reason", ""),
+        ],
+    )
+    .await;
+    let report = upload(&app, "admin@acme.example", &product, again, false)
+        .await
+        .unwrap();
+    assert_eq!(conflicting(&report), [("GPCM-C-1", "admin@acme.example")], "{report:?}");
+    assert_eq!((report.applied, report.unchanged), (0, 65), "{report:?}");
+    let answers = scal_app::scals::view(app.app(), &actor(&app, "admin@acme.example").await, &product)
+        .await
+        .unwrap()
+        .0;
+    let c1 = answers[0]
+        .requirements
+        .iter()
+        .find(|r| r.requirement.id == "GPCM-C-1")
+        .unwrap();
+    assert_eq!(c1.justification.as_deref(), Some("Typed on the web"), "left alone");
+}
+
+/// The download from the server: printable (landscape, one page wide, the header on every page)
+/// and with rows as tall as their wrapped text, taller for longer text.
+#[tokio::test]
+async fn the_downloaded_workbook_prints_one_page_wide_and_sizes_rows_to_their_text() {
+    use std::io::Read;
+
+    let app = TestApp::demo().await;
+    let product = issued_product(&app).await;
+    let short = "Because.".to_string();
+    let long = "Because ".repeat(60);
+    let filled = completed(
+        &app,
+        &product,
+        "2026-11-24T09:00:00Z",
+        &[("GPCM-C-1", "Yes", &short, ""), ("GPCM-C-2", "Yes", &long, "")],
+    )
+    .await;
+    upload(&app, "admin@acme.example", &product, filled, false)
+        .await
+        .unwrap();
+    let (bytes, _) = download(&app, &product).await;
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut part = |name: &str| {
+        let mut xml = String::new();
+        archive.by_name(name).unwrap().read_to_string(&mut xml).unwrap();
+        xml
+    };
+    let workbook = part("xl/workbook.xml");
+    let sheet = part("xl/worksheets/sheet1.xml");
+    let height = |r: u32| -> Option<f64> {
+        let start = sheet.find(&format!("<row r=\"{r}\""))?;
+        let tag = &sheet[start..start + sheet[start..].find('>')?];
+        let at = tag.find(" ht=\"")? + 5;
+        assert!(tag.contains("customHeight=\"1\""), "{tag}");
+        tag[at..at + tag[at..].find('"')?].parse().ok()
+    };
+    // GPCM-C-1 and GPCM-C-2 are rows 2 and 3.
+    let (short_row, long_row) = (height(2).unwrap_or(15.0), height(3).unwrap());
+    assert!(short_row < long_row, "{short_row} < {long_row}");
+    assert!(long_row >= 13.0 * 15.0, "480 characters at 36 a line: {long_row}");
+
+    let setup = &sheet[sheet.find("<pageSetup ").unwrap()..];
+    let setup = &setup[..setup.find("/>").unwrap()];
+    assert!(
+        setup.contains("orientation=\"landscape\"") && setup.contains("fitToHeight=\"0\""),
+        "{setup}"
+    );
+    // fitToWidth defaults to 1, and rust_xlsxwriter writes it only when it is not.
+    assert!(
+        !setup.contains("fitToWidth") || setup.contains("fitToWidth=\"1\""),
+        "{setup}"
+    );
+    assert!(
+        sheet.contains("<pageSetUpPr fitToPage=\"1\"/>"),
+        "fit to page, in sheetPr"
+    );
+    assert!(
+        workbook.contains(
+            "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">'scal-gpc-send-document'!$1:$1</definedName>"
+        ) || workbook.contains(
+            "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">scal-gpc-send-document!$1:$1</definedName>"
+        ),
+        "{workbook}"
+    );
+}
