@@ -22,18 +22,66 @@ use scal_domain::template::{rag, AnswerKind, Declaration, Level, Rag, Requiremen
 pub const METADATA_SHEET: &str = "_scal";
 
 /// The metadata sheet's row table: each exported row's sheet (as named in the workbook, which
-/// Excel's 31-character limit may have shortened), the template's own sheet name, the row, and
-/// the requirement's stable ID.
-pub const METADATA_COLUMNS: [&str; 4] = ["Sheet", "Template sheet", "Row", "Requirement ID"];
+/// Excel's 31-character limit may have shortened), the template's own sheet name, the row, the
+/// requirement's stable ID and its level (so an edited Level cell can be put back; exports made
+/// before the level was recorded have four columns and are still read).
+pub const METADATA_COLUMNS: [&str; 5] = ["Sheet", "Template sheet", "Row", "Requirement ID", "Level"];
+
+/// The metadata sheet's header row, if it has one.
+fn metadata_header(metadata: &crate::Grid) -> Option<usize> {
+    metadata
+        .rows
+        .iter()
+        .position(|r| r.len() >= 2 && r[0] == METADATA_COLUMNS[0] && r[1] == METADATA_COLUMNS[1])
+}
+
+/// What an exported workbook's metadata sheet records: the product and every row written. Rows
+/// the sheet holds that are not a well-formed record (a hostile or damaged file) are skipped, so
+/// the worst a damaged record can do is make [`scal_domain::manifest::reconcile`] report rows as
+/// missing, never hide one.
+pub fn manifest(metadata: &crate::Grid) -> scal_domain::manifest::Manifest {
+    let fact = |key: &str| {
+        metadata
+            .rows
+            .iter()
+            .find(|r| r.first().is_some_and(|k| k == key))
+            .and_then(|r| r.get(1).cloned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut rows = Vec::new();
+    if let Some(header) = metadata_header(metadata) {
+        for row in &metadata.rows[header + 1..] {
+            let get = |i: usize| row.get(i).map(String::as_str).unwrap_or_default();
+            let (sheet, id) = (get(1), get(3));
+            if sheet.is_empty() || id.is_empty() {
+                continue;
+            }
+            rows.push(scal_domain::manifest::ManifestRow {
+                sheet: sheet.to_string(),
+                row: get(2).parse().unwrap_or(0),
+                requirement_id: id.to_string(),
+                level: Level::from_column(get(4)),
+            });
+        }
+    }
+    scal_domain::manifest::Manifest {
+        product_id: fact("product_id"),
+        rows,
+    }
+}
+
+/// Whether a sheet is laid out as scal exports its sheets (the same header row), so a workbook
+/// of them that lacks its `_scal` sheet had it removed.
+pub fn has_export_layout(grid: &crate::Grid) -> bool {
+    grid.rows
+        .first()
+        .is_some_and(|r| r.len() >= COLUMNS.len() && r.iter().zip(COLUMNS).all(|(cell, (title, _))| cell == title))
+}
 
 /// From an exported workbook's metadata sheet: workbook sheet name to template sheet name.
 pub fn original_sheet_names(metadata: &crate::Grid) -> HashMap<String, String> {
     let mut names = HashMap::new();
-    let Some(header) = metadata
-        .rows
-        .iter()
-        .position(|r| r.len() >= 2 && r[0] == METADATA_COLUMNS[0] && r[1] == METADATA_COLUMNS[1])
-    else {
+    let Some(header) = metadata_header(metadata) else {
         return names;
     };
     for row in &metadata.rows[header + 1..] {
@@ -181,7 +229,7 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         .set_align(FormatAlign::Top)
         .set_unlocked()
         .set_background_color(Color::RGB(0xFFFBE6));
-    let mut metadata_rows: Vec<(String, String, u32, String)> = Vec::new();
+    let mut metadata_rows: Vec<(String, String, u32, String, Level)> = Vec::new();
 
     for (sheet, name) in input.sheets.iter().zip(&names) {
         let worksheet = workbook.add_worksheet();
@@ -219,7 +267,13 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
                     None => Some((row, row)),
                 };
             }
-            metadata_rows.push((name.clone(), sheet.name.clone(), row + 1, requirement.id.clone()));
+            metadata_rows.push((
+                name.clone(),
+                sheet.name.clone(),
+                row + 1,
+                requirement.id.clone(),
+                requirement.level,
+            ));
         }
         if let Some(run) = declaration_run {
             add_dropdown(worksheet, run)?;
@@ -266,12 +320,13 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     for (col, title) in METADATA_COLUMNS.iter().enumerate() {
         metadata.write_string(start, col as u16, *title)?;
     }
-    for (i, (sheet, original, row, id)) in metadata_rows.iter().enumerate() {
+    for (i, (sheet, original, row, id, level)) in metadata_rows.iter().enumerate() {
         let r = start + 1 + i as u32;
         metadata.write_string(r, 0, sheet)?;
         metadata.write_string(r, 1, original)?;
         metadata.write_number(r, 2, f64::from(*row))?;
         metadata.write_string(r, 3, id)?;
+        metadata.write_string(r, 4, level.label())?;
     }
     metadata.set_hidden(true);
     Ok(workbook.save_to_buffer()?)

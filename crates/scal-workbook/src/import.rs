@@ -505,6 +505,55 @@ pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSh
     Ok((sheets, report))
 }
 
+/// A workbook read and held to what its export recorded (see [`import_exported`]).
+#[derive(Debug, Clone)]
+pub struct ExportedImport {
+    /// The sheets, renamed sheets under their template names and edited levels put back.
+    pub sheets: Vec<ImportedSheet>,
+    pub report: ImportReport,
+    /// What the comparison found: deleted sheets and rows (blocking), renamed sheets and edited
+    /// levels (warnings), a scal export without its `_scal` sheet (blocking).
+    pub findings: Vec<scal_domain::check::Finding>,
+    /// The `_scal` sheet's record, if the workbook has one.
+    pub manifest: Option<scal_domain::manifest::Manifest>,
+}
+
+/// [`import`], then the domain's one rule comparing the workbook against its `_scal` record
+/// (`scal_domain::manifest::reconcile`), applied. Every surface reading a returned workbook
+/// (`scal check`, answer import) goes through here, so none can forget the comparison.
+pub fn import_exported(grids: &[Grid], options: &ImportOptions) -> Result<ExportedImport, ImportError> {
+    let (mut sheets, report) = import(grids, options)?;
+    let manifest = grids
+        .iter()
+        .find(|g| g.name == crate::export::METADATA_SHEET)
+        .map(crate::export::manifest);
+    let exported_layout = grids.iter().any(crate::export::has_export_layout);
+    let views: Vec<scal_domain::manifest::SheetRows<'_>> = sheets
+        .iter()
+        .map(|s| scal_domain::manifest::SheetRows {
+            name: &s.name,
+            rows: &s.rows,
+        })
+        .collect();
+    let reconciled = scal_domain::manifest::reconcile(&views, manifest.as_ref(), exported_layout);
+    for (index, name) in reconciled.renames {
+        if let Some(sheet) = sheets.get_mut(index) {
+            sheet.name = name;
+        }
+    }
+    for (index, row, level) in reconciled.levels {
+        if let Some(row) = sheets.get_mut(index).and_then(|s| s.rows.get_mut(row)) {
+            row.requirement.level = level;
+        }
+    }
+    Ok(ExportedImport {
+        sheets,
+        report,
+        findings: reconciled.findings,
+        manifest,
+    })
+}
+
 fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet, SheetReport, Vec<Problem>) {
     let cell = |row: &[String], field: Field| -> Option<String> {
         let column = header.col(field)?;

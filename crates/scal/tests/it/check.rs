@@ -227,3 +227,188 @@ fn a_sheet_spanning_more_than_a_scal_needs_exits_2_in_bounded_memory() {
         assert!(stderr.contains(problem), "{name}: {stderr}");
     }
 }
+
+/// A requirement as a template holds it.
+fn requirement(
+    id: &str,
+    text: &str,
+    answer_kind: scal_domain::template::AnswerKind,
+) -> scal_domain::template::Requirement {
+    scal_domain::template::Requirement {
+        id: id.into(),
+        section: None,
+        text: text.into(),
+        level: scal_domain::template::Level::detect(text),
+        answer_kind,
+        use_case: None,
+        requirement_type: None,
+        link: None,
+        test_cases: None,
+        test_environment: None,
+        evidence_required: None,
+        guidance: None,
+    }
+}
+
+/// A two-sheet SCAL exported by scal with every row answered Yes, read back as grids to edit.
+fn answered_export() -> Vec<scal_workbook::Grid> {
+    use scal_domain::template::{AnswerKind::Declaration as D, SheetKind, TemplateSheet};
+    let sheets = [
+        TemplateSheet {
+            name: "Send Document".into(),
+            kind: SheetKind::Service,
+            requirements: vec![
+                requirement("SD-1", "The system MUST send", D),
+                requirement("SD-2", "The system MUST log", D),
+                requirement("SD-3", "The system SHOULD retry", D),
+            ],
+        },
+        TemplateSheet {
+            name: "Messaging".into(),
+            kind: SheetKind::Service,
+            requirements: vec![
+                requirement("M-1", "Messages MUST be signed", D),
+                requirement("M-2", "Messages MUST be encrypted", D),
+            ],
+        },
+    ];
+    let mut answers = scal_workbook::Answers::new();
+    for sheet in &sheets {
+        for r in &sheet.requirements {
+            answers.insert(
+                (sheet.name.clone(), r.id.clone()),
+                scal_workbook::ExportedAnswer {
+                    response: Some("Yes".into()),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    let bytes = scal_workbook::export(&scal_workbook::Export {
+        template_id: "t1",
+        template_name: "SCAL",
+        version: 1,
+        product_id: Some("p1"),
+        stamp: "2026-11-24T09:00:00Z",
+        sheets: &sheets,
+        answers: &answers,
+    })
+    .unwrap();
+    scal_workbook::read(&bytes, "scal", scal_workbook::Limits::default()).unwrap()
+}
+
+fn grid<'a>(grids: &'a mut [scal_workbook::Grid], name: &str) -> &'a mut scal_workbook::Grid {
+    grids.iter_mut().find(|g| g.name == name).unwrap()
+}
+
+fn row_of<'a>(grid: &'a mut scal_workbook::Grid, id: &str) -> &'a mut Vec<String> {
+    grid.rows
+        .iter_mut()
+        .find(|r| r.first().is_some_and(|c| c == id))
+        .unwrap()
+}
+
+/// `(sheet, requirement ID, blocking)` of each finding, and the message of each.
+fn findings(report: &Value) -> Vec<(String, String, bool, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["sheet"].as_str().unwrap().into(),
+                f["requirement_id"].as_str().unwrap().into(),
+                f["blocking"].as_bool().unwrap(),
+                f["message"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+/// Edits a supplier can make in Excel to a workbook scal exported: each must leave it not ready,
+/// with a finding naming what was done; none may turn into "Ready to submit".
+#[test]
+fn an_edited_export_is_never_ready_and_each_edit_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, grids: &[scal_workbook::Grid]| {
+        let file = dir.path().join(format!("{name}.xlsx"));
+        std::fs::write(&file, crate::support::xlsx_from_grids(grids)).unwrap();
+        let (code, report, stderr) = check(&file, &[]);
+        (code, findings(&report), stderr)
+    };
+    let untouched = answered_export();
+    let (code, found, stderr) = run("untouched", &untouched);
+    assert_eq!(
+        (code, found.len()),
+        (0, 0),
+        "the export as written is ready: {found:?} {stderr}"
+    );
+
+    let blocking = |found: &[(String, String, bool, String)], sheet: &str, id: &str, says: &str| {
+        assert!(
+            found
+                .iter()
+                .any(|(s, i, b, m)| s == sheet && i == id && *b && m.contains(says)),
+            "{sheet} {id} {says:?} in {found:?}"
+        );
+    };
+
+    // A requirement row deleted.
+    let mut grids = untouched.clone();
+    grid(&mut grids, "Send Document")
+        .rows
+        .retain(|r| r.first().is_none_or(|c| c != "SD-2"));
+    let (code, found, _) = run("row-deleted", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(
+        &found,
+        "Send Document",
+        "SD-2",
+        "deleted from the workbook (it was row 3",
+    );
+
+    // A whole sheet deleted.
+    let mut grids = untouched.clone();
+    grids.retain(|g| g.name != "Messaging");
+    let (code, found, _) = run("sheet-deleted", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Messaging", "", "M-1, M-2 are missing");
+
+    // A level edited MUST to MAY on a No answer: the template's MUST applies, so it is red.
+    let mut grids = untouched.clone();
+    let row = row_of(grid(&mut grids, "Send Document"), "SD-1");
+    row[3] = "MAY".into();
+    row[12] = "No".into();
+    let (code, found, _) = run("level-edited", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Send Document", "SD-1", "MUST answered No");
+    assert!(
+        found
+            .iter()
+            .any(|(s, i, b, m)| s == "Send Document" && i == "SD-1" && !b && m.contains("Level edited to MAY")),
+        "{found:?}"
+    );
+
+    // A sheet renamed, and a row deleted from it: matched through the metadata, so the deleted
+    // row is found and named under the template's sheet name.
+    let mut grids = untouched.clone();
+    let messaging = grid(&mut grids, "Messaging");
+    messaging.name = "Msgs".into();
+    messaging.rows.retain(|r| r.first().is_none_or(|c| c != "M-2"));
+    let (code, found, _) = run("sheet-renamed", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Messaging", "M-2", "deleted from the workbook");
+    assert!(
+        found
+            .iter()
+            .any(|(s, _, _, m)| s == "Messaging" && m.contains("renamed \"Msgs\"")),
+        "{found:?}"
+    );
+
+    // The `_scal` sheet removed: nothing can be compared, which is itself the finding.
+    let mut grids = untouched.clone();
+    grids.retain(|g| g.name != scal_workbook::METADATA_SHEET);
+    let (code, found, _) = run("metadata-removed", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "_scal", "", "without its hidden _scal sheet");
+}
