@@ -835,3 +835,173 @@ mod tests {
         assert_eq!(sheets[0].kind, SheetKind::Information);
     }
 }
+
+/// "Never a wrong ready": whatever a supplier deletes or edits in an exported workbook, `scal
+/// check`'s pipeline (read, [`import_exported`], the domain's check) never calls it ready when it
+/// is not.
+#[cfg(test)]
+mod never_a_wrong_ready {
+    use proptest::prelude::*;
+    use scal_domain::template::{AnswerKind, Level, Requirement, SheetKind, TemplateSheet};
+
+    use super::*;
+    use crate::{export, read, Answers, Export, ExportedAnswer, Limits};
+
+    /// What happens to one row in Excel.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Edit {
+        Keep,
+        Delete,
+        /// The Level cell set to MAY and the answer to No.
+        LevelToMayAnsweredNo,
+        /// The Level cell set to MAY, the answer left Yes (a warning, not a reason to block).
+        LevelToMay,
+        /// Answered No with a justification and no mitigation.
+        NoWithoutMitigation,
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            4 => Just(Edit::Keep),
+            1 => Just(Edit::Delete),
+            1 => Just(Edit::LevelToMayAnsweredNo),
+            1 => Just(Edit::LevelToMay),
+            1 => Just(Edit::NoWithoutMitigation),
+        ]
+    }
+
+    fn level() -> impl Strategy<Value = Level> {
+        prop::sample::select(Level::ALL.to_vec())
+    }
+
+    /// Sheets of `(level, edit)` rows, and whether each sheet is deleted.
+    fn workbook() -> impl Strategy<Value = Vec<(bool, Vec<(Level, Edit)>)>> {
+        prop::collection::vec(
+            (
+                prop::bool::weighted(0.15),
+                prop::collection::vec((level(), edit()), 1..6),
+            ),
+            1..4,
+        )
+    }
+
+    fn requirement(id: String, level: Level) -> Requirement {
+        Requirement {
+            id,
+            section: None,
+            text: "The system does it".into(),
+            level,
+            answer_kind: AnswerKind::Declaration,
+            use_case: None,
+            requirement_type: None,
+            link: None,
+            test_cases: None,
+            test_environment: None,
+            evidence_required: None,
+            guidance: None,
+        }
+    }
+
+    fn set(row: &mut Vec<String>, column: usize, value: &str) {
+        row.resize(row.len().max(column + 1), String::new());
+        row[column] = value.into();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn an_edited_export_is_never_ready(shape in workbook()) {
+            let sheets: Vec<TemplateSheet> = shape
+                .iter()
+                .enumerate()
+                .map(|(s, (_, rows))| TemplateSheet {
+                    name: format!("Sheet {s}"),
+                    kind: SheetKind::Service,
+                    requirements: rows
+                        .iter()
+                        .enumerate()
+                        .map(|(r, (level, _))| requirement(format!("R-{s}-{r}"), *level))
+                        .collect(),
+                })
+                .collect();
+            let mut answers = Answers::new();
+            for sheet in &sheets {
+                for r in &sheet.requirements {
+                    answers.insert(
+                        (sheet.name.clone(), r.id.clone()),
+                        ExportedAnswer { response: Some("Yes".into()), ..Default::default() },
+                    );
+                }
+            }
+            let bytes = export(&Export {
+                template_id: "t",
+                template_name: "T",
+                version: 1,
+                product_id: Some("p"),
+                stamp: "2026-11-24T09:00:00Z",
+                sheets: &sheets,
+                answers: &answers,
+            })
+            .unwrap();
+            let mut grids = read(&bytes, "x", Limits::default()).unwrap();
+
+            // Apply the edits; note whether any of them must block.
+            let mut must_block = false;
+            for (s, (deleted, rows)) in shape.iter().enumerate() {
+                let name = format!("Sheet {s}");
+                if *deleted {
+                    grids.retain(|g| g.name != name);
+                    must_block = true;
+                    continue;
+                }
+                let grid = grids.iter_mut().find(|g| g.name == name).unwrap();
+                for (r, (level, edit)) in rows.iter().enumerate() {
+                    let id = format!("R-{s}-{r}");
+                    let red = matches!(level, Level::Must | Level::MustNot);
+                    let Some(i) = grid.rows.iter().position(|row| row.first() == Some(&id)) else {
+                        continue;
+                    };
+                    match edit {
+                        Edit::Keep => {}
+                        Edit::Delete => {
+                            grid.rows.remove(i);
+                            must_block = true;
+                        }
+                        Edit::LevelToMay => set(&mut grid.rows[i], 3, "MAY"),
+                        Edit::LevelToMayAnsweredNo => {
+                            set(&mut grid.rows[i], 3, "MAY");
+                            set(&mut grid.rows[i], 12, "No");
+                            // No to a MUST is red, to a SHOULD amber without a justification:
+                            // both block once the template's level is put back.
+                            must_block |= *level != Level::May;
+                        }
+                        Edit::NoWithoutMitigation => {
+                            set(&mut grid.rows[i], 12, "No");
+                            set(&mut grid.rows[i], 13, "Because");
+                            must_block |= red;
+                        }
+                    }
+                }
+            }
+
+            let ready = match import_exported(&grids, &ImportOptions::default()) {
+                Ok(imported) => {
+                    let answered: Vec<_> = imported.sheets.iter().map(ImportedSheet::answered).collect();
+                    let mut report = scal_domain::check::check(&answered, time::macros::date!(2026 - 11 - 24));
+                    report.findings.extend(imported.findings);
+                    report.ready_to_submit()
+                }
+                // Nothing left to read is never ready either.
+                Err(_) => false,
+            };
+            if must_block {
+                prop_assert!(!ready, "ready after {shape:?}");
+            }
+            let untouched = shape.iter().all(|(deleted, rows)| !deleted && rows.iter().all(|(_, e)| *e == Edit::Keep));
+            if untouched {
+                prop_assert!(ready, "the export as written is ready: {shape:?}");
+            }
+        }
+    }
+}
