@@ -494,7 +494,7 @@ pub async fn save_answer(
     ensure_editable(&mut tx, &scal.id).await?;
     let before = scals::answer(tx.conn(), &sheet.record.id, &requirement.id).await?;
     // An attachment question is answered by linking files (`evidence::link`), never by typing.
-    let response = if requirement.answer_kind == scal_domain::template::AnswerKind::Attachment {
+    let response = if !requirement.answer_kind.answered_by_typing() {
         before.as_ref().and_then(|a| a.response.clone())
     } else {
         response
@@ -939,7 +939,7 @@ pub async fn import_answers_with_progress(
     for (sheet_id, sheet_name, row, requirement) in incoming {
         let server = current.get(&(sheet_id.clone(), row.requirement.id.clone()));
         // An attachment question's answer is the names of its linked files, never a typed value.
-        let response = if requirement.answer_kind == scal_domain::template::AnswerKind::Attachment {
+        let response = if !requirement.answer_kind.answered_by_typing() {
             server.and_then(|a| a.response.clone())
         } else {
             cell(&row.response)

@@ -290,10 +290,16 @@ pub fn check(sheets: &[AnsweredSheet], as_of: Date) -> CheckReport {
             };
             let Some(response) = row.response.as_deref().map(trim).filter(|r| !r.is_empty()) else {
                 // A MAY question is optional: worth a look, never a reason to hold a submission.
-                if row.requirement.level == crate::template::Level::May {
-                    find(Severity::Warning, false, "Not answered (optional)".into());
+                // An attachment is answered only by linking the file in scal: say where.
+                let how = if row.requirement.answer_kind.answered_by_typing() {
+                    ""
                 } else {
-                    find(Severity::Error, true, "Not answered".into());
+                    ": link the file to this question in scal"
+                };
+                if row.requirement.level == crate::template::Level::May {
+                    find(Severity::Warning, false, format!("Not answered (optional){how}"));
+                } else {
+                    find(Severity::Error, true, format!("Not answered{how}"));
                 }
                 continue;
             };

@@ -21,6 +21,9 @@ pub struct ManifestRow {
     pub requirement_id: String,
     /// The template's level at export; `None` in exports made before levels were recorded.
     pub level: Option<Level>,
+    /// For an attachment question, the names of the files linked to it in scal at export (what
+    /// the export wrote as its answer); `None` when none were, or the export did not record it.
+    pub linked: Option<String>,
 }
 
 /// The `_scal` sheet of an export.
@@ -46,6 +49,8 @@ pub struct Reconciled {
     pub renames: Vec<(usize, String)>,
     /// `(sheet index, row index, level)`: a level edited in the workbook, back to the template's.
     pub levels: Vec<(usize, usize, Level)>,
+    /// `(sheet index, row index)`: an attachment answered by typed text, which does not count.
+    pub ignored_responses: Vec<(usize, usize)>,
 }
 
 /// The name of the metadata sheet, repeated here so findings can name it.
@@ -59,27 +64,65 @@ pub const METADATA_SHEET: &str = "_scal";
 ///   finding naming it: deleting a row must never make a workbook "ready";
 /// - a level differing from the recorded one is put back (a warning naming sheet, row and ID):
 ///   the level is the template's, not the supplier's to change.
+/// - an attachment question counts as answered only by the files linked to it in scal when it
+///   was exported (what the export wrote); other typed text is ignored, with a warning, as the
+///   server ignores it ([`crate::template::AnswerKind::answered_by_typing`]).
 ///
 /// Without a record (`manifest` is `None`) nothing can be compared; when the workbook is laid out
 /// as a scal export (`exported_layout`), the missing `_scal` sheet is itself a blocking finding,
 /// since a deleted row could not be noticed.
 pub fn reconcile(sheets: &[SheetRows<'_>], manifest: Option<&Manifest>, exported_layout: bool) -> Reconciled {
     let mut out = Reconciled::default();
-    let Some(manifest) = manifest else {
-        if exported_layout {
-            out.findings.push(finding(
-                METADATA_SHEET,
-                0,
-                "",
-                Severity::Error,
-                true,
-                "The workbook is a scal export without its hidden _scal sheet, so deleted or renamed \
-                 sheets and rows cannot be detected: download the workbook again and copy the answers in"
-                    .into(),
-            ));
+    let names = match manifest {
+        Some(manifest) => compare(sheets, manifest, &mut out),
+        None => {
+            if exported_layout {
+                out.findings.push(finding(
+                    METADATA_SHEET,
+                    0,
+                    "",
+                    Severity::Error,
+                    true,
+                    "The workbook is a scal export without its hidden _scal sheet, so deleted or renamed \
+                     sheets and rows cannot be detected: download the workbook again and copy the answers in"
+                        .into(),
+                ));
+            }
+            sheets.iter().map(|s| s.name.to_string()).collect()
         }
-        return out;
     };
+    let linked: HashMap<(&str, &str), &str> = manifest
+        .iter()
+        .flat_map(|m| &m.rows)
+        .filter_map(|r| Some(((r.sheet.as_str(), r.requirement_id.as_str()), r.linked.as_deref()?)))
+        .collect();
+    for (index, sheet) in sheets.iter().enumerate() {
+        for (i, row) in sheet.rows.iter().enumerate() {
+            if row.requirement.answer_kind.answered_by_typing() {
+                continue;
+            }
+            let Some(typed) = row.response.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if linked.get(&(names[index].as_str(), row.requirement.id.as_str())) == Some(&typed) {
+                continue;
+            }
+            out.findings.push(finding(
+                &names[index],
+                row.row,
+                &row.requirement.id,
+                Severity::Warning,
+                false,
+                format!("{typed:?} was typed, which does not attach a file: link the file to this question in scal"),
+            ));
+            out.ignored_responses.push((index, i));
+        }
+    }
+    out
+}
+
+/// The comparison against the record; returns each sheet's name after matching renamed ones.
+fn compare(sheets: &[SheetRows<'_>], manifest: &Manifest, out: &mut Reconciled) -> Vec<String> {
     // Recorded sheets in export order, each with its rows.
     let mut recorded: Vec<(&str, Vec<&ManifestRow>)> = Vec::new();
     for row in &manifest.rows {
@@ -191,7 +234,7 @@ pub fn reconcile(sheets: &[SheetRows<'_>], manifest: Option<&Manifest>, exported
             }
         }
     }
-    out
+    names
 }
 
 fn finding(sheet: &str, row: usize, id: &str, severity: Severity, blocking: bool, message: String) -> Finding {
@@ -247,6 +290,7 @@ mod tests {
             row,
             requirement_id: id.into(),
             level: Some(Level::Must),
+            linked: None,
         };
         Manifest {
             product_id: Some("p1".into()),

@@ -23,9 +23,17 @@ pub const METADATA_SHEET: &str = "_scal";
 
 /// The metadata sheet's row table: each exported row's sheet (as named in the workbook, which
 /// Excel's 31-character limit may have shortened), the template's own sheet name, the row, the
-/// requirement's stable ID and its level (so an edited Level cell can be put back; exports made
-/// before the level was recorded have four columns and are still read).
-pub const METADATA_COLUMNS: [&str; 5] = ["Sheet", "Template sheet", "Row", "Requirement ID", "Level"];
+/// requirement's stable ID, its level (so an edited Level cell can be put back) and, for an
+/// attachment question, the files linked to it in scal (so `scal check` can tell them from typed
+/// text). Exports made before the last two were recorded have four columns and are still read.
+pub const METADATA_COLUMNS: [&str; 6] = [
+    "Sheet",
+    "Template sheet",
+    "Row",
+    "Requirement ID",
+    "Level",
+    "Linked files",
+];
 
 /// The metadata sheet's header row, if it has one.
 fn metadata_header(metadata: &crate::Grid) -> Option<usize> {
@@ -61,6 +69,7 @@ pub fn manifest(metadata: &crate::Grid) -> scal_domain::manifest::Manifest {
                 row: get(2).parse().unwrap_or(0),
                 requirement_id: id.to_string(),
                 level: Level::from_column(get(4)),
+                linked: Some(get(5)).filter(|v| !v.is_empty()).map(str::to_string),
             });
         }
     }
@@ -229,7 +238,7 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         .set_align(FormatAlign::Top)
         .set_unlocked()
         .set_background_color(Color::RGB(0xFFFBE6));
-    let mut metadata_rows: Vec<(String, String, u32, String, Level)> = Vec::new();
+    let mut metadata_rows: Vec<(String, String, u32, String, Level, Option<String>)> = Vec::new();
 
     for (sheet, name) in input.sheets.iter().zip(&names) {
         let worksheet = workbook.add_worksheet();
@@ -273,6 +282,11 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
                 row + 1,
                 requirement.id.clone(),
                 requirement.level,
+                // An attachment's answer is the names of its linked files (only linking sets it).
+                answer
+                    .filter(|_| !requirement.answer_kind.answered_by_typing())
+                    .and_then(|a| a.response.clone())
+                    .filter(|v| !v.trim().is_empty()),
             ));
         }
         if let Some(run) = declaration_run {
@@ -320,13 +334,16 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     for (col, title) in METADATA_COLUMNS.iter().enumerate() {
         metadata.write_string(start, col as u16, *title)?;
     }
-    for (i, (sheet, original, row, id, level)) in metadata_rows.iter().enumerate() {
+    for (i, (sheet, original, row, id, level, linked)) in metadata_rows.iter().enumerate() {
         let r = start + 1 + i as u32;
         metadata.write_string(r, 0, sheet)?;
         metadata.write_string(r, 1, original)?;
         metadata.write_number(r, 2, f64::from(*row))?;
         metadata.write_string(r, 3, id)?;
         metadata.write_string(r, 4, level.label())?;
+        if let Some(linked) = linked {
+            metadata.write_string(r, 5, linked)?;
+        }
     }
     metadata.set_hidden(true);
     Ok(workbook.save_to_buffer()?)

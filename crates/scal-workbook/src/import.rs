@@ -546,6 +546,11 @@ pub fn import_exported(grids: &[Grid], options: &ImportOptions) -> Result<Export
             row.requirement.level = level;
         }
     }
+    for (index, row) in reconciled.ignored_responses {
+        if let Some(row) = sheets.get_mut(index).and_then(|s| s.rows.get_mut(row)) {
+            row.response = None;
+        }
+    }
     Ok(ExportedImport {
         sheets,
         report,

@@ -261,6 +261,11 @@ fn answered_export() -> Vec<scal_workbook::Grid> {
                 requirement("SD-1", "The system MUST send", D),
                 requirement("SD-2", "The system MUST log", D),
                 requirement("SD-3", "The system SHOULD retry", D),
+                requirement(
+                    "SD-4",
+                    "Attach the hazard log",
+                    scal_domain::template::AnswerKind::Attachment,
+                ),
             ],
         },
         TemplateSheet {
@@ -275,10 +280,12 @@ fn answered_export() -> Vec<scal_workbook::Grid> {
     let mut answers = scal_workbook::Answers::new();
     for sheet in &sheets {
         for r in &sheet.requirements {
+            // An attachment's answer, as scal exports it, is the names of the files linked to it.
+            let response = if r.id == "SD-4" { "hazard-log.pdf" } else { "Yes" };
             answers.insert(
                 (sheet.name.clone(), r.id.clone()),
                 scal_workbook::ExportedAnswer {
-                    response: Some("Yes".into()),
+                    response: Some(response.into()),
                     ..Default::default()
                 },
             );
@@ -411,4 +418,22 @@ fn an_edited_export_is_never_ready_and_each_edit_is_named() {
     let (code, found, _) = run("metadata-removed", &grids);
     assert_eq!(code, 1, "{found:?}");
     blocking(&found, "_scal", "", "without its hidden _scal sheet");
+
+    // An attachment answered by typed text: not a linked file, as on the server.
+    let mut grids = untouched.clone();
+    row_of(grid(&mut grids, "Send Document"), "SD-4")[12] = "hazard-log-v2.pdf".into();
+    let (code, found, _) = run("attachment-typed", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(
+        &found,
+        "Send Document",
+        "SD-4",
+        "link the file to this question in scal",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(_, i, _, m)| i == "SD-4" && m.contains("\"hazard-log-v2.pdf\" was typed")),
+        "{found:?}"
+    );
 }
