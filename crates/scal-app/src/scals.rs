@@ -644,6 +644,7 @@ pub async fn workbook(app: &App, actor: &Actor, product_id: &str, now: OffsetDat
                     response: answer.response,
                     justification: answer.justification,
                     mitigation: answer.mitigation,
+                    target_date: answer.target_date,
                 },
             );
         }
@@ -905,11 +906,23 @@ pub async fn import_answers_with_progress(
                 ));
                 continue;
             }
+            // A workbook without the column (an older export) leaves stored target dates alone.
+            let target_column = file_sheet.answer_columns.get("target_date");
+            if let (Some(column), Some(raw)) = (target_column, cell(&row.target_date)) {
+                if let Err(error) = scal_domain::check::parse_date(&raw) {
+                    problems.push(format!(
+                        "sheet {:?}, row {}, column {column}: target date: {}",
+                        file_sheet.name, row.row, error.message
+                    ));
+                    continue;
+                }
+            }
             incoming.push((
                 issued_sheet.record.id.clone(),
                 file_sheet.name.clone(),
                 row.clone(),
                 requirement.clone(),
+                target_column.is_some(),
             ));
         }
     }
@@ -936,7 +949,7 @@ pub async fn import_answers_with_progress(
         ..Default::default()
     };
     let mut changes = Vec::new();
-    for (sheet_id, sheet_name, row, requirement) in incoming {
+    for (sheet_id, sheet_name, row, requirement, has_target_date) in incoming {
         let server = current.get(&(sheet_id.clone(), row.requirement.id.clone()));
         // An attachment question's answer is the names of its linked files, never a typed value.
         let response = if !requirement.answer_kind.answered_by_typing() {
@@ -944,9 +957,25 @@ pub async fn import_answers_with_progress(
         } else {
             cell(&row.response)
         };
-        let new = (response, cell(&row.justification), cell(&row.mitigation));
+        let stored_target = server.and_then(|a| a.target_date.clone());
+        let target_date = if has_target_date {
+            // Validated above; stored as saving an answer stores it (ISO 8601).
+            cell(&row.target_date)
+                .and_then(|d| scal_domain::check::parse_date(&d).ok())
+                .map(|d| d.to_string())
+        } else {
+            stored_target.clone()
+        };
+        let new = (response, cell(&row.justification), cell(&row.mitigation), target_date);
         let old = server
-            .map(|a| (a.response.clone(), a.justification.clone(), a.mitigation.clone()))
+            .map(|a| {
+                (
+                    a.response.clone(),
+                    a.justification.clone(),
+                    a.mitigation.clone(),
+                    stored_target.clone(),
+                )
+            })
             .unwrap_or_default();
         if new == old {
             report.unchanged += 1;
@@ -976,7 +1005,7 @@ pub async fn import_answers_with_progress(
             response: new.0.clone(),
             justification: new.1.clone(),
             mitigation: new.2.clone(),
-            target_date: server.and_then(|a| a.target_date.clone()),
+            target_date: new.3.clone(),
             updated_at: micros(now),
             updated_by: actor.label().to_string(),
         };
@@ -987,8 +1016,8 @@ pub async fn import_answers_with_progress(
         }
         changes.push(serde_json::json!({
             "sheet": &sheet_name, "requirement_id": record.requirement_id,
-            "before": {"response": old.0, "justification": old.1, "mitigation": old.2},
-            "after": {"response": new.0, "justification": new.1, "mitigation": new.2},
+            "before": {"response": old.0, "justification": old.1, "mitigation": old.2, "target_date": old.3},
+            "after": {"response": new.0, "justification": new.1, "mitigation": new.2, "target_date": new.3},
         }));
         report.applied += 1;
         report.applied_rows.push(AppliedRow {
@@ -1198,6 +1227,7 @@ impl ScalView {
                         response: r.answer.clone(),
                         justification: r.justification.clone(),
                         mitigation: r.mitigation.clone(),
+                        target_date: r.target_date.clone(),
                     })
                     .collect(),
             })

@@ -281,6 +281,7 @@ mod tests {
             response: Some("Yes".into()),
             justification: None,
             mitigation: None,
+            target_date: None,
         }
     }
 

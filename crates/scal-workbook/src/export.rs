@@ -82,9 +82,12 @@ pub fn manifest(metadata: &crate::Grid) -> scal_domain::manifest::Manifest {
 /// Whether a sheet is laid out as scal exports its sheets (the same header row), so a workbook
 /// of them that lacks its `_scal` sheet had it removed.
 pub fn has_export_layout(grid: &crate::Grid) -> bool {
-    grid.rows
-        .first()
-        .is_some_and(|r| r.len() >= COLUMNS.len() && r.iter().zip(COLUMNS).all(|(cell, (title, _))| cell == title))
+    grid.rows.first().is_some_and(|r| {
+        r.len() >= EXPORT_LAYOUT_COLUMNS
+            && r.iter()
+                .zip(&COLUMNS[..EXPORT_LAYOUT_COLUMNS])
+                .all(|(cell, (title, _))| cell == title)
+    })
 }
 
 /// From an exported workbook's metadata sheet: workbook sheet name to template sheet name.
@@ -111,6 +114,8 @@ pub struct ExportedAnswer {
     pub response: Option<String>,
     pub justification: Option<String>,
     pub mitigation: Option<String>,
+    /// When a red row's mitigation will be in place.
+    pub target_date: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -126,7 +131,7 @@ pub struct Export<'a> {
 }
 
 /// The columns, in order: requirement columns first (locked), then the answers (unlocked).
-const COLUMNS: [(&str, f64); 15] = [
+const COLUMNS: [(&str, f64); 16] = [
     ("ID", 16.0),
     ("Section", 24.0),
     ("Requirement", 60.0),
@@ -142,7 +147,11 @@ const COLUMNS: [(&str, f64); 15] = [
     ("Response", 12.0),
     ("Justification", 40.0),
     ("Mitigation", 40.0),
+    ("Target date", 14.0),
 ];
+/// The columns every scal export has had (later ones were added over time), by which a sheet is
+/// recognised as exported.
+const EXPORT_LAYOUT_COLUMNS: usize = 15;
 const LEVEL_COL: u16 = 3;
 const RESPONSE_COL: u16 = 12;
 const FIRST_ANSWER_COL: u16 = 12;
@@ -258,7 +267,12 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
             write_requirement(worksheet, row, requirement)?;
             let answer = input.answers.get(&(sheet.name.clone(), requirement.id.clone()));
             if let Some(answer) = answer {
-                let values = [&answer.response, &answer.justification, &answer.mitigation];
+                let values = [
+                    &answer.response,
+                    &answer.justification,
+                    &answer.mitigation,
+                    &answer.target_date,
+                ];
                 for (offset, value) in values.into_iter().enumerate() {
                     if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
                         worksheet.write_string(row, FIRST_ANSWER_COL + offset as u16, value)?;
@@ -503,11 +517,13 @@ mod round_trip {
             prop::sample::select(vec![None, Some("Yes"), Some("No"), Some("N/A")]),
             optional(),
             optional(),
+            prop::sample::select(vec![None, Some("2027-06-30")]),
         )
-            .prop_map(|(response, justification, mitigation)| ExportedAnswer {
+            .prop_map(|(response, justification, mitigation, target_date)| ExportedAnswer {
                 response: response.map(String::from),
                 justification,
                 mitigation,
+                target_date: target_date.map(String::from),
             })
     }
 
@@ -548,6 +564,7 @@ mod round_trip {
                     prop_assert_eq!(&row.response, &expected.response);
                     prop_assert_eq!(&row.justification, &expected.justification);
                     prop_assert_eq!(&row.mitigation, &expected.mitigation);
+                    prop_assert_eq!(&row.target_date, &expected.target_date);
                 }
             }
         }
@@ -591,6 +608,7 @@ mod injection {
                 response: None,
                 justification: Some("=2+2".into()),
                 mitigation: None,
+                target_date: None,
             },
         );
         let bytes = export(&Export {

@@ -26,10 +26,11 @@ pub enum Field {
     TestEnvironment,
     Guidance,
     AnswerKind,
+    TargetDate,
 }
 
 impl Field {
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 16] = [
         Field::Id,
         Field::Text,
         Field::Level,
@@ -45,6 +46,7 @@ impl Field {
         Field::TestEnvironment,
         Field::Guidance,
         Field::AnswerKind,
+        Field::TargetDate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Field {
             Self::TestEnvironment => "test_environment",
             Self::Guidance => "guidance",
             Self::AnswerKind => "answer_kind",
+            Self::TargetDate => "target_date",
         }
     }
 
@@ -149,6 +152,14 @@ impl Field {
             Self::TestEnvironment => &["test environment", "environment", "test env"],
             Self::Guidance => &["guidance", "notes", "help", "guidance notes"],
             Self::AnswerKind => &["answer type", "response type", "answer kind"],
+            Self::TargetDate => &[
+                "target date",
+                "mitigation target date",
+                "mitigation date",
+                "remediation date",
+                "target completion date",
+                "date of compliance",
+            ],
         }
     }
 }
@@ -651,6 +662,7 @@ fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet
             response: cell(row, Field::Response),
             justification: cell(row, Field::Justification),
             mitigation: cell(row, Field::Mitigation),
+            target_date: cell(row, Field::TargetDate),
         });
     }
     let kind = if information {
@@ -658,10 +670,15 @@ fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet
     } else {
         SheetKind::Service
     };
-    let answer_columns = [Field::Response, Field::Justification, Field::Mitigation]
-        .into_iter()
-        .filter_map(|f| header.col(f).map(|c| (f.as_str().to_string(), c.column.clone())))
-        .collect();
+    let answer_columns = [
+        Field::Response,
+        Field::Justification,
+        Field::Mitigation,
+        Field::TargetDate,
+    ]
+    .into_iter()
+    .filter_map(|f| header.col(f).map(|c| (f.as_str().to_string(), c.column.clone())))
+    .collect();
     let report = SheetReport {
         name: grid.name.clone(),
         kind: if information { "information" } else { "service" }.into(),

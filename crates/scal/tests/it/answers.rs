@@ -32,6 +32,7 @@ async fn completed(app: &TestApp, product: &str, stamp: &str, answers: &[(&str, 
                 response: value(response),
                 justification: value(justification),
                 mitigation: value(mitigation),
+                target_date: None,
             },
         );
     }
@@ -479,6 +480,10 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
     let mut mine = download(pas.clone()).await;
     answer(&mut mine, "GPCM-C-1", 12, "Yes");
     answer(&mut mine, "GPCM-C-1", 3, "MAY");
+    // A red row with its target date, given offline in the exported column.
+    for (column, value) in [(12, "No"), (13, "Why"), (14, "Plan"), (15, "30/06/2027")] {
+        answer(&mut mine, "GPCM-SD-056", column, value);
+    }
     for grid in &mut mine {
         grid.rows.retain(|r| r.first().is_none_or(|c| c != "GPCM-C-2"));
     }
@@ -490,7 +495,7 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
         )
         .await;
     assert_eq!(status, axum::http::StatusCode::OK, "{body}");
-    assert_eq!(body["applied"], 1, "{body}");
+    assert_eq!(body["applied"], 2, "{body}");
     let warnings = body["warnings"].as_array().unwrap();
     let named = |id: &str, says: &str| {
         warnings.iter().any(|w| {
@@ -501,4 +506,19 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
     };
     assert!(named("GPCM-C-2", "deleted from the workbook (it was row 3"), "{body}");
     assert!(named("GPCM-C-1", "Level edited to MAY"), "{body}");
+    let scal = scal_store::records::scals::scal_for_product(app.app().store.pool(), &pas)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = scal_store::records::scals::answers(app.app().store.pool(), &scal)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.requirement_id == "GPCM-SD-056")
+        .unwrap();
+    assert_eq!(
+        stored.target_date.as_deref(),
+        Some("2027-06-30"),
+        "read back, as a date"
+    );
 }

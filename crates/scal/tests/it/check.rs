@@ -8,12 +8,15 @@ use serde_json::Value;
 
 use crate::support::fixture;
 
-/// The real Send Document SCAL with `Response|Justification|Mitigation` columns, every row
+/// The real Send Document SCAL with `Response|Justification|Mitigation|Target date` columns, every row
 /// answered by `answer(id)`.
-fn answered_send_document(dir: &Path, answer: impl Fn(&str) -> [&'static str; 3]) -> PathBuf {
+fn answered_send_document(dir: &Path, answer: impl Fn(&str) -> [&'static str; 4]) -> PathBuf {
     let source = std::fs::read_to_string(fixture("scal-gpc-send-document.psv")).unwrap();
     let mut lines = source.lines();
-    let mut out = format!("{}|Response|Justification|Mitigation\n", lines.next().unwrap());
+    let mut out = format!(
+        "{}|Response|Justification|Mitigation|Target date\n",
+        lines.next().unwrap()
+    );
     for line in lines {
         let id = line.split('|').next().unwrap();
         out.push_str(&format!("{line}|{}\n", answer(id).join("|")));
@@ -48,7 +51,7 @@ fn check(file: &Path, extra: &[&str]) -> (i32, Value, String) {
 #[test]
 fn a_fully_answered_scal_is_ready_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let file = answered_send_document(dir.path(), |_| ["Yes", "", ""]);
+    let file = answered_send_document(dir.path(), |_| ["Yes", "", "", ""]);
     let (code, report, stderr) = check(&file, &[]);
     assert_eq!(code, 0, "{report} {stderr}");
     assert_eq!(report["sheets"][0]["requirements"], 48);
@@ -65,15 +68,16 @@ fn a_fully_answered_scal_is_ready_and_nothing_is_written() {
 fn red_amber_invalid_and_unanswered_rows_block_with_their_location() {
     let dir = tempfile::tempdir().unwrap();
     let file = answered_send_document(dir.path(), |id| match id {
-        "GPCM-C-1" => ["No", "", ""],
+        "GPCM-C-1" => ["No", "", "", ""],
         "GPCM-C-2" => [
             "No",
             "We use a partner's MESH client",
             "Migrating to our own by 2027-03",
+            "2027-03-31",
         ],
-        "GPCM-SD-056" => ["Maybe", "", ""],
-        "GPCM-SD-028" => ["", "", ""],
-        _ => ["Yes", "", ""],
+        "GPCM-SD-056" => ["Maybe", "", "", ""],
+        "GPCM-SD-028" => ["", "", "", ""],
+        _ => ["Yes", "", "", ""],
     });
     let (code, report, _) = check(&file, &[]);
     assert_eq!(code, 1, "{report}");
@@ -103,7 +107,7 @@ fn red_amber_invalid_and_unanswered_rows_block_with_their_location() {
     assert!(report["findings"][0]["message"]
         .as_str()
         .unwrap()
-        .contains("give a justification and a mitigation"));
+        .contains("give a justification, a mitigation and a target date"));
     assert!(report["findings"][2]["message"]
         .as_str()
         .unwrap()
@@ -112,18 +116,30 @@ fn red_amber_invalid_and_unanswered_rows_block_with_their_location() {
 }
 
 #[test]
-fn a_red_row_with_justification_and_mitigation_alone_does_not_block() {
+fn a_red_row_with_justification_mitigation_and_target_date_alone_does_not_block() {
     let dir = tempfile::tempdir().unwrap();
     let file = answered_send_document(dir.path(), |id| {
         if id == "GPCM-C-1" {
-            ["No", "Reason", "Plan"]
+            ["No", "Reason", "Plan", "2027-03-31"]
         } else {
-            ["Yes", "", ""]
+            ["Yes", "", "", ""]
         }
     });
     let (code, report, _) = check(&file, &[]);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["findings"][0]["severity"], "red", "still listed for NHS England");
+
+    // Without the date the mitigation will be in place, it blocks, naming what is missing.
+    let file = answered_send_document(dir.path(), |id| {
+        if id == "GPCM-C-1" {
+            ["No", "Reason", "Plan", ""]
+        } else {
+            ["Yes", "", "", ""]
+        }
+    });
+    let (code, report, _) = check(&file, &[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["findings"][0]["message"], "MUST answered No: give a target date");
 }
 
 #[test]
@@ -418,6 +434,26 @@ fn an_edited_export_is_never_ready_and_each_edit_is_named() {
     let (code, found, _) = run("metadata-removed", &grids);
     assert_eq!(code, 1, "{found:?}");
     blocking(&found, "_scal", "", "without its hidden _scal sheet");
+
+    // A red row justified and mitigated but without a target date.
+    let mut grids = untouched.clone();
+    let row = row_of(grid(&mut grids, "Send Document"), "SD-1");
+    row[12] = "No".into();
+    row.resize(15, String::new());
+    row[13] = "Not yet".into();
+    row[14] = "Next release".into();
+    let (code, found, _) = run("red-without-target-date", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Send Document", "SD-1", "MUST answered No: give a target date");
+    // ...and given offline in the exported Target date column, it no longer blocks.
+    grid(&mut grids, "Send Document")
+        .rows
+        .iter_mut()
+        .find(|r| r[0] == "SD-1")
+        .unwrap()
+        .push("2027-06-30".into());
+    let (code, found, _) = run("red-with-target-date", &grids);
+    assert_eq!(code, 0, "{found:?}");
 
     // An attachment answered by typed text: not a linked file, as on the server.
     let mut grids = untouched.clone();

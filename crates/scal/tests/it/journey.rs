@@ -307,7 +307,7 @@ async fn a_supplier_goes_from_request_to_a_second_round() {
     assert!(
         findings
             .iter()
-            .any(|f| f.contains("GPCM-C-1") && f.contains("give a justification and a mitigation")),
+            .any(|f| f.contains("GPCM-C-1") && f.contains("give a justification, a mitigation and a target date")),
         "{findings:#?}"
     );
     assert!(
@@ -1160,6 +1160,7 @@ async fn a_scoped_out_requirement_is_neither_downloaded_nor_answered_from_a_work
                     response: Some(answer.to_string()),
                     justification: None,
                     mitigation: None,
+                    target_date: None,
                 },
             );
         }
