@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::check::{AnsweredRow, Finding, Severity};
-use crate::template::Level;
+use crate::template::{AnswerKind, Level};
 
 /// One row an export wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,8 @@ pub struct ManifestRow {
     pub requirement_id: String,
     /// The template's level at export; `None` in exports made before levels were recorded.
     pub level: Option<Level>,
+    /// The template's answer kind at export; `None` in exports made before it was recorded.
+    pub answer_kind: Option<AnswerKind>,
     /// For an attachment question, the names of the files linked to it in scal at export (what
     /// the export wrote as its answer); `None` when none were, or the export did not record it.
     pub linked: Option<String>,
@@ -39,6 +41,10 @@ pub struct Manifest {
 pub struct SheetRows<'a> {
     pub name: &'a str,
     pub rows: &'a [AnsweredRow],
+    /// Column letters, for naming them in findings.
+    pub level_column: Option<&'a str>,
+    pub answer_kind_column: Option<&'a str>,
+    pub response_column: Option<&'a str>,
 }
 
 /// What [`reconcile`] found and what the caller must change.
@@ -49,6 +55,9 @@ pub struct Reconciled {
     pub renames: Vec<(usize, String)>,
     /// `(sheet index, row index, level)`: a level edited in the workbook, back to the template's.
     pub levels: Vec<(usize, usize, Level)>,
+    /// `(sheet index, row index, kind)`: an answer type edited in the workbook, back to the
+    /// template's (a declaration turned into free text would make No stop being red).
+    pub kinds: Vec<(usize, usize, AnswerKind)>,
     /// `(sheet index, row index)`: an attachment answered by typed text, which does not count.
     pub ignored_responses: Vec<(usize, usize)>,
 }
@@ -62,8 +71,8 @@ pub const METADATA_SHEET: &str = "_scal";
 ///   workbook by its requirement IDs (a renamed sheet; a warning);
 /// - a recorded sheet not in the workbook, or a recorded row not in its sheet, is a blocking
 ///   finding naming it: deleting a row must never make a workbook "ready";
-/// - a level differing from the recorded one is put back (a warning naming sheet, row and ID):
-///   the level is the template's, not the supplier's to change.
+/// - a level or answer type differing from the recorded one is put back (a warning naming sheet,
+///   row, column and ID): they are the template's, not the supplier's to change.
 /// - an attachment question counts as answered only by the files linked to it in scal when it
 ///   was exported (what the export wrote); other typed text is ignored, with a warning, as the
 ///   server ignores it ([`crate::template::AnswerKind::answered_by_typing`]).
@@ -91,20 +100,25 @@ pub fn reconcile(sheets: &[SheetRows<'_>], manifest: Option<&Manifest>, exported
             sheets.iter().map(|s| s.name.to_string()).collect()
         }
     };
-    let linked: HashMap<(&str, &str), &str> = manifest
+    let recorded: HashMap<(&str, &str), &ManifestRow> = manifest
         .iter()
         .flat_map(|m| &m.rows)
-        .filter_map(|r| Some(((r.sheet.as_str(), r.requirement_id.as_str()), r.linked.as_deref()?)))
+        .map(|r| ((r.sheet.as_str(), r.requirement_id.as_str()), r))
         .collect();
     for (index, sheet) in sheets.iter().enumerate() {
         for (i, row) in sheet.rows.iter().enumerate() {
-            if row.requirement.answer_kind.answered_by_typing() {
+            let record = recorded.get(&(names[index].as_str(), row.requirement.id.as_str()));
+            // The template's kind, not an edited one.
+            let kind = record
+                .and_then(|r| r.answer_kind.as_ref())
+                .unwrap_or(&row.requirement.answer_kind);
+            if kind.answered_by_typing() {
                 continue;
             }
             let Some(typed) = row.response.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
                 continue;
             };
-            if linked.get(&(names[index].as_str(), row.requirement.id.as_str())) == Some(&typed) {
+            if record.and_then(|r| r.linked.as_deref()) == Some(typed) {
                 continue;
             }
             out.findings.push(finding(
@@ -186,7 +200,7 @@ fn compare(sheets: &[SheetRows<'_>], manifest: &Manifest, out: &mut Reconciled) 
                 Severity::Error,
                 true,
                 format!(
-                    "The sheet was deleted from the workbook (or all its rows were): its {} requirement(s) {} are missing",
+                    "The sheet is missing from the workbook (deleted, emptied, or its header row removed): its {} requirement(s) {} are missing",
                     ids.len(),
                     ids.join(", ")
                 ),
@@ -224,17 +238,40 @@ fn compare(sheets: &[SheetRows<'_>], manifest: &Manifest, out: &mut Reconciled) 
                         Severity::Warning,
                         false,
                         format!(
-                            "Level edited to {} in the workbook; the template's {} applies",
+                            "Level edited to {} in the workbook{}; the template's {} applies",
                             row.requirement.level.label(),
+                            column(sheets[index].level_column),
                             level.label()
                         ),
                     ));
                     out.levels.push((index, i, level));
                 }
             }
+            if let Some(kind) = &recorded_row.answer_kind {
+                if row.requirement.answer_kind != *kind {
+                    out.findings.push(finding(
+                        template,
+                        row.row,
+                        &row.requirement.id,
+                        Severity::Warning,
+                        false,
+                        format!(
+                            "Answer type edited to {} in the workbook{}; the template's {} applies",
+                            row.requirement.answer_kind.as_str(),
+                            column(sheets[index].answer_kind_column),
+                            kind.as_str()
+                        ),
+                    ));
+                    out.kinds.push((index, i, kind.clone()));
+                }
+            }
         }
     }
     names
+}
+
+fn column(letter: Option<&str>) -> String {
+    letter.map(|c| format!(" (column {c})")).unwrap_or_default()
 }
 
 fn finding(sheet: &str, row: usize, id: &str, severity: Severity, blocking: bool, message: String) -> Finding {
@@ -285,12 +322,23 @@ mod tests {
         }
     }
 
+    fn sheet_rows<'a>(name: &'a str, rows: &'a [AnsweredRow]) -> SheetRows<'a> {
+        SheetRows {
+            name,
+            rows,
+            level_column: Some("D"),
+            answer_kind_column: Some("E"),
+            response_column: Some("M"),
+        }
+    }
+
     fn manifest() -> Manifest {
         let m = |sheet: &str, row, id: &str| ManifestRow {
             sheet: sheet.into(),
             row,
             requirement_id: id.into(),
             level: Some(Level::Must),
+            answer_kind: Some(AnswerKind::Declaration),
             linked: None,
         };
         Manifest {
@@ -302,7 +350,7 @@ mod tests {
     #[test]
     fn deleted_rows_and_sheets_block_and_levels_are_put_back() {
         let a = [row("A-2", Level::May, 2)];
-        let r = reconcile(&[SheetRows { name: "A", rows: &a }], Some(&manifest()), true);
+        let r = reconcile(&[sheet_rows("A", &a)], Some(&manifest()), true);
         let found: Vec<(&str, &str, bool)> = r
             .findings
             .iter()
@@ -316,11 +364,7 @@ mod tests {
     fn a_renamed_sheet_is_matched_by_its_ids() {
         let a = [row("A-1", Level::Must, 2), row("A-2", Level::Must, 3)];
         let b = [row("B-1", Level::Must, 2)];
-        let r = reconcile(
-            &[SheetRows { name: "Mine", rows: &a }, SheetRows { name: "B", rows: &b }],
-            Some(&manifest()),
-            true,
-        );
+        let r = reconcile(&[sheet_rows("Mine", &a), sheet_rows("B", &b)], Some(&manifest()), true);
         assert_eq!(r.renames, [(0, "A".to_string())]);
         assert!(r.findings.iter().all(|f| !f.blocking), "{:?}", r.findings);
     }
@@ -328,7 +372,7 @@ mod tests {
     #[test]
     fn a_missing_record_blocks_only_a_scal_export() {
         let a = [row("A-1", Level::Must, 2)];
-        let sheets = [SheetRows { name: "A", rows: &a }];
+        let sheets = [sheet_rows("A", &a)];
         assert!(reconcile(&sheets, None, false).findings.is_empty());
         assert!(reconcile(&sheets, None, true).findings[0].blocking);
     }

@@ -25,14 +25,16 @@ pub const METADATA_SHEET: &str = "_scal";
 /// Excel's 31-character limit may have shortened), the template's own sheet name, the row, the
 /// requirement's stable ID, its level (so an edited Level cell can be put back) and, for an
 /// attachment question, the files linked to it in scal (so `scal check` can tell them from typed
-/// text). Exports made before the last two were recorded have four columns and are still read.
-pub const METADATA_COLUMNS: [&str; 6] = [
+/// text) and its answer type (so an edited Answer type cell cannot turn a declaration into free
+/// text). Exports made before the last three were recorded have four columns and are still read.
+pub const METADATA_COLUMNS: [&str; 7] = [
     "Sheet",
     "Template sheet",
     "Row",
     "Requirement ID",
     "Level",
     "Linked files",
+    "Answer type",
 ];
 
 /// The metadata sheet's header row, if it has one.
@@ -70,6 +72,7 @@ pub fn manifest(metadata: &crate::Grid) -> scal_domain::manifest::Manifest {
                 requirement_id: id.to_string(),
                 level: Level::from_column(get(4)),
                 linked: Some(get(5)).filter(|v| !v.is_empty()).map(str::to_string),
+                answer_kind: crate::import::parse_answer_kind(get(6)),
             });
         }
     }
@@ -231,6 +234,17 @@ fn rag_condition(colour: Rag, row: u32) -> Option<String> {
     (!terms.is_empty()).then(|| format!("=OR({})", terms.join(",")))
 }
 
+/// One row of the metadata sheet's table, in [`METADATA_COLUMNS`] order.
+struct MetadataRow {
+    sheet: String,
+    original: String,
+    row: u32,
+    id: String,
+    level: Level,
+    linked: Option<String>,
+    kind: String,
+}
+
 pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
     // Fastest deflate: a SCAL workbook is at most a few MB, and exports should feel instant.
@@ -247,7 +261,7 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         .set_align(FormatAlign::Top)
         .set_unlocked()
         .set_background_color(Color::RGB(0xFFFBE6));
-    let mut metadata_rows: Vec<(String, String, u32, String, Level, Option<String>)> = Vec::new();
+    let mut metadata_rows: Vec<MetadataRow> = Vec::new();
 
     for (sheet, name) in input.sheets.iter().zip(&names) {
         let worksheet = workbook.add_worksheet();
@@ -290,18 +304,19 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
                     None => Some((row, row)),
                 };
             }
-            metadata_rows.push((
-                name.clone(),
-                sheet.name.clone(),
-                row + 1,
-                requirement.id.clone(),
-                requirement.level,
+            metadata_rows.push(MetadataRow {
+                sheet: name.clone(),
+                original: sheet.name.clone(),
+                row: row + 1,
+                id: requirement.id.clone(),
+                level: requirement.level,
                 // An attachment's answer is the names of its linked files (only linking sets it).
-                answer
+                linked: answer
                     .filter(|_| !requirement.answer_kind.answered_by_typing())
                     .and_then(|a| a.response.clone())
                     .filter(|v| !v.trim().is_empty()),
-            ));
+                kind: answer_kind_label(&requirement.answer_kind),
+            });
         }
         if let Some(run) = declaration_run {
             add_dropdown(worksheet, run)?;
@@ -348,16 +363,17 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     for (col, title) in METADATA_COLUMNS.iter().enumerate() {
         metadata.write_string(start, col as u16, *title)?;
     }
-    for (i, (sheet, original, row, id, level, linked)) in metadata_rows.iter().enumerate() {
+    for (i, m) in metadata_rows.iter().enumerate() {
         let r = start + 1 + i as u32;
-        metadata.write_string(r, 0, sheet)?;
-        metadata.write_string(r, 1, original)?;
-        metadata.write_number(r, 2, f64::from(*row))?;
-        metadata.write_string(r, 3, id)?;
-        metadata.write_string(r, 4, level.label())?;
-        if let Some(linked) = linked {
+        metadata.write_string(r, 0, &m.sheet)?;
+        metadata.write_string(r, 1, &m.original)?;
+        metadata.write_number(r, 2, f64::from(m.row))?;
+        metadata.write_string(r, 3, &m.id)?;
+        metadata.write_string(r, 4, m.level.label())?;
+        if let Some(linked) = &m.linked {
             metadata.write_string(r, 5, linked)?;
         }
+        metadata.write_string(r, 6, &m.kind)?;
     }
     metadata.set_hidden(true);
     Ok(workbook.save_to_buffer()?)

@@ -241,6 +241,9 @@ pub struct ImportedSheet {
     pub rows: Vec<ImportedRow>,
     /// Columns holding answers, by field, as letters (for reporting findings).
     pub answer_columns: HashMap<String, String>,
+    /// The Level and Answer type columns' letters, if the sheet has them (for reporting findings).
+    pub level_column: Option<String>,
+    pub answer_kind_column: Option<String>,
 }
 
 impl ImportedSheet {
@@ -416,7 +419,7 @@ fn letter_index(raw: &str) -> Option<usize> {
     Some(n - 1)
 }
 
-fn parse_answer_kind(raw: &str) -> Option<AnswerKind> {
+pub(crate) fn parse_answer_kind(raw: &str) -> Option<AnswerKind> {
     let n = normalise(raw);
     Some(match n.as_str() {
         "declaration" | "yes no" | "yes no n a" | "y n" => AnswerKind::Declaration,
@@ -544,6 +547,9 @@ pub fn import_exported(grids: &[Grid], options: &ImportOptions) -> Result<Export
         .map(|s| scal_domain::manifest::SheetRows {
             name: &s.name,
             rows: &s.rows,
+            level_column: s.level_column.as_deref(),
+            answer_kind_column: s.answer_kind_column.as_deref(),
+            response_column: s.answer_columns.get("response").map(String::as_str),
         })
         .collect();
     let reconciled = scal_domain::manifest::reconcile(&views, manifest.as_ref(), exported_layout);
@@ -555,6 +561,11 @@ pub fn import_exported(grids: &[Grid], options: &ImportOptions) -> Result<Export
     for (index, row, level) in reconciled.levels {
         if let Some(row) = sheets.get_mut(index).and_then(|s| s.rows.get_mut(row)) {
             row.requirement.level = level;
+        }
+    }
+    for (index, row, kind) in reconciled.kinds {
+        if let Some(row) = sheets.get_mut(index).and_then(|s| s.rows.get_mut(row)) {
+            row.requirement.answer_kind = kind;
         }
     }
     for (index, row) in reconciled.ignored_responses {
@@ -695,6 +706,8 @@ fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet
             kind,
             rows,
             answer_columns,
+            level_column: header.col(Field::Level).map(|c| c.column.clone()),
+            answer_kind_column: header.col(Field::AnswerKind).map(|c| c.column.clone()),
         },
         report,
         problems,
@@ -880,6 +893,8 @@ mod never_a_wrong_ready {
         LevelToMay,
         /// Answered No with a justification and no mitigation.
         NoWithoutMitigation,
+        /// The Answer type cell set to free text and the answer to No (so No would not be red).
+        KindToFreeTextAnsweredNo,
     }
 
     fn edit() -> impl Strategy<Value = Edit> {
@@ -889,6 +904,7 @@ mod never_a_wrong_ready {
             1 => Just(Edit::LevelToMayAnsweredNo),
             1 => Just(Edit::LevelToMay),
             1 => Just(Edit::NoWithoutMitigation),
+            1 => Just(Edit::KindToFreeTextAnsweredNo),
         ]
     }
 
@@ -996,6 +1012,11 @@ mod never_a_wrong_ready {
                             set(&mut grid.rows[i], 12, "No");
                             // No to a MUST is red, to a SHOULD amber without a justification:
                             // both block once the template's level is put back.
+                            must_block |= *level != Level::May;
+                        }
+                        Edit::KindToFreeTextAnsweredNo => {
+                            set(&mut grid.rows[i], 4, "free text");
+                            set(&mut grid.rows[i], 12, "No");
                             must_block |= *level != Level::May;
                         }
                         Edit::NoWithoutMitigation => {

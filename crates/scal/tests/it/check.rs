@@ -406,9 +406,23 @@ fn an_edited_export_is_never_ready_and_each_edit_is_named() {
     assert_eq!(code, 1, "{found:?}");
     blocking(&found, "Send Document", "SD-1", "MUST answered No");
     assert!(
-        found
-            .iter()
-            .any(|(s, i, b, m)| s == "Send Document" && i == "SD-1" && !b && m.contains("Level edited to MAY")),
+        found.iter().any(|(s, i, b, m)| s == "Send Document"
+            && i == "SD-1"
+            && !b
+            && m.contains("Level edited to MAY in the workbook (column D)")),
+        "{found:?}"
+    );
+
+    // The Answer type edited to free text on a No: still a declaration, so still red.
+    let mut grids = untouched.clone();
+    let row = row_of(grid(&mut grids, "Send Document"), "SD-2");
+    row[4] = "free text".into();
+    row[12] = "No".into();
+    let (code, found, _) = run("answer-type-edited", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Send Document", "SD-2", "MUST answered No");
+    assert!(
+        found.iter().any(|(_, i, _, m)| i == "SD-2" && m.contains("Answer type edited to free_text in the workbook (column E)")),
         "{found:?}"
     );
 
