@@ -555,6 +555,13 @@ pub fn import_exported(grids: &[Grid], options: &ImportOptions) -> Result<Export
     let reconciled = scal_domain::manifest::reconcile(&views, manifest.as_ref(), exported_layout);
     for (index, name) in reconciled.renames {
         if let Some(sheet) = sheets.get_mut(index) {
+            // The kind follows the name: a renamed information sheet must still get the
+            // information sheet's rules (DSPT, penetration test), or renaming would skip them.
+            sheet.kind = if is_information_sheet(&name) {
+                SheetKind::Information
+            } else {
+                SheetKind::Service
+            };
             sheet.name = name;
         }
     }
@@ -938,6 +945,46 @@ mod never_a_wrong_ready {
             evidence_required: None,
             guidance: None,
         }
+    }
+
+    /// A renamed information sheet is matched back, and checked as the information sheet.
+    #[test]
+    fn a_renamed_information_sheet_keeps_its_rules() {
+        let sheets = [TemplateSheet {
+            name: "Supplier and product information".into(),
+            kind: SheetKind::Information,
+            requirements: vec![Requirement {
+                answer_kind: AnswerKind::Date,
+                text: "Date of last penetration test".into(),
+                ..requirement("INFO-1".into(), Level::Unspecified)
+            }],
+        }];
+        let mut answers = Answers::new();
+        answers.insert(
+            (sheets[0].name.clone(), "INFO-1".into()),
+            ExportedAnswer {
+                response: Some("2020-01-01".into()),
+                ..Default::default()
+            },
+        );
+        let bytes = export(&Export {
+            template_id: "t",
+            template_name: "T",
+            version: 1,
+            product_id: Some("p"),
+            stamp: "2026-11-24T09:00:00Z",
+            sheets: &sheets,
+            answers: &answers,
+        })
+        .unwrap();
+        let mut grids = read(&bytes, "x", Limits::default()).unwrap();
+        grids[0].name = "Our details".into();
+        let imported = import_exported(&grids, &ImportOptions::default()).unwrap();
+        assert_eq!(imported.sheets[0].name, "Supplier and product information");
+        assert_eq!(imported.sheets[0].kind, SheetKind::Information);
+        let answered: Vec<_> = imported.sheets.iter().map(ImportedSheet::answered).collect();
+        let report = scal_domain::check::check(&answered, time::macros::date!(2026 - 11 - 24));
+        assert!(!report.ready_to_submit(), "a six-year-old penetration test: {report:?}");
     }
 
     fn set(row: &mut Vec<String>, column: usize, value: &str) {

@@ -487,6 +487,11 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
     for grid in &mut mine {
         grid.rows.retain(|r| r.first().is_none_or(|c| c != "GPCM-C-2"));
     }
+    // ...and the sheet renamed: matched through the `_scal` record.
+    mine.iter_mut()
+        .find(|g| g.name == "scal-gpc-send-document")
+        .unwrap()
+        .name = "Our answers".into();
     let (status, _, body) = app
         .api_upload(
             &format!("/api/v1/products/{pas}/answers/import"),
@@ -506,6 +511,8 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
     };
     assert!(named("GPCM-C-2", "deleted from the workbook (it was row 3"), "{body}");
     assert!(named("GPCM-C-1", "Level edited to MAY"), "{body}");
+    assert!(named("", "renamed \"Our answers\""), "{body}");
+    assert_eq!(body["applied_rows"][0]["sheet"], "scal-gpc-send-document");
     let scal = scal_store::records::scals::scal_for_product(app.app().store.pool(), &pas)
         .await
         .unwrap()
@@ -520,5 +527,21 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
         stored.target_date.as_deref(),
         Some("2027-06-30"),
         "read back, as a date"
+    );
+
+    // Without the `_scal` sheet the renamed sheet cannot be matched, and that is the reason given.
+    mine.retain(|g| g.name != scal_workbook::METADATA_SHEET);
+    let (status, _, body) = app
+        .api_upload(
+            &format!("/api/v1/products/{pas}/answers/import"),
+            &token,
+            crate::support::xlsx_from_grids(&mine),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.to_string()
+            .contains(r#"sheet \"Our answers\": not part of this product's SCAL (the workbook has no _scal sheet"#),
+        "{body}"
     );
 }
