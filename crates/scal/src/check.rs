@@ -73,10 +73,15 @@ fn print_text(report: &CheckReport) {
             Severity::Warning => "warning",
         };
         let blocks = if finding.blocking { "" } else { " (does not block)" };
-        println!(
-            "{} row {} {} {severity}: {}{blocks}",
-            finding.sheet, finding.row, finding.requirement_id, finding.message
-        );
+        // A finding about a whole sheet (deleted, renamed) has no row or requirement.
+        let mut place = finding.sheet.clone();
+        if finding.row > 0 {
+            place.push_str(&format!(" row {}", finding.row));
+        }
+        if !finding.requirement_id.is_empty() {
+            place.push_str(&format!(" {}", finding.requirement_id));
+        }
+        println!("{place} {severity}: {}{blocks}", finding.message);
     }
     let blocking = report.findings.iter().filter(|f| f.blocking).count();
     if blocking == 0 {
