@@ -127,7 +127,10 @@ pub fn reconcile(sheets: &[SheetRows<'_>], manifest: Option<&Manifest>, exported
                 &row.requirement.id,
                 Severity::Warning,
                 false,
-                format!("{typed:?} was typed, which does not attach a file: link the file to this question in scal"),
+                format!(
+                    "{typed:?} was typed{}, which does not attach a file: link the file to this question in scal",
+                    column(sheet.response_column)
+                ),
             ));
             out.ignored_responses.push((index, i));
         }

@@ -483,7 +483,7 @@ fn an_edited_export_is_never_ready_and_each_edit_is_named() {
     assert!(
         found
             .iter()
-            .any(|(_, i, _, m)| i == "SD-4" && m.contains("\"hazard-log-v2.pdf\" was typed")),
+            .any(|(_, i, _, m)| i == "SD-4" && m.contains("\"hazard-log-v2.pdf\" was typed (column M)")),
         "{found:?}"
     );
 }
