@@ -987,6 +987,47 @@ mod never_a_wrong_ready {
         assert!(!report.ready_to_submit(), "a six-year-old penetration test: {report:?}");
     }
 
+    /// Exports made before `_scal` recorded levels, answer types and linked files (four columns)
+    /// are still read: deleted rows are still found, and nothing else is guessed.
+    #[test]
+    fn an_old_four_column_record_is_still_read() {
+        let sheets = [TemplateSheet {
+            name: "S".into(),
+            kind: SheetKind::Service,
+            requirements: vec![
+                requirement("A-1".into(), Level::Must),
+                requirement("A-2".into(), Level::Must),
+            ],
+        }];
+        let bytes = export(&Export {
+            template_id: "t",
+            template_name: "T",
+            version: 1,
+            product_id: Some("p"),
+            stamp: "2026-11-24T09:00:00Z",
+            sheets: &sheets,
+            answers: &Answers::new(),
+        })
+        .unwrap();
+        let mut grids = read(&bytes, "x", Limits::default()).unwrap();
+        for grid in &mut grids {
+            if grid.name == crate::METADATA_SHEET {
+                grid.rows.iter_mut().for_each(|r| r.truncate(4));
+            } else {
+                grid.rows.retain(|r| r.first().is_none_or(|c| c != "A-2"));
+                set(&mut grid.rows[1], 3, "MAY");
+            }
+        }
+        let imported = import_exported(&grids, &ImportOptions::default()).unwrap();
+        let found: Vec<(&str, bool)> = imported
+            .findings
+            .iter()
+            .map(|f| (f.requirement_id.as_str(), f.blocking))
+            .collect();
+        assert_eq!(found, [("A-2", true)], "{:?}", imported.findings);
+        assert_eq!(imported.manifest.unwrap().rows[0].level, None);
+    }
+
     fn set(row: &mut Vec<String>, column: usize, value: &str) {
         row.resize(row.len().max(column + 1), String::new());
         row[column] = value.into();
