@@ -80,6 +80,7 @@ fn information(view: &ScalView) -> HashMap<String, InfoAnswer> {
                             response: r.answer.clone(),
                             justification: r.justification.clone(),
                             mitigation: r.mitigation.clone(),
+                            target_date: r.target_date.clone(),
                             updated_by: r.updated_by.clone(),
                             updated_at: r.updated_at,
                         },

@@ -9,7 +9,7 @@ use scal_domain::template::{Rag, TemplateSheet};
 use scal_domain::{FieldError, Invalid};
 use scal_store::records::scals::{self, AnswerRecord, ScalSheetRecord};
 use scal_store::records::templates;
-use scal_workbook::{import as import_workbook, read, ImportError, Limits};
+use scal_workbook::{import_exported, read, ImportError, Limits};
 use sha2::Digest;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -494,7 +494,7 @@ pub async fn save_answer(
     ensure_editable(&mut tx, &scal.id).await?;
     let before = scals::answer(tx.conn(), &sheet.record.id, &requirement.id).await?;
     // An attachment question is answered by linking files (`evidence::link`), never by typing.
-    let response = if requirement.answer_kind == scal_domain::template::AnswerKind::Attachment {
+    let response = if !requirement.answer_kind.answered_by_typing() {
         before.as_ref().and_then(|a| a.response.clone())
     } else {
         response
@@ -647,6 +647,7 @@ pub async fn workbook(app: &App, actor: &Actor, product_id: &str, now: OffsetDat
                     response: answer.response,
                     justification: answer.justification,
                     mitigation: answer.mitigation,
+                    target_date: answer.target_date,
                 },
             );
         }
@@ -700,6 +701,20 @@ pub struct AnswersReport {
     pub overwritten: usize,
     /// The export stamp the file carried, if any.
     pub exported_at: Option<String>,
+    /// How the workbook differs from what was exported: rows or sheets deleted (their stored
+    /// answers are kept), a sheet renamed, a level edited (the template's applies).
+    pub warnings: Vec<ImportWarning>,
+}
+
+/// Something about the workbook that did not stop the import but must not pass unnoticed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportWarning {
+    pub sheet: String,
+    /// 0 for the whole sheet.
+    pub row: usize,
+    /// Empty for the whole sheet.
+    pub requirement_id: String,
+    pub message: String,
 }
 
 fn cell(value: &Option<String>) -> Option<String> {
@@ -760,7 +775,7 @@ pub async fn import_answers_with_progress(
     // Parsing is slow and synchronous: on the blocking pool, behind the workbook gate, so a few
     // large uploads cannot starve other requests (past the gate's queue: busy, 503).
     let (bytes, sheet_name) = (upload.bytes.clone(), crate::templates::stem(file_name).to_string());
-    let (exported_at, file_sheets) = app
+    let (exported_at, imported) = app
         .gates
         .workbook
         .run(move || -> Result<_> {
@@ -771,7 +786,9 @@ pub async fn import_answers_with_progress(
                 .and_then(|g| g.rows.iter().find(|r| r.first().is_some_and(|k| k == "exported_at")))
                 .and_then(|r| r.get(1).cloned())
                 .filter(|v| !v.is_empty());
-            let (file_sheets, _) = import_workbook(&grids, &Default::default()).map_err(|e| match e {
+            // Held to its `_scal` record: renamed sheets matched, edited levels put back, deleted
+            // rows and sheets found (reported below, never silently left unanswered).
+            let imported = import_exported(&grids, &Default::default()).map_err(|e| match e {
                 ImportError::Invalid { problems, .. } => AppError::Invalid(Invalid(
                     problems
                         .iter()
@@ -780,9 +797,41 @@ pub async fn import_answers_with_progress(
                 )),
                 other => AppError::invalid("file", other.to_string()),
             })?;
-            Ok((exported_at, file_sheets))
+            Ok((exported_at, imported))
         })
         .await??;
+    // A workbook exported for another product must never be applied to this one.
+    if let Some(other) = scal_domain::manifest::product_mismatch(imported.manifest.as_ref(), &product.id) {
+        // Named by its title when the actor may see it; otherwise only by the ID the file carries.
+        let other_name = match crate::products::get(app, actor, &other).await {
+            Ok(p) => format!("{:?} ({other})", p.details.title()),
+            Err(_) => other.clone(),
+        };
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "This workbook was exported for product {other_name}, not for {:?} ({}): download this product's workbook and copy the answers into it",
+                product.details.title(),
+                product.id
+            ),
+        ));
+    }
+    let file_sheets = imported.sheets;
+    let warnings: Vec<ImportWarning> = imported
+        .findings
+        .into_iter()
+        .map(|f| ImportWarning {
+            message: if f.blocking && !f.requirement_id.is_empty() {
+                format!("{}; its stored answer is kept", f.message)
+            } else {
+                f.message
+            },
+            sheet: f.sheet,
+            row: f.row,
+            requirement_id: f.requirement_id,
+        })
+        .collect();
+    let has_metadata = imported.manifest.is_some();
     progress.step(1, 3, &format!("Checking {} sheets", file_sheets.len()));
     let stamp = match &exported_at {
         Some(raw) => Some(micros(OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| {
@@ -795,7 +844,16 @@ pub async fn import_answers_with_progress(
     let mut incoming = Vec::new();
     for file_sheet in &file_sheets {
         let Some(issued_sheet) = issued.iter().find(|s| s.sheet.name == file_sheet.name) else {
-            problems.push(format!("sheet {:?}: not part of this product's SCAL", file_sheet.name));
+            // Without the record a renamed sheet cannot be matched: say so, it is the likely cause.
+            let why = if has_metadata {
+                ""
+            } else {
+                " (the workbook has no _scal sheet, which scal's export records sheet names in, so a renamed sheet cannot be matched: give it its exported name)"
+            };
+            problems.push(format!(
+                "sheet {:?}: not part of this product's SCAL{why}",
+                file_sheet.name
+            ));
             continue;
         };
         let response_column = file_sheet
@@ -853,11 +911,23 @@ pub async fn import_answers_with_progress(
                 ));
                 continue;
             }
+            // A workbook without the column (an older export) leaves stored target dates alone.
+            let target_column = file_sheet.answer_columns.get("target_date");
+            if let (Some(column), Some(raw)) = (target_column, cell(&row.target_date)) {
+                if let Err(error) = scal_domain::check::parse_date(&raw) {
+                    problems.push(format!(
+                        "sheet {:?}, row {}, column {column}: target date: {}",
+                        file_sheet.name, row.row, error.message
+                    ));
+                    continue;
+                }
+            }
             incoming.push((
                 issued_sheet.record.id.clone(),
                 file_sheet.name.clone(),
                 row.clone(),
                 requirement.clone(),
+                target_column.is_some(),
             ));
         }
     }
@@ -880,20 +950,37 @@ pub async fn import_answers_with_progress(
         .collect();
     let mut report = AnswersReport {
         exported_at: exported_at.clone(),
+        warnings,
         ..Default::default()
     };
     let mut changes = Vec::new();
-    for (sheet_id, sheet_name, row, requirement) in incoming {
+    for (sheet_id, sheet_name, row, requirement, has_target_date) in incoming {
         let server = current.get(&(sheet_id.clone(), row.requirement.id.clone()));
         // An attachment question's answer is the names of its linked files, never a typed value.
-        let response = if requirement.answer_kind == scal_domain::template::AnswerKind::Attachment {
+        let response = if !requirement.answer_kind.answered_by_typing() {
             server.and_then(|a| a.response.clone())
         } else {
             cell(&row.response)
         };
-        let new = (response, cell(&row.justification), cell(&row.mitigation));
+        let stored_target = server.and_then(|a| a.target_date.clone());
+        let target_date = if has_target_date {
+            // Validated above; stored as saving an answer stores it (ISO 8601).
+            cell(&row.target_date)
+                .and_then(|d| scal_domain::check::parse_date(&d).ok())
+                .map(|d| d.to_string())
+        } else {
+            stored_target.clone()
+        };
+        let new = (response, cell(&row.justification), cell(&row.mitigation), target_date);
         let old = server
-            .map(|a| (a.response.clone(), a.justification.clone(), a.mitigation.clone()))
+            .map(|a| {
+                (
+                    a.response.clone(),
+                    a.justification.clone(),
+                    a.mitigation.clone(),
+                    stored_target.clone(),
+                )
+            })
             .unwrap_or_default();
         if new == old {
             report.unchanged += 1;
@@ -932,7 +1019,7 @@ pub async fn import_answers_with_progress(
             response: new.0.clone(),
             justification: new.1.clone(),
             mitigation: new.2.clone(),
-            target_date: server.and_then(|a| a.target_date.clone()),
+            target_date: new.3.clone(),
             updated_at: micros(now),
             updated_by: actor.label().to_string(),
             imported_from: stamp,
@@ -944,8 +1031,8 @@ pub async fn import_answers_with_progress(
         }
         changes.push(serde_json::json!({
             "sheet": &sheet_name, "requirement_id": record.requirement_id,
-            "before": {"response": old.0, "justification": old.1, "mitigation": old.2},
-            "after": {"response": new.0, "justification": new.1, "mitigation": new.2},
+            "before": {"response": old.0, "justification": old.1, "mitigation": old.2, "target_date": old.3},
+            "after": {"response": new.0, "justification": new.1, "mitigation": new.2, "target_date": new.3},
         }));
         report.applied += 1;
         report.applied_rows.push(AppliedRow {
@@ -1155,6 +1242,7 @@ impl ScalView {
                         response: r.answer.clone(),
                         justification: r.justification.clone(),
                         mitigation: r.mitigation.clone(),
+                        target_date: r.target_date.clone(),
                     })
                     .collect(),
             })

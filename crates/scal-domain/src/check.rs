@@ -4,7 +4,7 @@
 use time::{Date, Month};
 
 use crate::field::trim;
-use crate::template::{rag, AnswerKind, Declaration, Rag, Requirement, SheetKind};
+use crate::template::{rag, AnswerKind, Declaration, Level, Rag, Requirement, SheetKind};
 use crate::FieldError;
 
 /// One requirement row with the answers given for it.
@@ -16,6 +16,8 @@ pub struct AnsweredRow {
     pub response: Option<String>,
     pub justification: Option<String>,
     pub mitigation: Option<String>,
+    /// When a red row's mitigation will be in place (by [`red_rule`]).
+    pub target_date: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -41,7 +43,7 @@ pub struct Finding {
     pub requirement_id: String,
     pub severity: Severity,
     pub message: String,
-    /// Whether this stops submission. A red row with a justification and a mitigation is listed
+    /// Whether this stops submission. A red row with a justification, a mitigation and a target date is listed
     /// but does not block: NHS England decides on it.
     pub blocking: bool,
 }
@@ -271,6 +273,47 @@ pub fn penetration_test_rule(date: Date, as_of: Date) -> Option<Verdict> {
     })
 }
 
+/// The one rule for a red row (No to a MUST or MUST NOT), applied by `scal check`, `scal status`
+/// and the submission gate alike (all three go through [`check`]): it needs a justification, a
+/// mitigation and the date the mitigation will be in place, and then NHS England decides; without
+/// any of them it blocks, naming what is missing.
+pub fn red_rule(level: Level, justified: bool, mitigated: bool, target_date: Option<&str>) -> Verdict {
+    let level = level.label();
+    let target_date = target_date.map(trim).filter(|d| !d.is_empty());
+    if let Some(raw) = target_date {
+        if parse_date(raw).is_err() {
+            return Verdict::new(
+                Severity::Error,
+                true,
+                format!("{level} answered No: the target date {raw:?} is not a real date; use a date like 2026-06-30"),
+            );
+        }
+    }
+    let missing: Vec<&str> = [
+        (!justified).then_some("a justification"),
+        (!mitigated).then_some("a mitigation"),
+        target_date.is_none().then_some("a target date"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match missing.as_slice() {
+        [] => Verdict::new(
+            Severity::Red,
+            false,
+            format!(
+                "{level} answered No, with a justification, a mitigation and a target date: NHS England will decide"
+            ),
+        ),
+        [one] => Verdict::new(Severity::Red, true, format!("{level} answered No: give {one}")),
+        [init @ .., last] => Verdict::new(
+            Severity::Red,
+            true,
+            format!("{level} answered No: give {} and {last}", init.join(", ")),
+        ),
+    }
+}
+
 /// Checks every row of every sheet.
 pub fn check(sheets: &[AnsweredSheet], as_of: Date) -> CheckReport {
     let mut findings = Vec::new();
@@ -290,10 +333,16 @@ pub fn check(sheets: &[AnsweredSheet], as_of: Date) -> CheckReport {
             };
             let Some(response) = row.response.as_deref().map(trim).filter(|r| !r.is_empty()) else {
                 // A MAY question is optional: worth a look, never a reason to hold a submission.
-                if row.requirement.level == crate::template::Level::May {
-                    find(Severity::Warning, false, "Not answered (optional)".into());
+                // An attachment is answered only by linking the file in scal: say where.
+                let how = if row.requirement.answer_kind.answered_by_typing() {
+                    ""
                 } else {
-                    find(Severity::Error, true, "Not answered".into());
+                    ": link the file to this question in scal"
+                };
+                if row.requirement.level == Level::May {
+                    find(Severity::Warning, false, format!("Not answered (optional){how}"));
+                } else {
+                    find(Severity::Error, true, format!("Not answered{how}"));
                 }
                 continue;
             };
@@ -337,18 +386,9 @@ fn check_row(
             let (justified, mitigated) = (given(&row.justification), given(&row.mitigation));
             let level = requirement.level.label();
             match rag(requirement.level, answer) {
-                Rag::Red if justified && mitigated => find(
-                    Severity::Red,
-                    false,
-                    format!("{level} answered No, with a justification and a mitigation: NHS England will decide"),
-                ),
                 Rag::Red => {
-                    let missing = match (justified, mitigated) {
-                        (false, false) => "a justification and a mitigation",
-                        (false, true) => "a justification",
-                        _ => "a mitigation",
-                    };
-                    find(Severity::Red, true, format!("{level} answered No: give {missing}"));
+                    let v = red_rule(requirement.level, justified, mitigated, row.target_date.as_deref());
+                    find(v.severity, v.blocking, v.message);
                 }
                 Rag::Amber if !justified => {
                     find(
@@ -395,7 +435,6 @@ fn check_information_date(row: &AnsweredRow, date: Date, as_of: Date, find: &mut
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::Level;
     use time::macros::date;
 
     fn requirement(id: &str, text: &str, answer_kind: AnswerKind) -> Requirement {
@@ -423,6 +462,7 @@ mod tests {
             response: get(0),
             justification: get(1),
             mitigation: get(2),
+            target_date: get(3),
         }
     }
 
@@ -451,7 +491,14 @@ mod tests {
                 row("A", "It MUST work", D, &[]),
                 row("B", "It MUST work", D, &["Maybe"]),
                 row("C", "It MUST work", D, &["No", "Because"]),
-                row("D", "It MUST work", D, &["No", "Because", "We will by June"]),
+                row(
+                    "D",
+                    "It MUST work",
+                    D,
+                    &["No", "Because", "We will by June", "2027-06-30"],
+                ),
+                row("D2", "It MUST work", D, &["No", "Because", "We will by June"]),
+                row("D3", "It MUST work", D, &["No", "Because", "We will by June", "June"]),
                 row("E", "It SHOULD work", D, &["No"]),
                 row("F", "It SHOULD work", D, &["No", "Because"]),
                 row("G", "It MUST work", D, &["Yes"]),
@@ -465,6 +512,8 @@ mod tests {
                 ("B".into(), Severity::Error, true),
                 ("C".into(), Severity::Red, true),
                 ("D".into(), Severity::Red, false),
+                ("D2".into(), Severity::Red, true),
+                ("D3".into(), Severity::Error, true),
                 ("E".into(), Severity::Amber, true),
                 ("H".into(), Severity::Warning, false),
             ]

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod check;
 pub mod evidence;
 pub mod field;
+pub mod manifest;
 pub mod ods;
 pub mod onboarding;
 pub mod organisation;

@@ -214,6 +214,7 @@ pub struct InfoAnswer {
     pub response: Option<String>,
     pub justification: Option<String>,
     pub mitigation: Option<String>,
+    pub target_date: Option<String>,
     pub updated_by: Option<String>,
     pub updated_at: Option<i64>,
 }
@@ -526,17 +527,20 @@ fn testing_checks(facts: &CaseFacts<'_>, as_of: Date) -> Vec<StepCheck> {
             "Say whether all high and critical findings are closed",
         )),
         Rag::Red => {
-            let explained =
-                facts.given(info::PENTEST_CLOSED, |a| &a.justification) && facts.mitigated(info::PENTEST_CLOSED);
+            // The one red rule, as the readiness check applies it to the same row.
+            let verdict = crate::check::red_rule(
+                Level::Must,
+                facts.given(info::PENTEST_CLOSED, |a| &a.justification),
+                facts.mitigated(info::PENTEST_CLOSED),
+                facts
+                    .information
+                    .get(info::PENTEST_CLOSED)
+                    .and_then(|a| a.target_date.as_deref()),
+            );
             checks.push(StepCheck {
                 outcome: CheckOutcome::Red,
-                message: if explained {
-                    "High or critical findings are open, with a justification and a mitigation: NHS England will decide"
-                        .into()
-                } else {
-                    "High or critical findings are open: give a justification and a mitigation".into()
-                },
-                blocking: !explained,
+                message: format!("High or critical findings are open. {}", verdict.message),
+                blocking: verdict.blocking,
             });
         }
         Rag::Amber | Rag::Green => checks.push(StepCheck::pass("High and critical findings closed")),
@@ -604,6 +608,7 @@ pub fn workbook_findings(sheets: &[AnsweredSheet], readiness: &[Finding], as_of:
                         response: r.response.clone(),
                         justification: r.justification.clone(),
                         mitigation: r.mitigation.clone(),
+                        target_date: r.target_date.clone(),
                         ..Default::default()
                     },
                 )
@@ -1007,6 +1012,7 @@ mod tests {
                         .and_then(|a| a.response.clone()),
                     justification: None,
                     mitigation: None,
+                    target_date: None,
                 })
                 .collect::<Vec<_>>()
         };

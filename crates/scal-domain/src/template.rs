@@ -112,6 +112,14 @@ pub enum AnswerKind {
 }
 
 impl AnswerKind {
+    /// Whether typing a value answers a question of this kind. An attachment question is answered
+    /// only by linking evidence files to it in scal (its answer is then the files' names), so
+    /// "attached" always means a real file: a typed or imported value never counts. The one rule
+    /// saving an answer, answer import and `scal check` (through `manifest::reconcile`) follow.
+    pub fn answered_by_typing(&self) -> bool {
+        !matches!(self, Self::Attachment)
+    }
+
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Declaration => "declaration",

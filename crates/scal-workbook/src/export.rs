@@ -25,18 +25,81 @@ use scal_domain::template::{rag, AnswerKind, Declaration, Level, Rag, Requiremen
 pub const METADATA_SHEET: &str = "_scal";
 
 /// The metadata sheet's row table: each exported row's sheet (as named in the workbook, which
-/// Excel's 31-character limit may have shortened), the template's own sheet name, the row, and
-/// the requirement's stable ID.
-pub const METADATA_COLUMNS: [&str; 4] = ["Sheet", "Template sheet", "Row", "Requirement ID"];
+/// Excel's 31-character limit may have shortened), the template's own sheet name, the row, the
+/// requirement's stable ID, its level (so an edited Level cell can be put back) and, for an
+/// attachment question, the files linked to it in scal (so `scal check` can tell them from typed
+/// text) and its answer type (so an edited Answer type cell cannot turn a declaration into free
+/// text). Exports made before the last three were recorded have four columns and are still read.
+pub const METADATA_COLUMNS: [&str; 7] = [
+    "Sheet",
+    "Template sheet",
+    "Row",
+    "Requirement ID",
+    "Level",
+    "Linked files",
+    "Answer type",
+];
+
+/// The metadata sheet's header row, if it has one.
+fn metadata_header(metadata: &crate::Grid) -> Option<usize> {
+    metadata
+        .rows
+        .iter()
+        .position(|r| r.len() >= 2 && r[0] == METADATA_COLUMNS[0] && r[1] == METADATA_COLUMNS[1])
+}
+
+/// What an exported workbook's metadata sheet records: the product and every row written. Rows
+/// the sheet holds that are not a well-formed record (a hostile or damaged file) are skipped, so
+/// the worst a damaged record can do is make [`scal_domain::manifest::reconcile`] report rows as
+/// missing, never hide one.
+pub fn manifest(metadata: &crate::Grid) -> scal_domain::manifest::Manifest {
+    let fact = |key: &str| {
+        metadata
+            .rows
+            .iter()
+            .find(|r| r.first().is_some_and(|k| k == key))
+            .and_then(|r| r.get(1).cloned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut rows = Vec::new();
+    if let Some(header) = metadata_header(metadata) {
+        for row in &metadata.rows[header + 1..] {
+            let get = |i: usize| row.get(i).map(String::as_str).unwrap_or_default();
+            let (sheet, id) = (get(1), get(3));
+            if sheet.is_empty() || id.is_empty() {
+                continue;
+            }
+            rows.push(scal_domain::manifest::ManifestRow {
+                sheet: sheet.to_string(),
+                row: get(2).parse().unwrap_or(0),
+                requirement_id: id.to_string(),
+                level: Level::from_column(get(4)),
+                linked: Some(get(5)).filter(|v| !v.is_empty()).map(str::to_string),
+                answer_kind: crate::import::parse_answer_kind(get(6)),
+            });
+        }
+    }
+    scal_domain::manifest::Manifest {
+        product_id: fact("product_id"),
+        rows,
+    }
+}
+
+/// Whether a sheet is laid out as scal exports its sheets (the same header row), so a workbook
+/// of them that lacks its `_scal` sheet had it removed.
+pub fn has_export_layout(grid: &crate::Grid) -> bool {
+    grid.rows.first().is_some_and(|r| {
+        r.len() >= EXPORT_LAYOUT_COLUMNS
+            && r.iter()
+                .zip(&COLUMNS[..EXPORT_LAYOUT_COLUMNS])
+                .all(|(cell, (title, _))| cell == title)
+    })
+}
 
 /// From an exported workbook's metadata sheet: workbook sheet name to template sheet name.
 pub fn original_sheet_names(metadata: &crate::Grid) -> HashMap<String, String> {
     let mut names = HashMap::new();
-    let Some(header) = metadata
-        .rows
-        .iter()
-        .position(|r| r.len() >= 2 && r[0] == METADATA_COLUMNS[0] && r[1] == METADATA_COLUMNS[1])
-    else {
+    let Some(header) = metadata_header(metadata) else {
         return names;
     };
     for row in &metadata.rows[header + 1..] {
@@ -57,6 +120,8 @@ pub struct ExportedAnswer {
     pub response: Option<String>,
     pub justification: Option<String>,
     pub mitigation: Option<String>,
+    /// When a red row's mitigation will be in place.
+    pub target_date: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -74,7 +139,7 @@ pub struct Export<'a> {
 /// The columns, in order: requirement columns first (locked), then the answers (unlocked). The ID
 /// and the requirement lead, so they are what a reader sees first on screen and on paper; import
 /// finds columns by their names, so the order is free.
-const COLUMNS: [(&str, f64); 15] = [
+const COLUMNS: [(&str, f64); 16] = [
     ("ID", 16.0),
     ("Requirement", 60.0),
     ("Section", 24.0),
@@ -90,7 +155,11 @@ const COLUMNS: [(&str, f64); 15] = [
     ("Response", 12.0),
     ("Justification", 40.0),
     ("Mitigation", 40.0),
+    ("Target date", 14.0),
 ];
+/// The columns every scal export has had (later ones were added over time), by which a sheet is
+/// recognised as exported.
+const EXPORT_LAYOUT_COLUMNS: usize = 15;
 const LEVEL_COL: u16 = 3;
 const RESPONSE_COL: u16 = 12;
 const FIRST_ANSWER_COL: u16 = 12;
@@ -170,6 +239,17 @@ fn rag_condition(colour: Rag, row: u32) -> Option<String> {
     (!terms.is_empty()).then(|| format!("=OR({})", terms.join(",")))
 }
 
+/// One row of the metadata sheet's table, in [`METADATA_COLUMNS`] order.
+struct MetadataRow {
+    sheet: String,
+    original: String,
+    row: u32,
+    id: String,
+    level: Level,
+    linked: Option<String>,
+    kind: String,
+}
+
 pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
     // Fastest deflate: a SCAL workbook is at most a few MB, and exports should feel instant.
@@ -186,7 +266,7 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         .set_align(FormatAlign::Top)
         .set_unlocked()
         .set_background_color(Color::RGB(0xFFFBE6));
-    let mut metadata_rows: Vec<(String, String, u32, String)> = Vec::new();
+    let mut metadata_rows: Vec<MetadataRow> = Vec::new();
 
     for (sheet, name) in input.sheets.iter().zip(&names) {
         let worksheet = workbook.add_worksheet();
@@ -206,7 +286,12 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
             let mut cells = write_requirement(worksheet, row, requirement)?;
             let answer = input.answers.get(&(sheet.name.clone(), requirement.id.clone()));
             if let Some(answer) = answer {
-                let values = [&answer.response, &answer.justification, &answer.mitigation];
+                let values = [
+                    &answer.response,
+                    &answer.justification,
+                    &answer.mitigation,
+                    &answer.target_date,
+                ];
                 for (offset, value) in values.into_iter().enumerate() {
                     if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
                         let col = FIRST_ANSWER_COL + offset as u16;
@@ -229,7 +314,19 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
                     None => Some((row, row)),
                 };
             }
-            metadata_rows.push((name.clone(), sheet.name.clone(), row + 1, requirement.id.clone()));
+            metadata_rows.push(MetadataRow {
+                sheet: name.clone(),
+                original: sheet.name.clone(),
+                row: row + 1,
+                id: requirement.id.clone(),
+                level: requirement.level,
+                // An attachment's answer is the names of its linked files (only linking sets it).
+                linked: answer
+                    .filter(|_| !requirement.answer_kind.answered_by_typing())
+                    .and_then(|a| a.response.clone())
+                    .filter(|v| !v.trim().is_empty()),
+                kind: answer_kind_label(&requirement.answer_kind),
+            });
         }
         if let Some(run) = declaration_run {
             add_dropdown(worksheet, run)?;
@@ -284,12 +381,17 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     for (col, title) in METADATA_COLUMNS.iter().enumerate() {
         metadata.write_string(start, col as u16, *title)?;
     }
-    for (i, (sheet, original, row, id)) in metadata_rows.iter().enumerate() {
+    for (i, m) in metadata_rows.iter().enumerate() {
         let r = start + 1 + i as u32;
-        metadata.write_string(r, 0, sheet)?;
-        metadata.write_string(r, 1, original)?;
-        metadata.write_number(r, 2, f64::from(*row))?;
-        metadata.write_string(r, 3, id)?;
+        metadata.write_string(r, 0, &m.sheet)?;
+        metadata.write_string(r, 1, &m.original)?;
+        metadata.write_number(r, 2, f64::from(m.row))?;
+        metadata.write_string(r, 3, &m.id)?;
+        metadata.write_string(r, 4, m.level.label())?;
+        if let Some(linked) = &m.linked {
+            metadata.write_string(r, 5, linked)?;
+        }
+        metadata.write_string(r, 6, &m.kind)?;
     }
     metadata.set_hidden(true);
     Ok(workbook.save_to_buffer()?)
@@ -498,11 +600,13 @@ mod round_trip {
             prop::sample::select(vec![None, Some("Yes"), Some("No"), Some("N/A")]),
             optional(),
             optional(),
+            prop::sample::select(vec![None, Some("2027-06-30")]),
         )
-            .prop_map(|(response, justification, mitigation)| ExportedAnswer {
+            .prop_map(|(response, justification, mitigation, target_date)| ExportedAnswer {
                 response: response.map(String::from),
                 justification,
                 mitigation,
+                target_date: target_date.map(String::from),
             })
     }
 
@@ -543,6 +647,7 @@ mod round_trip {
                     prop_assert_eq!(&row.response, &expected.response);
                     prop_assert_eq!(&row.justification, &expected.justification);
                     prop_assert_eq!(&row.mitigation, &expected.mitigation);
+                    prop_assert_eq!(&row.target_date, &expected.target_date);
                 }
             }
         }
@@ -586,6 +691,7 @@ mod injection {
                 response: None,
                 justification: Some("=2+2".into()),
                 mitigation: None,
+                target_date: None,
             },
         );
         let bytes = export(&Export {

@@ -26,10 +26,11 @@ pub enum Field {
     TestEnvironment,
     Guidance,
     AnswerKind,
+    TargetDate,
 }
 
 impl Field {
-    pub const ALL: [Field; 15] = [
+    pub const ALL: [Field; 16] = [
         Field::Id,
         Field::Text,
         Field::Level,
@@ -45,6 +46,7 @@ impl Field {
         Field::TestEnvironment,
         Field::Guidance,
         Field::AnswerKind,
+        Field::TargetDate,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +66,7 @@ impl Field {
             Self::TestEnvironment => "test_environment",
             Self::Guidance => "guidance",
             Self::AnswerKind => "answer_kind",
+            Self::TargetDate => "target_date",
         }
     }
 
@@ -149,6 +152,14 @@ impl Field {
             Self::TestEnvironment => &["test environment", "environment", "test env"],
             Self::Guidance => &["guidance", "notes", "help", "guidance notes"],
             Self::AnswerKind => &["answer type", "response type", "answer kind"],
+            Self::TargetDate => &[
+                "target date",
+                "mitigation target date",
+                "mitigation date",
+                "remediation date",
+                "target completion date",
+                "date of compliance",
+            ],
         }
     }
 }
@@ -230,6 +241,9 @@ pub struct ImportedSheet {
     pub rows: Vec<ImportedRow>,
     /// Columns holding answers, by field, as letters (for reporting findings).
     pub answer_columns: HashMap<String, String>,
+    /// The Level and Answer type columns' letters, if the sheet has them (for reporting findings).
+    pub level_column: Option<String>,
+    pub answer_kind_column: Option<String>,
 }
 
 impl ImportedSheet {
@@ -405,7 +419,7 @@ fn letter_index(raw: &str) -> Option<usize> {
     Some(n - 1)
 }
 
-fn parse_answer_kind(raw: &str) -> Option<AnswerKind> {
+pub(crate) fn parse_answer_kind(raw: &str) -> Option<AnswerKind> {
     let n = normalise(raw);
     Some(match n.as_str() {
         "declaration" | "yes no" | "yes no n a" | "y n" => AnswerKind::Declaration,
@@ -505,6 +519,75 @@ pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSh
     Ok((sheets, report))
 }
 
+/// A workbook read and held to what its export recorded (see [`import_exported`]).
+#[derive(Debug, Clone)]
+pub struct ExportedImport {
+    /// The sheets, renamed sheets under their template names and edited levels put back.
+    pub sheets: Vec<ImportedSheet>,
+    pub report: ImportReport,
+    /// What the comparison found: deleted sheets and rows (blocking), renamed sheets and edited
+    /// levels (warnings), a scal export without its `_scal` sheet (blocking).
+    pub findings: Vec<scal_domain::check::Finding>,
+    /// The `_scal` sheet's record, if the workbook has one.
+    pub manifest: Option<scal_domain::manifest::Manifest>,
+}
+
+/// [`import`], then the domain's one rule comparing the workbook against its `_scal` record
+/// (`scal_domain::manifest::reconcile`), applied. Every surface reading a returned workbook
+/// (`scal check`, answer import) goes through here, so none can forget the comparison.
+pub fn import_exported(grids: &[Grid], options: &ImportOptions) -> Result<ExportedImport, ImportError> {
+    let (mut sheets, report) = import(grids, options)?;
+    let manifest = grids
+        .iter()
+        .find(|g| g.name == crate::export::METADATA_SHEET)
+        .map(crate::export::manifest);
+    let exported_layout = grids.iter().any(crate::export::has_export_layout);
+    let views: Vec<scal_domain::manifest::SheetRows<'_>> = sheets
+        .iter()
+        .map(|s| scal_domain::manifest::SheetRows {
+            name: &s.name,
+            rows: &s.rows,
+            level_column: s.level_column.as_deref(),
+            answer_kind_column: s.answer_kind_column.as_deref(),
+            response_column: s.answer_columns.get("response").map(String::as_str),
+        })
+        .collect();
+    let reconciled = scal_domain::manifest::reconcile(&views, manifest.as_ref(), exported_layout);
+    for (index, name) in reconciled.renames {
+        if let Some(sheet) = sheets.get_mut(index) {
+            // The kind follows the name: a renamed information sheet must still get the
+            // information sheet's rules (DSPT, penetration test), or renaming would skip them.
+            sheet.kind = if is_information_sheet(&name) {
+                SheetKind::Information
+            } else {
+                SheetKind::Service
+            };
+            sheet.name = name;
+        }
+    }
+    for (index, row, level) in reconciled.levels {
+        if let Some(row) = sheets.get_mut(index).and_then(|s| s.rows.get_mut(row)) {
+            row.requirement.level = level;
+        }
+    }
+    for (index, row, kind) in reconciled.kinds {
+        if let Some(row) = sheets.get_mut(index).and_then(|s| s.rows.get_mut(row)) {
+            row.requirement.answer_kind = kind;
+        }
+    }
+    for (index, row) in reconciled.ignored_responses {
+        if let Some(row) = sheets.get_mut(index).and_then(|s| s.rows.get_mut(row)) {
+            row.response = None;
+        }
+    }
+    Ok(ExportedImport {
+        sheets,
+        report,
+        findings: reconciled.findings,
+        manifest,
+    })
+}
+
 fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet, SheetReport, Vec<Problem>) {
     let cell = |row: &[String], field: Field| -> Option<String> {
         let column = header.col(field)?;
@@ -597,6 +680,7 @@ fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet
             response: cell(row, Field::Response),
             justification: cell(row, Field::Justification),
             mitigation: cell(row, Field::Mitigation),
+            target_date: cell(row, Field::TargetDate),
         });
     }
     let kind = if information {
@@ -604,10 +688,15 @@ fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet
     } else {
         SheetKind::Service
     };
-    let answer_columns = [Field::Response, Field::Justification, Field::Mitigation]
-        .into_iter()
-        .filter_map(|f| header.col(f).map(|c| (f.as_str().to_string(), c.column.clone())))
-        .collect();
+    let answer_columns = [
+        Field::Response,
+        Field::Justification,
+        Field::Mitigation,
+        Field::TargetDate,
+    ]
+    .into_iter()
+    .filter_map(|f| header.col(f).map(|c| (f.as_str().to_string(), c.column.clone())))
+    .collect();
     let report = SheetReport {
         name: grid.name.clone(),
         kind: if information { "information" } else { "service" }.into(),
@@ -624,6 +713,8 @@ fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet
             kind,
             rows,
             answer_columns,
+            level_column: header.col(Field::Level).map(|c| c.column.clone()),
+            answer_kind_column: header.col(Field::AnswerKind).map(|c| c.column.clone()),
         },
         report,
         problems,
@@ -784,5 +875,264 @@ mod tests {
             .collect();
         assert_eq!(kinds, ["ods_code", "date", "free_text"]);
         assert_eq!(sheets[0].kind, SheetKind::Information);
+    }
+}
+
+/// "Never a wrong ready": whatever a supplier deletes or edits in an exported workbook, `scal
+/// check`'s pipeline (read, [`import_exported`], the domain's check) never calls it ready when it
+/// is not.
+#[cfg(test)]
+mod never_a_wrong_ready {
+    use proptest::prelude::*;
+    use scal_domain::template::{AnswerKind, Level, Requirement, SheetKind, TemplateSheet};
+
+    use super::*;
+    use crate::{export, read, Answers, Export, ExportedAnswer, Limits};
+
+    /// What happens to one row in Excel.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Edit {
+        Keep,
+        Delete,
+        /// The Level cell set to MAY and the answer to No.
+        LevelToMayAnsweredNo,
+        /// The Level cell set to MAY, the answer left Yes (a warning, not a reason to block).
+        LevelToMay,
+        /// Answered No with a justification and no mitigation.
+        NoWithoutMitigation,
+        /// The Answer type cell set to free text and the answer to No (so No would not be red).
+        KindToFreeTextAnsweredNo,
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        prop_oneof![
+            4 => Just(Edit::Keep),
+            1 => Just(Edit::Delete),
+            1 => Just(Edit::LevelToMayAnsweredNo),
+            1 => Just(Edit::LevelToMay),
+            1 => Just(Edit::NoWithoutMitigation),
+            1 => Just(Edit::KindToFreeTextAnsweredNo),
+        ]
+    }
+
+    fn level() -> impl Strategy<Value = Level> {
+        prop::sample::select(Level::ALL.to_vec())
+    }
+
+    /// Sheets of `(level, edit)` rows, and whether each sheet is deleted.
+    fn workbook() -> impl Strategy<Value = Vec<(bool, Vec<(Level, Edit)>)>> {
+        prop::collection::vec(
+            (
+                prop::bool::weighted(0.15),
+                prop::collection::vec((level(), edit()), 1..6),
+            ),
+            1..4,
+        )
+    }
+
+    fn requirement(id: String, level: Level) -> Requirement {
+        Requirement {
+            id,
+            section: None,
+            text: "The system does it".into(),
+            level,
+            answer_kind: AnswerKind::Declaration,
+            use_case: None,
+            requirement_type: None,
+            link: None,
+            test_cases: None,
+            test_environment: None,
+            evidence_required: None,
+            guidance: None,
+        }
+    }
+
+    /// A renamed information sheet is matched back, and checked as the information sheet.
+    #[test]
+    fn a_renamed_information_sheet_keeps_its_rules() {
+        let sheets = [TemplateSheet {
+            name: "Supplier and product information".into(),
+            kind: SheetKind::Information,
+            requirements: vec![Requirement {
+                answer_kind: AnswerKind::Date,
+                text: "Date of last penetration test".into(),
+                ..requirement("INFO-1".into(), Level::Unspecified)
+            }],
+        }];
+        let mut answers = Answers::new();
+        answers.insert(
+            (sheets[0].name.clone(), "INFO-1".into()),
+            ExportedAnswer {
+                response: Some("2020-01-01".into()),
+                ..Default::default()
+            },
+        );
+        let bytes = export(&Export {
+            template_id: "t",
+            template_name: "T",
+            version: 1,
+            product_id: Some("p"),
+            stamp: "2026-11-24T09:00:00Z",
+            sheets: &sheets,
+            answers: &answers,
+        })
+        .unwrap();
+        let mut grids = read(&bytes, "x", Limits::default()).unwrap();
+        grids[0].name = "Our details".into();
+        let imported = import_exported(&grids, &ImportOptions::default()).unwrap();
+        assert_eq!(imported.sheets[0].name, "Supplier and product information");
+        assert_eq!(imported.sheets[0].kind, SheetKind::Information);
+        let answered: Vec<_> = imported.sheets.iter().map(ImportedSheet::answered).collect();
+        let report = scal_domain::check::check(&answered, time::macros::date!(2026 - 11 - 24));
+        assert!(!report.ready_to_submit(), "a six-year-old penetration test: {report:?}");
+    }
+
+    /// Exports made before `_scal` recorded levels, answer types and linked files (four columns)
+    /// are still read: deleted rows are still found, and nothing else is guessed.
+    #[test]
+    fn an_old_four_column_record_is_still_read() {
+        let sheets = [TemplateSheet {
+            name: "S".into(),
+            kind: SheetKind::Service,
+            requirements: vec![
+                requirement("A-1".into(), Level::Must),
+                requirement("A-2".into(), Level::Must),
+            ],
+        }];
+        let bytes = export(&Export {
+            template_id: "t",
+            template_name: "T",
+            version: 1,
+            product_id: Some("p"),
+            stamp: "2026-11-24T09:00:00Z",
+            sheets: &sheets,
+            answers: &Answers::new(),
+        })
+        .unwrap();
+        let mut grids = read(&bytes, "x", Limits::default()).unwrap();
+        for grid in &mut grids {
+            if grid.name == crate::METADATA_SHEET {
+                grid.rows.iter_mut().for_each(|r| r.truncate(4));
+            } else {
+                grid.rows.retain(|r| r.first().is_none_or(|c| c != "A-2"));
+                set(&mut grid.rows[1], 3, "MAY");
+            }
+        }
+        let imported = import_exported(&grids, &ImportOptions::default()).unwrap();
+        let found: Vec<(&str, bool)> = imported
+            .findings
+            .iter()
+            .map(|f| (f.requirement_id.as_str(), f.blocking))
+            .collect();
+        assert_eq!(found, [("A-2", true)], "{:?}", imported.findings);
+        assert_eq!(imported.manifest.unwrap().rows[0].level, None);
+    }
+
+    fn set(row: &mut Vec<String>, column: usize, value: &str) {
+        row.resize(row.len().max(column + 1), String::new());
+        row[column] = value.into();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn an_edited_export_is_never_ready(shape in workbook()) {
+            let sheets: Vec<TemplateSheet> = shape
+                .iter()
+                .enumerate()
+                .map(|(s, (_, rows))| TemplateSheet {
+                    name: format!("Sheet {s}"),
+                    kind: SheetKind::Service,
+                    requirements: rows
+                        .iter()
+                        .enumerate()
+                        .map(|(r, (level, _))| requirement(format!("R-{s}-{r}"), *level))
+                        .collect(),
+                })
+                .collect();
+            let mut answers = Answers::new();
+            for sheet in &sheets {
+                for r in &sheet.requirements {
+                    answers.insert(
+                        (sheet.name.clone(), r.id.clone()),
+                        ExportedAnswer { response: Some("Yes".into()), ..Default::default() },
+                    );
+                }
+            }
+            let bytes = export(&Export {
+                template_id: "t",
+                template_name: "T",
+                version: 1,
+                product_id: Some("p"),
+                stamp: "2026-11-24T09:00:00Z",
+                sheets: &sheets,
+                answers: &answers,
+            })
+            .unwrap();
+            let mut grids = read(&bytes, "x", Limits::default()).unwrap();
+
+            // Apply the edits; note whether any of them must block.
+            let mut must_block = false;
+            for (s, (deleted, rows)) in shape.iter().enumerate() {
+                let name = format!("Sheet {s}");
+                if *deleted {
+                    grids.retain(|g| g.name != name);
+                    must_block = true;
+                    continue;
+                }
+                let grid = grids.iter_mut().find(|g| g.name == name).unwrap();
+                for (r, (level, edit)) in rows.iter().enumerate() {
+                    let id = format!("R-{s}-{r}");
+                    let red = matches!(level, Level::Must | Level::MustNot);
+                    let Some(i) = grid.rows.iter().position(|row| row.first() == Some(&id)) else {
+                        continue;
+                    };
+                    match edit {
+                        Edit::Keep => {}
+                        Edit::Delete => {
+                            grid.rows.remove(i);
+                            must_block = true;
+                        }
+                        Edit::LevelToMay => set(&mut grid.rows[i], 3, "MAY"),
+                        Edit::LevelToMayAnsweredNo => {
+                            set(&mut grid.rows[i], 3, "MAY");
+                            set(&mut grid.rows[i], 12, "No");
+                            // No to a MUST is red, to a SHOULD amber without a justification:
+                            // both block once the template's level is put back.
+                            must_block |= *level != Level::May;
+                        }
+                        Edit::KindToFreeTextAnsweredNo => {
+                            set(&mut grid.rows[i], 4, "free text");
+                            set(&mut grid.rows[i], 12, "No");
+                            must_block |= *level != Level::May;
+                        }
+                        Edit::NoWithoutMitigation => {
+                            set(&mut grid.rows[i], 12, "No");
+                            set(&mut grid.rows[i], 13, "Because");
+                            must_block |= red;
+                        }
+                    }
+                }
+            }
+
+            let ready = match import_exported(&grids, &ImportOptions::default()) {
+                Ok(imported) => {
+                    let answered: Vec<_> = imported.sheets.iter().map(ImportedSheet::answered).collect();
+                    let mut report = scal_domain::check::check(&answered, time::macros::date!(2026 - 11 - 24));
+                    report.findings.extend(imported.findings);
+                    report.ready_to_submit()
+                }
+                // Nothing left to read is never ready either.
+                Err(_) => false,
+            };
+            if must_block {
+                prop_assert!(!ready, "ready after {shape:?}");
+            }
+            let untouched = shape.iter().all(|(deleted, rows)| !deleted && rows.iter().all(|(_, e)| *e == Edit::Keep));
+            if untouched {
+                prop_assert!(ready, "the export as written is ready: {shape:?}");
+            }
+        }
     }
 }

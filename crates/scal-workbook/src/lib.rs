@@ -11,9 +11,9 @@ pub mod import;
 pub mod read;
 
 pub use import::{
-    import, parse_map, Column, Field, ImportError, ImportOptions, ImportReport, ImportedRow, ImportedSheet, Problem,
-    SheetReport,
+    import, import_exported, parse_map, Column, ExportedImport, Field, ImportError, ImportOptions, ImportReport,
+    ImportedRow, ImportedSheet, Problem, SheetReport,
 };
 
-pub use export::{export, Answers, Export, ExportError, ExportedAnswer, METADATA_SHEET};
+pub use export::{export, has_export_layout, manifest, Answers, Export, ExportError, ExportedAnswer, METADATA_SHEET};
 pub use read::{read, Grid, Limits, ReadError};

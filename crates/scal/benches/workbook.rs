@@ -62,6 +62,7 @@ fn content() -> (Vec<TemplateSheet>, Answers) {
                     response: Some(response.into()),
                     justification: (response != "Yes").then(|| "Explained in the attached note".into()),
                     mitigation: (response == "No").then(|| "Planned for the next release".into()),
+                    target_date: (response == "No").then(|| "2027-06-30".into()),
                 },
             );
         }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use scal_domain::check::{check, CheckReport, Severity};
-use scal_workbook::{import, read, ImportError, Limits};
+use scal_workbook::{import_exported, read, ImportError, Limits};
 
 use crate::CheckArgs;
 
@@ -39,8 +39,9 @@ fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
     let bytes = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
     let stem = args.file.file_stem().and_then(|s| s.to_str()).unwrap_or("Sheet");
     let grids = read(&bytes, stem, Limits::default()).map_err(|e| format!("{}: {e}", args.file.display()))?;
-    let sheets = match import(&grids, &options) {
-        Ok((sheets, _)) => sheets,
+    // Held to its `_scal` record: a deleted row or sheet must never read as "ready".
+    let imported = match import_exported(&grids, &options) {
+        Ok(imported) => imported,
         Err(ImportError::Invalid { problems, .. }) => {
             let lines: Vec<String> = problems.iter().map(|p| format!("  {p}")).collect();
             return Err(format!(
@@ -51,8 +52,9 @@ fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
         }
         Err(other) => return Err(format!("{}: {other}", args.file.display())),
     };
-    let answered: Vec<_> = sheets.iter().map(|s| s.answered()).collect();
+    let answered: Vec<_> = imported.sheets.iter().map(|s| s.answered()).collect();
     let mut report = check(&answered, as_of);
+    report.findings.splice(0..0, imported.findings);
     // The onboarding steps that read the information sheet, as at submission.
     let steps = scal_domain::onboarding::workbook_findings(&answered, &report.findings, as_of);
     report.findings.extend(steps);
@@ -71,10 +73,15 @@ fn print_text(report: &CheckReport) {
             Severity::Warning => "warning",
         };
         let blocks = if finding.blocking { "" } else { " (does not block)" };
-        println!(
-            "{} row {} {} {severity}: {}{blocks}",
-            finding.sheet, finding.row, finding.requirement_id, finding.message
-        );
+        // A finding about a whole sheet (deleted, renamed) has no row or requirement.
+        let mut place = finding.sheet.clone();
+        if finding.row > 0 {
+            place.push_str(&format!(" row {}", finding.row));
+        }
+        if !finding.requirement_id.is_empty() {
+            place.push_str(&format!(" {}", finding.requirement_id));
+        }
+        println!("{place} {severity}: {}{blocks}", finding.message);
     }
     let blocking = report.findings.iter().filter(|f| f.blocking).count();
     if blocking == 0 {

@@ -755,6 +755,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 for row in &report.applied_rows {
                     println!("  applied: {} row {} {}", row.sheet, row.row, row.requirement_id);
                 }
+                for w in &report.warnings {
+                    println!(
+                        "  warning: {} row {} {}: {}",
+                        w.sheet, w.row, w.requirement_id, w.message
+                    );
+                }
                 for conflict in &report.conflicts {
                     println!(
                         "  conflict: {} row {} {}: changed by {} at {} after the export; left as it is (use --overwrite)",

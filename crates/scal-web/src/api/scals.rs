@@ -73,6 +73,10 @@ pub struct AnswersOut {
     #[schema(value_type = Vec<Object>)]
     pub conflicts: serde_json::Value,
     pub exported_at: Option<String>,
+    /// How the workbook differs from its export (rows or sheets deleted, their stored answers
+    /// kept; a sheet renamed; a level edited): `sheet`, `row`, `requirement_id`, `message`.
+    #[schema(value_type = Vec<Object>)]
+    pub warnings: serde_json::Value,
 }
 
 /// Applies the answers in a completed workbook (the request body), matched by sheet and
@@ -104,6 +108,7 @@ pub async fn import_answers(
         overwritten: report.overwritten,
         conflicts: serde_json::to_value(&report.conflicts).unwrap_or_default(),
         exported_at: report.exported_at,
+        warnings: serde_json::to_value(&report.warnings).unwrap_or_default(),
     }))
 }
 

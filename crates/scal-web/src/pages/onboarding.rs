@@ -651,8 +651,8 @@ fn requirement_markup(
                     Some("Needed for No to a MUST or SHOULD: why the product does not meet the requirement")))
                 (textarea("mitigation", "Mitigation (if you do not meet a MUST)", &value(&form.mitigation), errors,
                     Some("Needed for No to a MUST: how the risk is managed until the product meets it")))
-                (text_input("target_date", "Target date (optional)", &value(&form.target_date), errors, InputOptions {
-                    hint: Some("When the mitigation will be in place, for example 2027-03-31"),
+                (text_input("target_date", "Target date (if you do not meet a MUST)", &value(&form.target_date), errors, InputOptions {
+                    hint: Some("Needed for No to a MUST: when the mitigation will be in place, for example 2027-03-31"),
                     width_class: Some("nhsuk-input--width-10"),
                     ..Default::default()
                 }))

@@ -228,6 +228,14 @@ pub async fn upload_answers(
                         }
                     }
                 }
+                @if !report.warnings.is_empty() {
+                    h2 class="nhsuk-heading-l" { "The workbook differs from the one downloaded" }
+                    ul class="nhsuk-list nhsuk-list--bullet" {
+                        @for w in &report.warnings {
+                            li { (w.sheet) @if w.row > 0 { ", row " (w.row) } @if !w.requirement_id.is_empty() { ", " code { (w.requirement_id) } } ": " (w.message) }
+                        }
+                    }
+                }
                 @if !report.conflicts.is_empty() {
                     h2 class="nhsuk-heading-l" { (report.conflicts.len()) " answers were not changed" }
                     p class="nhsuk-body" { "They were changed here after you downloaded the workbook. Upload again with \u{201c}also replace\u{201d} ticked to use yours." }

@@ -32,6 +32,7 @@ async fn completed(app: &TestApp, product: &str, stamp: &str, answers: &[(&str, 
                 response: value(response),
                 justification: value(justification),
                 mitigation: value(mitigation),
+                target_date: None,
             },
         );
     }
@@ -676,5 +677,135 @@ async fn the_downloaded_workbook_prints_one_page_wide_and_sizes_rows_to_their_te
             "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">scal-gpc-send-document!$1:$1</definedName>"
         ),
         "{workbook}"
+    );
+}
+
+/// The workbook a supplier holds is checked against what scal exported: one made for another
+/// product is refused naming both, and rows deleted or levels edited in Excel are reported rather
+/// than silently ignored.
+#[tokio::test]
+async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_api() {
+    let app = TestApp::demo().await;
+    let pas = app.product_id("Acme PAS").await;
+    let referrals = app.product_id("Acme Referrals").await;
+    let template = scal_app::templates::list(app.app(), &Actor::System).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let reviewer = actor(&app, "reviewer@nhse.example").await;
+    for product in [&pas, &referrals] {
+        scal_app::scals::issue(app.app(), &reviewer, product, &template, None, app.now())
+            .await
+            .unwrap();
+    }
+    let supplier = actor(&app, "admin@acme.example").await;
+    let token = app.token_for("admin@acme.example").await;
+    let download = |product: String| {
+        let (app, supplier) = (&app, &supplier);
+        async move {
+            let workbook = scal_app::scals::workbook(app.app(), supplier, &product, app.now())
+                .await
+                .unwrap();
+            scal_workbook::read(&workbook.bytes, "x", Limits::default()).unwrap()
+        }
+    };
+    let answer = |grids: &mut [scal_workbook::Grid], id: &str, column: usize, value: &str| {
+        let row = grids
+            .iter_mut()
+            .flat_map(|g| g.rows.iter_mut())
+            .find(|r| r.first().is_some_and(|c| c == id))
+            .unwrap();
+        row.resize(row.len().max(column + 1), String::new());
+        row[column] = value.into();
+    };
+
+    // Acme Referrals' workbook, answered, uploaded to Acme PAS: refused, naming both products.
+    let mut theirs = download(referrals.clone()).await;
+    answer(&mut theirs, "GPCM-C-1", 12, "Yes");
+    let (status, _, body) = app
+        .api_upload(
+            &format!("/api/v1/products/{pas}/answers/import"),
+            &token,
+            crate::support::xlsx_from_grids(&theirs),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default().to_string();
+    assert!(
+        message.contains("exported for product \"Acme Referrals 1.0\"") && message.contains("not for \"Acme PAS 4.2\""),
+        "{body}"
+    );
+    assert!(
+        current_answers(&app, &pas).await.iter().all(|(_, r)| r.is_none()),
+        "nothing applied"
+    );
+
+    // Acme PAS's own workbook with a row deleted and a level edited: applied, both reported.
+    let mut mine = download(pas.clone()).await;
+    answer(&mut mine, "GPCM-C-1", 12, "Yes");
+    answer(&mut mine, "GPCM-C-1", 3, "MAY");
+    // A red row with its target date, given offline in the exported column.
+    for (column, value) in [(12, "No"), (13, "Why"), (14, "Plan"), (15, "30/06/2027")] {
+        answer(&mut mine, "GPCM-SD-056", column, value);
+    }
+    for grid in &mut mine {
+        grid.rows.retain(|r| r.first().is_none_or(|c| c != "GPCM-C-2"));
+    }
+    // ...and the sheet renamed: matched through the `_scal` record.
+    mine.iter_mut()
+        .find(|g| g.name == "scal-gpc-send-document")
+        .unwrap()
+        .name = "Our answers".into();
+    let (status, _, body) = app
+        .api_upload(
+            &format!("/api/v1/products/{pas}/answers/import"),
+            &token,
+            crate::support::xlsx_from_grids(&mine),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::OK, "{body}");
+    assert_eq!(body["applied"], 2, "{body}");
+    let warnings = body["warnings"].as_array().unwrap();
+    let named = |id: &str, says: &str| {
+        warnings.iter().any(|w| {
+            w["sheet"] == "scal-gpc-send-document"
+                && w["requirement_id"] == id
+                && w["message"].as_str().unwrap_or_default().contains(says)
+        })
+    };
+    assert!(named("GPCM-C-2", "deleted from the workbook (it was row 3"), "{body}");
+    assert!(named("GPCM-C-1", "Level edited to MAY"), "{body}");
+    assert!(named("", "renamed \"Our answers\""), "{body}");
+    assert_eq!(body["applied_rows"][0]["sheet"], "scal-gpc-send-document");
+    let scal = scal_store::records::scals::scal_for_product(app.app().store.pool(), &pas)
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = scal_store::records::scals::answers(app.app().store.pool(), &scal)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.requirement_id == "GPCM-SD-056")
+        .unwrap();
+    assert_eq!(
+        stored.target_date.as_deref(),
+        Some("2027-06-30"),
+        "read back, as a date"
+    );
+
+    // Without the `_scal` sheet the renamed sheet cannot be matched, and that is the reason given.
+    mine.retain(|g| g.name != scal_workbook::METADATA_SHEET);
+    let (status, _, body) = app
+        .api_upload(
+            &format!("/api/v1/products/{pas}/answers/import"),
+            &token,
+            crate::support::xlsx_from_grids(&mine),
+        )
+        .await;
+    assert_eq!(status, axum::http::StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body.to_string()
+            .contains(r#"sheet \"Our answers\": not part of this product's SCAL (the workbook has no _scal sheet"#),
+        "{body}"
     );
 }

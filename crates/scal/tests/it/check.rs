@@ -8,12 +8,15 @@ use serde_json::Value;
 
 use crate::support::fixture;
 
-/// The real Send Document SCAL with `Response|Justification|Mitigation` columns, every row
+/// The real Send Document SCAL with `Response|Justification|Mitigation|Target date` columns, every row
 /// answered by `answer(id)`.
-fn answered_send_document(dir: &Path, answer: impl Fn(&str) -> [&'static str; 3]) -> PathBuf {
+fn answered_send_document(dir: &Path, answer: impl Fn(&str) -> [&'static str; 4]) -> PathBuf {
     let source = std::fs::read_to_string(fixture("scal-gpc-send-document.psv")).unwrap();
     let mut lines = source.lines();
-    let mut out = format!("{}|Response|Justification|Mitigation\n", lines.next().unwrap());
+    let mut out = format!(
+        "{}|Response|Justification|Mitigation|Target date\n",
+        lines.next().unwrap()
+    );
     for line in lines {
         let id = line.split('|').next().unwrap();
         out.push_str(&format!("{line}|{}\n", answer(id).join("|")));
@@ -48,7 +51,7 @@ fn check(file: &Path, extra: &[&str]) -> (i32, Value, String) {
 #[test]
 fn a_fully_answered_scal_is_ready_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let file = answered_send_document(dir.path(), |_| ["Yes", "", ""]);
+    let file = answered_send_document(dir.path(), |_| ["Yes", "", "", ""]);
     let (code, report, stderr) = check(&file, &[]);
     assert_eq!(code, 0, "{report} {stderr}");
     assert_eq!(report["sheets"][0]["requirements"], 48);
@@ -65,15 +68,16 @@ fn a_fully_answered_scal_is_ready_and_nothing_is_written() {
 fn red_amber_invalid_and_unanswered_rows_block_with_their_location() {
     let dir = tempfile::tempdir().unwrap();
     let file = answered_send_document(dir.path(), |id| match id {
-        "GPCM-C-1" => ["No", "", ""],
+        "GPCM-C-1" => ["No", "", "", ""],
         "GPCM-C-2" => [
             "No",
             "We use a partner's MESH client",
             "Migrating to our own by 2027-03",
+            "2027-03-31",
         ],
-        "GPCM-SD-056" => ["Maybe", "", ""],
-        "GPCM-SD-028" => ["", "", ""],
-        _ => ["Yes", "", ""],
+        "GPCM-SD-056" => ["Maybe", "", "", ""],
+        "GPCM-SD-028" => ["", "", "", ""],
+        _ => ["Yes", "", "", ""],
     });
     let (code, report, _) = check(&file, &[]);
     assert_eq!(code, 1, "{report}");
@@ -103,7 +107,7 @@ fn red_amber_invalid_and_unanswered_rows_block_with_their_location() {
     assert!(report["findings"][0]["message"]
         .as_str()
         .unwrap()
-        .contains("give a justification and a mitigation"));
+        .contains("give a justification, a mitigation and a target date"));
     assert!(report["findings"][2]["message"]
         .as_str()
         .unwrap()
@@ -112,18 +116,30 @@ fn red_amber_invalid_and_unanswered_rows_block_with_their_location() {
 }
 
 #[test]
-fn a_red_row_with_justification_and_mitigation_alone_does_not_block() {
+fn a_red_row_with_justification_mitigation_and_target_date_alone_does_not_block() {
     let dir = tempfile::tempdir().unwrap();
     let file = answered_send_document(dir.path(), |id| {
         if id == "GPCM-C-1" {
-            ["No", "Reason", "Plan"]
+            ["No", "Reason", "Plan", "2027-03-31"]
         } else {
-            ["Yes", "", ""]
+            ["Yes", "", "", ""]
         }
     });
     let (code, report, _) = check(&file, &[]);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["findings"][0]["severity"], "red", "still listed for NHS England");
+
+    // Without the date the mitigation will be in place, it blocks, naming what is missing.
+    let file = answered_send_document(dir.path(), |id| {
+        if id == "GPCM-C-1" {
+            ["No", "Reason", "Plan", ""]
+        } else {
+            ["Yes", "", "", ""]
+        }
+    });
+    let (code, report, _) = check(&file, &[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["findings"][0]["message"], "MUST answered No: give a target date");
 }
 
 #[test]
@@ -226,4 +242,248 @@ fn a_sheet_spanning_more_than_a_scal_needs_exits_2_in_bounded_memory() {
         assert_eq!(output.status.code(), Some(2), "{name}: {:?} {stderr}", output.status);
         assert!(stderr.contains(problem), "{name}: {stderr}");
     }
+}
+
+/// A requirement as a template holds it.
+fn requirement(
+    id: &str,
+    text: &str,
+    answer_kind: scal_domain::template::AnswerKind,
+) -> scal_domain::template::Requirement {
+    scal_domain::template::Requirement {
+        id: id.into(),
+        section: None,
+        text: text.into(),
+        level: scal_domain::template::Level::detect(text),
+        answer_kind,
+        use_case: None,
+        requirement_type: None,
+        link: None,
+        test_cases: None,
+        test_environment: None,
+        evidence_required: None,
+        guidance: None,
+    }
+}
+
+/// A two-sheet SCAL exported by scal with every row answered Yes, read back as grids to edit.
+fn answered_export() -> Vec<scal_workbook::Grid> {
+    use scal_domain::template::{AnswerKind::Declaration as D, SheetKind, TemplateSheet};
+    let sheets = [
+        TemplateSheet {
+            name: "Send Document".into(),
+            kind: SheetKind::Service,
+            requirements: vec![
+                requirement("SD-1", "The system MUST send", D),
+                requirement("SD-2", "The system MUST log", D),
+                requirement("SD-3", "The system SHOULD retry", D),
+                requirement(
+                    "SD-4",
+                    "Attach the hazard log",
+                    scal_domain::template::AnswerKind::Attachment,
+                ),
+            ],
+        },
+        TemplateSheet {
+            name: "Messaging".into(),
+            kind: SheetKind::Service,
+            requirements: vec![
+                requirement("M-1", "Messages MUST be signed", D),
+                requirement("M-2", "Messages MUST be encrypted", D),
+            ],
+        },
+    ];
+    let mut answers = scal_workbook::Answers::new();
+    for sheet in &sheets {
+        for r in &sheet.requirements {
+            // An attachment's answer, as scal exports it, is the names of the files linked to it.
+            let response = if r.id == "SD-4" { "hazard-log.pdf" } else { "Yes" };
+            answers.insert(
+                (sheet.name.clone(), r.id.clone()),
+                scal_workbook::ExportedAnswer {
+                    response: Some(response.into()),
+                    ..Default::default()
+                },
+            );
+        }
+    }
+    let bytes = scal_workbook::export(&scal_workbook::Export {
+        template_id: "t1",
+        template_name: "SCAL",
+        version: 1,
+        product_id: Some("p1"),
+        stamp: "2026-11-24T09:00:00Z",
+        sheets: &sheets,
+        answers: &answers,
+    })
+    .unwrap();
+    scal_workbook::read(&bytes, "scal", scal_workbook::Limits::default()).unwrap()
+}
+
+fn grid<'a>(grids: &'a mut [scal_workbook::Grid], name: &str) -> &'a mut scal_workbook::Grid {
+    grids.iter_mut().find(|g| g.name == name).unwrap()
+}
+
+fn row_of<'a>(grid: &'a mut scal_workbook::Grid, id: &str) -> &'a mut Vec<String> {
+    grid.rows
+        .iter_mut()
+        .find(|r| r.first().is_some_and(|c| c == id))
+        .unwrap()
+}
+
+/// `(sheet, requirement ID, blocking)` of each finding, and the message of each.
+fn findings(report: &Value) -> Vec<(String, String, bool, String)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["sheet"].as_str().unwrap().into(),
+                f["requirement_id"].as_str().unwrap().into(),
+                f["blocking"].as_bool().unwrap(),
+                f["message"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+/// Edits a supplier can make in Excel to a workbook scal exported: each must leave it not ready,
+/// with a finding naming what was done; none may turn into "Ready to submit".
+#[test]
+fn an_edited_export_is_never_ready_and_each_edit_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, grids: &[scal_workbook::Grid]| {
+        let file = dir.path().join(format!("{name}.xlsx"));
+        std::fs::write(&file, crate::support::xlsx_from_grids(grids)).unwrap();
+        let (code, report, stderr) = check(&file, &[]);
+        (code, findings(&report), stderr)
+    };
+    let untouched = answered_export();
+    let (code, found, stderr) = run("untouched", &untouched);
+    assert_eq!(
+        (code, found.len()),
+        (0, 0),
+        "the export as written is ready: {found:?} {stderr}"
+    );
+
+    let blocking = |found: &[(String, String, bool, String)], sheet: &str, id: &str, says: &str| {
+        assert!(
+            found
+                .iter()
+                .any(|(s, i, b, m)| s == sheet && i == id && *b && m.contains(says)),
+            "{sheet} {id} {says:?} in {found:?}"
+        );
+    };
+
+    // A requirement row deleted.
+    let mut grids = untouched.clone();
+    grid(&mut grids, "Send Document")
+        .rows
+        .retain(|r| r.first().is_none_or(|c| c != "SD-2"));
+    let (code, found, _) = run("row-deleted", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(
+        &found,
+        "Send Document",
+        "SD-2",
+        "deleted from the workbook (it was row 3",
+    );
+
+    // A whole sheet deleted.
+    let mut grids = untouched.clone();
+    grids.retain(|g| g.name != "Messaging");
+    let (code, found, _) = run("sheet-deleted", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Messaging", "", "M-1, M-2 are missing");
+
+    // A level edited MUST to MAY on a No answer: the template's MUST applies, so it is red.
+    let mut grids = untouched.clone();
+    let row = row_of(grid(&mut grids, "Send Document"), "SD-1");
+    row[3] = "MAY".into();
+    row[12] = "No".into();
+    let (code, found, _) = run("level-edited", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Send Document", "SD-1", "MUST answered No");
+    assert!(
+        found.iter().any(|(s, i, b, m)| s == "Send Document"
+            && i == "SD-1"
+            && !b
+            && m.contains("Level edited to MAY in the workbook (column D)")),
+        "{found:?}"
+    );
+
+    // The Answer type edited to free text on a No: still a declaration, so still red.
+    let mut grids = untouched.clone();
+    let row = row_of(grid(&mut grids, "Send Document"), "SD-2");
+    row[4] = "free text".into();
+    row[12] = "No".into();
+    let (code, found, _) = run("answer-type-edited", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Send Document", "SD-2", "MUST answered No");
+    assert!(
+        found.iter().any(|(_, i, _, m)| i == "SD-2" && m.contains("Answer type edited to free_text in the workbook (column E)")),
+        "{found:?}"
+    );
+
+    // A sheet renamed, and a row deleted from it: matched through the metadata, so the deleted
+    // row is found and named under the template's sheet name.
+    let mut grids = untouched.clone();
+    let messaging = grid(&mut grids, "Messaging");
+    messaging.name = "Msgs".into();
+    messaging.rows.retain(|r| r.first().is_none_or(|c| c != "M-2"));
+    let (code, found, _) = run("sheet-renamed", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Messaging", "M-2", "deleted from the workbook");
+    assert!(
+        found
+            .iter()
+            .any(|(s, _, _, m)| s == "Messaging" && m.contains("renamed \"Msgs\"")),
+        "{found:?}"
+    );
+
+    // The `_scal` sheet removed: nothing can be compared, which is itself the finding.
+    let mut grids = untouched.clone();
+    grids.retain(|g| g.name != scal_workbook::METADATA_SHEET);
+    let (code, found, _) = run("metadata-removed", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "_scal", "", "without its hidden _scal sheet");
+
+    // A red row justified and mitigated but without a target date.
+    let mut grids = untouched.clone();
+    let row = row_of(grid(&mut grids, "Send Document"), "SD-1");
+    row[12] = "No".into();
+    row.resize(15, String::new());
+    row[13] = "Not yet".into();
+    row[14] = "Next release".into();
+    let (code, found, _) = run("red-without-target-date", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(&found, "Send Document", "SD-1", "MUST answered No: give a target date");
+    // ...and given offline in the exported Target date column, it no longer blocks.
+    grid(&mut grids, "Send Document")
+        .rows
+        .iter_mut()
+        .find(|r| r[0] == "SD-1")
+        .unwrap()
+        .push("2027-06-30".into());
+    let (code, found, _) = run("red-with-target-date", &grids);
+    assert_eq!(code, 0, "{found:?}");
+
+    // An attachment answered by typed text: not a linked file, as on the server.
+    let mut grids = untouched.clone();
+    row_of(grid(&mut grids, "Send Document"), "SD-4")[12] = "hazard-log-v2.pdf".into();
+    let (code, found, _) = run("attachment-typed", &grids);
+    assert_eq!(code, 1, "{found:?}");
+    blocking(
+        &found,
+        "Send Document",
+        "SD-4",
+        "link the file to this question in scal",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(_, i, _, m)| i == "SD-4" && m.contains("\"hazard-log-v2.pdf\" was typed (column M)")),
+        "{found:?}"
+    );
 }

@@ -307,7 +307,7 @@ async fn a_supplier_goes_from_request_to_a_second_round() {
     assert!(
         findings
             .iter()
-            .any(|f| f.contains("GPCM-C-1") && f.contains("give a justification and a mitigation")),
+            .any(|f| f.contains("GPCM-C-1") && f.contains("give a justification, a mitigation and a target date")),
         "{findings:#?}"
     );
     assert!(
@@ -784,7 +784,33 @@ async fn scal_status_shows_the_steps_and_what_blocks_submission() {
     let supplier = app.token_for(SUPPLIER).await;
     let reviewer = app.token_for(REVIEWER).await;
     let product = app.product_id("Acme PAS").await;
-    request_and_issue(&app, &supplier, &reviewer, &["GPC-SEND-DOC"]).await;
+    let scal = request_and_issue(&app, &supplier, &reviewer, &["GPC-SEND-DOC"]).await;
+    // A red row justified and mitigated but without a target date.
+    let journey = Journey {
+        app: &app,
+        supplier: supplier.clone(),
+        scal,
+    };
+    let view = journey.get().await;
+    let sheet = view["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| {
+            s["requirements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["requirement_id"] == "GPCM-C-1")
+        })
+        .unwrap();
+    let (status, saved) = journey
+        .answer(
+            &sheet["id"],
+            json!({"requirement_id": "GPCM-C-1", "answer": "No", "justification": "Why", "mitigation": "Plan"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
     let run = |json: bool| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_scal"));
         command
@@ -808,6 +834,22 @@ async fn scal_status_shows_the_steps_and_what_blocks_submission() {
     assert_eq!(value["cases"][0]["steps"].as_array().unwrap().len(), 10);
     assert_eq!(value["cases"][0]["next_step"], 3);
     assert!(!value["blockers"].as_array().unwrap().is_empty());
+    // `status` and the gate report it in the same words, by the one rule `scal check` applies.
+    let missing = "scal-gpc-send-document, GPCM-C-1: MUST answered No: give a target date";
+    assert!(
+        value["blockers"].as_array().unwrap().iter().any(|b| b == missing),
+        "{value}"
+    );
+    let (status, refused) = journey.submit().await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["message"] == missing),
+        "{refused}"
+    );
 }
 
 #[tokio::test]
@@ -1160,6 +1202,7 @@ async fn a_scoped_out_requirement_is_neither_downloaded_nor_answered_from_a_work
                     response: Some(answer.to_string()),
                     justification: None,
                     mitigation: None,
+                    target_date: None,
                 },
             );
         }

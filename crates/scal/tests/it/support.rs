@@ -520,3 +520,38 @@ pub fn huge_shared_strings_xlsx() -> Vec<u8> {
     .expect("zip write");
     zip.finish().expect("zip").into_inner()
 }
+
+/// Grids written back as an .xlsx holding their values only, as a supplier's spreadsheet program
+/// would save them after edits: lets a test delete, rename or edit what an export wrote.
+pub fn xlsx_from_grids(grids: &[scal_workbook::Grid]) -> Vec<u8> {
+    let escape = |v: &str| v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let sheets: Vec<(String, Vec<(String, String)>)> = grids
+        .iter()
+        .map(|grid| {
+            let mut cells = Vec::new();
+            for (i, row) in grid.rows.iter().enumerate() {
+                for (j, value) in row.iter().enumerate() {
+                    if !value.is_empty() {
+                        let reference = format!(
+                            "{}{}",
+                            scal_workbook::Grid::column_letter(grid.first_col + j),
+                            grid.first_row + i
+                        );
+                        cells.push((reference, escape(value)));
+                    }
+                }
+            }
+            (escape(&grid.name), cells)
+        })
+        .collect();
+    let borrowed: Vec<Vec<(&str, &str)>> = sheets
+        .iter()
+        .map(|(_, cells)| cells.iter().map(|(r, v)| (r.as_str(), v.as_str())).collect())
+        .collect();
+    let named: Vec<(&str, &[(&str, &str)])> = sheets
+        .iter()
+        .zip(&borrowed)
+        .map(|((name, _), cells)| (name.as_str(), cells.as_slice()))
+        .collect();
+    xlsx_with_sheets(&named)
+}
