@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use scal_domain::check::validate_answer_on;
+use scal_domain::check::{canonical_answer, validate_answer_on};
 use scal_domain::policy::{authorize, Action, Actor};
 use scal_domain::template::{Rag, TemplateSheet};
 use scal_domain::{FieldError, Invalid};
@@ -461,16 +461,9 @@ pub async fn save_answer(
     if let Err(error) = validate_answer_on(requirement, response.as_deref().unwrap_or(""), now.date()) {
         invalid.0.push(error);
     }
-    let response = match (&requirement.answer_kind, response) {
-        // Stored in its canonical spelling, so "y" and "YES" both read back as Yes.
-        (scal_domain::template::AnswerKind::Declaration, Some(raw)) => {
-            match scal_domain::template::Declaration::parse(&raw) {
-                Ok(Some(d)) => Some(d.label().to_string()),
-                _ => Some(raw),
-            }
-        }
-        (_, other) => other,
-    };
+    // Stored in its one spelling (the rule every path storing an answer follows), so "y" and
+    // "YES" both read back as Yes. Invalid values were reported just above.
+    let response = response.and_then(|raw| canonical_answer(&requirement.answer_kind, &raw).ok().flatten());
     let justification = answer_text("justification", &input.justification, &mut invalid);
     let mitigation = answer_text("mitigation", &input.mitigation, &mut invalid);
     let target_date = match cell(&input.target_date) {
@@ -960,7 +953,8 @@ pub async fn import_answers_with_progress(
         let response = if !requirement.answer_kind.answered_by_typing() {
             server.and_then(|a| a.response.clone())
         } else {
-            cell(&row.response)
+            // The one stored spelling, as saving one answer stores it (validated above).
+            cell(&row.response).and_then(|raw| canonical_answer(&requirement.answer_kind, &raw).ok().flatten())
         };
         let stored_target = server.and_then(|a| a.target_date.clone());
         let target_date = if has_target_date {

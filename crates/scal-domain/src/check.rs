@@ -131,6 +131,26 @@ pub fn validate_answer(kind: &AnswerKind, raw: &str) -> Result<(), FieldError> {
     }
 }
 
+/// The one spelling an answer is stored in, whichever way it arrived (the form, the API, an
+/// imported workbook): a declaration as `Yes`, `No` or `N/A` however it was typed (`y`, `NA`,
+/// ` no `), anything else trimmed. Invalid values are refused by [`validate_answer`]'s rule, and
+/// empty is "not answered" (`Ok(None)`). Storing one spelling means every later reader (the
+/// views, the export, the submission snapshot, conflict detection) compares like with like.
+pub fn canonical_answer(kind: &AnswerKind, raw: &str) -> Result<Option<String>, FieldError> {
+    let value = trim(raw);
+    validate_answer(kind, value)?;
+    if value.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(match kind {
+        AnswerKind::Declaration => match Declaration::parse(value)? {
+            Some(answer) => answer.label().to_string(),
+            None => return Ok(None),
+        },
+        _ => value.to_string(),
+    }))
+}
+
 /// How a question on the information sheet is checked beyond its answer kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InformationRule {
@@ -550,6 +570,30 @@ mod tests {
         let ids: Vec<&str> = found.iter().map(|(id, _, _)| id.as_str()).collect();
         assert_eq!(ids, ["I1", "I2", "I3", "I5", "I7", "I9", "I10"]);
         assert_eq!(found[1], ("I2".into(), Severity::Red, true));
+    }
+
+    #[test]
+    fn declarations_are_stored_in_one_spelling_whatever_was_typed() {
+        use AnswerKind::Declaration as D;
+        for (typed, stored) in [
+            ("y", "Yes"),
+            ("YES", "Yes"),
+            (" Yes ", "Yes"),
+            ("true", "Yes"),
+            ("n", "No"),
+            (" NO ", "No"),
+            ("NA", "N/A"),
+            ("n/a", "N/A"),
+            ("Not applicable", "N/A"),
+        ] {
+            assert_eq!(canonical_answer(&D, typed), Ok(Some(stored.to_string())), "{typed:?}");
+        }
+        assert_eq!(canonical_answer(&D, "  "), Ok(None));
+        assert!(canonical_answer(&D, "Maybe").is_err());
+        assert_eq!(
+            canonical_answer(&AnswerKind::FreeText, " As typed "),
+            Ok(Some("As typed".to_string()))
+        );
     }
 
     #[test]

@@ -809,3 +809,61 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
         "{body}"
     );
 }
+
+/// Declarations as people type them (`y`, ` NO `, `na`) are stored in the one spelling, `Yes`,
+/// `No`, `N/A`, whichever path stores them: answer import, the API's single save, the page's form.
+#[tokio::test]
+async fn every_path_stores_declarations_in_one_spelling() {
+    let app = TestApp::demo().await;
+    let product = issued_product(&app).await;
+    let stored = |answers: Vec<(String, Option<String>)>, id: &str| {
+        answers
+            .into_iter()
+            .find(|(i, _)| i == id)
+            .and_then(|(_, r)| r)
+            .unwrap_or_default()
+    };
+
+    let (_, stamp) = download(&app, &product).await;
+    let typed = completed(
+        &app,
+        &product,
+        &stamp,
+        &[
+            ("GPCM-C-1", "y", "", ""),
+            ("GPCM-C-2", " NO ", "Uses a partner's client", ""),
+            ("GPCM-SD-028", "na", "Not used", ""),
+        ],
+    )
+    .await;
+    let report = upload(&app, "admin@acme.example", &product, typed, false)
+        .await
+        .unwrap();
+    assert_eq!(report.applied, 3, "{report:?}");
+    let answers = current_answers(&app, &product).await;
+    assert_eq!(stored(answers.clone(), "GPCM-C-1"), "Yes");
+    assert_eq!(stored(answers.clone(), "GPCM-C-2"), "No");
+    assert_eq!(stored(answers, "GPCM-SD-028"), "N/A");
+
+    save_through_api(&app, "admin@acme.example", &product, "GPCM-SD-056", " YES ", "").await;
+    assert_eq!(stored(current_answers(&app, &product).await, "GPCM-SD-056"), "Yes");
+
+    let supplier = actor(&app, "admin@acme.example").await;
+    let sheet = scal_app::scals::sheets(app.app(), &supplier, &product).await.unwrap()[0]
+        .record
+        .clone();
+    let session = app
+        .sign_in("admin@acme.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let page = app
+        .page(
+            Some(&session),
+            axum::http::Method::POST,
+            &format!("/scals/{}/sheets/{}/requirements/GPCM-C-1", sheet.scal_id, sheet.id),
+            &[("answer", "n/a"), ("justification", "Not used")],
+        )
+        .await;
+    assert_eq!(page.status, axum::http::StatusCode::SEE_OTHER, "{}", page.html);
+    assert_eq!(stored(current_answers(&app, &product).await, "GPCM-C-1"), "N/A");
+}
