@@ -470,11 +470,9 @@ pub async fn save_answer(
         None => None,
         Some(raw) => match parse_date(&raw) {
             Ok(date) => Some(date.to_string()),
-            Err(_) => {
-                invalid.0.push(FieldError::new(
-                    "target_date",
-                    format!("{raw:?} is not a real date: use a date like 2027-03-31"),
-                ));
+            Err(error) => {
+                // The one parser's reason (no such month, no such day), on this field.
+                invalid.0.push(FieldError::new("target_date", error.message));
                 None
             }
         },

@@ -67,31 +67,103 @@ impl CheckReport {
     }
 }
 
-/// Dates as suppliers type them: `2026-06-30`, `30/06/2026`, `30.06.2026`, `30-06-2026`, or a
-/// spreadsheet date-time (`2026-06-30 00:00:00`).
-pub fn parse_date(raw: &str) -> Result<Date, FieldError> {
+/// How a date was read from what was typed, so a reading that could be mistaken is said aloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateReading {
+    /// Year first (`2026-04-03`, as a date-formatted cell reads too): only one reading.
+    YearFirst,
+    /// Day first (`03/04/2026`, `3.4.2026`), the British order: never month first.
+    DayFirst,
+    /// A spreadsheet's day number (days since 30 December 1899), which is what a date cell
+    /// formatted General holds.
+    Serial,
+}
+
+/// A date and how it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadDate {
+    pub date: Date,
+    pub reading: DateReading,
+}
+
+impl ReadDate {
+    /// What to tell the supplier about how `raw` was read, when it could have meant something
+    /// else: a day-first date whose day could be a month (`read 03/04/2026 as 3 April 2026`), or a
+    /// spreadsheet day number. `None` when there is only one reading.
+    pub fn note(&self, raw: &str) -> Option<String> {
+        let said = format!("{} {} {}", self.date.day(), self.date.month(), self.date.year());
+        let raw = trim(raw);
+        match self.reading {
+            DateReading::YearFirst => None,
+            DateReading::DayFirst if self.date.day() <= 12 && self.date.day() != u8::from(self.date.month()) => {
+                Some(format!("read {raw} as {said} (day first, the British order)"))
+            }
+            DateReading::DayFirst => None,
+            DateReading::Serial => Some(format!(
+                "read {raw} as {said} (a spreadsheet date number: format the cell as a date to see it)"
+            )),
+        }
+    }
+}
+
+/// Spreadsheet day numbers read as dates: from 10,000 (18 May 1927), so a typed year such as
+/// 2026 is never taken for a day in 1905, to 2,958,465 (31 December 9999, Excel's last date).
+const SERIAL_DAYS: std::ops::RangeInclusive<u32> = 10_000..=2_958_465;
+
+/// **The** date parser: every date field (date answers, target dates, the information sheet's
+/// DSPT and penetration-test dates, `--as-of`) reads through it. Accepts `2026-06-30`,
+/// `30/06/2026` and `3/4/2026` (day first, the British order: never month first), `30.06.2026`,
+/// `30-06-2026`, a spreadsheet date-time (`2026-06-30 00:00:00`), and a spreadsheet day number
+/// (`46203`, what a date cell formatted General holds). Only called where a date is expected, so a
+/// number in free text is never taken for a date.
+pub fn read_date(raw: &str) -> Result<ReadDate, FieldError> {
     let value = trim(raw);
-    let value = value.split_once(' ').map_or(value, |(date, _)| date);
-    let parts: Vec<&str> = value.split(['-', '/', '.']).collect();
-    let numbers: Option<Vec<u32>> = parts.iter().map(|p| p.parse::<u32>().ok()).collect();
-    let bad = || {
+    let bad = |why: &str| {
         FieldError::new(
             "answer",
-            format!("{:?} is not a real date: use a date like 2026-06-30", trim(raw)),
+            format!("{value:?} is not a real date{why}: use a date like 2026-06-30 or 30/06/2026"),
         )
     };
-    let (year, month, day) = match (parts.as_slice(), numbers.as_deref()) {
-        ([y, _, _], Some([year, month, day])) if y.len() == 4 => (*year, *month, *day),
-        ([_, _, y], Some([day, month, year])) if y.len() == 4 => (*year, *month, *day),
-        _ => return Err(bad()),
+    if let Some(date) = serial_date(value) {
+        return Ok(ReadDate {
+            date,
+            reading: DateReading::Serial,
+        });
+    }
+    let value_date = value.split_once(' ').map_or(value, |(date, _)| date);
+    let parts: Vec<&str> = value_date.split(['-', '/', '.']).collect();
+    let numbers: Option<Vec<u32>> = parts.iter().map(|p| p.parse::<u32>().ok()).collect();
+    let (year, month, day, reading) = match (parts.as_slice(), numbers.as_deref()) {
+        ([y, _, _], Some([year, month, day])) if y.len() == 4 => (*year, *month, *day, DateReading::YearFirst),
+        ([_, _, y], Some([day, month, year])) if y.len() == 4 => (*year, *month, *day, DateReading::DayFirst),
+        _ => return Err(bad("")),
     };
     let month = u8::try_from(month)
         .ok()
         .and_then(|m| Month::try_from(m).ok())
-        .ok_or_else(bad)?;
-    let year = i32::try_from(year).map_err(|_| bad())?;
-    let day = u8::try_from(day).map_err(|_| bad())?;
-    Date::from_calendar_date(year, month, day).map_err(|_| bad())
+        .ok_or_else(|| bad(&format!(" (there is no month {month})")))?;
+    let year = i32::try_from(year).map_err(|_| bad(""))?;
+    let day = u8::try_from(day).map_err(|_| bad(""))?;
+    let date =
+        Date::from_calendar_date(year, month, day).map_err(|_| bad(&format!(" ({month} {year} has no day {day})")))?;
+    Ok(ReadDate { date, reading })
+}
+
+/// A spreadsheet day number (a time of day after the point is ignored), within [`SERIAL_DAYS`].
+fn serial_date(value: &str) -> Option<Date> {
+    let (days, fraction) = value.split_once('.').unwrap_or((value, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(days) || !digits(fraction) {
+        return None;
+    }
+    let days: u32 = days.parse().ok().filter(|d| SERIAL_DAYS.contains(d))?;
+    let epoch = Date::from_calendar_date(1899, Month::December, 30).ok()?;
+    epoch.checked_add(time::Duration::days(i64::from(days)))
+}
+
+/// [`read_date`]'s date alone.
+pub fn parse_date(raw: &str) -> Result<Date, FieldError> {
+    read_date(raw).map(|read| read.date)
 }
 
 /// The first day of the DSPT assessment period that is current on `as_of`. Assessments are due by
@@ -147,6 +219,8 @@ pub fn canonical_answer(kind: &AnswerKind, raw: &str) -> Result<Option<String>, 
             Some(answer) => answer.label().to_string(),
             None => return Ok(None),
         },
+        // Stored as ISO 8601, as target dates are: a day-first or day-number date is read once.
+        AnswerKind::Date => parse_date(value)?.to_string(),
         _ => value.to_string(),
     }))
 }
@@ -409,6 +483,10 @@ fn check_row(
                 Rag::Red => {
                     let v = red_rule(requirement.level, justified, mitigated, row.target_date.as_deref());
                     find(v.severity, v.blocking, v.message);
+                    let target = row.target_date.as_deref().unwrap_or("");
+                    if let Some(note) = read_date(target).ok().and_then(|read| read.note(target)) {
+                        find(Severity::Warning, false, format!("Target date: {note}"));
+                    }
                 }
                 Rag::Amber if !justified => {
                     find(
@@ -423,9 +501,14 @@ fn check_row(
                 _ => {}
             }
         }
-        AnswerKind::Date if kind == SheetKind::Information => {
-            if let Ok(date) = parse_date(response) {
-                check_information_date(row, date, as_of, find);
+        AnswerKind::Date => {
+            if let Ok(read) = read_date(response) {
+                if let Some(note) = read.note(response) {
+                    find(Severity::Warning, false, note);
+                }
+                if kind == SheetKind::Information {
+                    check_information_date(row, read.date, as_of, find);
+                }
             }
         }
         AnswerKind::Choice(options) if information_rule(&requirement.text) == InformationRule::DsptStatus => {
@@ -568,7 +651,9 @@ mod tests {
             ],
         );
         let ids: Vec<&str> = found.iter().map(|(id, _, _)| id.as_str()).collect();
-        assert_eq!(ids, ["I1", "I2", "I3", "I5", "I7", "I9", "I10"]);
+        // I6's 01/07/2025 could be read month first: how it was read is said (a warning).
+        assert_eq!(ids, ["I1", "I2", "I3", "I5", "I6", "I7", "I9", "I10"]);
+        assert_eq!(found[4], ("I6".into(), Severity::Warning, false));
         assert_eq!(found[1], ("I2".into(), Severity::Red, true));
     }
 
@@ -609,8 +694,67 @@ mod tests {
         assert_eq!(parse_date("30/06/2026"), Ok(date!(2026 - 06 - 30)));
         assert_eq!(parse_date("1.7.2025"), Ok(date!(2025 - 07 - 01)));
         assert_eq!(parse_date("2026-06-30 00:00:00"), Ok(date!(2026 - 06 - 30)));
-        for bad in ["2026-02-30", "31/13/2026", "yesterday", "2026", ""] {
+        for bad in ["2026-02-30", "31/13/2026", "yesterday", "2026", "", "-46115", "4611 5"] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn british_text_dates_and_spreadsheet_day_numbers_are_read_and_the_reading_said() {
+        let read = read_date("03/04/2026").unwrap();
+        assert_eq!(
+            (read.date, read.reading),
+            (date!(2026 - 04 - 03), DateReading::DayFirst)
+        );
+        assert_eq!(
+            read.note("03/04/2026").as_deref(),
+            Some("read 03/04/2026 as 3 April 2026 (day first, the British order)")
+        );
+        assert_eq!(parse_date("3/4/2026"), Ok(date!(2026 - 04 - 03)));
+        // Only one reading: nothing to say.
+        assert_eq!(read_date("30/06/2026").unwrap().note("30/06/2026"), None);
+        assert_eq!(read_date("04/04/2026").unwrap().note("04/04/2026"), None);
+        assert_eq!(read_date("2026-04-03").unwrap().note("2026-04-03"), None);
+
+        // What a General-formatted date cell holds, with or without a time of day.
+        let serial = read_date("46115").unwrap();
+        assert_eq!(
+            (serial.date, serial.reading),
+            (date!(2026 - 04 - 03), DateReading::Serial)
+        );
+        assert!(serial.note("46115").unwrap().starts_with("read 46115 as 3 April 2026"));
+        assert_eq!(parse_date("46115.75"), Ok(date!(2026 - 04 - 03)));
+        assert_eq!(parse_date("2958465"), Ok(date!(9999 - 12 - 31)));
+        for not_a_day_number in ["2026", "9999", "2958466", "46115.", ".5"] {
+            assert!(parse_date(not_a_day_number).is_err(), "{not_a_day_number}");
+        }
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_saying_why() {
+        let error = parse_date("31/02/2026").unwrap_err();
+        assert_eq!(
+            error.message,
+            "\"31/02/2026\" is not a real date (February 2026 has no day 31): use a date like 2026-06-30 or 30/06/2026"
+        );
+        let error = parse_date("12/13/2026").unwrap_err();
+        assert!(error.message.contains("(there is no month 13)"), "{}", error.message);
+    }
+
+    #[test]
+    fn dates_are_stored_as_iso_and_numbers_in_free_text_stay_numbers() {
+        assert_eq!(
+            canonical_answer(&AnswerKind::Date, "03/04/2026"),
+            Ok(Some("2026-04-03".to_string()))
+        );
+        assert_eq!(
+            canonical_answer(&AnswerKind::Date, "46115"),
+            Ok(Some("2026-04-03".to_string()))
+        );
+        assert_eq!(
+            canonical_answer(&AnswerKind::FreeText, "46115"),
+            Ok(Some("46115".to_string()))
+        );
+        assert!(canonical_answer(&AnswerKind::Date, "31/02/2026").is_err());
     }
 }
