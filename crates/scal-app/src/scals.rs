@@ -9,7 +9,7 @@ use scal_domain::template::{Rag, TemplateSheet};
 use scal_domain::{FieldError, Invalid};
 use scal_store::records::scals::{self, AnswerRecord, ScalSheetRecord};
 use scal_store::records::templates;
-use scal_workbook::{import_exported, read, ImportError, Limits};
+use scal_workbook::{import_exported, read_with_formulas, ImportError, Limits};
 use sha2::Digest;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -766,11 +766,12 @@ pub async fn import_answers_with_progress(
     // Parsing is slow and synchronous: on the blocking pool, behind the workbook gate, so a few
     // large uploads cannot starve other requests (past the gate's queue: busy, 503).
     let (bytes, sheet_name) = (upload.bytes.clone(), crate::templates::stem(file_name).to_string());
-    let (exported_at, imported) = app
+    let (exported_at, imported, unsaved_formulas) = app
         .gates
         .workbook
         .run(move || -> Result<_> {
-            let grids = read(&bytes, &sheet_name, limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
+            let (grids, unsaved_formulas) = read_with_formulas(&bytes, &sheet_name, limits)
+                .map_err(|e| AppError::invalid("file", e.to_string()))?;
             let exported_at = grids
                 .iter()
                 .find(|g| g.name == scal_workbook::METADATA_SHEET)
@@ -788,7 +789,7 @@ pub async fn import_answers_with_progress(
                 )),
                 other => AppError::invalid("file", other.to_string()),
             })?;
-            Ok((exported_at, imported))
+            Ok((exported_at, imported, unsaved_formulas))
         })
         .await??;
     // A workbook exported for another product must never be applied to this one.
@@ -854,6 +855,19 @@ pub async fn import_answers_with_progress(
             .unwrap_or_else(|| "?".into());
         let id_column = "A";
         for row in &file_sheet.rows {
+            // A formula never computed reads as empty: applying it would clear the stored answer.
+            let unsaved: Vec<_> = unsaved_formulas
+                .iter()
+                .filter(|c| c.sheet == file_sheet.name && c.row == row.row)
+                .collect();
+            if !unsaved.is_empty() {
+                problems.extend(
+                    unsaved
+                        .into_iter()
+                        .map(|c| format!("sheet {:?}, {}", file_sheet.name, c.message())),
+                );
+                continue;
+            }
             if issued_sheet.is_scoped_out(&row.requirement.id) {
                 // A blank row of a requirement NHS England took out (an untailored workbook) is
                 // fine; an answer to it is not.

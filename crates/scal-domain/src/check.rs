@@ -408,6 +408,60 @@ pub fn red_rule(level: Level, justified: bool, mitigated: bool, target_date: Opt
     }
 }
 
+/// A cell holding a formula with no saved value, as openpyxl and other generators write one
+/// (`<c><f>…</f></c>`, leaving the computing to the spreadsheet program): what it holds is
+/// unknown until Excel or LibreOffice opens and saves the workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsavedFormula {
+    pub sheet: String,
+    /// 1-based spreadsheet row.
+    pub row: usize,
+    /// `M`.
+    pub column: String,
+}
+
+impl UnsavedFormula {
+    pub fn message(&self) -> String {
+        format!(
+            "row {}, column {} holds a formula with no saved value: open and save the workbook in Excel or LibreOffice",
+            self.row, self.column
+        )
+    }
+}
+
+/// The one rule for formula cells without a saved value in requirement rows: such a row cannot be
+/// judged on what it seems to hold (an unsaved answer reads as empty, and "Not answered" would
+/// send the supplier looking for an answer they gave), so `check`'s findings on it are replaced
+/// by one blocking finding per such cell, saying how to fix it. Cells outside requirement rows
+/// are not a SCAL's answers and are left alone. Apply to [`check`]'s report before other findings
+/// are added to it.
+pub fn report_unsaved_formulas(report: &mut CheckReport, sheets: &[AnsweredSheet], cells: &[UnsavedFormula]) {
+    for sheet in sheets {
+        for row in &sheet.rows {
+            let here: Vec<&UnsavedFormula> = cells
+                .iter()
+                .filter(|c| c.sheet == sheet.name && c.row == row.row)
+                .collect();
+            if here.is_empty() {
+                continue;
+            }
+            let on_row = |f: &Finding| f.sheet == sheet.name && f.row == row.row;
+            // In the row's place: everything before its first finding stays where it was.
+            let at = report.findings.iter().position(on_row).unwrap_or(report.findings.len());
+            report.findings.retain(|f| !on_row(f));
+            let findings = here.into_iter().map(|cell| Finding {
+                sheet: sheet.name.clone(),
+                row: row.row,
+                requirement_id: row.requirement.id.clone(),
+                severity: Severity::Error,
+                message: cell.message(),
+                blocking: true,
+            });
+            report.findings.splice(at..at, findings);
+        }
+    }
+}
+
 /// Checks every row of every sheet.
 pub fn check(sheets: &[AnsweredSheet], as_of: Date) -> CheckReport {
     let mut findings = Vec::new();
@@ -678,6 +732,56 @@ mod tests {
         assert_eq!(
             canonical_answer(&AnswerKind::FreeText, " As typed "),
             Ok(Some("As typed".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_formula_without_a_saved_value_replaces_the_rows_findings() {
+        use AnswerKind::Declaration as D;
+        let sheets = [AnsweredSheet {
+            name: "S".into(),
+            kind: SheetKind::Service,
+            rows: vec![
+                AnsweredRow {
+                    row: 2,
+                    ..row("A", "It MUST work", D, &[])
+                },
+                AnsweredRow {
+                    row: 3,
+                    ..row("B", "It MUST work", D, &[])
+                },
+            ],
+        }];
+        let mut report = check(&sheets, date!(2026 - 11 - 24));
+        let cells = [
+            UnsavedFormula {
+                sheet: "S".into(),
+                row: 2,
+                column: "M".into(),
+            },
+            // Not a requirement row: not a SCAL's answer.
+            UnsavedFormula {
+                sheet: "S".into(),
+                row: 9,
+                column: "M".into(),
+            },
+        ];
+        report_unsaved_formulas(&mut report, &sheets, &cells);
+        let found: Vec<(&str, &str, bool)> = report
+            .findings
+            .iter()
+            .map(|f| (f.requirement_id.as_str(), f.message.as_str(), f.blocking))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "A",
+                    "row 2, column M holds a formula with no saved value: open and save the workbook in Excel or LibreOffice",
+                    true
+                ),
+                ("B", "Not answered", true),
+            ]
         );
     }
 

@@ -867,3 +867,32 @@ async fn every_path_stores_declarations_in_one_spelling() {
     assert_eq!(page.status, axum::http::StatusCode::SEE_OTHER, "{}", page.html);
     assert_eq!(stored(current_answers(&app, &product).await, "GPCM-C-1"), "N/A");
 }
+
+/// A formula never computed reads as empty; importing it would clear the stored answer. It is
+/// refused naming the cell, and nothing is applied.
+#[tokio::test]
+async fn answer_import_refuses_a_formula_without_a_saved_value() {
+    let app = TestApp::demo().await;
+    let product = issued_product(&app).await;
+    save_through_api(&app, "admin@acme.example", &product, "GPCM-C-1", "Yes", "").await;
+    let before = current_answers(&app, &product).await;
+    let (bytes, _) = download(&app, &product).await;
+    let mut grids = scal_workbook::read(&bytes, "x", Limits::default()).unwrap();
+    let sheet = &mut grids[0];
+    let row = sheet
+        .rows
+        .iter_mut()
+        .find(|r| r.first().is_some_and(|c| c == "GPCM-C-1"))
+        .unwrap();
+    row[12] = "<f>TODAY()</f>".into();
+    let file = crate::support::xlsx_from_grids(&grids);
+    let Err(AppError::Invalid(invalid)) = upload(&app, "admin@acme.example", &product, file, false).await else {
+        panic!("refused")
+    };
+    let messages: Vec<String> = invalid.0.iter().map(|e| e.message.clone()).collect();
+    assert_eq!(
+        messages,
+        ["sheet \"scal-gpc-send-document\", row 2, column M holds a formula with no saved value: open and save the workbook in Excel or LibreOffice"]
+    );
+    assert_eq!(current_answers(&app, &product).await, before, "nothing applied");
+}

@@ -530,3 +530,38 @@ fn day_numbers_and_british_text_dates_are_read_as_dates_on_the_information_sheet
     );
     assert_eq!(code, 0, "{report}");
 }
+
+/// A formula whose value was never saved (openpyxl writes `<c><f>…</f></c>` and leaves computing
+/// it to Excel) reads as empty: it is reported as what it is, not as "Not answered".
+#[test]
+fn a_formula_without_a_saved_value_is_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("formulas.xlsx");
+    let bytes = crate::support::xlsx_with_cells(
+        "Send",
+        &[
+            ("A1", "Identifier"),
+            ("B1", "Description"),
+            ("C1", "Response"),
+            ("A2", "R-1"),
+            ("B2", "The system MUST send"),
+            ("C2", "<f>IF(TRUE,&quot;Yes&quot;)</f>"),
+            ("A3", "R-2"),
+            ("B3", "The system MUST log"),
+            ("C3", "Yes"),
+        ],
+    );
+    std::fs::write(&file, bytes).unwrap();
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 1, "{report} {stderr}");
+    assert_eq!(
+        findings(&report),
+        [(
+            "Send".to_string(),
+            "R-1".to_string(),
+            true,
+            "row 2, column C holds a formula with no saved value: open and save the workbook in Excel or LibreOffice"
+                .to_string()
+        )]
+    );
+}

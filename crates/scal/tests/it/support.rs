@@ -526,9 +526,15 @@ pub fn huge_shared_strings_xlsx() -> Vec<u8> {
 }
 
 /// Grids written back as an .xlsx holding their values only, as a supplier's spreadsheet program
-/// would save them after edits: lets a test delete, rename or edit what an export wrote.
+/// would save them after edits: lets a test delete, rename or edit what an export wrote. A value
+/// starting `<f>` is written as that formula with no saved value, as openpyxl writes one.
 pub fn xlsx_from_grids(grids: &[scal_workbook::Grid]) -> Vec<u8> {
-    let escape = |v: &str| v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escape = |v: &str| {
+        if v.starts_with("<f>") {
+            return v.to_string();
+        }
+        v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    };
     let sheets: Vec<(String, Vec<(String, String)>)> = grids
         .iter()
         .map(|grid| {
