@@ -3,13 +3,13 @@
 
 use std::collections::HashMap;
 
-use scal_domain::check::validate_answer_on;
+use scal_domain::check::{canonical_answer, validate_answer_on};
 use scal_domain::policy::{authorize, Action, Actor};
 use scal_domain::template::{Rag, TemplateSheet};
 use scal_domain::{FieldError, Invalid};
 use scal_store::records::scals::{self, AnswerRecord, ScalSheetRecord};
 use scal_store::records::templates;
-use scal_workbook::{import_exported, read, ImportError, Limits};
+use scal_workbook::{import_exported, read_with_formulas, ImportError, Limits};
 use sha2::Digest;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -461,27 +461,18 @@ pub async fn save_answer(
     if let Err(error) = validate_answer_on(requirement, response.as_deref().unwrap_or(""), now.date()) {
         invalid.0.push(error);
     }
-    let response = match (&requirement.answer_kind, response) {
-        // Stored in its canonical spelling, so "y" and "YES" both read back as Yes.
-        (scal_domain::template::AnswerKind::Declaration, Some(raw)) => {
-            match scal_domain::template::Declaration::parse(&raw) {
-                Ok(Some(d)) => Some(d.label().to_string()),
-                _ => Some(raw),
-            }
-        }
-        (_, other) => other,
-    };
+    // Stored in its one spelling (the rule every path storing an answer follows), so "y" and
+    // "YES" both read back as Yes. Invalid values were reported just above.
+    let response = response.and_then(|raw| canonical_answer(&requirement.answer_kind, &raw).ok().flatten());
     let justification = answer_text("justification", &input.justification, &mut invalid);
     let mitigation = answer_text("mitigation", &input.mitigation, &mut invalid);
     let target_date = match cell(&input.target_date) {
         None => None,
         Some(raw) => match parse_date(&raw) {
             Ok(date) => Some(date.to_string()),
-            Err(_) => {
-                invalid.0.push(FieldError::new(
-                    "target_date",
-                    format!("{raw:?} is not a real date: use a date like 2027-03-31"),
-                ));
+            Err(error) => {
+                // The one parser's reason (no such month, no such day), on this field.
+                invalid.0.push(FieldError::new("target_date", error.message));
                 None
             }
         },
@@ -775,11 +766,12 @@ pub async fn import_answers_with_progress(
     // Parsing is slow and synchronous: on the blocking pool, behind the workbook gate, so a few
     // large uploads cannot starve other requests (past the gate's queue: busy, 503).
     let (bytes, sheet_name) = (upload.bytes.clone(), crate::templates::stem(file_name).to_string());
-    let (exported_at, imported) = app
+    let (exported_at, imported, unsaved_formulas) = app
         .gates
         .workbook
         .run(move || -> Result<_> {
-            let grids = read(&bytes, &sheet_name, limits).map_err(|e| AppError::invalid("file", e.to_string()))?;
+            let (grids, unsaved_formulas) = read_with_formulas(&bytes, &sheet_name, limits)
+                .map_err(|e| AppError::invalid("file", e.to_string()))?;
             let exported_at = grids
                 .iter()
                 .find(|g| g.name == scal_workbook::METADATA_SHEET)
@@ -797,7 +789,7 @@ pub async fn import_answers_with_progress(
                 )),
                 other => AppError::invalid("file", other.to_string()),
             })?;
-            Ok((exported_at, imported))
+            Ok((exported_at, imported, unsaved_formulas))
         })
         .await??;
     // A workbook exported for another product must never be applied to this one.
@@ -863,6 +855,19 @@ pub async fn import_answers_with_progress(
             .unwrap_or_else(|| "?".into());
         let id_column = "A";
         for row in &file_sheet.rows {
+            // A formula never computed reads as empty: applying it would clear the stored answer.
+            let unsaved: Vec<_> = unsaved_formulas
+                .iter()
+                .filter(|c| c.sheet == file_sheet.name && c.row == row.row)
+                .collect();
+            if !unsaved.is_empty() {
+                problems.extend(
+                    unsaved
+                        .into_iter()
+                        .map(|c| format!("sheet {:?}, {}", file_sheet.name, c.message())),
+                );
+                continue;
+            }
             if issued_sheet.is_scoped_out(&row.requirement.id) {
                 // A blank row of a requirement NHS England took out (an untailored workbook) is
                 // fine; an answer to it is not.
@@ -960,7 +965,8 @@ pub async fn import_answers_with_progress(
         let response = if !requirement.answer_kind.answered_by_typing() {
             server.and_then(|a| a.response.clone())
         } else {
-            cell(&row.response)
+            // The one stored spelling, as saving one answer stores it (validated above).
+            cell(&row.response).and_then(|raw| canonical_answer(&requirement.answer_kind, &raw).ok().flatten())
         };
         let stored_target = server.and_then(|a| a.target_date.clone());
         let target_date = if has_target_date {

@@ -67,31 +67,103 @@ impl CheckReport {
     }
 }
 
-/// Dates as suppliers type them: `2026-06-30`, `30/06/2026`, `30.06.2026`, `30-06-2026`, or a
-/// spreadsheet date-time (`2026-06-30 00:00:00`).
-pub fn parse_date(raw: &str) -> Result<Date, FieldError> {
+/// How a date was read from what was typed, so a reading that could be mistaken is said aloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateReading {
+    /// Year first (`2026-04-03`, as a date-formatted cell reads too): only one reading.
+    YearFirst,
+    /// Day first (`03/04/2026`, `3.4.2026`), the British order: never month first.
+    DayFirst,
+    /// A spreadsheet's day number (days since 30 December 1899), which is what a date cell
+    /// formatted General holds.
+    Serial,
+}
+
+/// A date and how it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadDate {
+    pub date: Date,
+    pub reading: DateReading,
+}
+
+impl ReadDate {
+    /// What to tell the supplier about how `raw` was read, when it could have meant something
+    /// else: a day-first date whose day could be a month (`read 03/04/2026 as 3 April 2026`), or a
+    /// spreadsheet day number. `None` when there is only one reading.
+    pub fn note(&self, raw: &str) -> Option<String> {
+        let said = format!("{} {} {}", self.date.day(), self.date.month(), self.date.year());
+        let raw = trim(raw);
+        match self.reading {
+            DateReading::YearFirst => None,
+            DateReading::DayFirst if self.date.day() <= 12 && self.date.day() != u8::from(self.date.month()) => {
+                Some(format!("read {raw} as {said} (day first, the British order)"))
+            }
+            DateReading::DayFirst => None,
+            DateReading::Serial => Some(format!(
+                "read {raw} as {said} (a spreadsheet date number: format the cell as a date to see it)"
+            )),
+        }
+    }
+}
+
+/// Spreadsheet day numbers read as dates: from 10,000 (18 May 1927), so a typed year such as
+/// 2026 is never taken for a day in 1905, to 2,958,465 (31 December 9999, Excel's last date).
+const SERIAL_DAYS: std::ops::RangeInclusive<u32> = 10_000..=2_958_465;
+
+/// **The** date parser: every date field (date answers, target dates, the information sheet's
+/// DSPT and penetration-test dates, `--as-of`) reads through it. Accepts `2026-06-30`,
+/// `30/06/2026` and `3/4/2026` (day first, the British order: never month first), `30.06.2026`,
+/// `30-06-2026`, a spreadsheet date-time (`2026-06-30 00:00:00`), and a spreadsheet day number
+/// (`46203`, what a date cell formatted General holds). Only called where a date is expected, so a
+/// number in free text is never taken for a date.
+pub fn read_date(raw: &str) -> Result<ReadDate, FieldError> {
     let value = trim(raw);
-    let value = value.split_once(' ').map_or(value, |(date, _)| date);
-    let parts: Vec<&str> = value.split(['-', '/', '.']).collect();
-    let numbers: Option<Vec<u32>> = parts.iter().map(|p| p.parse::<u32>().ok()).collect();
-    let bad = || {
+    let bad = |why: &str| {
         FieldError::new(
             "answer",
-            format!("{:?} is not a real date: use a date like 2026-06-30", trim(raw)),
+            format!("{value:?} is not a real date{why}: use a date like 2026-06-30 or 30/06/2026"),
         )
     };
-    let (year, month, day) = match (parts.as_slice(), numbers.as_deref()) {
-        ([y, _, _], Some([year, month, day])) if y.len() == 4 => (*year, *month, *day),
-        ([_, _, y], Some([day, month, year])) if y.len() == 4 => (*year, *month, *day),
-        _ => return Err(bad()),
+    if let Some(date) = serial_date(value) {
+        return Ok(ReadDate {
+            date,
+            reading: DateReading::Serial,
+        });
+    }
+    let value_date = value.split_once(' ').map_or(value, |(date, _)| date);
+    let parts: Vec<&str> = value_date.split(['-', '/', '.']).collect();
+    let numbers: Option<Vec<u32>> = parts.iter().map(|p| p.parse::<u32>().ok()).collect();
+    let (year, month, day, reading) = match (parts.as_slice(), numbers.as_deref()) {
+        ([y, _, _], Some([year, month, day])) if y.len() == 4 => (*year, *month, *day, DateReading::YearFirst),
+        ([_, _, y], Some([day, month, year])) if y.len() == 4 => (*year, *month, *day, DateReading::DayFirst),
+        _ => return Err(bad("")),
     };
     let month = u8::try_from(month)
         .ok()
         .and_then(|m| Month::try_from(m).ok())
-        .ok_or_else(bad)?;
-    let year = i32::try_from(year).map_err(|_| bad())?;
-    let day = u8::try_from(day).map_err(|_| bad())?;
-    Date::from_calendar_date(year, month, day).map_err(|_| bad())
+        .ok_or_else(|| bad(&format!(" (there is no month {month})")))?;
+    let year = i32::try_from(year).map_err(|_| bad(""))?;
+    let day = u8::try_from(day).map_err(|_| bad(""))?;
+    let date =
+        Date::from_calendar_date(year, month, day).map_err(|_| bad(&format!(" ({month} {year} has no day {day})")))?;
+    Ok(ReadDate { date, reading })
+}
+
+/// A spreadsheet day number (a time of day after the point is ignored), within [`SERIAL_DAYS`].
+fn serial_date(value: &str) -> Option<Date> {
+    let (days, fraction) = value.split_once('.').unwrap_or((value, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(days) || !digits(fraction) {
+        return None;
+    }
+    let days: u32 = days.parse().ok().filter(|d| SERIAL_DAYS.contains(d))?;
+    let epoch = Date::from_calendar_date(1899, Month::December, 30).ok()?;
+    epoch.checked_add(time::Duration::days(i64::from(days)))
+}
+
+/// [`read_date`]'s date alone.
+pub fn parse_date(raw: &str) -> Result<Date, FieldError> {
+    read_date(raw).map(|read| read.date)
 }
 
 /// The first day of the DSPT assessment period that is current on `as_of`. Assessments are due by
@@ -129,6 +201,28 @@ pub fn validate_answer(kind: &AnswerKind, raw: &str) -> Result<(), FieldError> {
         }
         AnswerKind::FreeText | AnswerKind::Attachment => Ok(()),
     }
+}
+
+/// The one spelling an answer is stored in, whichever way it arrived (the form, the API, an
+/// imported workbook): a declaration as `Yes`, `No` or `N/A` however it was typed (`y`, `NA`,
+/// ` no `), anything else trimmed. Invalid values are refused by [`validate_answer`]'s rule, and
+/// empty is "not answered" (`Ok(None)`). Storing one spelling means every later reader (the
+/// views, the export, the submission snapshot, conflict detection) compares like with like.
+pub fn canonical_answer(kind: &AnswerKind, raw: &str) -> Result<Option<String>, FieldError> {
+    let value = trim(raw);
+    validate_answer(kind, value)?;
+    if value.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(match kind {
+        AnswerKind::Declaration => match Declaration::parse(value)? {
+            Some(answer) => answer.label().to_string(),
+            None => return Ok(None),
+        },
+        // Stored as ISO 8601, as target dates are: a day-first or day-number date is read once.
+        AnswerKind::Date => parse_date(value)?.to_string(),
+        _ => value.to_string(),
+    }))
 }
 
 /// How a question on the information sheet is checked beyond its answer kind.
@@ -314,6 +408,60 @@ pub fn red_rule(level: Level, justified: bool, mitigated: bool, target_date: Opt
     }
 }
 
+/// A cell holding a formula with no saved value, as openpyxl and other generators write one
+/// (`<c><f>…</f></c>`, leaving the computing to the spreadsheet program): what it holds is
+/// unknown until Excel or LibreOffice opens and saves the workbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsavedFormula {
+    pub sheet: String,
+    /// 1-based spreadsheet row.
+    pub row: usize,
+    /// `M`.
+    pub column: String,
+}
+
+impl UnsavedFormula {
+    pub fn message(&self) -> String {
+        format!(
+            "row {}, column {} holds a formula with no saved value: open and save the workbook in Excel or LibreOffice",
+            self.row, self.column
+        )
+    }
+}
+
+/// The one rule for formula cells without a saved value in requirement rows: such a row cannot be
+/// judged on what it seems to hold (an unsaved answer reads as empty, and "Not answered" would
+/// send the supplier looking for an answer they gave), so `check`'s findings on it are replaced
+/// by one blocking finding per such cell, saying how to fix it. Cells outside requirement rows
+/// are not a SCAL's answers and are left alone. Apply to [`check`]'s report before other findings
+/// are added to it.
+pub fn report_unsaved_formulas(report: &mut CheckReport, sheets: &[AnsweredSheet], cells: &[UnsavedFormula]) {
+    for sheet in sheets {
+        for row in &sheet.rows {
+            let here: Vec<&UnsavedFormula> = cells
+                .iter()
+                .filter(|c| c.sheet == sheet.name && c.row == row.row)
+                .collect();
+            if here.is_empty() {
+                continue;
+            }
+            let on_row = |f: &Finding| f.sheet == sheet.name && f.row == row.row;
+            // In the row's place: everything before its first finding stays where it was.
+            let at = report.findings.iter().position(on_row).unwrap_or(report.findings.len());
+            report.findings.retain(|f| !on_row(f));
+            let findings = here.into_iter().map(|cell| Finding {
+                sheet: sheet.name.clone(),
+                row: row.row,
+                requirement_id: row.requirement.id.clone(),
+                severity: Severity::Error,
+                message: cell.message(),
+                blocking: true,
+            });
+            report.findings.splice(at..at, findings);
+        }
+    }
+}
+
 /// Checks every row of every sheet.
 pub fn check(sheets: &[AnsweredSheet], as_of: Date) -> CheckReport {
     let mut findings = Vec::new();
@@ -389,6 +537,10 @@ fn check_row(
                 Rag::Red => {
                     let v = red_rule(requirement.level, justified, mitigated, row.target_date.as_deref());
                     find(v.severity, v.blocking, v.message);
+                    let target = row.target_date.as_deref().unwrap_or("");
+                    if let Some(note) = read_date(target).ok().and_then(|read| read.note(target)) {
+                        find(Severity::Warning, false, format!("Target date: {note}"));
+                    }
                 }
                 Rag::Amber if !justified => {
                     find(
@@ -403,9 +555,14 @@ fn check_row(
                 _ => {}
             }
         }
-        AnswerKind::Date if kind == SheetKind::Information => {
-            if let Ok(date) = parse_date(response) {
-                check_information_date(row, date, as_of, find);
+        AnswerKind::Date => {
+            if let Ok(read) = read_date(response) {
+                if let Some(note) = read.note(response) {
+                    find(Severity::Warning, false, note);
+                }
+                if kind == SheetKind::Information {
+                    check_information_date(row, read.date, as_of, find);
+                }
             }
         }
         AnswerKind::Choice(options) if information_rule(&requirement.text) == InformationRule::DsptStatus => {
@@ -548,8 +705,84 @@ mod tests {
             ],
         );
         let ids: Vec<&str> = found.iter().map(|(id, _, _)| id.as_str()).collect();
-        assert_eq!(ids, ["I1", "I2", "I3", "I5", "I7", "I9", "I10"]);
+        // I6's 01/07/2025 could be read month first: how it was read is said (a warning).
+        assert_eq!(ids, ["I1", "I2", "I3", "I5", "I6", "I7", "I9", "I10"]);
+        assert_eq!(found[4], ("I6".into(), Severity::Warning, false));
         assert_eq!(found[1], ("I2".into(), Severity::Red, true));
+    }
+
+    #[test]
+    fn declarations_are_stored_in_one_spelling_whatever_was_typed() {
+        use AnswerKind::Declaration as D;
+        for (typed, stored) in [
+            ("y", "Yes"),
+            ("YES", "Yes"),
+            (" Yes ", "Yes"),
+            ("true", "Yes"),
+            ("n", "No"),
+            (" NO ", "No"),
+            ("NA", "N/A"),
+            ("n/a", "N/A"),
+            ("Not applicable", "N/A"),
+        ] {
+            assert_eq!(canonical_answer(&D, typed), Ok(Some(stored.to_string())), "{typed:?}");
+        }
+        assert_eq!(canonical_answer(&D, "  "), Ok(None));
+        assert!(canonical_answer(&D, "Maybe").is_err());
+        assert_eq!(
+            canonical_answer(&AnswerKind::FreeText, " As typed "),
+            Ok(Some("As typed".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_formula_without_a_saved_value_replaces_the_rows_findings() {
+        use AnswerKind::Declaration as D;
+        let sheets = [AnsweredSheet {
+            name: "S".into(),
+            kind: SheetKind::Service,
+            rows: vec![
+                AnsweredRow {
+                    row: 2,
+                    ..row("A", "It MUST work", D, &[])
+                },
+                AnsweredRow {
+                    row: 3,
+                    ..row("B", "It MUST work", D, &[])
+                },
+            ],
+        }];
+        let mut report = check(&sheets, date!(2026 - 11 - 24));
+        let cells = [
+            UnsavedFormula {
+                sheet: "S".into(),
+                row: 2,
+                column: "M".into(),
+            },
+            // Not a requirement row: not a SCAL's answer.
+            UnsavedFormula {
+                sheet: "S".into(),
+                row: 9,
+                column: "M".into(),
+            },
+        ];
+        report_unsaved_formulas(&mut report, &sheets, &cells);
+        let found: Vec<(&str, &str, bool)> = report
+            .findings
+            .iter()
+            .map(|f| (f.requirement_id.as_str(), f.message.as_str(), f.blocking))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "A",
+                    "row 2, column M holds a formula with no saved value: open and save the workbook in Excel or LibreOffice",
+                    true
+                ),
+                ("B", "Not answered", true),
+            ]
+        );
     }
 
     #[test]
@@ -565,8 +798,67 @@ mod tests {
         assert_eq!(parse_date("30/06/2026"), Ok(date!(2026 - 06 - 30)));
         assert_eq!(parse_date("1.7.2025"), Ok(date!(2025 - 07 - 01)));
         assert_eq!(parse_date("2026-06-30 00:00:00"), Ok(date!(2026 - 06 - 30)));
-        for bad in ["2026-02-30", "31/13/2026", "yesterday", "2026", ""] {
+        for bad in ["2026-02-30", "31/13/2026", "yesterday", "2026", "", "-46115", "4611 5"] {
             assert!(parse_date(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn british_text_dates_and_spreadsheet_day_numbers_are_read_and_the_reading_said() {
+        let read = read_date("03/04/2026").unwrap();
+        assert_eq!(
+            (read.date, read.reading),
+            (date!(2026 - 04 - 03), DateReading::DayFirst)
+        );
+        assert_eq!(
+            read.note("03/04/2026").as_deref(),
+            Some("read 03/04/2026 as 3 April 2026 (day first, the British order)")
+        );
+        assert_eq!(parse_date("3/4/2026"), Ok(date!(2026 - 04 - 03)));
+        // Only one reading: nothing to say.
+        assert_eq!(read_date("30/06/2026").unwrap().note("30/06/2026"), None);
+        assert_eq!(read_date("04/04/2026").unwrap().note("04/04/2026"), None);
+        assert_eq!(read_date("2026-04-03").unwrap().note("2026-04-03"), None);
+
+        // What a General-formatted date cell holds, with or without a time of day.
+        let serial = read_date("46115").unwrap();
+        assert_eq!(
+            (serial.date, serial.reading),
+            (date!(2026 - 04 - 03), DateReading::Serial)
+        );
+        assert!(serial.note("46115").unwrap().starts_with("read 46115 as 3 April 2026"));
+        assert_eq!(parse_date("46115.75"), Ok(date!(2026 - 04 - 03)));
+        assert_eq!(parse_date("2958465"), Ok(date!(9999 - 12 - 31)));
+        for not_a_day_number in ["2026", "9999", "2958466", "46115.", ".5"] {
+            assert!(parse_date(not_a_day_number).is_err(), "{not_a_day_number}");
+        }
+    }
+
+    #[test]
+    fn impossible_dates_are_refused_saying_why() {
+        let error = parse_date("31/02/2026").unwrap_err();
+        assert_eq!(
+            error.message,
+            "\"31/02/2026\" is not a real date (February 2026 has no day 31): use a date like 2026-06-30 or 30/06/2026"
+        );
+        let error = parse_date("12/13/2026").unwrap_err();
+        assert!(error.message.contains("(there is no month 13)"), "{}", error.message);
+    }
+
+    #[test]
+    fn dates_are_stored_as_iso_and_numbers_in_free_text_stay_numbers() {
+        assert_eq!(
+            canonical_answer(&AnswerKind::Date, "03/04/2026"),
+            Ok(Some("2026-04-03".to_string()))
+        );
+        assert_eq!(
+            canonical_answer(&AnswerKind::Date, "46115"),
+            Ok(Some("2026-04-03".to_string()))
+        );
+        assert_eq!(
+            canonical_answer(&AnswerKind::FreeText, "46115"),
+            Ok(Some("46115".to_string()))
+        );
+        assert!(canonical_answer(&AnswerKind::Date, "31/02/2026").is_err());
     }
 }

@@ -193,20 +193,36 @@ impl Declaration {
         }
     }
 
-    /// `Yes`, `No` or `N/A`, in any case, with common spellings (`Y`, `N`, `NA`, `Not applicable`).
-    /// Empty input is "not answered" (`Ok(None)`).
+    pub const ALL: [Declaration; 3] = [Self::Yes, Self::No, Self::NotApplicable];
+
+    /// Every spelling [`Self::parse`] accepts for this answer, in lower case (any case is
+    /// accepted, surrounding whitespace ignored). The one list: `parse` reads it, and the
+    /// export's colour formulas are generated from it, so Excel colours exactly what import reads.
+    pub fn spellings(self) -> &'static [&'static str] {
+        match self {
+            Self::Yes => &["yes", "y", "true", "compliant"],
+            Self::No => &["no", "n", "false", "non-compliant", "not compliant"],
+            Self::NotApplicable => &["n/a", "na", "n.a.", "not applicable"],
+        }
+    }
+
+    /// `Yes`, `No` or `N/A`, in any case, with common spellings (`Y`, `N`, `NA`, `Not applicable`:
+    /// [`Self::spellings`]). Empty input is "not answered" (`Ok(None)`).
     pub fn parse(raw: &str) -> Result<Option<Self>, FieldError> {
         let value = trim(raw).to_ascii_lowercase();
-        match value.as_str() {
-            "" => Ok(None),
-            "yes" | "y" | "true" | "compliant" => Ok(Some(Self::Yes)),
-            "no" | "n" | "false" | "non-compliant" | "not compliant" => Ok(Some(Self::No)),
-            "n/a" | "na" | "n.a." | "not applicable" => Ok(Some(Self::NotApplicable)),
-            _ => Err(FieldError::new(
-                "answer",
-                format!("{:?} is not an answer: use Yes, No or N/A", trim(raw)),
-            )),
+        if value.is_empty() {
+            return Ok(None);
         }
+        Self::ALL
+            .into_iter()
+            .find(|answer| answer.spellings().contains(&value.as_str()))
+            .map(Some)
+            .ok_or_else(|| {
+                FieldError::new(
+                    "answer",
+                    format!("{:?} is not an answer: use Yes, No or N/A", trim(raw)),
+                )
+            })
     }
 }
 

@@ -220,23 +220,44 @@ fn answer_kind_label(kind: &AnswerKind) -> String {
     }
 }
 
-/// The Excel condition for one colour: every (level, answer) pair the rule gives that colour.
+/// The Excel condition for one colour: every (level, answer) pair the rule gives that colour, an
+/// answer being any spelling import accepts for it (`Declaration::spellings`: `y`, `NA`, `n/a`...).
+/// Excel's `=` ignores case; the response is trimmed as import trims it (non-breaking spaces made
+/// plain first, since TRIM keeps them, and line breaks and tabs removed by CLEAN), so a cell
+/// coloured green is one import reads as Yes or N/A, and a typed ` no ` turns red as it will be.
 fn rag_condition(colour: Rag, row: u32) -> Option<String> {
     let level_cell = format!("${}{}", crate::Grid::column_letter(usize::from(LEVEL_COL)), row + 1);
     let response_cell = format!("${}{}", crate::Grid::column_letter(usize::from(RESPONSE_COL)), row + 1);
-    let mut terms = Vec::new();
-    for level in Level::ALL {
-        for answer in [Declaration::Yes, Declaration::No, Declaration::NotApplicable] {
-            if rag(level, Some(answer)) == colour {
-                terms.push(format!(
-                    "AND(UPPER({level_cell})=\"{}\",UPPER({response_cell})=\"{}\")",
-                    level.label().to_uppercase(),
-                    answer.label().to_uppercase()
-                ));
-            }
+    let response = format!("UPPER(TRIM(CLEAN(SUBSTITUTE({response_cell},CHAR(160),\" \"))))");
+    let any_of = |value: &str, options: &[String]| {
+        let equals: Vec<String> = options.iter().map(|o| format!("{value}=\"{o}\"")).collect();
+        match equals.as_slice() {
+            [one] => one.clone(),
+            _ => format!("OR({})", equals.join(",")),
         }
+    };
+    let mut terms = Vec::new();
+    for answer in Declaration::ALL {
+        let levels: Vec<String> = Level::ALL
+            .into_iter()
+            .filter(|level| rag(*level, Some(answer)) == colour)
+            .map(|level| level.label().to_uppercase())
+            .collect();
+        if levels.is_empty() {
+            continue;
+        }
+        let spellings: Vec<String> = answer.spellings().iter().map(|s| s.to_uppercase()).collect();
+        terms.push(format!(
+            "AND({},{})",
+            any_of(&response, &spellings),
+            any_of(&format!("UPPER({level_cell})"), &levels)
+        ));
     }
-    (!terms.is_empty()).then(|| format!("=OR({})", terms.join(",")))
+    match terms.as_slice() {
+        [] => None,
+        [one] => Some(format!("={one}")),
+        _ => Some(format!("=OR({})", terms.join(","))),
+    }
 }
 
 /// One row of the metadata sheet's table, in [`METADATA_COLUMNS`] order.
@@ -398,9 +419,12 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
 }
 
 fn add_dropdown(worksheet: &mut Worksheet, (first, last): (u32, u32)) -> Result<(), XlsxError> {
+    // A warning, not a stop: import reads typed spellings (`y`, `NA`) as Yes, No or N/A, so Excel
+    // must not refuse what scal accepts; the supplier is told and may keep what they typed.
     let options = DataValidation::new()
         .allow_list_strings(&["Yes", "No", "N/A"])?
-        .set_error_message("Answer Yes, No or N/A")?;
+        .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Warning)
+        .set_error_message("Answer Yes, No or N/A. Typed answers like y, n or NA are read as those too.")?;
     worksheet.add_data_validation(first, RESPONSE_COL, last, RESPONSE_COL, &options)?;
     Ok(())
 }
@@ -509,16 +533,95 @@ mod tests {
     #[test]
     fn the_colour_formulas_come_from_the_rule() {
         let red = rag_condition(Rag::Red, 1).unwrap();
+        let response = "UPPER(TRIM(CLEAN(SUBSTITUTE($M2,CHAR(160),\" \"))))";
         assert_eq!(
             red,
-            "=OR(AND(UPPER($D2)=\"MUST\",UPPER($M2)=\"NO\"),AND(UPPER($D2)=\"MUST NOT\",UPPER($M2)=\"NO\"))"
+            format!(
+                "=AND(OR({r}=\"NO\",{r}=\"N\",{r}=\"FALSE\",{r}=\"NON-COMPLIANT\",{r}=\"NOT COMPLIANT\"),\
+                 OR(UPPER($D2)=\"MUST\",UPPER($D2)=\"MUST NOT\"))",
+                r = response
+            )
         );
         let amber = rag_condition(Rag::Amber, 1).unwrap();
         assert!(
             amber.contains("\"SHOULD\"") && amber.contains("\"UNSPECIFIED\"") && !amber.contains("\"MAY\""),
             "{amber}"
         );
-        assert!(rag_condition(Rag::Green, 1).unwrap().contains("\"N/A\""));
+        let green = rag_condition(Rag::Green, 1).unwrap();
+        assert!(green.contains("\"N/A\"") && green.contains("\"NA\""), "{green}");
+    }
+
+    /// The formulas as written into the workbook (unzipped, not as generated): every spelling
+    /// import accepts for an answer is in the formula of the colour the rule gives it, and in no
+    /// other colour's. The spellings come from the domain, so the test cannot drift from import.
+    #[test]
+    fn the_exported_colour_rules_accept_every_spelling_import_accepts() {
+        use std::io::Read as _;
+        let requirement = |id: &str, text: &str| Requirement {
+            id: id.into(),
+            section: None,
+            text: text.into(),
+            level: Level::detect(text),
+            answer_kind: AnswerKind::Declaration,
+            use_case: None,
+            requirement_type: None,
+            link: None,
+            test_cases: None,
+            test_environment: None,
+            evidence_required: None,
+            guidance: None,
+        };
+        let sheets = [TemplateSheet {
+            name: "S".into(),
+            kind: scal_domain::template::SheetKind::Service,
+            requirements: vec![requirement("A", "It MUST work"), requirement("B", "It SHOULD work")],
+        }];
+        let bytes = export(&Export {
+            template_id: "t",
+            template_name: "T",
+            version: 1,
+            product_id: None,
+            stamp: "2026-11-24T09:00:00Z",
+            sheets: &sheets,
+            answers: &Answers::new(),
+        })
+        .unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        zip.by_name("xl/worksheets/sheet1.xml")
+            .unwrap()
+            .read_to_string(&mut xml)
+            .unwrap();
+        // Each conditional format's fill (dxf 0, 1, 2 in the order written) and its formula.
+        let formulas: Vec<String> = xml
+            .split("<formula>")
+            .skip(1)
+            .map(|f| f.split("</formula>").next().unwrap().replace("&quot;", "\""))
+            .collect();
+        assert_eq!(formulas.len(), 3, "{xml}");
+        let by_colour = [Rag::Red, Rag::Amber, Rag::Green].into_iter().zip(&formulas);
+        for (colour, formula) in by_colour {
+            assert!(
+                formula.contains("TRIM("),
+                "spaces around an answer are ignored: {formula}"
+            );
+            for answer in Declaration::ALL {
+                let coloured = Level::ALL.iter().any(|level| rag(*level, Some(answer)) == colour);
+                for spelling in answer.spellings() {
+                    assert_eq!(
+                        Declaration::parse(&format!(" {spelling} ")),
+                        Ok(Some(answer)),
+                        "import reads {spelling:?}"
+                    );
+                    let quoted = format!("=\"{}\"", spelling.to_uppercase());
+                    assert_eq!(
+                        formula.contains(&quoted),
+                        coloured,
+                        "{colour:?} and {spelling:?} ({answer:?}): {formula}"
+                    );
+                }
+            }
+        }
     }
 }
 

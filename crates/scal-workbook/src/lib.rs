@@ -16,4 +16,4 @@ pub use import::{
 };
 
 pub use export::{export, has_export_layout, manifest, Answers, Export, ExportError, ExportedAnswer, METADATA_SHEET};
-pub use read::{read, Grid, Limits, ReadError};
+pub use read::{read, read_with_formulas, Grid, Limits, ReadError};

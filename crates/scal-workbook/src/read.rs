@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use calamine::{DataRef, Reader, Xlsx, XlsxError};
+use scal_domain::check::UnsavedFormula;
 
 /// One sheet as text. `rows[i][j]` is the cell at spreadsheet row `first_row + i` (1-based) and
 /// column `first_col + j` (0-based, A = 0), trimmed of whitespace including non-breaking spaces,
@@ -131,6 +132,17 @@ const CFB_MAGIC: &[u8] = &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 /// Reads a workbook: xlsx when the bytes are a zip, an old `.xls` or encrypted workbook when they
 /// are an OLE compound file (both refused), otherwise pipe-separated text named `text_sheet_name`.
 pub fn read(bytes: &[u8], text_sheet_name: &str, limits: Limits) -> Result<Vec<Grid>, ReadError> {
+    read_with_formulas(bytes, text_sheet_name, limits).map(|(grids, _)| grids)
+}
+
+/// [`read`], and the cells holding a formula with no saved value (their grid cell is empty), so
+/// those reading answers can say so rather than call the cell unanswered
+/// (`check::report_unsaved_formulas`). Text files hold no formulas.
+pub fn read_with_formulas(
+    bytes: &[u8],
+    text_sheet_name: &str,
+    limits: Limits,
+) -> Result<(Vec<Grid>, Vec<UnsavedFormula>), ReadError> {
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
@@ -146,7 +158,7 @@ pub fn read(bytes: &[u8], text_sheet_name: &str, limits: Limits) -> Result<Vec<G
             ReadError::LegacyXls
         });
     }
-    Ok(vec![read_text_within(bytes, text_sheet_name, limits)?])
+    Ok((vec![read_text_within(bytes, text_sheet_name, limits)?], Vec::new()))
 }
 
 /// NHS pipe-separated text: UTF-8 with or without a BOM, LF or CRLF, `|` between cells, no quoting.
@@ -224,7 +236,10 @@ fn read_text_within(bytes: &[u8], sheet_name: &str, limits: Limits) -> Result<Gr
     })
 }
 
-fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Grid>, ReadError> {
+/// A sheet's grid and its formula cells without a saved value.
+type Parsed = (Grid, Vec<UnsavedFormula>);
+
+fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<(Vec<Grid>, Vec<UnsavedFormula>), ReadError> {
     let shared_strings = check_zip(bytes, limits)?;
     // calamine can panic on malformed sheets (fuzzing found an integer overflow on an absurd cell
     // reference). A hostile upload must get an error, never take the process down.
@@ -244,7 +259,11 @@ const PARALLEL_SHARED_STRINGS_BYTES: u64 = 8 * 1024 * 1024;
 /// Large workbooks are parsed on several threads, a share of the sheets each (every thread opens
 /// its own reader over the same bytes, so each holds the shared strings: only when those are
 /// small); small ones on this thread.
-fn parse_xlsx(bytes: &[u8], shared_strings: u64, limits: Limits) -> Result<Vec<Grid>, ReadError> {
+fn parse_xlsx(
+    bytes: &[u8],
+    shared_strings: u64,
+    limits: Limits,
+) -> Result<(Vec<Grid>, Vec<UnsavedFormula>), ReadError> {
     let names = open_xlsx(bytes)?.sheet_names();
     let budget = Budget {
         used: AtomicU64::new(0),
@@ -255,13 +274,13 @@ fn parse_xlsx(bytes: &[u8], shared_strings: u64, limits: Limits) -> Result<Vec<G
         .min(4)
         .min(names.len());
     if threads <= 1 || bytes.len() < 256 * 1024 || shared_strings > PARALLEL_SHARED_STRINGS_BYTES {
-        return parse_sheets(bytes, &names, limits, &budget);
+        return parse_sheets(bytes, &names, limits, &budget).map(flatten);
     }
     let shares: Vec<Vec<String>> = (0..threads)
         .map(|t| names.iter().skip(t).step_by(threads).cloned().collect())
         .collect();
     let budget = &budget;
-    let parsed: Vec<Result<Vec<Grid>, ReadError>> = std::thread::scope(|scope| {
+    let parsed: Vec<Result<Vec<Parsed>, ReadError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = shares
             .iter()
             .map(|share| scope.spawn(move || parse_sheets(bytes, share, limits, budget)))
@@ -274,13 +293,19 @@ fn parse_xlsx(bytes: &[u8], shared_strings: u64, limits: Limits) -> Result<Vec<G
             })
             .collect()
     });
-    let mut by_name: std::collections::HashMap<String, Grid> = std::collections::HashMap::new();
+    let mut by_name: std::collections::HashMap<String, Parsed> = std::collections::HashMap::new();
     for result in parsed {
-        for grid in result? {
-            by_name.insert(grid.name.clone(), grid);
+        for (grid, formulas) in result? {
+            by_name.insert(grid.name.clone(), (grid, formulas));
         }
     }
-    Ok(names.iter().filter_map(|name| by_name.remove(name)).collect())
+    Ok(flatten(names.iter().filter_map(|name| by_name.remove(name)).collect()))
+}
+
+/// The sheets' grids in order, and all their formula cells without a saved value.
+fn flatten(parsed: Vec<Parsed>) -> (Vec<Grid>, Vec<UnsavedFormula>) {
+    let (grids, formulas): (Vec<Grid>, Vec<Vec<UnsavedFormula>>) = parsed.into_iter().unzip();
+    (grids, formulas.into_iter().flatten().collect())
 }
 
 /// What one workbook's grids may take in memory, shared by the threads reading its sheets.
@@ -308,7 +333,7 @@ impl Budget {
     }
 }
 
-fn parse_sheets(bytes: &[u8], names: &[String], limits: Limits, budget: &Budget) -> Result<Vec<Grid>, ReadError> {
+fn parse_sheets(bytes: &[u8], names: &[String], limits: Limits, budget: &Budget) -> Result<Vec<Parsed>, ReadError> {
     let mut workbook = open_xlsx(bytes)?;
     names
         .iter()
@@ -372,18 +397,21 @@ fn parse_sheet(
     name: &str,
     limits: Limits,
     budget: &Budget,
-) -> Result<Grid, ReadError> {
+) -> Result<Parsed, ReadError> {
     let bad = |e: XlsxError| ReadError::BadXlsx(format!("sheet {name:?}: {e}"));
     let mut reader = match workbook.worksheet_cells_reader(name) {
         Ok(reader) => reader,
         // A chart sheet or dialog sheet holds no cells.
         Err(XlsxError::NotAWorksheet(_)) => {
-            return Ok(Grid {
-                name: name.to_string(),
-                first_row: 1,
-                first_col: 0,
-                rows: Vec::new(),
-            })
+            return Ok((
+                Grid {
+                    name: name.to_string(),
+                    first_row: 1,
+                    first_col: 0,
+                    rows: Vec::new(),
+                },
+                Vec::new(),
+            ))
         }
         Err(e) => return Err(bad(e)),
     };
@@ -391,12 +419,25 @@ fn parse_sheet(
     let mut cells: BTreeMap<(u32, u32), String> = BTreeMap::new();
     let mut bounds: Option<Bounds> = None;
     let mut too_large = false;
-    while let Some(cell) = reader.next_cell().map_err(bad)? {
-        let value = cell_text(cell.get_value());
+    let mut unsaved = Vec::new();
+    // With each cell's formula, unexpanded (no per-cell formula text is built for shared ones).
+    while let Some(cell) = reader.next_cell_with_formula_metadata().map_err(bad)? {
+        let value = cell_text(&cell.value);
         if value.is_empty() {
+            // A formula whose computed value was never saved (openpyxl writes `<c><f>…</f></c>`):
+            // the cell reads as empty, but the supplier put something there. Counted against the
+            // budget like a value, so a sheet of them cannot grow without bound.
+            if cell.formula.is_some() {
+                budget.charge(VALUE_COST + name.len() as u64, name)?;
+                unsaved.push(UnsavedFormula {
+                    sheet: name.to_string(),
+                    row: cell.pos.0 as usize + 1,
+                    column: Grid::column_letter(cell.pos.1 as usize),
+                });
+            }
             continue;
         }
-        let position = cell.get_position();
+        let position = cell.pos;
         let grown = bounds.map_or(
             Bounds {
                 first_row: position.0,
@@ -419,12 +460,15 @@ fn parse_sheet(
         cells.insert(position, value);
     }
     let Some(bounds) = bounds else {
-        return Ok(Grid {
-            name: name.to_string(),
-            first_row: 1,
-            first_col: 0,
-            rows: Vec::new(),
-        });
+        return Ok((
+            Grid {
+                name: name.to_string(),
+                first_row: 1,
+                first_col: 0,
+                rows: Vec::new(),
+            },
+            unsaved,
+        ));
     };
     if too_large {
         return Err(ReadError::SheetTooLarge {
@@ -451,12 +495,15 @@ fn parse_sheet(
             row.push(value);
         }
     }
-    Ok(Grid {
-        name: name.to_string(),
-        first_row: bounds.first_row as usize + 1,
-        first_col: bounds.first_col as usize,
-        rows,
-    })
+    Ok((
+        Grid {
+            name: name.to_string(),
+            first_row: bounds.first_row as usize + 1,
+            first_col: bounds.first_col as usize,
+            rows,
+        },
+        unsaved,
+    ))
 }
 
 /// What one entry of calamine's shared-strings table costs before any text is stored (a `String`).

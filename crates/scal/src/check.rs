@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use scal_domain::check::{check, CheckReport, Severity};
-use scal_workbook::{import_exported, read, ImportError, Limits};
+use scal_workbook::{import_exported, read_with_formulas, ImportError, Limits};
 
 use crate::CheckArgs;
 
@@ -38,7 +38,8 @@ fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
     let options = scal_workbook::parse_map(&args.map).map_err(|e| format!("--{e}"))?;
     let bytes = std::fs::read(&args.file).map_err(|e| format!("cannot read {}: {e}", args.file.display()))?;
     let stem = args.file.file_stem().and_then(|s| s.to_str()).unwrap_or("Sheet");
-    let grids = read(&bytes, stem, Limits::default()).map_err(|e| format!("{}: {e}", args.file.display()))?;
+    let (grids, unsaved_formulas) =
+        read_with_formulas(&bytes, stem, Limits::default()).map_err(|e| format!("{}: {e}", args.file.display()))?;
     // Held to its `_scal` record: a deleted row or sheet must never read as "ready".
     let imported = match import_exported(&grids, &options) {
         Ok(imported) => imported,
@@ -54,6 +55,8 @@ fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
     };
     let answered: Vec<_> = imported.sheets.iter().map(|s| s.answered()).collect();
     let mut report = check(&answered, as_of);
+    // A formula never computed is reported as such, not as the empty answer it reads as.
+    scal_domain::check::report_unsaved_formulas(&mut report, &answered, &unsaved_formulas);
     report.findings.splice(0..0, imported.findings);
     // The onboarding steps that read the information sheet, as at submission.
     let steps = scal_domain::onboarding::workbook_findings(&answered, &report.findings, as_of);

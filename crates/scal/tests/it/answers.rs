@@ -809,3 +809,90 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
         "{body}"
     );
 }
+
+/// Declarations as people type them (`y`, ` NO `, `na`) are stored in the one spelling, `Yes`,
+/// `No`, `N/A`, whichever path stores them: answer import, the API's single save, the page's form.
+#[tokio::test]
+async fn every_path_stores_declarations_in_one_spelling() {
+    let app = TestApp::demo().await;
+    let product = issued_product(&app).await;
+    let stored = |answers: Vec<(String, Option<String>)>, id: &str| {
+        answers
+            .into_iter()
+            .find(|(i, _)| i == id)
+            .and_then(|(_, r)| r)
+            .unwrap_or_default()
+    };
+
+    let (_, stamp) = download(&app, &product).await;
+    let typed = completed(
+        &app,
+        &product,
+        &stamp,
+        &[
+            ("GPCM-C-1", "y", "", ""),
+            ("GPCM-C-2", " NO ", "Uses a partner's client", ""),
+            ("GPCM-SD-028", "na", "Not used", ""),
+        ],
+    )
+    .await;
+    let report = upload(&app, "admin@acme.example", &product, typed, false)
+        .await
+        .unwrap();
+    assert_eq!(report.applied, 3, "{report:?}");
+    let answers = current_answers(&app, &product).await;
+    assert_eq!(stored(answers.clone(), "GPCM-C-1"), "Yes");
+    assert_eq!(stored(answers.clone(), "GPCM-C-2"), "No");
+    assert_eq!(stored(answers, "GPCM-SD-028"), "N/A");
+
+    save_through_api(&app, "admin@acme.example", &product, "GPCM-SD-056", " YES ", "").await;
+    assert_eq!(stored(current_answers(&app, &product).await, "GPCM-SD-056"), "Yes");
+
+    let supplier = actor(&app, "admin@acme.example").await;
+    let sheet = scal_app::scals::sheets(app.app(), &supplier, &product).await.unwrap()[0]
+        .record
+        .clone();
+    let session = app
+        .sign_in("admin@acme.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let page = app
+        .page(
+            Some(&session),
+            axum::http::Method::POST,
+            &format!("/scals/{}/sheets/{}/requirements/GPCM-C-1", sheet.scal_id, sheet.id),
+            &[("answer", "n/a"), ("justification", "Not used")],
+        )
+        .await;
+    assert_eq!(page.status, axum::http::StatusCode::SEE_OTHER, "{}", page.html);
+    assert_eq!(stored(current_answers(&app, &product).await, "GPCM-C-1"), "N/A");
+}
+
+/// A formula never computed reads as empty; importing it would clear the stored answer. It is
+/// refused naming the cell, and nothing is applied.
+#[tokio::test]
+async fn answer_import_refuses_a_formula_without_a_saved_value() {
+    let app = TestApp::demo().await;
+    let product = issued_product(&app).await;
+    save_through_api(&app, "admin@acme.example", &product, "GPCM-C-1", "Yes", "").await;
+    let before = current_answers(&app, &product).await;
+    let (bytes, _) = download(&app, &product).await;
+    let mut grids = scal_workbook::read(&bytes, "x", Limits::default()).unwrap();
+    let sheet = &mut grids[0];
+    let row = sheet
+        .rows
+        .iter_mut()
+        .find(|r| r.first().is_some_and(|c| c == "GPCM-C-1"))
+        .unwrap();
+    row[12] = "<f>TODAY()</f>".into();
+    let file = crate::support::xlsx_from_grids(&grids);
+    let Err(AppError::Invalid(invalid)) = upload(&app, "admin@acme.example", &product, file, false).await else {
+        panic!("refused")
+    };
+    let messages: Vec<String> = invalid.0.iter().map(|e| e.message.clone()).collect();
+    assert_eq!(
+        messages,
+        ["sheet \"scal-gpc-send-document\", row 2, column M holds a formula with no saved value: open and save the workbook in Excel or LibreOffice"]
+    );
+    assert_eq!(current_answers(&app, &product).await, before, "nothing applied");
+}

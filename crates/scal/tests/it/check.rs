@@ -487,3 +487,81 @@ fn an_edited_export_is_never_ready_and_each_edit_is_named() {
         "{found:?}"
     );
 }
+
+/// Dates as a spreadsheet holds them: a date cell formatted General is a plain day number, and a
+/// date typed as text is day first. Both are read as dates where a date is asked for, and the
+/// reading is said; a number in free text stays a number.
+#[test]
+fn day_numbers_and_british_text_dates_are_read_as_dates_on_the_information_sheet() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("information.xlsx");
+    let bytes = crate::support::xlsx_with_cells(
+        "Supplier and product information",
+        &[
+            ("A1", "Question"),
+            ("B1", "Answer"),
+            ("A2", "Date your DSPT was published"),
+            // 1 September 2025, as a General-formatted date cell holds it.
+            ("B2", "<v>45901</v>"),
+            ("A3", "Date of last penetration test"),
+            ("B3", "03/04/2026"),
+            ("A4", "Number of staff"),
+            ("B4", "<v>45901</v>"),
+        ],
+    );
+    std::fs::write(&file, bytes).unwrap();
+    let (code, report, stderr) = check(&file, &[]);
+    let messages: Vec<(&str, bool)> = report["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report} {stderr}"))
+        .iter()
+        .map(|f| (f["message"].as_str().unwrap(), f["blocking"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            (
+                "read 45901 as 1 September 2025 (a spreadsheet date number: format the cell as a date to see it)",
+                false
+            ),
+            ("read 03/04/2026 as 3 April 2026 (day first, the British order)", false),
+        ],
+        "both in date: the DSPT within this period, the test within 12 months; the free-text number untouched"
+    );
+    assert_eq!(code, 0, "{report}");
+}
+
+/// A formula whose value was never saved (openpyxl writes `<c><f>…</f></c>` and leaves computing
+/// it to Excel) reads as empty: it is reported as what it is, not as "Not answered".
+#[test]
+fn a_formula_without_a_saved_value_is_reported_as_such() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("formulas.xlsx");
+    let bytes = crate::support::xlsx_with_cells(
+        "Send",
+        &[
+            ("A1", "Identifier"),
+            ("B1", "Description"),
+            ("C1", "Response"),
+            ("A2", "R-1"),
+            ("B2", "The system MUST send"),
+            ("C2", "<f>IF(TRUE,&quot;Yes&quot;)</f>"),
+            ("A3", "R-2"),
+            ("B3", "The system MUST log"),
+            ("C3", "Yes"),
+        ],
+    );
+    std::fs::write(&file, bytes).unwrap();
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 1, "{report} {stderr}");
+    assert_eq!(
+        findings(&report),
+        [(
+            "Send".to_string(),
+            "R-1".to_string(),
+            true,
+            "row 2, column C holds a formula with no saved value: open and save the workbook in Excel or LibreOffice"
+                .to_string()
+        )]
+    );
+}

@@ -404,7 +404,7 @@ impl Page {
 }
 
 /// A minimal .xlsx with one sheet holding `cells` (`("A1", "text")`, in row order; `""` is a
-/// format-only cell): a crafted file's shape in a kilobyte or two, written here so no large
+/// format-only cell, and `"<v>1</v>"` a cell's own XML): a crafted file's shape in a kilobyte or two, written here so no large
 /// binary is committed.
 pub fn xlsx_with_cells(sheet: &str, cells: &[(&str, &str)]) -> Vec<u8> {
     xlsx_with_sheets(&[(sheet, cells)])
@@ -482,9 +482,13 @@ fn sheet_rows(cells: &[(&str, &str)]) -> String {
             rows.push_str(&format!("<row r=\"{row}\">"));
             current = Some(row);
         }
-        // An empty value is a cell with only a format, as Excel writes for a styled blank cell.
+        // An empty value is a cell with only a format, as Excel writes for a styled blank cell;
+        // one starting with `<` is the cell's own XML (`<v>46115</v>`, a number formatted General;
+        // `<f>TODAY()</f>`, a formula without a saved value, as openpyxl writes one).
         rows.push_str(&if value.is_empty() {
             format!("<c r=\"{reference}\" s=\"0\"/>")
+        } else if value.starts_with('<') {
+            format!("<c r=\"{reference}\">{value}</c>")
         } else {
             format!("<c r=\"{reference}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{value}</t></is></c>")
         });
@@ -522,9 +526,15 @@ pub fn huge_shared_strings_xlsx() -> Vec<u8> {
 }
 
 /// Grids written back as an .xlsx holding their values only, as a supplier's spreadsheet program
-/// would save them after edits: lets a test delete, rename or edit what an export wrote.
+/// would save them after edits: lets a test delete, rename or edit what an export wrote. A value
+/// starting `<f>` is written as that formula with no saved value, as openpyxl writes one.
 pub fn xlsx_from_grids(grids: &[scal_workbook::Grid]) -> Vec<u8> {
-    let escape = |v: &str| v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let escape = |v: &str| {
+        if v.starts_with("<f>") {
+            return v.to_string();
+        }
+        v.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    };
     let sheets: Vec<(String, Vec<(String, String)>)> = grids
         .iter()
         .map(|grid| {

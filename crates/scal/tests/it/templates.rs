@@ -440,7 +440,7 @@ async fn the_exported_workbook_is_protected_with_dropdowns_and_colour_rules() {
         "Yes/No/N/A drop-down"
     );
     assert!(
-        xml.contains("AND(UPPER($D2)=\"MUST\",UPPER($M2)=\"NO\")"),
+        xml.contains("OR(UPPER($D2)=\"MUST\",UPPER($D2)=\"MUST NOT\")") && xml.contains("=\"NO\""),
         "red for No to a MUST"
     );
     assert_eq!(xml.matches("<cfRule").count(), 3, "red, amber and green");
