@@ -56,7 +56,9 @@ pub struct ImportOut {
     pub template: TemplateSummary,
     pub status: String,
     /// Per sheet: `name`, `kind` (information, service or skipped), `requirements` (the count),
-    /// `columns` recognised, `skipped_rows` with reasons, `skipped_because` for skipped sheets.
+    /// `columns` recognised (each with its `field`, `column` letter, `header` and `recognised_by`:
+    /// `exact`, `words` or `map`), `ignored` headers, `ambiguous` fields (two columns fitting one
+    /// field equally), `skipped_rows` with reasons, `skipped_because` for skipped sheets.
     #[schema(value_type = Vec<Object>)]
     pub sheets: serde_json::Value,
     /// Against the previous published version, when published.

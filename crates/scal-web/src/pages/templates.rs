@@ -229,7 +229,16 @@ fn report_page(session: &CurrentSession, outcome: &ImportOutcome) -> Markup {
                 }
                 ul class="nhsuk-list nhsuk-list--bullet" {
                     @for column in &sheet.columns {
-                        li { "Column " (column.column) " \u{201c}" (column.header) "\u{201d} as " (column.field.as_str()) }
+                        li {
+                            "Column " (column.column) " \u{201c}" (column.header) "\u{201d} as " (column.field.as_str())
+                            @if column.recognised_by == scal_workbook::Recognition::Words { " (by its words)" }
+                        }
+                    }
+                    @for ignored in &sheet.ignored {
+                        li { "Column " (ignored.column) " \u{201c}" (ignored.header) "\u{201d} ignored" }
+                    }
+                    @for ambiguity in &sheet.ambiguous {
+                        li { (ambiguity.message()) }
                     }
                 }
                 @if !sheet.skipped_rows.is_empty() {
