@@ -185,6 +185,8 @@ pub enum Recognition {
     Exact,
     /// The header's words mean the field (`Compliant (Yes/No/N/A)`).
     Words,
+    /// The header says nothing recognisable, but the column offers a Yes/No/N/A drop-down.
+    Validation,
 }
 
 /// A recognised column.
@@ -195,6 +197,9 @@ pub struct Column {
     pub column: String,
     pub header: String,
     pub recognised_by: Recognition,
+    /// The column offers a Yes/No/N/A drop-down (a list data validation).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub yes_no_list: bool,
     #[serde(skip)]
     index: usize,
 }
@@ -353,6 +358,14 @@ impl Header {
     }
 }
 
+/// Whether column `index` offers a Yes/No/N/A drop-down below the header row `header_row`
+/// (1-based): a list on a form's single cell above the table says nothing about the column.
+fn has_yes_no_list(grid: &Grid, index: usize, header_row: usize) -> bool {
+    grid.declaration_columns.iter().any(|r| {
+        (r.first_col..=r.last_col).contains(&index) && usize::try_from(r.last_row).is_ok_and(|last| last > header_row)
+    })
+}
+
 /// What one row would give as a header: `--map` first, then the best unambiguous assignment of
 /// the remaining headers by their words (`columns::assign`).
 fn header_in_row(grid: &Grid, row_index: usize, row: &[String], options: &ImportOptions) -> Header {
@@ -372,18 +385,30 @@ fn header_in_row(grid: &Grid, row_index: usize, row: &[String], options: &Import
                 column: Grid::column_letter(index),
                 header: cell.clone(),
                 recognised_by: Recognition::Map,
+                yes_no_list: has_yes_no_list(grid, index, grid.first_row + row_index),
                 index,
             }),
             _ => open.push((index, cell)),
         }
     }
+    let answer_mapped = columns.iter().any(|c| c.field == Field::Response);
     let candidates: Vec<Vec<(Field, u8)>> = open
         .iter()
-        .map(|(_, cell)| {
-            columns::score(cell)
+        .map(|(index, cell)| {
+            let mut scores: Vec<(Field, u8)> = columns::score(cell)
                 .into_iter()
                 .filter(|(f, _)| !columns.iter().any(|c| c.field == *f))
-                .collect()
+                .collect();
+            // The workbook's own word: a Yes/No/N/A drop-down makes a column the answer column
+            // when its header says nothing, and breaks a tie between two answer headers.
+            if has_yes_no_list(grid, *index, grid.first_row + row_index) && !answer_mapped {
+                if scores.is_empty() {
+                    scores.push((Field::Response, columns::VALIDATION_ONLY));
+                } else if let Some((_, s)) = scores.iter_mut().find(|(f, _)| *f == Field::Response) {
+                    *s = s.saturating_add(columns::VALIDATION_BONUS);
+                }
+            }
+            scores
         })
         .collect();
     let assignment = columns::assign(&candidates);
@@ -391,15 +416,19 @@ fn header_in_row(grid: &Grid, row_index: usize, row: &[String], options: &Import
     for (position, field, score) in assignment.chosen {
         if let (Some((index, cell)), Some(flag)) = (open.get(position), taken.get_mut(position)) {
             *flag = true;
+            let yes_no_list = has_yes_no_list(grid, *index, grid.first_row + row_index);
             columns.push(Column {
                 field,
                 column: Grid::column_letter(*index),
                 header: (*cell).clone(),
                 recognised_by: if score >= columns::EXACT {
                     Recognition::Exact
+                } else if score == columns::VALIDATION_ONLY && yes_no_list {
+                    Recognition::Validation
                 } else {
                     Recognition::Words
                 },
+                yes_no_list,
                 index: *index,
             });
         }
@@ -514,6 +543,7 @@ fn find_header(grid: &Grid, options: &ImportOptions, information: bool) -> Resul
                         column: Grid::column_letter(index),
                         header: text,
                         recognised_by: Recognition::Map,
+                        yes_no_list: has_yes_no_list(grid, index, grid.first_row + header.row_index),
                         index,
                     });
                 } else {

@@ -10,6 +10,7 @@ pub mod columns;
 pub mod export;
 pub mod import;
 pub mod read;
+pub mod validations;
 
 pub use import::{
     import, import_exported, parse_map, Ambiguity, Column, ExportedImport, Field, IgnoredHeader, ImportError,

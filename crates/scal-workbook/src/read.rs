@@ -17,6 +17,9 @@ pub struct Grid {
     pub first_row: usize,
     pub first_col: usize,
     pub rows: Vec<Vec<String>>,
+    /// The cells that offer a Yes/No/N/A drop-down (xlsx only): the workbook's own word that a
+    /// column holds declarations.
+    pub declaration_columns: Vec<crate::validations::CellRange>,
 }
 
 impl Grid {
@@ -221,6 +224,7 @@ fn read_text_within(bytes: &[u8], sheet_name: &str, limits: Limits) -> Result<Gr
         first_row: 1,
         first_col: 0,
         rows,
+        declaration_columns: Vec::new(),
     })
 }
 
@@ -229,7 +233,12 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<Vec<Grid>, ReadError> {
     // calamine can panic on malformed sheets (fuzzing found an integer overflow on an absurd cell
     // reference). A hostile upload must get an error, never take the process down.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        parse_xlsx(bytes, shared_strings, limits)
+        let mut grids = parse_xlsx(bytes, shared_strings, limits)?;
+        let mut lists = crate::validations::declaration_columns(bytes);
+        for grid in &mut grids {
+            grid.declaration_columns = lists.remove(&grid.name).unwrap_or_default();
+        }
+        Ok(grids)
     }))
     .unwrap_or_else(|_| Err(ReadError::BadXlsx("the workbook's contents are malformed".into())))
 }
@@ -383,6 +392,7 @@ fn parse_sheet(
                 first_row: 1,
                 first_col: 0,
                 rows: Vec::new(),
+                declaration_columns: Vec::new(),
             })
         }
         Err(e) => return Err(bad(e)),
@@ -424,6 +434,7 @@ fn parse_sheet(
             first_row: 1,
             first_col: 0,
             rows: Vec::new(),
+            declaration_columns: Vec::new(),
         });
     };
     if too_large {
@@ -456,6 +467,7 @@ fn parse_sheet(
         first_row: bounds.first_row as usize + 1,
         first_col: bounds.first_col as usize,
         rows,
+        declaration_columns: Vec::new(),
     })
 }
 

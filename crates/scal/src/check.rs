@@ -52,6 +52,7 @@ pub(crate) fn describe_columns(sheet: &SheetReport) -> String {
                 Recognition::Exact => "",
                 Recognition::Words => " (by its words)",
                 Recognition::Map => " (--map)",
+                Recognition::Validation => " (by its Yes/No/N/A list)",
             };
             format!("{} {:?} as {}{how}", c.column, c.header, c.field.as_str())
         })

@@ -231,7 +231,11 @@ fn report_page(session: &CurrentSession, outcome: &ImportOutcome) -> Markup {
                     @for column in &sheet.columns {
                         li {
                             "Column " (column.column) " \u{201c}" (column.header) "\u{201d} as " (column.field.as_str())
-                            @if column.recognised_by == scal_workbook::Recognition::Words { " (by its words)" }
+                            @match column.recognised_by {
+                                scal_workbook::Recognition::Words => " (by its words)",
+                                scal_workbook::Recognition::Validation => " (by its Yes/No/N/A list)",
+                                _ => "",
+                            }
                         }
                     }
                     @for ignored in &sheet.ignored {

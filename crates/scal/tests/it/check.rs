@@ -622,3 +622,98 @@ fn two_equally_good_answer_columns_are_named_and_map_resolves_them() {
         serde_json::json!([{"column": "C", "header": "Response"}])
     );
 }
+
+/// Cells in the order a worksheet holds them: by row, then column.
+fn in_sheet_order(cells: &mut [(String, String)]) {
+    let key = |reference: &str| {
+        let letters: String = reference.chars().take_while(char::is_ascii_uppercase).collect();
+        let row: u32 = reference[letters.len()..].parse().unwrap();
+        (row, letters.len(), letters)
+    };
+    cells.sort_by_key(|(c, _)| key(c));
+}
+
+/// The answers moved from column C to F, under a header that says nothing (`Column F`).
+fn answers_in_column_f() -> Vec<(String, String)> {
+    let mut cells = own_layout(["Requirement ID", "Requirement text", "", "Comments", "Mitigation"]);
+    for (reference, _) in &mut cells {
+        if reference.starts_with('C') {
+            *reference = reference.replacen('C', "F", 1);
+        }
+    }
+    cells.push(("F1".into(), "Column F".into()));
+    in_sheet_order(&mut cells);
+    cells
+}
+
+fn write_with_lists(dir: &Path, name: &str, cells: &[(String, String)], lists: &[(&str, &str)]) -> PathBuf {
+    let borrowed: Vec<(&str, &str)> = cells.iter().map(|(c, v)| (c.as_str(), v.as_str())).collect();
+    let file = dir.join(name);
+    std::fs::write(
+        &file,
+        crate::support::xlsx_with_list_validations("Requirements", &borrowed, lists),
+    )
+    .unwrap();
+    file
+}
+
+/// What the workbook itself says: a column offering a Yes/No/N/A drop-down is the answer column
+/// when its header says nothing, and settles a tie between two answer headers.
+#[test]
+fn a_yes_no_list_validation_marks_the_answer_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cells = answers_in_column_f();
+
+    // Without the list, `Column F` means nothing: every row reads as unanswered.
+    let file = write_with_lists(dir.path(), "no-list.xlsx", &cells, &[]);
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 1, "{report} {stderr}");
+    assert_eq!(report["sheets"][0]["answered"], 0, "{report}");
+    assert_eq!(
+        report["import"][0]["ignored"],
+        serde_json::json!([{"column": "F", "header": "Column F"}])
+    );
+
+    // With it (spelt as suppliers' workbooks spell it), F is the answer column.
+    let file = write_with_lists(
+        dir.path(),
+        "list.xlsx",
+        &cells,
+        &[("B2:B4", "\"Red,Green\""), ("F2:F100", "\" yes, No ,n/a\"")],
+    );
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert_eq!(report["sheets"][0]["answered"], 3, "{report}");
+    let f = report["import"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["column"] == "F")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        f,
+        serde_json::json!({"field": "response", "column": "F", "header": "Column F", "recognised_by": "validation", "yes_no_list": true})
+    );
+
+    // Two answer headers, one of them with the list: no tie, the list decides.
+    let mut cells = own_layout(["ID", "Description", "Response", "Justification", "Mitigation"]);
+    cells.extend([
+        ("F1".to_string(), "Answer".to_string()),
+        ("F2".into(), "Yes".into()),
+        ("F3".into(), "No".into()),
+        ("F4".into(), "N/A".into()),
+    ]);
+    in_sheet_order(&mut cells);
+    let file = write_with_lists(dir.path(), "tie.xlsx", &cells, &[("F2:F4", "\"Yes,No,N/A\"")]);
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert!(
+        report["import"][0]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["column"] == "F" && c["field"] == "response" && c["yes_no_list"] == true),
+        "{report}"
+    );
+}
