@@ -35,24 +35,43 @@ pub struct CellRange {
 /// Per sheet name, the cells that offer a Yes/No(/N/A) list.
 pub type DeclarationColumns = HashMap<String, Vec<CellRange>>;
 
+/// What all the sheet parts together may take to read: a workbook can list the same part under a
+/// thousand sheet names, and each read must not start again from a fresh allowance.
+const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
+
 /// Reads every worksheet's Yes/No/N/A list validations. Never fails: see the module's note.
 pub fn declaration_columns(bytes: &[u8]) -> DeclarationColumns {
     let mut out = DeclarationColumns::new();
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return out;
     };
+    let mut read: HashMap<String, Vec<CellRange>> = HashMap::new();
+    let mut left = MAX_TOTAL_BYTES;
     for (name, part) in sheet_parts(&mut archive) {
-        let Some(xml) = open_capped(&mut archive, &part, MAX_SHEET_PART_BYTES) else {
+        if let Some(ranges) = read.get(&part) {
+            if !ranges.is_empty() {
+                out.insert(name, ranges.clone());
+            }
+            continue;
+        }
+        let cap = MAX_SHEET_PART_BYTES.min(left);
+        let Some(mut xml) = open_capped(&mut archive, &part, cap) else {
             continue;
         };
-        let ranges = list_validations(xml)
+        let validations = list_validations(&mut xml);
+        left = left.saturating_sub(cap - xml.get_ref().limit());
+        let ranges = validations
             .into_iter()
             .filter(|v| is_declaration_list(&v.formula))
             .flat_map(|v| column_ranges(&v.sqref))
             .take(MAX_RANGES_PER_SHEET)
             .collect::<Vec<_>>();
+        read.insert(part, ranges.clone());
         if !ranges.is_empty() {
             out.insert(name, ranges);
+        }
+        if left == 0 {
+            break;
         }
     }
     out
@@ -249,7 +268,7 @@ fn list_validations(xml: impl std::io::BufRead) -> Vec<ListValidation> {
                     text.push_str(&t);
                 }
             }
-            Ok(Event::GeneralRef(r)) if into_formula || into_sqref => {
+            Ok(Event::GeneralRef(r)) if (into_formula || into_sqref) && text.len() < 8 * 1024 => {
                 text.push('&');
                 text.push_str(&r);
                 text.push(';');
@@ -439,5 +458,19 @@ mod tests {
             1
         );
         assert_eq!(from_xml("<<<>>>").len(), 0);
+    }
+
+    #[test]
+    fn unreadable_archives_give_no_hints_rather_than_an_error() {
+        assert!(declaration_columns(b"").is_empty());
+        assert!(declaration_columns(b"PK\x03\x04garbage").is_empty());
+    }
+
+    #[test]
+    fn part_paths_resolve_against_their_folder() {
+        assert_eq!(resolve("xl", "worksheets/sheet1.xml"), "xl/worksheets/sheet1.xml");
+        assert_eq!(resolve("xl", "/xl/worksheets/sheet1.xml"), "xl/worksheets/sheet1.xml");
+        assert_eq!(resolve("xl", "../xl/./worksheets/s.xml"), "xl/worksheets/s.xml");
+        assert_eq!(resolve("", "xl/workbook.xml"), "xl/workbook.xml");
     }
 }
