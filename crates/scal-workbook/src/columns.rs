@@ -77,6 +77,28 @@ const QUALIFIERS: &[&str] = &[
     "scal",
 ];
 
+/// Words naming someone other than the supplier: their comments or responses are not answers.
+const THEIRS: &[&str] = &[
+    "nhs",
+    "nhse",
+    "nhsd",
+    "england",
+    "assessor",
+    "assessors",
+    "reviewer",
+    "reviewers",
+    "assurance",
+    "internal",
+];
+
+/// The supplier's answer fields.
+const ANSWERS: [Field; 4] = [
+    Field::Response,
+    Field::Justification,
+    Field::Mitigation,
+    Field::TargetDate,
+];
+
 /// Words after which the rest of a header qualifies its head (`Target date for mitigation`).
 const PREPOSITIONS: &[&str] = &[
     "for", "of", "to", "against", "on", "in", "with", "per", "by", "from", "about",
@@ -256,13 +278,19 @@ pub fn score(header: &str) -> Vec<(Field, u8)> {
         }
     }
     let head = matches.iter().rposition(|(_, at)| *at < cut);
+    // A descriptive head (`Compliance evidence`) makes the other words its modifiers.
+    let descriptive_head = head
+        .and_then(|h| matches.get(h))
+        .is_some_and(|(f, _)| !BY_WORDS.contains(f));
+    // Another party's column (`NHS England comments`, `Assessor response`) is no supplier answer.
+    let theirs = core.iter().any(|w| THEIRS.contains(&w.as_str()));
     for (n, (field, at)) in matches.iter().enumerate() {
-        if !BY_WORDS.contains(field) {
+        if !BY_WORDS.contains(field) || (theirs && ANSWERS.contains(field)) {
             continue;
         }
         let value = if Some(n) == head {
             HEAD
-        } else if *at < cut {
+        } else if *at < cut && !descriptive_head {
             WORD
         } else {
             TAIL
@@ -394,9 +422,14 @@ mod tests {
             "Severity",
             "Likelihood",
             "The system MUST send a response to every request it receives within the agreed time",
+            "NHS England comments",
+            "Assessor response",
         ] {
             assert_eq!(score(header), vec![], "{header:?}");
         }
+        // A descriptive column whose modifier is an answer word is a weak fit at most: weaker
+        // than a column whose drop-down says it holds the answers.
+        assert!(score("Compliance evidence").iter().all(|(_, s)| *s < VALIDATION_ONLY));
         assert_eq!(best("Column F (Y/N)"), Some(Field::Response), "the brackets hint");
     }
 
