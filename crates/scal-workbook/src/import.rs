@@ -77,7 +77,7 @@ impl Field {
     }
 
     /// Header texts (normalised: lower case, single spaces, no punctuation) that mean this field.
-    fn synonyms(self) -> &'static [&'static str] {
+    pub(crate) fn synonyms(self) -> &'static [&'static str] {
         match self {
             Self::Id => &[
                 "identifier",
@@ -164,24 +164,7 @@ impl Field {
     }
 }
 
-fn normalise(header: &str) -> String {
-    header
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn field_for(header: &str) -> Option<Field> {
-    let normal = normalise(header);
-    if normal.is_empty() {
-        return None;
-    }
-    Field::ALL.into_iter().find(|f| f.synonyms().contains(&normal.as_str()))
-}
+use crate::columns::{self, normalise};
 
 /// How far down a sheet the header row may be.
 const HEADER_SEARCH_ROWS: usize = 30;
@@ -192,6 +175,20 @@ pub struct ImportOptions {
     pub map: Vec<(Field, String)>,
 }
 
+/// How a column's field was decided, so the report can say why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Recognition {
+    /// Named with `--map`.
+    Map,
+    /// The header is one of the field's synonyms.
+    Exact,
+    /// The header's words mean the field (`Compliant (Yes/No/N/A)`).
+    Words,
+    /// The header says nothing recognisable, but the column offers a Yes/No/N/A drop-down.
+    Validation,
+}
+
 /// A recognised column.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Column {
@@ -199,8 +196,49 @@ pub struct Column {
     /// Spreadsheet column letter.
     pub column: String,
     pub header: String,
+    pub recognised_by: Recognition,
+    /// The column offers a Yes/No/N/A drop-down (a list data validation).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub yes_no_list: bool,
     #[serde(skip)]
     index: usize,
+}
+
+/// A header cell on the header row that became no field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IgnoredHeader {
+    pub column: String,
+    pub header: String,
+}
+
+/// A field that two or more columns fit equally well: left out rather than guessed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Ambiguity {
+    pub field: Field,
+    /// Their letters and headers, left to right.
+    pub columns: Vec<IgnoredHeader>,
+}
+
+impl Ambiguity {
+    /// `columns E ("Response") and F ("Answer") both look like the response column; name the
+    /// one to use with --map response=E`.
+    pub fn message(&self) -> String {
+        let named: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| format!("{} ({:?})", c.column, c.header))
+            .collect();
+        let (last, rest) = named
+            .split_last()
+            .map_or((String::new(), &[][..]), |(l, r)| (l.clone(), r));
+        let first = self.columns.first().map(|c| c.column.as_str()).unwrap_or("A");
+        format!(
+            "columns {} and {last} both look like the {} column; name the one to use with --map {}={first}",
+            rest.join(", "),
+            self.field.as_str(),
+            self.field.as_str(),
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -219,7 +257,14 @@ pub struct SheetReport {
     pub skipped_because: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub header_row: Option<usize>,
+    /// Which header became which field.
     pub columns: Vec<Column>,
+    /// Headers on the header row that became no field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<IgnoredHeader>,
+    /// Fields two columns fit equally well, left out (answer fields stop the import).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ambiguous: Vec<Ambiguity>,
     /// How many requirements were imported.
     pub requirements: usize,
     pub skipped_rows: Vec<SkippedRow>,
@@ -298,25 +343,131 @@ fn is_information_sheet(name: &str) -> bool {
 struct Header {
     row_index: usize,
     columns: Vec<Column>,
+    ignored: Vec<IgnoredHeader>,
+    ambiguous: Vec<Ambiguity>,
 }
 
 impl Header {
     fn col(&self, field: Field) -> Option<&Column> {
         self.columns.iter().find(|c| c.field == field)
     }
+
+    fn usable(&self, information: bool) -> bool {
+        let has = |f: Field| self.col(f).is_some();
+        has(Field::Text) && (has(Field::Id) || information)
+    }
+}
+
+/// Whether column `index` offers a Yes/No/N/A drop-down below the header row `header_row`
+/// (1-based): a list on a form's single cell above the table says nothing about the column.
+fn has_yes_no_list(grid: &Grid, index: usize, header_row: usize) -> bool {
+    grid.declaration_columns.iter().any(|r| {
+        (r.first_col..=r.last_col).contains(&index) && usize::try_from(r.last_row).is_ok_and(|last| last > header_row)
+    })
+}
+
+/// What one row would give as a header: `--map` first, then the best unambiguous assignment of
+/// the remaining headers by their words (`columns::assign`).
+fn header_in_row(grid: &Grid, row_index: usize, row: &[String], options: &ImportOptions) -> Header {
+    let mut columns: Vec<Column> = Vec::new();
+    let mut open: Vec<(usize, &String)> = Vec::new();
+    for (j, cell) in row.iter().enumerate() {
+        let index = grid.first_col + j;
+        if cell.is_empty() {
+            continue;
+        }
+        let mapped = options.map.iter().find(|(_, target)| {
+            target.eq_ignore_ascii_case(&Grid::column_letter(index)) || normalise(target) == normalise(cell)
+        });
+        match mapped {
+            Some((field, _)) if !columns.iter().any(|c| c.field == *field) => columns.push(Column {
+                field: *field,
+                column: Grid::column_letter(index),
+                header: cell.clone(),
+                recognised_by: Recognition::Map,
+                yes_no_list: has_yes_no_list(grid, index, grid.first_row + row_index),
+                index,
+            }),
+            _ => open.push((index, cell)),
+        }
+    }
+    let answer_mapped = columns.iter().any(|c| c.field == Field::Response);
+    let candidates: Vec<Vec<(Field, u8)>> = open
+        .iter()
+        .map(|(index, cell)| {
+            let mut scores: Vec<(Field, u8)> = columns::score(cell)
+                .into_iter()
+                .filter(|(f, _)| !columns.iter().any(|c| c.field == *f))
+                .collect();
+            // The workbook's own word: a Yes/No/N/A drop-down makes a column the answer column
+            // when its header says nothing, and breaks a tie between two answer headers.
+            if has_yes_no_list(grid, *index, grid.first_row + row_index) && !answer_mapped {
+                if scores.is_empty() {
+                    scores.push((Field::Response, columns::VALIDATION_ONLY));
+                } else if let Some((_, s)) = scores.iter_mut().find(|(f, _)| *f == Field::Response) {
+                    *s = s.saturating_add(columns::VALIDATION_BONUS);
+                }
+            }
+            scores
+        })
+        .collect();
+    let assignment = columns::assign(&candidates);
+    let mut taken = vec![false; open.len()];
+    for (position, field, score) in assignment.chosen {
+        if let (Some((index, cell)), Some(flag)) = (open.get(position), taken.get_mut(position)) {
+            *flag = true;
+            let yes_no_list = has_yes_no_list(grid, *index, grid.first_row + row_index);
+            columns.push(Column {
+                field,
+                column: Grid::column_letter(*index),
+                header: (*cell).clone(),
+                recognised_by: if score >= columns::EXACT {
+                    Recognition::Exact
+                } else if score == columns::VALIDATION_ONLY && yes_no_list {
+                    Recognition::Validation
+                } else {
+                    Recognition::Words
+                },
+                yes_no_list,
+                index: *index,
+            });
+        }
+    }
+    columns.sort_by_key(|c| c.index);
+    let named = |position: &usize| {
+        open.get(*position).map(|(index, cell)| IgnoredHeader {
+            column: Grid::column_letter(*index),
+            header: (*cell).clone(),
+        })
+    };
+    let ambiguous = assignment
+        .ambiguous
+        .iter()
+        .map(|(field, positions)| Ambiguity {
+            field: *field,
+            columns: positions.iter().filter_map(named).collect(),
+        })
+        .collect();
+    let ignored = (0..open.len())
+        .filter(|p| !taken.get(*p).copied().unwrap_or(true))
+        .filter_map(|p| named(&p))
+        .collect();
+    Header {
+        row_index,
+        columns,
+        ignored,
+        ambiguous,
+    }
 }
 
 /// Why no header row was found: the row that came closest, what it had and what it lacked.
-fn near_miss(grid: &Grid, information: bool) -> String {
-    let mut best: Option<(usize, Vec<(Field, String)>)> = None;
+fn near_miss(grid: &Grid, options: &ImportOptions, information: bool) -> String {
+    let mut best: Option<Header> = None;
     for (row_index, row) in grid.rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
-        let found: Vec<(Field, String)> = row
-            .iter()
-            .enumerate()
-            .filter_map(|(j, cell)| field_for(cell).map(|f| (f, Grid::column_letter(grid.first_col + j))))
-            .collect();
-        if best.as_ref().is_none_or(|(_, b)| found.len() > b.len()) && !found.is_empty() {
-            best = Some((row_index, found));
+        let header = header_in_row(grid, row_index, row, options);
+        let weight = |h: &Header| h.columns.len() + h.ambiguous.len();
+        if weight(&header) > 0 && best.as_ref().is_none_or(|b| weight(&header) > weight(b)) {
+            best = Some(header);
         }
     }
     let needed = if information {
@@ -326,23 +477,42 @@ fn near_miss(grid: &Grid, information: bool) -> String {
     };
     match best {
         None => format!("no header row with {needed} in the first {HEADER_SEARCH_ROWS} rows"),
-        Some((row_index, found)) => {
-            let has: Vec<String> = found
+        Some(header) => {
+            let has: Vec<String> = header
+                .columns
                 .iter()
-                .map(|(f, c)| format!("{} in column {c}", f.as_str()))
+                .map(|c| format!("{} in column {}", c.field.as_str(), c.column))
                 .collect();
             let missing: Vec<&str> = [Field::Id, Field::Text]
                 .into_iter()
-                .filter(|f| !(found.iter().any(|(g, _)| g == f) || (information && *f == Field::Id)))
+                .filter(|f| !(header.col(*f).is_some() || (information && *f == Field::Id)))
                 .map(Field::as_str)
                 .collect();
-            format!(
-                "row {} has {} but no {} column (name it with --map {}=COLUMN if it is there)",
-                grid.first_row + row_index,
-                has.join(", "),
+            let mut out = format!(
+                "row {} has {} but no {} column",
+                grid.first_row + header.row_index,
+                if has.is_empty() {
+                    "no recognised column".to_string()
+                } else {
+                    has.join(", ")
+                },
                 missing.join(" or "),
-                missing.first().copied().unwrap_or("text"),
-            )
+            );
+            let unclear: Vec<String> = header
+                .ambiguous
+                .iter()
+                .filter(|a| missing.contains(&a.field.as_str()))
+                .map(Ambiguity::message)
+                .collect();
+            if unclear.is_empty() {
+                out.push_str(&format!(
+                    " (name it with --map {}=COLUMN if it is there)",
+                    missing.first().copied().unwrap_or("text")
+                ));
+            } else {
+                out.push_str(&format!(": {}", unclear.join("; ")));
+            }
+            out
         }
     }
 }
@@ -350,31 +520,9 @@ fn near_miss(grid: &Grid, information: bool) -> String {
 fn find_header(grid: &Grid, options: &ImportOptions, information: bool) -> Result<Option<Header>, Problem> {
     let mut best: Option<Header> = None;
     for (row_index, row) in grid.rows.iter().enumerate().take(HEADER_SEARCH_ROWS) {
-        let mut columns: Vec<Column> = Vec::new();
-        for (j, cell) in row.iter().enumerate() {
-            let index = grid.first_col + j;
-            let mapped = options.map.iter().find(|(_, target)| {
-                target.eq_ignore_ascii_case(&Grid::column_letter(index)) || normalise(target) == normalise(cell)
-            });
-            let field = match mapped {
-                Some((field, _)) => Some(*field),
-                None => field_for(cell),
-            };
-            if let Some(field) = field {
-                if !columns.iter().any(|c| c.field == field) && !cell.is_empty() {
-                    columns.push(Column {
-                        field,
-                        column: Grid::column_letter(index),
-                        header: cell.clone(),
-                        index,
-                    });
-                }
-            }
-        }
-        let has = |f: Field| columns.iter().any(|c| c.field == f);
-        let usable = has(Field::Text) && (has(Field::Id) || information);
-        if usable && best.as_ref().is_none_or(|b| columns.len() > b.columns.len()) {
-            best = Some(Header { row_index, columns });
+        let header = header_in_row(grid, row_index, row, options);
+        if header.usable(information) && best.as_ref().is_none_or(|b| header.columns.len() > b.columns.len()) {
+            best = Some(header);
         }
     }
     // A mapping by letter for a field recognition could not find on the chosen header row.
@@ -388,10 +536,14 @@ fn find_header(grid: &Grid, options: &ImportOptions, information: bool) -> Resul
                         .and_then(|r| r.get(index.wrapping_sub(grid.first_col)))
                         .cloned()
                         .unwrap_or_default();
+                    header.columns.retain(|c| c.index != index);
+                    header.ignored.retain(|c| c.column != Grid::column_letter(index));
                     header.columns.push(Column {
                         field: *field,
                         column: Grid::column_letter(index),
                         header: text,
+                        recognised_by: Recognition::Map,
+                        yes_no_list: has_yes_no_list(grid, index, grid.first_row + header.row_index),
                         index,
                     });
                 } else {
@@ -404,6 +556,10 @@ fn find_header(grid: &Grid, options: &ImportOptions, information: bool) -> Resul
                 }
             }
         }
+        // A field named with --map is no longer in doubt.
+        header
+            .ambiguous
+            .retain(|a| !header.columns.iter().any(|c| c.field == a.field));
     }
     Ok(best)
 }
@@ -442,6 +598,17 @@ pub(crate) fn parse_answer_kind(raw: &str) -> Option<AnswerKind> {
     })
 }
 
+/// Fields whose column decides whether a sheet is ready: a tie between two columns for one of
+/// them is a problem, not a guess.
+const DECIDING: [Field; 6] = [
+    Field::Response,
+    Field::Justification,
+    Field::Mitigation,
+    Field::TargetDate,
+    Field::Level,
+    Field::AnswerKind,
+];
+
 /// Imports every sheet that holds a requirement table; other sheets are reported as skipped.
 pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSheet>, ImportReport), ImportError> {
     let mut sheets = Vec::new();
@@ -471,6 +638,8 @@ pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSh
                 skipped_because: Some("scal's export metadata".into()),
                 header_row: None,
                 columns: Vec::new(),
+                ignored: Vec::new(),
+                ambiguous: Vec::new(),
                 requirements: 0,
                 skipped_rows: Vec::new(),
                 blank_rows: 0,
@@ -492,16 +661,30 @@ pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSh
                 skipped_because: Some(if grid.rows.iter().all(|r| r.iter().all(String::is_empty)) {
                     "the sheet is empty".into()
                 } else {
-                    near_miss(grid, information)
+                    near_miss(grid, options, information)
                 }),
                 header_row: None,
                 columns: Vec::new(),
+                ignored: Vec::new(),
+                ambiguous: Vec::new(),
                 requirements: 0,
                 skipped_rows: Vec::new(),
                 blank_rows: 0,
             });
             continue;
         };
+        // Reading answers from a guessed column could call a sheet ready (or not) wrongly, so a
+        // tie on a field that decides readiness stops the import, naming both columns.
+        for ambiguity in &header.ambiguous {
+            if DECIDING.contains(&ambiguity.field) {
+                problems.push(Problem {
+                    sheet: grid.name.clone(),
+                    row: Some(grid.first_row + header.row_index),
+                    column: None,
+                    message: ambiguity.message(),
+                });
+            }
+        }
         let (sheet, report, sheet_problems) = read_table(grid, &header, information);
         problems.extend(sheet_problems);
         reports.push(report);
@@ -703,6 +886,8 @@ fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet
         skipped_because: None,
         header_row: Some(grid.first_row + header.row_index),
         columns: header.columns.clone(),
+        ignored: header.ignored.clone(),
+        ambiguous: header.ambiguous.clone(),
         requirements: rows.len(),
         skipped_rows,
         blank_rows,

@@ -6,13 +6,15 @@
 //! here does I/O beyond the bytes it is given.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod columns;
 pub mod export;
 pub mod import;
 pub mod read;
+pub mod validations;
 
 pub use import::{
-    import, import_exported, parse_map, Column, ExportedImport, Field, ImportError, ImportOptions, ImportReport,
-    ImportedRow, ImportedSheet, Problem, SheetReport,
+    import, import_exported, parse_map, Ambiguity, Column, ExportedImport, Field, IgnoredHeader, ImportError,
+    ImportOptions, ImportReport, ImportedRow, ImportedSheet, Problem, Recognition, SheetReport,
 };
 
 pub use export::{export, has_export_layout, manifest, Answers, Export, ExportError, ExportedAnswer, METADATA_SHEET};

@@ -18,6 +18,9 @@ pub struct Grid {
     pub first_row: usize,
     pub first_col: usize,
     pub rows: Vec<Vec<String>>,
+    /// The cells that offer a Yes/No/N/A drop-down (xlsx only): the workbook's own word that a
+    /// column holds declarations.
+    pub declaration_columns: Vec<crate::validations::CellRange>,
 }
 
 impl Grid {
@@ -233,6 +236,7 @@ fn read_text_within(bytes: &[u8], sheet_name: &str, limits: Limits) -> Result<Gr
         first_row: 1,
         first_col: 0,
         rows,
+        declaration_columns: Vec::new(),
     })
 }
 
@@ -244,7 +248,12 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<(Vec<Grid>, Vec<UnsavedForm
     // calamine can panic on malformed sheets (fuzzing found an integer overflow on an absurd cell
     // reference). A hostile upload must get an error, never take the process down.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        parse_xlsx(bytes, shared_strings, limits)
+        let (mut grids, unsaved) = parse_xlsx(bytes, shared_strings, limits)?;
+        let mut lists = crate::validations::declaration_columns(bytes);
+        for grid in &mut grids {
+            grid.declaration_columns = lists.remove(&grid.name).unwrap_or_default();
+        }
+        Ok((grids, unsaved))
     }))
     .unwrap_or_else(|_| Err(ReadError::BadXlsx("the workbook's contents are malformed".into())))
 }
@@ -409,6 +418,7 @@ fn parse_sheet(
                     first_row: 1,
                     first_col: 0,
                     rows: Vec::new(),
+                    declaration_columns: Vec::new(),
                 },
                 Vec::new(),
             ))
@@ -466,6 +476,7 @@ fn parse_sheet(
                 first_row: 1,
                 first_col: 0,
                 rows: Vec::new(),
+                declaration_columns: Vec::new(),
             },
             unsaved,
         ));
@@ -501,6 +512,7 @@ fn parse_sheet(
             first_row: bounds.first_row as usize + 1,
             first_col: bounds.first_col as usize,
             rows,
+            declaration_columns: Vec::new(),
         },
         unsaved,
     ))

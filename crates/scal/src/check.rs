@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use scal_domain::check::{check, CheckReport, Severity};
-use scal_workbook::{import_exported, read_with_formulas, ImportError, Limits};
+use scal_workbook::{import_exported, read_with_formulas, ImportError, Limits, Recognition, SheetReport};
 
 use crate::CheckArgs;
 
@@ -11,10 +11,21 @@ const UNREADABLE: u8 = 2;
 
 pub fn run(args: &CheckArgs) -> ExitCode {
     match evaluate(args) {
-        Ok(report) => {
+        Ok((report, import)) => {
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                // The check's own fields, plus how each sheet's columns were read (the same shape
+                // as `template import --json`'s sheets), so a wrong reading can be seen.
+                let mut json = serde_json::to_value(&report).unwrap_or_default();
+                if let Some(object) = json.as_object_mut() {
+                    object.insert("import".into(), serde_json::to_value(&import).unwrap_or_default());
+                }
+                println!("{}", serde_json::to_string_pretty(&json).unwrap_or_default());
             } else {
+                for sheet in &import {
+                    if sheet.skipped_because.is_none() {
+                        println!("{}: {}", sheet.name, describe_columns(sheet));
+                    }
+                }
                 print_text(&report);
             }
             if report.ready_to_submit() {
@@ -30,7 +41,42 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     }
 }
 
-fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
+/// Which header became which field and how, then the headers ignored: `A "Requirement ID" as id,
+/// C "Compliant (Yes/No/N/A)" as response (by its words); ignored: G "Owner"`.
+pub(crate) fn describe_columns(sheet: &SheetReport) -> String {
+    let columns: Vec<String> = sheet
+        .columns
+        .iter()
+        .map(|c| {
+            let how = match c.recognised_by {
+                Recognition::Exact => "",
+                Recognition::Words => " (by its words)",
+                Recognition::Map => " (--map)",
+                Recognition::Validation => " (by its Yes/No/N/A list)",
+            };
+            format!("{} {:?} as {}{how}", c.column, c.header, c.field.as_str())
+        })
+        .collect();
+    let mut out = format!(
+        "header row {}, columns {}",
+        sheet.header_row.unwrap_or_default(),
+        columns.join(", ")
+    );
+    if !sheet.ignored.is_empty() {
+        let ignored: Vec<String> = sheet
+            .ignored
+            .iter()
+            .map(|c| format!("{} {:?}", c.column, c.header))
+            .collect();
+        out.push_str(&format!("; ignored {}", ignored.join(", ")));
+    }
+    for ambiguity in &sheet.ambiguous {
+        out.push_str(&format!("; {}", ambiguity.message()));
+    }
+    out
+}
+
+fn evaluate(args: &CheckArgs) -> Result<(CheckReport, Vec<SheetReport>), String> {
     let as_of = match &args.as_of {
         Some(raw) => scal_domain::check::parse_date(raw).map_err(|e| format!("--as-of: {}", e.message))?,
         None => time::OffsetDateTime::now_utc().date(),
@@ -61,7 +107,7 @@ fn evaluate(args: &CheckArgs) -> Result<CheckReport, String> {
     // The onboarding steps that read the information sheet, as at submission.
     let steps = scal_domain::onboarding::workbook_findings(&answered, &report.findings, as_of);
     report.findings.extend(steps);
-    Ok(report)
+    Ok((report, imported.report.sheets))
 }
 
 fn print_text(report: &CheckReport) {

@@ -64,17 +64,12 @@ pub async fn run(
                     match &sheet.skipped_because {
                         Some(reason) => println!("  {}: skipped: {reason}", sheet.name),
                         None => {
-                            let columns: Vec<String> = sheet
-                                .columns
-                                .iter()
-                                .map(|c| format!("{} {:?} as {}", c.column, c.header, c.field.as_str()))
-                                .collect();
                             println!(
-                                "  {} ({}): {} requirements; columns {}",
+                                "  {} ({}): {} requirements; {}",
                                 sheet.name,
                                 sheet.kind,
                                 sheet.requirements,
-                                columns.join(", ")
+                                crate::check::describe_columns(sheet)
                             );
                             for row in &sheet.skipped_rows {
                                 println!("    row {} skipped: {}", row.row, row.reason);

@@ -56,7 +56,10 @@ pub struct ImportOut {
     pub template: TemplateSummary,
     pub status: String,
     /// Per sheet: `name`, `kind` (information, service or skipped), `requirements` (the count),
-    /// `columns` recognised, `skipped_rows` with reasons, `skipped_because` for skipped sheets.
+    /// `columns` recognised (each with its `field`, `column` letter, `header`, `recognised_by`:
+    /// `exact`, `words`, `validation` or `map`, and `yes_no_list` when it offers a Yes/No/N/A
+    /// drop-down), `ignored` headers, `ambiguous` fields (two columns fitting one field equally),
+    /// `skipped_rows` with reasons, `skipped_because` for skipped sheets.
     #[schema(value_type = Vec<Object>)]
     pub sheets: serde_json::Value,
     /// Against the previous published version, when published.

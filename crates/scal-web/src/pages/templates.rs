@@ -229,7 +229,20 @@ fn report_page(session: &CurrentSession, outcome: &ImportOutcome) -> Markup {
                 }
                 ul class="nhsuk-list nhsuk-list--bullet" {
                     @for column in &sheet.columns {
-                        li { "Column " (column.column) " \u{201c}" (column.header) "\u{201d} as " (column.field.as_str()) }
+                        li {
+                            "Column " (column.column) " \u{201c}" (column.header) "\u{201d} as " (column.field.as_str())
+                            @match column.recognised_by {
+                                scal_workbook::Recognition::Words => " (by its words)",
+                                scal_workbook::Recognition::Validation => " (by its Yes/No/N/A list)",
+                                _ => "",
+                            }
+                        }
+                    }
+                    @for ignored in &sheet.ignored {
+                        li { "Column " (ignored.column) " \u{201c}" (ignored.header) "\u{201d} ignored" }
+                    }
+                    @for ambiguity in &sheet.ambiguous {
+                        li { (ambiguity.message()) }
                     }
                 }
                 @if !sheet.skipped_rows.is_empty() {

@@ -565,3 +565,233 @@ fn a_formula_without_a_saved_value_is_reported_as_such() {
         )]
     );
 }
+
+/// A supplier's own layout, headers worded as NHS England's workbooks word them, every row
+/// answered: `(cell, value)` pairs for [`crate::support::xlsx_with_cells`].
+fn own_layout(headers: [&'static str; 5]) -> Vec<(String, String)> {
+    let rows: [[&str; 5]; 3] = [
+        ["R-1", "The system MUST trace patients", "Yes", "", ""],
+        [
+            "R-2",
+            "The system SHOULD send alerts",
+            "No",
+            "Alerts go by email instead",
+            "Add alerts in 2027",
+        ],
+        ["R-3", "The system MAY print", "N/A", "No printer in scope", ""],
+    ];
+    let mut cells = Vec::new();
+    for (j, header) in headers.iter().enumerate() {
+        cells.push((format!("{}1", letter(j)), header.to_string()));
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for (j, value) in row.iter().enumerate() {
+            if !value.is_empty() {
+                cells.push((format!("{}{}", letter(j), i + 2), value.to_string()));
+            }
+        }
+    }
+    cells
+}
+
+fn letter(j: usize) -> String {
+    scal_workbook::Grid::column_letter(j)
+}
+
+fn write_xlsx(dir: &Path, name: &str, cells: &[(String, String)]) -> PathBuf {
+    let borrowed: Vec<(&str, &str)> = cells.iter().map(|(c, v)| (c.as_str(), v.as_str())).collect();
+    let file = dir.join(name);
+    std::fs::write(&file, crate::support::xlsx_with_cells("Requirements", &borrowed)).unwrap();
+    file
+}
+
+/// Headers recognised by their words (`Compliant (Yes/No/N/A)` is no exact synonym): the sheet is
+/// answered and ready, and the report says which header became which field.
+#[test]
+fn headers_are_recognised_by_their_words_and_the_mapping_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let cells = own_layout([
+        "Requirement ID",
+        "Requirement text",
+        "Compliant (Yes/No/N/A)",
+        "Supplier comments / justification",
+        "Mitigating actions",
+    ]);
+    let file = write_xlsx(dir.path(), "own.xlsx", &cells);
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert_eq!(report["sheets"][0]["answered"], 3, "{report}");
+    let columns: Vec<(String, String, String)> = report["import"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["column"].as_str().unwrap().into(),
+                c["field"].as_str().unwrap().into(),
+                c["recognised_by"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("A", "id", "exact"),
+        ("B", "text", "exact"),
+        ("C", "response", "words"),
+        ("D", "justification", "words"),
+        ("E", "mitigation", "exact"),
+    ]
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+    assert_eq!(columns, expected);
+
+    // The text form names the mapping too.
+    let output = Command::new(env!("CARGO_BIN_EXE_scal"))
+        .args(["check", "--as-of", "2026-11-24"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(r#"C "Compliant (Yes/No/N/A)" as response (by its words)"#),
+        "{text}"
+    );
+    assert!(text.contains("Ready to submit."), "{text}");
+}
+
+/// Two columns that fit the answer equally well: not guessed, named both, and `--map` decides.
+#[test]
+fn two_equally_good_answer_columns_are_named_and_map_resolves_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cells = own_layout(["ID", "Description", "Response", "Justification", "Mitigation"]);
+    // Column C is the supplier's draft; F, also headed as an answer, holds the final answers.
+    cells.extend([
+        ("F1".to_string(), "Answer".to_string()),
+        ("F2".into(), "Yes".into()),
+        ("F3".into(), "No".into()),
+        ("F4".into(), "N/A".into()),
+    ]);
+    cells.sort_by_key(|(c, _)| {
+        c.trim_start_matches(|ch: char| ch.is_ascii_uppercase())
+            .parse::<u32>()
+            .unwrap()
+    });
+    let file = write_xlsx(dir.path(), "two-answers.xlsx", &cells);
+    let (code, _, stderr) = check(&file, &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(
+            r#"sheet "Requirements", row 1: columns C ("Response") and F ("Answer") both look like the response column; name the one to use with --map response=C"#
+        ),
+        "{stderr}"
+    );
+    let (code, report, stderr) = check(&file, &["--map", "response=F"]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    let import = &report["import"][0];
+    assert_eq!(import["columns"][2]["header"], "Justification", "{import}");
+    assert!(
+        import["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["column"] == "F" && c["field"] == "response" && c["recognised_by"] == "map"),
+        "{import}"
+    );
+    assert_eq!(
+        import["ignored"],
+        serde_json::json!([{"column": "C", "header": "Response"}])
+    );
+}
+
+/// Cells in the order a worksheet holds them: by row, then column.
+fn in_sheet_order(cells: &mut [(String, String)]) {
+    let key = |reference: &str| {
+        let letters: String = reference.chars().take_while(char::is_ascii_uppercase).collect();
+        let row: u32 = reference[letters.len()..].parse().unwrap();
+        (row, letters.len(), letters)
+    };
+    cells.sort_by_key(|(c, _)| key(c));
+}
+
+/// The answers moved from column C to F, under a header that says nothing (`Column F`).
+fn answers_in_column_f() -> Vec<(String, String)> {
+    let mut cells = own_layout(["Requirement ID", "Requirement text", "", "Comments", "Mitigation"]);
+    for (reference, _) in &mut cells {
+        if reference.starts_with('C') {
+            *reference = reference.replacen('C', "F", 1);
+        }
+    }
+    cells.push(("F1".into(), "Column F".into()));
+    in_sheet_order(&mut cells);
+    cells
+}
+
+fn write_with_lists(dir: &Path, name: &str, cells: &[(String, String)], lists: &[(&str, &str)]) -> PathBuf {
+    let borrowed: Vec<(&str, &str)> = cells.iter().map(|(c, v)| (c.as_str(), v.as_str())).collect();
+    let file = dir.join(name);
+    std::fs::write(
+        &file,
+        crate::support::xlsx_with_list_validations("Requirements", &borrowed, lists),
+    )
+    .unwrap();
+    file
+}
+
+/// What the workbook itself says: a column offering a Yes/No/N/A drop-down is the answer column
+/// when its header says nothing, and settles a tie between two answer headers.
+#[test]
+fn a_yes_no_list_validation_marks_the_answer_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let cells = answers_in_column_f();
+
+    // Without the list, `Column F` means nothing: every row reads as unanswered.
+    let file = write_with_lists(dir.path(), "no-list.xlsx", &cells, &[]);
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 1, "{report} {stderr}");
+    assert_eq!(report["sheets"][0]["answered"], 0, "{report}");
+    assert_eq!(
+        report["import"][0]["ignored"],
+        serde_json::json!([{"column": "F", "header": "Column F"}])
+    );
+
+    // With it (spelt as suppliers' workbooks spell it), F is the answer column.
+    let file = write_with_lists(
+        dir.path(),
+        "list.xlsx",
+        &cells,
+        &[("B2:B4", "\"Red,Green\""), ("F2:F100", "\" yes, No ,n/a\"")],
+    );
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert_eq!(report["sheets"][0]["answered"], 3, "{report}");
+    let f = report["import"][0]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["column"] == "F")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        f,
+        serde_json::json!({"field": "response", "column": "F", "header": "Column F", "recognised_by": "validation", "yes_no_list": true})
+    );
+
+    // Two answer headers, one of them with the list: no tie, the list decides.
+    let mut cells = own_layout(["ID", "Description", "Response", "Justification", "Mitigation"]);
+    cells.extend([
+        ("F1".to_string(), "Answer".to_string()),
+        ("F2".into(), "Yes".into()),
+        ("F3".into(), "No".into()),
+        ("F4".into(), "N/A".into()),
+    ]);
+    in_sheet_order(&mut cells);
+    let file = write_with_lists(dir.path(), "tie.xlsx", &cells, &[("F2:F4", "\"Yes,No,N/A\"")]);
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 0, "{report} {stderr}");
+    assert!(
+        report["import"][0]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["column"] == "F" && c["field"] == "response" && c["yes_no_list"] == true),
+        "{report}"
+    );
+}

@@ -412,7 +412,34 @@ pub fn xlsx_with_cells(sheet: &str, cells: &[(&str, &str)]) -> Vec<u8> {
 
 /// [`xlsx_with_cells`] with several sheets.
 pub fn xlsx_with_sheets(sheets: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
+    xlsx_with_lists(sheets, &[])
+}
+
+/// [`xlsx_with_cells`] whose sheet offers drop-down lists: `(sqref, formula1)` such as
+/// `("F2:F100", "\"Yes,No,N/A\"")`, written as Excel writes a list data validation.
+pub fn xlsx_with_list_validations(sheet: &str, cells: &[(&str, &str)], lists: &[(&str, &str)]) -> Vec<u8> {
+    xlsx_with_lists(&[(sheet, cells)], lists)
+}
+
+/// The sheets, the first one with `lists` as data validations.
+fn xlsx_with_lists(sheets: &[(&str, &[(&str, &str)])], lists: &[(&str, &str)]) -> Vec<u8> {
     use std::io::Write;
+    let escape = |v: &str| v.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+    let validations = if lists.is_empty() {
+        String::new()
+    } else {
+        let each: String = lists
+            .iter()
+            .map(|(sqref, formula)| {
+                format!(
+                    "<dataValidation type=\"list\" allowBlank=\"1\" sqref=\"{}\"><formula1>{}</formula1></dataValidation>",
+                    escape(sqref),
+                    escape(formula)
+                )
+            })
+            .collect();
+        format!("<dataValidations count=\"{}\">{each}</dataValidations>", lists.len())
+    };
     let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
     let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
     let package = "http://schemas.openxmlformats.org/package/2006";
@@ -433,8 +460,9 @@ pub fn xlsx_with_sheets(sheets: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
         parts.push((
             format!("xl/worksheets/sheet{n}.xml"),
             format!(
-                "<worksheet xmlns=\"{main}\"><sheetData>{}</sheetData></worksheet>",
-                sheet_rows(cells)
+                "<worksheet xmlns=\"{main}\"><sheetData>{}</sheetData>{}</worksheet>",
+                sheet_rows(cells),
+                if n == 1 { validations.as_str() } else { "" }
             ),
         ));
     }

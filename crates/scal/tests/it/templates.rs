@@ -573,3 +573,64 @@ async fn a_workbook_upload_beyond_the_parsing_limit_gets_503_with_retry_after() 
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
+
+/// The import report says which header became which field and how, and which were ignored, in
+/// the CLI's text and `--json`.
+#[tokio::test]
+async fn the_import_report_names_each_column_mapping_and_the_ignored_headers() {
+    let db = TestDb::fresh().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("own-layout.xlsx");
+    std::fs::write(
+        &file,
+        crate::support::xlsx_with_cells(
+            "Requirements",
+            &[
+                ("A1", "Ref"),
+                ("B1", "Requirement wording"),
+                ("C1", "Level of obligation"),
+                ("D1", "Compliant (Yes/No/N/A)"),
+                ("E1", "Owner"),
+                ("A2", "R-1"),
+                ("B2", "The system MUST trace patients"),
+                ("C2", "MUST"),
+            ],
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = scal(&db, &["template", "import", file.to_str().unwrap(), "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let sheet = &report["sheets"][0];
+    let columns: Vec<String> = sheet["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {} {}",
+                c["column"].as_str().unwrap(),
+                c["field"].as_str().unwrap(),
+                c["recognised_by"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        columns,
+        ["A id exact", "B text words", "C level words", "D response words"]
+    );
+    assert_eq!(
+        sheet["ignored"],
+        serde_json::json!([{"column": "E", "header": "Owner"}])
+    );
+
+    let (code, out, err) = scal(
+        &db,
+        &["template", "import", file.to_str().unwrap(), "--name", "Text form"],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(r#"header row 1, columns A "Ref" as id, B "Requirement wording" as text (by its words), C "Level of obligation" as level (by its words), D "Compliant (Yes/No/N/A)" as response (by its words); ignored E "Owner""#),
+        "{out}"
+    );
+}

@@ -347,3 +347,37 @@ fn a_shared_strings_part_declaring_more_texts_than_it_holds_is_refused_before_ca
         .to_string()
         .contains("says it holds 1,000,000,000,000 different texts"));
 }
+
+/// Drop-down lists are read from a real Excel file's worksheet XML (calamine does not expose
+/// them): the Service Desk form offers `Please select….,Yes,No` in G4, a Yes/No list; the 111 test
+/// plan's `Pass, Fail` and the hazard logs' named-range lists are not. None of this changes what
+/// those files import as (the tests above pin that).
+#[test]
+fn yes_no_drop_downs_are_read_from_real_workbooks() {
+    let lists = |name: &str| -> Vec<(String, Vec<scal_workbook::validations::CellRange>)> {
+        read(&fixture(name), "x", Limits::default())
+            .unwrap()
+            .into_iter()
+            .filter(|g| !g.declaration_columns.is_empty())
+            .map(|g| (g.name, g.declaration_columns))
+            .collect()
+    };
+    let form = lists("NHS-Digital-National-Service-Desk-Discovery-Form-v6.0_Published.xlsx");
+    assert_eq!(form.len(), 1, "{form:?}");
+    assert_eq!(
+        form[0].1,
+        [scal_workbook::validations::CellRange {
+            first_col: 6,
+            last_col: 6,
+            first_row: 4,
+            last_row: 4
+        }]
+    );
+    for other in [
+        "111_to_Registered_GP-Operational_Test_Plan_v3.xlsx",
+        "NRL_Hazard_Log_V1.7.xlsx",
+        "CDS-API-Implementation-Guide-v2.0-Hazard-Log-v2.0.xlsx",
+    ] {
+        assert_eq!(lists(other), [], "{other}");
+    }
+}

@@ -1,0 +1,476 @@
+//! Which columns of an xlsx's sheets offer a Yes/No/N/A drop-down: what the workbook itself says
+//! an answer column is. calamine does not expose data validations, so the worksheet XML is read
+//! here, from the same bytes, after `read::check_zip` has refused archives whose declared sizes
+//! are too large.
+//!
+//! Best effort by design: a validation is a hint for recognising columns, never a reason to
+//! refuse a workbook calamine could read, so a part that is missing, malformed or too long simply
+//! yields fewer hints. Every part is read through a byte cap, so time and memory stay bounded
+//! whatever the archive claims.
+
+use std::collections::HashMap;
+use std::io::{BufReader, Cursor, Read, Seek};
+
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::Reader;
+
+/// The workbook and relationship parts are small; anything past this is not read.
+const MAX_INDEX_PART_BYTES: u64 = 4 * 1024 * 1024;
+/// Validations come after a sheet's cells, so a sheet's part is streamed past them, up to this.
+const MAX_SHEET_PART_BYTES: u64 = 64 * 1024 * 1024;
+/// No real sheet has more list validations than this; the rest are ignored.
+const MAX_RANGES_PER_SHEET: usize = 1_000;
+/// The highest column Excel allows (XFD), 0-based.
+const MAX_COLUMN: usize = 16_383;
+
+/// A rectangle of cells: 0-based columns and 1-based rows, both inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellRange {
+    pub first_col: usize,
+    pub last_col: usize,
+    pub first_row: u32,
+    pub last_row: u32,
+}
+
+/// Per sheet name, the cells that offer a Yes/No(/N/A) list.
+pub type DeclarationColumns = HashMap<String, Vec<CellRange>>;
+
+/// What all the sheet parts together may take to read: a workbook can list the same part under a
+/// thousand sheet names, and each read must not start again from a fresh allowance.
+const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Reads every worksheet's Yes/No/N/A list validations. Never fails: see the module's note.
+pub fn declaration_columns(bytes: &[u8]) -> DeclarationColumns {
+    let mut out = DeclarationColumns::new();
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return out;
+    };
+    let mut read: HashMap<String, Vec<CellRange>> = HashMap::new();
+    let mut left = MAX_TOTAL_BYTES;
+    for (name, part) in sheet_parts(&mut archive) {
+        if let Some(ranges) = read.get(&part) {
+            if !ranges.is_empty() {
+                out.insert(name, ranges.clone());
+            }
+            continue;
+        }
+        let cap = MAX_SHEET_PART_BYTES.min(left);
+        let Some(mut xml) = open_capped(&mut archive, &part, cap) else {
+            continue;
+        };
+        let validations = list_validations(&mut xml);
+        left = left.saturating_sub(cap - xml.get_ref().limit());
+        let ranges = validations
+            .into_iter()
+            .filter(|v| is_declaration_list(&v.formula))
+            .flat_map(|v| column_ranges(&v.sqref))
+            .take(MAX_RANGES_PER_SHEET)
+            .collect::<Vec<_>>();
+        read.insert(part, ranges.clone());
+        if !ranges.is_empty() {
+            out.insert(name, ranges);
+        }
+        if left == 0 {
+            break;
+        }
+    }
+    out
+}
+
+/// A part's bytes, decompressed through a cap (a lying size header cannot make it read more).
+fn open_capped<'a, R: Read + Seek>(
+    archive: &'a mut zip::ZipArchive<R>,
+    name: &str,
+    cap: u64,
+) -> Option<BufReader<std::io::Take<zip::read::ZipFile<'a, R>>>> {
+    // Part names are case-insensitive in OPC; most files match exactly.
+    let index = archive.index_for_name(name).or_else(|| {
+        (0..archive.len()).find(|i| {
+            archive
+                .name_for_index(*i)
+                .and_then(Result::ok)
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
+    })?;
+    let entry = archive.by_index(index).ok()?;
+    Some(BufReader::new(entry.take(cap)))
+}
+
+/// `(sheet name, worksheet part path)` in workbook order: the package relationship to the
+/// workbook, the workbook's `<sheet name r:id>`s and its relationships to their parts.
+fn sheet_parts<R: Read + Seek>(archive: &mut zip::ZipArchive<R>) -> Vec<(String, String)> {
+    let workbook = open_capped(archive, "_rels/.rels", MAX_INDEX_PART_BYTES)
+        .map(relationships)
+        .and_then(|rels| {
+            rels.into_iter()
+                .find(|r| r.kind.ends_with("/officeDocument"))
+                .map(|r| resolve("", &r.target))
+        })
+        .unwrap_or_else(|| "xl/workbook.xml".to_string());
+    let folder = workbook.rsplit_once('/').map_or("", |(f, _)| f).to_string();
+    let file = workbook.rsplit_once('/').map_or(workbook.as_str(), |(_, f)| f);
+    let rels_path = if folder.is_empty() {
+        format!("_rels/{file}.rels")
+    } else {
+        format!("{folder}/_rels/{file}.rels")
+    };
+    let Some(rels) = open_capped(archive, &rels_path, MAX_INDEX_PART_BYTES).map(relationships) else {
+        return Vec::new();
+    };
+    let Some(sheets) = open_capped(archive, &workbook, MAX_INDEX_PART_BYTES).map(workbook_sheets) else {
+        return Vec::new();
+    };
+    sheets
+        .into_iter()
+        .filter_map(|(name, id)| {
+            let target = &rels.iter().find(|r| r.id == id)?.target;
+            Some((name, resolve(&folder, target)))
+        })
+        .collect()
+}
+
+/// A relationship target as a part path: absolute (`/xl/…`) or relative to `folder`.
+fn resolve(folder: &str, target: &str) -> String {
+    let mut parts: Vec<&str> = if target.starts_with('/') {
+        Vec::new()
+    } else {
+        folder.split('/').filter(|p| !p.is_empty()).collect()
+    };
+    for piece in target.split('/') {
+        match piece {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    parts.join("/")
+}
+
+struct Relationship {
+    id: String,
+    kind: String,
+    target: String,
+}
+
+fn attribute(element: &BytesStart<'_>, local: &str) -> Option<String> {
+    element
+        .attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == local)
+        .map(|a| unescape(&a.value))
+}
+
+/// Calls `visit` with every start or empty element, until the end or the first XML error.
+fn each_element(xml: impl std::io::BufRead, mut visit: impl FnMut(&BytesStart<'_>)) {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e) | Event::Empty(e)) => visit(&e),
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+        buf.clear();
+    }
+}
+
+fn relationships(xml: impl std::io::BufRead) -> Vec<Relationship> {
+    let mut out = Vec::new();
+    each_element(xml, |e| {
+        if e.local_name().as_ref() == "Relationship" {
+            if let (Some(id), Some(target)) = (attribute(e, "Id"), attribute(e, "Target")) {
+                let kind = attribute(e, "Type").unwrap_or_default();
+                out.push(Relationship { id, kind, target });
+            }
+        }
+    });
+    out
+}
+
+/// `(name, relationship id)` of each `<sheet>`.
+fn workbook_sheets(xml: impl std::io::BufRead) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    each_element(xml, |e| {
+        if e.local_name().as_ref() == "sheet" {
+            if let (Some(name), Some(id)) = (attribute(e, "name"), attribute(e, "id")) {
+                out.push((name, id));
+            }
+        }
+    });
+    out
+}
+
+/// One list validation: its cells and its list (`"Yes,No,N/A"`, or a reference it does not follow).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ListValidation {
+    sqref: String,
+    formula: String,
+}
+
+/// The sheet's `type="list"` validations: the classic `<dataValidation type="list" sqref>` with
+/// its `<formula1>`, and Excel 2010's `<x14:dataValidation>` (in `extLst`, used for lists on other
+/// sheets) whose `<x14:formula1><xm:f>` and `<xm:sqref>` are elements. Reading stops at the
+/// first XML error or the byte cap, keeping what came before.
+fn list_validations(xml: impl std::io::BufRead) -> Vec<ListValidation> {
+    let mut reader = Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let mut current: Option<ListValidation> = None;
+    // Where text goes while inside a validation: its formula or its sqref element.
+    let mut into_formula = false;
+    let mut into_sqref = false;
+    let mut text = String::new();
+    loop {
+        let event = reader.read_event_into(&mut buf);
+        match event {
+            Ok(Event::Start(ref e)) | Ok(Event::Empty(ref e)) => {
+                let empty = matches!(event, Ok(Event::Empty(_)));
+                match e.local_name().as_ref() {
+                    // The cells are most of a sheet and hold no validations: skipped unparsed.
+                    "sheetData" if !empty => {
+                        let end = e.name().as_ref().to_string();
+                        if reader
+                            .read_to_end_into(quick_xml::name::QName(&end), &mut Vec::new())
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                    "dataValidation" => {
+                        let is_list = attribute(e, "type").is_some_and(|t| t == "list");
+                        let validation = ListValidation {
+                            sqref: attribute(e, "sqref").unwrap_or_default(),
+                            formula: String::new(),
+                        };
+                        if is_list && empty {
+                            out.push(validation);
+                        } else if is_list {
+                            current = Some(validation);
+                        } else if !empty {
+                            current = None;
+                        }
+                    }
+                    "formula1" if current.is_some() && !empty => {
+                        into_formula = true;
+                        text.clear();
+                    }
+                    "sqref" if current.is_some() && !empty => {
+                        into_sqref = true;
+                        text.clear();
+                    }
+                    _ => {}
+                }
+            }
+            Ok(Event::Text(t)) if into_formula || into_sqref => {
+                if text.len() < 8 * 1024 {
+                    text.push_str(&t);
+                }
+            }
+            Ok(Event::GeneralRef(r)) if (into_formula || into_sqref) && text.len() < 8 * 1024 => {
+                text.push('&');
+                text.push_str(&r);
+                text.push(';');
+            }
+            Ok(Event::End(ref e)) => match e.local_name().as_ref() {
+                "formula1" if into_formula => {
+                    into_formula = false;
+                    if let Some(v) = current.as_mut() {
+                        v.formula = unescape(&text);
+                    }
+                }
+                "sqref" if into_sqref => {
+                    into_sqref = false;
+                    if let Some(v) = current.as_mut() {
+                        v.sqref = unescape(&text);
+                    }
+                }
+                "dataValidation" => {
+                    if let Some(v) = current.take() {
+                        out.push(v);
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if out.len() >= MAX_RANGES_PER_SHEET {
+            break;
+        }
+        buf.clear();
+    }
+    out
+}
+
+fn unescape(raw: &str) -> String {
+    quick_xml::escape::unescape(raw).map_or_else(|_| raw.to_string(), |v| v.into_owned())
+}
+
+/// Whether a list validation's `formula1` is an inline Yes/No list (`"Yes,No,N/A"`, any case and
+/// spacing, `Y`/`N`, `NA`, `Not applicable`). A reference (`$Z$1:$Z$3`, `Lists!A1:A3`, a name) is
+/// recognised as one and not followed: what it points at is not read.
+pub fn is_declaration_list(formula: &str) -> bool {
+    let formula = formula.trim();
+    let Some(inner) = formula.strip_prefix('"').and_then(|f| f.strip_suffix('"')) else {
+        return false;
+    };
+    let items: Vec<String> = inner
+        .split(',')
+        .map(crate::columns::normalise)
+        .filter(|i| !i.is_empty())
+        .collect();
+    let yes = items.iter().any(|i| i == "yes" || i == "y");
+    let no = items.iter().any(|i| i == "no" || i == "n");
+    // NHS forms often start a list with a prompt (`Please select…`), which is no answer.
+    let known = items.iter().all(|i| {
+        matches!(i.as_str(), "yes" | "y" | "no" | "n" | "n a" | "na" | "not applicable")
+            || i.starts_with("please select")
+            || i == "select"
+    });
+    yes && no && known
+}
+
+/// `F2:F100 H5` as cell ranges; parts that are not cell references are skipped.
+pub fn column_ranges(sqref: &str) -> Vec<CellRange> {
+    sqref
+        .split_whitespace()
+        .filter_map(|area| {
+            let (from, to) = area.split_once(':').unwrap_or((area, area));
+            let ((c1, r1), (c2, r2)) = (cell_of(from)?, cell_of(to)?);
+            Some(CellRange {
+                first_col: c1.min(c2),
+                last_col: c1.max(c2),
+                first_row: r1.unwrap_or(1).min(r2.unwrap_or(MAX_ROW)),
+                last_row: r1.unwrap_or(1).max(r2.unwrap_or(MAX_ROW)),
+            })
+        })
+        .collect()
+}
+
+/// The highest row Excel allows.
+const MAX_ROW: u32 = 1_048_576;
+
+/// The 0-based column and 1-based row of `F2` or `$F$2` (a whole column, `F`, has no row).
+fn cell_of(reference: &str) -> Option<(usize, Option<u32>)> {
+    let reference = reference.trim_start_matches('$');
+    let letters: String = reference.chars().take_while(char::is_ascii_alphabetic).collect();
+    if letters.is_empty() || letters.len() > 3 {
+        return None;
+    }
+    let n = letters
+        .bytes()
+        .fold(0usize, |n, b| n * 26 + usize::from(b.to_ascii_uppercase() - b'A' + 1));
+    if n == 0 || n - 1 > MAX_COLUMN {
+        return None;
+    }
+    let digits = reference[letters.len()..].trim_start_matches('$');
+    let row = if digits.is_empty() {
+        None
+    } else {
+        Some(digits.parse::<u32>().ok().filter(|r| (1..=MAX_ROW).contains(r))?)
+    };
+    Some((n - 1, row))
+}
+
+/// Reads a worksheet part's validations from text, without a zip.
+#[cfg(test)]
+fn from_xml(xml: &str) -> Vec<ListValidation> {
+    list_validations(xml.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yes_no_lists_are_declarations_in_any_spelling_and_references_are_not_followed() {
+        for list in [
+            "\"Yes,No,N/A\"",
+            "\" yes , no , n/a \"",
+            "\"YES,NO\"",
+            "\"Y,N,NA\"",
+            "\"Yes,No,Not applicable\"",
+            "\"Please select….,Yes,No\"",
+        ] {
+            assert!(is_declaration_list(list), "{list}");
+        }
+        for other in [
+            "\"Red,Amber,Green\"",
+            "\"Yes,No,Partially\"",
+            "\"Yes\"",
+            "$Z$1:$Z$3",
+            "Lists!$A$1:$A$3",
+            "YesNo",
+            "",
+            "\"",
+        ] {
+            assert!(!is_declaration_list(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn sqref_ranges_become_columns() {
+        let range = |first_col, last_col, first_row, last_row| CellRange {
+            first_col,
+            last_col,
+            first_row,
+            last_row,
+        };
+        assert_eq!(column_ranges("F2:F100 H5"), [range(5, 5, 2, 100), range(7, 7, 5, 5)]);
+        assert_eq!(column_ranges("$C$2:$E$9"), [range(2, 4, 2, 9)]);
+        assert_eq!(column_ranges("A1:XFD1048576"), [range(0, 16_383, 1, 1_048_576)]);
+        assert_eq!(column_ranges("F:F"), [range(5, 5, 1, 1_048_576)]);
+        assert_eq!(column_ranges("ZZZZ1 1:2 #REF! A0 B99999999999"), []);
+    }
+
+    #[test]
+    fn classic_and_x14_list_validations_are_read_and_cells_skipped() {
+        let xml = r#"<worksheet xmlns="m" xmlns:x14="x" xmlns:xm="xm"><sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>
+            <dataValidations count="3">
+              <dataValidation type="list" allowBlank="1" sqref="F2:F10"><formula1>"Yes,No,N/A"</formula1></dataValidation>
+              <dataValidation type="whole" sqref="G2"><formula1>1</formula1></dataValidation>
+              <dataValidation type="list" sqref="H2"><formula1>&quot;Y,N&quot;</formula1></dataValidation>
+            </dataValidations>
+            <extLst><ext><x14:dataValidations><x14:dataValidation type="list"><x14:formula1><xm:f>Lists!$A$1:$A$3</xm:f></x14:formula1><xm:sqref>J2:J9</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst></worksheet>"#;
+        let found = from_xml(xml);
+        assert_eq!(
+            found,
+            [
+                ListValidation {
+                    sqref: "F2:F10".into(),
+                    formula: "\"Yes,No,N/A\"".into()
+                },
+                ListValidation {
+                    sqref: "H2".into(),
+                    formula: "\"Y,N\"".into()
+                },
+                ListValidation {
+                    sqref: "J2:J9".into(),
+                    formula: "Lists!$A$1:$A$3".into()
+                },
+            ]
+        );
+        // Malformed or cut-off XML keeps what came before and never panics.
+        assert_eq!(
+            from_xml(&xml[..xml.find("<dataValidation type=\"whole\"").unwrap()]).len(),
+            1
+        );
+        assert_eq!(from_xml("<<<>>>").len(), 0);
+    }
+
+    #[test]
+    fn unreadable_archives_give_no_hints_rather_than_an_error() {
+        assert!(declaration_columns(b"").is_empty());
+        assert!(declaration_columns(b"PK\x03\x04garbage").is_empty());
+    }
+
+    #[test]
+    fn part_paths_resolve_against_their_folder() {
+        assert_eq!(resolve("xl", "worksheets/sheet1.xml"), "xl/worksheets/sheet1.xml");
+        assert_eq!(resolve("xl", "/xl/worksheets/sheet1.xml"), "xl/worksheets/sheet1.xml");
+        assert_eq!(resolve("xl", "../xl/./worksheets/s.xml"), "xl/worksheets/s.xml");
+        assert_eq!(resolve("", "xl/workbook.xml"), "xl/workbook.xml");
+    }
+}
