@@ -58,7 +58,9 @@ pub fn declaration_columns(bytes: &[u8]) -> DeclarationColumns {
         let Some(mut xml) = open_capped(&mut archive, &part, cap) else {
             continue;
         };
-        let validations = list_validations(&mut xml);
+        let validations = from_first_validation(&mut xml)
+            .map(|tail| list_validations(tail.as_slice()))
+            .unwrap_or_default();
         left = left.saturating_sub(cap - xml.get_ref().limit());
         let ranges = validations
             .into_iter()
@@ -213,6 +215,46 @@ struct ListValidation {
 /// its `<formula1>`, and Excel 2010's `<x14:dataValidation>` (in `extLst`, used for lists on other
 /// sheets) whose `<x14:formula1><xm:f>` and `<xm:sqref>` are elements. Reading stops at the
 /// first XML error or the byte cap, keeping what came before.
+/// The part from its first validation element on, or `None` when it has none. The cells before it
+/// (nearly all of a sheet) are only searched for the element's name, never parsed as XML: parsing
+/// them cost as much as reading the cells themselves. The rest is capped at 4 MiB.
+fn from_first_validation(mut xml: impl Read) -> Option<Vec<u8>> {
+    const NAME: &[u8] = b"dataValidation";
+    const CHUNK: usize = 256 * 1024;
+    const MAX_TAIL: u64 = 4 * 1024 * 1024;
+    // Kept between chunks: the name may be split across two, and its tag's `<` and prefix
+    // (`x14:`) come just before it.
+    const OVERLAP: usize = 64;
+    let mut window: Vec<u8> = Vec::with_capacity(CHUNK + OVERLAP);
+    let mut chunk = vec![0u8; CHUNK];
+    loop {
+        let n = xml.read(&mut chunk).ok()?;
+        if n == 0 {
+            return None;
+        }
+        window.extend_from_slice(&chunk[..n]);
+        let mut from = 0;
+        while let Some(found) = memchr::memmem::find(&window[from..], NAME) {
+            let at = from + found;
+            // Only a tag counts (`<dataValidations`, `<x14:dataValidation`): the word inside a
+            // cell's text must not start the parse in the middle of the cells.
+            let name_start = window[..at]
+                .iter()
+                .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'-' | b'.')))
+                .map_or(0, |i| i + 1);
+            if name_start > 0 && window[name_start - 1] == b'<' {
+                let mut tail = window.split_off(name_start - 1);
+                let room = MAX_TAIL.saturating_sub(tail.len() as u64);
+                (&mut xml).take(room).read_to_end(&mut tail).ok()?;
+                return Some(tail);
+            }
+            from = at + NAME.len();
+        }
+        let keep = window.len().min(OVERLAP + NAME.len());
+        window.drain(..window.len() - keep);
+    }
+}
+
 fn list_validations(xml: impl std::io::BufRead) -> Vec<ListValidation> {
     let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
@@ -383,6 +425,33 @@ fn from_xml(xml: &str) -> Vec<ListValidation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_scan_starts_at_the_first_validation_tag_not_at_the_word_in_a_cell() {
+        let cells = "<c t=\"inlineStr\"><is><t>see dataValidation notes</t></is></c>".repeat(20_000);
+        let xml = format!(
+            "<worksheet><sheetData><row>{cells}</row></sheetData><dataValidations count=\"1\">\
+             <dataValidation type=\"list\" sqref=\"C2:C9\"><formula1>\"Yes,No,N/A\"</formula1></dataValidation>\
+             </dataValidations></worksheet>"
+        );
+        let tail = from_first_validation(xml.as_bytes()).unwrap();
+        assert!(
+            tail.starts_with(b"<dataValidations"),
+            "{}",
+            String::from_utf8_lossy(&tail[..40])
+        );
+        let found = list_validations(tail.as_slice());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].sqref, "C2:C9");
+        assert_eq!(
+            from_first_validation(b"<worksheet><sheetData/></worksheet>".as_slice()),
+            None
+        );
+        let prefixed = b"<ext><x14:dataValidations><x14:dataValidation type=\"list\">".as_slice();
+        assert!(from_first_validation(prefixed)
+            .unwrap()
+            .starts_with(b"<x14:dataValidations"));
+    }
 
     #[test]
     fn yes_no_lists_are_declarations_in_any_spelling_and_references_are_not_followed() {
