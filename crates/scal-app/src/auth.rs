@@ -26,7 +26,7 @@ pub fn hash_password(password: &str) -> Result<String> {
         .map_err(|e| AppError::Internal(format!("cannot hash password: {e}")))
 }
 
-pub(crate) fn password_matches(password: &str, stored: &str) -> bool {
+fn password_matches(password: &str, stored: &str) -> bool {
     let Ok(hash) = PasswordHash::new(stored) else {
         return false;
     };
@@ -246,7 +246,7 @@ impl Attempt {
 /// Argon2 is deliberately slow, memory-hungry CPU work: it runs on the blocking pool behind the
 /// password gate, so parallel sign-ins cannot exhaust memory (each check takes 19 MiB). `None`
 /// checks against the decoy, so an unknown account costs the same as a wrong password.
-async fn verify_blocking(app: &App, password: &str, hash: Option<String>) -> Result<bool> {
+pub(crate) async fn verify_blocking(app: &App, password: &str, hash: Option<String>) -> Result<bool> {
     let password = password.to_string();
     app.gates
         .password

@@ -24,7 +24,7 @@ use scal_store::records::{password_resets, sessions, users};
 use scal_store::UserRecord;
 use time::OffsetDateTime;
 
-use crate::auth::{actor_for, hash_password, password_matches};
+use crate::auth::actor_for;
 use crate::secrets::{digest, random_hex};
 use crate::{audit_entry, known_id, micros, new_id, App, AppError, Result};
 
@@ -92,7 +92,7 @@ pub async fn change_own(
         ));
     }
     invalid.finish(|| Some(()))?;
-    let hash = hash_gated(app, &change.new_password).await?;
+    let hash = crate::auth::hash_password_blocking(app, &change.new_password).await?;
 
     let mut tx = app.store.begin().await?;
     let user = users::get_locked(&mut tx, &user.id)
@@ -100,7 +100,7 @@ pub async fn change_own(
         .filter(|u| u.active)
         .ok_or(AppError::Unauthenticated)?;
     users::set_password_hash(tx.conn(), &user.id, &hash).await?;
-    let all_ended = sessions::delete_for_user_except(tx.conn(), &user.id, "").await?;
+    let all_ended = sessions::delete_for_user(tx.conn(), &user.id).await?;
     let renewed = match browser_session {
         Some(_) => {
             let renewed = crate::auth::NewSession {
@@ -174,12 +174,7 @@ async fn current_password_matches(
     let stored = users::password_hash(app.store.pool(), &user.id)
         .await?
         .unwrap_or_default();
-    let candidate = password.to_string();
-    let checked = app
-        .gates
-        .password
-        .run(move || password_matches(&candidate, &stored))
-        .await;
+    let checked = crate::auth::verify_blocking(app, password, Some(stored)).await;
     let matches = attempt.checked(app, checked).await?;
     let mut tx = app.store.begin().await?;
     if matches {
@@ -200,11 +195,6 @@ async fn current_password_matches(
     }
     tx.commit().await?;
     Ok(matches)
-}
-
-async fn hash_gated(app: &App, password: &str) -> Result<String> {
-    let password = password.to_string();
-    app.gates.password.run(move || hash_password(&password)).await?
 }
 
 /// A reset link was sent by email; the link itself is not returned, so the administrator who sent
@@ -397,7 +387,7 @@ pub async fn complete_reset(
     let mut invalid = Invalid::default();
     check_new(&mut invalid, &user, new_password, confirm_password);
     invalid.finish(|| Some(()))?;
-    let hash = hash_gated(app, new_password).await?;
+    let hash = crate::auth::hash_password_blocking(app, new_password).await?;
 
     let mut tx = app.store.begin().await?;
     let user = users::get_locked(&mut tx, &user.id)
@@ -413,7 +403,7 @@ pub async fn complete_reset(
         return Err(AppError::NotFound);
     }
     users::set_password_hash(tx.conn(), &user.id, &hash).await?;
-    let ended = sessions::delete_for_user_except(tx.conn(), &user.id, "").await?;
+    let ended = sessions::delete_for_user(tx.conn(), &user.id).await?;
     password_resets::end_open_for_user(tx.conn(), &user.id, micros(now)).await?;
     sessions::clear_all_login_failures(tx.conn(), user.email.as_str()).await?;
     // The person holding the link acts as the user: that is whom the link was sent to.

@@ -68,12 +68,13 @@ pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, token_hash: &str)
     Ok(())
 }
 
-pub async fn delete_for_user<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+/// Ends every session of a user; how many there were.
+pub async fn delete_for_user<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str) -> Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(ex)
         .await?;
-    Ok(())
+    Ok(done.rows_affected())
 }
 
 /// Ends every session of the user but the one with `keep_hash` (the browser that changed the

@@ -96,11 +96,6 @@ impl TestApp {
         Self::empty_with_settings(web, |_| {}).await
     }
 
-    /// With application settings changed by `configure` (the data directory is the test's).
-    pub async fn empty_with_app(web: WebSettings, configure: impl FnOnce(&mut AppSettings)) -> Self {
-        Self::empty_with_settings(web, configure).await
-    }
-
     /// Empty, with application settings changed by `tweak`.
     pub async fn empty_with_settings(web: WebSettings, tweak: impl FnOnce(&mut AppSettings)) -> Self {
         Self::on_with_settings(TestDb::fresh().await, web, tweak).await
@@ -142,7 +137,7 @@ impl TestApp {
     }
 
     pub async fn demo_with_app(web: WebSettings, configure: impl FnOnce(&mut AppSettings)) -> Self {
-        let test = Self::empty_with_app(web, configure).await;
+        let test = Self::empty_with_settings(web, configure).await;
         assert!(scal_app::demo::seed_if_empty(test.app(), start_time())
             .await
             .expect("seed demo"));

@@ -428,6 +428,24 @@ impl Browser {
             .map_err(|e| format!("goto {url}: {e}"))
     }
 
+    /// Resizes the window (W3C Set Window Rect), to check a page at a phone's width.
+    pub fn set_window_size(&self, width: u32, height: u32) -> Result<(), String> {
+        self.wire
+            .post("/window/rect", json!({"width": width, "height": height}))
+            .map(|_| ())
+            .map_err(|e| format!("window size {width}x{height}: {e}"))
+    }
+
+    /// How far the page is wider than the window, in CSS pixels (0 when it needs no sideways
+    /// scrolling).
+    pub fn sideways_overflow(&self) -> Result<i64, String> {
+        let value = self.execute(
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth;",
+            vec![],
+        )?;
+        Ok(value.as_i64().unwrap_or(0))
+    }
+
     pub fn back(&self) -> Result<(), String> {
         self.wire.post("/back", json!({})).map(|_| ())
     }
