@@ -113,7 +113,10 @@ const STILL_WIDE_AT_375: &[&str] = &[
     "/templates/",
     "/submissions",
     "/scals/",
+    "/enquiries",
     "token created",
+    "sheet",
+    "evidence page",
 ];
 
 #[test]
