@@ -190,7 +190,7 @@ pub fn validate_answer(kind: &AnswerKind, raw: &str) -> Result<(), FieldError> {
         AnswerKind::Date => parse_date(value).map(|_| ()),
         AnswerKind::OdsCode => crate::OdsCode::parse_field("answer", value).map(|_| ()),
         AnswerKind::Choice(options) => {
-            if options.iter().any(|o| o.eq_ignore_ascii_case(value)) {
+            if options.iter().any(|o| crate::template::is_option(o, value)) {
                 Ok(())
             } else {
                 Err(FieldError::new(
@@ -221,6 +221,11 @@ pub fn canonical_answer(kind: &AnswerKind, raw: &str) -> Result<Option<String>, 
         },
         // Stored as ISO 8601, as target dates are: a day-first or day-number date is read once.
         AnswerKind::Date => parse_date(value)?.to_string(),
+        // Stored as the option is spelled, however it was typed ("the data processor").
+        AnswerKind::Choice(options) => options
+            .iter()
+            .find(|o| crate::template::is_option(o, value))
+            .map_or_else(|| value.to_string(), String::clone),
         _ => value.to_string(),
     }))
 }
@@ -543,11 +548,12 @@ fn check_row(
                     }
                 }
                 Rag::Amber if !justified => {
-                    find(
-                        Severity::Amber,
-                        true,
-                        format!("{level} answered No: give a justification"),
-                    );
+                    let what = if requirement.level == Level::Unspecified {
+                        "Answered No".to_string()
+                    } else {
+                        format!("{level} answered No")
+                    };
+                    find(Severity::Amber, true, format!("{what}: give a justification"));
                 }
                 _ if answer == Some(Declaration::NotApplicable) && !justified => {
                     find(Severity::Warning, false, "N/A: say why it does not apply".into());
@@ -566,7 +572,7 @@ fn check_row(
             }
         }
         AnswerKind::Choice(options) if information_rule(&requirement.text) == InformationRule::DsptStatus => {
-            let Some(choice) = options.iter().find(|o| o.eq_ignore_ascii_case(response)) else {
+            let Some(choice) = options.iter().find(|o| crate::template::is_option(o, response)) else {
                 return;
             };
             if let Some(v) = dspt_status_rule(choice, given(&row.mitigation)) {

@@ -146,10 +146,18 @@ impl AnswerKind {
         )
     }
 
-    /// An information-sheet question's kind, from its wording, when the file does not say.
+    /// An information-sheet question's kind, from its wording, when the file does not say (no
+    /// answer-type column, no drop-down list on its answer cell).
+    ///
+    /// A question that offers alternatives ("Are you the data controller, the data processor, or
+    /// both?") is a choice between them. One whose "or" cannot be read as a list of answers ("Do
+    /// you store or process patient data?", "Is it cloud hosted or on premise?") is free text, not
+    /// a declaration: free text accepts whatever a person writes, where a wrong guess at Yes/No or
+    /// at the options would refuse a good answer.
     pub fn infer_from_question(question: &str) -> Self {
-        let q = question.to_ascii_lowercase();
+        let q = question.to_lowercase();
         let has = |needle: &str| q.contains(needle);
+        let says_yes_no = has("(yes/no") || has("(y/n") || has("yes or no") || has("yes/no");
         if has("ods code") || has("ods-code") || has("organisation code") {
             Self::OdsCode
         } else if has("dspt") && (has("status") || has("level") || has("outcome")) {
@@ -158,6 +166,12 @@ impl AnswerKind {
             Self::Date
         } else if has("attach") || has("upload") || has("embed") || has("copy of") {
             Self::Attachment
+        } else if says_yes_no {
+            Self::Declaration
+        } else if let Some(options) = offered_alternatives(question) {
+            Self::Choice(options)
+        } else if q.split_whitespace().any(|w| w == "or") {
+            Self::FreeText
         } else if q.starts_with("do ")
             || q.starts_with("does ")
             || q.starts_with("is ")
@@ -166,13 +180,122 @@ impl AnswerKind {
             || q.starts_with("have ")
             || q.starts_with("will ")
             || q.starts_with("can ")
-            || has("(yes/no)")
         {
             Self::Declaration
         } else {
             Self::FreeText
         }
     }
+}
+
+/// Words that start a phrase parallel to another in a list of alternatives.
+const PHRASE_STARTS: [&str; 15] = [
+    "the", "a", "an", "in", "on", "at", "by", "via", "through", "with", "within", "from", "to", "for", "as",
+];
+
+/// Last alternatives that make any "X or Y" a choice.
+const CLOSING_ALTERNATIVES: [&str; 6] = [
+    "both",
+    "neither",
+    "other",
+    "all of these",
+    "none of these",
+    "something else",
+];
+
+/// The answers a question offers in its wording, as options (`Data controller`, `Data
+/// processor`, `Both`), when they can be read without doubt:
+/// - a list of three or more, "A, B, or C?";
+/// - two ending in "or both", "or neither", "or other";
+/// - two parallel phrases, "the controller or the processor", "in the UK or in the EEA".
+///
+/// Anything else is `None`. The first alternative is cut from the question's opening words at
+/// the word that starts the second (`Are you | the data controller`), or else by the second's
+/// length in words.
+pub fn offered_alternatives(question: &str) -> Option<Vec<String>> {
+    let text = question.split('?').next().unwrap_or(question);
+    let text = text.trim().trim_end_matches(['.', ':', ';']);
+    let lower = text.to_lowercase();
+    let at = lower.rfind(" or ")?;
+    let last = text.get(at + 4..)?.trim().trim_end_matches([',', '.']);
+    let before = text.get(..at)?.trim_end().trim_end_matches(',');
+    let mut chunks: Vec<&str> = before.split(',').map(str::trim).collect();
+    let opening = chunks.remove(0);
+    let mut later: Vec<&str> = chunks;
+    later.push(last);
+    let words = |s: &str| s.split_whitespace().count();
+    if later.iter().any(|a| a.is_empty() || words(a) > 6) {
+        return None;
+    }
+    let second = later[0];
+    let second_starts = second.split_whitespace().next()?.to_lowercase();
+    let opening_words: Vec<&str> = opening.split_whitespace().collect();
+    let parallel_at = PHRASE_STARTS
+        .contains(&second_starts.as_str())
+        .then(|| {
+            opening_words
+                .iter()
+                .rposition(|w| w.eq_ignore_ascii_case(&second_starts))
+        })
+        .flatten()
+        // Any preposition matches any other: "in the cloud or on premise".
+        .or_else(|| {
+            PHRASE_STARTS[3..]
+                .contains(&second_starts.as_str())
+                .then(|| {
+                    opening_words
+                        .iter()
+                        .rposition(|w| PHRASE_STARTS[3..].contains(&w.to_lowercase().as_str()))
+                })
+                .flatten()
+        });
+    let list = later.len() >= 2;
+    let closing = CLOSING_ALTERNATIVES.contains(&last.to_lowercase().as_str());
+    if !(list || closing || parallel_at.is_some()) {
+        return None;
+    }
+    let first_from = match parallel_at {
+        Some(i) if i > 0 => i,
+        _ => opening_words.len().checked_sub(words(second))?,
+    };
+    // The opening's first word is the question's verb: never part of an answer.
+    if first_from == 0 {
+        return None;
+    }
+    let first = opening_words[first_from..].join(" ");
+    let options: Vec<String> = std::iter::once(first.as_str()).chain(later).map(as_option).collect();
+    (options.len() <= 10 && options.iter().all(|o| !o.is_empty())).then_some(options)
+}
+
+/// An alternative as an option's label: no leading article, first letter in capitals.
+fn as_option(alternative: &str) -> String {
+    let words: Vec<&str> = alternative.split_whitespace().collect();
+    let start = usize::from(words.len() > 1 && matches!(words[0].to_lowercase().as_str(), "the" | "a" | "an"));
+    let label = words[start..].join(" ");
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}
+
+/// Whether a typed answer is this option: any case, spacing and punctuation, with or without a
+/// leading article ("the data processor" is `Data processor`).
+pub fn is_option(option: &str, typed: &str) -> bool {
+    fn key(s: &str) -> String {
+        let words: Vec<String> = s
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_alphanumeric() || c == '/' { c } else { ' ' })
+            .collect::<String>()
+            .split_whitespace()
+            .map(String::from)
+            .collect();
+        let start = usize::from(words.len() > 1 && matches!(words[0].as_str(), "the" | "a" | "an"));
+        words[start..].join(" ")
+    }
+    let typed = key(typed);
+    !typed.is_empty() && key(option) == typed
 }
 
 /// A declaration answer.
@@ -381,6 +504,63 @@ mod tests {
             AnswerKind::Declaration
         );
         assert_eq!(AnswerKind::infer_from_question("Product name"), AnswerKind::FreeText);
+    }
+
+    #[test]
+    fn questions_offering_alternatives_are_choices_and_unclear_ones_free_text() {
+        let choice = |q: &str| match AnswerKind::infer_from_question(q) {
+            AnswerKind::Choice(options) => options,
+            other => panic!("{q}: {other:?}"),
+        };
+        assert_eq!(
+            choice("Are you the data controller, the data processor, or both?"),
+            ["Data controller", "Data processor", "Both"]
+        );
+        assert_eq!(
+            choice("Are you the data controller or the data processor?"),
+            ["Data controller", "Data processor"]
+        );
+        assert_eq!(
+            choice("Is the product hosted in the UK or in the EEA?"),
+            ["In the UK", "In the EEA"]
+        );
+        assert_eq!(
+            choice("Is the service hosted on AWS, Azure, GCP or elsewhere?"),
+            ["AWS", "Azure", "GCP", "Elsewhere"]
+        );
+        assert_eq!(
+            choice("Is the system used by clinicians or both? (select one)"),
+            ["Clinicians", "Both"]
+        );
+        for free in [
+            "Do you store or process patient data?",
+            "Is the system cloud hosted or on premise?",
+            "Does the product use HL7 or FHIR?",
+            "Or what?",
+            "Describe the architecture, hosting and network or security controls in full detail please",
+        ] {
+            assert_eq!(AnswerKind::infer_from_question(free), AnswerKind::FreeText, "{free}");
+        }
+        for declaration in [
+            "Is the product a medical device?",
+            "Is the product CE or UKCA marked (Yes/No)?",
+            "Yes or no: do you use subcontractors?",
+        ] {
+            assert_eq!(
+                AnswerKind::infer_from_question(declaration),
+                AnswerKind::Declaration,
+                "{declaration}"
+            );
+        }
+    }
+
+    #[test]
+    fn options_match_typed_answers_in_any_case_with_or_without_an_article() {
+        assert!(is_option("Data processor", "the data processor"));
+        assert!(is_option("Data processor", " DATA  PROCESSOR. "));
+        assert!(is_option("N/A", "n/a"));
+        assert!(!is_option("Data processor", "processor"));
+        assert!(!is_option("Both", ""));
     }
 }
 

@@ -324,6 +324,9 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
             if let Some(height) = row_height(cells.iter().map(|(col, text)| (*col, text.as_str()))) {
                 worksheet.set_row_height(row, height)?;
             }
+            if let AnswerKind::Choice(options) = &requirement.answer_kind {
+                add_choice_dropdown(worksheet, row, options)?;
+            }
             // One drop-down per run of declaration rows, not one per row.
             if requirement.answer_kind == AnswerKind::Declaration {
                 declaration_run = match declaration_run {
@@ -426,6 +429,25 @@ fn add_dropdown(worksheet: &mut Worksheet, (first, last): (u32, u32)) -> Result<
         .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Warning)
         .set_error_message("Answer Yes, No or N/A. Typed answers like y, n or NA are read as those too.")?;
     worksheet.add_data_validation(first, RESPONSE_COL, last, RESPONSE_COL, &options)?;
+    Ok(())
+}
+
+/// A choice question's options as its answer cell's drop-down, so Excel and LibreOffice offer
+/// them (and import reads the choice back from the list too). Excel holds at most 255 characters
+/// in an inline list and splits items at commas: options that do not fit get no drop-down, and
+/// the answer-type column still names them.
+fn add_choice_dropdown(worksheet: &mut Worksheet, row: u32, options: &[String]) -> Result<(), XlsxError> {
+    let fits = !options.is_empty()
+        && options.iter().all(|o| !o.contains(',') && !o.contains('"'))
+        && options.iter().map(|o| o.chars().count() + 1).sum::<usize>() <= 255;
+    if !fits {
+        return Ok(());
+    }
+    let list = DataValidation::new()
+        .allow_list_strings(options)?
+        .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Warning)
+        .set_error_message("Choose one of the options in the list.")?;
+    worksheet.add_data_validation(row, RESPONSE_COL, row, RESPONSE_COL, &list)?;
     Ok(())
 }
 
@@ -751,6 +773,18 @@ mod round_trip {
                     prop_assert_eq!(&row.justification, &expected.justification);
                     prop_assert_eq!(&row.mitigation, &expected.mitigation);
                     prop_assert_eq!(&row.target_date, &expected.target_date);
+                }
+            }
+            // A choice's options are its answer cell's drop-down, as Excel and LibreOffice show it.
+            for (i, requirement) in sheets[0].requirements.iter().enumerate() {
+                if let AnswerKind::Choice(options) = &requirement.answer_kind {
+                    let row = i as u32 + 2;
+                    let offered = grids[0]
+                        .lists
+                        .iter()
+                        .find(|rule| rule.covers(usize::from(RESPONSE_COL), row))
+                        .map(|rule| rule.list.clone());
+                    prop_assert_eq!(offered, Some(crate::validations::List::Items(options.clone())));
                 }
             }
         }

@@ -361,8 +361,11 @@ impl Header {
 /// Whether column `index` offers a Yes/No/N/A drop-down below the header row `header_row`
 /// (1-based): a list on a form's single cell above the table says nothing about the column.
 fn has_yes_no_list(grid: &Grid, index: usize, header_row: usize) -> bool {
-    grid.declaration_columns.iter().any(|r| {
-        (r.first_col..=r.last_col).contains(&index) && usize::try_from(r.last_row).is_ok_and(|last| last > header_row)
+    grid.lists.iter().any(|rule| {
+        let r = rule.cells;
+        rule.list.is_declaration()
+            && (r.first_col..=r.last_col).contains(&index)
+            && usize::try_from(r.last_row).is_ok_and(|last| last > header_row)
     })
 }
 
@@ -771,6 +774,21 @@ pub fn import_exported(grids: &[Grid], options: &ImportOptions) -> Result<Export
     })
 }
 
+/// An information question's kind from the drop-down on its answer cell: a Yes/No/N/A list is a
+/// declaration, any other list a choice between its items. `None` when the cell offers no list,
+/// or one not read (a defined name, a formula, an empty range).
+fn listed_kind(grid: &Grid, header: &Header, row_number: usize) -> Option<AnswerKind> {
+    use crate::validations::List;
+    let column = header.col(Field::Response)?.index;
+    let row = u32::try_from(row_number).ok()?;
+    let rule = grid.lists.iter().rev().find(|rule| rule.covers(column, row))?;
+    match &rule.list {
+        list if list.is_declaration() => Some(AnswerKind::Declaration),
+        List::Items(items) if !items.is_empty() => Some(AnswerKind::Choice(items.clone())),
+        _ => None,
+    }
+}
+
 fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet, SheetReport, Vec<Problem>) {
     let cell = |row: &[String], field: Field| -> Option<String> {
         let column = header.col(field)?;
@@ -836,6 +854,7 @@ fn read_table(grid: &Grid, header: &Header, information: bool) -> (ImportedSheet
             .unwrap_or_else(|| Level::detect(&text));
         let answer_kind = cell(row, Field::AnswerKind)
             .and_then(|k| parse_answer_kind(&k))
+            .or_else(|| information.then(|| listed_kind(grid, header, row_number)).flatten())
             .unwrap_or_else(|| {
                 if information {
                     AnswerKind::infer_from_question(&text)

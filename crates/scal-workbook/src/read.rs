@@ -18,9 +18,9 @@ pub struct Grid {
     pub first_row: usize,
     pub first_col: usize,
     pub rows: Vec<Vec<String>>,
-    /// The cells that offer a Yes/No/N/A drop-down (xlsx only): the workbook's own word that a
-    /// column holds declarations.
-    pub declaration_columns: Vec<crate::validations::CellRange>,
+    /// The sheet's drop-down lists (xlsx only), cell ranges already looked up: the workbook's own
+    /// word on what a cell takes (a Yes/No/N/A list marks a declaration column).
+    pub lists: Vec<crate::validations::ListRule>,
 }
 
 impl Grid {
@@ -236,7 +236,7 @@ fn read_text_within(bytes: &[u8], sheet_name: &str, limits: Limits) -> Result<Gr
         first_row: 1,
         first_col: 0,
         rows,
-        declaration_columns: Vec::new(),
+        lists: Vec::new(),
     })
 }
 
@@ -249,13 +249,69 @@ fn read_xlsx(bytes: &[u8], limits: Limits) -> Result<(Vec<Grid>, Vec<UnsavedForm
     // reference). A hostile upload must get an error, never take the process down.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let (mut grids, unsaved) = parse_xlsx(bytes, shared_strings, limits)?;
-        let mut lists = crate::validations::declaration_columns(bytes);
+        let mut lists = crate::validations::lists(bytes);
         for grid in &mut grids {
-            grid.declaration_columns = lists.remove(&grid.name).unwrap_or_default();
+            grid.lists = lists.remove(&grid.name).unwrap_or_default();
         }
+        look_up_lists(&mut grids);
         Ok((grids, unsaved))
     }))
     .unwrap_or_else(|_| Err(ReadError::BadXlsx("the workbook's contents are malformed".into())))
+}
+
+/// The most items a list drawn from cells may have; a longer range is not a list of answers.
+const MAX_LIST_ITEMS: usize = 500;
+
+/// Replaces each list drawn from a range of cells with the items those cells hold (in the sheet
+/// named, or the validation's own): a list in a hidden `Lists` sheet is still the question's
+/// options. A range that is not one row or column, is too long, or names no sheet read becomes
+/// [`List::Other`](crate::validations::List::Other).
+fn look_up_lists(grids: &mut [Grid]) {
+    use crate::validations::List;
+    let items_of = |grids: &[Grid], own: &str, list: &List| -> List {
+        let List::Cells { sheet, range } = list else {
+            return list.clone();
+        };
+        let name = sheet.as_deref().unwrap_or(own);
+        let Some(grid) = grids
+            .iter()
+            .find(|g| g.name == name || g.name.eq_ignore_ascii_case(name))
+        else {
+            return List::Other;
+        };
+        let rows = (range.last_row - range.first_row) as usize + 1;
+        let cols = range.last_col - range.first_col + 1;
+        if (rows > 1 && cols > 1) || rows * cols > MAX_LIST_ITEMS {
+            return List::Other;
+        }
+        let mut items = Vec::new();
+        for row in range.first_row..=range.last_row {
+            for col in range.first_col..=range.last_col {
+                let value = (row as usize)
+                    .checked_sub(grid.first_row)
+                    .and_then(|r| grid.rows.get(r))
+                    .and_then(|cells| cells.get(col.checked_sub(grid.first_col)?))
+                    .map(|v| v.trim())
+                    .filter(|v| !crate::validations::is_prompt(v));
+                items.extend(value.map(String::from));
+            }
+        }
+        List::Items(items)
+    };
+    let looked_up: Vec<Vec<crate::validations::List>> = grids
+        .iter()
+        .map(|g| {
+            g.lists
+                .iter()
+                .map(|rule| items_of(grids, &g.name, &rule.list))
+                .collect()
+        })
+        .collect();
+    for (grid, lists) in grids.iter_mut().zip(looked_up) {
+        for (rule, list) in grid.lists.iter_mut().zip(lists) {
+            rule.list = list;
+        }
+    }
 }
 
 fn open_xlsx(bytes: &[u8]) -> Result<Xlsx<Cursor<&[u8]>>, ReadError> {
@@ -418,7 +474,7 @@ fn parse_sheet(
                     first_row: 1,
                     first_col: 0,
                     rows: Vec::new(),
-                    declaration_columns: Vec::new(),
+                    lists: Vec::new(),
                 },
                 Vec::new(),
             ))
@@ -476,7 +532,7 @@ fn parse_sheet(
                 first_row: 1,
                 first_col: 0,
                 rows: Vec::new(),
-                declaration_columns: Vec::new(),
+                lists: Vec::new(),
             },
             unsaved,
         ));
@@ -512,7 +568,7 @@ fn parse_sheet(
             first_row: bounds.first_row as usize + 1,
             first_col: bounds.first_col as usize,
             rows,
-            declaration_columns: Vec::new(),
+            lists: Vec::new(),
         },
         unsaved,
     ))

@@ -1,7 +1,8 @@
-//! Which columns of an xlsx's sheets offer a Yes/No/N/A drop-down: what the workbook itself says
-//! an answer column is. calamine does not expose data validations, so the worksheet XML is read
-//! here, from the same bytes, after `read::check_zip` has refused archives whose declared sizes
-//! are too large.
+//! The drop-down lists an xlsx's sheets offer: what the workbook itself says a cell takes. A
+//! Yes/No/N/A list marks a declaration column; any other list makes an information question a
+//! choice between its items. calamine does not expose data validations, so the worksheet XML is
+//! read here, from the same bytes, after `read::check_zip` has refused archives whose declared
+//! sizes are too large.
 //!
 //! Best effort by design: a validation is a hint for recognising columns, never a reason to
 //! refuse a workbook calamine could read, so a part that is missing, malformed or too long simply
@@ -32,25 +33,68 @@ pub struct CellRange {
     pub last_row: u32,
 }
 
-/// Per sheet name, the cells that offer a Yes/No(/N/A) list.
-pub type DeclarationColumns = HashMap<String, Vec<CellRange>>;
+/// What a list validation offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum List {
+    /// The items in the order offered, prompts (`Please select…`) left out: an inline list
+    /// (`"Yes,No,N/A"`), or a range of cells once `read` has looked them up.
+    Items(Vec<String>),
+    /// A range of cells, on the same sheet (`$Z$1:$Z$3`) or another (`Lists!$A$1:$A$3`,
+    /// `'My lists'!A1:A3`), not yet looked up.
+    Cells { sheet: Option<String>, range: CellRange },
+    /// A defined name or a formula: not followed.
+    Other,
+}
+
+impl List {
+    /// Whether this is a Yes/No(/N/A) list in any of the spellings declarations accept.
+    pub fn is_declaration(&self) -> bool {
+        let Self::Items(items) = self else {
+            return false;
+        };
+        let items: Vec<String> = items.iter().map(|i| crate::columns::normalise(i)).collect();
+        let yes = items.iter().any(|i| i == "yes" || i == "y");
+        let no = items.iter().any(|i| i == "no" || i == "n");
+        let known = items
+            .iter()
+            .all(|i| matches!(i.as_str(), "yes" | "y" | "no" | "n" | "n a" | "na" | "not applicable"));
+        yes && no && known
+    }
+}
+
+/// A list validation: the cells that offer it and what they offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListRule {
+    pub cells: CellRange,
+    pub list: List,
+}
+
+impl ListRule {
+    pub fn covers(&self, col: usize, row: u32) -> bool {
+        (self.cells.first_col..=self.cells.last_col).contains(&col)
+            && (self.cells.first_row..=self.cells.last_row).contains(&row)
+    }
+}
+
+/// Per sheet name, its list validations.
+pub type Lists = HashMap<String, Vec<ListRule>>;
 
 /// What all the sheet parts together may take to read: a workbook can list the same part under a
 /// thousand sheet names, and each read must not start again from a fresh allowance.
 const MAX_TOTAL_BYTES: u64 = 128 * 1024 * 1024;
 
-/// Reads every worksheet's Yes/No/N/A list validations. Never fails: see the module's note.
-pub fn declaration_columns(bytes: &[u8]) -> DeclarationColumns {
-    let mut out = DeclarationColumns::new();
+/// Reads every worksheet's list validations. Never fails: see the module's note.
+pub fn lists(bytes: &[u8]) -> Lists {
+    let mut out = Lists::new();
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return out;
     };
-    let mut read: HashMap<String, Vec<CellRange>> = HashMap::new();
+    let mut read: HashMap<String, Vec<ListRule>> = HashMap::new();
     let mut left = MAX_TOTAL_BYTES;
     for (name, part) in sheet_parts(&mut archive) {
-        if let Some(ranges) = read.get(&part) {
-            if !ranges.is_empty() {
-                out.insert(name, ranges.clone());
+        if let Some(rules) = read.get(&part) {
+            if !rules.is_empty() {
+                out.insert(name, rules.clone());
             }
             continue;
         }
@@ -62,21 +106,75 @@ pub fn declaration_columns(bytes: &[u8]) -> DeclarationColumns {
             .map(|tail| list_validations(tail.as_slice()))
             .unwrap_or_default();
         left = left.saturating_sub(cap - xml.get_ref().limit());
-        let ranges = validations
+        let rules = validations
             .into_iter()
-            .filter(|v| is_declaration_list(&v.formula))
-            .flat_map(|v| column_ranges(&v.sqref))
+            .flat_map(|v| {
+                let list = parse_list(&v.formula);
+                column_ranges(&v.sqref).into_iter().map(move |cells| ListRule {
+                    cells,
+                    list: list.clone(),
+                })
+            })
             .take(MAX_RANGES_PER_SHEET)
             .collect::<Vec<_>>();
-        read.insert(part, ranges.clone());
-        if !ranges.is_empty() {
-            out.insert(name, ranges);
+        read.insert(part, rules.clone());
+        if !rules.is_empty() {
+            out.insert(name, rules);
         }
         if left == 0 {
             break;
         }
     }
     out
+}
+
+/// Whether an item is a prompt rather than an answer (`Please select…`, `- Select -`, `Choose`).
+pub fn is_prompt(item: &str) -> bool {
+    let item = crate::columns::normalise(item);
+    item.is_empty()
+        || item.starts_with("please select")
+        || item.starts_with("please choose")
+        || item == "select"
+        || item == "choose"
+}
+
+/// A validation's `formula1` as a list: quoted items, a cell range, or something not followed.
+pub fn parse_list(formula: &str) -> List {
+    let formula = formula.trim().trim_start_matches('=');
+    if let Some(inner) = formula.strip_prefix('"').and_then(|f| f.strip_suffix('"')) {
+        return List::Items(
+            inner
+                .split(',')
+                .map(str::trim)
+                .filter(|i| !is_prompt(i))
+                .map(String::from)
+                .collect(),
+        );
+    }
+    let (sheet, reference) = match formula.rsplit_once('!') {
+        Some((sheet, reference)) => {
+            let sheet = sheet
+                .strip_prefix('\'')
+                .and_then(|s| s.strip_suffix('\''))
+                .map_or_else(|| sheet.to_string(), |s| s.replace("''", "'"));
+            (Some(sheet), reference)
+        }
+        None => (None, formula),
+    };
+    // One rectangle of explicit cells (`A1:A3`, not `A:A`, a name or a function).
+    let explicit = reference
+        .split(':')
+        .all(|c| cell_of(c).is_some_and(|(_, row)| row.is_some()));
+    match column_ranges(reference).as_slice() {
+        [range] if explicit && !reference.contains(char::is_whitespace) => List::Cells { sheet, range: *range },
+        _ => List::Other,
+    }
+}
+
+/// Whether a list validation's `formula1` is an inline Yes/No list (`"Yes,No,N/A"`, any case and
+/// spacing, `Y`/`N`, `NA`, `Not applicable`, after an optional `Please select…` prompt).
+pub fn is_declaration_list(formula: &str) -> bool {
+    parse_list(formula).is_declaration()
 }
 
 /// A part's bytes, decompressed through a cap (a lying size header cannot make it read more).
@@ -204,7 +302,7 @@ fn workbook_sheets(xml: impl std::io::BufRead) -> Vec<(String, String)> {
     out
 }
 
-/// One list validation: its cells and its list (`"Yes,No,N/A"`, or a reference it does not follow).
+/// One list validation as written: its cells and its `formula1`.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct ListValidation {
     sqref: String,
@@ -350,30 +448,6 @@ fn unescape(raw: &str) -> String {
     quick_xml::escape::unescape(raw).map_or_else(|_| raw.to_string(), |v| v.into_owned())
 }
 
-/// Whether a list validation's `formula1` is an inline Yes/No list (`"Yes,No,N/A"`, any case and
-/// spacing, `Y`/`N`, `NA`, `Not applicable`). A reference (`$Z$1:$Z$3`, `Lists!A1:A3`, a name) is
-/// recognised as one and not followed: what it points at is not read.
-pub fn is_declaration_list(formula: &str) -> bool {
-    let formula = formula.trim();
-    let Some(inner) = formula.strip_prefix('"').and_then(|f| f.strip_suffix('"')) else {
-        return false;
-    };
-    let items: Vec<String> = inner
-        .split(',')
-        .map(crate::columns::normalise)
-        .filter(|i| !i.is_empty())
-        .collect();
-    let yes = items.iter().any(|i| i == "yes" || i == "y");
-    let no = items.iter().any(|i| i == "no" || i == "n");
-    // NHS forms often start a list with a prompt (`Please select…`), which is no answer.
-    let known = items.iter().all(|i| {
-        matches!(i.as_str(), "yes" | "y" | "no" | "n" | "n a" | "na" | "not applicable")
-            || i.starts_with("please select")
-            || i == "select"
-    });
-    yes && no && known
-}
-
 /// `F2:F100 H5` as cell ranges; parts that are not cell references are skipped.
 pub fn column_ranges(sqref: &str) -> Vec<CellRange> {
     sqref
@@ -454,7 +528,7 @@ mod tests {
     }
 
     #[test]
-    fn yes_no_lists_are_declarations_in_any_spelling_and_references_are_not_followed() {
+    fn yes_no_lists_are_declarations_in_any_spelling() {
         for list in [
             "\"Yes,No,N/A\"",
             "\" yes , no , n/a \"",
@@ -476,6 +550,44 @@ mod tests {
             "\"",
         ] {
             assert!(!is_declaration_list(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn formulas_become_items_cell_ranges_or_nothing_followed() {
+        assert_eq!(
+            parse_list("\"Please select…, Data controller ,Data processor,Both\""),
+            List::Items(vec!["Data controller".into(), "Data processor".into(), "Both".into()])
+        );
+        let range = |first_col, last_col, first_row, last_row| CellRange {
+            first_col,
+            last_col,
+            first_row,
+            last_row,
+        };
+        assert_eq!(
+            parse_list("Lists!$A$1:$A$3"),
+            List::Cells {
+                sheet: Some("Lists".into()),
+                range: range(0, 0, 1, 3)
+            }
+        );
+        assert_eq!(
+            parse_list("='Bob''s lists'!B2:B9"),
+            List::Cells {
+                sheet: Some("Bob's lists".into()),
+                range: range(1, 1, 2, 9)
+            }
+        );
+        assert_eq!(
+            parse_list("$Z$1:$Z$3"),
+            List::Cells {
+                sheet: None,
+                range: range(25, 25, 1, 3)
+            }
+        );
+        for other in ["YesNo", "INDIRECT(A1)", "Lists!A:A", "OFFSET(A1,0,0,5)", "A1:A3 C1", ""] {
+            assert_eq!(parse_list(other), List::Other, "{other}");
         }
     }
 
@@ -531,8 +643,8 @@ mod tests {
 
     #[test]
     fn unreadable_archives_give_no_hints_rather_than_an_error() {
-        assert!(declaration_columns(b"").is_empty());
-        assert!(declaration_columns(b"PK\x03\x04garbage").is_empty());
+        assert!(lists(b"").is_empty());
+        assert!(lists(b"PK\x03\x04garbage").is_empty());
     }
 
     #[test]

@@ -795,3 +795,64 @@ fn a_yes_no_list_validation_marks_the_answer_column() {
         "{report}"
     );
 }
+
+/// Information questions of every kind, as foreign information sheets mix them: a drop-down on
+/// the answer cell says what it takes (inline, or drawn from cells on a hidden sheet), else the
+/// wording does (alternatives offered with "or" are a choice), else it is free text. Free text is
+/// never "not an answer", and only a declaration answered No is amber.
+#[test]
+fn information_questions_take_their_kind_from_their_list_then_their_wording() {
+    let dir = tempfile::tempdir().unwrap();
+    let info: &[(&str, &str)] = &[
+        ("A1", "Question"),
+        ("B1", "Answer"),
+        ("A2", "Are you the data controller, the data processor, or both?"),
+        ("B2", "the data processor"),
+        ("A3", "Which hosting model do you use?"),
+        ("B3", "hybrid"),
+        ("A4", "Describe your support arrangements"),
+        ("B4", "No"),
+        ("A5", "Do you store or process patient data?"),
+        ("B5", "Sometimes"),
+        ("A6", "Is the product hosted in the UK?"),
+        ("B6", "Partly"),
+        ("A7", "Is the product a medical device?"),
+        ("B7", "No"),
+        ("A8", "Are you the data controller or the data processor?"),
+        ("B8", "Both"),
+        ("A9", "Product name"),
+        ("B9", "Maybe"),
+    ];
+    let lists: &[(&str, &str)] = &[("A1", "Cloud"), ("A2", "On premise"), ("A3", "Hybrid")];
+    let file = dir.path().join("information.xlsx");
+    std::fs::write(
+        &file,
+        crate::support::xlsx_with_lists(
+            &[("Supplier information", info), ("Lists", lists)],
+            &[
+                ("B3", "Lists!$A$1:$A$3"),
+                ("B6", "\"Please select,Yes,Partly,No\""),
+                ("B9", "\"Yes,No\""),
+            ],
+        ),
+    )
+    .unwrap();
+    let (code, report, stderr) = check(&file, &[]);
+    assert_eq!(code, 1, "{report} {stderr}");
+    let findings: Vec<(u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["row"].as_u64().unwrap(), f["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        findings,
+        [
+            (7, "Answered No: give a justification".to_string()),
+            (8, "\"Both\" is not one of: Data controller, Data processor".to_string()),
+            (9, "\"Maybe\" is not an answer: use Yes, No or N/A".to_string()),
+        ],
+        "{report}"
+    );
+    assert_eq!(report["sheets"][0]["answered"], 8, "{report}");
+}

@@ -417,7 +417,7 @@ pub fn xlsx_with_list_validations(sheet: &str, cells: &[(&str, &str)], lists: &[
 }
 
 /// The sheets, the first one with `lists` as data validations.
-fn xlsx_with_lists(sheets: &[(&str, &[(&str, &str)])], lists: &[(&str, &str)]) -> Vec<u8> {
+pub fn xlsx_with_lists(sheets: &[(&str, &[(&str, &str)])], lists: &[(&str, &str)]) -> Vec<u8> {
     use std::io::Write;
     let escape = |v: &str| v.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
     let validations = if lists.is_empty() {

@@ -358,8 +358,16 @@ fn yes_no_drop_downs_are_read_from_real_workbooks() {
         read(&fixture(name), "x", Limits::default())
             .unwrap()
             .into_iter()
-            .filter(|g| !g.declaration_columns.is_empty())
-            .map(|g| (g.name, g.declaration_columns))
+            .map(|g| {
+                let yes_no = g
+                    .lists
+                    .iter()
+                    .filter(|l| l.list.is_declaration())
+                    .map(|l| l.cells)
+                    .collect();
+                (g.name, yes_no)
+            })
+            .filter(|(_, yes_no): &(String, Vec<_>)| !yes_no.is_empty())
             .collect()
     };
     let form = lists("NHS-Digital-National-Service-Desk-Discovery-Form-v6.0_Published.xlsx");
