@@ -122,6 +122,9 @@ const KEYWORDS: &[(&str, Field)] = &[
     ("due date", Field::TargetDate),
     ("by when", Field::TargetDate),
     ("completion date", Field::TargetDate),
+    ("compliant by", Field::TargetDate),
+    ("compliance by", Field::TargetDate),
+    ("compliance date", Field::TargetDate),
     ("test case", Field::TestCases),
     ("test cases", Field::TestCases),
     ("use case", Field::UseCase),
@@ -176,6 +179,9 @@ const KEYWORDS: &[(&str, Field)] = &[
     ("remedial", Field::Mitigation),
     ("workaround", Field::Mitigation),
     ("deadline", Field::TargetDate),
+    // A date in a requirement table's answer columns is when a No will be put right: the
+    // requirement itself has no date of its own (`Date to be compliant by`).
+    ("date", Field::TargetDate),
     ("evidence", Field::EvidenceRequired),
     ("tests", Field::TestCases),
     ("type", Field::Type),

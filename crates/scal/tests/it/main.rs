@@ -9,7 +9,9 @@
 //! - `openapi`: the snapshot of the OpenAPI document;
 //! - `headers`: security headers, cookie names, CSRF on uploads and cross-site posts;
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
-//! - `browser`: headless Chromium with axe-core checks.
+//! - `browser`: headless Chromium with axe-core checks;
+//! - `corpus`: generated SCAL-like workbooks in layouts never seen, as written and as LibreOffice
+//!   saves them, each with its expected import and check result.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
@@ -19,6 +21,7 @@ mod audit;
 mod binary;
 mod browser;
 mod check;
+mod corpus;
 mod evidence;
 mod headers;
 mod journey;
