@@ -34,6 +34,17 @@ impl CaseView {
 }
 
 /// The SCAL and its cases on `now`'s date.
+/// The SCAL's status, by the one rule (`scal_domain::status::scal_status`), from its latest round
+/// and every case's steps.
+pub fn status(view: &ScalView, cases: &[CaseView]) -> scal_domain::status::ScalStatus {
+    let latest = view.rounds.last().map(|r| scal_domain::status::LatestRound {
+        round: r.round,
+        with_nhs_england: r.status == "submitted",
+        return_reason: r.return_reason.as_deref(),
+    });
+    scal_domain::status::scal_status(latest, cases.iter().flat_map(|c| c.steps.iter()))
+}
+
 pub async fn cases(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime) -> Result<(ScalView, Vec<CaseView>)> {
     let view = view_scal(app, actor, scal_id).await?;
     let ods = ods_lookup(app, &view, now).await;

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod product;
 pub mod service;
 pub mod signin;
+pub mod status;
 pub mod template;
 pub mod user;
 

@@ -255,6 +255,38 @@ pub struct JourneyScalOut {
     pub sheets: Vec<JourneySheetOut>,
     pub summary: RagSummaryOut,
     pub rounds: Vec<RoundOut>,
+    pub status: ScalStatusOut,
+}
+
+/// Where the SCAL stands: the same status, by the same rule, as the dashboard and the SCAL page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScalStatusOut {
+    /// `in_progress`, `ready_to_submit`, `with_nhs_england` or `returned`.
+    #[schema(pattern = "^(in_progress|ready_to_submit|with_nhs_england|returned)$")]
+    pub code: String,
+    /// In plain English, e.g. "Returned: changes needed (round 1)".
+    pub label: String,
+    /// The round with NHS England or returned.
+    pub round: Option<i64>,
+    /// Why NHS England returned it.
+    pub return_reason: Option<String>,
+}
+
+impl From<scal_domain::status::ScalStatus> for ScalStatusOut {
+    fn from(status: scal_domain::status::ScalStatus) -> Self {
+        use scal_domain::status::ScalStatus;
+        let (round, return_reason) = match &status {
+            ScalStatus::WithNhsEngland { round } => (Some(*round), None),
+            ScalStatus::Returned { round, reason } => (Some(*round), reason.clone()),
+            ScalStatus::InProgress | ScalStatus::ReadyToSubmit => (None, None),
+        };
+        Self {
+            code: status.code().into(),
+            label: status.label(),
+            round,
+            return_reason,
+        }
+    }
 }
 
 pub(crate) fn requirement_out(r: RequirementView) -> ScalRequirementOut {
@@ -294,8 +326,8 @@ fn sheet_out(s: SheetView) -> JourneySheetOut {
     }
 }
 
-/// A SCAL: its sheets, every requirement's answer and colour (`red`, `amber`, `green`, `none`),
-/// a summary, and its submitted rounds.
+/// A SCAL: its status, its sheets, every requirement's answer and colour (`red`, `amber`,
+/// `green`, `none`), a summary, and its submitted rounds.
 #[utoipa::path(get, path = "/api/v1/scals/{id}", tag = "onboarding", security(("bearer" = [])),
     params(("id" = String, Path, description = "SCAL ID")),
     responses((status = 200, body = JourneyScalOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -304,9 +336,11 @@ pub async fn get_scal(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<JourneyScalOut>, ApiError> {
-    let view = scal_app::scals::view_scal(&state.app, &actor, &id).await?;
+    let (view, cases) = scal_app::cases::cases(&state.app, &actor, &id, state.now()).await?;
+    let status = scal_app::cases::status(&view, &cases).into();
     let locked = view.locked();
     Ok(Json(JourneyScalOut {
+        status,
         id: view.scal.id,
         product_id: view.product.id,
         locked,

@@ -3,11 +3,12 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use scal_domain::organisation::OrgKind;
 
-use super::layout::{page, tag, Chrome, Nav};
-use super::onboarding::state_tag;
+use super::layout::{page, Chrome, Nav};
+use super::onboarding::{scal_status_tag, state_tag};
 use crate::session::PageActor;
 use crate::{AppState, PageError};
-use scal_domain::onboarding::next_step;
+use scal_domain::onboarding::{next_step, Step};
+use scal_domain::status::ScalStatus;
 
 /// What each kind of user does first.
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor) -> Response {
@@ -29,11 +30,14 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                     .await?
                     .first()
                     .map(|s| s.record.scal_id.clone());
-                let cases = match &scal_id {
-                    Some(id) => scal_app::cases::cases(&state.app, actor, id, state.now()).await?.1,
-                    None => Vec::new(),
+                let (status, cases) = match &scal_id {
+                    Some(id) => {
+                        let (view, cases) = scal_app::cases::cases(&state.app, actor, id, state.now()).await?;
+                        (Some(scal_app::cases::status(&view, &cases)), cases)
+                    }
+                    None => (None, Vec::new()),
                 };
-                rows.push((product, scal_id, cases));
+                rows.push((product, scal_id, status, cases));
             }
             html! {
                 h1 class="nhsuk-heading-xl" { "Your products" }
@@ -51,7 +55,7 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                             }
                         }
                         tbody class="nhsuk-table__body" {
-                            @for (product, scal_id, cases) in &rows {
+                            @for (product, scal_id, status, cases) in &rows {
                                 tr class="nhsuk-table__row" {
                                     td class="nhsuk-table__cell" {
                                         a href=(format!("/products/{}", product.id)) { (product.details.name) " " (product.details.version) }
@@ -59,6 +63,10 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                                     td class="nhsuk-table__cell" {
                                         @if let Some(id) = scal_id {
                                             a href=(format!("/scals/{id}")) { "Open the SCAL" span class="nhsuk-u-visually-hidden" { " for " (product.details.name) } }
+                                            @if let Some(status) = status {
+                                                br;
+                                                (scal_status_tag(status))
+                                            }
                                         } @else {
                                             "Not issued yet"
                                         }
@@ -66,14 +74,26 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                                     td class="nhsuk-table__cell" {
                                         @if cases.is_empty() {
                                             @if scal_id.is_none() { a href="/enquiries/new" { "Ask for a SCAL" } }
+                                        } @else if let Some(ScalStatus::WithNhsEngland { .. }) = status {
+                                            "NHS England is reviewing it: nothing to do until they reply."
+                                        } @else if let Some(ScalStatus::Returned { reason, .. }) = status {
+                                            p class="nhsuk-body nhsuk-u-margin-bottom-1" {
+                                                "NHS England asked for changes"
+                                                @if let Some(reason) = reason { ": " span class="scal-pre-line" { (reason) } }
+                                            }
+                                            @if let Some(id) = scal_id {
+                                                a href=(format!("/scals/{id}")) { "Make the changes and submit again" span class="nhsuk-u-visually-hidden" { " for " (product.details.name) } }
+                                            }
+                                        } @else if let (Some(ScalStatus::ReadyToSubmit), Some(id)) = (status, scal_id) {
+                                            a href=(format!("/scals/{id}/submit")) { "Check your answers and submit" span class="nhsuk-u-visually-hidden" { " for " (product.details.name) } }
                                         } @else {
                                             ul class="nhsuk-list nhsuk-u-margin-bottom-0" {
                                                 @for case in cases {
                                                     li {
                                                         strong { (case.service.name) } ": "
                                                         @match next_step(&case.steps) {
-                                                            Some(step) => { "step " (step.step.number()) ", " (step.step.name()) " " (state_tag(step.state)) }
-                                                            None => { (tag("Ready to submit", "green")) }
+                                                            Some(step) if step.step != Step::Submission => { "step " (step.step.number()) ", " (step.step.name()) " " (state_tag(step.state)) }
+                                                            _ => { "every step done" }
                                                         }
                                                     }
                                                 }

@@ -11,6 +11,7 @@ use scal_app::scals::{AnswerInput, RequirementView, ScalView, SheetView};
 use scal_app::AppError;
 use scal_domain::onboarding::{CheckOutcome, Step, StepState, StepStatus};
 use scal_domain::policy::{authorize, Action};
+use scal_domain::status::ScalStatus;
 use scal_domain::template::{AnswerKind, SheetKind};
 use scal_domain::FieldError;
 use scal_store::records::evidence::EvidenceRecord;
@@ -56,22 +57,35 @@ pub(crate) fn progress(summary: &scal_app::scals::RagSummary) -> String {
     )
 }
 
-fn status(view: &ScalView) -> Markup {
-    match view.rounds.last() {
-        Some(round) if round.status == "submitted" => html! {
-            (tag(&format!("Submitted (round {})", round.round), "blue"))
-            " by " (round.submitted_by) " on " (date_time(round.submitted_at)) ": with NHS England for review"
-        },
-        Some(round) => html! {
-            (tag(&format!("Returned for changes (round {})", round.round), "orange"))
-            @if let Some(reason) = &round.return_reason {
-                p class="nhsuk-body nhsuk-u-margin-top-2 nhsuk-u-margin-bottom-0 scal-pre-line" { (reason) }
+/// A SCAL's status as a tag: the domain's one derivation, the same words and colour on every page.
+pub(crate) fn scal_status_tag(status: &ScalStatus) -> Markup {
+    let colour = match status {
+        ScalStatus::InProgress => "white",
+        ScalStatus::ReadyToSubmit => "green",
+        ScalStatus::WithNhsEngland { .. } => "blue",
+        ScalStatus::Returned { .. } => "orange",
+    };
+    tag(&status.label(), colour)
+}
+
+fn status(view: &ScalView, cases: &[CaseView]) -> Markup {
+    let status = scal_app::cases::status(view, cases);
+    html! {
+        (scal_status_tag(&status))
+        @match (&status, view.rounds.last()) {
+            (ScalStatus::WithNhsEngland { .. }, Some(round)) => {
+                " Submitted by " (round.submitted_by) " on " (date_time(round.submitted_at))
             }
-            @if let (Some(by), Some(at)) = (&round.returned_by, round.returned_at) {
-                span class="nhsuk-hint" { "By " (by) " on " (date_time(at)) }
+            (ScalStatus::Returned { reason, .. }, Some(round)) => {
+                @if let Some(reason) = reason {
+                    p class="nhsuk-body nhsuk-u-margin-top-2 nhsuk-u-margin-bottom-0 scal-pre-line" { (reason) }
+                }
+                @if let (Some(by), Some(at)) = (&round.returned_by, round.returned_at) {
+                    span class="nhsuk-hint" { "By " (by) " on " (date_time(at)) }
+                }
             }
-        },
-        None => tag("In progress", "white"),
+            _ => {}
+        }
     }
 }
 
@@ -88,7 +102,7 @@ fn outcome_tag(outcome: CheckOutcome) -> Markup {
     match outcome {
         CheckOutcome::Pass => tag("Pass", "green"),
         CheckOutcome::Red => tag("Red", "red"),
-        CheckOutcome::Error => tag("Error", "red"),
+        CheckOutcome::Error => tag("Needs attention", "red"),
         CheckOutcome::Warning => tag("Warning", "yellow"),
     }
 }
@@ -149,7 +163,12 @@ fn task(view: &ScalView, case: &CaseView, code: &str, status: &StepStatus) -> Ma
                             ul class="nhsuk-list nhsuk-u-margin-bottom-1" {
                                 @for check in &status.checks {
                                     li class="nhsuk-u-margin-bottom-1" {
-                                        (outcome_tag(check.outcome)) " " (check.message)
+                                        // An untouched step is "Not started", not an error: what it
+                                        // still needs is listed plainly; red is for a real problem.
+                                        @if status.state != StepState::NotStarted || check.outcome != CheckOutcome::Error {
+                                            (outcome_tag(check.outcome)) " "
+                                        }
+                                        (check.message)
                                     }
                                 }
                             }
@@ -222,7 +241,7 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
         h1 class="nhsuk-heading-xl" { (name) }
         (summary_list(&[
             ("Product", html! { a href=(format!("/products/{}", view.product.id)) { (name) } }, None),
-            ("Status", status(view), None),
+            ("Status", status(view, cases), None),
             ("Answers", html! { (progress(&view.summary)) }, None),
         ]))
         @if view.scal.information_review {

@@ -313,6 +313,34 @@ async fn a_submitted_scal_is_locked_until_returned() {
     assert!(locked.html.contains("This cannot be changed now"));
     assert!(locked.html.contains("is with NHS England"));
 
+    // One status, everywhere: the dashboard, the SCAL page and the API say the same.
+    let token = app.token_for("admin@acme.example").await;
+    let said_everywhere = |want: &'static str, code: &'static str| {
+        let (app, admin, scal, token) = (&app, &admin, scal.clone(), token.clone());
+        async move {
+            let dashboard = app.page(Some(admin), Method::GET, "/", &[]).await;
+            assert!(
+                dashboard.html.contains(want),
+                "dashboard lacks {want:?}: {}",
+                dashboard.html
+            );
+            let overview = app.page(Some(admin), Method::GET, &format!("/scals/{scal}"), &[]).await;
+            assert!(overview.html.contains(want), "SCAL page lacks {want:?}");
+            let (status, json) = app
+                .api(Method::GET, &format!("/api/v1/scals/{scal}"), Some(&token), None)
+                .await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(json["status"]["code"], code, "{}", json["status"]);
+            assert_eq!(json["status"]["label"], want);
+            (dashboard.html, json)
+        }
+    };
+    let (dashboard, _) = said_everywhere("With NHS England for review (round 1)", "with_nhs_england").await;
+    assert!(
+        !dashboard.html_contains_any(&["Ready to submit", "step 10"]),
+        "{dashboard}"
+    );
+
     let queue = app.page(Some(&reviewer), Method::GET, "/submissions", &[]).await;
     assert!(queue.html.contains("Waiting for review"));
     let submission = view.rounds.last().unwrap().id.clone();
@@ -342,12 +370,38 @@ async fn a_submitted_scal_is_locked_until_returned() {
     let overview = app
         .page(Some(&admin), Method::GET, &format!("/scals/{scal}"), &[])
         .await;
-    assert!(overview.html.contains("Returned for changes (round 1)"));
     assert!(overview.html.contains("Add the penetration test report"));
+    let (dashboard, json) = said_everywhere("Returned: changes needed (round 1)", "returned").await;
+    assert!(
+        dashboard.contains("Add the penetration test report"),
+        "the reason is on the dashboard too"
+    );
+    assert!(
+        !dashboard.html_contains_any(&["Ready to submit", "step 10"]),
+        "{dashboard}"
+    );
+    assert_eq!(json["status"]["return_reason"], "Add the penetration test report");
     let saved = app
         .page(Some(&admin), Method::POST, &requirement, &[("answer", "Yes")])
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
+
+    // Submitted again: round 2 is with NHS England, on every surface.
+    let again = app
+        .page(Some(&admin), Method::POST, &format!("/scals/{scal}/submit"), &[])
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
+    said_everywhere("With NHS England for review (round 2)", "with_nhs_england").await;
+}
+
+trait ContainsAny {
+    fn html_contains_any(&self, needles: &[&str]) -> bool;
+}
+
+impl ContainsAny for String {
+    fn html_contains_any(&self, needles: &[&str]) -> bool {
+        needles.iter().any(|n| self.contains(n))
+    }
 }
 
 /// Acme PAS's SCAL, issued, fully answered and submitted through the services.
@@ -427,4 +481,39 @@ pub(crate) async fn submitted_scal(app: &TestApp) -> String {
         .await
         .unwrap();
     scal
+}
+
+/// A freshly issued SCAL is "In progress" with every untouched step "Not started": what a step
+/// still needs is listed without a red tag, because nothing has gone wrong yet.
+#[tokio::test]
+async fn a_fresh_scal_is_in_progress_and_untouched_steps_are_not_errors() {
+    let app = TestApp::demo().await;
+    let system = scal_app::Actor::System;
+    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let product = app.product_id("Acme PAS").await;
+    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    let scal = scal_app::scals::sheets(app.app(), &system, &product).await.unwrap()[0]
+        .record
+        .scal_id
+        .clone();
+    let overview = app
+        .page(Some(&admin), Method::GET, &format!("/scals/{scal}"), &[])
+        .await;
+    assert_eq!(overview.status, StatusCode::OK);
+    assert!(overview.html.contains(">In progress<"), "{}", overview.html);
+    assert!(overview.html.contains("Not started"));
+    assert!(
+        !overview.html.contains("Needs attention"),
+        "untouched steps are not errors"
+    );
+    assert!(!overview.html.contains(">Error<"));
+    let dashboard = app.page(Some(&admin), Method::GET, "/", &[]).await;
+    assert!(dashboard.html.contains(">In progress<"));
+    assert!(!dashboard.html.contains("Ready to submit"));
 }

@@ -1,0 +1,126 @@
+//! A SCAL's status: the one derivation the dashboard, the SCAL page, notifications and the API
+//! all show, so no two surfaces can disagree (the dashboard once said "Ready to submit" about a
+//! SCAL the SCAL page said was with NHS England).
+
+use crate::onboarding::{Step, StepStatus};
+
+/// The latest submitted round, as far as the status needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LatestRound<'a> {
+    pub round: i64,
+    /// Still with NHS England (else returned for changes).
+    pub with_nhs_england: bool,
+    pub return_reason: Option<&'a str>,
+}
+
+/// Where a SCAL stands.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ScalStatus {
+    /// Issued and being completed: some step before submission is not complete.
+    InProgress,
+    /// Every step before submission is complete and no round is with NHS England.
+    ReadyToSubmit,
+    /// A round is with NHS England for review: the supplier cannot change answers.
+    WithNhsEngland { round: i64 },
+    /// NHS England returned the latest round: the supplier makes the changes asked for and
+    /// submits again. Stays so until the next submission, however complete the steps are.
+    Returned { round: i64, reason: Option<String> },
+}
+
+impl ScalStatus {
+    /// Its name in plain English, the same on every surface.
+    pub fn label(&self) -> String {
+        match self {
+            Self::InProgress => "In progress".into(),
+            Self::ReadyToSubmit => "Ready to submit".into(),
+            Self::WithNhsEngland { round } => format!("With NHS England for review (round {round})"),
+            Self::Returned { round, .. } => format!("Returned: changes needed (round {round})"),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InProgress => "in_progress",
+            Self::ReadyToSubmit => "ready_to_submit",
+            Self::WithNhsEngland { .. } => "with_nhs_england",
+            Self::Returned { .. } => "returned",
+        }
+    }
+}
+
+/// **The** rule for a SCAL's status, from its latest round and its cases' steps (every case's).
+pub fn scal_status<'a>(latest: Option<LatestRound<'_>>, steps: impl IntoIterator<Item = &'a StepStatus>) -> ScalStatus {
+    match latest {
+        Some(round) if round.with_nhs_england => ScalStatus::WithNhsEngland { round: round.round },
+        Some(round) => ScalStatus::Returned {
+            round: round.round,
+            reason: round.return_reason.map(String::from),
+        },
+        None => {
+            let mut steps = steps.into_iter().filter(|s| s.step != Step::Submission).peekable();
+            if steps.peek().is_some() && steps.all(StepStatus::complete) {
+                ScalStatus::ReadyToSubmit
+            } else {
+                ScalStatus::InProgress
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::onboarding::StepState;
+
+    fn step(step: Step, state: StepState) -> StepStatus {
+        StepStatus {
+            step,
+            state,
+            checks: Vec::new(),
+            updated_by: None,
+            updated_at: None,
+        }
+    }
+
+    #[test]
+    fn a_round_decides_before_the_steps_and_a_return_stays_until_resubmitted() {
+        let done = [
+            step(Step::UseCase, StepState::Done),
+            step(Step::OdsCode, StepState::NotApplicable),
+            step(Step::Submission, StepState::NotStarted),
+        ];
+        let open = [
+            step(Step::UseCase, StepState::Done),
+            step(Step::OdsCode, StepState::InProgress),
+        ];
+        assert_eq!(scal_status(None, &done), ScalStatus::ReadyToSubmit);
+        assert_eq!(scal_status(None, &open), ScalStatus::InProgress);
+        assert_eq!(scal_status(None, &[]), ScalStatus::InProgress, "no cases yet");
+        let submitted = LatestRound {
+            round: 2,
+            with_nhs_england: true,
+            return_reason: None,
+        };
+        assert_eq!(
+            scal_status(Some(submitted), &done),
+            ScalStatus::WithNhsEngland { round: 2 }
+        );
+        let returned = LatestRound {
+            round: 1,
+            with_nhs_england: false,
+            return_reason: Some("Explain SD-03"),
+        };
+        for steps in [&done[..], &open[..]] {
+            let status = scal_status(Some(returned), steps);
+            assert_eq!(
+                status,
+                ScalStatus::Returned {
+                    round: 1,
+                    reason: Some("Explain SD-03".into())
+                }
+            );
+            assert_eq!(status.label(), "Returned: changes needed (round 1)");
+        }
+    }
+}
