@@ -9,6 +9,7 @@ pub mod api;
 pub mod client;
 mod error;
 mod extract;
+pub mod notice;
 pub mod ops;
 pub mod pages;
 mod session;

@@ -59,6 +59,8 @@ pub struct CurrentSession {
     pub user: UserRecord,
     pub actor: Actor,
     pub csrf_token: String,
+    /// The banner to show after the action that led here (see `crate::notice`).
+    pub notice: Option<crate::notice::Notice>,
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -91,6 +93,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
                         cookie: value,
                         user: session.user,
                         csrf_token: session.csrf_token,
+                        notice: None,
                     });
                 }
                 Ok(None) => {}
@@ -116,7 +119,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         if content_type.starts_with("multipart/form-data") {
             // Uploads are streamed to their handler: only their first part is read here.
             return match upload_with_checked_token(request, &content_type, expected.as_deref()).await {
-                Some(request) => continue_with(current, request, next).await,
+                Some(request) => continue_with(current, request, next, secure).await,
                 None => csrf_refused(),
             };
         }
@@ -150,7 +153,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         }
         request = Request::from_parts(parts, Body::from(bytes));
     }
-    continue_with(current, request, next).await
+    continue_with(current, request, next, secure).await
 }
 
 /// Whether the browser says this request comes from another site. `Sec-Fetch-Site` (sent by every
@@ -230,16 +233,30 @@ fn csrf_refused() -> Response {
 }
 
 /// Runs the handler with the session in the request, and gives error pages the signed-in header.
-async fn continue_with(current: Option<CurrentSession>, mut request: Request, next: Next) -> Response {
-    let Some(session) = current else {
+async fn continue_with(current: Option<CurrentSession>, mut request: Request, next: Next, secure: bool) -> Response {
+    let Some(mut session) = current else {
         return next.run(request).await;
     };
+    // A page shows the notice of the action that led to it, once: the cookie is cleared by the
+    // first page (200) that could show it, not by a redirect on the way.
+    if request.method() == Method::GET {
+        session.notice = cookie(request.headers(), crate::notice::notice_cookie(secure))
+            .and_then(|code| crate::notice::Notice::parse(&code));
+    }
+    let had_notice = session.notice.is_some();
     request.extensions_mut().insert(session.clone());
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if had_notice && response.status() == StatusCode::OK {
+        if let Some(value) = crate::notice::cleared(secure) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
     match response.extensions().get::<crate::error::ErrorPageInfo>().cloned() {
         Some(info) => {
             let (mut parts, _) = response.into_parts();
             parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            // An error page is not where the action's notice belongs.
+            session.notice = None;
             let body = crate::pages::layout::error_page(&info.title, &info.message, Some(&session));
             Response::from_parts(parts, Body::from(body.into_string()))
         }

@@ -15,8 +15,9 @@ use super::layout::{
     back_link, button, csrf, date_time, error_summary, page, select, summary_list, tag, textarea, Chrome, Nav,
 };
 use super::onboarding::refusal;
-use super::{form_page, see_other, FormOutcome};
+use super::{done, form_page, see_other, FormOutcome};
 use crate::extract::PageForm;
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
@@ -178,7 +179,7 @@ pub async fn create(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(enquiry) => Ok(see_other(&format!("/enquiries/{}", enquiry.id))),
+        Ok(enquiry) => Ok(see_other(&format!("/enquiries/{}/sent", enquiry.id))),
         Err(FormOutcome::Errors(errors)) => Ok(form_page(
             new_enquiry_form(&state, &session, &input, &errors).await?,
             &errors,
@@ -290,6 +291,41 @@ async fn enquiry_page(
     ))
 }
 
+/// A short reference people can quote on the phone or in an email: the start of the record's ID.
+pub(crate) fn reference(prefix: &str, id: &str) -> String {
+    format!("{prefix}-{}", id.chars().take(8).collect::<String>().to_uppercase())
+}
+
+/// The confirmation page after asking for a SCAL: the reference and what happens next.
+pub async fn sent(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
+    let enquiry = scal_app::enquiries::get(&state.app, &session.actor, &id).await?;
+    let product = scal_app::products::get(&state.app, &session.actor, &enquiry.product_id).await?;
+    let content = html! {
+        div class="nhsuk-panel" {
+            h1 class="nhsuk-panel__heading" { "Request sent" }
+            div class="nhsuk-panel__body" {
+                "Your reference" br; strong { (reference("ENQ", &enquiry.id)) }
+            }
+        }
+        p class="nhsuk-body" { "You asked for a SCAL for " (product.details.title()) " to connect to " (enquiry.services.join(", ")) "." }
+        h2 class="nhsuk-heading-m" { "What happens next" }
+        ol class="nhsuk-list nhsuk-list--number" {
+            li { "NHS England checks your request and chooses the SCAL template for each service." }
+            li { "When they issue the SCAL you get a notification, and it appears on your products page." }
+            li { "You then answer its questions here, or download it as a workbook and upload your answers." }
+        }
+        p class="nhsuk-body" { a href=(format!("/enquiries/{}", enquiry.id)) { "View your request" } }
+        p class="nhsuk-body" { a href="/" { "Go to your products" } }
+    };
+    Ok(page(
+        "Request sent",
+        &Chrome::signed_in(&session, Nav::Enquiries),
+        false,
+        content,
+    )
+    .into_response())
+}
+
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     enquiry_page(&state, &session, &id, None, &[]).await
 }
@@ -359,7 +395,7 @@ pub async fn issue(
         scoped_out: scoped,
     };
     match scal_app::enquiries::issue(&state.app, &session.actor, &id, &input, state.now()).await {
-        Ok(issued) => Ok(see_other(&format!("/scals/{}", issued.scal_id))),
+        Ok(issued) => Ok(done(&state, &format!("/scals/{}", issued.scal_id), Notice::ScalIssued)),
         Err(AppError::Invalid(invalid)) => {
             // Problems with a template's version belong to the template choices.
             let errors: Vec<FieldError> = invalid

@@ -10,10 +10,11 @@ use scal_domain::policy::{authorize, Action};
 use scal_domain::FieldError;
 use serde::Deserialize;
 
+use super::done;
 use super::layout::{back_link, button, date_time, error_summary, page, Chrome, Nav};
 use super::onboarding::{product_name, refusal, requirement_page};
-use super::see_other;
 use crate::extract::PageForm;
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
@@ -160,7 +161,7 @@ pub async fn upload(
         .await;
     }
     match scal_app::evidence::upload(&state.app, &session.actor, &id, &file_name, &bytes, state.now()).await {
-        Ok(_) => Ok(see_other(&format!("/scals/{id}/evidence"))),
+        Ok(_) => Ok(done(&state, &format!("/scals/{id}/evidence"), Notice::EvidenceUploaded)),
         Err(AppError::Invalid(invalid)) => evidence_page(&state, &session, &id, &invalid.0).await,
         Err(other) => Err(other.into()),
     }
@@ -194,11 +195,15 @@ pub async fn link(
     )
     .await
     {
-        Ok(()) => Ok(see_other(&format!(
-            "/scals/{id}/sheets/{}/requirements/{}#evidence",
-            form.sheet_id,
-            form.requirement_id.trim()
-        ))),
+        Ok(()) => Ok(done(
+            &state,
+            &format!(
+                "/scals/{id}/sheets/{}/requirements/{}#evidence",
+                form.sheet_id,
+                form.requirement_id.trim()
+            ),
+            Notice::EvidenceLinked,
+        )),
         Err(AppError::Invalid(invalid)) => {
             let errors: Vec<FieldError> = invalid
                 .0

@@ -88,6 +88,10 @@ pub fn page(title: &str, chrome: &Chrome<'_>, has_errors: bool, content: Markup)
                 (header(chrome))
                 div class="nhsuk-width-container" {
                     main class="nhsuk-main-wrapper" id="maincontent" role="main" {
+                        @if let Some(notice) = chrome.session.and_then(|s| s.notice) {
+                            @let (heading, body) = notice.text();
+                            (success_banner(heading, body))
+                        }
                         (content)
                     }
                 }

@@ -152,6 +152,7 @@ fn table(limits: UploadLimits) -> Table {
     .post("/enquiries", enquiries::create)
     .get("/enquiries/new", enquiries::new_form)
     .get("/enquiries/{id}", enquiries::show)
+    .get("/enquiries/{id}/sent", enquiries::sent)
     .post("/enquiries/{id}/issue", enquiries::issue)
     .get("/scals/{id}", onboarding::show)
     .post("/scals/{id}/information/confirm", onboarding::confirm_information)
@@ -166,6 +167,7 @@ fn table(limits: UploadLimits) -> Table {
         onboarding::save_answer,
     )
     .get("/scals/{id}/submit", onboarding::check_answers)
+    .get("/scals/{id}/submitted", onboarding::submitted)
     .post("/scals/{id}/submit", onboarding::submit)
     .get("/scals/{id}/evidence", evidence::list)
     .upload("/scals/{id}/evidence", evidence::upload, limits.evidence_body())
@@ -250,6 +252,11 @@ pub(crate) fn form_page(markup: Markup, errors: &[FieldError]) -> Response {
 
 pub(crate) fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
+}
+
+/// A 303 to `to` after an action, with the success banner `notice` shown there.
+pub(crate) fn done(state: &AppState, to: &str, notice: crate::notice::Notice) -> Response {
+    crate::notice::see_other_with(state.settings.cookie_secure, to, notice)
 }
 
 /// HTML checkboxes send nothing when unticked.

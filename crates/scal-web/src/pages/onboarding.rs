@@ -22,8 +22,9 @@ use super::layout::{
     textarea, Chrome, InputOptions, Nav,
 };
 use super::scals::rag_tag;
-use super::{form_page, see_other, FormOutcome};
+use super::{done, form_page, see_other, FormOutcome};
 use crate::extract::PageForm;
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
@@ -365,7 +366,7 @@ pub async fn confirm_information(
     scal_app::scals::confirm_information(&state.app, &session.actor, &id, state.now())
         .await
         .map_err(refusal)?;
-    Ok(see_other(&format!("/scals/{id}")))
+    Ok(done(&state, &format!("/scals/{id}"), Notice::InformationConfirmed))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -384,7 +385,7 @@ pub async fn set_use_case(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(()) => Ok(see_other(&format!("/scals/{id}#case-{code}"))),
+        Ok(()) => Ok(done(&state, &format!("/scals/{id}#case-{code}"), Notice::UseCaseSaved)),
         Err(FormOutcome::Errors(errors)) => {
             let (view, mut cases) = scal_app::cases::cases(&state.app, &session.actor, &id, state.now()).await?;
             let field = format!("use-case-{code}");
@@ -524,6 +525,9 @@ pub struct AnswerForm {
     mitigation: Option<String>,
     #[serde(default)]
     target_date: Option<String>,
+    /// `next`: go on to the next unanswered question ("Save and continue"); else back to the sheet.
+    #[serde(default)]
+    then: Option<String>,
 }
 
 impl AnswerForm {
@@ -533,6 +537,7 @@ impl AnswerForm {
             justification: row.justification.clone(),
             mitigation: row.mitigation.clone(),
             target_date: row.target_date.clone(),
+            then: None,
         }
     }
 }
@@ -675,7 +680,10 @@ fn requirement_markup(
                     width_class: Some("nhsuk-input--width-10"),
                     ..Default::default()
                 }))
-                (button("Save answer"))
+                div class="nhsuk-button-group" {
+                    button class="nhsuk-button" type="submit" name="then" value="next" data-module="nhsuk-button" { "Save and continue" }
+                    button class="nhsuk-button nhsuk-button--secondary" type="submit" name="then" value="sheet" data-module="nhsuk-button" { "Save and go back to the sheet" }
+                }
             }
         } @else {
             @if view.locked() {
@@ -710,6 +718,19 @@ fn requirement_markup(
     )
 }
 
+/// The first unanswered question after `current` in the sheet's order, wrapping round to the
+/// start; `None` when every other question is answered.
+fn next_unanswered<'a>(sheet: &'a SheetView, current: &str) -> Option<&'a str> {
+    let rows = &sheet.requirements;
+    let at = rows.iter().position(|r| r.requirement.id == current).unwrap_or(0);
+    rows.iter()
+        .cycle()
+        .skip(at + 1)
+        .take(rows.len().saturating_sub(1))
+        .find(|r| r.answer.as_deref().is_none_or(|a| a.trim().is_empty()))
+        .map(|r| r.requirement.id.as_str())
+}
+
 pub async fn requirement(
     State(state): State<AppState>,
     PageActor(session): PageActor,
@@ -733,10 +754,33 @@ pub async fn save_answer(
         target_date: form.target_date.clone(),
     };
     match scal_app::scals::save_answer(&state.app, &session.actor, &id, &input, state.now()).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/scals/{id}/sheets/{sheet_id}#req-{}",
-            urlencoding::encode(requirement_id.trim())
-        ))),
+        Ok(_) if form.then.as_deref() == Some("next") => {
+            let view = scal_app::scals::view_scal(&state.app, &session.actor, &id).await?;
+            let next = view
+                .sheets
+                .iter()
+                .find(|s| s.id == sheet_id)
+                .and_then(|sheet| next_unanswered(sheet, requirement_id.trim()));
+            Ok(match next {
+                Some(next) => done(
+                    &state,
+                    &format!(
+                        "/scals/{id}/sheets/{sheet_id}/requirements/{}",
+                        urlencoding::encode(next)
+                    ),
+                    Notice::AnswerSaved,
+                ),
+                None => done(&state, &format!("/scals/{id}/sheets/{sheet_id}"), Notice::SheetAnswered),
+            })
+        }
+        Ok(_) => Ok(done(
+            &state,
+            &format!(
+                "/scals/{id}/sheets/{sheet_id}#req-{}",
+                urlencoding::encode(requirement_id.trim())
+            ),
+            Notice::AnswerSaved,
+        )),
         // The sheet or requirement is not in this SCAL: the page does not exist.
         Err(AppError::Invalid(invalid))
             if invalid
@@ -855,6 +899,44 @@ fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blo
     )
 }
 
+/// The confirmation page after submitting: the reference, the round and what happens next.
+pub async fn submitted(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+) -> PageResult {
+    let view = scal_app::scals::view_scal(&state.app, &session.actor, &id).await?;
+    // The confirmation is the submitter's; anyone else (NHS England) is sent to the SCAL itself.
+    let supplier = authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).is_ok();
+    let Some(round) = view.rounds.last().filter(|r| r.status == "submitted" && supplier) else {
+        return Ok(see_other(&format!("/scals/{id}")));
+    };
+    let content = html! {
+        div class="nhsuk-panel" {
+            h1 class="nhsuk-panel__heading" { "SCAL submitted" }
+            div class="nhsuk-panel__body" {
+                "Your reference" br; strong { (super::enquiries::reference("SUB", &round.id)) }
+                br; "Round " (round.round)
+            }
+        }
+        p class="nhsuk-body" { "You submitted the SCAL for " (product_name(&view)) " on " (date_time(round.submitted_at)) "." }
+        h2 class="nhsuk-heading-m" { "What happens next" }
+        ol class="nhsuk-list nhsuk-list--number" {
+            li { "NHS England reviews your answers. They may ask you questions about them." }
+            li { "While they review it you cannot change your answers." }
+            li { "You get a notification when they accept it or return it to you with the changes they need." }
+        }
+        p class="nhsuk-body" { a href=(format!("/scals/{id}")) { "View the SCAL" } }
+    };
+    Ok(page(
+        "SCAL submitted",
+        &Chrome::signed_in(&session, Nav::Products),
+        false,
+        content,
+    )
+    .into_response())
+}
+
 pub async fn check_answers(
     State(state): State<AppState>,
     PageActor(session): PageActor,
@@ -876,7 +958,7 @@ pub async fn submit(
     Path(id): Path<String>,
 ) -> PageResult {
     match scal_app::submissions::submit(&state.app, &session.actor, &id, state.now()).await {
-        Ok(_) => Ok(see_other(&format!("/scals/{id}"))),
+        Ok(_) => Ok(see_other(&format!("/scals/{id}/submitted"))),
         Err(AppError::Invalid(invalid)) => {
             let (view, cases) = scal_app::cases::cases(&state.app, &session.actor, &id, state.now()).await?;
             let blockers: Vec<String> = invalid.0.into_iter().map(|e| e.message).collect();

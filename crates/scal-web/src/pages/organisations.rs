@@ -17,7 +17,8 @@ use super::layout::{
     back_link, button, checkbox, csrf, error_summary, inset, page, select, summary_list, tag, text_input, Chrome,
     InputOptions, Nav,
 };
-use super::{form_page, see_other, ticked, FormOutcome};
+use super::{done, form_page, ticked, FormOutcome};
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
@@ -102,7 +103,11 @@ pub async fn create(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(org) => Ok(see_other(&format!("/organisations/{}", org.id))),
+        Ok(org) => Ok(done(
+            &state,
+            &format!("/organisations/{}", org.id),
+            Notice::OrganisationSaved,
+        )),
         Err(FormOutcome::Errors(errors)) => Ok(form_page(org_form(&session, &input, &errors), &errors)),
         Err(FormOutcome::Failed(error)) => Err(error),
     }
@@ -211,7 +216,11 @@ pub async fn edit(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(org) => Ok(see_other(&format!("/organisations/{}", org.id))),
+        Ok(org) => Ok(done(
+            &state,
+            &format!("/organisations/{}", org.id),
+            Notice::OrganisationSaved,
+        )),
         Err(FormOutcome::Errors(errors)) => {
             let org = scal_app::organisations::get(&state.app, &session.actor, &id).await?;
             Ok(form_page(rename_form(&session, &org, &form.name, &errors), &errors))
@@ -438,7 +447,7 @@ pub async fn edit_user(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(user) => Ok(see_other(&format!("/users/{}", user.id))),
+        Ok(user) => Ok(done(&state, &format!("/users/{}", user.id), Notice::UserSaved)),
         Err(FormOutcome::Errors(errors)) => {
             let (user, kind) = user_for_admin(&state, &session, &id).await?;
             Ok(form_page(

@@ -13,7 +13,8 @@ use scal_store::ProductRecord;
 use super::layout::{
     back_link, button, csrf, error_summary, page, select, summary_list, text_input, textarea, Chrome, InputOptions, Nav,
 };
-use super::{form_page, see_other, FormOutcome};
+use super::{done, form_page, FormOutcome};
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
@@ -129,7 +130,7 @@ pub async fn create(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(product) => Ok(see_other(&format!("/products/{}", product.id))),
+        Ok(product) => Ok(done(&state, &format!("/products/{}", product.id), Notice::ProductSaved)),
         Err(FormOutcome::Errors(errors)) => Ok(form_page(
             product_form(&session, "/products", "Add a product", "/products", &input, &errors),
             &errors,
@@ -202,7 +203,7 @@ pub async fn edit(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(product) => Ok(see_other(&format!("/products/{}", product.id))),
+        Ok(product) => Ok(done(&state, &format!("/products/{}", product.id), Notice::ProductSaved)),
         Err(FormOutcome::Errors(errors)) => {
             let action = format!("/products/{id}/edit");
             let back = format!("/products/{id}");

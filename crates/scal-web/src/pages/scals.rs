@@ -9,9 +9,10 @@ use scal_app::AppError;
 use scal_domain::policy::{authorize, Action};
 use serde::Deserialize;
 
+use super::done;
 use super::layout::{button, checkbox, csrf, page, select, tag, Chrome, Nav};
-use super::see_other;
 use crate::extract::PageForm;
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 use scal_domain::template::Rag;
@@ -161,7 +162,7 @@ pub async fn issue(
     PageForm(form): PageForm<IssueForm>,
 ) -> PageResult {
     match scal_app::scals::issue(&state.app, &session.actor, &id, &form.template_id, None, state.now()).await {
-        Ok(_) => Ok(see_other(&format!("/products/{id}"))),
+        Ok(_) => Ok(done(&state, &format!("/products/{id}"), Notice::ScalIssued)),
         Err(AppError::Invalid(invalid)) => Err(PageError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "This template cannot be issued",

@@ -13,7 +13,8 @@ use serde::Deserialize;
 use super::layout::{
     back_link, button, checkbox, csrf, error_summary, page, select, tag, text_input, Chrome, InputOptions, Nav,
 };
-use super::{form_page, see_other, ticked, FormOutcome};
+use super::{done, form_page, ticked, FormOutcome};
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
@@ -154,7 +155,7 @@ pub async fn create(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(_) => Ok(see_other("/services")),
+        Ok(_) => Ok(done(&state, "/services", Notice::ServiceSaved)),
         Err(FormOutcome::Errors(errors)) => Ok(form_page(service_form(&session, None, &form, &errors), &errors)),
         Err(FormOutcome::Failed(error)) => Err(error),
     }
@@ -187,7 +188,7 @@ pub async fn edit(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(_) => Ok(see_other("/services")),
+        Ok(_) => Ok(done(&state, "/services", Notice::ServiceSaved)),
         Err(FormOutcome::Errors(errors)) => Ok(form_page(service_form(&session, Some(&code), &form, &errors), &errors)),
         Err(FormOutcome::Failed(error)) => Err(error),
     }
@@ -276,7 +277,11 @@ pub async fn assign_reviewer(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(_) => Ok(see_other(&format!("/services/{code}/reviewers"))),
+        Ok(_) => Ok(done(
+            &state,
+            &format!("/services/{code}/reviewers"),
+            Notice::ReviewersChanged,
+        )),
         Err(FormOutcome::Errors(errors)) => {
             let service = scal_app::services::get(&state.app, &session.actor, &code).await?;
             let reviewers = scal_app::services::reviewers(&state.app, &session.actor, &code).await?;
@@ -295,5 +300,9 @@ pub async fn unassign_reviewer(
     Path((code, user_id)): Path<(String, String)>,
 ) -> PageResult {
     scal_app::services::unassign_reviewer(&state.app, &session.actor, &code, &user_id, state.now()).await?;
-    Ok(see_other(&format!("/services/{code}/reviewers")))
+    Ok(done(
+        &state,
+        &format!("/services/{code}/reviewers"),
+        Notice::ReviewersChanged,
+    ))
 }

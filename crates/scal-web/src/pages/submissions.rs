@@ -12,8 +12,9 @@ use serde::Deserialize;
 use super::layout::{
     back_link, button, csrf, date_time, error_summary, page, summary_list, tag, textarea, Chrome, Nav,
 };
-use super::{form_page, see_other, FormOutcome};
+use super::{done, form_page, FormOutcome};
 use crate::extract::PageForm;
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
@@ -190,7 +191,7 @@ pub async fn return_for_changes(
         .await
         .map_err(FormOutcome::from)
     {
-        Ok(_) => Ok(see_other(&format!("/submissions/{id}"))),
+        Ok(_) => Ok(done(&state, &format!("/submissions/{id}"), Notice::SubmissionReturned)),
         Err(FormOutcome::Errors(errors)) => {
             let view = scal_app::submissions::get(&state.app, &session.actor, &id).await?;
             Ok(form_page(
@@ -245,5 +246,5 @@ pub async fn notifications(State(state): State<AppState>, PageActor(session): Pa
 
 pub async fn mark_read(State(state): State<AppState>, PageActor(session): PageActor) -> PageResult {
     scal_app::notifications::mark_read(&state.app, &session.actor, state.now()).await?;
-    Ok(see_other("/notifications"))
+    Ok(done(&state, "/notifications", Notice::NotificationsRead))
 }

@@ -13,8 +13,9 @@ use serde::Deserialize;
 use super::layout::{
     back_link, button, checkbox, date_time, error_summary, page, select, tag, text_input, Chrome, InputOptions, Nav,
 };
-use super::{form_page, see_other, FormOutcome};
+use super::{done, form_page, FormOutcome};
 use crate::extract::PageQuery;
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
@@ -386,7 +387,11 @@ pub async fn publish(
 ) -> PageResult {
     let number: i64 = number.parse().map_err(|_| PageError::not_found())?;
     match scal_app::templates::publish(&state.app, &session.actor, &id, number, state.now()).await {
-        Ok(_) => Ok(see_other(&format!("/templates/{id}/diff?to={number}"))),
+        Ok(_) => Ok(done(
+            &state,
+            &format!("/templates/{id}/diff?to={number}"),
+            Notice::TemplatePublished,
+        )),
         Err(AppError::Invalid(invalid)) => Err(PageError::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "This version cannot be published",

@@ -9,7 +9,8 @@ use scal_store::TokenRecord;
 use serde::Deserialize;
 
 use super::layout::{button, csrf, date_time, error_summary, page, tag, text_input, Chrome, InputOptions, Nav};
-use super::{form_page, see_other, FormOutcome};
+use super::{done, form_page, FormOutcome};
+use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
 
@@ -127,5 +128,5 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> PageResult {
     scal_app::tokens::revoke(&state.app, &session.actor, &id, state.now()).await?;
-    Ok(see_other("/tokens"))
+    Ok(done(&state, "/tokens", Notice::TokenRevoked))
 }

@@ -878,6 +878,18 @@ fn page_cases() -> Vec<PageCase> {
         ),
         (M::GET, "/enquiries/{acme_enquiry}", vec![], [200, 200, 200, 200, 404]),
         (M::GET, "/enquiries/{bright_enquiry}", vec![], [404, 404, 200, 200, 404]),
+        (
+            M::GET,
+            "/enquiries/{acme_enquiry}/sent",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/enquiries/{bright_enquiry}/sent",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
         // Issued once; issuing again is a conflict.
         (
             M::POST,
@@ -999,6 +1011,19 @@ fn page_cases() -> Vec<PageCase> {
         (M::GET, "/evidence/{bright_evidence}", vec![], [404, 404, 200, 200, 404]),
         (M::GET, "/scals/{acme_scal}/submit", vec![], [200, 200, 200, 200, 404]),
         (M::GET, "/scals/{bright_scal}/submit", vec![], [404, 404, 200, 200, 404]),
+        // Not submitted: the confirmation page sends the reader to the SCAL.
+        (
+            M::GET,
+            "/scals/{acme_scal}/submitted",
+            vec![],
+            [303, 303, 303, 303, 404],
+        ),
+        (
+            M::GET,
+            "/scals/{bright_scal}/submitted",
+            vec![],
+            [404, 404, 303, 303, 404],
+        ),
         // Nothing is answered yet: the gate refuses with the blockers.
         (M::POST, "/scals/{acme_scal}/submit", vec![], [422, 422, 403, 403, 404]),
         (

@@ -479,10 +479,13 @@ fn supplier_journey_in_the_browser() {
         .unwrap()
         .send_keys("Sends discharge summaries to GP practices")
         .unwrap();
-    submit(&browser, "form[action='/enquiries'] button", ".nhsuk-summary-list");
+    submit(&browser, "form[action='/enquiries'] button", ".nhsuk-panel");
+    assert!(browser.page_source().unwrap().contains("What happens next"));
+    check(&browser, "enquiry sent");
+    let enquiry = browser.current_url().unwrap().rsplit('/').nth(1).unwrap().to_string();
+    browser.goto(&format!("{base}/enquiries/{enquiry}")).unwrap();
     assert!(browser.page_source().unwrap().contains("Waiting for NHS England"));
     check(&browser, "enquiry");
-    let enquiry = browser.current_url().unwrap().rsplit('/').next().unwrap().to_string();
 
     // NHS England issues it (as the operator would).
     let scal = server.runtime.block_on(async {
@@ -543,10 +546,11 @@ fn supplier_journey_in_the_browser() {
         .unwrap();
     submit(
         &browser,
-        &format!("form[action='{requirement}'] button"),
+        &format!("form[action='{requirement}'] button[value=sheet]"),
         "#req-GPCM-C-1",
     );
     let html = browser.page_source().unwrap();
+    assert!(html.contains("Your answer has been saved"), "the success banner");
     assert!(html.contains("Our MESH mailbox is not provisioned yet"));
     assert!(html.contains("1 of 48 answered, 1 red, 0 amber"));
     check(&browser, "sheet with a red answer");

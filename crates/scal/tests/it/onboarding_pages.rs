@@ -62,8 +62,14 @@ async fn a_supplier_asks_answers_attaches_and_checks_through_the_pages() {
         )
         .await;
     assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.html);
-    let enquiry = asked.location().unwrap().to_string();
-    assert!(enquiry.starts_with("/enquiries/"));
+    let sent = asked.location().unwrap().to_string();
+    assert!(sent.starts_with("/enquiries/") && sent.ends_with("/sent"), "{sent}");
+    let confirmation = app.page(Some(&admin), Method::GET, &sent, &[]).await;
+    assert!(confirmation.html.contains("Request sent"));
+    assert!(confirmation.html.contains("Your reference"));
+    assert!(confirmation.html.contains("ENQ-"));
+    assert!(confirmation.html.contains("What happens next"));
+    let enquiry = sent.trim_end_matches("/sent").to_string();
 
     // NHS England sees it in its queue and issues it with the default template.
     let queue = app.page(Some(&reviewer), Method::GET, "/enquiries", &[]).await;
@@ -367,6 +373,22 @@ async fn a_submitted_scal_is_locked_until_returned() {
         )
         .await;
     assert_eq!(returned.status, StatusCode::SEE_OTHER);
+    // The page it lands on says it worked, once: it clears the notice, and a reload shows none.
+    let landed = app.follow(&reviewer, &returned).await;
+    assert!(
+        landed.html.contains("The SCAL has been returned to the supplier"),
+        "{}",
+        landed.html
+    );
+    assert_eq!(
+        landed.set_cookie("scal_notice").as_deref(),
+        Some(""),
+        "cleared once shown"
+    );
+    let reloaded = app
+        .page(Some(&reviewer), Method::GET, returned.location().unwrap(), &[])
+        .await;
+    assert!(!reloaded.html.contains("nhsuk-notification-banner--success"));
     let overview = app
         .page(Some(&admin), Method::GET, &format!("/scals/{scal}"), &[])
         .await;
@@ -391,6 +413,12 @@ async fn a_submitted_scal_is_locked_until_returned() {
         .page(Some(&admin), Method::POST, &format!("/scals/{scal}/submit"), &[])
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
+    assert_eq!(again.location(), Some(format!("/scals/{scal}/submitted").as_str()));
+    let confirmation = app.follow(&admin, &again).await;
+    assert!(confirmation.html.contains("SCAL submitted"));
+    assert!(confirmation.html.contains("SUB-"));
+    assert!(confirmation.html.contains("Round 2"));
+    assert!(confirmation.html.contains("What happens next"));
     said_everywhere("With NHS England for review (round 2)", "with_nhs_england").await;
 }
 
@@ -516,4 +544,48 @@ async fn a_fresh_scal_is_in_progress_and_untouched_steps_are_not_errors() {
     let dashboard = app.page(Some(&admin), Method::GET, "/", &[]).await;
     assert!(dashboard.html.contains(">In progress<"));
     assert!(!dashboard.html.contains("Ready to submit"));
+
+    // "Save and continue" goes on to the next unanswered question, saying the answer was saved;
+    // the other button goes back to the sheet.
+    let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
+    let sheet = view.sheets.iter().find(|s| s.service_code.is_some()).unwrap();
+    let (first, second, third) = (
+        &sheet.requirements[0].requirement.id,
+        &sheet.requirements[1].requirement.id,
+        &sheet.requirements[2].requirement.id,
+    );
+    let base = format!("/scals/{scal}/sheets/{}", sheet.id);
+    let saved = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("{base}/requirements/{first}"),
+            &[("answer", "Yes"), ("then", "next")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    assert_eq!(saved.location(), Some(format!("{base}/requirements/{second}").as_str()));
+    let next = app.follow(&admin, &saved).await;
+    assert!(next.html.contains("Your answer has been saved"));
+    assert!(next.html.contains("Save and continue"));
+    // Answering the third skips to the fourth: the second is still unanswered, after it in turn.
+    let saved = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("{base}/requirements/{third}"),
+            &[("answer", "Yes"), ("then", "next")],
+        )
+        .await;
+    let fourth = &sheet.requirements[3].requirement.id;
+    assert_eq!(saved.location(), Some(format!("{base}/requirements/{fourth}").as_str()));
+    let back = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("{base}/requirements/{second}"),
+            &[("answer", "Yes"), ("then", "sheet")],
+        )
+        .await;
+    assert_eq!(back.location(), Some(format!("{base}#req-{second}").as_str()));
 }

@@ -360,6 +360,19 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Follows a redirect as a browser does: a GET of its `Location` with the session's cookies
+    /// and the notice cookie the redirect set, if any.
+    pub async fn follow(&self, session: &Session, redirect: &Page) -> Page {
+        let to = redirect.location().expect("a redirect");
+        let mut with_notice = session.clone();
+        if let Some(notice) = redirect.set_cookie("scal_notice") {
+            with_notice.cookie = format!("{}; scal_notice={notice}", session.cookie);
+        }
+        self.page(Some(&with_notice), Method::GET, to, &[]).await
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Session {
     /// The `Cookie` header value.

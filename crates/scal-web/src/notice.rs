@@ -1,0 +1,151 @@
+//! The success banner after an action: every form that changes something redirects with a
+//! [`Notice`], and the page it lands on shows it once, at the top (the NHS.UK notification
+//! banner). The notice travels in a short-lived cookie holding only its code, so the text shown
+//! comes from the fixed list below (nothing from the address or the user is echoed), a reload or
+//! a bookmark does not show it again (the cookie is cleared once a page has shown it), and any
+//! instance behind a load balancer can show it.
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::session::set_cookie;
+
+/// What was just done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    AnswerSaved,
+    SheetAnswered,
+    UseCaseSaved,
+    InformationConfirmed,
+    EvidenceUploaded,
+    EvidenceLinked,
+    ScalIssued,
+    TemplatePublished,
+    SubmissionReturned,
+    ProductSaved,
+    OrganisationSaved,
+    UserSaved,
+    ServiceSaved,
+    ReviewersChanged,
+    NotificationsRead,
+    TokenRevoked,
+}
+
+impl Notice {
+    const ALL: [Notice; 16] = [
+        Self::AnswerSaved,
+        Self::SheetAnswered,
+        Self::UseCaseSaved,
+        Self::InformationConfirmed,
+        Self::EvidenceUploaded,
+        Self::EvidenceLinked,
+        Self::ScalIssued,
+        Self::TemplatePublished,
+        Self::SubmissionReturned,
+        Self::ProductSaved,
+        Self::OrganisationSaved,
+        Self::UserSaved,
+        Self::ServiceSaved,
+        Self::ReviewersChanged,
+        Self::NotificationsRead,
+        Self::TokenRevoked,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::AnswerSaved => "answer-saved",
+            Self::SheetAnswered => "sheet-answered",
+            Self::UseCaseSaved => "use-case-saved",
+            Self::InformationConfirmed => "information-confirmed",
+            Self::EvidenceUploaded => "evidence-uploaded",
+            Self::EvidenceLinked => "evidence-linked",
+            Self::ScalIssued => "scal-issued",
+            Self::TemplatePublished => "template-published",
+            Self::SubmissionReturned => "submission-returned",
+            Self::ProductSaved => "product-saved",
+            Self::OrganisationSaved => "organisation-saved",
+            Self::UserSaved => "user-saved",
+            Self::ServiceSaved => "service-saved",
+            Self::ReviewersChanged => "reviewers-changed",
+            Self::NotificationsRead => "notifications-read",
+            Self::TokenRevoked => "token-revoked",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|n| n.code() == code)
+    }
+
+    /// The banner's heading and, where it helps, what happens next.
+    pub fn text(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            Self::AnswerSaved => ("Your answer has been saved", None),
+            Self::SheetAnswered => (
+                "Your answer has been saved: every question on this sheet is answered",
+                Some("Check the red and amber items, then check your answers and submit from the SCAL page."),
+            ),
+            Self::UseCaseSaved => ("The use case has been saved", None),
+            Self::InformationConfirmed => (
+                "The supplier and product information has been confirmed",
+                Some("You can submit the SCAL once every step is complete."),
+            ),
+            Self::EvidenceUploaded => ("The file has been uploaded", None),
+            Self::EvidenceLinked => ("The file has been linked to the question", None),
+            Self::ScalIssued => (
+                "The SCAL has been issued",
+                Some("The supplier has been told and can start answering it."),
+            ),
+            Self::TemplatePublished => (
+                "The version has been published",
+                Some("It can now be issued to suppliers. A published version never changes."),
+            ),
+            Self::SubmissionReturned => (
+                "The SCAL has been returned to the supplier",
+                Some("They have been told what to change and can submit it again."),
+            ),
+            Self::ProductSaved => ("The product has been saved", None),
+            Self::OrganisationSaved => ("The organisation has been saved", None),
+            Self::UserSaved => ("The user has been saved", None),
+            Self::ServiceSaved => ("The service has been saved", None),
+            Self::ReviewersChanged => ("The reviewers have been changed", None),
+            Self::NotificationsRead => ("Every notification has been marked as read", None),
+            Self::TokenRevoked => ("The API token has been revoked", None),
+        }
+    }
+}
+
+/// The notice cookie's name: `__Host-scal_notice` when cookies are Secure.
+pub fn notice_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-scal_notice"
+    } else {
+        "scal_notice"
+    }
+}
+
+/// A 303 to `to` that shows `notice` on the page it lands on.
+pub fn see_other_with(secure: bool, to: &str, notice: Notice) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    if let Ok(value) = HeaderValue::from_str(&set_cookie(notice_cookie(secure), notice.code(), 120, secure)) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The `Set-Cookie` that forgets a notice once a page has shown it.
+pub fn cleared(secure: bool) -> Option<HeaderValue> {
+    HeaderValue::from_str(&set_cookie(notice_cookie(secure), "", 0, secure)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_parses_back_and_unknown_codes_show_nothing() {
+        for notice in Notice::ALL {
+            assert_eq!(Notice::parse(notice.code()), Some(notice));
+        }
+        assert_eq!(Notice::parse("<script>"), None);
+    }
+}
