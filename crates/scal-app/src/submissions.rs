@@ -107,7 +107,7 @@ fn snapshot(view: &ScalView, cases: &[CaseView], round: i64) -> Result<(String, 
 }
 
 /// What would stop the SCAL being submitted now (empty: ready).
-pub fn blockers(view: &ScalView, cases: &[CaseView], now: OffsetDateTime) -> Vec<String> {
+pub fn blockers(view: &ScalView, cases: &[CaseView], now: OffsetDateTime) -> Vec<scal_domain::onboarding::Blocker> {
     let readiness = check(&view.answered_sheets(), now.date());
     let steps: Vec<(String, Vec<scal_domain::onboarding::StepStatus>)> = cases
         .iter()
@@ -115,7 +115,10 @@ pub fn blockers(view: &ScalView, cases: &[CaseView], now: OffsetDateTime) -> Vec
         .collect();
     let mut blockers = submission_blockers(&readiness.findings, &steps, view.scal.information_review);
     if cases.is_empty() {
-        blockers.push("No service has been issued to this SCAL yet".into());
+        blockers.push(scal_domain::onboarding::Blocker {
+            message: "No service has been issued to this SCAL yet".into(),
+            at: scal_domain::onboarding::BlockerAt::Information,
+        });
     }
     blockers
 }
@@ -141,7 +144,10 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
     let blocking = blockers(&view, &cases, now);
     if !blocking.is_empty() {
         return Err(AppError::Invalid(Invalid(
-            blocking.into_iter().map(|m| FieldError::new("submission", m)).collect(),
+            blocking
+                .into_iter()
+                .map(|b| FieldError::new("submission", b.message))
+                .collect(),
         )));
     }
     let round = view.rounds.len() as i64 + 1;

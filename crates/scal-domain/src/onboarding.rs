@@ -548,18 +548,49 @@ fn testing_checks(facts: &CaseFacts<'_>, as_of: Date) -> Vec<StepCheck> {
     checks
 }
 
-/// What stops a SCAL being submitted: every blocking check of the readiness rules (the same as
-/// `scal check`), every step of every case that is not complete, and an information sheet that
-/// must be confirmed again.
+/// What a blocker is about, so a page can link to the place to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum BlockerAt {
+    /// A requirement or question of a sheet (by the sheet's name).
+    Requirement { sheet: String, requirement_id: String },
+    /// An onboarding step of a service's case.
+    Step { service: String, step: u8 },
+    /// The supplier and product information sheet as a whole.
+    Information,
+}
+
+/// One thing that stops submission. Displays as the sentence the CLI, the API and the pages show.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Blocker {
+    pub message: String,
+    pub at: BlockerAt,
+}
+
+impl std::fmt::Display for Blocker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// The gate: everything that stops a SCAL being submitted (empty: it may be submitted). Blocking
+/// readiness findings, steps that gate submission and are not complete, and an information sheet
+/// that must be confirmed again.
 pub fn submission_blockers(
     readiness: &[Finding],
     cases: &[(String, Vec<StepStatus>)],
     information_needs_confirmation: bool,
-) -> Vec<String> {
-    let mut blockers: Vec<String> = readiness
+) -> Vec<Blocker> {
+    let mut blockers: Vec<Blocker> = readiness
         .iter()
         .filter(|f| f.blocking)
-        .map(|f| format!("{}, {}: {}", f.sheet, f.requirement_id, f.message))
+        .map(|f| Blocker {
+            message: format!("{}, {}: {}", f.sheet, f.requirement_id, f.message),
+            at: BlockerAt::Requirement {
+                sheet: f.sheet.clone(),
+                requirement_id: f.requirement_id.clone(),
+            },
+        })
         .collect();
     for (service, steps) in cases {
         for status in steps.iter().filter(|s| s.step.gates_submission() && !s.complete()) {
@@ -570,18 +601,25 @@ pub fn submission_blockers(
                 .map(|c| c.message.as_str())
                 .collect::<Vec<_>>()
                 .join("; ");
-            blockers.push(format!(
-                "{service}, step {} ({}): {}",
-                status.step.number(),
-                status.step.name(),
-                if why.is_empty() { status.state.label() } else { &why }
-            ));
+            blockers.push(Blocker {
+                message: format!(
+                    "{service}, step {} ({}): {}",
+                    status.step.number(),
+                    status.step.name(),
+                    if why.is_empty() { status.state.label() } else { &why }
+                ),
+                at: BlockerAt::Step {
+                    service: service.clone(),
+                    step: status.step.number(),
+                },
+            });
         }
     }
     if information_needs_confirmation {
-        blockers.push(
-            "Supplier and product information: this product was onboarded to another service; review the information sheet and confirm it".into(),
-        );
+        blockers.push(Blocker {
+            message: "Supplier and product information: this product was onboarded to another service; review the information sheet and confirm it".into(),
+            at: BlockerAt::Information,
+        });
     }
     blockers
 }
@@ -886,7 +924,14 @@ mod tests {
         );
         let blockers = submission_blockers(&[], &[("MESH".into(), assess(&facts, TODAY))], false);
         assert_eq!(blockers.len(), 6, "{blockers:#?}");
-        assert!(blockers[0].contains("step 3") && blockers[0].contains("ODS code"));
+        assert!(blockers[0].message.contains("step 3") && blockers[0].message.contains("ODS code"));
+        assert_eq!(
+            blockers[0].at,
+            BlockerAt::Step {
+                service: "MESH".into(),
+                step: 3
+            }
+        );
     }
 
     #[test]

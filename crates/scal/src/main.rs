@@ -516,7 +516,7 @@ async fn status(app: &App, product: &str, json: bool, now: time::OffsetDateTime)
             "rounds": view.rounds.iter().map(|r| serde_json::json!({"round": r.round, "status": r.status, "sha256": r.sha256})).collect::<Vec<_>>(),
             "locked": view.locked(),
             "information_review": view.scal.information_review,
-            "blockers": blockers,
+            "blockers": blockers.iter().map(|b| b.message.as_str()).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
     } else {

@@ -9,7 +9,7 @@ use maud::{html, Markup};
 use scal_app::cases::CaseView;
 use scal_app::scals::{AnswerInput, RequirementView, ScalView, SheetView};
 use scal_app::AppError;
-use scal_domain::onboarding::{CheckOutcome, Step, StepState, StepStatus};
+use scal_domain::onboarding::{Blocker, BlockerAt, CheckOutcome, Step, StepState, StepStatus};
 use scal_domain::policy::{authorize, Action};
 use scal_domain::status::ScalStatus;
 use scal_domain::template::{AnswerKind, SheetKind};
@@ -806,9 +806,60 @@ pub async fn save_answer(
 
 /// "Check your answers": each sheet's progress and its red and amber items, what still blocks
 /// submission, and the submit button.
-fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blockers: &[String]) -> Markup {
+/// Where a blocker is put right: the question, the step, or the information sheet.
+fn blocker_href(view: &ScalView, cases: &[CaseView], blocker: &Blocker) -> Option<String> {
+    let scal_id = &view.scal.id;
+    match &blocker.at {
+        BlockerAt::Requirement { sheet, requirement_id } => {
+            let sheet = view.sheets.iter().find(|s| s.name == *sheet)?;
+            Some(if requirement_id.is_empty() {
+                format!("/scals/{scal_id}/sheets/{}", sheet.id)
+            } else {
+                format!(
+                    "/scals/{scal_id}/sheets/{}/requirements/{}",
+                    sheet.id,
+                    urlencoding::encode(requirement_id)
+                )
+            })
+        }
+        BlockerAt::Step { service, step } => {
+            let case = cases.iter().find(|c| c.service.code.as_str() == service)?;
+            let status = case.steps.iter().find(|s| s.step.number() == *step)?;
+            let href = step_href(view, case, status.step).unwrap_or_else(|| format!("#case-{service}"));
+            Some(if href.starts_with('#') {
+                format!("/scals/{scal_id}{href}")
+            } else {
+                href
+            })
+        }
+        BlockerAt::Information => view
+            .information_sheet()
+            .map(|s| format!("/scals/{scal_id}/sheets/{}", s.id)),
+    }
+}
+
+/// The declaration a supplier makes by submitting.
+const DECLARATION: &str =
+    "I confirm that these answers are accurate and complete, and that NHS England may rely on them to assure the product.";
+
+/// "Check your answers": what still blocks submission (each a link to where it is fixed), each
+/// sheet's progress, red and amber items and every answer with a Change link, then the
+/// declaration and the submit button, which is offered only once nothing blocks.
+fn check_page(
+    session: &CurrentSession,
+    view: &ScalView,
+    cases: &[CaseView],
+    blockers: &[Blocker],
+    errors: &[FieldError],
+) -> Markup {
     let editable = editable(session, view);
     let scal_id = &view.scal.id;
+    let link = |blocker: &Blocker| -> Markup {
+        match blocker_href(view, cases, blocker) {
+            Some(href) => html! { a href=(href) { (blocker.message) } },
+            None => html! { (blocker.message) },
+        }
+    };
     let content = html! {
         (back_link(&format!("/scals/{scal_id}"), "Back to the SCAL"))
         @if editable && !blockers.is_empty() {
@@ -816,20 +867,22 @@ fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blo
                 div role="alert" {
                     h2 class="nhsuk-error-summary__heading" { "You cannot submit this SCAL yet" }
                     div class="nhsuk-error-summary__body" {
-                        p { (blockers.len()) " things to do first:" }
+                        p { (blockers.len()) @if blockers.len() == 1 { " thing to do first:" } @else { " things to do first:" } }
                         ul class="nhsuk-list nhsuk-error-summary__list" {
-                            @for blocker in blockers { li { (blocker) } }
+                            @for blocker in blockers { li { (link(blocker)) } }
                         }
                     }
                 }
             }
+        } @else {
+            (error_summary(errors))
         }
         span class="nhsuk-caption-l" { (product_name(view)) }
         h1 class="nhsuk-heading-xl" { "Check your answers before submitting" }
         @if !editable && !blockers.is_empty() {
             h2 class="nhsuk-heading-m" { "Not ready to submit" }
             ul class="nhsuk-list nhsuk-list--bullet" {
-                @for blocker in blockers { li { (blocker) } }
+                @for blocker in blockers { li { (link(blocker)) } }
             }
         }
         @for sheet in &view.sheets {
@@ -867,6 +920,36 @@ fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blo
                 }
             }
         }
+        @for sheet in &view.sheets {
+            @let href = format!("/scals/{scal_id}/sheets/{}", sheet.id);
+            details class="nhsuk-details" {
+                summary class="nhsuk-details__summary" {
+                    span class="nhsuk-details__summary-text" { "Every answer in " (sheet.name) " (" (sheet.requirements.len()) ")" }
+                }
+                div class="nhsuk-details__text" {
+                    dl class="nhsuk-summary-list" {
+                        @for row in &sheet.requirements {
+                            @let change = format!("{href}/requirements/{}", urlencoding::encode(&row.requirement.id));
+                            div class="nhsuk-summary-list__row" {
+                                dt class="nhsuk-summary-list__key" { span class="scal-id" { (row.requirement.id) } }
+                                dd class="nhsuk-summary-list__value" {
+                                    @match row.answer.as_deref().filter(|a| !a.trim().is_empty()) {
+                                        Some(answer) => { (answer) " " (rag_tag(row.rag)) }
+                                        None => { "Not answered" }
+                                    }
+                                    @if let Some(j) = &row.justification { br; span class="nhsuk-hint scal-pre-line" { (j) } }
+                                }
+                                dd class="nhsuk-summary-list__actions" {
+                                    @if editable {
+                                        a href=(change) { "Change" span class="nhsuk-u-visually-hidden" { " the answer to " (row.requirement.id) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         @for case in cases {
             h2 class="nhsuk-heading-m" { (case.service.name) }
             (summary_list(&[
@@ -878,13 +961,30 @@ fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blo
                 }, None),
             ]))
         }
-        @if editable {
+        @if editable && blockers.is_empty() {
+            @let error = errors.iter().find(|e| e.field == "declaration").map(|e| e.message.as_str());
             h2 class="nhsuk-heading-m" { "Now submit the SCAL" }
             p class="nhsuk-body" {
                 "Submitting sends this round to NHS England for review. You cannot change the SCAL until NHS England returns it."
             }
             form method="post" action=(format!("/scals/{scal_id}/submit")) novalidate {
                 (csrf(&session.csrf_token))
+                div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+                    fieldset class="nhsuk-fieldset" aria-describedby=[error.map(|_| "declaration-error")] {
+                        legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s" { "Declaration" }
+                        @if let Some(error) = error {
+                            span class="nhsuk-error-message" id="declaration-error" {
+                                span class="nhsuk-u-visually-hidden" { "Error:" } " " (error)
+                            }
+                        }
+                        div class="nhsuk-checkboxes" {
+                            div class="nhsuk-checkboxes__item" {
+                                input class="nhsuk-checkboxes__input" id="declaration" name="declaration" type="checkbox" value="confirmed";
+                                label class="nhsuk-label nhsuk-checkboxes__label" for="declaration" { (DECLARATION) }
+                            }
+                        }
+                    }
+                }
                 (button("Submit the SCAL"))
             }
         } @else if view.locked() {
@@ -894,7 +994,7 @@ fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blo
     page(
         "Check your answers before submitting",
         &Chrome::signed_in(session, Nav::Products),
-        editable && !blockers.is_empty(),
+        editable && (!blockers.is_empty() || !errors.is_empty()),
         content,
     )
 }
@@ -949,22 +1049,47 @@ pub async fn check_answers(
     } else {
         scal_app::submissions::blockers(&view, &cases, now)
     };
-    Ok(check_page(&session, &view, &cases, &blockers).into_response())
+    Ok(check_page(&session, &view, &cases, &blockers, &[]).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SubmitForm {
+    #[serde(default)]
+    declaration: Option<String>,
 }
 
 pub async fn submit(
     State(state): State<AppState>,
     PageActor(session): PageActor,
     Path(id): Path<String>,
+    PageForm(form): PageForm<SubmitForm>,
 ) -> PageResult {
-    match scal_app::submissions::submit(&state.app, &session.actor, &id, state.now()).await {
+    // The gate (in the service) first, so a blocked SCAL lists its blockers whatever was ticked.
+    let now = state.now();
+    let (view, cases) = scal_app::cases::cases(&state.app, &session.actor, &id, now).await?;
+    let blockers = scal_app::submissions::blockers(&view, &cases, now);
+    let mut errors = Vec::new();
+    if blockers.is_empty() && !view.locked() && form.declaration.as_deref() != Some("confirmed") {
+        authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).map_err(AppError::from)?;
+        errors.push(FieldError::new(
+            "declaration",
+            "Confirm that the answers are accurate and complete",
+        ));
+    }
+    let outcome = if errors.is_empty() {
+        scal_app::submissions::submit(&state.app, &session.actor, &id, now).await
+    } else {
+        Err(AppError::Invalid(scal_domain::Invalid(errors.clone())))
+    };
+    match outcome {
         Ok(_) => Ok(see_other(&format!("/scals/{id}/submitted"))),
-        Err(AppError::Invalid(invalid)) => {
-            let (view, cases) = scal_app::cases::cases(&state.app, &session.actor, &id, state.now()).await?;
-            let blockers: Vec<String> = invalid.0.into_iter().map(|e| e.message).collect();
+        Err(AppError::Invalid(_)) => {
+            // Blockers read again: the service's gate may have seen a change since.
+            let (view, cases) = scal_app::cases::cases(&state.app, &session.actor, &id, now).await?;
+            let blockers = scal_app::submissions::blockers(&view, &cases, now);
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
-                check_page(&session, &view, &cases, &blockers),
+                check_page(&session, &view, &cases, &blockers, &errors),
             )
                 .into_response())
         }

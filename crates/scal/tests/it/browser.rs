@@ -593,13 +593,12 @@ fn supplier_journey_in_the_browser() {
     let html = browser.page_source().unwrap();
     assert!(html.contains("Check your answers before submitting"));
     assert!(html.contains("Documents go by secure email until then"));
-    check(&browser, "check your answers");
-    submit(
-        &browser,
-        &format!("form[action='/scals/{scal}/submit'] button"),
-        ".nhsuk-error-summary",
+    assert!(html.contains("You cannot submit this SCAL yet"));
+    assert!(
+        !html.contains(&format!("action=\"/scals/{scal}/submit\"")),
+        "no Submit button while blocked"
     );
-    check(&browser, "submission refused");
+    check(&browser, "check your answers");
     browser.goto(&format!("{base}/notifications")).unwrap();
     let html = browser.page_source().unwrap();
     assert!(html.contains("NHS England issued the SCAL"), "{html}");

@@ -240,6 +240,16 @@ async fn a_supplier_asks_answers_attaches_and_checks_through_the_pages() {
     assert_eq!(check.status, StatusCode::OK);
     assert!(check.html.contains("You cannot submit this SCAL yet"));
     assert!(check.html.contains("Documents are sent by secure email until then"));
+    // Each blocker links to where it is put right; no Submit button while anything blocks.
+    assert!(
+        check.html.contains(&format!("<a href=\"/scals/{scal}/sheets/")),
+        "{}",
+        check.html
+    );
+    assert!(
+        !check.html.contains(&format!("action=\"/scals/{scal}/submit\"")),
+        "no Submit button"
+    );
     let submit = app
         .page(Some(&admin), Method::POST, &format!("/scals/{scal}/submit"), &[])
         .await;
@@ -409,8 +419,29 @@ async fn a_submitted_scal_is_locked_until_returned() {
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
 
     // Submitted again: round 2 is with NHS England, on every surface.
-    let again = app
+    // Check your answers: nothing blocks, so the declaration and the Submit button are offered,
+    // every answer is listed with a Change link; submitting without the declaration is refused.
+    let check = app
+        .page(Some(&admin), Method::GET, &format!("/scals/{scal}/submit"), &[])
+        .await;
+    assert!(check.html.contains("I confirm that these answers are accurate"));
+    assert!(check.html.contains("Submit the SCAL"));
+    assert!(
+        check.html.contains(&format!("{requirement}\">Change")),
+        "a Change link per answer"
+    );
+    let undeclared = app
         .page(Some(&admin), Method::POST, &format!("/scals/{scal}/submit"), &[])
+        .await;
+    assert_eq!(undeclared.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(undeclared.html.contains("href=\"#declaration\""), "{}", undeclared.html);
+    let again = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("/scals/{scal}/submit"),
+            &[("declaration", "confirmed")],
+        )
         .await;
     assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
     assert_eq!(again.location(), Some(format!("/scals/{scal}/submitted").as_str()));
