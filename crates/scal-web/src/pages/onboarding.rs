@@ -17,8 +17,8 @@ use scal_store::records::evidence::EvidenceRecord;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, csrf, date_time, error_summary, inset, page, radios, select, summary_list, tag, text_input,
-    textarea, Chrome, InputOptions, Nav,
+    back_link, button, csrf, data_table, date_time, error_summary, inset, page, radios, select, summary_list, tag,
+    text_input, textarea, Caption, Chrome, InputOptions, Nav,
 };
 use super::scals::rag_tag;
 use super::{form_page, see_other, FormOutcome};
@@ -256,8 +256,7 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
             }
         }
         h2 class="nhsuk-heading-l" { "Sheets" }
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Sheets of this SCAL" }
+        (data_table("Sheets of this SCAL", Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Sheet" }
@@ -280,7 +279,7 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
                     }
                 }
             }
-        }
+        }))
         h2 class="nhsuk-heading-l" { "Evidence and submission" }
         ul class="nhsuk-list" {
             li { a href=(format!("/scals/{scal_id}/evidence")) { "Evidence files" } }
@@ -306,8 +305,7 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
 
 fn rounds_table(view: &ScalView) -> Markup {
     html! {
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Submission rounds" }
+        (data_table("Submission rounds", Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Round" }
@@ -328,7 +326,7 @@ fn rounds_table(view: &ScalView) -> Markup {
                     }
                 }
             }
-        }
+        }))
     }
 }
 
@@ -445,8 +443,7 @@ pub async fn sheet(
                 }
             }
         }
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Requirements of " (sheet.name) }
+        (data_table(&format!("Requirements of {}", sheet.name), Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Requirement" }
@@ -484,7 +481,7 @@ pub async fn sheet(
                     }
                 }
             }
-        }
+        }))
     };
     Ok(page(
         &format!("{} - {}", sheet.name, product_name(&view)),
@@ -780,8 +777,7 @@ fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blo
             @let flagged: Vec<&RequirementView> = sheet.requirements.iter()
                 .filter(|r| matches!(r.rag, scal_domain::template::Rag::Red | scal_domain::template::Rag::Amber)).collect();
             @if !flagged.is_empty() {
-                table class="nhsuk-table" {
-                    caption class="nhsuk-table__caption nhsuk-table__caption--s" { "Red and amber items in " (sheet.name) }
+                (data_table(&format!("Red and amber items in {}", sheet.name), Caption::Small, html! {
                     thead class="nhsuk-table__head" {
                         tr class="nhsuk-table__row" {
                             th class="nhsuk-table__header" scope="col" { "Requirement" }
@@ -793,7 +789,7 @@ fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blo
                         @for row in flagged {
                             tr class="nhsuk-table__row" {
                                 td class="nhsuk-table__cell" {
-                                    a href=(format!("{href}/requirements/{}", row.requirement.id)) { (row.requirement.id) }
+                                    a href=(format!("{href}/requirements/{}", row.requirement.id)) { code { (row.requirement.id) } }
                                     " " (rag_tag(row.rag))
                                 }
                                 td class="nhsuk-table__cell" { (row.justification.clone().unwrap_or_else(|| "None given".into())) }
@@ -801,7 +797,7 @@ fn check_page(session: &CurrentSession, view: &ScalView, cases: &[CaseView], blo
                             }
                         }
                     }
-                }
+                }))
             }
         }
         @for case in cases {

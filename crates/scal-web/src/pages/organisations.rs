@@ -14,8 +14,8 @@ use scal_store::UserRecord;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, checkbox, csrf, error_summary, inset, page, select, summary_list, tag, text_input, Chrome,
-    InputOptions, Nav,
+    back_link, button, checkbox, csrf, data_table, error_summary, inset, page, select, summary_list, tag, text_input,
+    Caption, Chrome, InputOptions, Nav,
 };
 use super::{form_page, see_other, ticked, FormOutcome};
 use crate::session::{CurrentSession, PageActor};
@@ -31,8 +31,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
         @if can_create {
             a class="nhsuk-button" href="/organisations/new" { "Add an organisation" }
         }
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Organisations" }
+        (data_table("Organisations", Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Name" }
@@ -49,7 +48,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                     }
                 }
             }
-        }
+        }))
     };
     Ok(page(
         "Organisations",
@@ -140,8 +139,7 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
 
 fn users_table(users: &[UserRecord]) -> Markup {
     html! {
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Users" }
+        (data_table("Users", Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Name" }
@@ -162,7 +160,7 @@ fn users_table(users: &[UserRecord]) -> Markup {
                     }
                 }
             }
-        }
+        }))
     }
 }
 
