@@ -5,6 +5,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use scal_domain::user::Role;
 use scal_domain::FieldError;
 
+use crate::assets::Asset;
 use crate::session::{CurrentSession, CSRF_FIELD};
 
 pub const SERVICE_NAME: &str = "SCAL assurance";
@@ -80,8 +81,8 @@ pub fn page(title: &str, chrome: &Chrome<'_>, has_errors: bool, content: Markup)
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (full_title) }
-                link rel="stylesheet" href="/static/nhsuk.css";
-                link rel="stylesheet" href="/static/scal.css";
+                link rel="stylesheet" href=(Asset::NhsukCss.url());
+                link rel="stylesheet" href=(Asset::ScalCss.url());
             }
             body {
                 a class="nhsuk-skip-link" href="#maincontent" { "Skip to main content" }
