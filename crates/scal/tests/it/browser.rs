@@ -159,8 +159,32 @@ fn every_page_for_every_role_passes_axe() {
             .unwrap();
         (enquiry.id, round.id)
     });
+    // A product whose name, version and description are long single words, as someone might
+    // paste them: they must wrap (or, in a table, scroll with it), never widen the page.
+    let long_product = server.runtime.block_on(async {
+        let user = scal_store::records::users::get_by_email(server.app.app().store.pool(), "admin@brightwater.example")
+            .await
+            .unwrap()
+            .unwrap();
+        let input = scal_app::products::ProductInput {
+            name: format!("Brightwater{}", "Clinical".repeat(20)),
+            version: format!("1.0.0-{}", "rc".repeat(20)),
+            description: format!("https://example.org/{}", "a".repeat(300)),
+            medical_device_class: String::new(),
+        };
+        scal_app::products::create(
+            server.app.app(),
+            &scal_app::auth::actor_for(&user),
+            &input,
+            server.app.now(),
+        )
+        .await
+        .unwrap()
+        .id
+    });
     let pages = [
         "/".to_string(),
+        format!("/products/{long_product}"),
         "/organisations".into(),
         "/organisations/new".into(),
         format!("/organisations/{acme}"),
