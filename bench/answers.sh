@@ -9,7 +9,9 @@
 #   BENCH_PG=auto|1|0   also run on a throwaway PostgreSQL cluster (auto: when run as root and
 #                       a PostgreSQL installation is found under /usr/lib/postgresql)
 #   PGPORT=15432
-# Needs: wrk, curl, jq, python3.
+#   SIZES_ONLY=1        only set up the SQLite world and report the pages' sizes (plain, gzip,
+#                       brotli), without wrk; any build will do (SCAL_BIN=target/debug/scal)
+# Needs: wrk (not for SIZES_ONLY), curl, jq, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -25,7 +27,10 @@ BENCH_PG=${BENCH_PG:-auto}
 BASE="http://127.0.0.1:$PORT"
 PASSWORD='bench-password-long-enough'
 
-for tool in wrk curl jq python3; do
+SIZES_ONLY=${SIZES_ONLY:-0}
+tools=(curl jq python3)
+[[ $SIZES_ONLY == 1 ]] || tools+=(wrk)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "bench/answers.sh needs $tool (Debian: apt-get install -y $tool)" >&2; exit 2; }
 done
 
@@ -140,6 +145,12 @@ check_cases() {
   if [[ $status == 200 ]]; then
     HTML_PAGE=1
     log "HTML sheet page: $(wc -c <"$WORK/sheet.html") bytes, $(grep -o 'BENCH-[0-9]*' "$WORK/sheet.html" | sort -u | wc -l) requirement IDs"
+    # What a browser receives: the server compresses as the client accepts (wrk asks for neither).
+    local encoding
+    for encoding in gzip br; do
+      log "HTML sheet page with Accept-Encoding: $encoding: $(curl -fsS -o /dev/null -w '%{size_download}' \
+        -H "Cookie: $COOKIE" -H "Accept-Encoding: $encoding" "$BASE/scals/$SCAL_ID/sheets/$SHEET_ID") bytes"
+    done
   else
     HTML_PAGE=0
     log "HTML sheet page /scals/$SCAL_ID/sheets/$SHEET_ID answered $status: skipped"
@@ -172,6 +183,10 @@ bench_backend() {
   local label=$1 dburl=$2
   setup_world "$label" "$dburl"
   check_cases
+  if [[ $SIZES_ONLY == 1 ]]; then
+    kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+    return
+  fi
   local cases=(healthz get_scal_json put_answer)
   [[ $HTML_PAGE == 1 ]] && cases=(healthz get_scal_json sheet_html put_answer)
   for name in "${cases[@]}"; do run_case "$label" "$name" warmup 2s; done
@@ -198,6 +213,7 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 echo "load: wrk -t $THREADS -c $CONNS -d $DURATION, $RUNS runs per case, $REQUIREMENTS requirements" >&2
 
 bench_backend sqlite ""
+[[ $SIZES_ONLY == 1 ]] && exit 0
 
 if [[ $BENCH_PG == 1 || ( $BENCH_PG == auto && $EUID == 0 && -n $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null) ) ]]; then
   start_postgres

@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod api;
+pub mod assets;
 pub mod client;
 mod error;
 mod extract;
@@ -181,7 +182,8 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
             axum::http::header::CONTENT_SECURITY_POLICY,
             axum::http::HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ));
+        ))
+        .layer(compression());
     // HSTS only when cookies are Secure, i.e. scal is served over HTTPS: sent over plain HTTP it
     // would be ignored at best, and at worst lock a test host out of HTTP.
     let router = if secure {
@@ -193,6 +195,20 @@ pub fn router(state: AppState) -> Router {
         router
     };
     router.with_state(state)
+}
+
+/// Responses compressed with brotli or gzip when the client accepts them (tower-http's default
+/// predicate: not tiny bodies, not images, not event streams), except downloads: a file is sent
+/// as stored, byte for byte with its length, and workbooks and most evidence are zip or PDF
+/// already, so compressing them again would only cost time.
+fn compression() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+    let not_a_download =
+        |_: axum::http::StatusCode,
+         _: axum::http::Version,
+         headers: &axum::http::HeaderMap,
+         _: &axum::http::Extensions| { !headers.contains_key(axum::http::header::CONTENT_DISPOSITION) };
+    tower_http::compression::CompressionLayer::new().compress_when(DefaultPredicate::new().and(not_a_download))
 }
 
 /// The Content-Security-Policy of every response.

@@ -9,7 +9,9 @@ use scal_app::AppError;
 use scal_domain::FieldError;
 
 use super::form_page;
-use super::layout::{button, date_time, error_summary, page, select, text_input, Chrome, InputOptions, Nav};
+use super::layout::{
+    button, data_table, date_time, error_summary, page, select, text_input, Caption, Chrome, InputOptions, Nav,
+};
 use crate::session::PageActor;
 use crate::{AppState, PageError};
 
@@ -96,8 +98,7 @@ pub async fn list(
         @if entries.is_empty() {
             p class="nhsuk-body" { "No entries match." }
         } @else {
-            table class="nhsuk-table" {
-                caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Audit entries" }
+            (data_table("Audit entries", Caption::Hidden, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
                         th class="nhsuk-table__header" scope="col" { "#" }
@@ -134,7 +135,7 @@ pub async fn list(
                         }
                     }
                 }
-            }
+            }))
             @if let Some(href) = older {
                 p class="nhsuk-body" { a href=(href) { "Older entries" } }
             }

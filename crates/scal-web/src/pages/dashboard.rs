@@ -3,7 +3,7 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use scal_domain::organisation::OrgKind;
 
-use super::layout::{page, Chrome, Nav};
+use super::layout::{data_table, page, Caption, Chrome, Nav};
 use super::onboarding::{scal_status_tag, state_tag};
 use crate::session::PageActor;
 use crate::{AppState, PageError};
@@ -45,8 +45,7 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                 @if products.is_empty() {
                     p class="nhsuk-body" { "You have not added a product yet. Add the product you want to connect to NHS services." }
                 } @else {
-                    table class="nhsuk-table" {
-                        caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Your products and their onboarding" }
+                    (data_table("Your products and their onboarding", Caption::Hidden, html! {
                         thead class="nhsuk-table__head" {
                             tr class="nhsuk-table__row" {
                                 th class="nhsuk-table__header" scope="col" { "Product" }
@@ -103,7 +102,7 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                                 }
                             }
                         }
-                    }
+                    }))
                 }
                 a class="nhsuk-button" href="/products/new" { "Add a product" }
                 " "

@@ -12,7 +12,8 @@ use scal_domain::FieldError;
 use scal_store::records::enquiries::EnquiryRecord;
 
 use super::layout::{
-    back_link, button, csrf, date_time, error_summary, page, select, summary_list, tag, textarea, Chrome, Nav,
+    back_link, button, csrf, data_table, date_time, error_summary, page, select, summary_list, tag, textarea, Caption,
+    Chrome, Nav,
 };
 use super::onboarding::refusal;
 use super::{done, form_page, see_other, FormOutcome};
@@ -59,8 +60,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
         @if enquiries.is_empty() {
             p class="nhsuk-body" { "There are no enquiries." }
         } @else {
-            table class="nhsuk-table" {
-                caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Enquiries" }
+            (data_table("Enquiries", Caption::Hidden, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
                         th class="nhsuk-table__header" scope="col" { "Product" }
@@ -79,7 +79,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                         }
                     }
                 }
-            }
+            }))
         }
     };
     Ok(page(

@@ -11,7 +11,7 @@ use scal_domain::FieldError;
 use serde::Deserialize;
 
 use super::done;
-use super::layout::{back_link, button, date_time, error_summary, page, Chrome, Nav};
+use super::layout::{back_link, button, data_table, date_time, error_summary, page, Caption, Chrome, Nav};
 use super::onboarding::{product_name, refusal, requirement_page};
 use crate::extract::PageForm;
 use crate::notice::Notice;
@@ -43,8 +43,7 @@ async fn evidence_page(state: &AppState, session: &CurrentSession, id: &str, err
         @if files.is_empty() {
             p class="nhsuk-body" { "No files have been uploaded yet." }
         } @else {
-            table class="nhsuk-table" {
-                caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Evidence files" }
+            (data_table("Evidence files", Caption::Hidden, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
                         th class="nhsuk-table__header" scope="col" { "File" }
@@ -65,7 +64,7 @@ async fn evidence_page(state: &AppState, session: &CurrentSession, id: &str, err
                         }
                     }
                 }
-            }
+            }))
         }
         @if can_upload {
             h2 class="nhsuk-heading-m" { "Upload a file" }

@@ -5,6 +5,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use scal_domain::user::Role;
 use scal_domain::FieldError;
 
+use crate::assets::Asset;
 use crate::session::{CurrentSession, CSRF_FIELD};
 
 pub const SERVICE_NAME: &str = "SCAL assurance";
@@ -80,8 +81,8 @@ pub fn page(title: &str, chrome: &Chrome<'_>, has_errors: bool, content: Markup)
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (full_title) }
-                link rel="stylesheet" href="/static/nhsuk.css";
-                link rel="stylesheet" href="/static/scal.css";
+                link rel="stylesheet" href=(Asset::NhsukCss.url());
+                link rel="stylesheet" href=(Asset::ScalCss.url());
             }
             body {
                 a class="nhsuk-skip-link" href="#maincontent" { "Skip to main content" }
@@ -374,6 +375,36 @@ pub fn radios(
 
 pub fn button(label: &str) -> Markup {
     html! { button class="nhsuk-button" type="submit" data-module="nhsuk-button" { (label) } }
+}
+
+/// How a table's caption shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caption {
+    /// Read out by screen readers only (the heading above already says what the table is).
+    Hidden,
+    Shown,
+    /// Shown, small: a table under its own heading.
+    Small,
+}
+
+/// A table (`content` is its head and body) that, when wider than the screen, scrolls sideways
+/// inside its own region rather than making the page scroll. The region is labelled with the
+/// caption and focusable, so a keyboard user can scroll it too (axe's `scrollable-region-focusable`).
+/// Every table goes through here, so none can widen a page.
+pub fn data_table(caption: &str, style: Caption, content: Markup) -> Markup {
+    let caption_class = match style {
+        Caption::Hidden => "nhsuk-table__caption nhsuk-u-visually-hidden",
+        Caption::Shown => "nhsuk-table__caption",
+        Caption::Small => "nhsuk-table__caption nhsuk-table__caption--s",
+    };
+    html! {
+        div class="scal-table" role="region" aria-label=(caption) tabindex="0" {
+            table class="nhsuk-table" {
+                caption class=(caption_class) { (caption) }
+                (content)
+            }
+        }
+    }
 }
 
 /// One row of a summary list: key, value, and an optional change link `(href, what changes)`.

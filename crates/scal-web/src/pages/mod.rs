@@ -18,7 +18,7 @@ mod templates;
 mod tokens;
 
 use axum::handler::Handler;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -30,12 +30,7 @@ use crate::{AppState, PageError};
 
 /// Routes that anyone may use without signing in.
 /// A password-reset link's page needs none: the link's secret is the credential.
-pub const PUBLIC_ROUTES: [&str; 4] = [
-    "/login",
-    "/password-reset/{secret}",
-    "/static/nhsuk.css",
-    "/static/scal.css",
-];
+pub const PUBLIC_ROUTES: [&str; 3] = ["/login", "/password-reset/{secret}", "/static/{file}"];
 
 /// The page router and the list of `(method, path)` it serves, built together so the list cannot
 /// drift from the router (the access-matrix test reads the list).
@@ -178,8 +173,7 @@ fn table(limits: UploadLimits) -> Table {
     .post("/submissions/{id}/return", submissions::return_for_changes)
     .get("/notifications", submissions::notifications)
     .post("/notifications/read", submissions::mark_read)
-    .get("/static/nhsuk.css", nhsuk_css)
-    .get("/static/scal.css", scal_css)
+    .get("/static/{file}", crate::assets::serve)
 }
 
 pub fn router(limits: UploadLimits) -> Router<AppState> {
@@ -189,25 +183,6 @@ pub fn router(limits: UploadLimits) -> Router<AppState> {
 /// Every `(method, path)` the pages serve.
 pub fn routes() -> Vec<(&'static str, &'static str)> {
     table(UploadLimits::default()).routes
-}
-
-async fn nhsuk_css() -> Response {
-    css(include_str!("../../assets/nhsuk.min.css"))
-}
-
-async fn scal_css() -> Response {
-    css(include_str!("../../assets/scal.css"))
-}
-
-fn css(body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// The outcome of a form post: field errors re-render the form, anything else is a page error.

@@ -18,8 +18,8 @@ use scal_store::records::evidence::EvidenceRecord;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, csrf, date_time, error_summary, inset, page, radios, select, summary_list, tag, text_input,
-    textarea, Chrome, InputOptions, Nav,
+    back_link, button, csrf, data_table, date_time, error_summary, inset, page, radios, select, summary_list, tag,
+    text_input, textarea, Caption, Chrome, InputOptions, Nav,
 };
 use super::scals::rag_tag;
 use super::{done, form_page, see_other, FormOutcome};
@@ -276,8 +276,7 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
             }
         }
         h2 class="nhsuk-heading-l" { "Sheets" }
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Sheets of this SCAL" }
+        (data_table("Sheets of this SCAL", Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Sheet" }
@@ -300,7 +299,7 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
                     }
                 }
             }
-        }
+        }))
         h2 class="nhsuk-heading-l" { "Evidence and submission" }
         ul class="nhsuk-list" {
             li { a href=(format!("/scals/{scal_id}/evidence")) { "Evidence files" } }
@@ -326,8 +325,7 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
 
 fn rounds_table(view: &ScalView) -> Markup {
     html! {
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Submission rounds" }
+        (data_table("Submission rounds", Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Round" }
@@ -348,7 +346,7 @@ fn rounds_table(view: &ScalView) -> Markup {
                     }
                 }
             }
-        }
+        }))
     }
 }
 
@@ -465,8 +463,7 @@ pub async fn sheet(
                 }
             }
         }
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Requirements of " (sheet.name) }
+        (data_table(&format!("Requirements of {}", sheet.name), Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Requirement" }
@@ -504,7 +501,7 @@ pub async fn sheet(
                     }
                 }
             }
-        }
+        }))
     };
     Ok(page(
         &format!("{} - {}", sheet.name, product_name(&view)),
@@ -896,8 +893,7 @@ fn check_page(
             @let flagged: Vec<&RequirementView> = sheet.requirements.iter()
                 .filter(|r| matches!(r.rag, scal_domain::template::Rag::Red | scal_domain::template::Rag::Amber)).collect();
             @if !flagged.is_empty() {
-                table class="nhsuk-table" {
-                    caption class="nhsuk-table__caption nhsuk-table__caption--s" { "Red and amber items in " (sheet.name) }
+                (data_table(&format!("Red and amber items in {}", sheet.name), Caption::Small, html! {
                     thead class="nhsuk-table__head" {
                         tr class="nhsuk-table__row" {
                             th class="nhsuk-table__header" scope="col" { "Requirement" }
@@ -909,7 +905,7 @@ fn check_page(
                         @for row in flagged {
                             tr class="nhsuk-table__row" {
                                 td class="nhsuk-table__cell" {
-                                    a href=(format!("{href}/requirements/{}", row.requirement.id)) { (row.requirement.id) }
+                                    a href=(format!("{href}/requirements/{}", row.requirement.id)) { code { (row.requirement.id) } }
                                     " " (rag_tag(row.rag))
                                 }
                                 td class="nhsuk-table__cell" { (row.justification.clone().unwrap_or_else(|| "None given".into())) }
@@ -917,7 +913,7 @@ fn check_page(
                             }
                         }
                     }
-                }
+                }))
             }
         }
         @for sheet in &view.sheets {

@@ -14,8 +14,8 @@ use scal_store::UserRecord;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, checkbox, csrf, error_summary, inset, page, select, summary_list, tag, text_input, Chrome,
-    InputOptions, Nav,
+    back_link, button, checkbox, csrf, data_table, error_summary, inset, page, select, summary_list, tag, text_input,
+    Caption, Chrome, InputOptions, Nav,
 };
 use super::{done, form_page, ticked, FormOutcome};
 use crate::notice::Notice;
@@ -32,8 +32,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
         @if can_create {
             a class="nhsuk-button" href="/organisations/new" { "Add an organisation" }
         }
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Organisations" }
+        (data_table("Organisations", Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Name" }
@@ -50,7 +49,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                     }
                 }
             }
-        }
+        }))
     };
     Ok(page(
         "Organisations",
@@ -145,8 +144,7 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
 
 fn users_table(users: &[UserRecord]) -> Markup {
     html! {
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Users" }
+        (data_table("Users", Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Name" }
@@ -167,7 +165,7 @@ fn users_table(users: &[UserRecord]) -> Markup {
                     }
                 }
             }
-        }
+        }))
     }
 }
 

@@ -11,7 +11,8 @@ use scal_domain::FieldError;
 use scal_store::ProductRecord;
 
 use super::layout::{
-    back_link, button, csrf, error_summary, page, select, summary_list, text_input, textarea, Chrome, InputOptions, Nav,
+    back_link, button, csrf, data_table, error_summary, page, select, summary_list, text_input, textarea, Caption,
+    Chrome, InputOptions, Nav,
 };
 use super::{done, form_page, FormOutcome};
 use crate::notice::Notice;
@@ -31,8 +32,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
         @if products.is_empty() {
             p class="nhsuk-body" { "There are no products to show." }
         } @else {
-            table class="nhsuk-table" {
-                caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Products" }
+            (data_table("Products", Caption::Hidden, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
                         th class="nhsuk-table__header" scope="col" { "Product" }
@@ -49,7 +49,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                         }
                     }
                 }
-            }
+            }))
         }
     };
     Ok(page("Products", &Chrome::signed_in(&session, Nav::Products), false, content).into_response())

@@ -10,7 +10,7 @@ use scal_domain::policy::{authorize, Action};
 use serde::Deserialize;
 
 use super::done;
-use super::layout::{button, checkbox, csrf, page, select, tag, Chrome, Nav};
+use super::layout::{button, checkbox, csrf, data_table, page, select, tag, Caption, Chrome, Nav};
 use crate::extract::PageForm;
 use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
@@ -81,10 +81,7 @@ pub async fn section(
                 }
             }
             @if !flagged.is_empty() {
-                table class="nhsuk-table" {
-                    caption class="nhsuk-table__caption" {
-                        "Answers that need a decision (" (total.red) " red, " (total.amber) " amber)"
-                    }
+                (data_table(&format!("Answers that need a decision ({} red, {} amber)", total.red, total.amber), Caption::Shown, html! {
                     thead class="nhsuk-table__head" {
                         tr class="nhsuk-table__row" {
                             th class="nhsuk-table__header" scope="col" { "Requirement" }
@@ -106,7 +103,7 @@ pub async fn section(
                             }
                         }
                     }
-                }
+                }))
             }
             p class="nhsuk-body" {
                 a href=(format!("/products/{product_id}/workbook")) { "Download the SCAL as an Excel workbook (.xlsx)" }

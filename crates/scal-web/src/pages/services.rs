@@ -11,7 +11,8 @@ use scal_domain::FieldError;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, checkbox, csrf, error_summary, page, select, tag, text_input, Chrome, InputOptions, Nav,
+    back_link, button, checkbox, csrf, data_table, error_summary, page, select, tag, text_input, Caption, Chrome,
+    InputOptions, Nav,
 };
 use super::{done, form_page, ticked, FormOutcome};
 use crate::notice::Notice;
@@ -29,8 +30,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
         @if can_manage {
             a class="nhsuk-button" href="/services/new" { "Add a service" }
         }
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Services" }
+        (data_table("Services", Caption::Hidden, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Service" }
@@ -65,7 +65,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                     }
                 }
             }
-        }
+        }))
     };
     Ok(page(
         "Service catalogue",

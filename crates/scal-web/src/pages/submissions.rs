@@ -10,7 +10,8 @@ use scal_domain::FieldError;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, csrf, date_time, error_summary, page, summary_list, tag, textarea, Chrome, Nav,
+    back_link, button, csrf, data_table, date_time, error_summary, page, summary_list, tag, textarea, Caption, Chrome,
+    Nav,
 };
 use super::{done, form_page, FormOutcome};
 use crate::extract::PageForm;
@@ -45,8 +46,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
         @if submissions.is_empty() {
             p class="nhsuk-body" { "No SCAL has been submitted." }
         } @else {
-            table class="nhsuk-table" {
-                caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Submitted SCALs" }
+            (data_table("Submitted SCALs", Caption::Hidden, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
                         th class="nhsuk-table__header" scope="col" { "Product" }
@@ -68,7 +68,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                         }
                     }
                 }
-            }
+            }))
         }
     };
     Ok(page(
@@ -130,8 +130,7 @@ fn submission_page(session: &CurrentSession, view: &SubmissionView, reason: &str
             @if let Some(reason) = &s.return_reason { p class="nhsuk-body scal-pre-line" { (reason) } }
         }
         @if !sheets.is_empty() {
-            table class="nhsuk-table" {
-                caption class="nhsuk-table__caption" { "What was submitted" }
+            (data_table("What was submitted", Caption::Shown, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
                         th class="nhsuk-table__header" scope="col" { "Sheet" }
@@ -150,7 +149,7 @@ fn submission_page(session: &CurrentSession, view: &SubmissionView, reason: &str
                         }
                     }
                 }
-            }
+            }))
         }
         @if can_return {
             h2 class="nhsuk-heading-l" { "Return for changes" }

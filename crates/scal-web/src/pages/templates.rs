@@ -11,7 +11,8 @@ use scal_domain::FieldError;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, checkbox, date_time, error_summary, page, select, tag, text_input, Chrome, InputOptions, Nav,
+    back_link, button, checkbox, data_table, date_time, error_summary, page, select, tag, text_input, Caption, Chrome,
+    InputOptions, Nav,
 };
 use super::{done, form_page, FormOutcome};
 use crate::extract::PageQuery;
@@ -67,8 +68,7 @@ async fn list_page(
         @if templates.is_empty() {
             p class="nhsuk-body" { "There are no templates yet." }
         } @else {
-            table class="nhsuk-table" {
-                caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { "Templates" }
+            (data_table("Templates", Caption::Hidden, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
                         th class="nhsuk-table__header" scope="col" { "Template" }
@@ -89,7 +89,7 @@ async fn list_page(
                         }
                     }
                 }
-            }
+            }))
         }
         @if can_manage {
             h2 class="nhsuk-heading-l" { "Import a template" }
@@ -280,8 +280,7 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
     let content = html! {
         (back_link("/templates", "Back to templates"))
         h1 class="nhsuk-heading-xl" { (template.name) }
-        table class="nhsuk-table" {
-            caption class="nhsuk-table__caption" { "Versions" }
+        (data_table("Versions", Caption::Shown, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
                     th class="nhsuk-table__header" scope="col" { "Version" }
@@ -318,7 +317,7 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
                     }
                 }
             }
-        }
+        }))
     };
     Ok(page(
         &template.name,
@@ -345,8 +344,7 @@ pub async fn show_version(
             }
         }
         @for sheet in &sheets {
-            table class="nhsuk-table" {
-                caption class="nhsuk-table__caption" { (sheet.name) " (" (sheet.requirements.len()) " requirements)" }
+            (data_table(&format!("{} ({} requirements)", sheet.name, sheet.requirements.len()), Caption::Shown, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
                         th class="nhsuk-table__header" scope="col" { "ID" }
@@ -368,7 +366,7 @@ pub async fn show_version(
                         }
                     }
                 }
-            }
+            }))
         }
     };
     Ok(page(
@@ -453,8 +451,7 @@ fn diff_tables(diff: &TemplateDiff) -> Markup {
         @for (title, changes) in [("text changed", &diff.text_changed), ("level changed", &diff.level_changed)] {
             @if !changes.is_empty() {
                 h2 class="nhsuk-heading-m" { (changes.len()) " " (title) }
-                table class="nhsuk-table" {
-                    caption class="nhsuk-table__caption nhsuk-u-visually-hidden" { (title) }
+                (data_table(title, Caption::Hidden, html! {
                     thead class="nhsuk-table__head" {
                         tr class="nhsuk-table__row" {
                             th class="nhsuk-table__header" scope="col" { "ID" }
@@ -471,7 +468,7 @@ fn diff_tables(diff: &TemplateDiff) -> Markup {
                             }
                         }
                     }
-                }
+                }))
             }
         }
     }

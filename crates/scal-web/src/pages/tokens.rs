@@ -8,7 +8,9 @@ use scal_domain::FieldError;
 use scal_store::TokenRecord;
 use serde::Deserialize;
 
-use super::layout::{button, csrf, date_time, error_summary, page, tag, text_input, Chrome, InputOptions, Nav};
+use super::layout::{
+    button, csrf, data_table, date_time, error_summary, page, tag, text_input, Caption, Chrome, InputOptions, Nav,
+};
 use super::{done, form_page, FormOutcome};
 use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
@@ -52,8 +54,7 @@ fn tokens_page(
             (button("Create token"))
         }
         @if !tokens.is_empty() {
-            table class="nhsuk-table" {
-                caption class="nhsuk-table__caption" { "Your tokens" }
+            (data_table("Your tokens", Caption::Shown, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
                         th class="nhsuk-table__header" scope="col" { "Name" }
@@ -85,7 +86,7 @@ fn tokens_page(
                         }
                     }
                 }
-            }
+            }))
         }
     };
     page(

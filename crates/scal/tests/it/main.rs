@@ -7,6 +7,7 @@
 //! - `audit`: the audit chain;
 //! - `evidence`: evidence uploads and the organisation's quota;
 //! - `openapi`: the snapshot of the OpenAPI document;
+//! - `fast`: compressed responses, and stylesheets under a content hash;
 //! - `headers`: security headers, cookie names, CSRF on uploads and cross-site posts;
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
 //! - `browser`: headless Chromium with axe-core checks;
@@ -23,6 +24,7 @@ mod browser;
 mod check;
 mod corpus;
 mod evidence;
+mod fast;
 mod headers;
 mod journey;
 mod onboarding_pages;

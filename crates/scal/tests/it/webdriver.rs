@@ -446,6 +446,32 @@ impl Browser {
         Ok(value.as_i64().unwrap_or(0))
     }
 
+    /// The elements that reach past the window's right edge, outermost first (a few, each as its
+    /// tag, classes and width), to say what makes a page scroll sideways. Content of a region that
+    /// scrolls on its own is left out, unless it is positioned absolutely: such an element (a
+    /// visually hidden label, say) escapes a region that is not itself positioned.
+    pub fn overflowing_elements(&self) -> Result<String, String> {
+        let value = self.execute(
+            "const width = document.documentElement.clientWidth; \
+             const clipped = e => { \
+               if (['absolute', 'fixed'].includes(getComputedStyle(e).position)) return false; \
+               for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) { \
+                 if (getComputedStyle(a).overflowX !== 'visible') return true; \
+               } \
+               return false; \
+             }; \
+             const found = []; \
+             for (const e of document.body.querySelectorAll('*')) { \
+               if (e.getBoundingClientRect().right > width + 0.5 && !clipped(e) \
+                   && !found.some(f => f.contains(e))) found.push(e); \
+             } \
+             return found.slice(0, 5).map(e => e.tagName.toLowerCase() + '.' + \
+               String(e.className).split(' ').join('.') + ' (' + Math.round(e.getBoundingClientRect().width) + ' px)').join(', ');",
+            vec![],
+        )?;
+        Ok(value.as_str().unwrap_or_default().to_string())
+    }
+
     pub fn back(&self) -> Result<(), String> {
         self.wire.post("/back", json!({})).map(|_| ())
     }
