@@ -674,3 +674,24 @@ impl Element {
         self.run("is_selected", self.element.is_selected())
     }
 }
+
+/// The browser tests pass only if axe finds nothing, so prove it can find something: a page with
+/// an unlabelled input (axe's `label` rule, critical) must be reported.
+#[test]
+fn axe_reports_a_serious_violation_so_browser_tests_can_fail() {
+    match browser_available() {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(message) => panic!("{message}"),
+    }
+    let browser = Browser::start(true).unwrap();
+    browser
+        .goto("data:text/html,<!doctype html><html lang=en><title>Broken</title><main><h1>Broken</h1><input type=text></main></html>")
+        .unwrap();
+    let violations = browser.axe_serious_violations().unwrap();
+    assert!(
+        violations.iter().any(|v| v.contains("[critical] label:")),
+        "{violations:?}"
+    );
+    browser.quit().unwrap();
+}
