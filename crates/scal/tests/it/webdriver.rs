@@ -1,39 +1,40 @@
-//! A small, synchronous W3C WebDriver client for the integration tests.
+//! The browser tests' own helpers around `fantoccini`, which speaks the W3C WebDriver protocol.
 //!
-//! It drives Debian's `chromium` through `chromedriver` (both found through
-//! `SCAL_CHROMEDRIVER` / `SCAL_CHROMIUM`, see [`browser_available`]) and can
-//! run axe-core (`SCAL_AXE_JS`) against the current page.
+//! What is ours: finding Debian's `chromium` and `chromedriver` (`SCAL_CHROMIUM`,
+//! `SCAL_CHROMEDRIVER`, see [`browser_available`]), starting one chromedriver with a throw-away
+//! Chromium profile per [`Browser`] and tearing all three down on drop, and the checks the tests
+//! make on every page: axe-core (`SCAL_AXE_JS`), Content-Security-Policy reports and sideways
+//! scrolling.
 //!
-//! Every [`Browser`] owns its own chromedriver process, browser session and
-//! throw-away profile directory; dropping it tears all three down.
-//!
-//! Dependencies: `ureq` 3 (`default-features = false, features = ["json"]`),
-//! `serde_json` and std. Nothing here is async.
+//! The tests are plain synchronous `#[test]`s driving a server on their own runtime, so each
+//! `Browser` runs fantoccini on a small runtime of its own and blocks on every command: the
+//! tests read step by step, and a command can never be left unawaited.
 #![allow(dead_code)]
 
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
-use std::net::TcpListener;
+use std::future::Future;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+use tokio::runtime::Runtime;
 
-/// The W3C key under which an element reference travels over the wire.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// How long to wait for a freshly spawned chromedriver to report ready.
+/// How long to wait for a freshly spawned chromedriver to listen.
 const DRIVER_READY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Upper bound on any single HTTP exchange with chromedriver.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(120);
+/// Upper bound on any one WebDriver command, so a wedged browser fails the test instead of
+/// hanging it (fantoccini itself waits for ever).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 /// Page-load and script timeouts given to the browser session.
 const PAGE_LOAD_TIMEOUT_MS: u64 = 60_000;
 const SCRIPT_TIMEOUT_MS: u64 = 60_000;
-/// Largest response body accepted from chromedriver (screenshots, page source).
-const MAX_BODY: u64 = 256 * 1024 * 1024;
 
-/// Command-line switches for headless Chromium on this machine.
+/// Command-line switches for headless Chromium on this machine (as root in a container: no
+/// sandbox, no GPU; and nothing that would reach the network on its own).
 const CHROME_ARGS: &[&str] = &[
     "--headless",
     "--no-sandbox",
@@ -140,26 +141,6 @@ fn axe_source() -> Result<&'static str, String> {
     .map_err(Clone::clone)
 }
 
-/// A unique, freshly created directory under the system temp dir.
-fn fresh_temp_dir(prefix: &str) -> Result<PathBuf, String> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let base = std::env::temp_dir();
-    for _ in 0..100 {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let dir = base.join(format!("{prefix}-{}-{n}-{nanos}", std::process::id()));
-        match std::fs::create_dir(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(format!("creating temp dir {}: {e}", dir.display())),
-        }
-    }
-    Err(format!("could not create a temp dir under {}", base.display()))
-}
-
 fn free_port() -> Result<u16, String> {
     let listener =
         TcpListener::bind("127.0.0.1:0").map_err(|e| format!("binding 127.0.0.1:0 to find a free port: {e}"))?;
@@ -169,139 +150,36 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("reading the free port: {e}"))
 }
 
-/// Talks WebDriver's JSON-over-HTTP to one session. Cheap to clone.
-#[derive(Clone)]
-struct Wire {
-    agent: ureq::Agent,
-    /// `http://127.0.0.1:PORT/session/ID`
-    session_url: String,
-}
-
-fn http_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(HTTP_TIMEOUT))
-        // Only ever talks to a local chromedriver: never via an env proxy.
-        .proxy(None)
-        .max_redirects(0)
-        .build()
-        .into()
-}
-
-/// Send one WebDriver command and return its `value`.
-fn command(agent: &ureq::Agent, method: &str, url: &str, body: Option<Value>) -> Result<Value, String> {
-    let result = match (method, body) {
-        ("GET", _) => agent.get(url).call(),
-        ("DELETE", _) => agent.delete(url).call(),
-        ("POST", body) => agent.post(url).send_json(body.unwrap_or_else(|| json!({}))),
-        (other, _) => return Err(format!("unsupported HTTP method {other}")),
-    };
-    let mut response = result.map_err(|e| format!("WebDriver {method} {url}: {e}"))?;
-    let status = response.status().as_u16();
-    let text = response
-        .body_mut()
-        .with_config()
-        .limit(MAX_BODY)
-        .read_to_string()
-        .map_err(|e| format!("WebDriver {method} {url}: reading response (HTTP {status}): {e}"))?;
-    let parsed: Value = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "WebDriver {method} {url}: HTTP {status}, response is not JSON ({e}): {}",
-            truncate(&text, 500)
-        )
-    })?;
-    let value = parsed.get("value").cloned().unwrap_or(Value::Null);
-    if (200..300).contains(&status) {
-        return Ok(value);
-    }
-    let error = value.get("error").and_then(Value::as_str).unwrap_or("unknown error");
-    let message = value.get("message").and_then(Value::as_str).unwrap_or("");
-    Err(format!(
-        "WebDriver {method} {url}: HTTP {status} {error}: {}",
-        truncate(message, 2000)
-    ))
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_string();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
-}
-
-impl Wire {
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let url = format!("{}{}", self.session_url, path);
-        command(&self.agent, method, &url, body)
-    }
-
-    fn get(&self, path: &str) -> Result<Value, String> {
-        self.call("GET", path, None)
-    }
-
-    fn post(&self, path: &str, body: Value) -> Result<Value, String> {
-        self.call("POST", path, Some(body))
-    }
-
-    fn element_from(&self, value: &Value, what: &str) -> Result<Element, String> {
-        let id = value
-            .get(ELEMENT_KEY)
-            .and_then(Value::as_str)
-            .ok_or_else(|| format!("{what}: response is not an element reference: {value}"))?;
-        Ok(Element {
-            wire: self.clone(),
-            id: id.to_string(),
-            description: what.to_string(),
-        })
-    }
-
-    fn find_from(&self, prefix: &str, css: &str) -> Result<Element, String> {
-        let value = self
-            .post(
-                &format!("{prefix}/element"),
-                json!({"using": "css selector", "value": css}),
-            )
-            .map_err(|e| format!("find {css:?}: {e}"))?;
-        self.element_from(&value, &format!("element {css:?}"))
-    }
-
-    fn find_all_from(&self, prefix: &str, css: &str) -> Result<Vec<Element>, String> {
-        let value = self
-            .post(
-                &format!("{prefix}/elements"),
-                json!({"using": "css selector", "value": css}),
-            )
-            .map_err(|e| format!("find_all {css:?}: {e}"))?;
-        let items = value
-            .as_array()
-            .ok_or_else(|| format!("find_all {css:?}: expected an array, got {value}"))?;
-        items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| self.element_from(v, &format!("element {css:?}[{i}]")))
-            .collect()
+/// Runs one fantoccini future to completion on the browser's runtime, bounded by
+/// [`COMMAND_TIMEOUT`], with `what` in the error.
+fn run<T, E: std::fmt::Display>(
+    runtime: &Runtime,
+    what: impl std::fmt::Display,
+    future: impl Future<Output = Result<T, E>>,
+) -> Result<T, String> {
+    // Inside `async`: the timeout's timer must be made on the runtime.
+    match runtime.block_on(async { tokio::time::timeout(COMMAND_TIMEOUT, future).await }) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(format!("{what}: {e}")),
+        Err(_) => Err(format!("{what}: no answer within {COMMAND_TIMEOUT:?}")),
     }
 }
 
 /// One headless Chromium controlled through its own chromedriver.
 pub struct Browser {
-    wire: Wire,
+    runtime: Arc<Runtime>,
+    /// `None` once the session has been closed.
+    client: Option<Client>,
     driver: Option<Child>,
-    driver_url: String,
-    profile_dir: PathBuf,
+    profile_dir: tempfile::TempDir,
     javascript: bool,
-    closed: bool,
 }
 
-/// A reference to an element of the page that was current when it was found.
+/// An element of the page that was current when it was found.
 #[derive(Clone)]
 pub struct Element {
-    wire: Wire,
-    id: String,
+    runtime: Arc<Runtime>,
+    element: fantoccini::elements::Element,
     description: String,
 }
 
@@ -319,8 +197,13 @@ impl Browser {
         if resolve_program(&chromium).is_none() {
             return Err(format!("chromium not found ({chromium:?}); set SCAL_CHROMIUM"));
         }
+        let runtime = Arc::new(
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("starting the browser's runtime: {e}"))?,
+        );
 
-        let agent = http_agent();
         let mut last_error = String::new();
         // A port picked by binding :0 can in rare cases be taken by someone
         // else before chromedriver binds it; try a few.
@@ -333,9 +216,8 @@ impl Browser {
                 .stderr(Stdio::null())
                 .spawn()
                 .map_err(|e| format!("spawning {}: {e}", driver_path.display()))?;
-            let driver_url = format!("http://127.0.0.1:{port}");
-            match wait_until_ready(&agent, &driver_url, &mut child) {
-                Ok(()) => return Self::open_session(agent, child, driver_url, &chromium, javascript),
+            match wait_until_listening(port, &mut child) {
+                Ok(()) => return Self::open_session(runtime, child, port, &chromium, javascript),
                 Err(e) => {
                     last_error = e;
                     let _ = child.kill();
@@ -347,22 +229,22 @@ impl Browser {
     }
 
     fn open_session(
-        agent: ureq::Agent,
+        runtime: Arc<Runtime>,
         mut driver: Child,
-        driver_url: String,
+        port: u16,
         chromium: &str,
         javascript: bool,
     ) -> Result<Browser, String> {
-        let profile_dir = match fresh_temp_dir("scal-chromium-profile") {
+        let profile_dir = match tempfile::Builder::new().prefix("scal-chromium-profile-").tempdir() {
             Ok(dir) => dir,
             Err(e) => {
                 let _ = driver.kill();
                 let _ = driver.wait();
-                return Err(e);
+                return Err(format!("creating a Chromium profile directory: {e}"));
             }
         };
         let mut args: Vec<String> = CHROME_ARGS.iter().map(|s| s.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile_dir.display()));
+        args.push(format!("--user-data-dir={}", profile_dir.path().display()));
         let mut chrome_options = json!({
             "binary": chromium,
             "args": args,
@@ -372,47 +254,55 @@ impl Browser {
                 "profile.managed_default_content_settings.javascript": 2
             });
         }
-        let capabilities = json!({
-            "capabilities": {
-                "alwaysMatch": {
-                    "browserName": "chrome",
-                    "pageLoadStrategy": "normal",
-                    "timeouts": {
-                        "implicit": 0,
-                        "pageLoad": PAGE_LOAD_TIMEOUT_MS,
-                        "script": SCRIPT_TIMEOUT_MS
-                    },
-                    "goog:chromeOptions": chrome_options
-                }
-            }
-        });
-        let created = command(&agent, "POST", &format!("{driver_url}/session"), Some(capabilities)).and_then(|value| {
-            value
-                .get("sessionId")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| format!("new session: no sessionId in {value}"))
-        });
-        let session_id = match created {
-            Ok(id) => id,
+        let capabilities: Capabilities = match json!({
+            "browserName": "chrome",
+            "pageLoadStrategy": "normal",
+            "timeouts": {
+                "implicit": 0,
+                "pageLoad": PAGE_LOAD_TIMEOUT_MS,
+                "script": SCRIPT_TIMEOUT_MS
+            },
+            "goog:chromeOptions": chrome_options
+        }) {
+            Value::Object(map) => map,
+            _ => unreachable!("a JSON object literal"),
+        };
+        // chromedriver listens on loopback only and speaks plain HTTP, so no TLS connector.
+        let connect = async {
+            ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities)
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+        };
+        let client = match run(&runtime, format!("creating a Chromium session ({chromium})"), connect) {
+            Ok(client) => client,
             Err(e) => {
                 let _ = driver.kill();
                 let _ = driver.wait();
-                let _ = std::fs::remove_dir_all(&profile_dir);
-                return Err(format!("creating a Chromium session ({chromium}): {e}"));
+                return Err(e);
             }
         };
         Ok(Browser {
-            wire: Wire {
-                agent,
-                session_url: format!("{driver_url}/session/{session_id}"),
-            },
+            runtime,
+            client: Some(client),
             driver: Some(driver),
-            driver_url,
             profile_dir,
             javascript,
-            closed: false,
         })
+    }
+
+    fn client(&self) -> Result<&Client, String> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| "the browser session is closed".to_string())
+    }
+
+    fn element(&self, element: fantoccini::elements::Element, css: &str) -> Element {
+        Element {
+            runtime: self.runtime.clone(),
+            element,
+            description: format!("element {css:?}"),
+        }
     }
 
     /// Whether page scripts run in this session.
@@ -422,18 +312,16 @@ impl Browser {
 
     /// Navigate to `url` and wait for the page load to finish.
     pub fn goto(&self, url: &str) -> Result<(), String> {
-        self.wire
-            .post("/url", json!({"url": url}))
-            .map(|_| ())
-            .map_err(|e| format!("goto {url}: {e}"))
+        run(&self.runtime, format!("goto {url}"), self.client()?.goto(url))
     }
 
     /// Resizes the window (W3C Set Window Rect), to check a page at a phone's width.
     pub fn set_window_size(&self, width: u32, height: u32) -> Result<(), String> {
-        self.wire
-            .post("/window/rect", json!({"width": width, "height": height}))
-            .map(|_| ())
-            .map_err(|e| format!("window size {width}x{height}: {e}"))
+        run(
+            &self.runtime,
+            format!("window size {width}x{height}"),
+            self.client()?.set_window_size(width, height),
+        )
     }
 
     /// How far the page is wider than the window, in CSS pixels (0 when it needs no sideways
@@ -472,59 +360,49 @@ impl Browser {
         Ok(value.as_str().unwrap_or_default().to_string())
     }
 
-    pub fn back(&self) -> Result<(), String> {
-        self.wire.post("/back", json!({})).map(|_| ())
-    }
-
-    pub fn refresh(&self) -> Result<(), String> {
-        self.wire.post("/refresh", json!({})).map(|_| ())
-    }
-
     pub fn current_url(&self) -> Result<String, String> {
-        string_value(self.wire.get("/url")?, "current_url")
-    }
-
-    pub fn title(&self) -> Result<String, String> {
-        string_value(self.wire.get("/title")?, "title")
+        run(&self.runtime, "current_url", self.client()?.current_url()).map(|url| url.to_string())
     }
 
     /// The serialised DOM of the current page.
     pub fn page_source(&self) -> Result<String, String> {
-        string_value(self.wire.get("/source")?, "page_source")
+        run(&self.runtime, "page_source", self.client()?.source())
     }
 
     /// The first element matching the CSS selector (error if none).
     pub fn find(&self, css: &str) -> Result<Element, String> {
-        self.wire.find_from("", css)
+        let found = run(
+            &self.runtime,
+            format!("find {css:?}"),
+            self.client()?.find(Locator::Css(css)),
+        )?;
+        Ok(self.element(found, css))
     }
 
     /// All elements matching the CSS selector (possibly none).
     pub fn find_all(&self, css: &str) -> Result<Vec<Element>, String> {
-        self.wire.find_all_from("", css)
+        let found = run(
+            &self.runtime,
+            format!("find_all {css:?}"),
+            self.client()?.find_all(Locator::Css(css)),
+        )?;
+        Ok(found.into_iter().map(|e| self.element(e, css)).collect())
     }
 
     /// Poll (every 50 ms, at most `timeout`) until `css` matches an element.
     pub fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element, String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            match self.find_all(css) {
-                Ok(found) if !found.is_empty() => {
-                    return found
-                        .into_iter()
-                        .next()
-                        .ok_or_else(|| format!("wait_for {css:?}: vanished"))
-                }
-                Ok(_) => {}
-                Err(e) if Instant::now() >= deadline => return Err(e),
-                Err(_) => {}
-            }
-            if Instant::now() >= deadline {
-                return Err(format!(
-                    "wait_for {css:?}: nothing matched within {timeout:?} (at {})",
-                    self.current_url().unwrap_or_default()
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        let wait = self
+            .client()?
+            .wait()
+            .at_most(timeout)
+            .every(Duration::from_millis(50))
+            .for_element(Locator::Css(css));
+        match run(&self.runtime, format!("wait_for {css:?}"), wait) {
+            Ok(found) => Ok(self.element(found, css)),
+            Err(e) => Err(format!(
+                "{e}: nothing matched within {timeout:?} (at {})",
+                self.current_url().unwrap_or_default()
+            )),
         }
     }
 
@@ -533,66 +411,26 @@ impl Browser {
         self.find("body")?.text()
     }
 
-    /// Run `script` as the body of a function (use `return`); `args` are its
-    /// `arguments` (pass elements with [`Element::to_arg`]).
+    /// Run `script` as the body of a function (use `return`); `args` are its `arguments`.
     pub fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value, String> {
-        self.wire
-            .post("/execute/sync", json!({"script": script, "args": args}))
-            .map_err(|e| format!("execute script: {e}"))
+        run(&self.runtime, "execute script", self.client()?.execute(script, args))
     }
 
     /// Like [`Browser::execute`], but the script finishes by calling the
     /// callback passed as its last argument:
     /// `const done = arguments[arguments.length - 1]; ... done(result);`
     pub fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value, String> {
-        self.wire
-            .post("/execute/async", json!({"script": script, "args": args}))
-            .map_err(|e| format!("execute async script: {e}"))
-    }
-
-    /// Set a cookie (path `/`) for the current page's host; navigate there first.
-    pub fn set_cookie(&self, name: &str, value: &str) -> Result<(), String> {
-        self.set_cookie_json(json!({"name": name, "value": value, "path": "/"}))
-    }
-
-    /// Set a cookie given as a W3C cookie object
-    /// (`name`, `value`, optional `path`, `domain`, `secure`, `httpOnly`, `expiry`, `sameSite`).
-    pub fn set_cookie_json(&self, cookie: Value) -> Result<(), String> {
-        self.wire
-            .post("/cookie", json!({"cookie": cookie}))
-            .map(|_| ())
-            .map_err(|e| format!("set_cookie: {e}"))
-    }
-
-    /// All cookies visible to the current page, as W3C cookie objects.
-    pub fn cookies(&self) -> Result<Vec<Value>, String> {
-        match self.wire.get("/cookie")? {
-            Value::Array(items) => Ok(items),
-            other => Err(format!("cookies: expected an array, got {other}")),
-        }
-    }
-
-    /// The value of the named cookie, if the current page can see it.
-    pub fn cookie(&self, name: &str) -> Result<Option<String>, String> {
-        Ok(self
-            .cookies()?
-            .into_iter()
-            .find(|c| c.get("name").and_then(Value::as_str) == Some(name))
-            .and_then(|c| c.get("value").and_then(Value::as_str).map(str::to_string)))
-    }
-
-    pub fn delete_all_cookies(&self) -> Result<(), String> {
-        self.wire
-            .call("DELETE", "/cookie", None)
-            .map(|_| ())
-            .map_err(|e| format!("delete_all_cookies: {e}"))
+        run(
+            &self.runtime,
+            "execute async script",
+            self.client()?.execute_async(script, args),
+        )
     }
 
     /// Save a PNG screenshot of the viewport to `path` (handy when debugging).
     pub fn screenshot_png(&self, path: impl AsRef<Path>) -> Result<(), String> {
         let path = path.as_ref();
-        let encoded = string_value(self.wire.get("/screenshot")?, "screenshot")?;
-        let bytes = base64_decode(&encoded).map_err(|e| format!("screenshot: {e}"))?;
+        let bytes = run(&self.runtime, "screenshot", self.client()?.screenshot())?;
         std::fs::write(path, bytes).map_err(|e| format!("writing screenshot to {}: {e}", path.display()))
     }
 
@@ -713,35 +551,38 @@ return { ok: reports.map(function (r) {
     }
 
     fn shutdown(&mut self) -> Result<(), String> {
-        if self.closed {
+        let Some(client) = self.client.take() else {
             return Ok(());
-        }
-        self.closed = true;
+        };
         // Deleting the session makes chromedriver close Chromium.
-        let deleted = self.wire.call("DELETE", "", None).map(|_| ());
+        let closed = run(&self.runtime, "closing the session", client.close());
         if let Some(mut child) = self.driver.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
-        if deleted.is_err() {
+        if closed.is_err() {
             // Chromium outlives a killed chromedriver: end the processes
             // started with this session's own (unique) profile directory.
-            kill_processes_using(&self.profile_dir);
+            kill_processes_using(self.profile_dir.path());
         }
-        // Chromium may still be flushing its profile for a moment.
+        // The profile directory goes with `profile_dir`; Chromium may still be flushing it for
+        // a moment, so empty it now, retrying briefly, rather than leave it behind.
         let mut removed = Ok(());
         for _ in 0..40 {
-            removed = match std::fs::remove_dir_all(&self.profile_dir) {
+            removed = match std::fs::remove_dir_all(self.profile_dir.path()) {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(format!("removing profile dir {}: {e}", self.profile_dir.display())),
+                Err(e) => Err(format!(
+                    "removing profile dir {}: {e}",
+                    self.profile_dir.path().display()
+                )),
             };
             if removed.is_ok() {
                 break;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        deleted.and(removed)
+        closed.and(removed)
     }
 }
 
@@ -800,156 +641,83 @@ fn kill_processes_using(profile_dir: &Path) {
     }
 }
 
-/// Poll chromedriver's `/status` until it reports ready (bounded).
-fn wait_until_ready(agent: &ureq::Agent, driver_url: &str, child: &mut Child) -> Result<(), String> {
+/// Wait (bounded) until chromedriver accepts connections on `port`, failing early if it exits
+/// (as it does when someone else took the port first).
+fn wait_until_listening(port: u16, child: &mut Child) -> Result<(), String> {
     let deadline = Instant::now() + DRIVER_READY_TIMEOUT;
-    let url = format!("{driver_url}/status");
-    let mut last = String::from("no answer yet");
+    let address = SocketAddr::from(([127, 0, 0, 1], port));
     loop {
         if let Ok(Some(status)) = child.try_wait() {
-            return Err(format!("chromedriver exited early ({status}); last: {last}"));
+            return Err(format!("chromedriver exited early ({status})"));
         }
-        match command(agent, "GET", &url, None) {
-            Ok(value) if value.get("ready") == Some(&Value::Bool(true)) => return Ok(()),
-            Ok(value) => last = format!("not ready: {value}"),
-            Err(e) => last = e,
-        }
+        let last = match TcpStream::connect_timeout(&address, Duration::from_millis(200)) {
+            Ok(_) => return Ok(()),
+            Err(e) => e,
+        };
         if Instant::now() >= deadline {
             return Err(format!(
-                "chromedriver at {driver_url} not ready after {DRIVER_READY_TIMEOUT:?}: {last}"
+                "chromedriver not listening on {address} after {DRIVER_READY_TIMEOUT:?}: {last}"
             ));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
-fn string_value(value: Value, what: &str) -> Result<String, String> {
-    match value {
-        Value::String(s) => Ok(s),
-        other => Err(format!("{what}: expected a string, got {other}")),
-    }
-}
-
 impl Element {
-    fn path(&self, suffix: &str) -> String {
-        format!("/element/{}{suffix}", self.id)
-    }
-
-    fn context(&self, action: &str, e: String) -> String {
-        format!("{action} on {}: {e}", self.description)
-    }
-
-    /// This element as a script argument for [`Browser::execute`].
-    pub fn to_arg(&self) -> Value {
-        json!({ ELEMENT_KEY: self.id })
+    fn run<T, E: std::fmt::Display>(
+        &self,
+        action: &str,
+        future: impl Future<Output = Result<T, E>>,
+    ) -> Result<T, String> {
+        run(&self.runtime, format_args!("{action} on {}", self.description), future)
     }
 
     pub fn click(&self) -> Result<(), String> {
-        self.wire
-            .post(&self.path("/click"), json!({}))
-            .map(|_| ())
-            .map_err(|e| self.context("click", e))
+        self.run("click", self.element.click())
     }
 
     /// Type `text` into the element (appends to what is there; see [`Element::clear`]).
     pub fn send_keys(&self, text: &str) -> Result<(), String> {
-        self.wire
-            .post(&self.path("/value"), json!({"text": text}))
-            .map(|_| ())
-            .map_err(|e| self.context("send_keys", e))
+        self.run("send_keys", self.element.send_keys(text))
     }
 
     pub fn clear(&self) -> Result<(), String> {
-        self.wire
-            .post(&self.path("/clear"), json!({}))
-            .map(|_| ())
-            .map_err(|e| self.context("clear", e))
+        self.run("clear", self.element.clear())
     }
 
     /// The rendered (visible) text of the element.
     pub fn text(&self) -> Result<String, String> {
-        self.wire
-            .get(&self.path("/text"))
-            .and_then(|v| string_value(v, "text"))
-            .map_err(|e| self.context("text", e))
+        self.run("text", self.element.text())
     }
 
     /// An attribute's value (`None` when absent).
     pub fn attr(&self, name: &str) -> Result<Option<String>, String> {
-        let value = self
-            .wire
-            .get(&self.path(&format!("/attribute/{name}")))
-            .map_err(|e| self.context("attr", e))?;
-        match value {
-            Value::Null => Ok(None),
-            Value::String(s) => Ok(Some(s)),
-            other => Ok(Some(other.to_string())),
-        }
+        self.run("attr", self.element.attr(name))
     }
 
-    /// A DOM property (e.g. `value`, `checked`), as JSON.
-    pub fn property(&self, name: &str) -> Result<Value, String> {
-        self.wire
-            .get(&self.path(&format!("/property/{name}")))
-            .map_err(|e| self.context("property", e))
-    }
-
-    /// Whether a checkbox/radio/option is selected.
+    /// Whether a checkbox, radio or option is selected.
     pub fn is_selected(&self) -> Result<bool, String> {
-        self.wire
-            .get(&self.path("/selected"))
-            .map_err(|e| self.context("is_selected", e))?
-            .as_bool()
-            .ok_or_else(|| format!("is_selected on {}: not a boolean", self.description))
-    }
-
-    pub fn tag_name(&self) -> Result<String, String> {
-        self.wire
-            .get(&self.path("/name"))
-            .and_then(|v| string_value(v, "tag_name"))
-            .map_err(|e| self.context("tag_name", e))
-    }
-
-    /// The first descendant matching `css`.
-    pub fn find(&self, css: &str) -> Result<Element, String> {
-        self.wire.find_from(&self.path(""), css)
-    }
-
-    /// All descendants matching `css`.
-    pub fn find_all(&self, css: &str) -> Result<Vec<Element>, String> {
-        self.wire.find_all_from(&self.path(""), css)
+        self.run("is_selected", self.element.is_selected())
     }
 }
 
-/// Standard (RFC 4648) base64 decoding; whitespace is ignored.
-fn base64_decode(input: &str) -> Result<Vec<u8>, String> {
-    fn sextet(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some(u32::from(c - b'A')),
-            b'a'..=b'z' => Some(u32::from(c - b'a') + 26),
-            b'0'..=b'9' => Some(u32::from(c - b'0') + 52),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
+/// The browser tests pass only if axe finds nothing, so prove it can find something: a page with
+/// an unlabelled input (axe's `label` rule, critical) must be reported.
+#[test]
+fn axe_reports_a_serious_violation_so_browser_tests_can_fail() {
+    match browser_available() {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(message) => panic!("{message}"),
     }
-    let mut out = Vec::with_capacity(input.len() / 4 * 3);
-    let mut acc: u32 = 0;
-    let mut bits = 0u32;
-    for &c in input.as_bytes() {
-        if c.is_ascii_whitespace() {
-            continue;
-        }
-        if c == b'=' {
-            break;
-        }
-        let v = sextet(c).ok_or_else(|| format!("invalid base64 byte {c:#04x}"))?;
-        acc = ((acc << 6) | v) & 0x00ff_ffff;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push(((acc >> bits) & 0xff) as u8);
-        }
-    }
-    Ok(out)
+    let browser = Browser::start(true).unwrap();
+    browser
+        .goto("data:text/html,<!doctype html><html lang=en><title>Broken</title><main><h1>Broken</h1><input type=text></main></html>")
+        .unwrap();
+    let violations = browser.axe_serious_violations().unwrap();
+    assert!(
+        violations.iter().any(|v| v.contains("[critical] label:")),
+        "{violations:?}"
+    );
+    browser.quit().unwrap();
 }
