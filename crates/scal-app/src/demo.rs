@@ -185,3 +185,205 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
     crate::templates::import(app, &system, &request, scal_workbook::Limits::default(), now).await?;
     Ok(true)
 }
+
+/// Seeds, into a freshly seeded demo world, the stages a newcomer should see at once: a SCAL in
+/// progress (Acme Referrals: some answers, a red item with its justification, mitigation and
+/// target date, evidence linked to it), a SCAL submitted and waiting in NHS England's queue
+/// (Brightwater EPR), and a request still waiting to be issued (Acme PAS). `scal demo` calls it
+/// after [`seed_if_empty`]; the test world (`seed_if_empty` alone) stays a blank slate.
+pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
+    use scal_domain::onboarding::info;
+
+    let actor_of = |email: &'static str| async move {
+        let user = scal_store::records::users::get_by_email(app.store.pool(), email)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("demo user {email} missing")))?;
+        Ok::<_, AppError>(crate::auth::actor_for(&user))
+    };
+    let product_id = |name: &'static str| async move {
+        crate::products::list(app, &Actor::System)
+            .await?
+            .into_iter()
+            .find(|p| p.details.name == name)
+            .map(|p| p.id)
+            .ok_or_else(|| AppError::Internal(format!("demo product {name} missing")))
+    };
+    let ask = |actor: Actor, product: String, details: &'static str| async move {
+        let input = crate::enquiries::EnquiryInput {
+            product_id: product,
+            services: vec!["GPC-SEND-DOC".into()],
+            details: details.into(),
+        };
+        crate::enquiries::create(app, &actor, &input, now).await
+    };
+    let issue = |enquiry: String| async move {
+        let issued = crate::enquiries::issue(app, &Actor::System, &enquiry, &Default::default(), now).await?;
+        Ok::<_, AppError>(issued.scal_id)
+    };
+    let answer = |actor: Actor, scal: String, sheet: String, id: String, fields: [&'static str; 4]| async move {
+        let some = |v: &str| (!v.is_empty()).then(|| v.to_string());
+        let input = crate::scals::AnswerInput {
+            sheet_id: sheet,
+            requirement_id: id,
+            answer: some(fields[0]),
+            justification: some(fields[1]),
+            mitigation: some(fields[2]),
+            target_date: some(fields[3]),
+        };
+        crate::scals::save_answer(app, &actor, &scal, &input, now)
+            .await
+            .map(|_| ())
+    };
+
+    // In progress: Acme Referrals, part answered, one red item explained and evidenced.
+    let dev = actor_of("dev@acme.example").await?;
+    let enquiry = ask(
+        dev.clone(),
+        product_id("Acme Referrals").await?,
+        "Sends discharge summaries and referral letters to GP practices.",
+    )
+    .await?;
+    let scal = issue(enquiry.id).await?;
+    let view = crate::scals::view_scal(app, &dev, &scal).await?;
+    let information = view
+        .information_sheet()
+        .map(|s| s.id.clone())
+        .ok_or_else(|| AppError::Internal("demo SCAL has no information sheet".into()))?;
+    let service = view
+        .sheets
+        .iter()
+        .find(|s| s.service_code.is_some())
+        .ok_or_else(|| AppError::Internal("demo SCAL has no service sheet".into()))?;
+    let service_sheet = service.id.clone();
+    let service_rows: Vec<String> = service.requirements.iter().map(|r| r.requirement.id.clone()).collect();
+    for (id, value) in [
+        (info::ORGANISATION, "Acme Health Systems"),
+        (info::ODS, "8JK21"),
+        (info::PRODUCT, "Acme Referrals 1.0"),
+    ] {
+        answer(
+            dev.clone(),
+            scal.clone(),
+            information.clone(),
+            id.into(),
+            [value, "", "", ""],
+        )
+        .await?;
+    }
+    let red = service_rows.first().cloned().unwrap_or_default();
+    for id in service_rows.iter().skip(1).take(8) {
+        answer(
+            dev.clone(),
+            scal.clone(),
+            service_sheet.clone(),
+            id.clone(),
+            ["Yes", "", "", ""],
+        )
+        .await?;
+    }
+    answer(
+        dev.clone(),
+        scal.clone(),
+        service_sheet.clone(),
+        red.clone(),
+        [
+            "No",
+            "Our MESH mailbox is being provisioned by NHS England.",
+            "Documents go to practices by secure email until the mailbox is live.",
+            "2027-03-31",
+        ],
+    )
+    .await?;
+    let file = crate::evidence::upload(
+        app,
+        &dev,
+        &scal,
+        "mesh-mailbox-plan.txt",
+        b"MESH mailbox plan: request raised, secure email fallback in place.",
+        now,
+    )
+    .await?;
+    crate::evidence::link(app, &dev, &scal, &file.id, &service_sheet, &red, now).await?;
+
+    // With NHS England: Brightwater EPR, fully answered and submitted.
+    let bright = actor_of("admin@brightwater.example").await?;
+    let enquiry = ask(
+        bright.clone(),
+        product_id("Brightwater EPR").await?,
+        "Files clinical documents received from hospitals into the GP record.",
+    )
+    .await?;
+    let scal = issue(enquiry.id).await?;
+    let view = crate::scals::view_scal(app, &bright, &scal).await?;
+    let facts = [
+        (info::ORGANISATION, "Brightwater Clinical"),
+        (info::ODS, "8QW47"),
+        (info::PRODUCT, "Brightwater EPR 2.3"),
+        (info::HSCN, "Yes"),
+        (info::HSCN_DATE, "2026-01-10"),
+        (info::DSPT_STATUS, "Standards Met"),
+        (info::DSPT_DATE, "2026-06-20"),
+        (info::CSO_NAME, "Dr Grace Lin"),
+        (info::CSO_REGISTRATION, "GMC 7654321"),
+        (info::DEVICE, "Class I"),
+        (info::DEVICE_REFERENCE, "MHRA 4412"),
+        (info::PENTEST_DATE, "2026-03-01"),
+        (info::PENTEST_CLOSED, "Yes"),
+        (info::SERVICE_DESK, "NSD-5120"),
+        (info::DEVELOPER_COMMUNITY, "Yes"),
+    ];
+    for sheet in &view.sheets {
+        for row in &sheet.requirements {
+            if !row.requirement.answer_kind.answered_by_typing() {
+                continue;
+            }
+            let value = facts
+                .iter()
+                .find(|(id, _)| *id == row.requirement.id)
+                .map_or("Yes", |(_, v)| v);
+            answer(
+                bright.clone(),
+                scal.clone(),
+                sheet.id.clone(),
+                row.requirement.id.clone(),
+                [value, "", "", ""],
+            )
+            .await?;
+        }
+    }
+    let information = view
+        .information_sheet()
+        .map(|s| s.id.clone())
+        .ok_or_else(|| AppError::Internal("demo SCAL has no information sheet".into()))?;
+    for (question, name, bytes) in [
+        (
+            info::SAFETY_CASE,
+            "clinical-safety-case.txt",
+            &b"Clinical safety case report (demo)"[..],
+        ),
+        (
+            info::HAZARD_LOG,
+            "hazard-log.txt",
+            &b"H1 document filed to the wrong patient (demo)"[..],
+        ),
+        (
+            info::PENTEST_REPORT,
+            "penetration-test.txt",
+            &b"Penetration test summary (demo)"[..],
+        ),
+    ] {
+        let file = crate::evidence::upload(app, &bright, &scal, name, bytes, now).await?;
+        crate::evidence::link(app, &bright, &scal, &file.id, &information, question, now).await?;
+    }
+    crate::submissions::submit(app, &bright, &scal, now).await?;
+
+    // Waiting for NHS England to issue: Acme PAS asks for a SCAL.
+    let admin = actor_of("admin@acme.example").await?;
+    ask(
+        admin,
+        product_id("Acme PAS").await?,
+        "Sends appointment letters to GP practices.",
+    )
+    .await?;
+    Ok(())
+}

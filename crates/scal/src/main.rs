@@ -602,6 +602,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Demo(_) => {
             let app = open(&settings).await?;
             let seeded = scal_app::demo::seed_if_empty(&app, now).await?;
+            if seeded {
+                // The lifecycle so far: a SCAL in progress, one with NHS England, one asked for.
+                scal_app::demo::seed_journeys(&app, now).await?;
+            }
             serve(app, &settings, Some(seeded)).await?;
         }
         Command::Migrate => {

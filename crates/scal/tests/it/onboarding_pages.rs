@@ -620,3 +620,47 @@ async fn a_fresh_scal_is_in_progress_and_untouched_steps_are_not_errors() {
         .await;
     assert_eq!(back.location(), Some(format!("{base}#req-{second}").as_str()));
 }
+
+/// `scal demo` shows the lifecycle at once: a SCAL in progress with a red item explained and
+/// evidenced, one with NHS England in the review queue, and a request waiting to be issued.
+#[tokio::test]
+async fn the_demo_world_shows_each_stage_of_the_journey() {
+    let app = TestApp::demo().await;
+    scal_app::demo::seed_journeys(app.app(), app.now()).await.unwrap();
+    let system = scal_app::Actor::System;
+    let status_of = |name: &'static str| {
+        let (app, system) = (&app, system.clone());
+        async move {
+            let product = app.product_id(name).await;
+            let sheets = scal_app::scals::sheets(app.app(), &system, &product).await.unwrap();
+            let scal = sheets[0].record.scal_id.clone();
+            let (view, cases) = scal_app::cases::cases(app.app(), &system, &scal, app.now())
+                .await
+                .unwrap();
+            (scal_app::cases::status(&view, &cases), view)
+        }
+    };
+    let (status, view) = status_of("Acme Referrals").await;
+    assert_eq!(status, scal_domain::status::ScalStatus::InProgress);
+    assert_eq!(view.summary.red, 1, "one red item");
+    let red = view
+        .sheets
+        .iter()
+        .flat_map(|s| s.requirements.iter())
+        .find(|r| r.rag == scal_domain::template::Rag::Red)
+        .unwrap();
+    assert!(red.mitigation.is_some() && red.target_date.is_some());
+    assert_eq!(red.evidence.len(), 1, "evidence linked to the red item");
+    let (status, _) = status_of("Brightwater EPR").await;
+    assert_eq!(status, scal_domain::status::ScalStatus::WithNhsEngland { round: 1 });
+
+    let reviewer = app.sign_in("reviewer@nhse.example", PASSWORD).await.unwrap();
+    let queue = app.page(Some(&reviewer), Method::GET, "/submissions", &[]).await;
+    assert!(queue.html.contains("Brightwater EPR"), "{}", queue.html);
+    let enquiries = app.page(Some(&reviewer), Method::GET, "/enquiries", &[]).await;
+    assert!(enquiries.html.contains("Acme PAS"), "{}", enquiries.html);
+    let dev = app.sign_in("dev@acme.example", PASSWORD).await.unwrap();
+    let dashboard = app.page(Some(&dev), Method::GET, "/", &[]).await;
+    assert!(dashboard.html.contains("Acme Referrals"));
+    assert!(dashboard.html.contains(">In progress<"));
+}
