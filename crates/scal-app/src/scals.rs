@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use scal_domain::check::{canonical_answer, validate_answer_on};
 use scal_domain::policy::{authorize, Action, Actor};
-use scal_domain::template::{Rag, TemplateSheet};
+use scal_domain::template::{Rag, SheetKind, TemplateSheet};
 use scal_domain::{FieldError, Invalid};
 use scal_store::records::scals::{self, AnswerRecord, ScalSheetRecord};
 use scal_store::records::templates;
@@ -460,6 +460,16 @@ pub async fn save_answer(
     let response = answer_text("answer", &input.answer, &mut invalid);
     if let Err(error) = validate_answer_on(requirement, response.as_deref().unwrap_or(""), now.date()) {
         invalid.0.push(error);
+    }
+    if requirement.id == scal_domain::onboarding::info::ODS && sheet.sheet.kind == SheetKind::Information {
+        if let (Some(given), Some(org)) = (
+            response.as_deref(),
+            scal_store::records::organisations::get(app.store.pool(), &product.org_id).await?,
+        ) {
+            if let Err(error) = scal_domain::onboarding::check_own_ods(given, &org.name, &org.ods_code) {
+                invalid.0.push(error);
+            }
+        }
     }
     // Stored in its one spelling (the rule every path storing an answer follows), so "y" and
     // "YES" both read back as Yes. Invalid values were reported just above.

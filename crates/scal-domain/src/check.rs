@@ -230,6 +230,44 @@ pub fn canonical_answer(kind: &AnswerKind, raw: &str) -> Result<Option<String>, 
     }))
 }
 
+/// Which explanation fields a question can need, by the rules of this module: the one place the
+/// question page learns which fields to offer. A declaration may need a justification (No or
+/// N/A); a No to a MUST or MUST NOT is red and needs a mitigation and a target date too; the DSPT
+/// questions take a mitigation (an action plan) when the toolkit is not met or is out of date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExplanationFields {
+    pub justification: bool,
+    pub mitigation: bool,
+    pub target_date: bool,
+}
+
+pub fn explanation_fields(requirement: &Requirement) -> ExplanationFields {
+    match requirement.answer_kind {
+        AnswerKind::Declaration => {
+            let red_possible = matches!(requirement.level, Level::Must | Level::MustNot);
+            ExplanationFields {
+                justification: true,
+                mitigation: red_possible,
+                target_date: red_possible,
+            }
+        }
+        _ => ExplanationFields {
+            justification: false,
+            mitigation: matches!(
+                information_rule(&requirement.text),
+                InformationRule::DsptStatus | InformationRule::DsptPublished
+            ) || is_hscn_question(&requirement.text),
+            target_date: false,
+        },
+    }
+}
+
+/// The HSCN connectivity question: a No is red when a service needs HSCN, and takes a mitigation.
+fn is_hscn_question(question: &str) -> bool {
+    let q = question.to_ascii_lowercase();
+    q.contains("hscn") && !q.contains("date")
+}
+
 /// How a question on the information sheet is checked beyond its answer kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum InformationRule {

@@ -684,6 +684,23 @@ pub fn workbook_findings(sheets: &[AnsweredSheet], readiness: &[Finding], as_of:
     findings
 }
 
+/// The ODS code question is the supplier organisation's own code, as NHS England registered it:
+/// any other code (a typo, another organisation's) is refused, naming the registered one.
+pub fn check_own_ods(answer: &str, organisation: &str, registered: &crate::OdsCode) -> Result<(), crate::FieldError> {
+    let given = answer.trim().to_ascii_uppercase();
+    if given.is_empty() || given == registered.as_str() {
+        Ok(())
+    } else {
+        Err(crate::FieldError::new(
+            "answer",
+            format!(
+                "{given} is not your organisation's ODS code: {organisation} is registered with {}",
+                registered.as_str()
+            ),
+        ))
+    }
+}
+
 /// The first step that is not complete: what the supplier should do next.
 pub fn next_step(steps: &[StepStatus]) -> Option<&StepStatus> {
     steps.iter().find(|s| !s.complete())
@@ -755,8 +772,10 @@ pub fn information_sheet() -> TemplateSheet {
             question(
                 info::HSCN,
                 "Connectivity",
-                "Is the product connected to HSCN? (Yes/No)",
-                Declaration,
+                "Is the product connected to HSCN?",
+                // A fact about the product, not a requirement it meets: a No is not amber. The
+                // HSCN step judges it against the services (red when one needs HSCN).
+                Choice(vec!["Yes".into(), "No".into(), "N/A".into()]),
             ),
             question(
                 info::HSCN_DATE,

@@ -14,6 +14,7 @@ use crate::session::set_cookie;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     AnswerSaved,
+    AnswerSavedButBlocks,
     SheetAnswered,
     UseCaseSaved,
     InformationConfirmed,
@@ -32,8 +33,9 @@ pub enum Notice {
 }
 
 impl Notice {
-    const ALL: [Notice; 16] = [
+    const ALL: [Notice; 17] = [
         Self::AnswerSaved,
+        Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
         Self::UseCaseSaved,
         Self::InformationConfirmed,
@@ -54,6 +56,7 @@ impl Notice {
     pub fn code(self) -> &'static str {
         match self {
             Self::AnswerSaved => "answer-saved",
+            Self::AnswerSavedButBlocks => "answer-saved-blocks",
             Self::SheetAnswered => "sheet-answered",
             Self::UseCaseSaved => "use-case-saved",
             Self::InformationConfirmed => "information-confirmed",
@@ -72,6 +75,11 @@ impl Notice {
         }
     }
 
+    /// Whether this is a warning (the action worked, but something still needs doing).
+    pub fn is_warning(self) -> bool {
+        matches!(self, Self::AnswerSavedButBlocks)
+    }
+
     pub fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|n| n.code() == code)
     }
@@ -80,6 +88,10 @@ impl Notice {
     pub fn text(self) -> (&'static str, Option<&'static str>) {
         match self {
             Self::AnswerSaved => ("Your answer has been saved", None),
+            Self::AnswerSavedButBlocks => (
+                "Your answer has been saved, but it will stop you submitting",
+                Some("A No to a MUST needs a justification, a mitigation and a target date before the SCAL can be submitted."),
+            ),
             Self::SheetAnswered => (
                 "Your answer has been saved: every question on this sheet is answered",
                 Some("Check the red and amber items, then check your answers and submit from the SCAL page."),

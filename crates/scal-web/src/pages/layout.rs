@@ -91,7 +91,16 @@ pub fn page(title: &str, chrome: &Chrome<'_>, has_errors: bool, content: Markup)
                     main class="nhsuk-main-wrapper" id="maincontent" role="main" {
                         @if let Some(notice) = chrome.session.and_then(|s| s.notice) {
                             @let (heading, body) = notice.text();
-                            (success_banner(heading, body))
+                            @if notice.is_warning() {
+                                div class="nhsuk-warning-callout" role="status" {
+                                    h2 class="nhsuk-warning-callout__label" {
+                                        span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } (heading) }
+                                    }
+                                    @if let Some(body) = body { p { (body) } }
+                                }
+                            } @else {
+                                (success_banner(heading, body))
+                            }
                         }
                         (content)
                     }

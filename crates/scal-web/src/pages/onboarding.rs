@@ -539,23 +539,35 @@ impl AnswerForm {
     }
 }
 
-fn answer_field(row: &RequirementView, value: &str, errors: &[FieldError]) -> Markup {
+/// The answer's field. On a service sheet a declaration asks "Do you meet this requirement?" under
+/// the requirement; on the information sheet the heading is already the question, so the field
+/// is simply "Your answer". Short choices are radios, long lists a select.
+fn answer_field(row: &RequirementView, sheet: &SheetView, value: &str, errors: &[FieldError]) -> Markup {
     let hint = row.requirement.guidance.as_deref();
+    let service = sheet.kind == SheetKind::Service;
     match &row.requirement.answer_kind {
         AnswerKind::Declaration => radios(
             "answer",
-            "Do you meet this requirement?",
+            if service {
+                "Do you meet this requirement?"
+            } else {
+                "Your answer"
+            },
             &[("Yes", "Yes"), ("No", "No"), ("N/A", "Not applicable")],
             value,
             errors,
             hint,
         ),
+        AnswerKind::Choice(options) if options.len() <= 8 => {
+            let options: Vec<(&str, &str)> = options.iter().map(|o| (o.as_str(), o.as_str())).collect();
+            radios("answer", "Your answer", &options, value, errors, hint)
+        }
         AnswerKind::Choice(options) => {
             let options: Vec<(&str, &str)> = [("", "Choose an answer")]
                 .into_iter()
                 .chain(options.iter().map(|o| (o.as_str(), o.as_str())))
                 .collect();
-            select("answer", "Answer", &options, value, errors, hint)
+            select("answer", "Your answer", &options, value, errors, hint)
         }
         AnswerKind::Date => text_input(
             "answer",
@@ -563,7 +575,7 @@ fn answer_field(row: &RequirementView, value: &str, errors: &[FieldError]) -> Ma
             value,
             errors,
             InputOptions {
-                hint: Some("For example, 2026-03-31"),
+                hint: Some("For example, 2026-03-31 or 31/03/2026"),
                 width_class: Some("nhsuk-input--width-10"),
                 ..Default::default()
             },
@@ -574,7 +586,7 @@ fn answer_field(row: &RequirementView, value: &str, errors: &[FieldError]) -> Ma
             value,
             errors,
             InputOptions {
-                hint: Some("For example, 8JK21"),
+                hint: Some("Your organisation's code, for example 8JK21"),
                 width_class: Some("nhsuk-input--width-10"),
                 spellcheck_off: true,
                 ..Default::default()
@@ -584,7 +596,32 @@ fn answer_field(row: &RequirementView, value: &str, errors: &[FieldError]) -> Ma
             input type="hidden" name="answer" value=(value);
             p class="nhsuk-body" { "This question is answered by the files you link to it below." }
         },
-        AnswerKind::FreeText => textarea("answer", "Answer", value, errors, hint),
+        AnswerKind::FreeText => textarea("answer", "Your answer", value, errors, hint),
+    }
+}
+
+/// The start of `text`, cut at a word, for a page title.
+fn truncate_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head))
+}
+
+/// What the records already say for a question about the organisation or product, offered as the
+/// answer until one is saved.
+fn known_fact(
+    row: &RequirementView,
+    org: Option<&scal_domain::organisation::Organisation>,
+    view: &ScalView,
+) -> Option<String> {
+    use scal_domain::onboarding::info;
+    match row.requirement.id.as_str() {
+        info::ORGANISATION => org.map(|o| o.name.clone()),
+        info::ODS => org.map(|o| o.ods_code.as_str().to_string()),
+        info::PRODUCT => Some(view.product.details.title()),
+        _ => None,
     }
 }
 
@@ -605,7 +642,10 @@ pub(crate) async fn requirement_page(
         .iter()
         .find(|r| r.requirement.id == requirement_id)
         .ok_or_else(PageError::not_found)?;
-    let markup = requirement_markup(session, &view, sheet, row, &files, form, errors);
+    let org = scal_app::organisations::get(&state.app, &session.actor, &view.product.org_id)
+        .await
+        .ok();
+    let markup = requirement_markup(session, &view, sheet, row, &files, org.as_ref(), form, errors);
     Ok(form_page(markup, errors))
 }
 
@@ -615,6 +655,7 @@ fn requirement_markup(
     sheet: &SheetView,
     row: &RequirementView,
     files: &[EvidenceRecord],
+    org: Option<&scal_domain::organisation::Organisation>,
     form: Option<&AnswerForm>,
     errors: &[FieldError],
 ) -> Markup {
@@ -622,8 +663,17 @@ fn requirement_markup(
     let scal_id = &view.scal.id;
     let rid = &row.requirement.id;
     let action = format!("/scals/{scal_id}/sheets/{}/requirements/{rid}", sheet.id);
-    let current = AnswerForm::from_row(row);
+    let mut current = AnswerForm::from_row(row);
+    if current.answer.is_none() {
+        current.answer = known_fact(row, org, view);
+    }
     let form = form.unwrap_or(&current);
+    // Only the fields this question can need (the domain's rule), and any that hold something.
+    let needs = scal_domain::check::explanation_fields(&row.requirement);
+    let filled = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+    let show_justification = needs.justification || filled(&form.justification);
+    let show_mitigation = needs.mitigation || filled(&form.mitigation);
+    let show_target_date = needs.target_date || filled(&form.target_date);
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let r = &row.requirement;
     let linkable: Vec<(&str, &str)> = [("", "Choose a file")]
@@ -660,23 +710,28 @@ fn requirement_markup(
     let content = html! {
         (back_link(&format!("/scals/{scal_id}/sheets/{}#req-{rid}", sheet.id), "Back to the sheet"))
         (error_summary(errors))
-        span class="nhsuk-caption-l" { (sheet.name) }
-        h1 class="nhsuk-heading-xl" { (rid) }
-        p class="nhsuk-body-l" { (r.text) }
+        span class="nhsuk-caption-l" { (sheet.name) ", " span class="scal-id" { (rid) } }
+        h1 class={ @if r.text.chars().count() > 160 { "nhsuk-heading-m" } @else { "nhsuk-heading-l" } } { (r.text) }
         (summary_list(&details))
         @if editable {
             form method="post" action=(action) novalidate {
                 (csrf(&session.csrf_token))
-                (answer_field(row, &value(&form.answer), errors))
-                (textarea("justification", "Justification (if you do not meet it)", &value(&form.justification), errors,
-                    Some("Needed for No to a MUST or SHOULD: why the product does not meet the requirement")))
-                (textarea("mitigation", "Mitigation (if you do not meet a MUST)", &value(&form.mitigation), errors,
-                    Some("Needed for No to a MUST: how the risk is managed until the product meets it")))
-                (text_input("target_date", "Target date (if you do not meet a MUST)", &value(&form.target_date), errors, InputOptions {
-                    hint: Some("Needed for No to a MUST: when the mitigation will be in place, for example 2027-03-31"),
-                    width_class: Some("nhsuk-input--width-10"),
-                    ..Default::default()
-                }))
+                (answer_field(row, sheet, &value(&form.answer), errors))
+                @if show_justification {
+                    (textarea("justification", "Why not? (if you answer No or Not applicable)", &value(&form.justification), errors,
+                        Some("Needed for a No to a MUST or SHOULD, and for Not applicable: why the product does not meet it")))
+                }
+                @if show_mitigation {
+                    (textarea("mitigation", "Mitigation (if you answer No)", &value(&form.mitigation), errors,
+                        Some("How the risk is managed until the product meets it")))
+                }
+                @if show_target_date {
+                    (text_input("target_date", "Target date (if you answer No)", &value(&form.target_date), errors, InputOptions {
+                        hint: Some("When the product will meet it, for example 2027-03-31"),
+                        width_class: Some("nhsuk-input--width-10"),
+                        ..Default::default()
+                    }))
+                }
                 div class="nhsuk-button-group" {
                     button class="nhsuk-button" type="submit" name="then" value="next" data-module="nhsuk-button" { "Save and continue" }
                     button class="nhsuk-button nhsuk-button--secondary" type="submit" name="then" value="sheet" data-module="nhsuk-button" { "Save and go back to the sheet" }
@@ -708,7 +763,7 @@ fn requirement_markup(
         }
     };
     page(
-        &format!("{rid} - {}", sheet.name),
+        &format!("{rid}: {} - {}", truncate_words(&r.text, 60), sheet.name),
         &Chrome::signed_in(session, Nav::Products),
         !errors.is_empty(),
         content,
@@ -742,6 +797,35 @@ pub async fn save_answer(
     Path((id, sheet_id, requirement_id)): Path<(String, String, String)>,
     PageForm(form): PageForm<AnswerForm>,
 ) -> PageResult {
+    // A question answered by choosing must have a choice: saving none is an error here (the API
+    // may clear an answer by sending none, on purpose).
+    let view = scal_app::scals::view_scal(&state.app, &session.actor, &id).await?;
+    let kind = view
+        .sheets
+        .iter()
+        .find(|s| s.id == sheet_id)
+        .and_then(|s| {
+            s.requirements
+                .iter()
+                .find(|r| r.requirement.id == requirement_id.trim())
+        })
+        .map(|r| r.requirement.answer_kind.clone());
+    let chosen = form.answer.as_deref().is_some_and(|a| !a.trim().is_empty());
+    let unchosen = match kind {
+        Some(AnswerKind::Declaration) if !chosen => Some("Select Yes, No or Not applicable"),
+        Some(AnswerKind::Choice(_)) if !chosen => Some("Select an answer"),
+        _ => None,
+    };
+    if let Some(message) = unchosen {
+        return requirement_page(
+            &state,
+            &session,
+            (&id, &sheet_id, &requirement_id),
+            Some(&form),
+            &[FieldError::new("answer", message)],
+        )
+        .await;
+    }
     let input = AnswerInput {
         sheet_id: sheet_id.clone(),
         requirement_id: requirement_id.clone(),
@@ -750,7 +834,35 @@ pub async fn save_answer(
         mitigation: form.mitigation.clone(),
         target_date: form.target_date.clone(),
     };
-    match scal_app::scals::save_answer(&state.app, &session.actor, &id, &input, state.now()).await {
+    let saved = scal_app::scals::save_answer(&state.app, &session.actor, &id, &input, state.now()).await;
+    // A red answer saved without everything NHS England needs is kept, with a warning that it
+    // blocks submission (the same rule as the gate).
+    let notice = match &saved {
+        Ok(row) if row.rag == scal_domain::template::Rag::Red => {
+            let given = |v: &Option<String>| v.as_deref().is_some_and(|v| !v.trim().is_empty());
+            let verdict = scal_domain::check::red_rule(
+                row.requirement.level,
+                given(&row.justification),
+                given(&row.mitigation),
+                row.target_date.as_deref(),
+            );
+            if verdict.blocking {
+                Notice::AnswerSavedButBlocks
+            } else {
+                Notice::AnswerSaved
+            }
+        }
+        _ => Notice::AnswerSaved,
+    };
+    match saved {
+        Ok(_) if form.then.as_deref() == Some("next") && notice == Notice::AnswerSavedButBlocks => Ok(done(
+            &state,
+            &format!(
+                "/scals/{id}/sheets/{sheet_id}/requirements/{}",
+                urlencoding::encode(requirement_id.trim())
+            ),
+            notice,
+        )),
         Ok(_) if form.then.as_deref() == Some("next") => {
             let view = scal_app::scals::view_scal(&state.app, &session.actor, &id).await?;
             let next = view
@@ -776,7 +888,7 @@ pub async fn save_answer(
                 "/scals/{id}/sheets/{sheet_id}#req-{}",
                 urlencoding::encode(requirement_id.trim())
             ),
-            Notice::AnswerSaved,
+            notice,
         )),
         // The sheet or requirement is not in this SCAL: the page does not exist.
         Err(AppError::Invalid(invalid))

@@ -619,6 +619,157 @@ async fn a_fresh_scal_is_in_progress_and_untouched_steps_are_not_errors() {
         )
         .await;
     assert_eq!(back.location(), Some(format!("{base}#req-{second}").as_str()));
+
+    // Question pages: the question is the heading, the ID a caption; only the fields that fit.
+    let must = sheet
+        .requirements
+        .iter()
+        .find(|r| r.requirement.level == scal_domain::template::Level::Must && r.answer.is_none())
+        .unwrap();
+    let page = app
+        .page(
+            Some(&admin),
+            Method::GET,
+            &format!("{base}/requirements/{}", must.requirement.id),
+            &[],
+        )
+        .await;
+    assert!(
+        page.html.contains(&format!(">{}</h1>", must.requirement.text)),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("Do you meet this requirement?"));
+    assert!(page.html.contains("id=\"mitigation\"") && page.html.contains("id=\"target_date\""));
+    if let Some(should) = sheet
+        .requirements
+        .iter()
+        .find(|r| r.requirement.level == scal_domain::template::Level::Should)
+    {
+        let page = app
+            .page(
+                Some(&admin),
+                Method::GET,
+                &format!("{base}/requirements/{}", should.requirement.id),
+                &[],
+            )
+            .await;
+        assert!(page.html.contains("id=\"justification\""));
+        assert!(!page.html.contains("id=\"mitigation\""), "no mitigation for a SHOULD");
+    }
+    // Radios must have a choice.
+    let none = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("{base}/requirements/{}", must.requirement.id),
+            &[("answer", "")],
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(none.html.contains("Select Yes, No or Not applicable"));
+    // A No to a MUST without its explanation is saved, with a warning that it blocks submission.
+    let red = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("{base}/requirements/{}", must.requirement.id),
+            &[("answer", "No"), ("then", "sheet")],
+        )
+        .await;
+    assert_eq!(red.status, StatusCode::SEE_OTHER);
+    let warned = app.follow(&admin, &red).await;
+    assert!(warned.html.contains("it will stop you submitting"), "{}", warned.html);
+    assert!(warned.html.contains("nhsuk-warning-callout"));
+
+    // The information sheet: known facts pre-filled; a free-text question has no justification;
+    // the ODS code must be the organisation's own; the HSCN question reads as itself.
+    let info = view.information_sheet().unwrap();
+    let ibase = format!("/scals/{scal}/sheets/{}", info.id);
+    let org = app
+        .page(
+            Some(&admin),
+            Method::GET,
+            &format!("{ibase}/requirements/INFO-ORG"),
+            &[],
+        )
+        .await;
+    assert!(org.html.contains(">Organisation name</h1>"), "{}", org.html);
+    assert!(
+        org.html.contains("Acme Health Systems</textarea>"),
+        "pre-filled from the records"
+    );
+    assert!(!org.html.contains("id=\"justification\""));
+    let ods = app
+        .page(
+            Some(&admin),
+            Method::GET,
+            &format!("{ibase}/requirements/INFO-ODS"),
+            &[],
+        )
+        .await;
+    assert!(
+        ods.html.contains("value=\"8JK21\""),
+        "the organisation's ODS code offered"
+    );
+    let wrong = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("{ibase}/requirements/INFO-ODS"),
+            &[("answer", "acme")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong
+        .html
+        .contains("ACME is not your organisation's ODS code: Acme Health Systems is registered with 8JK21"));
+    let token = app.token_for("admin@acme.example").await;
+    let (status, body) = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/scals/{scal}/answers"),
+            Some(&token),
+            Some(serde_json::json!({"sheet_id": info.id, "requirement_id": "INFO-ODS", "answer": "8QW47"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let hscn = app
+        .page(
+            Some(&admin),
+            Method::GET,
+            &format!("{ibase}/requirements/INFO-HSCN"),
+            &[],
+        )
+        .await;
+    assert!(hscn.html.contains(">Is the product connected to HSCN?</h1>"));
+    assert!(!hscn.html.contains("Do you meet this requirement?"));
+    assert!(
+        hscn.html.contains("id=\"mitigation\""),
+        "a No to HSCN may need a mitigation"
+    );
+    let no = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("{ibase}/requirements/INFO-HSCN"),
+            &[("answer", "No")],
+        )
+        .await;
+    assert_eq!(no.status, StatusCode::SEE_OTHER);
+    let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
+    let hscn = view
+        .information_sheet()
+        .unwrap()
+        .requirements
+        .iter()
+        .find(|r| r.requirement.id == "INFO-HSCN")
+        .unwrap();
+    assert_ne!(
+        hscn.rag,
+        scal_domain::template::Rag::Amber,
+        "a No to a fact is not amber"
+    );
 }
 
 /// `scal demo` shows the lifecycle at once: a SCAL in progress with a red item explained and
