@@ -645,7 +645,7 @@ pub(crate) async fn requirement_page(
     let org = scal_app::organisations::get(&state.app, &session.actor, &view.product.org_id)
         .await
         .ok();
-    let markup = requirement_markup(session, &view, sheet, row, &files, org.as_ref(), form, errors);
+    let markup = requirement_markup(session, &view, sheet, row, (&files, org.as_ref()), form, errors);
     Ok(form_page(markup, errors))
 }
 
@@ -654,8 +654,7 @@ fn requirement_markup(
     view: &ScalView,
     sheet: &SheetView,
     row: &RequirementView,
-    files: &[EvidenceRecord],
-    org: Option<&scal_domain::organisation::Organisation>,
+    (files, org): (&[EvidenceRecord], Option<&scal_domain::organisation::Organisation>),
     form: Option<&AnswerForm>,
     errors: &[FieldError],
 ) -> Markup {
