@@ -332,21 +332,33 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
         (info::SERVICE_DESK, "NSD-5120"),
         (info::DEVELOPER_COMMUNITY, "Yes"),
     ];
+    // Everything Yes but one SHOULD, answered No with its justification: an amber item for the
+    // reviewer to look at.
+    let mut amber_given = false;
     for sheet in &view.sheets {
         for row in &sheet.requirements {
             if !row.requirement.answer_kind.answered_by_typing() {
                 continue;
             }
-            let value = facts
-                .iter()
-                .find(|(id, _)| *id == row.requirement.id)
-                .map_or("Yes", |(_, v)| v);
+            let amber = !amber_given
+                && sheet.service_code.is_some()
+                && row.requirement.level == scal_domain::template::Level::Should;
+            amber_given |= amber;
+            let fields = if amber {
+                ["No", "Retries are handled by the practice system's own queue.", "", ""]
+            } else {
+                let value = facts
+                    .iter()
+                    .find(|(id, _)| *id == row.requirement.id)
+                    .map_or("Yes", |(_, v)| v);
+                [value, "", "", ""]
+            };
             answer(
                 bright.clone(),
                 scal.clone(),
                 sheet.id.clone(),
                 row.requirement.id.clone(),
-                [value, "", "", ""],
+                fields,
             )
             .await?;
         }

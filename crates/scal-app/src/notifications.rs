@@ -86,6 +86,27 @@ pub async fn list(app: &App, actor: &Actor) -> Result<Vec<NotificationRecord>> {
     Ok(notifications::for_user(app.store.pool(), user_id).await?)
 }
 
+/// How many of the caller's notifications are unread (0 for a caller without notifications).
+pub async fn unread(app: &App, actor: &Actor) -> Result<i64> {
+    let Some(user_id) = actor.user_id() else {
+        return Ok(0);
+    };
+    Ok(notifications::unread_count(app.store.pool(), user_id).await?)
+}
+
+/// Opens one of the caller's notifications: marks it read and returns where it points (the
+/// item itself). Another user's notification is not found, as an unknown one.
+pub async fn open(app: &App, actor: &Actor, id: &str, now: OffsetDateTime) -> Result<String> {
+    authorize(actor, Action::ReadOwnNotifications, None)?;
+    let user_id = actor.user_id().ok_or(AppError::Forbidden)?;
+    let id = crate::known_id(id)?;
+    let record = notifications::get_for_user(app.store.pool(), user_id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    notifications::mark_one_read(app.store.pool(), user_id, id, micros(now)).await?;
+    Ok(record.link)
+}
+
 /// Marks the caller's notifications read; returns how many were unread.
 pub async fn mark_read(app: &App, actor: &Actor, now: OffsetDateTime) -> Result<u64> {
     authorize(actor, Action::ReadOwnNotifications, None)?;

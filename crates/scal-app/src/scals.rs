@@ -590,13 +590,25 @@ async fn tell_red(
         .join(", ");
     let title = product.details.title();
     let message = format!("Red item on {title}: {which} answered No to a MUST");
+    // One red item: the link goes to the requirement itself; several: to the SCAL.
+    let link = match rows {
+        [(sheet, id)] => sheets.iter().find(|s| s.name == *sheet).map(|s| {
+            format!(
+                "/scals/{scal_id}/sheets/{}/requirements/{}",
+                s.id,
+                urlencoding::encode(id)
+            )
+        }),
+        _ => None,
+    }
+    .unwrap_or_else(|| format!("/scals/{scal_id}"));
     crate::notifications::tell(
         tx,
         &reviewers,
         "red_item",
         &format!("SCAL red item: {title}"),
         &message,
-        &format!("/scals/{scal_id}"),
+        &link,
         now,
     )
     .await

@@ -61,6 +61,8 @@ pub struct CurrentSession {
     pub csrf_token: String,
     /// The banner to show after the action that led here (see `crate::notice`).
     pub notice: Option<crate::notice::Notice>,
+    /// Unread notifications, for the header's count (read on pages, not on form posts).
+    pub unread: i64,
 }
 
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -94,6 +96,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
                         user: session.user,
                         csrf_token: session.csrf_token,
                         notice: None,
+                        unread: 0,
                     });
                 }
                 Ok(None) => {}
@@ -119,7 +122,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         if content_type.starts_with("multipart/form-data") {
             // Uploads are streamed to their handler: only their first part is read here.
             return match upload_with_checked_token(request, &content_type, expected.as_deref()).await {
-                Some(request) => continue_with(current, request, next, secure).await,
+                Some(request) => continue_with(&state, current, request, next).await,
                 None => csrf_refused(),
             };
         }
@@ -153,7 +156,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
         }
         request = Request::from_parts(parts, Body::from(bytes));
     }
-    continue_with(current, request, next, secure).await
+    continue_with(&state, current, request, next).await
 }
 
 /// Whether the browser says this request comes from another site. `Sec-Fetch-Site` (sent by every
@@ -233,7 +236,13 @@ fn csrf_refused() -> Response {
 }
 
 /// Runs the handler with the session in the request, and gives error pages the signed-in header.
-async fn continue_with(current: Option<CurrentSession>, mut request: Request, next: Next, secure: bool) -> Response {
+async fn continue_with(
+    state: &AppState,
+    current: Option<CurrentSession>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let secure = state.settings.cookie_secure;
     let Some(mut session) = current else {
         return next.run(request).await;
     };
@@ -242,6 +251,9 @@ async fn continue_with(current: Option<CurrentSession>, mut request: Request, ne
     if request.method() == Method::GET {
         session.notice = cookie(request.headers(), crate::notice::notice_cookie(secure))
             .and_then(|code| crate::notice::Notice::parse(&code));
+        session.unread = scal_app::notifications::unread(&state.app, &session.actor)
+            .await
+            .unwrap_or(0);
     }
     let had_notice = session.notice.is_some();
     request.extensions_mut().insert(session.clone());

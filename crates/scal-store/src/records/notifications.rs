@@ -71,6 +71,44 @@ pub async fn for_user<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str) 
     .collect()
 }
 
+/// How many of a user's notifications are unread.
+pub async fn unread_count<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+        .bind(user_id)
+        .fetch_one(ex)
+        .await?;
+    int(&row, "n")
+}
+
+/// One of a user's notifications (another user's is `None`, as an unknown one).
+pub async fn get_for_user<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    user_id: &str,
+    id: &str,
+) -> Result<Option<NotificationRecord>> {
+    sqlx::query(
+        "SELECT id, user_id, at, kind, message, link, read_at FROM notifications WHERE user_id = $1 AND id = $2",
+    )
+    .bind(user_id)
+    .bind(id)
+    .fetch_optional(ex)
+    .await?
+    .as_ref()
+    .map(notification_from_row)
+    .transpose()
+}
+
+/// Marks one notification read (once: the first time it is opened).
+pub async fn mark_one_read<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str, id: &str, at: i64) -> Result<()> {
+    sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND id = $3 AND read_at IS NULL")
+        .bind(at)
+        .bind(user_id)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 pub async fn mark_all_read<'e>(ex: impl Executor<'e, Database = Any>, user_id: &str, at: i64) -> Result<u64> {
     Ok(
         sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")

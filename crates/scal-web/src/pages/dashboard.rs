@@ -113,8 +113,40 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
             let orgs = scal_app::organisations::list(&state.app, actor).await?;
             let products = scal_app::products::list(&state.app, actor).await?;
             let suppliers = orgs.iter().filter(|o| o.kind == OrgKind::Supplier).count();
+            // What is waiting for NHS England today: requests to issue, rounds to review.
+            let enquiries = scal_app::enquiries::list(&state.app, actor)
+                .await?
+                .into_iter()
+                .filter(|e| e.status == "open")
+                .count();
+            let waiting = scal_app::submissions::list(&state.app, actor, Some("submitted"))
+                .await?
+                .len();
+            let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
             html! {
                 h1 class="nhsuk-heading-xl" { "NHS England assurance" }
+                div class="nhsuk-grid-row" {
+                    div class="nhsuk-grid-column-one-half" {
+                        div class="nhsuk-card nhsuk-card--clickable" {
+                            div class="nhsuk-card__content" {
+                                h2 class="nhsuk-card__heading nhsuk-heading-m" {
+                                    a class="nhsuk-card__link" href="/enquiries" { (plural(enquiries, "request", "requests")) " waiting to be issued" }
+                                }
+                                p class="nhsuk-card__description" { "Suppliers asking for a SCAL" }
+                            }
+                        }
+                    }
+                    div class="nhsuk-grid-column-one-half" {
+                        div class="nhsuk-card nhsuk-card--clickable" {
+                            div class="nhsuk-card__content" {
+                                h2 class="nhsuk-card__heading nhsuk-heading-m" {
+                                    a class="nhsuk-card__link" href="/submissions" { (plural(waiting, "SCAL", "SCALs")) " waiting for review" }
+                                }
+                                p class="nhsuk-card__description" { "Submitted by suppliers" }
+                            }
+                        }
+                    }
+                }
                 div class="nhsuk-grid-row" {
                     div class="nhsuk-grid-column-one-half" {
                         div class="nhsuk-card" {

@@ -156,10 +156,15 @@ fn header(chrome: &Chrome<'_>) -> Markup {
                         ul class="nhsuk-header__navigation-list" {
                             @for (item, href, label) in nav_items(session.user.role) {
                                 li class="nhsuk-header__navigation-item" {
+                                    @let count = html! {
+                                        @if item == Nav::Notifications && session.unread > 0 {
+                                            " " span class="scal-count" { (session.unread) span class="nhsuk-u-visually-hidden" { " unread" } }
+                                        }
+                                    };
                                     @if item == chrome.nav {
-                                        a class="nhsuk-header__navigation-link" href=(href) aria-current="page" { (label) }
+                                        a class="nhsuk-header__navigation-link" href=(href) aria-current="page" { (label) (count) }
                                     } @else {
-                                        a class="nhsuk-header__navigation-link" href=(href) { (label) }
+                                        a class="nhsuk-header__navigation-link" href=(href) { (label) (count) }
                                     }
                                 }
                             }

@@ -173,6 +173,7 @@ fn table(limits: UploadLimits) -> Table {
     .post("/submissions/{id}/return", submissions::return_for_changes)
     .get("/notifications", submissions::notifications)
     .post("/notifications/read", submissions::mark_read)
+    .get("/notifications/{id}", submissions::open_notification)
     .get("/static/{file}", crate::assets::serve)
 }
 

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use scal_app::submissions::SubmissionView;
 use scal_domain::policy::{authorize, Action};
+use scal_domain::template::Rag;
 use scal_domain::FieldError;
 use serde::Deserialize;
 
@@ -13,7 +14,8 @@ use super::layout::{
     back_link, button, csrf, data_table, date_time, error_summary, page, summary_list, tag, textarea, Caption, Chrome,
     Nav,
 };
-use super::{done, form_page, FormOutcome};
+use super::scals::rag_tag;
+use super::{done, form_page, see_other, FormOutcome};
 use crate::extract::PageForm;
 use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
@@ -29,18 +31,79 @@ fn status_tag(status: &str) -> Markup {
     }
 }
 
-fn short(sha256: &str) -> &str {
-    sha256.get(..12).unwrap_or(sha256)
-}
-
 fn product_name(view: &SubmissionView) -> String {
     view.product.details.title()
+}
+
+/// The red and amber items of a submitted snapshot: (sheet, ID, level, rag, answer,
+/// justification, mitigation, target date).
+type Flagged = (String, String, String, String, String, String, String, String);
+
+fn snapshot_flagged(snapshot: &str) -> Vec<Flagged> {
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(snapshot) else {
+        return Vec::new();
+    };
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let empty = Vec::new();
+    value["sheets"]
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .flat_map(|sheet| {
+            let name = text(&sheet["name"]);
+            sheet["requirements"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .filter(|r| r["rag"] == "red" || r["rag"] == "amber")
+                .map(move |r| {
+                    (
+                        name.clone(),
+                        text(&r["id"]),
+                        text(&r["level"]),
+                        text(&r["rag"]),
+                        text(&r["answer"]),
+                        text(&r["justification"]),
+                        text(&r["mitigation"]),
+                        text(&r["target_date"]),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The services a snapshot covers, by code.
+fn snapshot_services(snapshot: &str) -> Vec<String> {
+    serde_json::from_str::<serde_json::Value>(snapshot)
+        .ok()
+        .and_then(|v| {
+            v["cases"].as_array().map(|cases| {
+                cases
+                    .iter()
+                    .filter_map(|c| c["service"].as_str().map(String::from))
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
 }
 
 pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) -> PageResult {
     let mut submissions = scal_app::submissions::list(&state.app, &session.actor, None).await?;
     // Waiting for review first, oldest first within each.
     submissions.sort_by_key(|s| s.submission.status != "submitted");
+    // Each row's supplier, services and red and amber counts (from what was submitted).
+    let mut rows = Vec::new();
+    for view in &submissions {
+        let full = scal_app::submissions::get(&state.app, &session.actor, &view.submission.id).await?;
+        let supplier = scal_app::organisations::get(&state.app, &session.actor, &view.product.org_id)
+            .await
+            .map(|o| o.name)
+            .unwrap_or_default();
+        let sheets = snapshot_summary(&full.submission.snapshot);
+        let red: usize = sheets.iter().map(|s| s.3).sum();
+        let amber: usize = sheets.iter().map(|s| s.4).sum();
+        rows.push((view, supplier, snapshot_services(&full.submission.snapshot), red, amber));
+    }
     let content = html! {
         h1 class="nhsuk-heading-xl" { "Submissions" }
         @if submissions.is_empty() {
@@ -49,21 +112,25 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
             (data_table("Submitted SCALs", Caption::Hidden, html! {
                 thead class="nhsuk-table__head" {
                     tr class="nhsuk-table__row" {
-                        th class="nhsuk-table__header" scope="col" { "Product" }
+                        th class="nhsuk-table__header" scope="col" { "Supplier and product" }
+                        th class="nhsuk-table__header" scope="col" { "Services" }
                         th class="nhsuk-table__header" scope="col" { "Round" }
+                        th class="nhsuk-table__header" scope="col" { "Red" }
+                        th class="nhsuk-table__header" scope="col" { "Amber" }
                         th class="nhsuk-table__header" scope="col" { "Submitted" }
-                        th class="nhsuk-table__header" scope="col" { "SHA-256" }
                         th class="nhsuk-table__header" scope="col" { "Status" }
                     }
                 }
                 tbody class="nhsuk-table__body" {
-                    @for view in &submissions {
+                    @for (view, supplier, services, red, amber) in &rows {
                         @let s = &view.submission;
                         tr class="nhsuk-table__row" {
-                            td class="nhsuk-table__cell" { a href=(format!("/submissions/{}", s.id)) { (product_name(view)) } }
+                            td class="nhsuk-table__cell" { (supplier) br; a href=(format!("/submissions/{}", s.id)) { (product_name(view)) } }
+                            td class="nhsuk-table__cell" { (services.join(", ")) }
                             td class="nhsuk-table__cell" { (s.round) }
+                            td class="nhsuk-table__cell" { (red) }
+                            td class="nhsuk-table__cell" { (amber) }
                             td class="nhsuk-table__cell" { (s.submitted_by) br; (date_time(s.submitted_at)) }
-                            td class="nhsuk-table__cell" { code { (short(&s.sha256)) } }
                             td class="nhsuk-table__cell" { (status_tag(&s.status)) }
                         }
                     }
@@ -111,6 +178,7 @@ fn submission_page(session: &CurrentSession, view: &SubmissionView, reason: &str
         && authorize(&session.actor, Action::ReviewSubmission, Some(&view.product.org_id)).is_ok();
     let name = product_name(view);
     let sheets = snapshot_summary(&s.snapshot);
+    let flagged = snapshot_flagged(&s.snapshot);
     let content = html! {
         (back_link("/submissions", "Back to submissions"))
         (error_summary(errors))
@@ -146,6 +214,34 @@ fn submission_page(session: &CurrentSession, view: &SubmissionView, reason: &str
                             td class="nhsuk-table__cell" { (answered) " of " (total) }
                             td class="nhsuk-table__cell" { (red) }
                             td class="nhsuk-table__cell" { (amber) }
+                        }
+                    }
+                }
+            }))
+        }
+        @if !flagged.is_empty() {
+            (data_table("Red and amber items", Caption::Shown, html! {
+                thead class="nhsuk-table__head" {
+                    tr class="nhsuk-table__row" {
+                        th class="nhsuk-table__header" scope="col" { "Requirement" }
+                        th class="nhsuk-table__header" scope="col" { "Answer" }
+                        th class="nhsuk-table__header" scope="col" { "Justification" }
+                        th class="nhsuk-table__header" scope="col" { "Mitigation and target date" }
+                    }
+                }
+                tbody class="nhsuk-table__body" {
+                    @for (sheet, id, level, rag, answer, justification, mitigation, target) in &flagged {
+                        tr class="nhsuk-table__row" {
+                            td class="nhsuk-table__cell" {
+                                code { (id) } " " (rag_tag(if rag == "red" { Rag::Red } else { Rag::Amber }))
+                                br; span class="nhsuk-hint" { (sheet) ", " (level.to_uppercase().replace('_', " ")) }
+                            }
+                            td class="nhsuk-table__cell" { (answer) }
+                            td class="nhsuk-table__cell scal-pre-line" { @if justification.is_empty() { "None given" } @else { (justification) } }
+                            td class="nhsuk-table__cell scal-pre-line" {
+                                @if mitigation.is_empty() { "None given" } @else { (mitigation) }
+                                @if !target.is_empty() { br; "By " (target) }
+                            }
                         }
                     }
                 }
@@ -226,7 +322,7 @@ pub async fn notifications(State(state): State<AppState>, PageActor(session): Pa
                 @for n in &notifications {
                     li {
                         @if n.read_at.is_none() { (tag("Unread", "blue")) " " }
-                        a href=(n.link) { (n.message) }
+                        a href=(format!("/notifications/{}", n.id)) { (n.message) }
                         br;
                         span class="nhsuk-hint nhsuk-u-font-size-16" { (date_time(n.at)) }
                     }
@@ -241,6 +337,22 @@ pub async fn notifications(State(state): State<AppState>, PageActor(session): Pa
         content,
     )
     .into_response())
+}
+
+/// Opens a notification: marks it read and goes to the item it is about.
+pub async fn open_notification(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+) -> PageResult {
+    let link = scal_app::notifications::open(&state.app, &session.actor, &id, state.now()).await?;
+    // Links are written by scal itself; anything not a local path goes to the list instead.
+    let to = if link.starts_with('/') && !link.starts_with("//") {
+        link
+    } else {
+        "/notifications".into()
+    };
+    Ok(see_other(&to))
 }
 
 pub async fn mark_read(State(state): State<AppState>, PageActor(session): PageActor) -> PageResult {

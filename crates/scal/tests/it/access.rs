@@ -172,6 +172,7 @@ fn fill(template: &str, ids: &Ids, actor: usize) -> String {
         .replace("{acme_submission}", &ids.acme_submission)
         .replace("{bright_submission}", &ids.bright_submission)
         .replace("{reviewer_user}", &ids.reviewer_user)
+        .replace("{unknown}", "3f1c9a40-0000-4000-8000-000000000000")
         .replace("{requirement}", "GPCM-C-1")
         .replace("{service}", "GPC-SEND-DOC")
         .replace("{n}", &actor.to_string())
@@ -1059,6 +1060,8 @@ fn page_cases() -> Vec<PageCase> {
             [404, 404, 303, 409, 404],
         ),
         (M::GET, "/notifications", vec![], [200, 200, 200, 200, 200]),
+        // Only one's own notifications open; an unknown one (or another user's) is not found.
+        (M::GET, "/notifications/{unknown}", vec![], [404, 404, 404, 404, 404]),
         (M::POST, "/notifications/read", vec![], [303, 303, 303, 303, 303]),
         (
             M::GET,

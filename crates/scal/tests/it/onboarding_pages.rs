@@ -805,11 +805,65 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
     let (status, _) = status_of("Brightwater EPR").await;
     assert_eq!(status, scal_domain::status::ScalStatus::WithNhsEngland { round: 1 });
 
+    // NHS England's day: what waits on the dashboard, the queue with supplier, services, round
+    // and red and amber counts, the submission's amber item listed, and notifications that open
+    // the item itself and count down.
     let reviewer = app.sign_in("reviewer@nhse.example", PASSWORD).await.unwrap();
+    let home = app.page(Some(&reviewer), Method::GET, "/", &[]).await;
+    assert!(home.html.contains("1 request waiting to be issued"), "{}", home.html);
+    assert!(home.html.contains("1 SCAL waiting for review"));
     let queue = app.page(Some(&reviewer), Method::GET, "/submissions", &[]).await;
     assert!(queue.html.contains("Brightwater EPR"), "{}", queue.html);
+    assert!(queue.html.contains("Brightwater Clinical"), "the supplier");
+    assert!(queue.html.contains("GPC-SEND-DOC"), "the services");
+    let submission = scal_app::submissions::list(app.app(), &system, Some("submitted"))
+        .await
+        .unwrap()[0]
+        .submission
+        .id
+        .clone();
+    let page = app
+        .page(Some(&reviewer), Method::GET, &format!("/submissions/{submission}"), &[])
+        .await;
+    assert!(page.html.contains("Red and amber items"), "{}", page.html);
+    assert!(page.html.contains("Retries are handled by the practice system"));
     let enquiries = app.page(Some(&reviewer), Method::GET, "/enquiries", &[]).await;
     assert!(enquiries.html.contains("Acme PAS"), "{}", enquiries.html);
+    assert!(
+        home.html
+            .contains("<span class=\"nhsuk-u-visually-hidden\"> unread</span>"),
+        "the header counts unread notifications"
+    );
+    let reviewer_actor = scal_app::auth::actor_for(
+        &scal_store::records::users::get_by_email(app.app().store.pool(), "reviewer@nhse.example")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let notes = scal_app::notifications::list(app.app(), &reviewer_actor).await.unwrap();
+    let red = notes
+        .iter()
+        .find(|n| n.kind == "red_item")
+        .expect("told about the red item");
+    let opened = app
+        .page(Some(&reviewer), Method::GET, &format!("/notifications/{}", red.id), &[])
+        .await;
+    assert_eq!(opened.status, StatusCode::SEE_OTHER);
+    assert!(
+        opened.location().unwrap().contains("/requirements/"),
+        "goes to the red requirement itself"
+    );
+    let after = scal_app::notifications::list(app.app(), &reviewer_actor).await.unwrap();
+    assert!(
+        after.iter().find(|n| n.id == red.id).unwrap().read_at.is_some(),
+        "opening marks it read"
+    );
+    // Another user's notification is not found, as an unknown one.
+    let admin = app.sign_in("admin@nhse.example", PASSWORD).await.unwrap();
+    let theirs = app
+        .page(Some(&admin), Method::GET, &format!("/notifications/{}", red.id), &[])
+        .await;
+    assert_eq!(theirs.status, StatusCode::NOT_FOUND);
     let dev = app.sign_in("dev@acme.example", PASSWORD).await.unwrap();
     let dashboard = app.page(Some(&dev), Method::GET, "/", &[]).await;
     assert!(dashboard.html.contains("Acme Referrals"));
