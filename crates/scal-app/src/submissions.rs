@@ -184,7 +184,11 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
         &reviewers,
         "submitted",
         &format!("SCAL submitted: {name}"),
-        &format!("{name}: SCAL round {round} submitted for review"),
+        // The status in the same words as every other surface (`status::ScalStatus::label`).
+        &format!(
+            "{name}: {}",
+            scal_domain::status::ScalStatus::WithNhsEngland { round }.label()
+        ),
         &format!("/submissions/{}", record.id),
         now,
     )
@@ -275,10 +279,14 @@ pub async fn return_for_changes(
         &mut tx,
         &suppliers,
         "returned",
-        &format!("SCAL returned for changes: {name}"),
+        &format!("SCAL returned, changes needed: {name}"),
         &format!(
-            "NHS England returned round {} of {name} for changes: {reason}",
-            current.round
+            "{name}: {}. NHS England asks: {reason}",
+            scal_domain::status::ScalStatus::Returned {
+                round: current.round,
+                reason: None
+            }
+            .label()
         ),
         &format!("/scals/{}", current.scal_id),
         now,

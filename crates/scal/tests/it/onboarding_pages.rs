@@ -403,6 +403,13 @@ async fn a_submitted_scal_is_locked_until_returned() {
         .page(Some(&admin), Method::GET, &format!("/scals/{scal}"), &[])
         .await;
     assert!(overview.html.contains("Add the penetration test report"));
+    // The supplier's notification says it in the same words.
+    let notes = app.page(Some(&admin), Method::GET, "/notifications", &[]).await;
+    assert!(
+        notes.html.contains("Returned: changes needed (round 1)"),
+        "{}",
+        notes.html
+    );
     let (dashboard, json) = said_everywhere("Returned: changes needed (round 1)", "returned").await;
     assert!(
         dashboard.contains("Add the penetration test report"),
