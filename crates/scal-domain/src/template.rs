@@ -37,6 +37,15 @@ impl Level {
         }
     }
 
+    /// For people: the keyword, or "No level stated" (`label` is the keyword or `unspecified`,
+    /// the spelling exports write and import reads back).
+    pub fn plain(self) -> &'static str {
+        match self {
+            Self::Unspecified => "No level stated",
+            other => other.label(),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Must => "must",
@@ -118,6 +127,18 @@ impl AnswerKind {
     /// saving an answer, answer import and `scal check` (through `manifest::reconcile`) follow.
     pub fn answered_by_typing(&self) -> bool {
         !matches!(self, Self::Attachment)
+    }
+
+    /// For people: what kind of answer the question takes.
+    pub fn plain(&self) -> &'static str {
+        match self {
+            Self::Declaration => "Yes, No or N/A",
+            Self::FreeText => "Text",
+            Self::Date => "A date",
+            Self::Choice(_) => "One of a list",
+            Self::OdsCode => "An ODS code",
+            Self::Attachment => "A file",
+        }
     }
 
     pub fn as_str(&self) -> &'static str {

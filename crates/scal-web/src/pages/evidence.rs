@@ -57,7 +57,7 @@ async fn evidence_page(state: &AppState, session: &CurrentSession, id: &str, err
                     @for file in &files {
                         tr class="nhsuk-table__row" {
                             td class="nhsuk-table__cell" { a href=(format!("/evidence/{}", file.id)) { (file.file_name) } }
-                            td class="nhsuk-table__cell" { (file.content_type) }
+                            td class="nhsuk-table__cell" { (scal_domain::evidence::EvidenceKind::from_content_type(&file.content_type).map_or(file.content_type.as_str(), |k| k.label())) }
                             td class="nhsuk-table__cell" { (size(file.size)) }
                             td class="nhsuk-table__cell" { code class="nhsuk-body-s" { (file.sha256) } }
                             td class="nhsuk-table__cell" { (file.uploaded_by) br; (date_time(file.uploaded_at)) }

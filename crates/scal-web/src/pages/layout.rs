@@ -477,8 +477,42 @@ pub fn tag(text: &str, colour: &str) -> Markup {
     html! { strong class=(format!("nhsuk-tag nhsuk-tag--{colour}")) { (text) } }
 }
 
+/// "1 requirement", "2 requirements".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// A moment as people in England read it: "30 November 2026 at 7:00pm", in UK time (GMT or
+/// BST as the date falls), as the NHS.UK style guide writes dates and times.
 pub fn date_time(micros: i64) -> String {
-    let at = scal_app::from_micros(micros);
-    let format = time::macros::format_description!("[day] [month repr:short] [year] [hour]:[minute] UTC");
-    at.format(&format).unwrap_or_default()
+    let zone = jiff::tz::TimeZone::get("Europe/London").unwrap_or(jiff::tz::TimeZone::UTC);
+    let Ok(at) = jiff::Timestamp::from_microsecond(micros) else {
+        return String::new();
+    };
+    let local = at.to_zoned(zone);
+    let minute = local.minute();
+    let hour = match local.hour() % 12 {
+        0 => 12,
+        h => h,
+    };
+    let half = if local.hour() < 12 { "am" } else { "pm" };
+    format!("{} at {hour}:{minute:02}{half}", local.strftime("%-d %B %Y"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date_time;
+
+    fn micros(rfc3339: &str) -> i64 {
+        rfc3339.parse::<jiff::Timestamp>().unwrap().as_microsecond()
+    }
+
+    #[test]
+    fn times_read_in_uk_time_in_plain_english() {
+        assert_eq!(date_time(micros("2026-11-30T19:00:00Z")), "30 November 2026 at 7:00pm");
+        // Summer: BST is an hour ahead of UTC.
+        assert_eq!(date_time(micros("2026-07-01T11:05:00Z")), "1 July 2026 at 12:05pm");
+        assert_eq!(date_time(micros("2026-03-29T00:30:00Z")), "29 March 2026 at 12:30am");
+        assert_eq!(date_time(micros("2026-03-29T01:30:00Z")), "29 March 2026 at 2:30am");
+    }
 }

@@ -18,8 +18,8 @@ use scal_store::records::evidence::EvidenceRecord;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, csrf, data_table, date_time, error_summary, inset, page, radios, select, summary_list, tag,
-    text_input, textarea, Caption, Chrome, InputOptions, Nav,
+    back_link, button, csrf, data_table, date_time, error_summary, inset, page, plural, radios, select, summary_list,
+    tag, text_input, textarea, Caption, Chrome, InputOptions, Nav,
 };
 use super::scals::rag_tag;
 use super::{done, form_page, see_other, FormOutcome};
@@ -454,7 +454,7 @@ pub async fn sheet(
         @if !sheet.scoped_out.is_empty() {
             details class="nhsuk-details" {
                 summary class="nhsuk-details__summary" {
-                    span class="nhsuk-details__summary-text" { (sheet.scoped_out.len()) " requirements scoped out by NHS England" }
+                    span class="nhsuk-details__summary-text" { (plural(sheet.scoped_out.len(), "requirement", "requirements")) " scoped out by NHS England" }
                 }
                 div class="nhsuk-details__text" {
                     ul class="nhsuk-list" {
@@ -478,7 +478,7 @@ pub async fn sheet(
                     @let rid = &row.requirement.id;
                     tr class="nhsuk-table__row" id=(format!("req-{rid}")) {
                         td class="nhsuk-table__cell" {
-                            code { (rid) } " " span class="nhsuk-hint nhsuk-u-font-size-16" { (row.requirement.level.label()) }
+                            code { (rid) } " " span class="nhsuk-hint nhsuk-u-font-size-16" { (row.requirement.level.plain()) }
                             br;
                             (row.requirement.text)
                         }
@@ -685,7 +685,7 @@ fn requirement_markup(
         )
         .collect();
     let mut details: Vec<super::layout::SummaryRow<'_>> = vec![
-        ("Level", html! { (r.level.label()) }, None),
+        ("Level", html! { (r.level.plain()) }, None),
         (
             "Current answer",
             html! {

@@ -95,7 +95,7 @@ pub async fn section(
                             tr class="nhsuk-table__row" {
                                 td class="nhsuk-table__cell" {
                                     code { (row.requirement.id) } " " (rag_tag(row.rag)) br;
-                                    span class="nhsuk-hint" { (sheet) ", " (row.requirement.level.label()) }
+                                    span class="nhsuk-hint" { (sheet) ", " (row.requirement.level.plain()) }
                                 }
                                 td class="nhsuk-table__cell" { (row.answer.clone().unwrap_or_default()) }
                                 td class="nhsuk-table__cell" { (row.justification.clone().unwrap_or_else(|| "None given".into())) }

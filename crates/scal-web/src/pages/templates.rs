@@ -11,8 +11,8 @@ use scal_domain::FieldError;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, checkbox, data_table, date_time, error_summary, page, select, tag, text_input, Caption, Chrome,
-    InputOptions, Nav,
+    back_link, button, checkbox, data_table, date_time, error_summary, page, plural, select, tag, text_input, Caption,
+    Chrome, InputOptions, Nav,
 };
 use super::{done, form_page, FormOutcome};
 use crate::extract::PageQuery;
@@ -37,7 +37,7 @@ pub fn level_tag(level: Level) -> Markup {
         Level::May => "blue",
         Level::Unspecified => "grey",
     };
-    tag(level.label(), colour)
+    tag(level.plain(), colour)
 }
 
 #[derive(Default)]
@@ -225,7 +225,7 @@ fn report_page(session: &CurrentSession, outcome: &ImportOutcome) -> Markup {
                 p class="nhsuk-body" { "Skipped: " (reason) }
             } @else {
                 p class="nhsuk-body" {
-                    (sheet.requirements) " requirements on a " (sheet.kind) " sheet, header in row "
+                    (plural(sheet.requirements, "requirement", "requirements")) " on a " (sheet.kind) " sheet, header in row "
                     (sheet.header_row.unwrap_or_default()) "."
                 }
                 ul class="nhsuk-list nhsuk-list--bullet" {
@@ -362,7 +362,7 @@ pub async fn show_version(
                                 (requirement.text)
                             }
                             td class="nhsuk-table__cell" { (level_tag(requirement.level)) }
-                            td class="nhsuk-table__cell" { (requirement.answer_kind.as_str().replace('_', " ")) }
+                            td class="nhsuk-table__cell" { (requirement.answer_kind.plain()) }
                         }
                     }
                 }

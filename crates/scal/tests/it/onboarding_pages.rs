@@ -135,7 +135,7 @@ async fn a_supplier_asks_answers_attaches_and_checks_through_the_pages() {
         .await;
     assert_eq!(sheet_page.status, StatusCode::OK);
     assert!(sheet_page.html.contains("id=\"req-GPCM-C-1\""));
-    assert!(sheet_page.html.contains("1 requirements scoped out"), "scoped out");
+    assert!(sheet_page.html.contains("1 requirement scoped out"), "scoped out");
 
     // Answer a MUST with No: a bad answer and date are field errors, then it saves.
     let requirement = format!("/scals/{scal}/sheets/{sheet}/requirements/GPCM-C-1");
