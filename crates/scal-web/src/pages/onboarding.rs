@@ -306,6 +306,14 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
             li { a href=(format!("/products/{}/workbook", view.product.id)) { "Download the SCAL as an Excel workbook (.xlsx)" } }
         }
         @if editable {
+            details class="nhsuk-details" {
+                summary class="nhsuk-details__summary" {
+                    span class="nhsuk-details__summary-text" { "Upload a completed workbook" }
+                }
+                div class="nhsuk-details__text" { (super::scals::answers_upload_form(session, &view.product.id)) }
+            }
+        }
+        @if editable {
             a class="nhsuk-button" href=(format!("/scals/{scal_id}/submit")) { "Check your answers and submit" }
         } @else {
             p class="nhsuk-body" { a href=(format!("/scals/{scal_id}/submit")) { "Check the answers" } }

@@ -110,17 +110,7 @@ pub async fn section(
             }
             @if can_answer {
                 h3 class="nhsuk-heading-m" { "Upload a completed workbook" }
-                p class="nhsuk-body" { "Answers are matched by requirement ID. If anything in the file is invalid, nothing is changed and every problem is listed." }
-                form method="post" action=(format!("/products/{product_id}/answers")) enctype="multipart/form-data" novalidate {
-                    // First, so it is checked before the file is read (see `session`).
-                    (csrf(&session.csrf_token))
-                    div class="nhsuk-form-group" {
-                        label class="nhsuk-label" for="file" { "Completed workbook" }
-                        input class="nhsuk-file-upload" id="file" name="file" type="file" accept=".xlsx";
-                    }
-                    (checkbox("overwrite", "Also replace answers changed here since I downloaded the workbook", false, &[]))
-                    (button("Upload answers"))
-                }
+                (answers_upload_form(session, product_id))
             }
         }
         @if can_issue && !options.is_empty() {
@@ -175,6 +165,24 @@ pub async fn issue(
 }
 
 /// Authorises before reading the upload.
+/// The form that uploads a completed workbook: on the product page, the SCAL page beside the
+/// download, and again on the page that lists why an upload was refused.
+pub(crate) fn answers_upload_form(session: &CurrentSession, product_id: &str) -> Markup {
+    html! {
+        p class="nhsuk-body" { "Answers are matched by requirement ID. If anything in the file is invalid, nothing is changed and every problem is listed." }
+        form method="post" action=(format!("/products/{product_id}/answers")) enctype="multipart/form-data" novalidate {
+            // First, so it is checked before the file is read (see `session`).
+            (csrf(&session.csrf_token))
+            div class="nhsuk-form-group" {
+                label class="nhsuk-label" for="file" { "Completed workbook" }
+                input class="nhsuk-file-upload" id="file" name="file" type="file" accept=".xlsx";
+            }
+            (checkbox("overwrite", "Also replace answers changed here since I downloaded the workbook", false, &[]))
+            (button("Upload answers"))
+        }
+    }
+}
+
 pub async fn upload_answers(
     State(state): State<AppState>,
     PageActor(session): PageActor,
@@ -251,15 +259,18 @@ pub async fn upload_answers(
             html! {
                 div class="nhsuk-error-summary" tabindex="-1" autofocus {
                     div role="alert" {
-                        h1 class="nhsuk-error-summary__heading" { "The workbook was not applied" }
+                        h2 class="nhsuk-error-summary__heading" { "The workbook was not applied" }
                         div class="nhsuk-error-summary__body" {
                             p { "Nothing was changed. Correct these and upload it again:" }
                             ul class="nhsuk-list nhsuk-error-summary__list" {
-                                @for e in &invalid.0 { li { (e.message) } }
+                                @for e in &invalid.0 { li { a href="#file" { (e.message) } } }
                             }
                         }
                     }
                 }
+                span class="nhsuk-caption-l" { (product.details.title()) }
+                h1 class="nhsuk-heading-xl" { "Upload your answers" }
+                (answers_upload_form(&session, &id))
                 p class="nhsuk-body" { a href=(back) { "Back to the product" } }
             },
         ),

@@ -397,6 +397,10 @@ async fn a_sheet_spanning_more_than_a_scal_needs_is_refused_and_the_server_keeps
             "{}",
             page.html
         );
+        // The refusal page has its heading and the upload form again, the error linking to it.
+        assert!(page.html.contains(">Upload your answers</h1>"));
+        assert!(page.html.contains(&format!("action=\"/products/{product}/answers\"")));
+        assert!(page.html.contains("href=\"#file\""));
     }
     let (status, _) = app
         .api(

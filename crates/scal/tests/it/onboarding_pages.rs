@@ -573,6 +573,12 @@ async fn a_fresh_scal_is_in_progress_and_untouched_steps_are_not_errors() {
         .await;
     assert_eq!(overview.status, StatusCode::OK);
     assert!(overview.html.contains(">In progress<"), "{}", overview.html);
+    assert!(
+        overview
+            .html
+            .contains(&format!("action=\"/products/{product}/answers\"")),
+        "the answers upload sits beside the download on the SCAL page"
+    );
     assert!(overview.html.contains("Not started"));
     assert!(
         !overview.html.contains("Needs attention"),
