@@ -226,6 +226,151 @@ pub async fn link(
     Ok(())
 }
 
+/// Sets an attachment question's answer to the names of the files linked to it now (none: not
+/// answered), under the caller's lock. Other kinds keep their answer.
+async fn reanswer_attachment(
+    tx: &mut scal_store::Tx,
+    actor: &Actor,
+    sheet_id: &str,
+    requirement: &scal_domain::template::Requirement,
+    now: OffsetDateTime,
+) -> Result<serde_json::Value> {
+    if requirement.answer_kind != AnswerKind::Attachment {
+        return Ok(serde_json::Value::Null);
+    }
+    let linked = evidence::links_for_requirement(tx.conn(), sheet_id, &requirement.id).await?;
+    let before = scals::answer(tx.conn(), sheet_id, &requirement.id).await?;
+    let names: Vec<&str> = linked.iter().map(|(_, e)| e.file_name.as_str()).collect();
+    let record = AnswerRecord {
+        scal_sheet_id: sheet_id.to_string(),
+        requirement_id: requirement.id.clone(),
+        response: (!names.is_empty()).then(|| names.join("; ")),
+        justification: before.as_ref().and_then(|a| a.justification.clone()),
+        mitigation: before.as_ref().and_then(|a| a.mitigation.clone()),
+        target_date: before.as_ref().and_then(|a| a.target_date.clone()),
+        updated_at: micros(now),
+        updated_by: actor.label().to_string(),
+        imported_from: None,
+    };
+    scals::upsert_answer(tx, &record).await?;
+    Ok(serde_json::json!({"before": before.and_then(|a| a.response), "after": record.response}))
+}
+
+/// Whether a file is part of a submitted round (and so can never be deleted).
+pub async fn submitted(app: &App, file: &EvidenceRecord) -> Result<bool> {
+    Ok(!evidence::submitted_with(app.store.pool(), &file.org_id, &file.sha256)
+        .await?
+        .is_empty())
+}
+
+/// Unlinks a file from a requirement of the SCAL (supplier), while the SCAL may be changed. An
+/// attachment question is then answered by the files still linked (or is unanswered).
+pub async fn unlink(
+    app: &App,
+    actor: &Actor,
+    scal_id: &str,
+    evidence_id: &str,
+    sheet_id: &str,
+    requirement_id: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let (scal, product) = get_scal(app, actor, scal_id).await?;
+    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    let file = evidence::get(app.store.pool(), crate::known_id(evidence_id).map_err(|_| not_yours())?)
+        .await?
+        .filter(|f| f.org_id == product.org_id)
+        .ok_or_else(not_yours)?;
+    let issued = crate::scals::sheets(app, actor, &product.id).await?;
+    let sheet = issued
+        .iter()
+        .find(|s| s.record.id == sheet_id)
+        .ok_or_else(|| AppError::invalid("sheet_id", "There is no such sheet in this SCAL"))?;
+    let requirement = sheet
+        .sheet
+        .requirements
+        .iter()
+        .find(|r| r.id == requirement_id.trim())
+        .ok_or_else(|| AppError::invalid("requirement_id", "There is no such requirement in this sheet"))?;
+    let mut tx = app.store.begin().await?;
+    scals::lock_scal(&mut tx, &scal.id).await?;
+    ensure_editable(&mut tx, &scal.id).await?;
+    if evidence::delete_link(tx.conn(), &file.id, sheet_id, &requirement.id).await? == 0 {
+        return Err(AppError::invalid(
+            "evidence_id",
+            format!("{} is not linked to this requirement", file.file_name),
+        ));
+    }
+    let answered = reanswer_attachment(&mut tx, actor, sheet_id, requirement, now).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "evidence.unlinked",
+        Some(&product.org_id),
+        &file.id,
+        Some(serde_json::json!({"scal_id": scal.id, "sheet": sheet.record.name, "requirement_id": requirement.id})),
+        Some(serde_json::json!({"file": file.file_name, "sha256": file.sha256, "answer": answered})),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes one of the organisation's files (supplier): refused while any submitted round names
+/// it (what was submitted stays checkable) or while it backs a SCAL that is with NHS England.
+/// Its links go with it, and attachment questions it answered are answered by what remains.
+/// The bytes stay in the content-addressed store, where another record may share them.
+pub async fn delete(app: &App, actor: &Actor, evidence_id: &str, now: OffsetDateTime) -> Result<()> {
+    let file = evidence::get(app.store.pool(), crate::known_id(evidence_id)?)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Another organisation's file reads as an unknown one.
+    authorize(actor, Action::ReadProducts, Some(&file.org_id)).map_err(|_| AppError::NotFound)?;
+    authorize(actor, Action::AnswerScal, Some(&file.org_id))?;
+    let rounds = evidence::submitted_with(app.store.pool(), &file.org_id, &file.sha256).await?;
+    if let Some((_, round)) = rounds.first() {
+        return Err(AppError::Conflict(format!(
+            "{} cannot be deleted: it is part of submitted round {round}, which must stay as it was submitted",
+            file.file_name
+        )));
+    }
+    let links = evidence::links_to_file(app.store.pool(), &file.id).await?;
+    // Each SCAL's requirements, to re-answer attachment questions the file answered.
+    let mut requirements = Vec::new();
+    for (link, scal_id) in &links {
+        let (_, product) = get_scal(app, actor, scal_id).await?;
+        let issued = crate::scals::sheets(app, actor, &product.id).await?;
+        let requirement = issued
+            .iter()
+            .find(|s| s.record.id == link.scal_sheet_id)
+            .and_then(|s| s.sheet.requirements.iter().find(|r| r.id == link.requirement_id))
+            .cloned();
+        requirements.push((link, scal_id, requirement));
+    }
+    let mut tx = app.store.begin().await?;
+    for (link, scal_id, requirement) in &requirements {
+        scals::lock_scal(&mut tx, scal_id).await?;
+        ensure_editable(&mut tx, scal_id).await?;
+        evidence::delete_link(tx.conn(), &file.id, &link.scal_sheet_id, &link.requirement_id).await?;
+        if let Some(requirement) = requirement {
+            reanswer_attachment(&mut tx, actor, &link.scal_sheet_id, requirement, now).await?;
+        }
+    }
+    evidence::delete(tx.conn(), &file.id).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "evidence.deleted",
+        Some(&file.org_id),
+        &file.id,
+        Some(serde_json::json!({"file": file.file_name, "sha256": file.sha256, "size": file.size,
+            "links": links.iter().map(|(l, s)| serde_json::json!({"scal_id": s, "sheet_id": l.scal_sheet_id, "requirement_id": l.requirement_id})).collect::<Vec<_>>()})),
+        None,
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 fn not_yours() -> AppError {
     AppError::invalid("evidence_id", "There is no such file in your organisation's evidence")
 }

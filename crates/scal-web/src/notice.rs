@@ -20,6 +20,8 @@ pub enum Notice {
     InformationConfirmed,
     EvidenceUploaded,
     EvidenceLinked,
+    EvidenceUnlinked,
+    EvidenceDeleted,
     ScalIssued,
     TemplatePublished,
     SubmissionReturned,
@@ -33,7 +35,7 @@ pub enum Notice {
 }
 
 impl Notice {
-    const ALL: [Notice; 17] = [
+    const ALL: [Notice; 19] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -41,6 +43,8 @@ impl Notice {
         Self::InformationConfirmed,
         Self::EvidenceUploaded,
         Self::EvidenceLinked,
+        Self::EvidenceUnlinked,
+        Self::EvidenceDeleted,
         Self::ScalIssued,
         Self::TemplatePublished,
         Self::SubmissionReturned,
@@ -62,6 +66,8 @@ impl Notice {
             Self::InformationConfirmed => "information-confirmed",
             Self::EvidenceUploaded => "evidence-uploaded",
             Self::EvidenceLinked => "evidence-linked",
+            Self::EvidenceUnlinked => "evidence-unlinked",
+            Self::EvidenceDeleted => "evidence-deleted",
             Self::ScalIssued => "scal-issued",
             Self::TemplatePublished => "template-published",
             Self::SubmissionReturned => "submission-returned",
@@ -103,6 +109,8 @@ impl Notice {
             ),
             Self::EvidenceUploaded => ("The file has been uploaded", None),
             Self::EvidenceLinked => ("The file has been linked to the question", None),
+            Self::EvidenceUnlinked => ("The file has been unlinked from the question", None),
+            Self::EvidenceDeleted => ("The file has been deleted", None),
             Self::ScalIssued => (
                 "The SCAL has been issued",
                 Some("The supplier has been told and can start answering it."),

@@ -177,3 +177,79 @@ pub async fn org_has_file<'e>(ex: impl Executor<'e, Database = Any>, org_id: &st
         .await?;
     Ok(int(&row, "n")? > 0)
 }
+
+/// Removes one link; how many were removed (0: it was not linked).
+pub async fn delete_link<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    evidence_id: &str,
+    scal_sheet_id: &str,
+    requirement_id: &str,
+) -> Result<u64> {
+    Ok(
+        sqlx::query("DELETE FROM evidence_links WHERE evidence_id = $1 AND scal_sheet_id = $2 AND requirement_id = $3")
+            .bind(evidence_id)
+            .bind(scal_sheet_id)
+            .bind(requirement_id)
+            .execute(ex)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Every link to one file, with the SCAL each is in: `(link, scal_id)`.
+pub async fn links_to_file<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    evidence_id: &str,
+) -> Result<Vec<(LinkRecord, String)>> {
+    sqlx::query(
+        "SELECT l.evidence_id, l.scal_sheet_id, l.requirement_id, l.linked_by, l.linked_at, s.scal_id \
+         FROM evidence_links l JOIN scal_sheets s ON s.id = l.scal_sheet_id WHERE l.evidence_id = $1",
+    )
+    .bind(evidence_id)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok((
+            LinkRecord {
+                evidence_id: text(row, "evidence_id")?,
+                scal_sheet_id: text(row, "scal_sheet_id")?,
+                requirement_id: text(row, "requirement_id")?,
+                linked_by: text(row, "linked_by")?,
+                linked_at: int(row, "linked_at")?,
+            },
+            text(row, "scal_id")?,
+        ))
+    })
+    .collect()
+}
+
+/// The rounds of the organisation's SCALs whose submitted snapshot names these bytes: what was
+/// submitted must stay checkable, so such a file is never deleted. `(scal_id, round)`.
+pub async fn submitted_with<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    org_id: &str,
+    sha256: &str,
+) -> Result<Vec<(String, i64)>> {
+    // A SHA-256 in hex is 64 characters no other text in a snapshot has by chance.
+    sqlx::query(
+        "SELECT sub.scal_id, sub.round FROM submissions sub JOIN scals sc ON sc.id = sub.scal_id \
+         JOIN products p ON p.id = sc.product_id WHERE p.org_id = $1 AND sub.snapshot LIKE $2 ORDER BY sub.round",
+    )
+    .bind(org_id)
+    .bind(format!("%{sha256}%"))
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(|row| Ok((text(row, "scal_id")?, int(row, "round")?)))
+    .collect()
+}
+
+/// Deletes a file's record (its links first go through [`delete_link`]).
+pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM evidence WHERE id = $1")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -613,6 +613,48 @@ pub async fn link_evidence(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Unlinks a file from a requirement (supplier, while the SCAL may be changed); an attachment
+/// question is then answered by the files still linked, or is unanswered.
+#[utoipa::path(delete, path = "/api/v1/scals/{id}/evidence/{evidence_id}/links", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "SCAL ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
+    request_body = LinkIn,
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn unlink_evidence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path((id, evidence_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<LinkIn>,
+) -> Result<StatusCode, ApiError> {
+    scal_app::evidence::unlink(
+        &state.app,
+        &actor,
+        &id,
+        &evidence_id,
+        &body.sheet_id,
+        &body.requirement_id,
+        state.now(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes one of your organisation's files (supplier), unlinking it everywhere. 409 while a
+/// submitted round names it (what was submitted stays as it was) or a SCAL it backs is with NHS
+/// England.
+#[utoipa::path(delete, path = "/api/v1/evidence/{id}", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Evidence ID")),
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn delete_evidence(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    scal_app::evidence::delete(&state.app, &actor, &id, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// An evidence file's bytes, with its sniffed content type.
 #[utoipa::path(get, path = "/api/v1/evidence/{id}", tag = "onboarding", security(("bearer" = [])),
     params(("id" = String, Path, description = "Evidence ID")),

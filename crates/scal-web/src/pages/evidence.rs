@@ -11,7 +11,7 @@ use scal_domain::FieldError;
 use serde::Deserialize;
 
 use super::done;
-use super::layout::{back_link, button, data_table, date_time, error_summary, page, Caption, Chrome, Nav};
+use super::layout::{back_link, button, csrf, data_table, date_time, error_summary, page, Caption, Chrome, Nav};
 use super::onboarding::{product_name, refusal, requirement_page};
 use crate::extract::PageForm;
 use crate::notice::Notice;
@@ -59,8 +59,20 @@ async fn evidence_page(state: &AppState, session: &CurrentSession, id: &str, err
                             td class="nhsuk-table__cell" { a href=(format!("/evidence/{}", file.id)) { (file.file_name) } }
                             td class="nhsuk-table__cell" { (scal_domain::evidence::EvidenceKind::from_content_type(&file.content_type).map_or(file.content_type.as_str(), |k| k.label())) }
                             td class="nhsuk-table__cell" { (size(file.size)) }
-                            td class="nhsuk-table__cell" { code class="nhsuk-body-s" { (file.sha256) } }
-                            td class="nhsuk-table__cell" { (file.uploaded_by) br; (date_time(file.uploaded_at)) }
+                            td class="nhsuk-table__cell" {
+                                details class="nhsuk-details nhsuk-u-margin-bottom-0" {
+                                    summary class="nhsuk-details__summary" {
+                                        span class="nhsuk-details__summary-text" { code { (file.sha256.get(..12).unwrap_or(&file.sha256)) } span class="nhsuk-u-visually-hidden" { ", show it in full" } }
+                                    }
+                                    div class="nhsuk-details__text" { code class="scal-hash" { (file.sha256) } }
+                                }
+                            }
+                            td class="nhsuk-table__cell" {
+                                (file.uploaded_by) br; (date_time(file.uploaded_at))
+                                @if can_upload {
+                                    br; a href=(format!("/scals/{scal_id}/evidence/{}/delete", file.id)) { "Delete" span class="nhsuk-u-visually-hidden" { " " (file.file_name) } }
+                                }
+                            }
                         }
                     }
                 }
@@ -130,6 +142,8 @@ pub async fn upload(
     };
     let mut file_name = String::new();
     let mut bytes = axum::body::Bytes::new();
+    // Set when uploading from a question's page: link the file there and go back to it.
+    let mut target: (Option<String>, Option<String>) = (None, None);
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -139,6 +153,17 @@ pub async fn upload(
             }
             Err(e) => return Err(super::unreadable_upload(e)),
         };
+        match field.name() {
+            Some("sheet_id") => {
+                target.0 = Some(field.text().await.map_err(super::unreadable_upload)?);
+                continue;
+            }
+            Some("requirement_id") => {
+                target.1 = Some(field.text().await.map_err(super::unreadable_upload)?);
+                continue;
+            }
+            _ => {}
+        }
         if field.name() == Some("file") {
             file_name = field.file_name().unwrap_or_default().to_string();
             bytes = match field.bytes().await {
@@ -150,20 +175,165 @@ pub async fn upload(
             };
         }
     }
+    let question = match target {
+        (Some(sheet), Some(requirement)) => Some((sheet, requirement.trim().to_string())),
+        _ => None,
+    };
+    // Errors go back to the page the form was on.
+    let refused = |errors: Vec<FieldError>| {
+        let (state, session, id, question) = (&state, &session, &id, &question);
+        async move {
+            match question {
+                Some((sheet, requirement)) => {
+                    requirement_page(state, session, (id, sheet, requirement), None, &errors).await
+                }
+                None => evidence_page(state, session, id, &errors).await,
+            }
+        }
+    };
     if file_name.is_empty() && bytes.is_empty() {
-        return evidence_page(
+        return refused(vec![FieldError::new("file", "Choose a file to upload")]).await;
+    }
+    let uploaded =
+        match scal_app::evidence::upload(&state.app, &session.actor, &id, &file_name, &bytes, state.now()).await {
+            Ok(file) => file,
+            Err(AppError::Invalid(invalid)) => return refused(invalid.0).await,
+            Err(other) => return Err(other.into()),
+        };
+    let Some((sheet, requirement)) = &question else {
+        return Ok(done(&state, &format!("/scals/{id}/evidence"), Notice::EvidenceUploaded));
+    };
+    match scal_app::evidence::link(
+        &state.app,
+        &session.actor,
+        &id,
+        &uploaded.id,
+        sheet,
+        requirement,
+        state.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(done(
             &state,
-            &session,
-            &id,
-            &[FieldError::new("file", "Choose a file to upload")],
-        )
-        .await;
+            &format!(
+                "/scals/{id}/sheets/{sheet}/requirements/{}#evidence",
+                urlencoding::encode(requirement)
+            ),
+            Notice::EvidenceLinked,
+        )),
+        Err(AppError::Invalid(invalid)) => {
+            refused(
+                invalid
+                    .0
+                    .into_iter()
+                    .map(|e| FieldError::new("file", e.message))
+                    .collect(),
+            )
+            .await
+        }
+        Err(other) => Err(refusal(other)),
     }
-    match scal_app::evidence::upload(&state.app, &session.actor, &id, &file_name, &bytes, state.now()).await {
-        Ok(_) => Ok(done(&state, &format!("/scals/{id}/evidence"), Notice::EvidenceUploaded)),
-        Err(AppError::Invalid(invalid)) => evidence_page(&state, &session, &id, &invalid.0).await,
-        Err(other) => Err(other.into()),
+}
+
+/// Unlinks a file from a requirement, from the requirement's page.
+pub async fn unlink(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<LinkForm>,
+) -> PageResult {
+    match scal_app::evidence::unlink(
+        &state.app,
+        &session.actor,
+        &id,
+        &form.evidence_id,
+        &form.sheet_id,
+        &form.requirement_id,
+        state.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(done(
+            &state,
+            &format!(
+                "/scals/{id}/sheets/{}/requirements/{}#evidence",
+                form.sheet_id,
+                urlencoding::encode(form.requirement_id.trim())
+            ),
+            Notice::EvidenceUnlinked,
+        )),
+        Err(AppError::Invalid(invalid)) => {
+            let errors: Vec<FieldError> = invalid
+                .0
+                .into_iter()
+                .map(|e| FieldError::new("evidence_id", e.message))
+                .collect();
+            let ids = (id.as_str(), form.sheet_id.as_str(), form.requirement_id.trim());
+            requirement_page(&state, &session, ids, None, &errors).await
+        }
+        Err(other) => Err(refusal(other)),
     }
+}
+
+/// The file, if it belongs to the SCAL's organisation (anything else is not found).
+async fn file_of_scal(
+    state: &AppState,
+    session: &CurrentSession,
+    scal_id: &str,
+    evidence_id: &str,
+) -> Result<(scal_app::scals::ScalView, scal_store::records::evidence::EvidenceRecord), PageError> {
+    let view = scal_app::scals::view_scal(&state.app, &session.actor, scal_id).await?;
+    let files = scal_app::evidence::list(&state.app, &session.actor, scal_id).await?;
+    let file = files
+        .into_iter()
+        .find(|f| f.id == evidence_id)
+        .ok_or_else(PageError::not_found)?;
+    Ok((view, file))
+}
+
+/// "Delete this file?": what deleting does, and the button.
+pub async fn confirm_delete(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path((id, evidence_id)): Path<(String, String)>,
+) -> PageResult {
+    let (view, file) = file_of_scal(&state, &session, &id, &evidence_id).await?;
+    authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).map_err(AppError::from)?;
+    let kept = scal_app::evidence::submitted(&state.app, &file).await?;
+    let content = html! {
+        (back_link(&format!("/scals/{id}/evidence"), "Back to the evidence files"))
+        span class="nhsuk-caption-l" { (product_name(&view)) }
+        h1 class="nhsuk-heading-xl" { "Delete " (file.file_name) "?" }
+        @if kept {
+            p class="nhsuk-body" { "This file cannot be deleted: it is part of a SCAL round submitted to NHS England, which must stay as it was submitted." }
+        } @else {
+            p class="nhsuk-body" { "It is unlinked from every question it backs, and a question answered only by this file becomes unanswered. You cannot undo this." }
+            form method="post" action=(format!("/scals/{id}/evidence/{}/delete", file.id)) novalidate {
+                (csrf(&session.csrf_token))
+                button class="nhsuk-button nhsuk-button--warning" type="submit" { "Delete the file" }
+            }
+        }
+    };
+    Ok(page(
+        "Delete the file",
+        &Chrome::signed_in(&session, Nav::Products),
+        false,
+        content,
+    )
+    .into_response())
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path((id, evidence_id)): Path<(String, String)>,
+) -> PageResult {
+    let (_, file) = file_of_scal(&state, &session, &id, &evidence_id).await?;
+    scal_app::evidence::delete(&state.app, &session.actor, &file.id, state.now())
+        .await
+        .map_err(refusal)?;
+    Ok(done(&state, &format!("/scals/{id}/evidence"), Notice::EvidenceDeleted))
 }
 
 #[derive(Debug, Default, Deserialize)]

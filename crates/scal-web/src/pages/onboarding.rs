@@ -755,8 +755,46 @@ fn requirement_markup(
             ]))
         }
         h2 class="nhsuk-heading-m" id="evidence" { "Evidence" }
-        (evidence_links(row))
+        @if row.evidence.is_empty() {
+            p class="nhsuk-body" { "No file is linked to this question." }
+        } @else {
+            ul class="nhsuk-list" {
+                @for file in &row.evidence {
+                    li {
+                        a href=(format!("/evidence/{}", file.id)) { (file.file_name) }
+                        @if editable {
+                            form class="scal-inline-form" method="post" action=(format!("/scals/{scal_id}/evidence/unlink")) novalidate {
+                                (csrf(&session.csrf_token))
+                                input type="hidden" name="evidence_id" value=(file.id);
+                                input type="hidden" name="sheet_id" value=(sheet.id);
+                                input type="hidden" name="requirement_id" value=(rid);
+                                button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="submit" {
+                                    "Unlink" span class="nhsuk-u-visually-hidden" { " " (file.file_name) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         @if editable {
+            // Upload and link in one step, coming back here.
+            @let file_error = errors.iter().find(|e| e.field == "file").map(|e| e.message.as_str());
+            form method="post" action=(format!("/scals/{scal_id}/evidence")) enctype="multipart/form-data" novalidate {
+                // First, so it is checked before the file is read (see `session`).
+                (csrf(&session.csrf_token))
+                input type="hidden" name="sheet_id" value=(sheet.id);
+                input type="hidden" name="requirement_id" value=(rid);
+                div class={ "nhsuk-form-group" @if file_error.is_some() { " nhsuk-form-group--error" } } {
+                    label class="nhsuk-label" for="file" { "Upload a file and link it to this question" }
+                    div class="nhsuk-hint" id="file-hint" { "PDF, Word, Excel, text, CSV, PNG, JPEG or ZIP" }
+                    @if let Some(error) = file_error {
+                        span class="nhsuk-error-message" id="file-error" { span class="nhsuk-u-visually-hidden" { "Error:" } " " (error) }
+                    }
+                    input class="nhsuk-file-upload" id="file" name="file" type="file" aria-describedby="file-hint";
+                }
+                button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Upload and link" }
+            }
             @if linkable.len() > 1 {
                 form method="post" action=(format!("/scals/{scal_id}/evidence/link")) novalidate {
                     (csrf(&session.csrf_token))

@@ -538,6 +538,27 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             Some(json!({"sheet_id": "{acme_sheet}", "requirement_id": "GPCM-C-2"})),
             [422, 422, 403, 403, 404],
         ),
+        // Unlinking what is not linked is refused; only the supplier may unlink.
+        (
+            M::DELETE,
+            "/api/v1/scals/{acme_scal}/evidence/{acme_evidence}/links",
+            Some(json!({"sheet_id": "{acme_sheet}", "requirement_id": "GPCM-C-2"})),
+            [422, 422, 403, 403, 404],
+        ),
+        (
+            M::DELETE,
+            "/api/v1/scals/{bright_scal}/evidence/{bright_evidence}/links",
+            Some(json!({"sheet_id": "{bright_sheet}", "requirement_id": "GPCM-C-3"})),
+            [404, 404, 403, 403, 404],
+        ),
+        // Deleting: an unknown file is not found; another organisation's file reads the same.
+        (M::DELETE, "/api/v1/evidence/{unknown}", None, [404, 404, 404, 404, 404]),
+        (
+            M::DELETE,
+            "/api/v1/evidence/{bright_evidence}",
+            None,
+            [404, 404, 403, 403, 404],
+        ),
         (
             M::GET,
             "/api/v1/evidence/{acme_evidence}",
@@ -1006,6 +1027,50 @@ fn page_cases() -> Vec<PageCase> {
                 ("sheet_id", "{bright_sheet}"),
                 ("requirement_id", "GPCM-SD-09{n}"),
             ],
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{acme_scal}/evidence/unlink",
+            vec![
+                ("evidence_id", "{acme_evidence}"),
+                ("sheet_id", "{acme_sheet}"),
+                ("requirement_id", "GPCM-C-2"),
+            ],
+            [422, 422, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{bright_scal}/evidence/unlink",
+            vec![
+                ("evidence_id", "{bright_evidence}"),
+                ("sheet_id", "{bright_sheet}"),
+                ("requirement_id", "GPCM-C-3"),
+            ],
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/scals/{acme_scal}/evidence/{acme_evidence}/delete",
+            vec![],
+            [200, 200, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/scals/{bright_scal}/evidence/{bright_evidence}/delete",
+            vec![],
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{acme_scal}/evidence/{unknown}/delete",
+            vec![],
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{bright_scal}/evidence/{bright_evidence}/delete",
+            vec![],
             [404, 404, 403, 403, 404],
         ),
         (M::GET, "/evidence/{acme_evidence}", vec![], [200, 200, 200, 200, 404]),

@@ -472,17 +472,22 @@ impl ContainsAny for String {
 
 /// Acme PAS's SCAL, issued, fully answered and submitted through the services.
 pub(crate) async fn submitted_scal(app: &TestApp) -> String {
+    submitted_scal_for(app, "Acme PAS", "admin@acme.example").await
+}
+
+/// A product's SCAL, issued, fully answered (as Acme Health Systems) and submitted by `email`.
+pub(crate) async fn submitted_scal_for(app: &TestApp, product_name: &str, email: &str) -> String {
     use scal_domain::onboarding::info;
     let system = scal_app::Actor::System;
     let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
         .0
         .id
         .clone();
-    let product = app.product_id("Acme PAS").await;
+    let product = app.product_id(product_name).await;
     scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
         .await
         .unwrap();
-    let user = scal_store::records::users::get_by_email(app.app().store.pool(), "admin@acme.example")
+    let user = scal_store::records::users::get_by_email(app.app().store.pool(), email)
         .await
         .unwrap()
         .unwrap();
@@ -494,7 +499,7 @@ pub(crate) async fn submitted_scal(app: &TestApp) -> String {
     let information = [
         (info::ORGANISATION, "Acme Health Systems"),
         (info::ODS, "8JK21"),
-        (info::PRODUCT, "Acme PAS 4.2"),
+        (info::PRODUCT, "Acme product"),
         (info::HSCN, "Yes"),
         (info::HSCN_DATE, "2026-01-10"),
         (info::DSPT_STATUS, "Standards Met"),
@@ -881,4 +886,169 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
     let dashboard = app.page(Some(&dev), Method::GET, "/", &[]).await;
     assert!(dashboard.html.contains("Acme Referrals"));
     assert!(dashboard.html.contains(">In progress<"));
+}
+
+/// Evidence where it is needed: upload and link in one step from a question's page (coming back
+/// to it), unlink, delete a file no submitted round names (refused, on the page and the API, for
+/// one a submitted round names), file kinds in words and the SHA-256 shortened.
+#[tokio::test]
+async fn evidence_is_uploaded_linked_unlinked_and_deleted_from_where_it_is_needed() {
+    let app = TestApp::demo().await;
+    let system = scal_app::Actor::System;
+    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let product = app.product_id("Acme PAS").await;
+    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    let scal = scal_app::scals::sheets(app.app(), &system, &product).await.unwrap()[0]
+        .record
+        .scal_id
+        .clone();
+    let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
+    let info = view.information_sheet().unwrap();
+    let question = format!("/scals/{scal}/sheets/{}/requirements/INFO-SAFETY-CASE", info.id);
+
+    // Upload and link from the question's page: back to it, the file linked, the question answered.
+    let page = app.page(Some(&admin), Method::GET, &question, &[]).await;
+    assert!(page.html.contains("Upload and link"));
+    let uploaded = app
+        .multipart(
+            &admin,
+            &format!("/scals/{scal}/evidence"),
+            Some(("safety-case.pdf", b"%PDF-1.7 safety case")),
+            &[("sheet_id", &info.id), ("requirement_id", "INFO-SAFETY-CASE")],
+        )
+        .await;
+    assert_eq!(uploaded.status, StatusCode::SEE_OTHER, "{}", uploaded.html);
+    assert_eq!(uploaded.location(), Some(format!("{question}#evidence").as_str()));
+    let back = app.follow(&admin, &uploaded).await;
+    assert!(back.html.contains("The file has been linked to the question"));
+    assert!(back.html.contains("safety-case.pdf"));
+    let answer = |view: &scal_app::scals::ScalView| {
+        view.information_sheet()
+            .unwrap()
+            .requirements
+            .iter()
+            .find(|r| r.requirement.id == "INFO-SAFETY-CASE")
+            .unwrap()
+            .answer
+            .clone()
+    };
+    let now = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
+    assert_eq!(answer(&now).as_deref(), Some("safety-case.pdf"));
+    let file = scal_app::evidence::list(app.app(), &system, &scal).await.unwrap()[0].clone();
+
+    // A bad file from the question's page is an error on that page.
+    let bad = app
+        .multipart(
+            &admin,
+            &format!("/scals/{scal}/evidence"),
+            Some(("run.exe", b"MZ\x90\x00")),
+            &[("sheet_id", &info.id), ("requirement_id", "INFO-SAFETY-CASE")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.html.contains("href=\"#file\""), "{}", bad.html);
+    assert!(bad.html.contains(">Clinical safety case report") || bad.html.contains("INFO-SAFETY-CASE"));
+
+    // Unlink: the question is unanswered again.
+    let unlinked = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("/scals/{scal}/evidence/unlink"),
+            &[
+                ("evidence_id", &file.id),
+                ("sheet_id", &info.id),
+                ("requirement_id", "INFO-SAFETY-CASE"),
+            ],
+        )
+        .await;
+    assert_eq!(unlinked.status, StatusCode::SEE_OTHER, "{}", unlinked.html);
+    assert!(app
+        .follow(&admin, &unlinked)
+        .await
+        .html
+        .contains("The file has been unlinked"));
+    let now = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
+    assert_eq!(answer(&now), None);
+
+    // The evidence page: the kind in words, the hash shortened with the full value available.
+    let list = app
+        .page(Some(&admin), Method::GET, &format!("/scals/{scal}/evidence"), &[])
+        .await;
+    assert!(list.html.contains(">PDF<"));
+    assert!(list.html.contains(&file.sha256[..12]));
+    assert!(list
+        .html
+        .contains(&format!("<code class=\"scal-hash\">{}</code>", file.sha256)));
+
+    // Delete it: a confirmation, then gone, audited.
+    let confirm = app
+        .page(
+            Some(&admin),
+            Method::GET,
+            &format!("/scals/{scal}/evidence/{}/delete", file.id),
+            &[],
+        )
+        .await;
+    assert!(confirm.html.contains("Delete safety-case.pdf?"));
+    let deleted = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("/scals/{scal}/evidence/{}/delete", file.id),
+            &[],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER, "{}", deleted.html);
+    assert!(app
+        .follow(&admin, &deleted)
+        .await
+        .html
+        .contains("The file has been deleted"));
+    assert!(scal_app::evidence::list(app.app(), &system, &scal)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // A file a submitted round names is kept, on the page and in the API.
+    let submitted = crate::onboarding_pages::submitted_scal_for(&app, "Acme Referrals", "dev@acme.example").await;
+    let kept = scal_app::evidence::list(app.app(), &system, &submitted).await.unwrap()[0].clone();
+    let token = app.token_for("dev@acme.example").await;
+    let (status, body) = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/evidence/{}", kept.id),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("submitted round 1"));
+    let dev = app.sign_in("dev@acme.example", PASSWORD).await.unwrap();
+    let confirm = app
+        .page(
+            Some(&dev),
+            Method::GET,
+            &format!("/scals/{submitted}/evidence/{}/delete", kept.id),
+            &[],
+        )
+        .await;
+    assert!(confirm.html.contains("cannot be deleted"));
+    // Another organisation's file is not found.
+    let bright = app.token_for("admin@brightwater.example").await;
+    let (status, _) = app
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/evidence/{}", kept.id),
+            Some(&bright),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
