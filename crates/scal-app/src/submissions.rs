@@ -106,6 +106,55 @@ fn snapshot(view: &ScalView, cases: &[CaseView], round: i64) -> Result<(String, 
     Ok((json, sha))
 }
 
+/// The requirements whose answer (or justification, mitigation or target date) differs from the
+/// latest submitted round, as `(sheet name, requirement ID)`; `None` before any round. What a
+/// supplier changed since NHS England last saw it, and what a reviewer reads first.
+pub async fn changed_since_last_round(
+    app: &App,
+    actor: &Actor,
+    view: &ScalView,
+) -> Result<Option<std::collections::HashSet<(String, String)>>> {
+    let Some(latest) = view.rounds.last() else {
+        return Ok(None);
+    };
+    let round = get(app, actor, &latest.id).await?;
+    let snapshot: serde_json::Value =
+        serde_json::from_str(&round.submission.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let mut submitted = std::collections::HashMap::new();
+    for sheet in snapshot["sheets"].as_array().into_iter().flatten() {
+        let name = sheet["name"].as_str().unwrap_or_default();
+        for row in sheet["requirements"].as_array().into_iter().flatten() {
+            let id = row["id"].as_str().unwrap_or_default();
+            submitted.insert(
+                (name.to_string(), id.to_string()),
+                [
+                    text(&row["answer"]),
+                    text(&row["justification"]),
+                    text(&row["mitigation"]),
+                    text(&row["target_date"]),
+                ],
+            );
+        }
+    }
+    let mut changed = std::collections::HashSet::new();
+    for sheet in &view.sheets {
+        for row in &sheet.requirements {
+            let key = (sheet.name.clone(), row.requirement.id.clone());
+            let now = [
+                row.answer.clone(),
+                row.justification.clone(),
+                row.mitigation.clone(),
+                row.target_date.clone(),
+            ];
+            if submitted.get(&key) != Some(&now) {
+                changed.insert(key);
+            }
+        }
+    }
+    Ok(Some(changed))
+}
+
 /// What would stop the SCAL being submitted now (empty: ready).
 pub fn blockers(view: &ScalView, cases: &[CaseView], now: OffsetDateTime) -> Vec<scal_domain::onboarding::Blocker> {
     let readiness = check(&view.answered_sheets(), now.date());

@@ -442,20 +442,175 @@ fn evidence_links(row: &RequirementView) -> Markup {
 }
 
 /// One sheet: its progress and every requirement with its answer.
+/// Sheets longer than this are shown one section at a time (or filtered), not as one page of
+/// thousands of pixels.
+const LONG_SHEET: usize = 60;
+
+/// Which rows of a sheet to show.
+#[derive(Debug, Default, Deserialize)]
+pub struct SheetQuery {
+    /// `all` (default), `unanswered`, `red`, `amber` or `changed` (since the latest round).
+    #[serde(default)]
+    show: Option<String>,
+    /// A section's name; on a long sheet, the first section when not given.
+    #[serde(default)]
+    section: Option<String>,
+}
+
+/// A requirement's section, as the sheet's navigation names it.
+fn section_of(row: &RequirementView) -> &str {
+    row.requirement.section.as_deref().unwrap_or("Other requirements")
+}
+
+/// Where a requirement is on its sheet's page: the sheet, at the row's section when the sheet is
+/// long (so the row is on the page), at the row itself.
+fn sheet_href_for(view: &ScalView, sheet_id: &str, requirement_id: &str) -> String {
+    let base = format!("/scals/{}/sheets/{sheet_id}", view.scal.id);
+    let sheet = view.sheets.iter().find(|s| s.id == sheet_id);
+    let section = sheet
+        .filter(|s| s.requirements.len() > LONG_SHEET)
+        .and_then(|s| s.requirements.iter().find(|r| r.requirement.id == requirement_id))
+        .map(section_of);
+    match section {
+        Some(section) => format!("{base}?section={}#req-{requirement_id}", urlencoding::encode(section)),
+        None => format!("{base}#req-{requirement_id}"),
+    }
+}
+
 pub async fn sheet(
     State(state): State<AppState>,
     PageActor(session): PageActor,
     Path((id, sheet_id)): Path<(String, String)>,
+    crate::extract::PageQuery(query): crate::extract::PageQuery<SheetQuery>,
 ) -> PageResult {
     let view = scal_app::scals::view_scal(&state.app, &session.actor, &id).await?;
     let sheet = find_sheet(&view, &sheet_id)?;
     let editable = editable(&session, &view);
     let base = format!("/scals/{}/sheets/{}", view.scal.id, sheet.id);
+    let changed = scal_app::submissions::changed_since_last_round(&state.app, &session.actor, &view).await?;
+    let is_changed = |row: &RequirementView| {
+        changed
+            .as_ref()
+            .is_some_and(|c| c.contains(&(sheet.name.clone(), row.requirement.id.clone())))
+    };
+    use scal_domain::template::Rag;
+    let filters: Vec<(&str, &str, usize)> = [
+        ("all", "All", sheet.requirements.len()),
+        (
+            "unanswered",
+            "Unanswered",
+            sheet.requirements.iter().filter(|r| r.rag == Rag::None).count(),
+        ),
+        (
+            "red",
+            "Red",
+            sheet.requirements.iter().filter(|r| r.rag == Rag::Red).count(),
+        ),
+        (
+            "amber",
+            "Amber",
+            sheet.requirements.iter().filter(|r| r.rag == Rag::Amber).count(),
+        ),
+    ]
+    .into_iter()
+    .chain(changed.as_ref().map(|_| {
+        (
+            "changed",
+            "Changed since the last round",
+            sheet.requirements.iter().filter(|r| is_changed(r)).count(),
+        )
+    }))
+    .collect();
+    let show = query
+        .show
+        .as_deref()
+        .filter(|s| filters.iter().any(|(code, _, _)| code == s))
+        .unwrap_or("all");
+    let mut sections: Vec<(&str, usize, usize)> = Vec::new();
+    for row in &sheet.requirements {
+        let name = section_of(row);
+        match sections.iter_mut().find(|(n, _, _)| *n == name) {
+            Some(entry) => {
+                entry.1 += 1;
+                entry.2 += usize::from(row.rag != Rag::None);
+            }
+            None => sections.push((name, 1, usize::from(row.rag != Rag::None))),
+        }
+    }
+    // A long sheet shows one section at a time unless filtered; a short one shows everything.
+    let long = sheet.requirements.len() > LONG_SHEET && sections.len() > 1;
+    let section = match query.section.as_deref() {
+        Some(s) if sections.iter().any(|(n, _, _)| *n == s) => Some(s),
+        _ if long && show == "all" => sections.first().map(|(n, _, _)| *n),
+        _ => None,
+    };
+    let rows: Vec<&RequirementView> = sheet
+        .requirements
+        .iter()
+        .filter(|r| match show {
+            "unanswered" => r.rag == Rag::None,
+            "red" => r.rag == Rag::Red,
+            "amber" => r.rag == Rag::Amber,
+            "changed" => is_changed(r),
+            _ => true,
+        })
+        .filter(|r| section.is_none_or(|s| section_of(r) == s))
+        .collect();
+    let link = |show: &str, section: Option<&str>| {
+        let mut href = format!("{base}?show={show}");
+        if let Some(section) = section {
+            href.push_str(&format!("&section={}", urlencoding::encode(section)));
+        }
+        href
+    };
     let content = html! {
         (back_link(&format!("/scals/{}", view.scal.id), "Back to the SCAL"))
         span class="nhsuk-caption-l" { (product_name(&view)) }
         h1 class="nhsuk-heading-xl" { (sheet.name) }
         p class="nhsuk-body-l" { (progress(&sheet.summary)) }
+        nav class="scal-filters" aria-label="Show requirements" {
+            ul class="nhsuk-list scal-filters__list" {
+                @for (code, label, count) in &filters {
+                    li {
+                        @if *code == show {
+                            strong aria-current="true" { (label) " (" (count) ")" }
+                        } @else {
+                            a href=(link(code, None)) { (label) " (" (count) ")" }
+                        }
+                    }
+                }
+            }
+        }
+        @if sections.len() > 1 {
+            details class="nhsuk-details" open[long && show == "all"] {
+                summary class="nhsuk-details__summary" {
+                    span class="nhsuk-details__summary-text" { "Sections (" (sections.len()) ")" }
+                }
+                div class="nhsuk-details__text" {
+                    ul class="nhsuk-list" {
+                        @for (name, total, answered) in &sections {
+                            li {
+                                @if Some(*name) == section {
+                                    strong aria-current="true" { (name) }
+                                } @else {
+                                    a href=(link(show, Some(name))) { (name) }
+                                }
+                                " " span class="nhsuk-hint nhsuk-u-font-size-16" { (answered) " of " (total) " answered" }
+                            }
+                        }
+                        @if section.is_some() && !long {
+                            li { a href=(link(show, None)) { "Every section" } }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(section) = section {
+            h2 class="nhsuk-heading-m" { (section) }
+        }
+        @if rows.is_empty() {
+            p class="nhsuk-body" { "No requirement here matches. " a href=(link("all", None)) { "Show every requirement" } }
+        }
         @if !editable && view.locked() {
             (inset(html! { "This SCAL has been submitted and is with NHS England, so it cannot be changed." }))
         }
@@ -482,7 +637,7 @@ pub async fn sheet(
                 }
             }
             tbody class="nhsuk-table__body" {
-                @for row in &sheet.requirements {
+                @for row in &rows {
                     @let rid = &row.requirement.id;
                     tr class="nhsuk-table__row" id=(format!("req-{rid}")) {
                         td class="nhsuk-table__cell" {
@@ -715,7 +870,7 @@ fn requirement_markup(
         details.push(("Last changed", html! { (by) " on " (date_time(at)) }, None));
     }
     let content = html! {
-        (back_link(&format!("/scals/{scal_id}/sheets/{}#req-{rid}", sheet.id), "Back to the sheet"))
+        (back_link(&sheet_href_for(view, &sheet.id, rid), "Back to the sheet"))
         (error_summary(errors))
         span class="nhsuk-caption-l" { (sheet.name) ", " span class="scal-id" { (rid) } }
         h1 class={ @if r.text.chars().count() > 160 { "nhsuk-heading-m" } @else { "nhsuk-heading-l" } } { (r.text) }
@@ -929,10 +1084,7 @@ pub async fn save_answer(
         }
         Ok(_) => Ok(done(
             &state,
-            &format!(
-                "/scals/{id}/sheets/{sheet_id}#req-{}",
-                urlencoding::encode(requirement_id.trim())
-            ),
+            &sheet_href_for(&view, &sheet_id, &urlencoding::encode(requirement_id.trim())),
             notice,
         )),
         // The sheet or requirement is not in this SCAL: the page does not exist.

@@ -1052,3 +1052,130 @@ async fn evidence_is_uploaded_linked_unlinked_and_deleted_from_where_it_is_neede
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+/// A long sheet is read a section at a time, with filters (unanswered, red, amber, changed since
+/// the last round), not as one page of thousands of pixels.
+#[tokio::test]
+async fn a_long_sheet_has_sections_and_filters() {
+    let app = TestApp::demo().await;
+    let system = scal_app::Actor::System;
+    // 120 requirements in four sections.
+    let mut psv = String::from("Identifier|Description|Item\n");
+    for n in 1..=120 {
+        psv.push_str(&format!(
+            "LONG-{n:03}|The system MUST do thing {n}.|Section {}\n",
+            (n - 1) / 30 + 1
+        ));
+    }
+    let request = scal_app::templates::ImportRequest {
+        file_name: "long.psv".into(),
+        bytes: bytes::Bytes::from(psv),
+        name: Some("Long template".into()),
+        service: Some("GPC-SEND-DOC".into()),
+        publish: true,
+        options: Default::default(),
+    };
+    scal_app::templates::import(
+        app.app(),
+        &system,
+        &request,
+        scal_workbook::Limits::default(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let template = scal_app::templates::list(app.app(), &system)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(t, _)| t.name == "Long template")
+        .unwrap()
+        .0
+        .id;
+    let product = app.product_id("Acme PAS").await;
+    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
+        .await
+        .unwrap();
+    let scal = scal_app::scals::sheets(app.app(), &system, &product).await.unwrap()[0]
+        .record
+        .scal_id
+        .clone();
+    let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
+    let sheet = view.sheets.iter().find(|s| s.service_code.is_some()).unwrap();
+    let base = format!("/scals/{scal}/sheets/{}", sheet.id);
+    let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+
+    let first = app.page(Some(&admin), Method::GET, &base, &[]).await;
+    assert!(first.html.contains("id=\"req-LONG-001\""));
+    assert!(!first.html.contains("id=\"req-LONG-031\""), "only the first section");
+    assert!(first.html.contains("Section 2"), "the other sections are listed");
+    let second = app
+        .page(Some(&admin), Method::GET, &format!("{base}?section=Section%202"), &[])
+        .await;
+    assert!(second.html.contains("id=\"req-LONG-031\"") && !second.html.contains("id=\"req-LONG-001\""));
+
+    // Answer one in section 3 No: red filter finds it across sections; saving returns to its section.
+    let saved = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("{base}/requirements/LONG-070"),
+            &[("answer", "No"), ("then", "sheet")],
+        )
+        .await;
+    assert_eq!(
+        saved.location(),
+        Some(format!("{base}?section=Section%203#req-LONG-070").as_str())
+    );
+    let red = app
+        .page(Some(&admin), Method::GET, &format!("{base}?show=red"), &[])
+        .await;
+    assert!(red.html.contains("id=\"req-LONG-070\""));
+    assert_eq!(red.html.matches("id=\"req-LONG-").count(), 1, "only the red one");
+    let unanswered = app
+        .page(Some(&admin), Method::GET, &format!("{base}?show=unanswered"), &[])
+        .await;
+    assert_eq!(unanswered.html.matches("id=\"req-LONG-").count(), 119);
+    assert!(
+        !first.html.contains("Changed since the last round"),
+        "no round yet: no changed filter"
+    );
+}
+
+/// "Changed since the last round" lists what the supplier changed after NHS England returned it.
+#[tokio::test]
+async fn changed_since_the_last_round_lists_what_was_changed_after_a_return() {
+    let app = TestApp::demo().await;
+    let scal = crate::onboarding_pages::submitted_scal(&app).await;
+    let system = scal_app::Actor::System;
+    let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
+    let round = view.rounds.last().unwrap().id.clone();
+    let reviewer = app.sign_in("reviewer@nhse.example", PASSWORD).await.unwrap();
+    app.page(
+        Some(&reviewer),
+        Method::POST,
+        &format!("/submissions/{round}/return"),
+        &[("reason", "Explain GPCM-C-2")],
+    )
+    .await;
+    let sheet = view.sheets.iter().find(|s| s.service_code.is_some()).unwrap();
+    let base = format!("/scals/{scal}/sheets/{}", sheet.id);
+    let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    app.page(
+        Some(&admin),
+        Method::POST,
+        &format!("{base}/requirements/GPCM-C-2"),
+        &[("answer", "N/A"), ("justification", "We do not send FHIR messages")],
+    )
+    .await;
+    let changed = app
+        .page(Some(&admin), Method::GET, &format!("{base}?show=changed"), &[])
+        .await;
+    assert!(
+        changed.html.contains("Changed since the last round (1)"),
+        "{}",
+        changed.html
+    );
+    assert_eq!(changed.html.matches("id=\"req-").count(), 1);
+    assert!(changed.html.contains("id=\"req-GPCM-C-2\""));
+}
