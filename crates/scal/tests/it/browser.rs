@@ -219,6 +219,8 @@ fn every_page_for_every_role_passes_axe() {
         format!("/scals/{scal}/evidence"),
         format!("/scals/{scal}/submit"),
         format!("/enquiries/{enquiry}"),
+        format!("/enquiries/{enquiry}/sent"),
+        format!("/scals/{scal}/sheets/{sheet}?show=unanswered"),
         format!("/submissions/{submission}"),
         "/services/GPC-SEND-DOC/reviewers".into(),
         "/no-such-page".into(),
