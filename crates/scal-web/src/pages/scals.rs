@@ -10,7 +10,7 @@ use scal_domain::policy::{authorize, Action};
 use serde::Deserialize;
 
 use super::done;
-use super::layout::{button, checkbox, csrf, data_table, page, select, tag, Caption, Chrome, Nav};
+use super::layout::{button, checkbox, csrf, data_table, date_time, page, select, tag, Caption, Chrome, Nav};
 use crate::extract::PageForm;
 use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
@@ -247,7 +247,7 @@ pub async fn upload_answers(
                     p class="nhsuk-body" { "They were changed here after you downloaded the workbook. Upload again with \u{201c}also replace\u{201d} ticked to use yours." }
                     ul class="nhsuk-list nhsuk-list--bullet" {
                         @for c in &report.conflicts {
-                            li { (c.sheet) ", row " (c.row) ", " code { (c.requirement_id) } ": changed by " (c.changed_by) " at " (c.changed_at) }
+                            li { (c.sheet) ", row " (c.row) ", " code { (c.requirement_id) } ": changed by " (c.changed_by) " on " (c.changed_at.parse::<jiff::Timestamp>().map_or_else(|_| c.changed_at.clone(), |t| date_time(t.as_microsecond()))) }
                         }
                     }
                 }
