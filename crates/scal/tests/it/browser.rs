@@ -136,6 +136,7 @@ fn every_page_for_every_role_passes_axe() {
             product_id: product.clone(),
             services: vec!["GPC-SEND-DOC".into()],
             details: "Discharge summaries".into(),
+            ..Default::default()
         };
         let enquiry = scal_app::enquiries::create(server.app.app(), &scal_app::Actor::System, &input, server.app.now())
             .await
