@@ -213,6 +213,7 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
             product_id: product,
             services: vec!["GPC-SEND-DOC".into()],
             details: details.into(),
+            ..Default::default()
         };
         crate::enquiries::create(app, &actor, &input, now).await
     };

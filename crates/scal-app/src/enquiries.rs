@@ -1,10 +1,13 @@
 //! Step 2: a supplier asks to onboard a product to services; NHS England issues a tailored SCAL.
 
+use std::collections::BTreeMap;
+
 use scal_domain::policy::{authorize, Action, Actor};
-use scal_domain::service::ServiceCode;
+use scal_domain::service::{OnboardingRoute, Service, ServiceCode};
+use scal_domain::template::TemplateSheet;
 use scal_domain::{FieldError, Invalid};
 use scal_store::records::enquiries::{self, EnquiryRecord};
-use scal_store::records::{services, templates};
+use scal_store::records::{scals, services, templates};
 use time::OffsetDateTime;
 
 use crate::scals::{issue_in, pick, Issued, ScopeOut};
@@ -19,29 +22,94 @@ pub struct EnquiryInput {
     /// Free-text, API-specific details.
     #[serde(default)]
     pub details: String,
+    /// Per service code, what the product will use the service for. Required for each service
+    /// whose catalogue entry requires a use case; carried to the service's case when issued.
+    #[serde(default)]
+    pub use_cases: BTreeMap<String, String>,
 }
 
-/// Asks NHS England for a SCAL (supplier).
+/// The form field of one service's use case (`use_case-GPC-SEND-DOC`), so an error names it.
+pub fn use_case_field(code: &str) -> String {
+    format!("use_case-{code}")
+}
+
+/// Whether a SCAL can be issued for a service today, as the enquiry form tells a supplier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    /// NHS England has published a SCAL template for it.
+    TemplatePublished,
+    /// It is assured by SCAL, but no template is published yet: NHS England publishes one before
+    /// issuing.
+    NoTemplateYet,
+    /// It is assured another way (the Digital Onboarding Service, the Common Assurance Process).
+    OtherRoute(OnboardingRoute),
+}
+
+/// A catalogue service as offered on the enquiry form.
+#[derive(Debug, Clone)]
+pub struct ServiceOffer {
+    pub service: Service,
+    pub availability: Availability,
+}
+
+/// The services a supplier can ask a SCAL for, each with whether a template is published.
+pub async fn offers(app: &App, actor: &Actor) -> Result<Vec<ServiceOffer>> {
+    let catalogue = crate::services::list(app, actor).await?;
+    let mut with_template: Vec<String> = Vec::new();
+    for template in templates::list(app.store.pool()).await? {
+        let Some(code) = template.service_code else { continue };
+        if templates::versions(app.store.pool(), &template.id)
+            .await?
+            .iter()
+            .any(|v| v.published)
+        {
+            with_template.push(code);
+        }
+    }
+    Ok(catalogue
+        .into_iter()
+        .map(|service| {
+            let availability = if service.onboarding_route != OnboardingRoute::Scal {
+                Availability::OtherRoute(service.onboarding_route)
+            } else if with_template.iter().any(|c| c == service.code.as_str()) {
+                Availability::TemplatePublished
+            } else {
+                Availability::NoTemplateYet
+            };
+            ServiceOffer { service, availability }
+        })
+        .collect())
+}
+
+/// Asks NHS England for a SCAL (supplier). Every problem with the request is reported at once.
 pub async fn create(app: &App, actor: &Actor, input: &EnquiryInput, now: OffsetDateTime) -> Result<EnquiryRecord> {
     authorize(actor, Action::RequestScal, None)?;
-    let product = crate::products::get(app, actor, &input.product_id)
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound => AppError::invalid("product_id", "Choose one of your products"),
-            other => other,
-        })?;
-    authorize(actor, Action::RequestScal, Some(&product.org_id))?;
     let mut invalid = Invalid::default();
+    let product = match crate::products::get(app, actor, &input.product_id).await {
+        Ok(product) => {
+            authorize(actor, Action::RequestScal, Some(&product.org_id))?;
+            Some(product)
+        }
+        Err(AppError::NotFound) => {
+            invalid
+                .0
+                .push(FieldError::new("product_id", "Choose one of your products"));
+            None
+        }
+        Err(other) => return Err(other),
+    };
     let catalogue = services::list(app.store.pool()).await?;
-    let mut codes: Vec<String> = Vec::new();
+    let mut chosen: Vec<&Service> = Vec::new();
     for raw in &input.services {
         match ServiceCode::parse(raw) {
-            Ok(code) if !catalogue.iter().any(|s| s.code == code) => invalid.0.push(FieldError::new(
-                "services",
-                format!("{} is not in the service catalogue", code.as_str()),
-            )),
-            Ok(code) if !codes.iter().any(|c| c == code.as_str()) => codes.push(code.as_str().to_string()),
-            Ok(_) => {}
+            Ok(code) => match catalogue.iter().find(|s| s.code == code) {
+                None => invalid.0.push(FieldError::new(
+                    "services",
+                    format!("{} is not in the service catalogue", code.as_str()),
+                )),
+                Some(service) if !chosen.iter().any(|c| c.code == code) => chosen.push(service),
+                Some(_) => {}
+            },
             Err(e) => invalid.0.push(FieldError::new("services", e.message)),
         }
     }
@@ -50,6 +118,38 @@ pub async fn create(app: &App, actor: &Actor, input: &EnquiryInput, now: OffsetD
             .0
             .push(FieldError::new("services", "Choose at least one service"));
     }
+    for code in input.use_cases.keys() {
+        if !chosen.iter().any(|s| s.code.as_str().eq_ignore_ascii_case(code.trim())) {
+            invalid.0.push(FieldError::new(
+                "use_cases",
+                format!("{code:?} is not one of the services asked for"),
+            ));
+        }
+    }
+    let mut use_cases = BTreeMap::new();
+    for service in &chosen {
+        let code = service.code.as_str();
+        let field = use_case_field(code);
+        let given = input
+            .use_cases
+            .iter()
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case(code))
+            .map_or("", |(_, v)| v.as_str());
+        let Some(text) = invalid.check(scal_domain::field::optional_text(&field, "the use case", given, 10_000)) else {
+            continue;
+        };
+        if text.is_empty() {
+            if service.use_case_required {
+                invalid.0.push(FieldError::new(
+                    field,
+                    format!("Describe what the product will use {} for", service.name),
+                ));
+            }
+        } else {
+            use_cases.insert(code.to_string(), text);
+        }
+    }
+    let codes: Vec<String> = chosen.iter().map(|s| s.code.as_str().to_string()).collect();
     let details = invalid
         .check(scal_domain::field::optional_text(
             "details",
@@ -58,15 +158,16 @@ pub async fn create(app: &App, actor: &Actor, input: &EnquiryInput, now: OffsetD
             10_000,
         ))
         .unwrap_or_default();
-    if !invalid.is_empty() {
+    let Some(product) = product.filter(|_| invalid.is_empty()) else {
         return Err(AppError::Invalid(invalid));
-    }
+    };
     let record = EnquiryRecord {
         id: new_id(),
         org_id: product.org_id.clone(),
         product_id: product.id.clone(),
         services: codes,
         details,
+        use_cases,
         status: "open".into(),
         created_by: actor.label().to_string(),
         created_at: micros(now),
@@ -184,6 +285,22 @@ pub async fn issue(app: &App, actor: &Actor, id: &str, input: &IssueInput, now: 
             Some(c) => Some(c.template_id.trim().to_string()),
             None => default_template(app, service).await?,
         };
+        // Each service is assured against its own templates; one for another service is a slip.
+        if let Some(other) = match &template_id {
+            Some(id) => match crate::known_id(id) {
+                Ok(id) => templates::get(app.store.pool(), id).await?.and_then(|t| t.service_code),
+                Err(_) => None,
+            },
+            None => None,
+        }
+        .filter(|code| !code.eq_ignore_ascii_case(service))
+        {
+            invalid.0.push(FieldError::new(
+                "templates",
+                format!("That template is for {other}, not {service}: choose one of {service}'s templates"),
+            ));
+            continue;
+        }
         let Some(template_id) = template_id else {
             invalid.0.push(FieldError::new(
                 "templates",
@@ -218,7 +335,17 @@ pub async fn issue(app: &App, actor: &Actor, id: &str, input: &IssueInput, now: 
     if current.status != "open" {
         return Err(AppError::Conflict("This enquiry has already been issued".into()));
     }
-    let issued = issue_in(app, &mut tx, actor, &product, &picks, &input.scoped_out, now).await?;
+    let issued = issue_in(
+        app,
+        &mut tx,
+        actor,
+        &product,
+        &picks,
+        &input.scoped_out,
+        &current.use_cases,
+        now,
+    )
+    .await?;
     enquiries::mark_issued(tx.conn(), &enquiry.id, actor.label(), micros(now), &issued.scal_id).await?;
     tx.audit(audit_entry(
         actor,
@@ -247,4 +374,143 @@ pub async fn issue(app: &App, actor: &Actor, id: &str, input: &IssueInput, now: 
     .await?;
     tx.commit().await?;
     Ok(issued)
+}
+
+/// One published template NHS England can issue for a service.
+#[derive(Debug, Clone)]
+pub struct PublishedTemplate {
+    pub id: String,
+    pub name: String,
+    /// Its latest published version, the one issued.
+    pub version: i64,
+    version_id: String,
+}
+
+/// What NHS England chooses between when issuing one service of an enquiry.
+#[derive(Debug, Clone)]
+pub struct IssueOption {
+    pub code: String,
+    /// The catalogue's name for the service (its code if it has left the catalogue).
+    pub name: String,
+    /// Only this service's templates with a published version, newest first.
+    pub templates: Vec<PublishedTemplate>,
+}
+
+impl IssueOption {
+    /// The template issued unless NHS England chooses another: the newest.
+    pub fn default_template(&self) -> Option<&PublishedTemplate> {
+        self.templates.first()
+    }
+}
+
+/// The catalogue names of the enquiry's services, in the order asked for.
+pub async fn service_names(app: &App, actor: &Actor, enquiry: &EnquiryRecord) -> Result<Vec<(String, String)>> {
+    authorize(actor, Action::ReadOnboarding, Some(&enquiry.org_id))?;
+    let catalogue = services::list(app.store.pool()).await?;
+    Ok(enquiry
+        .services
+        .iter()
+        .map(|code| {
+            let name = catalogue
+                .iter()
+                .find(|s| s.code.as_str() == code)
+                .map_or_else(|| code.clone(), |s| s.name.clone());
+            (code.clone(), name)
+        })
+        .collect())
+}
+
+/// Per service of the enquiry, the templates NHS England may issue (NHS England).
+pub async fn issue_options(app: &App, actor: &Actor, enquiry: &EnquiryRecord) -> Result<Vec<IssueOption>> {
+    authorize(actor, Action::IssueScal, Some(&enquiry.org_id))?;
+    let mut all = templates::list(app.store.pool()).await?;
+    all.sort_by_key(|t| std::cmp::Reverse(t.created_at));
+    let mut out = Vec::new();
+    for (code, name) in service_names(app, actor, enquiry).await? {
+        let mut offered = Vec::new();
+        for template in all.iter().filter(|t| t.service_code.as_deref() == Some(code.as_str())) {
+            let versions = templates::versions(app.store.pool(), &template.id).await?;
+            if let Some(latest) = versions.iter().rev().find(|v| v.published) {
+                offered.push(PublishedTemplate {
+                    id: template.id.clone(),
+                    name: template.name.clone(),
+                    version: latest.version,
+                    version_id: latest.id.clone(),
+                });
+            }
+        }
+        out.push(IssueOption {
+            code,
+            name,
+            templates: offered,
+        });
+    }
+    Ok(out)
+}
+
+/// The sheets of a template's latest published version, which NHS England may scope requirements
+/// out of when issuing it.
+pub async fn template_sheets(app: &App, template: &PublishedTemplate) -> Result<Vec<TemplateSheet>> {
+    let mut conn = app.store.acquire().await?;
+    Ok(app
+        .published
+        .get(&mut conn, &template.version_id)
+        .await?
+        .as_ref()
+        .clone())
+}
+
+/// What was issued for one service of an enquiry.
+#[derive(Debug, Clone)]
+pub struct IssuedService {
+    pub code: String,
+    pub name: String,
+    /// The template and version issued: (name, version).
+    pub templates: Vec<(String, i64)>,
+    /// Requirements NHS England took out: (ID, reason).
+    pub scoped_out: Vec<(String, String)>,
+}
+
+/// Per service of an issued enquiry, the template versions in its SCAL and what was scoped out
+/// (empty while the enquiry is open).
+pub async fn issued(app: &App, actor: &Actor, enquiry: &EnquiryRecord) -> Result<Vec<IssuedService>> {
+    let names = service_names(app, actor, enquiry).await?;
+    let Some(scal_id) = &enquiry.scal_id else {
+        return Ok(Vec::new());
+    };
+    let mut conn = app.store.acquire().await?;
+    let sheets = scals::sheets(&mut *conn, scal_id).await?;
+    let scoped = scals::scoped_out(&mut *conn, scal_id).await?;
+    let mut out = Vec::new();
+    for (code, name) in names {
+        let mut issued = IssuedService {
+            code: code.clone(),
+            name,
+            templates: Vec::new(),
+            scoped_out: Vec::new(),
+        };
+        let mut versions: Vec<&str> = Vec::new();
+        for sheet in sheets
+            .iter()
+            .filter(|s| s.service_code.as_deref() == Some(code.as_str()))
+        {
+            issued.scoped_out.extend(
+                scoped
+                    .iter()
+                    .filter(|o| o.scal_sheet_id == sheet.id)
+                    .map(|o| (o.requirement_id.clone(), o.reason.clone())),
+            );
+            if versions.contains(&sheet.template_version_id.as_str()) {
+                continue;
+            }
+            versions.push(&sheet.template_version_id);
+            if let Some(version) = templates::get_version(&mut *conn, &sheet.template_version_id).await? {
+                if let Some(template) = templates::get(&mut *conn, &version.template_id).await? {
+                    issued.templates.push((template.name, version.version));
+                }
+            }
+        }
+        out.push(issued);
+    }
+    Ok(out)
 }

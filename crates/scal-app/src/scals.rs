@@ -167,6 +167,7 @@ async fn information_template(tx: &mut scal_store::Tx, actor: &Actor, now: Offse
 /// (by name), one information sheet if it has none, an onboarding case per new service, and the
 /// requirements scoped out. When a product with an information sheet is onboarded to another
 /// service, the sheet is marked for review.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue_in(
     app: &App,
     tx: &mut scal_store::Tx,
@@ -174,6 +175,7 @@ pub(crate) async fn issue_in(
     product: &scal_store::ProductRecord,
     picks: &[Pick],
     scoped_out: &[ScopeOut],
+    use_cases: &std::collections::BTreeMap<String, String>,
     now: OffsetDateTime,
 ) -> Result<Issued> {
     use scal_store::records::cases::{self, CaseRecord};
@@ -285,7 +287,8 @@ pub(crate) async fn issue_in(
                 id: new_id(),
                 scal_id: scal_id.clone(),
                 service_code: code.clone(),
-                use_case: None,
+                // What the supplier said when asking for the SCAL, if anything.
+                use_case: use_cases.get(&code).cloned(),
                 created_at: micros(now),
                 updated_at: micros(now),
                 updated_by: actor.label().to_string(),
@@ -301,6 +304,7 @@ pub(crate) async fn issue_in(
     let after = serde_json::json!({
         "templates": picks.iter().map(|p| serde_json::json!({"template": p.template_name, "version": p.version, "service": p.service_code})).collect::<Vec<_>>(),
         "sheets_added": sheets_added, "cases_opened": opened, "scoped_out": scoped_out,
+        "use_cases": opened.iter().filter_map(|c| use_cases.get(c).map(|u| (c.clone(), u.clone()))).collect::<std::collections::BTreeMap<_, _>>(),
         "information_review": had_builtin && !opened.is_empty(),
     });
     tx.audit(audit_entry(
@@ -366,7 +370,7 @@ pub async fn issue(
     authorize(actor, Action::IssueScal, Some(&product.org_id))?;
     let pick = pick(app, actor, template_id, version, None).await?;
     let mut tx = app.store.begin().await?;
-    let issued = issue_in(app, &mut tx, actor, &product, &[pick], &[], now).await?;
+    let issued = issue_in(app, &mut tx, actor, &product, &[pick], &[], &Default::default(), now).await?;
     tx.commit().await?;
     Ok(issued.sheets_added)
 }

@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0008_answer_imports",
         include_str!("../migrations/0008_answer_imports.sql"),
     ),
+    (
+        9,
+        "0009_enquiry_use_cases",
+        include_str!("../migrations/0009_enquiry_use_cases.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -1,5 +1,7 @@
 //! Suppliers' requests to onboard a product to services (step 2 of the SCAL guide).
 
+use std::collections::BTreeMap;
+
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
 
@@ -13,6 +15,8 @@ pub struct EnquiryRecord {
     pub product_id: String,
     pub services: Vec<String>,
     pub details: String,
+    /// Per service code, the use case the supplier gave (services that require one).
+    pub use_cases: BTreeMap<String, String>,
     /// `open` or `issued`.
     pub status: String,
     pub created_by: String,
@@ -23,16 +27,19 @@ pub struct EnquiryRecord {
 }
 
 const COLUMNS: &str =
-    "id, org_id, product_id, services, details, status, created_by, created_at, issued_by, issued_at, scal_id";
+    "id, org_id, product_id, services, details, status, created_by, created_at, issued_by, issued_at, scal_id, use_cases";
 
 fn from_row(row: &AnyRow) -> Result<EnquiryRecord> {
     let services = text(row, "services")?;
+    let use_cases = text(row, "use_cases")?;
     Ok(EnquiryRecord {
         id: text(row, "id")?,
         org_id: text(row, "org_id")?,
         product_id: text(row, "product_id")?,
         services: serde_json::from_str(&services).map_err(|e| StoreError::Corrupt(format!("enquiry services: {e}")))?,
         details: text(row, "details")?,
+        use_cases: serde_json::from_str(&use_cases)
+            .map_err(|e| StoreError::Corrupt(format!("enquiry use cases: {e}")))?,
         status: text(row, "status")?,
         created_by: text(row, "created_by")?,
         created_at: int(row, "created_at")?,
@@ -44,8 +51,9 @@ fn from_row(row: &AnyRow) -> Result<EnquiryRecord> {
 
 pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: &EnquiryRecord) -> Result<()> {
     let services = serde_json::to_string(&e.services).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let use_cases = serde_json::to_string(&e.use_cases).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(&format!(
-        "INSERT INTO enquiries ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        "INSERT INTO enquiries ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     ))
     .bind(e.id.as_str())
     .bind(e.org_id.as_str())
@@ -58,6 +66,7 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: &EnquiryRecord
     .bind(e.issued_by.clone())
     .bind(e.issued_at)
     .bind(e.scal_id.clone())
+    .bind(use_cases)
     .execute(ex)
     .await?;
     Ok(())

@@ -110,6 +110,18 @@ pub async fn versions<'e>(ex: impl Executor<'e, Database = Any>, template_id: &s
         .collect()
 }
 
+/// One version by its ID.
+pub async fn get_version<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<VersionRecord>> {
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM template_versions WHERE id = $1");
+    sqlx::query(&sql)
+        .bind(id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(version_from_row)
+        .transpose()
+}
+
 /// The versions of a template, read inside `tx` with the template row locked, so two imports
 /// cannot take the same version number.
 pub async fn versions_locked(tx: &mut Tx, template_id: &str) -> Result<Vec<VersionRecord>> {

@@ -1,6 +1,8 @@
 //! The supplier journey: enquiries, a SCAL by ID with its answers and cases, evidence,
 //! submissions and notifications.
 
+use std::collections::BTreeMap;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -25,6 +27,11 @@ pub struct EnquiryIn {
     /// Free-text, API-specific details.
     #[serde(default)]
     pub details: String,
+    /// Per service code, what the product will use the service for. Required for each service
+    /// whose catalogue entry has `use_case_required`; optional for the others. It becomes the use
+    /// case of the service's onboarding case when the SCAL is issued.
+    #[serde(default)]
+    pub use_cases: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -34,6 +41,8 @@ pub struct EnquiryOut {
     pub product_id: String,
     pub services: Vec<String>,
     pub details: String,
+    /// Per service code, the use case given when asking.
+    pub use_cases: BTreeMap<String, String>,
     /// `open` or `issued`.
     pub status: String,
     pub created_by: String,
@@ -51,6 +60,7 @@ impl From<scal_store::records::enquiries::EnquiryRecord> for EnquiryOut {
             product_id: e.product_id,
             services: e.services,
             details: e.details,
+            use_cases: e.use_cases,
             status: e.status,
             created_by: e.created_by,
             created_at: rfc3339(e.created_at),
@@ -74,6 +84,7 @@ pub async fn create_enquiry(
         product_id: body.product_id,
         services: body.services,
         details: body.details,
+        use_cases: body.use_cases,
     };
     let record = scal_app::enquiries::create(&state.app, &actor, &input, state.now()).await?;
     Ok((StatusCode::CREATED, Json(record.into())))

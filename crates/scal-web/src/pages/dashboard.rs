@@ -24,6 +24,13 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
     let content = match org.kind {
         OrgKind::Supplier => {
             let products = scal_app::products::list(&state.app, actor).await?;
+            // A product with a request waiting is not offered "Ask" again: NHS England has it.
+            let open_enquiries: Vec<_> = scal_app::enquiries::list(&state.app, actor)
+                .await?
+                .into_iter()
+                .filter(|e| e.status == "open")
+                .collect();
+            let waiting = |product_id: &str| open_enquiries.iter().find(|e| e.product_id == product_id);
             let mut rows = Vec::new();
             for product in &products {
                 let scal_id = scal_app::scals::sheets(&state.app, actor, &product.id)
@@ -72,7 +79,12 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                                     }
                                     td class="nhsuk-table__cell" {
                                         @if cases.is_empty() {
-                                            @if scal_id.is_none() { a href="/enquiries/new" { "Ask for a SCAL" } }
+                                            @if let Some(enquiry) = waiting(&product.id) {
+                                                p class="nhsuk-body nhsuk-u-margin-bottom-1" { "Waiting for NHS England to issue the SCAL" }
+                                                a href=(format!("/enquiries/{}", enquiry.id)) { "View your request" span class="nhsuk-u-visually-hidden" { " for " (product.details.name) } }
+                                            } @else if scal_id.is_none() {
+                                                a href=(format!("/enquiries/new?product={}", product.id)) { "Ask for a SCAL" span class="nhsuk-u-visually-hidden" { " for " (product.details.name) } }
+                                            }
                                         } @else if let Some(ScalStatus::WithNhsEngland { .. }) = status {
                                             "NHS England is reviewing it: nothing to do until they reply."
                                         } @else if let Some(ScalStatus::Returned { reason, .. }) = status {

@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
-use scal_app::enquiries::{EnquiryInput, IssueInput, TemplateChoice};
+use scal_app::enquiries::{Availability, EnquiryInput, IssueInput, IssueOption, TemplateChoice};
 use scal_app::scals::ScopeOut;
 use scal_app::AppError;
 use scal_domain::policy::{authorize, Action};
@@ -12,12 +12,12 @@ use scal_domain::FieldError;
 use scal_store::records::enquiries::EnquiryRecord;
 
 use super::layout::{
-    back_link, button, csrf, data_table, date_time, error_summary, page, select, summary_list, tag, textarea, Caption,
-    Chrome, Nav,
+    back_link, button, csrf, data_table, date_time, error_summary, inset, page, plural, select, summary_list, tag,
+    textarea, Caption, Chrome, Nav,
 };
 use super::onboarding::refusal;
 use super::{done, form_page, see_other, FormOutcome};
-use crate::extract::PageForm;
+use crate::extract::{PageForm, PageQuery};
 use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
 use crate::{AppState, PageError};
@@ -42,6 +42,13 @@ fn status_tag(enquiry: &EnquiryRecord) -> Markup {
 pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) -> PageResult {
     let mut enquiries = scal_app::enquiries::list(&state.app, &session.actor).await?;
     let products = scal_app::products::list(&state.app, &session.actor).await?;
+    let catalogue = scal_app::services::list(&state.app, &session.actor).await?;
+    let service_name = |code: &str| {
+        catalogue
+            .iter()
+            .find(|s| s.code.as_str() == code)
+            .map_or_else(|| code.to_string(), |s| s.name.clone())
+    };
     let can_ask = authorize(&session.actor, Action::RequestScal, None).is_ok();
     // Open ones first: they are what NHS England has to act on.
     enquiries.sort_by_key(|e| e.status != "open");
@@ -73,7 +80,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                     @for enquiry in &enquiries {
                         tr class="nhsuk-table__row" {
                             td class="nhsuk-table__cell" { a href=(format!("/enquiries/{}", enquiry.id)) { (product_name(&enquiry.product_id)) } }
-                            td class="nhsuk-table__cell" { (enquiry.services.join(", ")) }
+                            td class="nhsuk-table__cell" { (enquiry.services.iter().map(|c| service_name(c)).collect::<Vec<_>>().join(", ")) }
                             td class="nhsuk-table__cell" { (enquiry.created_by) br; (date_time(enquiry.created_at)) }
                             td class="nhsuk-table__cell" { (status_tag(enquiry)) }
                         }
@@ -91,6 +98,17 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
     .into_response())
 }
 
+/// What the service list says about one service, so a supplier knows what asking will lead to.
+fn availability_hint(availability: Availability) -> String {
+    match availability {
+        Availability::TemplatePublished => "SCAL template published".into(),
+        Availability::NoTemplateYet => {
+            "No template published yet: NHS England publishes one before issuing your SCAL".into()
+        }
+        Availability::OtherRoute(route) => format!("Uses another onboarding route ({})", route.label()),
+    }
+}
+
 async fn new_enquiry_form(
     state: &AppState,
     session: &CurrentSession,
@@ -98,7 +116,7 @@ async fn new_enquiry_form(
     errors: &[FieldError],
 ) -> Result<Markup, PageError> {
     let products = scal_app::products::list(&state.app, &session.actor).await?;
-    let services = scal_app::services::list(&state.app, &session.actor).await?;
+    let offers = scal_app::enquiries::offers(&state.app, &session.actor).await?;
     let product_options: Vec<(String, String)> = products.iter().map(|p| (p.id.clone(), p.details.title())).collect();
     let product_refs: Vec<(&str, &str)> = [("", "Choose a product")]
         .into_iter()
@@ -119,21 +137,40 @@ async fn new_enquiry_form(
             div class={ "nhsuk-form-group" @if services_error.is_some() { " nhsuk-form-group--error" } } {
                 fieldset class="nhsuk-fieldset" aria-describedby={ "services-hint" @if services_error.is_some() { " services-error" } } {
                     legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s" { "Services" }
-                    div class="nhsuk-hint" id="services-hint" { "Select all the services the product will connect to" }
+                    div class="nhsuk-hint" id="services-hint" {
+                        "Select all the services the product will connect to. For a service that asks for one, say what the product will use it for."
+                    }
                     @if let Some(error) = services_error {
                         span class="nhsuk-error-message" id="services-error" {
                             span class="nhsuk-u-visually-hidden" { "Error:" } " " (error)
                         }
                     }
                     div class="nhsuk-checkboxes" {
-                        @for (i, service) in services.iter().enumerate() {
+                        @for (i, offer) in offers.iter().enumerate() {
+                            @let service = &offer.service;
                             @let code = service.code.as_str();
                             @let id = if i == 0 { "services".to_string() } else { format!("services-{}", i + 1) };
+                            @let hint_id = format!("{id}-item-hint");
                             div class="nhsuk-checkboxes__item" {
                                 input class="nhsuk-checkboxes__input" id=(id) name="services" type="checkbox" value=(code)
-                                    checked[input.services.iter().any(|s| s == code)];
+                                    aria-describedby=(hint_id)
+                                    checked[input.services.iter().any(|s| s.eq_ignore_ascii_case(code))];
                                 label class="nhsuk-label nhsuk-checkboxes__label" for=(id) {
                                     (service.name) " " span class="nhsuk-u-visually-hidden" { "(" } (code) span class="nhsuk-u-visually-hidden" { ")" }
+                                }
+                                div class="nhsuk-hint nhsuk-checkboxes__hint" id=(hint_id) {
+                                    (availability_hint(offer.availability))
+                                    @if service.use_case_required { ". Needs a use case" }
+                                }
+                            }
+                            // Without JavaScript a conditional reveal cannot hide, so the use case
+                            // question sits, always shown, under the service it belongs to.
+                            @if service.use_case_required {
+                                @let field = scal_app::enquiries::use_case_field(code);
+                                div class="nhsuk-checkboxes__conditional" {
+                                    (textarea(&field, &format!("What will the product use {} for?", service.name),
+                                        input.use_cases.get(code).map_or("", String::as_str), errors,
+                                        Some("Needed if you choose this service: the use case NHS England assures, for example sending discharge summaries to GP practices")))
                                 }
                             }
                         }
@@ -153,11 +190,24 @@ async fn new_enquiry_form(
     ))
 }
 
-pub async fn new_form(State(state): State<AppState>, PageActor(session): PageActor) -> PageResult {
+#[derive(serde::Deserialize)]
+pub struct NewQuery {
+    /// The product asked about, from an "Ask for a SCAL" link on its row.
+    #[serde(default)]
+    product: String,
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    PageQuery(query): PageQuery<NewQuery>,
+) -> PageResult {
     authorize(&session.actor, Action::RequestScal, None).map_err(AppError::from)?;
-    Ok(new_enquiry_form(&state, &session, &EnquiryInput::default(), &[])
-        .await?
-        .into_response())
+    let input = EnquiryInput {
+        product_id: query.product,
+        ..EnquiryInput::default()
+    };
+    Ok(new_enquiry_form(&state, &session, &input, &[]).await?.into_response())
 }
 
 pub async fn create(
@@ -166,33 +216,228 @@ pub async fn create(
     PageForm(pairs): PageForm<Pairs>,
 ) -> PageResult {
     authorize(&session.actor, Action::RequestScal, None).map_err(AppError::from)?;
+    let services: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "services")
+        .map(|(_, v)| v.clone())
+        .collect();
+    // Every use case field is on the form; only those of the services ticked are asked about.
+    let use_cases = pairs
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("use_case-").map(|code| (code, v)))
+        .filter(|(code, v)| !v.trim().is_empty() && services.iter().any(|s| s.eq_ignore_ascii_case(code)))
+        .map(|(code, v)| (code.to_string(), v.clone()))
+        .collect();
     let input = EnquiryInput {
         product_id: field(&pairs, "product_id").to_string(),
-        services: pairs
-            .iter()
-            .filter(|(k, _)| k == "services")
-            .map(|(_, v)| v.clone())
-            .collect(),
+        services,
         details: field(&pairs, "details").to_string(),
+        use_cases,
     };
     match scal_app::enquiries::create(&state.app, &session.actor, &input, state.now())
         .await
         .map_err(FormOutcome::from)
     {
         Ok(enquiry) => Ok(see_other(&format!("/enquiries/{}/sent", enquiry.id))),
-        Err(FormOutcome::Errors(errors)) => Ok(form_page(
-            new_enquiry_form(&state, &session, &input, &errors).await?,
-            &errors,
-        )),
+        Err(FormOutcome::Errors(errors)) => {
+            // Show again what was typed for every use case, ticked or not.
+            let mut shown = input.clone();
+            shown.use_cases = pairs
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("use_case-").map(|code| (code.to_string(), v.clone())))
+                .collect();
+            Ok(form_page(
+                new_enquiry_form(&state, &session, &shown, &errors).await?,
+                &errors,
+            ))
+        }
         Err(FormOutcome::Failed(error)) => Err(error),
     }
 }
 
-/// What NHS England typed into the issue form, to show again with its errors.
+/// What NHS England chose on the issue form, to show again with its errors.
 #[derive(Default)]
 struct IssueForm {
+    /// (service, template ID)
     templates: Vec<(String, String)>,
-    scoped_out: String,
+    /// (service, requirement ID) ticked to scope out.
+    scope_out: Vec<(String, String)>,
+    /// (service, reason) for the requirements ticked.
+    reasons: Vec<(String, String)>,
+}
+
+impl IssueForm {
+    fn from_pairs(pairs: &Pairs) -> Self {
+        let prefixed = |prefix: &str| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix(prefix).map(|s| (s.to_string(), v.clone())))
+                .collect()
+        };
+        Self {
+            templates: prefixed("template-"),
+            scope_out: pairs
+                .iter()
+                .filter(|(k, _)| k == "scope_out")
+                .filter_map(|(_, v)| v.split_once('|'))
+                .map(|(service, requirement)| (service.to_string(), requirement.to_string()))
+                .collect(),
+            reasons: prefixed("reason-"),
+        }
+    }
+
+    fn reason(&self, service: &str) -> &str {
+        self.reasons
+            .iter()
+            .find(|(s, _)| s == service)
+            .map_or("", |(_, r)| r.as_str())
+    }
+
+    fn ticked(&self, service: &str, requirement: &str) -> bool {
+        self.scope_out.iter().any(|(s, r)| s == service && r == requirement)
+    }
+
+    /// The structured scope-outs, each ticked requirement with its service's reason; a service
+    /// with ticks and no reason is an error on its reason field.
+    fn scoped_out(&self, names: &[(String, String)]) -> (Vec<ScopeOut>, Vec<FieldError>) {
+        let mut out = Vec::new();
+        let mut errors = Vec::new();
+        for (service, requirement) in &self.scope_out {
+            let reason = self.reason(service).trim();
+            if reason.is_empty() {
+                if !errors.iter().any(|e: &FieldError| e.field == reason_field(service)) {
+                    let name = names
+                        .iter()
+                        .find(|(code, _)| code == service)
+                        .map_or(service.as_str(), |(_, n)| n.as_str());
+                    errors.push(FieldError::new(
+                        reason_field(service),
+                        format!("Give a reason for scoping out the requirements you ticked for {name}"),
+                    ));
+                }
+                continue;
+            }
+            out.push(ScopeOut {
+                service: service.clone(),
+                requirement_id: requirement.clone(),
+                reason: reason.to_string(),
+            });
+        }
+        (out, errors)
+    }
+}
+
+fn reason_field(service: &str) -> String {
+    format!("reason-{service}")
+}
+
+/// A requirement's text cut to a line or two, for a long list of checkboxes.
+fn short(text: &str) -> String {
+    const MAX: usize = 160;
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= MAX {
+        return text;
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// One service's part of the issue form: its own published templates, and its requirements by
+/// section to tick for scoping out, with one reason for those ticked.
+async fn issue_service_fields(
+    state: &AppState,
+    option: &IssueOption,
+    form: Option<&IssueForm>,
+    errors: &[FieldError],
+) -> Result<Markup, PageError> {
+    let code = option.code.as_str();
+    let typed = form.and_then(|f| f.templates.iter().find(|(s, _)| s == code).map(|(_, t)| t.as_str()));
+    let selected = typed
+        .and_then(|t| option.templates.iter().find(|p| p.id == t))
+        .or_else(|| option.default_template());
+    let labels: Vec<(String, String)> = option
+        .templates
+        .iter()
+        .map(|t| (t.id.clone(), format!("{}, version {}", t.name, t.version)))
+        .collect();
+    let refs: Vec<(&str, &str)> = labels.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let sheets = match selected {
+        Some(template) => scal_app::enquiries::template_sheets(&state.app, template).await?,
+        None => Vec::new(),
+    };
+    // Requirements grouped by sheet and section, in the template's order.
+    let mut groups: Vec<(String, Vec<&scal_domain::template::Requirement>)> = Vec::new();
+    for sheet in &sheets {
+        for requirement in &sheet.requirements {
+            let section = requirement.section.as_deref().unwrap_or("Other requirements");
+            let title = if sheets.len() > 1 {
+                format!("{}: {section}", sheet.name)
+            } else {
+                section.to_string()
+            };
+            match groups.iter_mut().find(|(t, _)| *t == title) {
+                Some((_, list)) => list.push(requirement),
+                None => groups.push((title, vec![requirement])),
+            }
+        }
+    }
+    let reason = reason_field(code);
+    let mut n = 0usize;
+    Ok(html! {
+        h3 class="nhsuk-heading-m" { (option.name) " " span class="nhsuk-caption-m nhsuk-u-display-inline" { "(" (code) ")" } }
+        @if option.templates.is_empty() {
+            (inset(html! {
+                p class="nhsuk-body" { "No template is published for " (option.name) ". Publish one before issuing this SCAL." }
+            }))
+        } @else {
+            (select(&format!("template-{code}"), &format!("Template for {}", option.name), &refs,
+                selected.map_or("", |t| t.id.as_str()), &[],
+                Some("Only this service's published templates; the version shown is the one issued")))
+            @if !groups.is_empty() {
+                div class="nhsuk-form-group" {
+                    fieldset class="nhsuk-fieldset" aria-describedby=(format!("scope-{code}-hint")) {
+                        legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s" {
+                            "Requirements to scope out of " (option.name) " (optional)"
+                        }
+                        div class="nhsuk-hint" id=(format!("scope-{code}-hint")) {
+                            "Tick the requirements that do not apply to this product. The list is "
+                            (selected.map_or(String::new(), |t| format!("{}, version {}", t.name, t.version)))
+                            "; if you choose another template, tick only requirements it has."
+                        }
+                        @for (title, requirements) in &groups {
+                            @let ticked = requirements.iter().filter(|r| form.is_some_and(|f| f.ticked(code, &r.id))).count();
+                            details class="nhsuk-details" open[ticked > 0] {
+                                summary class="nhsuk-details__summary" {
+                                    span class="nhsuk-details__summary-text" {
+                                        (title) " (" (plural(requirements.len(), "requirement", "requirements"))
+                                        @if ticked > 0 { ", " (ticked) " ticked" }
+                                        ")"
+                                    }
+                                }
+                                div class="nhsuk-details__text" {
+                                    div class="nhsuk-checkboxes nhsuk-checkboxes--small" {
+                                        @for requirement in requirements {
+                                            @let id = { n += 1; format!("scope-{code}-{n}") };
+                                            div class="nhsuk-checkboxes__item" {
+                                                input class="nhsuk-checkboxes__input" id=(id) name="scope_out" type="checkbox"
+                                                    value=(format!("{code}|{}", requirement.id))
+                                                    checked[form.is_some_and(|f| f.ticked(code, &requirement.id))];
+                                                label class="nhsuk-label nhsuk-checkboxes__label" for=(id) {
+                                                    strong class="scal-id" { (requirement.id) } " " (short(&requirement.text))
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                (textarea(&reason, "Reason for scoping these out", form.map_or("", |f| f.reason(code)), errors,
+                    Some("Applies to every requirement ticked for this service. Needed if you tick any")))
+            }
+        }
+    })
 }
 
 async fn enquiry_page(
@@ -207,37 +452,16 @@ async fn enquiry_page(
     let product = scal_app::products::get(&state.app, actor, &enquiry.product_id).await?;
     let can_issue = enquiry.status == "open" && authorize(actor, Action::IssueScal, Some(&enquiry.org_id)).is_ok();
     let name = product.details.title();
-    // Per service, the template chosen; and the published templates to choose from.
-    let mut choices: Vec<(String, String)> = Vec::new();
-    let mut published: Vec<(String, String)> = Vec::new();
+    let names = scal_app::enquiries::service_names(&state.app, actor, &enquiry).await?;
+    let issued = scal_app::enquiries::issued(&state.app, actor, &enquiry).await?;
+    let mut issue_fields = Vec::new();
     if can_issue {
-        let templates = scal_app::templates::list(&state.app, actor).await?;
-        published = templates
-            .iter()
-            .filter(|(_, versions)| versions.iter().any(|v| v.published))
-            .map(|(t, _)| {
-                let label = match &t.service_code {
-                    Some(code) => format!("{} ({code})", t.name),
-                    None => t.name.clone(),
-                };
-                (t.id.clone(), label)
-            })
-            .collect();
-        for service in &enquiry.services {
-            let typed = form.and_then(|f| f.templates.iter().find(|(s, _)| s == service).map(|(_, t)| t.clone()));
-            let selected = match typed {
-                Some(t) => t,
-                None => scal_app::enquiries::default_template(&state.app, service)
-                    .await?
-                    .unwrap_or_default(),
-            };
-            choices.push((service.clone(), selected));
+        for option in scal_app::enquiries::issue_options(&state.app, actor, &enquiry).await? {
+            issue_fields.push(issue_service_fields(state, &option, form, errors).await?);
         }
     }
-    let templates_error = errors
-        .iter()
-        .find(|e| e.field == "templates")
-        .map(|e| e.message.as_str());
+    let message = |field: &str| errors.iter().find(|e| e.field == field).map(|e| e.message.as_str());
+    let (templates_error, scoped_error) = (message("templates"), message("scoped_out"));
     let content = html! {
         (back_link("/enquiries", "Back to enquiries"))
         (error_summary(errors))
@@ -245,7 +469,18 @@ async fn enquiry_page(
         h1 class="nhsuk-heading-xl" { (name) }
         (summary_list(&[
             ("Product", html! { a href=(format!("/products/{}", product.id)) { (name) } }, None),
-            ("Services", html! { (enquiry.services.join(", ")) }, None),
+            ("Services", html! {
+                ul class="nhsuk-list nhsuk-u-margin-bottom-0" {
+                    @for (code, service) in &names {
+                        li {
+                            (service) " (" (code) ")"
+                            @if let Some(use_case) = enquiry.use_cases.get(code) {
+                                br; span class="nhsuk-u-secondary-text-color scal-pre-line" { "Use case: " (use_case) }
+                            }
+                        }
+                    }
+                }
+            }, None),
             ("Details", html! { p class="nhsuk-body scal-pre-line nhsuk-u-margin-bottom-0" { @if enquiry.details.is_empty() { "None given" } @else { (enquiry.details) } } }, None),
             ("Asked by", html! { (enquiry.created_by) " on " (date_time(enquiry.created_at)) }, None),
             ("Status", html! {
@@ -253,6 +488,32 @@ async fn enquiry_page(
                 @if let (Some(by), Some(at)) = (&enquiry.issued_by, enquiry.issued_at) { " by " (by) " on " (date_time(at)) }
             }, None),
         ]))
+        @if !issued.is_empty() {
+            h2 class="nhsuk-heading-l" { "What was issued" }
+            @for service in &issued {
+                h3 class="nhsuk-heading-m" { (service.name) " (" (service.code) ")" }
+                (summary_list(&[
+                    ("Template", html! {
+                        @if service.templates.is_empty() { "None" }
+                        @for (i, (template, version)) in service.templates.iter().enumerate() {
+                            @if i > 0 { br; }
+                            (template) ", version " (version)
+                        }
+                    }, None),
+                    ("Scoped out", html! {
+                        @if service.scoped_out.is_empty() {
+                            "Nothing: every requirement applies"
+                        } @else {
+                            ul class="nhsuk-list nhsuk-u-margin-bottom-0" {
+                                @for (requirement, reason) in &service.scoped_out {
+                                    li { strong class="scal-id" { (requirement) } ": " span class="scal-pre-line" { (reason) } }
+                                }
+                            }
+                        }
+                    }, None),
+                ]))
+            }
+        }
         @if let Some(scal_id) = &enquiry.scal_id {
             p class="nhsuk-body" { a href=(format!("/scals/{scal_id}")) { "Go to the SCAL" } }
         }
@@ -260,22 +521,15 @@ async fn enquiry_page(
             h2 class="nhsuk-heading-l" { "Issue the SCAL" }
             form method="post" action=(format!("/enquiries/{}/issue", enquiry.id)) novalidate {
                 (csrf(&session.csrf_token))
-                div class={ "nhsuk-form-group" @if templates_error.is_some() { " nhsuk-form-group--error" } } id="templates" tabindex="-1" {
-                    @if let Some(error) = templates_error {
+                div class={ "nhsuk-form-group" @if templates_error.is_some() || scoped_error.is_some() { " nhsuk-form-group--error" } } id="templates" tabindex="-1" {
+                    @for error in [templates_error, scoped_error].into_iter().flatten() {
                         span class="nhsuk-error-message" {
                             span class="nhsuk-u-visually-hidden" { "Error:" } " " (error)
                         }
                     }
-                    @for (service, selected) in &choices {
-                        @let refs: Vec<(&str, &str)> = [("", "No template chosen")].into_iter()
-                            .chain(published.iter().map(|(a, b)| (a.as_str(), b.as_str()))).collect();
-                        (select(&format!("template-{service}"), &format!("Template for {service}"), &refs, selected, &[],
-                            Some("Its latest published version is issued")))
-                    }
+                    span id="scoped_out" {}
+                    @for fields in &issue_fields { (fields) }
                 }
-                (textarea("scoped_out", "Requirements to scope out (optional)",
-                    form.map_or("", |f| f.scoped_out.as_str()), errors,
-                    Some("One a line: the service code, the requirement ID and the reason, for example: GPC-SEND-DOC GPCM-SD-098 Not used by this product")))
                 (button("Issue the SCAL"))
             }
         }
@@ -300,6 +554,7 @@ pub(crate) fn reference(prefix: &str, id: &str) -> String {
 pub async fn sent(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let enquiry = scal_app::enquiries::get(&state.app, &session.actor, &id).await?;
     let product = scal_app::products::get(&state.app, &session.actor, &enquiry.product_id).await?;
+    let names = scal_app::enquiries::service_names(&state.app, &session.actor, &enquiry).await?;
     let content = html! {
         div class="nhsuk-panel" {
             h1 class="nhsuk-panel__heading" { "Request sent" }
@@ -307,7 +562,10 @@ pub async fn sent(State(state): State<AppState>, PageActor(session): PageActor, 
                 "Your reference" br; strong { (reference("ENQ", &enquiry.id)) }
             }
         }
-        p class="nhsuk-body" { "You asked for a SCAL for " (product.details.title()) " to connect to " (enquiry.services.join(", ")) "." }
+        p class="nhsuk-body" {
+            "You asked for a SCAL for " (product.details.title()) " to connect to "
+            (names.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>().join(", ")) "."
+        }
         h2 class="nhsuk-heading-m" { "What happens next" }
         ol class="nhsuk-list nhsuk-list--number" {
             li { "NHS England checks your request and chooses the SCAL template for each service." }
@@ -330,57 +588,21 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
     enquiry_page(&state, &session, &id, None, &[]).await
 }
 
-/// "SERVICE REQUIREMENT-ID reason" lines; a line without all three is a field error.
-fn scoped_out(text: &str) -> Result<Vec<ScopeOut>, FieldError> {
-    let mut out = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let mut parts = line.splitn(3, char::is_whitespace);
-        match (parts.next(), parts.next(), parts.next().map(str::trim)) {
-            (Some(service), Some(requirement), Some(reason)) if !reason.is_empty() => out.push(ScopeOut {
-                service: service.to_string(),
-                requirement_id: requirement.to_string(),
-                reason: reason.to_string(),
-            }),
-            _ => {
-                return Err(FieldError::new(
-                    "scoped_out",
-                    format!(
-                        "Line {}: write the service code, the requirement ID and the reason",
-                        n + 1
-                    ),
-                ))
-            }
-        }
-    }
-    Ok(out)
-}
-
 pub async fn issue(
     State(state): State<AppState>,
     PageActor(session): PageActor,
     Path(id): Path<String>,
     PageForm(pairs): PageForm<Pairs>,
 ) -> PageResult {
-    let form = IssueForm {
-        templates: pairs
-            .iter()
-            .filter_map(|(k, v)| k.strip_prefix("template-").map(|s| (s.to_string(), v.clone())))
-            .collect(),
-        scoped_out: field(&pairs, "scoped_out").to_string(),
-    };
-    let scoped = match scoped_out(&form.scoped_out) {
-        Ok(scoped) => scoped,
-        Err(error) => {
-            // Check the caller may see and issue before saying anything about the form.
-            let enquiry = scal_app::enquiries::get(&state.app, &session.actor, &id).await?;
-            authorize(&session.actor, Action::IssueScal, Some(&enquiry.org_id)).map_err(AppError::from)?;
-            return enquiry_page(&state, &session, &id, Some(&form), &[error]).await;
-        }
-    };
+    let form = IssueForm::from_pairs(&pairs);
+    // Check the caller may see and issue before saying anything about the form.
+    let enquiry = scal_app::enquiries::get(&state.app, &session.actor, &id).await?;
+    authorize(&session.actor, Action::IssueScal, Some(&enquiry.org_id)).map_err(AppError::from)?;
+    let names = scal_app::enquiries::service_names(&state.app, &session.actor, &enquiry).await?;
+    let (scoped, reason_errors) = form.scoped_out(&names);
+    if !reason_errors.is_empty() && enquiry.status == "open" {
+        return enquiry_page(&state, &session, &id, Some(&form), &reason_errors).await;
+    }
     let input = IssueInput {
         templates: form
             .templates

@@ -48,6 +48,16 @@ pub async fn section(
         .map(|s| s.record.scal_id.clone());
     let can_issue = authorize(actor, Action::IssueScal, Some(org_id)).is_ok();
     let can_answer = authorize(actor, Action::AnswerScal, Some(org_id)).is_ok();
+    // A supplier is offered "Ask for a SCAL" here unless a request for this product is waiting.
+    let can_ask = authorize(actor, Action::RequestScal, Some(org_id)).is_ok();
+    let waiting = if can_ask {
+        scal_app::enquiries::list(&state.app, actor)
+            .await?
+            .into_iter()
+            .find(|e| e.status == "open" && e.product_id == product_id)
+    } else {
+        None
+    };
     let templates = if can_issue {
         scal_app::templates::list(&state.app, actor).await?
     } else {
@@ -69,6 +79,14 @@ pub async fn section(
         }
         @if issued.is_empty() {
             p class="nhsuk-body" { "No SCAL has been issued for this product yet. NHS England issues it when you ask to onboard to a service." }
+            @if let Some(enquiry) = &waiting {
+                p class="nhsuk-body" {
+                    "Waiting for NHS England to issue the SCAL. "
+                    a href=(format!("/enquiries/{}", enquiry.id)) { "View your request" }
+                }
+            } @else if can_ask {
+                p class="nhsuk-body" { a href=(format!("/enquiries/new?product={product_id}")) { "Ask for a SCAL for this product" } }
+            }
         } @else {
             ul class="nhsuk-list nhsuk-list--bullet" {
                 @for sheet in &issued {

@@ -83,6 +83,7 @@ async fn ids(app: &TestApp) -> Ids {
             product_id: id.clone(),
             services: vec!["GPC-SEND-DOC".into()],
             details: "Send discharge summaries".into(),
+            ..Default::default()
         };
         let enquiry = scal_app::enquiries::create(app.app(), &system, &input, app.now())
             .await

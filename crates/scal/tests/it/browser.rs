@@ -136,6 +136,7 @@ fn every_page_for_every_role_passes_axe() {
             product_id: product.clone(),
             services: vec!["GPC-SEND-DOC".into()],
             details: "Discharge summaries".into(),
+            ..Default::default()
         };
         let enquiry = scal_app::enquiries::create(server.app.app(), &scal_app::Actor::System, &input, server.app.now())
             .await
@@ -489,14 +490,18 @@ fn supplier_journey_in_the_browser() {
     sign_in(&browser, base, "admin@acme.example", PASSWORD, "form[action='/logout']");
     check(&browser, "supplier dashboard");
 
-    // Ask for a SCAL: first without a service (an error), then properly.
-    browser.goto(&format!("{base}/enquiries/new")).unwrap();
-    check(&browser, "enquiry form");
+    // Ask for a SCAL from the product's row: the form has it chosen. Sent first without a service
+    // (an error), then properly.
     browser
-        .find(&format!("#product_id option[value='{product}']"))
+        .find(&format!("a[href='/enquiries/new?product={product}']"))
         .unwrap()
         .click()
         .unwrap();
+    browser.wait_for("form[action='/enquiries']", WAIT).unwrap();
+    browser
+        .find(&format!("#product_id option[value='{product}']:checked"))
+        .expect("the product is chosen");
+    check(&browser, "enquiry form");
     submit(&browser, "form[action='/enquiries'] button", ".nhsuk-error-summary");
     check(&browser, "enquiry form with errors");
     browser
@@ -516,6 +521,11 @@ fn supplier_journey_in_the_browser() {
     browser.goto(&format!("{base}/enquiries/{enquiry}")).unwrap();
     assert!(browser.page_source().unwrap().contains("Waiting for NHS England"));
     check(&browser, "enquiry");
+    // While it waits, the dashboard does not offer to ask again.
+    browser.goto(&format!("{base}/")).unwrap();
+    let dashboard = browser.page_source().unwrap();
+    assert!(dashboard.contains("Waiting for NHS England to issue the SCAL"));
+    assert!(!dashboard.contains(&format!("/enquiries/new?product={product}")));
 
     // NHS England issues it (as the operator would).
     let scal = server.runtime.block_on(async {

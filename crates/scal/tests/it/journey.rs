@@ -29,15 +29,19 @@ fn requirement<'a>(sheet: &'a Value, id: &str) -> &'a Value {
 }
 
 /// The supplier asks for `services` for Acme PAS and the reviewer issues the SCAL with the
-/// defaults; returns the SCAL's ID.
+/// defaults; returns the SCAL's ID. Each service gets a use case, which some services require.
 async fn request_and_issue(app: &TestApp, supplier: &str, reviewer: &str, services: &[&str]) -> String {
     let product = app.product_id("Acme PAS").await;
+    let use_cases: serde_json::Map<String, Value> = services
+        .iter()
+        .map(|s| (s.to_string(), json!("Patient administration")))
+        .collect();
     let (status, enquiry) = app
         .api(
             Method::POST,
             "/api/v1/enquiries",
             Some(supplier),
-            Some(json!({"product_id": product, "services": services, "details": ""})),
+            Some(json!({"product_id": product, "services": services, "details": "", "use_cases": use_cases})),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{enquiry}");
@@ -613,8 +617,9 @@ async fn onboarding_another_service_asks_to_confirm_the_information_sheet_again(
             .unwrap()
     };
     assert_eq!(cases.as_array().unwrap().len(), 2);
-    // ERS-FHIR needs a use case.
-    assert_eq!(ers(&cases)["steps"][0]["state"], "not_started");
+    // ERS-FHIR needs a use case: the one given when asking is already on its case.
+    assert_eq!(ers(&cases)["use_case"], "Patient administration", "{cases}");
+    assert_eq!(ers(&cases)["steps"][0]["state"], "done");
     let (status, refused) = app
         .api(
             Method::POST,

@@ -76,22 +76,40 @@ async fn a_supplier_asks_answers_attaches_and_checks_through_the_pages() {
     assert!(queue.html.contains("Acme Referrals 1.0"));
     let shown = app.page(Some(&reviewer), Method::GET, &enquiry, &[]).await;
     assert!(shown.html.contains("Issue the SCAL"), "{}", shown.html);
+    // Scoping out is by ticking; a tick without a reason is an error on the reason, with the tick kept.
+    assert!(
+        shown.html.contains("value=\"GPC-SEND-DOC|GPCM-SD-098\""),
+        "{}",
+        shown.html
+    );
     let bad = app
         .page(
             Some(&reviewer),
             Method::POST,
             &format!("{enquiry}/issue"),
-            &[("scoped_out", "GPC-SEND-DOC only-two")],
+            &[("scope_out", "GPC-SEND-DOC|GPCM-SD-098")],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.html.contains("href=\"#scoped_out\""));
+    assert!(bad.html.contains("href=\"#reason-GPC-SEND-DOC\""), "{}", bad.html);
+    assert!(bad
+        .html
+        .contains("Give a reason for scoping out the requirements you ticked for GP Connect: Send Document"));
+    assert!(
+        bad.html.contains("value=\"GPC-SEND-DOC|GPCM-SD-098\" checked"),
+        "{}",
+        bad.html
+    );
     let issued = app
         .page(
             Some(&reviewer),
             Method::POST,
             &format!("{enquiry}/issue"),
-            &[("scoped_out", "GPC-SEND-DOC GPCM-SD-098 Not used by this product")],
+            &[
+                ("template-GPC-SEND-DOC", ""),
+                ("scope_out", "GPC-SEND-DOC|GPCM-SD-098"),
+                ("reason-GPC-SEND-DOC", "Not used by this product"),
+            ],
         )
         .await;
     assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.html);
@@ -1178,4 +1196,269 @@ async fn changed_since_the_last_round_lists_what_was_changed_after_a_return() {
     );
     assert_eq!(changed.html.matches("id=\"req-").count(), 1);
     assert!(changed.html.contains("id=\"req-GPCM-C-2\""));
+}
+
+#[tokio::test]
+async fn asking_for_a_scal_preselects_the_product_says_what_each_service_needs_and_reports_every_error() {
+    // The demo catalogue has MESH, assured through the Digital Onboarding Service.
+    let app = TestApp::demo().await;
+    let product = app.product_id("Acme Referrals").await;
+    let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+
+    // The product's row on the dashboard, and its page, ask for a SCAL for that product.
+    let home = app.page(Some(&admin), Method::GET, "/", &[]).await;
+    let ask = format!("/enquiries/new?product={product}");
+    assert!(home.html.contains(&ask), "{}", home.html);
+    let product_page = app
+        .page(Some(&admin), Method::GET, &format!("/products/{product}"), &[])
+        .await;
+    assert!(product_page.html.contains(&ask), "{}", product_page.html);
+    let form = app.page(Some(&admin), Method::GET, &ask, &[]).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.html.contains(&format!("<option value=\"{product}\" selected>")),
+        "{}",
+        form.html
+    );
+    // Each service says whether a template is published, whether it uses another route, and asks
+    // for a use case where the service needs one.
+    assert!(form.html.contains("SCAL template published"), "{}", form.html);
+    assert!(form.html.contains("No template published yet"));
+    assert!(form
+        .html
+        .contains("Uses another onboarding route (Digital Onboarding Service)"));
+    assert!(form.html.contains("Needs a use case"));
+    assert!(form.html.contains("name=\"use_case-ERS-FHIR\""), "{}", form.html);
+    assert!(!form.html.contains("name=\"use_case-GPC-SEND-DOC\""));
+
+    // Nothing chosen: the product and the services are both reported.
+    let empty = app.page(Some(&admin), Method::POST, "/enquiries", &[]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.html.contains("href=\"#product_id\""), "{}", empty.html);
+    assert!(empty.html.contains("Choose one of your products"));
+    assert!(empty.html.contains("href=\"#services\""));
+    assert!(empty.html.contains("Choose at least one service"));
+    // A service needing a use case without one, with an unknown product: both at once, and what
+    // was typed is kept.
+    let missing = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            "/enquiries",
+            &[
+                ("product_id", "not-a-product"),
+                ("services", "ERS-FHIR"),
+                ("services", "GPC-SEND-DOC"),
+                ("use_case-ERS-FHIR", "  "),
+                ("details", "Referrals"),
+            ],
+        )
+        .await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.html.contains("href=\"#product_id\""), "{}", missing.html);
+    assert!(missing.html.contains("href=\"#use_case-ERS-FHIR\""), "{}", missing.html);
+    assert!(missing
+        .html
+        .contains("Describe what the product will use e-Referral Service (FHIR) for"));
+    assert!(missing.html.contains(">Referrals</textarea>"));
+
+    // A good request with a use case: stored on the enquiry and shown on its page by name.
+    let asked = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            "/enquiries",
+            &[
+                ("product_id", &product),
+                ("services", "ERS-FHIR"),
+                ("use_case-ERS-FHIR", "Refers patients to physiotherapy"),
+            ],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER, "{}", asked.html);
+    let enquiry = asked.location().unwrap().trim_end_matches("/sent").to_string();
+    let shown = app.page(Some(&admin), Method::GET, &enquiry, &[]).await;
+    assert!(
+        shown.html.contains("e-Referral Service (FHIR) (ERS-FHIR)"),
+        "{}",
+        shown.html
+    );
+    assert!(shown.html.contains("Use case: Refers patients to physiotherapy"));
+
+    // While it waits, the dashboard and the product page say so instead of offering "Ask".
+    let home = app.page(Some(&admin), Method::GET, "/", &[]).await;
+    assert!(!home.html.contains(&ask), "{}", home.html);
+    assert!(home.html.contains("Waiting for NHS England to issue the SCAL"));
+    assert!(home.html.contains(&format!("href=\"{enquiry}\"")));
+    let product_page = app
+        .page(Some(&admin), Method::GET, &format!("/products/{product}"), &[])
+        .await;
+    assert!(!product_page.html.contains(&ask));
+    assert!(product_page.html.contains("Waiting for NHS England to issue the SCAL"));
+}
+
+#[tokio::test]
+async fn the_api_takes_use_cases_and_reports_every_problem_at_once() {
+    let app = TestApp::demo().await;
+    let product = app.product_id("Acme Referrals").await;
+    let token = app.token_for("admin@acme.example").await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&token),
+            Some(serde_json::json!({"services": ["ERS-FHIR"], "use_cases": {"GPC-SEND-DOC": "Not asked for"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let text = body.to_string();
+    assert!(text.contains("Choose one of your products"), "{text}");
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&token),
+            Some(serde_json::json!({"product_id": product, "services": ["ERS-FHIR"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "use_case-ERS-FHIR");
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/enquiries",
+            Some(&token),
+            Some(serde_json::json!({"product_id": product, "services": ["GPC-SEND-DOC"], "use_cases": {"GPC-SEND-DOC": "Discharge summaries"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["use_cases"]["GPC-SEND-DOC"], "Discharge summaries");
+
+    // Issued, the use case is the service's case's use case.
+    let reviewer = app.token_for("reviewer@nhse.example").await;
+    let (status, issued) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/enquiries/{}/issue", body["id"].as_str().unwrap()),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    let (_, cases) = scal_app::cases::cases(
+        app.app(),
+        &scal_app::Actor::System,
+        issued["scal_id"].as_str().unwrap(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(cases[0].use_case.as_deref(), Some("Discharge summaries"));
+}
+
+#[tokio::test]
+async fn nhs_england_chooses_only_the_services_templates_and_scopes_out_by_ticking() {
+    let app = TestApp::demo().await;
+    let product = app.product_id("Acme Referrals").await;
+    let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    let reviewer = app.sign_in("reviewer@nhse.example", PASSWORD).await.unwrap();
+    // Another service's published template must not be offered for GP Connect.
+    let other = scal_app::templates::ImportRequest {
+        file_name: "ers.psv".into(),
+        bytes: std::fs::read(crate::support::fixture("scal-gpc-send-document.psv"))
+            .unwrap()
+            .into(),
+        name: Some("e-RS SCAL".into()),
+        service: Some("ERS-FHIR".into()),
+        publish: true,
+        options: Default::default(),
+    };
+    scal_app::templates::import(
+        app.app(),
+        &scal_app::Actor::System,
+        &other,
+        scal_workbook::Limits::default(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let asked = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            "/enquiries",
+            &[("product_id", &product), ("services", "GPC-SEND-DOC")],
+        )
+        .await;
+    let enquiry = asked.location().unwrap().trim_end_matches("/sent").to_string();
+    let shown = app.page(Some(&reviewer), Method::GET, &enquiry, &[]).await;
+    assert!(
+        shown.html.contains("GP Connect: Send Document, version 1"),
+        "{}",
+        shown.html
+    );
+    assert!(
+        !shown.html.contains("e-RS SCAL"),
+        "another service's template is not offered"
+    );
+    // Requirements are grouped by section in details, with one reason per service.
+    assert!(shown.html.contains("nhsuk-details__summary"));
+    assert!(
+        shown.html.contains("Using MESH to support GP Connect Messaging ("),
+        "{}",
+        shown.html
+    );
+    assert!(shown.html.contains("id=\"reason-GPC-SEND-DOC\""));
+    assert!(
+        !shown.html.contains("name=\"scoped_out\""),
+        "no special syntax any more"
+    );
+
+    // The API refuses another service's template for a service.
+    let ers = scal_app::templates::list(app.app(), &scal_app::Actor::System)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(t, _)| t.name == "e-RS SCAL")
+        .unwrap()
+        .0
+        .id;
+    let wrong = app
+        .page(
+            Some(&reviewer),
+            Method::POST,
+            &format!("{enquiry}/issue"),
+            &[("template-GPC-SEND-DOC", &ers)],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong.html.contains("That template is for ERS-FHIR"), "{}", wrong.html);
+
+    let issued = app
+        .page(
+            Some(&reviewer),
+            Method::POST,
+            &format!("{enquiry}/issue"),
+            &[
+                ("scope_out", "GPC-SEND-DOC|GPCM-SD-028"),
+                ("scope_out", "GPC-SEND-DOC|GPCM-SD-098"),
+                ("reason-GPC-SEND-DOC", "Not in this product's use case"),
+            ],
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.html);
+
+    // The enquiry page now says what was issued and what was scoped out, and why.
+    for session in [&reviewer, &admin] {
+        let page = app.page(Some(session), Method::GET, &enquiry, &[]).await;
+        assert!(page.html.contains("What was issued"), "{}", page.html);
+        assert!(page.html.contains("GP Connect: Send Document, version 1"));
+        assert!(page.html.contains("GPCM-SD-028"));
+        assert!(page.html.contains("GPCM-SD-098"));
+        assert!(
+            page.html.contains("Not in this product&#39;s use case")
+                || page.html.contains("Not in this product's use case")
+        );
+        assert!(!page.html.contains("Issue the SCAL"));
+    }
 }
