@@ -665,6 +665,66 @@ fn supplier_journey_in_the_browser() {
         check(&browser, &format!("reviewer {path}"));
     }
 
+    // The reviewer's day: another SCAL (Acme PAS) waits for review; it is returned with a reason,
+    // the banner says so; the supplier sees the same status, makes the declaration and submits
+    // again, and gets a confirmation with a reference.
+    let pas = server.runtime.block_on(crate::onboarding_pages::submitted_scal_for(
+        app,
+        "Acme PAS",
+        "admin@acme.example",
+    ));
+    browser.goto(&format!("{base}/")).unwrap();
+    assert!(browser.page_source().unwrap().contains("1 SCAL waiting for review"));
+    check(&browser, "reviewer dashboard");
+    browser.goto(&format!("{base}/submissions")).unwrap();
+    browser.find("a[href^='/submissions/']").unwrap().click().unwrap();
+    browser.wait_for("#reason", WAIT).unwrap();
+    check(&browser, "submission to review");
+    browser
+        .find("#reason")
+        .unwrap()
+        .send_keys("Attach the penetration test summary")
+        .unwrap();
+    submit(
+        &browser,
+        "form[action$='/return'] button",
+        ".nhsuk-notification-banner--success",
+    );
+    assert!(browser
+        .page_source()
+        .unwrap()
+        .contains("The SCAL has been returned to the supplier"));
+    check(&browser, "submission returned");
+    sign_out(&browser);
+
+    sign_in(&browser, base, "admin@acme.example", PASSWORD, "form[action='/logout']");
+    assert!(browser
+        .page_source()
+        .unwrap()
+        .contains("Returned: changes needed (round 1)"));
+    browser.goto(&format!("{base}/scals/{pas}")).unwrap();
+    assert!(browser
+        .page_source()
+        .unwrap()
+        .contains("Attach the penetration test summary"));
+    check(&browser, "returned SCAL");
+    browser.goto(&format!("{base}/scals/{pas}/submit")).unwrap();
+    browser.find("#declaration").unwrap().click().unwrap();
+    check(&browser, "check your answers, ready");
+    submit(
+        &browser,
+        &format!("form[action='/scals/{pas}/submit'] button"),
+        ".nhsuk-panel",
+    );
+    let html = browser.page_source().unwrap();
+    assert!(html.contains("SCAL submitted") && html.contains("SUB-") && html.contains("Round 2"));
+    check(&browser, "submission confirmation");
+    browser.goto(&format!("{base}/")).unwrap();
+    assert!(browser
+        .page_source()
+        .unwrap()
+        .contains("With NHS England for review (round 2)"));
+
     assert!(
         violations.is_empty(),
         "{} serious or critical axe or CSP violations:\n{}",
