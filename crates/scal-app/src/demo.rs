@@ -177,6 +177,7 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
     let request = crate::templates::ImportRequest {
         file_name: "scal-gpc-send-document.psv".into(),
         bytes: bytes::Bytes::from_static(DEMO_TEMPLATE),
+        template_id: None,
         name: Some("GP Connect: Send Document".into()),
         service: Some("GPC-SEND-DOC".into()),
         publish: true,

@@ -22,10 +22,13 @@ pub struct ImportRequest {
     pub file_name: String,
     /// Shared, so parsing on the blocking pool needs no copy of the upload.
     pub bytes: bytes::Bytes,
-    /// The template's name; by default the file name without its extension. An existing name
-    /// adds a new version to that template.
+    /// The template to add this file to as its next version. `None`: a new template.
+    pub template_id: Option<String>,
+    /// A new template's name; by default the file name without its extension. It must not be an
+    /// existing template's name (that file is a new version of it: `template_id`). Ignored for a
+    /// new version.
     pub name: Option<String>,
-    /// The catalogue service this template is for.
+    /// The catalogue service a new template is for. Ignored for a new version.
     pub service: Option<String>,
     pub publish: bool,
     pub options: ImportOptions,
@@ -68,6 +71,17 @@ pub async fn import_with_progress(
     progress: &dyn crate::progress::Progress,
 ) -> Result<ImportOutcome> {
     authorize(actor, Action::ManageTemplates, None)?;
+    // Where the file goes is checked before it is read: a wrong choice costs no parsing.
+    let target = match request.template_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(id) => Some(
+            match known_id(id) {
+                Ok(id) => templates::get(app.store.pool(), id).await?,
+                Err(_) => None,
+            }
+            .ok_or_else(|| AppError::invalid("template_id", "There is no such template to add a version to"))?,
+        ),
+    };
     let name = request
         .name
         .clone()
@@ -75,7 +89,11 @@ pub async fn import_with_progress(
         .unwrap_or_else(|| stem(&request.file_name).to_string());
     let name = scal_domain::field::required_text("name", "a template name", &name, 200)
         .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    if target.is_none() {
+        ensure_new_name(&templates::list(app.store.pool()).await?, &name)?;
+    }
     let service = match request.service.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        _ if target.is_some() => None,
         None => None,
         Some(code) => {
             let code =
@@ -117,9 +135,11 @@ pub async fn import_with_progress(
         .collect();
 
     let mut tx = app.store.begin().await?;
-    let template = match templates::get_by_name(tx.conn(), &name).await? {
+    let template = match target {
         Some(existing) => existing,
         None => {
+            // Again inside the transaction: another import may have taken the name meanwhile.
+            ensure_new_name(&templates::list(tx.conn()).await?, &name)?;
             let template = TemplateRecord {
                 id: new_id(),
                 name: name.clone(),
@@ -128,7 +148,7 @@ pub async fn import_with_progress(
             };
             templates::insert_template(tx.conn(), &template)
                 .await
-                .map_err(|e| unique_violation(e, "name", "A template with this name already exists"))?;
+                .map_err(|e| unique_violation(e, "name", &name_taken(&name)))?;
             tx.audit(audit_entry(
                 actor,
                 now,
@@ -193,6 +213,46 @@ pub async fn import_with_progress(
         report,
         diff,
     })
+}
+
+fn name_taken(name: &str) -> String {
+    format!("A template called {name} already exists: import this file as its new version, or choose another name")
+}
+
+/// A new template's name must not be an existing template's, in any case: a file with that name
+/// is a new version of it, which the importer must choose, not get by accident.
+fn ensure_new_name(existing: &[TemplateRecord], name: &str) -> Result<()> {
+    match existing
+        .iter()
+        .find(|t| scal_domain::template::same_template_name(&t.name, name))
+    {
+        Some(taken) => Err(AppError::invalid("name", name_taken(&taken.name))),
+        None => Ok(()),
+    }
+}
+
+/// The existing template an import most likely belongs to (the import form's default choice):
+/// one named like the typed name or the file, else the latest for the chosen service. `None`:
+/// a new template.
+pub async fn likely_target(
+    app: &App,
+    actor: &Actor,
+    name: &str,
+    file_name: &str,
+    service: &str,
+) -> Result<Option<TemplateRecord>> {
+    authorize(actor, Action::ManageTemplates, None)?;
+    let mut existing = templates::list(app.store.pool()).await?;
+    existing.sort_by_key(|t| t.created_at);
+    let keys: Vec<scal_domain::template::ExistingTemplate<'_>> = existing
+        .iter()
+        .map(|t| scal_domain::template::ExistingTemplate {
+            name: &t.name,
+            service: t.service_code.as_deref(),
+        })
+        .collect();
+    let found = scal_domain::template::likely_template(&keys, &[name, stem(file_name)], Some(service));
+    Ok(found.map(|i| existing[i].clone()))
 }
 
 fn published_entry(
@@ -284,10 +344,7 @@ pub async fn publish(app: &App, actor: &Actor, id: &str, number: i64, now: Offse
         .cloned()
         .ok_or(AppError::NotFound)?;
     if version.published {
-        return Err(AppError::invalid(
-            "version",
-            format!("Version {number} is already published; published versions never change"),
-        ));
+        return Err(already_published(number));
     }
     let previous = versions.iter().rev().find(|v| v.published && v.version < number);
     let old = match previous {
@@ -302,6 +359,41 @@ pub async fn publish(app: &App, actor: &Actor, id: &str, number: i64, now: Offse
     tx.audit(published_entry(actor, now, &version, &diff)).await?;
     tx.commit().await?;
     Ok(diff)
+}
+
+/// A draft about to be published and what publishing it would change since the previous
+/// published version: what the confirmation page shows. A published version is refused as
+/// publishing it is.
+pub async fn to_publish(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    number: i64,
+) -> Result<(TemplateRecord, VersionRecord, Vec<TemplateSheet>, TemplateDiff)> {
+    authorize(actor, Action::ManageTemplates, None)?;
+    let (template, versions) = get(app, actor, id).await?;
+    let version = versions
+        .iter()
+        .find(|v| v.version == number)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    if version.published {
+        return Err(already_published(number));
+    }
+    let old = match versions.iter().rev().find(|v| v.published && v.version < number) {
+        Some(v) => templates::content(app.store.pool(), &v.id).await?,
+        None => Vec::new(),
+    };
+    let new = templates::content(app.store.pool(), &version.id).await?;
+    let diff = diff_versions(&old, &new);
+    Ok((template, version, new, diff))
+}
+
+fn already_published(number: i64) -> AppError {
+    AppError::invalid(
+        "version",
+        format!("Version {number} is already published; published versions never change"),
+    )
 }
 
 /// The difference between two versions; by default the latest against the one before it.

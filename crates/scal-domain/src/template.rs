@@ -737,3 +737,74 @@ mod diff_tests {
         assert!(diff(&old, &old).is_empty());
     }
 }
+
+/// An existing template, as far as choosing where an imported file belongs needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExistingTemplate<'a> {
+    pub name: &'a str,
+    pub service: Option<&'a str>,
+}
+
+/// Whether two template names are the same name: case and surrounding spaces do not make a
+/// different template (two templates "Send Document" and "send document " would only confuse).
+pub fn same_template_name(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+/// Which existing template an imported file most likely is a new version of (its index): the one
+/// named like the file (the typed name, or the file's own name), else the latest template for the
+/// chosen service. `templates` are in the order they were created. `None`: a new template.
+pub fn likely_template(templates: &[ExistingTemplate<'_>], names: &[&str], service: Option<&str>) -> Option<usize> {
+    let named = names
+        .iter()
+        .filter(|n| !n.trim().is_empty())
+        .find_map(|n| templates.iter().position(|t| same_template_name(t.name, n)));
+    named.or_else(|| {
+        let service = service.map(str::trim).filter(|s| !s.is_empty())?;
+        templates
+            .iter()
+            .rposition(|t| t.service.is_some_and(|s| s.eq_ignore_ascii_case(service)))
+    })
+}
+
+#[cfg(test)]
+mod likely_template_tests {
+    use super::*;
+
+    const TEMPLATES: [ExistingTemplate<'static>; 3] = [
+        ExistingTemplate {
+            name: "Send Document",
+            service: Some("GPC-SEND-DOC"),
+        },
+        ExistingTemplate {
+            name: "PDS",
+            service: Some("PDS-FHIR"),
+        },
+        ExistingTemplate {
+            name: "PDS 2025",
+            service: Some("PDS-FHIR"),
+        },
+    ];
+
+    #[test]
+    fn a_matching_name_wins_over_the_service() {
+        assert_eq!(
+            likely_template(&TEMPLATES, &["", " send document"], Some("PDS-FHIR")),
+            Some(0)
+        );
+        assert_eq!(likely_template(&TEMPLATES, &["PDS", "send document"], None), Some(1));
+    }
+
+    #[test]
+    fn otherwise_the_latest_template_for_the_service() {
+        assert_eq!(likely_template(&TEMPLATES, &["pds-v3"], Some("PDS-FHIR")), Some(2));
+        assert_eq!(likely_template(&TEMPLATES, &["pds-v3"], Some("gpc-send-doc")), Some(0));
+    }
+
+    #[test]
+    fn nothing_matching_is_a_new_template() {
+        assert_eq!(likely_template(&TEMPLATES, &["new"], Some("OTHER")), None);
+        assert_eq!(likely_template(&TEMPLATES, &["new"], Some("")), None);
+        assert_eq!(likely_template(&[], &["Send Document"], None), None);
+    }
+}

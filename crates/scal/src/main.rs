@@ -162,13 +162,17 @@ enum ServiceCommand {
 
 #[derive(Subcommand)]
 enum TemplateCommand {
-    /// Import a workbook (.xlsx) or pipe-separated text as a new version of a template
+    /// Import a workbook (.xlsx) or pipe-separated text as a new template, or as the next version
+    /// of one (--template)
     Import {
         file: PathBuf,
-        /// Template name [default: the file name]; an existing name gets a new version
+        /// Add the file as the next version of this template (its ID)
+        #[arg(long, conflicts_with_all = ["name", "service"])]
+        template: Option<String>,
+        /// A new template's name [default: the file name]; not an existing template's name
         #[arg(long)]
         name: Option<String>,
-        /// Catalogue service code the template is for
+        /// Catalogue service code a new template is for
         #[arg(long)]
         service: Option<String>,
         /// Publish the new version at once (versions are immutable once published)

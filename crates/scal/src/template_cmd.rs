@@ -17,6 +17,7 @@ pub async fn run(
     match command {
         TemplateCommand::Import {
             file,
+            template,
             name,
             service,
             publish,
@@ -31,6 +32,7 @@ pub async fn run(
                     .unwrap_or("template")
                     .to_string(),
                 bytes: bytes.into(),
+                template_id: template,
                 name,
                 service,
                 publish,
@@ -38,7 +40,10 @@ pub async fn run(
             };
             let progress = crate::progress_bar::Bar::new();
             let outcome =
-                scal_app::templates::import_with_progress(app, &actor, &request, limits, now, &progress).await?;
+                match scal_app::templates::import_with_progress(app, &actor, &request, limits, now, &progress).await {
+                    Ok(outcome) => outcome,
+                    Err(error) => return Err(with_version_hint(app, &request, error).await),
+                };
             if json {
                 let report = serde_json::json!({
                     "template": {"id": outcome.template.id, "name": outcome.template.name, "version": outcome.version.version},
@@ -116,6 +121,23 @@ pub async fn run(
         }
     }
     Ok(())
+}
+
+/// A name clash told the command-line way: which `--template` adds the file as a new version.
+async fn with_version_hint(app: &App, request: &ImportRequest, error: scal_app::AppError) -> Failure {
+    let clash = matches!(&error, scal_app::AppError::Invalid(invalid) if invalid.0.iter().any(|e| e.field == "name"));
+    let mut failure = Failure::from(error);
+    if clash {
+        let name = request.name.as_deref().unwrap_or_default();
+        if let Ok(Some(existing)) =
+            scal_app::templates::likely_target(app, &Actor::System, name, &request.file_name, "").await
+        {
+            failure
+                .0
+                .push_str(&format!(" (to import it as a new version: --template {})", existing.id));
+        }
+    }
+    failure
 }
 
 fn print_diff(diff: &TemplateDiff) {

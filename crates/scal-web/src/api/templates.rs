@@ -72,9 +72,12 @@ pub struct ImportOut {
 pub struct ImportQuery {
     /// The uploaded file's name (its extension is not needed: content is sniffed).
     pub file_name: Option<String>,
-    /// Template name; an existing name adds a version. Defaults to the file name.
+    /// Add the file as the next version of this template. Without it the file is a new template.
+    pub template_id: Option<String>,
+    /// A new template's name, by default the file name; an existing template's name is refused
+    /// (import the file as its new version with `template_id`). Ignored with `template_id`.
     pub name: Option<String>,
-    /// Catalogue service code.
+    /// Catalogue service code of a new template. Ignored with `template_id`.
     pub service: Option<String>,
     /// Publish at once.
     pub publish: Option<bool>,
@@ -108,6 +111,7 @@ pub async fn import_template(
     let request = ImportRequest {
         file_name: query.file_name.unwrap_or_else(|| "template".into()),
         bytes: body,
+        template_id: query.template_id,
         name: query.name,
         service: query.service,
         publish: query.publish.unwrap_or(false),

@@ -137,6 +137,7 @@ fn table(limits: UploadLimits) -> Table {
     .upload("/templates", templates::upload, max_upload_bytes)
     .get("/templates/{id}", templates::show)
     .get("/templates/{id}/versions/{version}", templates::show_version)
+    .get("/templates/{id}/versions/{version}/publish", templates::publish_form)
     .post("/templates/{id}/versions/{version}/publish", templates::publish)
     .get("/templates/{id}/diff", templates::show_diff)
     .get("/templates/{id}/versions/{version}/export", templates::export_version)

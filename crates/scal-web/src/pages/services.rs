@@ -44,7 +44,8 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
             tbody class="nhsuk-table__body" {
                 @for service in &services {
                     tr class="nhsuk-table__row" {
-                        td class="nhsuk-table__cell" { (service.name) }
+                        // The target of a template page's link to its service.
+                        td class="nhsuk-table__cell" id=(format!("service-{}", service.code.as_str())) { (service.name) }
                         td class="nhsuk-table__cell" { code { (service.code.as_str()) } }
                         td class="nhsuk-table__cell" { (service.network.label()) }
                         td class="nhsuk-table__cell" { (service.onboarding_route.label()) }

@@ -8,11 +8,12 @@ use scal_app::AppError;
 use scal_domain::policy::{authorize, Action};
 use scal_domain::template::{Level, TemplateDiff};
 use scal_domain::FieldError;
+use scal_store::records::templates::{TemplateRecord, VersionRecord};
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, checkbox, data_table, date_time, error_summary, page, plural, select, tag, text_input, Caption,
-    Chrome, InputOptions, Nav,
+    back_link, button, checkbox, data_table, date_time, error_summary, page, plural, select, summary_list, tag,
+    text_input, Caption, Chrome, InputOptions, Nav,
 };
 use super::{done, form_page, FormOutcome};
 use crate::extract::PageQuery;
@@ -40,24 +41,62 @@ pub fn level_tag(level: Level) -> Markup {
     tag(level.plain(), colour)
 }
 
-#[derive(Default)]
-struct UploadForm {
+/// The import form. `template_id` is the choice of where the file goes: an existing template's
+/// ID (a new version of it), [`NEW_TEMPLATE`], or empty when nothing was chosen (the likely
+/// template, by name or service, else a new one).
+#[derive(Debug, Default, Deserialize)]
+pub struct UploadForm {
+    #[serde(default)]
+    template_id: String,
+    #[serde(skip)]
     name: String,
+    #[serde(default)]
     service: String,
+    #[serde(skip)]
     publish: bool,
+    #[serde(skip)]
     map: String,
+}
+
+const NEW_TEMPLATE: &str = "new";
+
+/// Whether an import was refused for its name (most likely an existing template's, which the
+/// importer meant to add a version to).
+fn name_clash(errors: &[FieldError]) -> bool {
+    errors.iter().any(|e| e.field == "name")
 }
 
 async fn list_page(
     state: &AppState,
     session: &CurrentSession,
     form: &UploadForm,
+    file_name: &str,
     errors: &[FieldError],
 ) -> Result<Markup, PageError> {
     let actor = &session.actor;
     let templates = scal_app::templates::list(&state.app, actor).await?;
     let can_manage = authorize(actor, Action::ManageTemplates, None).is_ok();
     let services = scal_app::services::list(&state.app, actor).await?;
+    let service_name = |code: &str| {
+        services
+            .iter()
+            .find(|s| s.code.as_str() == code)
+            .map(|s| format!("{} ({code})", s.name))
+            .unwrap_or_else(|| code.to_string())
+    };
+    // Pre-selected: what was chosen, except a new template whose name was refused (the template of
+    // that name is what was meant); otherwise the likely template, when one fits.
+    let selected = if form.template_id.is_empty() || (form.template_id == NEW_TEMPLATE && name_clash(errors)) {
+        if can_manage {
+            scal_app::templates::likely_target(&state.app, actor, &form.name, file_name, &form.service)
+                .await?
+                .map_or_else(|| form.template_id.clone(), |t| t.id)
+        } else {
+            String::new()
+        }
+    } else {
+        form.template_id.clone()
+    };
     let service_options: Vec<(&str, &str)> = [("", "No particular service")]
         .into_iter()
         .chain(services.iter().map(|s| (s.code.as_str(), s.name.as_str())))
@@ -80,7 +119,9 @@ async fn list_page(
                     @for (template, versions) in &templates {
                         tr class="nhsuk-table__row" {
                             td class="nhsuk-table__cell" { a href=(format!("/templates/{}", template.id)) { (template.name) } }
-                            td class="nhsuk-table__cell" { (template.service_code.clone().unwrap_or_default()) }
+                            td class="nhsuk-table__cell" {
+                                @if let Some(code) = &template.service_code { (service_name(code)) }
+                            }
                             td class="nhsuk-table__cell" {
                                 @if let Some(latest) = versions.last() {
                                     "Version " (latest.version) " " (status_tag(latest.published))
@@ -92,7 +133,7 @@ async fn list_page(
             }))
         }
         @if can_manage {
-            h2 class="nhsuk-heading-l" { "Import a template" }
+            h2 class="nhsuk-heading-l" id="import" { "Import a template" }
             p class="nhsuk-body" {
                 "Upload a SCAL workbook (.xlsx) or an NHS pipe-separated requirements table (.psv, .csv, .txt). \
                  Each sheet's header row is recognised by its column names; sheets without a requirement table are skipped and listed."
@@ -101,10 +142,14 @@ async fn list_page(
                 // First, so it is checked before the file is read (see `session`).
                 (super::layout::csrf(&session.csrf_token))
                 (file_input("file", "Workbook or requirements table", errors))
-                (text_input("name", "Template name (optional)", &form.name, errors, InputOptions {
-                    hint: Some("An existing name adds a new version to that template. By default, the file name."), ..Default::default()
+                @if !templates.is_empty() {
+                    (target_radios(&templates, &selected, errors, &service_name))
+                }
+                (text_input("name", "Name of a new template (optional)", &form.name, errors, InputOptions {
+                    hint: Some("By default, the file name. Not the name of an existing template: import the file as its new version instead."),
+                    ..Default::default()
                 }))
-                (select("service", "Service", &service_options, &form.service, errors, None))
+                (select("service", "Service", &service_options, &form.service, errors, Some("The service a new template is for.")))
                 (text_input("map", "Column names (optional)", &form.map, errors, InputOptions {
                     hint: Some("Only when a column is not recognised: FIELD=COLUMN pairs separated by commas, like id=B,text=C"),
                     spellcheck_off: true, ..Default::default()
@@ -122,6 +167,57 @@ async fn list_page(
     ))
 }
 
+/// Where the file goes: a new version of each existing template, or a new template. One radio per
+/// line (the inline layout of `layout::radios` suits short answers, not template names).
+fn target_radios(
+    templates: &[(TemplateRecord, Vec<VersionRecord>)],
+    selected: &str,
+    errors: &[FieldError],
+    service_name: &dyn Fn(&str) -> String,
+) -> Markup {
+    let error = errors.iter().find(|e| e.field == "template_id");
+    let options = templates
+        .iter()
+        .map(|(t, _)| {
+            let hint = t
+                .service_code
+                .as_deref()
+                .map(|code| format!("For {}", service_name(code)));
+            (t.id.as_str(), format!("A new version of {}", t.name), hint)
+        })
+        .chain(std::iter::once((NEW_TEMPLATE, "A new template".to_string(), None)));
+    html! {
+        div class={ "nhsuk-form-group" @if error.is_some() { " nhsuk-form-group--error" } } {
+            fieldset class="nhsuk-fieldset" aria-describedby={ "template-hint" @if error.is_some() { " template_id-error" } } {
+                legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s" { "What is this file?" }
+                div class="nhsuk-hint" id="template-hint" {
+                    "Left unchosen, a file named like a template, or for a service that has one, becomes its new version."
+                }
+                @if let Some(error) = error {
+                    span class="nhsuk-error-message" id="template_id-error" {
+                        span class="nhsuk-u-visually-hidden" { "Error:" } " " (error.message)
+                    }
+                }
+                div class="nhsuk-radios" {
+                    @for (i, (value, label, hint)) in options.enumerate() {
+                        // The first radio carries the field's ID, so the error summary links to it.
+                        @let id = if i == 0 { "template_id".to_string() } else { format!("template_id-{}", i + 1) };
+                        div class="nhsuk-radios__item" {
+                            input class="nhsuk-radios__input" id=(id) name="template_id" type="radio" value=(value)
+                                checked[value == selected]
+                                aria-describedby=[hint.as_ref().map(|_| format!("{id}-hint"))];
+                            label class="nhsuk-label nhsuk-radios__label" for=(id) { (label) }
+                            @if let Some(hint) = &hint {
+                                div class="nhsuk-hint nhsuk-radios__hint" id=(format!("{id}-hint")) { (hint) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 fn file_input(name: &str, label: &str, errors: &[FieldError]) -> Markup {
     let error: Vec<&FieldError> = errors.iter().filter(|e| e.field == name).collect();
     html! {
@@ -137,10 +233,13 @@ fn file_input(name: &str, label: &str, errors: &[FieldError]) -> Markup {
     }
 }
 
-pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) -> PageResult {
-    Ok(list_page(&state, &session, &UploadForm::default(), &[])
-        .await?
-        .into_response())
+/// `?template_id=ID` (from a template's page) or `?service=CODE` pre-select where an import goes.
+pub async fn list(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    PageQuery(form): PageQuery<UploadForm>,
+) -> PageResult {
+    Ok(list_page(&state, &session, &form, "", &[]).await?.into_response())
 }
 
 /// Authorises before reading the upload, so someone who may not import learns nothing and sends
@@ -155,15 +254,18 @@ pub async fn upload(
     let unreadable = super::unreadable_upload;
     let mut form = UploadForm::default();
     let mut file: Option<(String, axum::body::Bytes)> = None;
+    let mut file_name = String::new();
     while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         match field.name().unwrap_or_default() {
             "file" => {
                 let name = field.file_name().unwrap_or_default().to_string();
+                file_name.clone_from(&name);
                 let bytes = field.bytes().await.map_err(unreadable)?;
                 if !bytes.is_empty() {
                     file = Some((name, bytes));
                 }
             }
+            "template_id" => form.template_id = field.text().await.map_err(unreadable)?,
             "name" => form.name = field.text().await.map_err(unreadable)?,
             "service" => form.service = field.text().await.map_err(unreadable)?,
             "map" => form.map = field.text().await.map_err(unreadable)?,
@@ -183,29 +285,51 @@ pub async fn upload(
             match scal_app::templates::parse_map(&entries) {
                 Err(error) => Err(error),
                 Ok(options) => {
-                    let request = ImportRequest {
+                    let template_id = match form.template_id.as_str() {
+                        NEW_TEMPLATE => Ok(None),
+                        "" => scal_app::templates::likely_target(
+                            &state.app,
+                            &session.actor,
+                            &form.name,
+                            &file_name,
+                            &form.service,
+                        )
+                        .await
+                        .map(|t| t.map(|t| t.id)),
+                        id => Ok(Some(id.to_string())),
+                    };
+                    let request = template_id.map(|template_id| ImportRequest {
                         file_name,
                         bytes,
+                        template_id,
                         name: Some(form.name.clone()),
                         service: Some(form.service.clone()),
                         publish: form.publish,
                         options,
-                    };
-                    scal_app::templates::import(
-                        &state.app,
-                        &session.actor,
-                        &request,
-                        state.upload_limits(),
-                        state.now(),
-                    )
-                    .await
+                    });
+                    match request {
+                        Ok(request) => {
+                            scal_app::templates::import(
+                                &state.app,
+                                &session.actor,
+                                &request,
+                                state.upload_limits(),
+                                state.now(),
+                            )
+                            .await
+                        }
+                        Err(error) => Err(error),
+                    }
                 }
             }
         }
     };
     match outcome.map_err(FormOutcome::from) {
         Ok(outcome) => Ok(report_page(&session, &outcome).into_response()),
-        Err(FormOutcome::Errors(errors)) => Ok(form_page(list_page(&state, &session, &form, &errors).await?, &errors)),
+        Err(FormOutcome::Errors(errors)) => Ok(form_page(
+            list_page(&state, &session, &form, &file_name, &errors).await?,
+            &errors,
+        )),
         Err(FormOutcome::Failed(error)) => Err(error),
     }
 }
@@ -277,9 +401,34 @@ fn report_page(session: &CurrentSession, outcome: &ImportOutcome) -> Markup {
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let (template, versions) = scal_app::templates::get(&state.app, &session.actor, &id).await?;
     let can_manage = authorize(&session.actor, Action::ManageTemplates, None).is_ok();
+    let service = match &template.service_code {
+        // A service since removed from the catalogue is still named, by its code.
+        Some(code) => Some(
+            scal_app::services::get(&state.app, &session.actor, code)
+                .await
+                .map_or_else(|_| (code.clone(), None), |s| (code.clone(), Some(s.name))),
+        ),
+        None => None,
+    };
     let content = html! {
         (back_link("/templates", "Back to templates"))
         h1 class="nhsuk-heading-xl" { (template.name) }
+        (summary_list(&[(
+            "Service",
+            match &service {
+                Some((code, Some(name))) => html! {
+                    a href=(format!("/services#service-{code}")) { (name) } " " code { "(" (code) ")" }
+                },
+                Some((code, None)) => html! { code { (code) } },
+                None => html! { "No particular service" },
+            },
+            None,
+        )]))
+        @if can_manage {
+            a class="nhsuk-button nhsuk-button--secondary" href=(format!("/templates?template_id={}#import", template.id)) {
+                "Import a new version"
+            }
+        }
         (data_table("Versions", Caption::Shown, html! {
             thead class="nhsuk-table__head" {
                 tr class="nhsuk-table__row" {
@@ -306,11 +455,9 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
                                 }
                             }
                             @if can_manage && !version.published {
-                                form method="post" action=(format!("/templates/{}/versions/{}/publish", template.id, version.version)) novalidate {
-                                    (super::layout::csrf(&session.csrf_token))
-                                    button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small" type="submit" {
-                                        "Publish" span class="nhsuk-u-visually-hidden" { " version " (version.version) }
-                                    }
+                                @if version.version > 1 { br; }
+                                a href=(publish_href(&template.id, version.version)) {
+                                    "Publish" span class="nhsuk-u-visually-hidden" { " version " (version.version) }
                                 }
                             }
                         }
@@ -335,9 +482,13 @@ pub async fn show_version(
 ) -> PageResult {
     let number: i64 = number.parse().map_err(|_| PageError::not_found())?;
     let (template, version, sheets) = scal_app::templates::version(&state.app, &session.actor, &id, number).await?;
+    let can_publish = !version.published && authorize(&session.actor, Action::ManageTemplates, None).is_ok();
     let content = html! {
         (back_link(&format!("/templates/{}", template.id), "Back to versions"))
         h1 class="nhsuk-heading-xl" { (template.name) ", version " (version.version) " " (status_tag(version.published)) }
+        @if can_publish {
+            a class="nhsuk-button" href=(publish_href(&template.id, version.version)) { "Publish version " (version.version) }
+        }
         p class="nhsuk-body" {
             a href=(format!("/templates/{}/versions/{}/export", template.id, version.version)) {
                 "Download version " (version.version) " as an Excel workbook (.xlsx)"
@@ -378,6 +529,60 @@ pub async fn show_version(
     .into_response())
 }
 
+fn publish_href(template_id: &str, version: i64) -> String {
+    format!("/templates/{template_id}/versions/{version}/publish")
+}
+
+/// A published version is for good, so publishing asks first (the NHS.UK question page: the
+/// question as the heading), showing what publishing would change.
+pub async fn publish_form(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path((id, number)): Path<(String, String)>,
+) -> PageResult {
+    let number: i64 = number.parse().map_err(|_| PageError::not_found())?;
+    let (template, version, sheets, diff) =
+        match scal_app::templates::to_publish(&state.app, &session.actor, &id, number).await {
+            Ok(found) => found,
+            Err(AppError::Invalid(invalid)) => return Err(cannot_publish(&invalid)),
+            Err(other) => return Err(other.into()),
+        };
+    let requirements: usize = sheets.iter().map(|s| s.requirements.len()).sum();
+    let title = format!("Publish version {} of {}?", version.version, template.name);
+    let content = html! {
+        (back_link(&format!("/templates/{}/versions/{}", template.id, version.version), "Back to the version"))
+        h1 class="nhsuk-heading-xl" { (title) }
+        p class="nhsuk-body-l" { "A published version can never change. Suppliers can then be issued it." }
+        p class="nhsuk-body" {
+            "Version " (version.version) " has " (plural(requirements, "requirement", "requirements"))
+            " on " (plural(sheets.len(), "sheet", "sheets")) ", from " (version.source_name) ". "
+            @if diff.is_empty() {
+                "It makes no change to the requirements of the previous published version."
+            } @else {
+                "Against the previous published version: "
+                (diff.added.len()) " added, " (diff.removed.len()) " removed, "
+                (diff.text_changed.len()) " with changed text, " (diff.level_changed.len()) " with a changed level."
+            }
+        }
+        form method="post" action=(publish_href(&template.id, version.version)) novalidate {
+            (super::layout::csrf(&session.csrf_token))
+            (button(&format!("Publish version {}", version.version)))
+        }
+        p class="nhsuk-body" {
+            a href=(format!("/templates/{}/versions/{}", template.id, version.version)) { "Cancel: keep it as a draft" }
+        }
+    };
+    Ok(page(&title, &Chrome::signed_in(&session, Nav::Templates), false, content).into_response())
+}
+
+fn cannot_publish(invalid: &scal_domain::Invalid) -> PageError {
+    PageError::new(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "This version cannot be published",
+        invalid.0.first().map(|e| e.message.clone()).unwrap_or_default(),
+    )
+}
+
 pub async fn publish(
     State(state): State<AppState>,
     PageActor(session): PageActor,
@@ -390,11 +595,7 @@ pub async fn publish(
             &format!("/templates/{id}/diff?to={number}"),
             Notice::TemplatePublished,
         )),
-        Err(AppError::Invalid(invalid)) => Err(PageError::new(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "This version cannot be published",
-            invalid.0.first().map(|e| e.message.clone()).unwrap_or_default(),
-        )),
+        Err(AppError::Invalid(invalid)) => Err(cannot_publish(&invalid)),
         Err(other) => Err(other.into()),
     }
 }
@@ -411,18 +612,23 @@ pub async fn show_diff(
     Path(id): Path<String>,
     PageQuery(query): PageQuery<DiffQuery>,
 ) -> PageResult {
-    let (template, _) = scal_app::templates::get(&state.app, &session.actor, &id).await?;
+    let (template, versions) = scal_app::templates::get(&state.app, &session.actor, &id).await?;
     let (from, to, diff) = match scal_app::templates::diff(&state.app, &session.actor, &id, query.from, query.to).await
     {
         Ok(result) => result,
         Err(AppError::Invalid(_)) => return Err(PageError::not_found()),
         Err(other) => return Err(other.into()),
     };
+    let can_publish = versions.iter().any(|v| v.version == to && !v.published)
+        && authorize(&session.actor, Action::ManageTemplates, None).is_ok();
     let content = html! {
         (back_link(&format!("/templates/{}", template.id), "Back to versions"))
         h1 class="nhsuk-heading-xl" {
             (template.name) ": changes "
             @if from == 0 { "in version " (to) } @else { "from version " (from) " to " (to) }
+        }
+        @if can_publish {
+            a class="nhsuk-button" href=(publish_href(&template.id, to)) { "Publish version " (to) }
         }
         (diff_tables(&diff))
     };

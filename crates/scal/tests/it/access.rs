@@ -873,6 +873,13 @@ fn page_cases() -> Vec<PageCase> {
             vec![],
             [200, 200, 200, 200, 200],
         ),
+        // Version 1 is published: the question is not asked again.
+        (
+            M::GET,
+            "/templates/{template}/versions/1/publish",
+            vec![],
+            [403, 403, 422, 422, 403],
+        ),
         (
             M::POST,
             "/templates/{template}/versions/1/publish",

@@ -346,6 +346,25 @@ fn every_page_for_every_role_passes_axe() {
         .unwrap()
         .contains("48 requirements on a service sheet"));
     check(&browser, "import report");
+    // The draft just imported is published from its version page, after the question.
+    submit(
+        &browser,
+        "a[href^='/templates/']:not([href*='?'])",
+        "a[href$='/versions/1']",
+    );
+    submit(&browser, "a[href$='/versions/1']", "a.nhsuk-button[href$='/publish']");
+    submit(&browser, "a.nhsuk-button[href$='/publish']", "form[action$='/publish']");
+    check(&browser, "publish question");
+    submit(
+        &browser,
+        "form[action$='/publish'] button",
+        ".nhsuk-notification-banner",
+    );
+    assert!(browser
+        .page_source()
+        .unwrap()
+        .contains("The version has been published"));
+    check(&browser, "published banner");
     sign_out(&browser);
 
     sign_in(&browser, base, "dev@acme.example", PASSWORD, "form[action='/logout']");

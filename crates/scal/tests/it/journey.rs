@@ -62,6 +62,7 @@ async fn publish_template(app: &TestApp, file_name: &str, bytes: Vec<u8>, name: 
     let request = scal_app::templates::ImportRequest {
         file_name: file_name.into(),
         bytes: bytes.into(),
+        template_id: None,
         name: Some(name.into()),
         service: Some(service.into()),
         publish: true,

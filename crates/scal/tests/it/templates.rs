@@ -72,10 +72,20 @@ async fn the_cli_imports_both_real_send_document_files_and_diffs_versions() {
         .collect();
     let v2 = db.data_dir().join("send-document-v2.psv");
     std::fs::write(&v2, edited.join("\n")).unwrap();
-    let (code, out, err) = scal(
+    // The same name again is not a silent second template, nor a silent new version: the error
+    // says which option adds the version.
+    let (code, _, err) = scal(
         &db,
-        &["template", "import", v2.to_str().unwrap(), "--name", "Send Document"],
+        &["template", "import", v2.to_str().unwrap(), "--name", "send document"],
     );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(&format!(
+            "A template called Send Document already exists: import this file as its new version, or choose another name (to import it as a new version: --template {id})"
+        )),
+        "{err}"
+    );
+    let (code, out, err) = scal(&db, &["template", "import", v2.to_str().unwrap(), "--template", &id]);
     assert_eq!(code, 0, "{err}");
     assert!(
         out.contains("as version 2 of template \"Send Document\" (draft)"),
@@ -322,7 +332,12 @@ async fn the_upload_form_imports_reports_and_refuses_with_an_error_summary() {
         &session,
         &session.csrf,
         Some(("br.xlsx", &bytes)),
-        &[("name", ""), ("service", "GPC-SEND-DOC"), ("map", "")],
+        &[
+            ("template_id", "new"),
+            ("name", ""),
+            ("service", "GPC-SEND-DOC"),
+            ("map", ""),
+        ],
     )
     .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
@@ -633,4 +648,301 @@ async fn the_import_report_names_each_column_mapping_and_the_ignored_headers() {
         out.contains(r#"header row 1, columns A "Ref" as id, B "Requirement wording" as text (by its words), C "Level of obligation" as level (by its words), D "Compliant (Yes/No/N/A)" as response (by its words); ignored E "Owner""#),
         "{out}"
     );
+}
+
+async fn demo_template_id(app: &TestApp) -> String {
+    scal_app::templates::list(app.app(), &scal_app::Actor::System)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(t, _)| t.name == "GP Connect: Send Document")
+        .unwrap()
+        .0
+        .id
+}
+
+/// The checked radio of the import form's "What is this file?" question, by its label.
+fn checked_target(html: &str) -> Option<String> {
+    let input = html
+        .split("<input")
+        .find(|i| i.contains(r#"name="template_id""#) && i.contains("checked"))?;
+    let id = input.split(r#"id=""#).nth(1)?.split('"').next()?;
+    let label = html.split(&format!(r#"for="{id}">"#)).nth(1)?.split('<').next()?;
+    Some(label.to_string())
+}
+
+/// A file for a service that has a template, or named like one, is offered (and by default
+/// imported) as that template's new version; choosing "a new template" with an existing name is
+/// refused, naming the template, on the page and in the API.
+#[tokio::test]
+async fn importing_a_template_that_exists_offers_and_defaults_to_its_new_version() {
+    let app = TestApp::demo().await;
+    let session = app
+        .sign_in("reviewer@nhse.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let template = demo_template_id(&app).await;
+    let psv = std::fs::read(fixture("scal-gpc-send-document.psv")).unwrap();
+
+    let form = app.page(Some(&session), Method::GET, "/templates", &[]).await;
+    assert!(form.html.contains("What is this file?"), "{}", form.html);
+    assert!(form.html.contains("A new version of GP Connect: Send Document"));
+    assert!(form.html.contains("For GP Connect: Send Document (GPC-SEND-DOC)"));
+    assert!(form.html.contains("A new template"));
+    assert_eq!(checked_target(&form.html), None, "nothing known yet, nothing chosen");
+    for query in [
+        format!("/templates?template_id={template}"),
+        "/templates?service=GPC-SEND-DOC".to_string(),
+    ] {
+        let form = app.page(Some(&session), Method::GET, &query, &[]).await;
+        assert_eq!(
+            checked_target(&form.html).as_deref(),
+            Some("A new version of GP Connect: Send Document"),
+            "{query}"
+        );
+    }
+
+    // Unchosen, a file for the template's service becomes its version 2.
+    let page = ui_upload(
+        &app,
+        &session,
+        &session.csrf,
+        Some(("send-document-2026.psv", &psv)),
+        &[("service", "GPC-SEND-DOC")],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
+    assert!(page.html.contains("Imported version 2"), "{}", page.html);
+    assert!(page.html.contains("GP Connect: Send Document"));
+
+    // Chosen explicitly, whatever the name says.
+    let page = ui_upload(
+        &app,
+        &session,
+        &session.csrf,
+        Some(("anything.psv", &psv)),
+        &[("template_id", &template), ("name", "ignored")],
+    )
+    .await;
+    assert!(page.html.contains("Imported version 3"), "{}", page.html);
+
+    // "A new template" named like an existing one: refused, naming it, and the form comes back
+    // with its new version chosen.
+    let page = ui_upload(
+        &app,
+        &session,
+        &session.csrf,
+        Some(("send.psv", &psv)),
+        &[("template_id", "new"), ("name", "gp connect: send document")],
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.html.contains("There is a problem"));
+    assert!(
+        page.html.contains(
+            "A template called GP Connect: Send Document already exists: import this file as its new version, or choose another name"
+        ),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains(r##"href="#name""##), "the summary links to the name");
+    assert_eq!(
+        checked_target(&page.html).as_deref(),
+        Some("A new version of GP Connect: Send Document")
+    );
+
+    let reviewer = app.token_for("reviewer@nhse.example").await;
+    let (status, body) = upload(
+        &app,
+        &reviewer,
+        "file_name=send.psv&name=GP%20Connect%3A%20Send%20Document",
+        psv.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "name");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("A template called GP Connect: Send Document already exists"),
+        "{body}"
+    );
+    let (status, body) = upload(
+        &app,
+        &reviewer,
+        &format!("file_name=send.psv&template_id={template}"),
+        psv.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (body["template"]["id"].as_str(), body["template"]["version"].as_i64()),
+        (Some(template.as_str()), Some(4))
+    );
+    let (status, body) = upload(&app, &reviewer, "file_name=send.psv&template_id=nope", psv).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "template_id");
+
+    let (_, list) = app.api(Method::GET, "/api/v1/templates", Some(&reviewer), None).await;
+    assert_eq!(list.as_array().unwrap().len(), 1, "still one template: {list}");
+}
+
+/// Publishing asks first, from the version page, and says it was done.
+#[tokio::test]
+async fn publishing_asks_for_confirmation_from_the_version_page_and_shows_a_banner() {
+    let app = TestApp::demo().await;
+    let session = app
+        .sign_in("reviewer@nhse.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let template = demo_template_id(&app).await;
+    let psv = std::fs::read(fixture("scal-gpc-send-document.psv")).unwrap();
+    let edited: String = String::from_utf8(psv)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("GPCM-SD-096|"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let page = ui_upload(
+        &app,
+        &session,
+        &session.csrf,
+        Some(("v2.psv", edited.as_bytes())),
+        &[("template_id", &template)],
+    )
+    .await;
+    assert!(page.html.contains("Imported version 2"), "{}", page.html);
+
+    let confirm = format!("/templates/{template}/versions/2/publish");
+    let version = app
+        .page(
+            Some(&session),
+            Method::GET,
+            &format!("/templates/{template}/versions/2"),
+            &[],
+        )
+        .await;
+    assert!(
+        version
+            .html
+            .contains(&format!(r#"href="{confirm}">Publish version 2</a>"#)),
+        "{}",
+        version.html
+    );
+    let diff = app
+        .page(
+            Some(&session),
+            Method::GET,
+            &format!("/templates/{template}/diff?to=2"),
+            &[],
+        )
+        .await;
+    assert!(
+        diff.html.contains(&format!(r#"href="{confirm}""#)),
+        "and from its changes"
+    );
+    let versions = app
+        .page(Some(&session), Method::GET, &format!("/templates/{template}"), &[])
+        .await;
+    assert!(
+        versions.html.contains(&format!(r#"href="{confirm}""#)),
+        "and from the list"
+    );
+
+    let question = app.page(Some(&session), Method::GET, &confirm, &[]).await;
+    assert_eq!(question.status, StatusCode::OK, "{}", question.html);
+    assert!(question
+        .html
+        .contains(r#"<h1 class="nhsuk-heading-xl">Publish version 2 of GP Connect: Send Document?</h1>"#));
+    assert!(question
+        .html
+        .contains("A published version can never change. Suppliers can then be issued it."));
+    assert!(question.html.contains("0 added, 1 removed"), "{}", question.html);
+    assert!(question
+        .html
+        .contains(&format!(r#"<form method="post" action="{confirm}""#)));
+
+    let published = app.page(Some(&session), Method::POST, &confirm, &[]).await;
+    assert_eq!(published.status, StatusCode::SEE_OTHER);
+    let landed = app.follow(&session, &published).await;
+    assert!(
+        landed.html.contains("The version has been published"),
+        "{}",
+        landed.html
+    );
+    assert!(landed.html.contains("GPCM-SD-096"), "the changes it published");
+    assert!(
+        !landed.html.contains(&format!(r#"href="{confirm}""#)),
+        "nothing left to publish"
+    );
+
+    let again = app.page(Some(&session), Method::GET, &confirm, &[]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.html.contains("already published"), "{}", again.html);
+    let supplier = app
+        .sign_in("admin@acme.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let version = app
+        .page(
+            Some(&supplier),
+            Method::GET,
+            &format!("/templates/{template}/versions/2"),
+            &[],
+        )
+        .await;
+    assert!(!version.html.contains("/publish"), "suppliers cannot publish");
+}
+
+/// The template page names its service, linked to the catalogue; requirement IDs sit whole in
+/// code elements inside the scrolling table region (nowrap there, so never cut mid-word).
+#[tokio::test]
+async fn the_template_page_names_its_service_and_ids_are_whole() {
+    let app = TestApp::demo().await;
+    let session = app
+        .sign_in("admin@acme.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let template = demo_template_id(&app).await;
+    let page = app
+        .page(Some(&session), Method::GET, &format!("/templates/{template}"), &[])
+        .await;
+    assert!(
+        page.html.contains(
+            r##"<a href="/services#service-GPC-SEND-DOC">GP Connect: Send Document</a> <code>(GPC-SEND-DOC)</code>"##
+        ),
+        "{}",
+        page.html
+    );
+    assert!(!page.html.contains("Import a new version"), "only for NHS England");
+    let services = app.page(Some(&session), Method::GET, "/services", &[]).await;
+    assert!(services.html.contains(r#"id="service-GPC-SEND-DOC""#));
+
+    let version = app
+        .page(
+            Some(&session),
+            Method::GET,
+            &format!("/templates/{template}/versions/1"),
+            &[],
+        )
+        .await;
+    let table = version.html.split(r#"<div class="scal-table""#).nth(1).unwrap();
+    assert!(
+        table.contains(r#"<td class="nhsuk-table__cell"><code>GPCM-SD-096</code></td>"#),
+        "{table}"
+    );
+    let css = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../scal-web/assets/scal.css")).unwrap();
+    assert!(css.contains(".scal-table code { white-space: nowrap; }"));
+
+    let reviewer = app
+        .sign_in("reviewer@nhse.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let page = app
+        .page(Some(&reviewer), Method::GET, &format!("/templates/{template}"), &[])
+        .await;
+    assert!(page.html.contains(&format!(
+        r##"href="/templates?template_id={template}#import">Import a new version</a>"##
+    )));
 }
