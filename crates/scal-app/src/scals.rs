@@ -105,8 +105,11 @@ pub struct Issued {
 async fn information_template(tx: &mut scal_store::Tx, actor: &Actor, now: OffsetDateTime) -> Result<Pick> {
     use scal_domain::onboarding::{info, information_sheet};
     use scal_store::records::templates::{TemplateRecord, VersionRecord};
-    if let Some(template) = templates::get_by_name(tx.conn(), info::SHEET_NAME).await? {
+    let existing = templates::get_by_name(tx.conn(), info::SHEET_NAME).await?;
+    let mut next_version = 1;
+    if let Some(template) = existing.clone() {
         let versions = templates::versions(tx.conn(), &template.id).await?;
+        next_version = versions.iter().map(|v| v.version).max().unwrap_or(0) + 1;
         if let Some(version) = versions.iter().rev().find(|v| v.published) {
             let content = templates::content(tx.conn(), &version.id).await?;
             let builtin = |s: &TemplateSheet| {
@@ -125,23 +128,29 @@ async fn information_template(tx: &mut scal_store::Tx, actor: &Actor, now: Offse
     }
     let content = vec![information_sheet()];
     let json = serde_json::to_vec(&content).map_err(|e| AppError::Internal(e.to_string()))?;
-    let template = TemplateRecord {
+    // A template of that name whose published versions lack the built-in sheet (someone imported
+    // one over it) gets the built-in sheet as its next version, rather than a second template
+    // with the same name.
+    let new_template = existing.is_none();
+    let template = existing.unwrap_or_else(|| TemplateRecord {
         id: new_id(),
         name: info::SHEET_NAME.into(),
         service_code: None,
         created_at: micros(now),
-    };
+    });
     let version = VersionRecord {
         id: new_id(),
         template_id: template.id.clone(),
-        version: 1,
+        version: next_version,
         published: true,
         source_name: "built in".into(),
         source_sha256: hex::encode(sha2::Sha256::digest(&json)),
         created_at: micros(now),
         published_at: Some(micros(now)),
     };
-    templates::insert_template(tx.conn(), &template).await?;
+    if new_template {
+        templates::insert_template(tx.conn(), &template).await?;
+    }
     templates::insert_version(tx.conn(), &version).await?;
     templates::insert_content(tx, &version.id, &content, new_id).await?;
     tx.audit(audit_entry(
@@ -151,13 +160,13 @@ async fn information_template(tx: &mut scal_store::Tx, actor: &Actor, now: Offse
         None,
         &template.id,
         None,
-        Some(serde_json::json!({"name": template.name, "version": 1})),
+        Some(serde_json::json!({"name": template.name, "version": next_version})),
     ))
     .await?;
     Ok(Pick {
         version_id: version.id,
         template_name: template.name,
-        version: 1,
+        version: next_version,
         service_code: None,
         content,
     })

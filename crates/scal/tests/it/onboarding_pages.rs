@@ -1090,6 +1090,7 @@ async fn a_long_sheet_has_sections_and_filters() {
         bytes: bytes::Bytes::from(psv),
         name: Some("Long template".into()),
         service: Some("GPC-SEND-DOC".into()),
+        template_id: None,
         publish: true,
         options: Default::default(),
     };
@@ -1370,6 +1371,7 @@ async fn nhs_england_chooses_only_the_services_templates_and_scopes_out_by_ticki
             .into(),
         name: Some("e-RS SCAL".into()),
         service: Some("ERS-FHIR".into()),
+        template_id: None,
         publish: true,
         options: Default::default(),
     };
@@ -1461,4 +1463,64 @@ async fn nhs_england_chooses_only_the_services_templates_and_scopes_out_by_ticki
         );
         assert!(!page.html.contains("Issue the SCAL"));
     }
+}
+
+/// Someone imports a version over the built-in information template that lacks its sheet: the
+/// next SCAL issued still gets the built-in sheet, as that template's next version (not a second
+/// template of the same name, which the store would refuse).
+#[tokio::test]
+async fn a_version_imported_over_the_built_in_information_template_does_not_break_issuing() {
+    let app = TestApp::demo().await;
+    let system = scal_app::Actor::System;
+    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
+        .0
+        .id
+        .clone();
+    let pas = app.product_id("Acme PAS").await;
+    scal_app::scals::issue(app.app(), &system, &pas, &template, None, app.now())
+        .await
+        .unwrap();
+    let builtin = scal_app::templates::list(app.app(), &system)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(t, _)| t.name == scal_domain::onboarding::info::SHEET_NAME)
+        .unwrap()
+        .0
+        .id;
+    let request = scal_app::templates::ImportRequest {
+        file_name: "other.psv".into(),
+        bytes: bytes::Bytes::from_static(b"Identifier|Description\nX-1|The system MUST be good.\n"),
+        name: None,
+        service: None,
+        template_id: Some(builtin.clone()),
+        publish: true,
+        options: Default::default(),
+    };
+    scal_app::templates::import(
+        app.app(),
+        &system,
+        &request,
+        scal_workbook::Limits::default(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let referrals = app.product_id("Acme Referrals").await;
+    scal_app::scals::issue(app.app(), &system, &referrals, &template, None, app.now())
+        .await
+        .unwrap();
+    let scal = scal_app::scals::sheets(app.app(), &system, &referrals).await.unwrap()[0]
+        .record
+        .scal_id
+        .clone();
+    let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
+    assert!(view.information_sheet().is_some(), "the built-in sheet is issued");
+    let named: Vec<_> = scal_app::templates::list(app.app(), &system)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|(t, _)| t.name == scal_domain::onboarding::info::SHEET_NAME)
+        .collect();
+    assert_eq!(named.len(), 1, "one template of that name");
 }
