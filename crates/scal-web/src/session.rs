@@ -150,7 +150,7 @@ pub async fn resolve_session(State(state): State<AppState>, mut request: Request
             }
         };
         let presented = form_urlencoded_field(&bytes, CSRF_FIELD);
-        let valid = matches!((&expected, &presented), (Some(e), Some(p)) if same_secret(e, p));
+        let valid = matches!((&expected, &presented), (Some(e), Some(p)) if presented_matches(e, p));
         if !valid {
             return csrf_refused();
         }
@@ -216,7 +216,7 @@ async fn upload_with_checked_token(request: Request, content_type: &str, expecte
         };
         token
     }?;
-    if !same_secret(expected, &presented) {
+    if !presented_matches(expected, &presented) {
         return None;
     }
     let replay = futures_util::StreamExt::chain(
@@ -274,6 +274,12 @@ async fn continue_with(
         }
         None => response,
     }
+}
+
+/// Whether a form's `_csrf` carries the expected token: masked, as pages render it, or as is.
+fn presented_matches(expected: &str, presented: &str) -> bool {
+    scal_app::secrets::unmask(presented).is_some_and(|token| same_secret(expected, &token))
+        || same_secret(expected, presented)
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {

@@ -194,8 +194,11 @@ pub fn error_page(title: &str, message: &str, session: Option<&CurrentSession>) 
     )
 }
 
+/// The CSRF token's hidden field, masked afresh on every page (`secrets::mask`): compressed
+/// pages must not repeat the same secret bytes (BREACH).
 pub fn csrf(token: &str) -> Markup {
-    html! { input type="hidden" name=(CSRF_FIELD) value=(token); }
+    let value = scal_app::secrets::mask(token).unwrap_or_else(|_| token.to_string());
+    html! { input type="hidden" name=(CSRF_FIELD) value=(value); }
 }
 
 /// "There is a problem" at the top of a form, linking to each field.

@@ -379,3 +379,33 @@ async fn form_posts_from_another_site_are_refused_even_with_the_token() {
         assert_eq!(status, StatusCode::SEE_OTHER, "{headers:?}");
     }
 }
+
+/// Pages are compressed, so the CSRF token is masked afresh on every page (BREACH): two loads of
+/// the same page carry different values, neither is the token itself, and both are accepted.
+#[tokio::test]
+async fn the_csrf_token_is_masked_differently_on_every_page() {
+    let app = TestApp::demo().await;
+    let session = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
+    let first = app
+        .page(Some(&session), axum::http::Method::GET, "/products/new", &[])
+        .await;
+    let second = app
+        .page(Some(&session), axum::http::Method::GET, "/products/new", &[])
+        .await;
+    let (a, b) = (first.csrf().unwrap(), second.csrf().unwrap());
+    assert_ne!(a, b);
+    let token = scal_app::secrets::unmask(&a).unwrap();
+    assert_eq!(scal_app::secrets::unmask(&b).as_deref(), Some(token.as_str()));
+    assert!(!first.html.contains(&token), "the token itself is never in a page");
+    for (version, masked) in [("1", a), ("2", b)] {
+        let created = app
+            .page(
+                Some(&session),
+                axum::http::Method::POST,
+                "/products",
+                &[("_csrf", masked.as_str()), ("name", "Masked"), ("version", version)],
+            )
+            .await;
+        assert_eq!(created.status, axum::http::StatusCode::SEE_OTHER, "{}", created.html);
+    }
+}
