@@ -78,6 +78,13 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                                         }
                                     }
                                     td class="nhsuk-table__cell" {
+                                        // A SCAL already under way that waits on a request for another service.
+                                        @if let (false, Some(enquiry)) = (cases.is_empty(), waiting(&product.id)) {
+                                            p class="nhsuk-body nhsuk-u-margin-bottom-1" {
+                                                "Waiting for NHS England to issue " (enquiry.services.join(", ")) ": "
+                                                a href=(format!("/enquiries/{}", enquiry.id)) { "view your request" span class="nhsuk-u-visually-hidden" { " for " (product.details.name) } }
+                                            }
+                                        }
                                         @if cases.is_empty() {
                                             @if let Some(enquiry) = waiting(&product.id) {
                                                 p class="nhsuk-body nhsuk-u-margin-bottom-1" { "Waiting for NHS England to issue the SCAL" }

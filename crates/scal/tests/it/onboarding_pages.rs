@@ -904,6 +904,30 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
     let dashboard = app.page(Some(&dev), Method::GET, "/", &[]).await;
     assert!(dashboard.html.contains("Acme Referrals"));
     assert!(dashboard.html.contains(">In progress<"));
+
+    // A SCAL under way whose product asks for another service says it waits on that request.
+    let referrals = app.product_id("Acme Referrals").await;
+    let dev_actor = scal_app::auth::actor_for(
+        &scal_store::records::users::get_by_email(app.app().store.pool(), "dev@acme.example")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let input = scal_app::enquiries::EnquiryInput {
+        product_id: referrals,
+        services: vec!["MESH".into()],
+        details: "Also MESH".into(),
+        ..Default::default()
+    };
+    scal_app::enquiries::create(app.app(), &dev_actor, &input, app.now())
+        .await
+        .unwrap();
+    let dashboard = app.page(Some(&dev), Method::GET, "/", &[]).await;
+    assert!(
+        dashboard.html.contains("Waiting for NHS England to issue MESH"),
+        "{}",
+        dashboard.html
+    );
 }
 
 /// Evidence where it is needed: upload and link in one step from a question's page (coming back
