@@ -67,6 +67,11 @@ pub struct AppSettings {
     pub public_url: String,
     /// How long a password-reset link works.
     pub password_reset_ttl: time::Duration,
+    /// Working days NHS England has to respond to a submitted round.
+    pub review_response_days: u32,
+    /// Days besides weekends that are not working days (the bundled England and Wales list
+    /// unless the operator gives their own).
+    pub bank_holidays: scal_domain::review::BankHolidays,
 }
 
 impl Default for AppSettings {
@@ -86,6 +91,8 @@ impl Default for AppSettings {
             busy_queue_wait: std::time::Duration::from_secs(5),
             public_url: "http://127.0.0.1:8080".into(),
             password_reset_ttl: time::Duration::hours(1),
+            review_response_days: scal_domain::review::DEFAULT_RESPONSE_DAYS,
+            bank_holidays: scal_domain::review::BankHolidays::bundled(),
         }
     }
 }

@@ -246,11 +246,34 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
     Ok(record)
 }
 
-/// A submission with its product.
+/// A submission with its product, and when NHS England's response is due.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct SubmissionView {
     pub submission: SubmissionRecord,
     pub product: scal_store::ProductRecord,
+    /// `review_response_days` working days after it was submitted (`review::due_date`).
+    pub due: time::Date,
+}
+
+impl SubmissionView {
+    fn new(app: &App, submission: SubmissionRecord, product: scal_store::ProductRecord) -> Self {
+        let submitted = crate::from_micros(submission.submitted_at).date();
+        let due = scal_domain::review::due_date(
+            submitted,
+            app.settings.review_response_days,
+            &app.settings.bank_holidays,
+        );
+        Self {
+            submission,
+            product,
+            due,
+        }
+    }
+
+    /// Still with NHS England after its due date.
+    pub fn overdue(&self, today: time::Date) -> bool {
+        self.submission.status == "submitted" && scal_domain::review::overdue(self.due, today)
+    }
 }
 
 /// Submissions the actor may see, oldest first: NHS England's queue (`status` `submitted`), or a
@@ -274,7 +297,7 @@ pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<
         .into_iter()
         .filter_map(|(submission, product_id)| {
             let product = products.get(&product_id)?.clone();
-            Some(SubmissionView { submission, product })
+            Some(SubmissionView::new(app, submission, product))
         })
         .collect())
 }
@@ -285,7 +308,7 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<SubmissionView> {
         .ok_or(AppError::NotFound)?;
     let (_, product) = get_scal(app, actor, &submission.scal_id).await?;
     authorize(actor, Action::ReadOnboarding, Some(&product.org_id))?;
-    Ok(SubmissionView { submission, product })
+    Ok(SubmissionView::new(app, submission, product))
 }
 
 /// Returns a submitted round to the supplier for changes (NHS England), saying why.

@@ -16,6 +16,7 @@ pub mod organisation;
 pub mod password;
 pub mod policy;
 pub mod product;
+pub mod review;
 pub mod service;
 pub mod signin;
 pub mod status;

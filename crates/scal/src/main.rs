@@ -452,6 +452,23 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             .or(file.password_reset_minutes)
             .unwrap_or(60)
             .clamp(1, 7 * 24 * 60),
+        review_response_days: env_u64("SCAL_REVIEW_RESPONSE_DAYS")?
+            .and_then(|n| u32::try_from(n).ok())
+            .or(file.review_response_days)
+            .unwrap_or(scal_domain::review::DEFAULT_RESPONSE_DAYS)
+            .clamp(1, 60),
+        bank_holidays: match std::env::var_os("SCAL_BANK_HOLIDAYS_FILE")
+            .map(std::path::PathBuf::from)
+            .or(file.bank_holidays_file.clone())
+        {
+            None => scal_domain::review::BankHolidays::bundled(),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Failure(format!("cannot read bank_holidays_file {}: {e}", path.display())))?;
+                scal_domain::review::BankHolidays::parse(&text)
+                    .map_err(|e| Failure(format!("bank_holidays_file {}: {}", path.display(), e.message)))?
+            }
+        },
         header_read_timeout: Duration::from_secs(positive(
             "header_read_timeout_secs",
             env_u64("SCAL_HEADER_READ_TIMEOUT_SECS")?.or(file.header_read_timeout_secs),
@@ -581,6 +598,8 @@ async fn open(settings: &Settings) -> Result<App, Failure> {
         smtp_from: settings.smtp_from.clone(),
         public_url: settings.public_url.clone(),
         password_reset_ttl: time::Duration::minutes(settings.password_reset_minutes),
+        review_response_days: settings.review_response_days,
+        bank_holidays: settings.bank_holidays.clone(),
         ..AppSettings::default()
     };
     Ok(App::new(store, app_settings))

@@ -58,6 +58,11 @@ pub struct FileSettings {
     pub trusted_proxies: Option<Vec<String>>,
     pub public_url: Option<String>,
     pub password_reset_minutes: Option<i64>,
+    /// Working days NHS England has to respond to a submitted round (default 5).
+    pub review_response_days: Option<u32>,
+    /// A file of bank holidays (one `YYYY-MM-DD` a line, `#` comments) replacing the bundled
+    /// England and Wales list.
+    pub bank_holidays_file: Option<std::path::PathBuf>,
     pub header_read_timeout_secs: Option<u64>,
     pub idle_timeout_secs: Option<u64>,
     pub max_client_connections: Option<usize>,
@@ -108,6 +113,10 @@ pub struct Settings {
     pub public_url: String,
     /// How long a password-reset link works, in minutes.
     pub password_reset_minutes: i64,
+    /// Working days NHS England has to respond to a submitted round.
+    pub review_response_days: u32,
+    /// The bank holidays that are not working days.
+    pub bank_holidays: scal_domain::review::BankHolidays,
     /// Time a client has to send a request's headers (also how long an idle kept-alive connection
     /// stays open).
     pub header_read_timeout: Duration,

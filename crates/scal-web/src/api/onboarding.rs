@@ -719,15 +719,23 @@ pub struct SubmissionOut {
     pub product_id: String,
     pub product: String,
     pub organisation_id: String,
+    /// When NHS England's response is due: working days after submission, skipping weekends
+    /// and bank holidays in England and Wales (YYYY-MM-DD).
+    #[schema(format = Date)]
+    pub due_date: String,
+    /// Still with NHS England after its due date.
+    pub overdue: bool,
     #[serde(flatten)]
     pub round: RoundOut,
 }
 
-impl From<scal_app::submissions::SubmissionView> for SubmissionOut {
-    fn from(v: scal_app::submissions::SubmissionView) -> Self {
+impl SubmissionOut {
+    fn new(v: scal_app::submissions::SubmissionView, today: time::Date) -> Self {
         Self {
             id: v.submission.id.clone(),
             scal_id: v.submission.scal_id.clone(),
+            overdue: v.overdue(today),
+            due_date: v.due.to_string(),
             product_id: v.product.id,
             product: v.product.details.title(),
             organisation_id: v.product.org_id,
@@ -753,7 +761,8 @@ pub async fn list_submissions(
     ApiQuery(query): ApiQuery<SubmissionsQuery>,
 ) -> Result<Json<Vec<SubmissionOut>>, ApiError> {
     let list = scal_app::submissions::list(&state.app, &actor, query.status.as_deref()).await?;
-    Ok(Json(list.into_iter().map(Into::into).collect()))
+    let today = state.now().date();
+    Ok(Json(list.into_iter().map(|v| SubmissionOut::new(v, today)).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "onboarding", security(("bearer" = [])),
@@ -765,7 +774,8 @@ pub async fn get_submission(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<SubmissionOut>, ApiError> {
-    Ok(Json(scal_app::submissions::get(&state.app, &actor, &id).await?.into()))
+    let view = scal_app::submissions::get(&state.app, &actor, &id).await?;
+    Ok(Json(SubmissionOut::new(view, state.now().date())))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -787,7 +797,7 @@ pub async fn return_submission(
     ApiJson(body): ApiJson<ReturnIn>,
 ) -> Result<Json<SubmissionOut>, ApiError> {
     let view = scal_app::submissions::return_for_changes(&state.app, &actor, &id, &body.reason, state.now()).await?;
-    Ok(Json(view.into()))
+    Ok(Json(SubmissionOut::new(view, state.now().date())))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

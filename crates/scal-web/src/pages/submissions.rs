@@ -31,6 +31,12 @@ fn status_tag(status: &str) -> Markup {
     }
 }
 
+/// "7 December 2026".
+fn long_date(date: time::Date) -> String {
+    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+    date.format(&format).unwrap_or_default()
+}
+
 fn product_name(view: &SubmissionView) -> String {
     view.product.details.title()
 }
@@ -89,8 +95,9 @@ fn snapshot_services(snapshot: &str) -> Vec<String> {
 
 pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) -> PageResult {
     let mut submissions = scal_app::submissions::list(&state.app, &session.actor, None).await?;
-    // Waiting for review first, oldest first within each.
-    submissions.sort_by_key(|s| s.submission.status != "submitted");
+    // Waiting for review first, soonest due first; then the rest, oldest first.
+    submissions.sort_by_key(|s| (s.submission.status != "submitted", s.due, s.submission.submitted_at));
+    let today = state.now().date();
     // Each row's supplier, services and red and amber counts (from what was submitted).
     let mut rows = Vec::new();
     for view in &submissions {
@@ -118,6 +125,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                         th class="nhsuk-table__header" scope="col" { "Red" }
                         th class="nhsuk-table__header" scope="col" { "Amber" }
                         th class="nhsuk-table__header" scope="col" { "Submitted" }
+                        th class="nhsuk-table__header" scope="col" { "Response due" }
                         th class="nhsuk-table__header" scope="col" { "Status" }
                     }
                 }
@@ -131,6 +139,12 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                             td class="nhsuk-table__cell" { (red) }
                             td class="nhsuk-table__cell" { (amber) }
                             td class="nhsuk-table__cell" { (s.submitted_by) br; (date_time(s.submitted_at)) }
+                            td class="nhsuk-table__cell" {
+                                @if s.status == "submitted" {
+                                    (long_date(view.due))
+                                    @if view.overdue(today) { br; (tag("Overdue", "red")) }
+                                }
+                            }
                             td class="nhsuk-table__cell" { (status_tag(&s.status)) }
                         }
                     }
@@ -172,7 +186,13 @@ fn snapshot_summary(snapshot: &str) -> Vec<(String, usize, usize, usize, usize)>
         .collect()
 }
 
-fn submission_page(session: &CurrentSession, view: &SubmissionView, reason: &str, errors: &[FieldError]) -> Markup {
+fn submission_page(
+    session: &CurrentSession,
+    view: &SubmissionView,
+    reason: &str,
+    errors: &[FieldError],
+    today: time::Date,
+) -> Markup {
     let s = &view.submission;
     let can_return = s.status == "submitted"
         && authorize(&session.actor, Action::ReviewSubmission, Some(&view.product.org_id)).is_ok();
@@ -190,6 +210,10 @@ fn submission_page(session: &CurrentSession, view: &SubmissionView, reason: &str
             ("Round", html! { (s.round) }, None),
             ("Status", status_tag(&s.status), None),
             ("Submitted", html! { (s.submitted_by) " on " (date_time(s.submitted_at)) }, None),
+            ("Response due", html! {
+                (long_date(view.due))
+                @if view.overdue(today) { " " (tag("Overdue", "red")) }
+            }, None),
             ("SHA-256", html! { code { (s.sha256) } }, None),
         ]))
         @if let (Some(by), Some(at)) = (&s.returned_by, s.returned_at) {
@@ -267,7 +291,7 @@ fn submission_page(session: &CurrentSession, view: &SubmissionView, reason: &str
 
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let view = scal_app::submissions::get(&state.app, &session.actor, &id).await?;
-    Ok(submission_page(&session, &view, "", &[]).into_response())
+    Ok(submission_page(&session, &view, "", &[], state.now().date()).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -290,7 +314,7 @@ pub async fn return_for_changes(
         Err(FormOutcome::Errors(errors)) => {
             let view = scal_app::submissions::get(&state.app, &session.actor, &id).await?;
             Ok(form_page(
-                submission_page(&session, &view, &form.reason, &errors),
+                submission_page(&session, &view, &form.reason, &errors, state.now().date()),
                 &errors,
             ))
         }

@@ -103,9 +103,11 @@ async fn pages_and_api_answers_are_compressed_as_the_client_accepts() {
                 "{path}: caches keep the encodings apart"
             );
             assert!(body.len() < plain.len(), "{path} with {accepted} is smaller");
+            // The same page, but for the CSRF token, masked afresh on every response.
+            let page = |bytes: &[u8]| crate::support::without_csrf(&String::from_utf8_lossy(bytes));
             assert_eq!(
-                decode(expected, &body),
-                plain,
+                page(&decode(expected, &body)),
+                page(&plain),
                 "{path} with {accepted} is the same page"
             );
         }

@@ -360,6 +360,23 @@ impl TestApp {
     }
 }
 
+/// A page with its CSRF fields' values blanked: they are masked afresh on every response, so two
+/// renderings of the same page differ only there.
+pub fn without_csrf(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find(marker) {
+        let start = at + marker.len();
+        out.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let end = rest.find('"').unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 impl TestApp {
     /// Follows a redirect as a browser does: a GET of its `Location` with the session's cookies
     /// and the notice cookie the redirect set, if any.
