@@ -253,6 +253,8 @@ pub struct SubmissionView {
     pub product: scal_store::ProductRecord,
     /// `review_response_days` working days after it was submitted (`review::due_date`).
     pub due: time::Date,
+    /// Who at NHS England reviews it: `(user ID, name)`; `None` until someone takes it.
+    pub reviewer: Option<(String, String)>,
 }
 
 impl SubmissionView {
@@ -267,6 +269,7 @@ impl SubmissionView {
             submission,
             product,
             due,
+            reviewer: None,
         }
     }
 
@@ -292,14 +295,126 @@ pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<
         .into_iter()
         .map(|p| (p.id.clone(), p))
         .collect();
-    Ok(submissions::list(app.store.pool(), status)
+    let assigned: std::collections::HashMap<String, String> =
+        submissions::reviewers(app.store.pool()).await?.into_iter().collect();
+    let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut out = Vec::new();
+    for (submission, product_id) in submissions::list(app.store.pool(), status).await? {
+        let Some(product) = products.get(&product_id).cloned() else {
+            continue;
+        };
+        let reviewer = match assigned.get(&submission.id) {
+            Some(user_id) => Some((user_id.clone(), reviewer_name(app, &mut names, user_id).await?)),
+            None => None,
+        };
+        let mut view = SubmissionView::new(app, submission, product);
+        view.reviewer = reviewer;
+        out.push(view);
+    }
+    Ok(out)
+}
+
+/// A reviewer's name, looked up once per listing.
+async fn reviewer_name(
+    app: &App,
+    names: &mut std::collections::HashMap<String, String>,
+    user_id: &str,
+) -> Result<String> {
+    if let Some(name) = names.get(user_id) {
+        return Ok(name.clone());
+    }
+    let name = scal_store::records::users::get(app.store.pool(), user_id)
+        .await?
+        .map_or_else(|| "someone no longer here".to_string(), |u| u.name);
+    names.insert(user_id.to_string(), name.clone());
+    Ok(name)
+}
+
+/// Who may be given a round to review: every active NHS England user, the reviewers of its
+/// services first (`(user, reviews one of its services)`).
+pub async fn reviewer_choices(
+    app: &App,
+    actor: &Actor,
+    view: &SubmissionView,
+) -> Result<Vec<(scal_store::UserRecord, bool)>> {
+    authorize(actor, Action::ReviewSubmission, Some(&view.product.org_id))?;
+    let pool = app.store.pool();
+    let services: Vec<String> = scal_store::records::cases::for_scal(pool, &view.submission.scal_id)
         .await?
         .into_iter()
-        .filter_map(|(submission, product_id)| {
-            let product = products.get(&product_id)?.clone();
-            Some(SubmissionView::new(app, submission, product))
+        .map(|c| c.service_code)
+        .collect();
+    let mut service_reviewers = std::collections::HashSet::new();
+    for code in &services {
+        for user in scal_store::records::services::reviewers(pool, code).await? {
+            service_reviewers.insert(user.id);
+        }
+    }
+    let mut people = scal_store::records::users::active_with_role(pool, scal_domain::user::Role::NhseReviewer).await?;
+    people.extend(scal_store::records::users::active_with_role(pool, scal_domain::user::Role::NhseAdmin).await?);
+    let mut choices: Vec<(scal_store::UserRecord, bool)> = people
+        .into_iter()
+        .map(|u| {
+            let theirs = service_reviewers.contains(&u.id);
+            (u, theirs)
         })
-        .collect())
+        .collect();
+    choices.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.name.cmp(&b.0.name)));
+    Ok(choices)
+}
+
+/// Gives a round to a reviewer (NHS England): a reviewer may take it for themselves, an
+/// administrator may give it to anyone at NHS England. Only while it is with NHS England.
+pub async fn assign(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    reviewer_id: &str,
+    now: OffsetDateTime,
+) -> Result<SubmissionView> {
+    let view = get(app, actor, id).await?;
+    authorize(actor, Action::ReviewSubmission, Some(&view.product.org_id))?;
+    let nobody = || AppError::invalid("reviewer_id", "Choose someone at NHS England to review it");
+    let target = scal_store::records::users::get(
+        app.store.pool(),
+        crate::known_id(reviewer_id.trim()).map_err(|_| nobody())?,
+    )
+    .await?
+    .filter(|u| {
+        u.active
+            && matches!(
+                u.role,
+                scal_domain::user::Role::NhseAdmin | scal_domain::user::Role::NhseReviewer
+            )
+    })
+    .ok_or_else(nobody)?;
+    let admin = actor.role() == Some(scal_domain::user::Role::NhseAdmin) || matches!(actor, Actor::System);
+    if !admin && actor.user_id() != Some(target.id.as_str()) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = app.store.begin().await?;
+    let current = submissions::get(tx.conn(), &view.submission.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current.status != "submitted" {
+        return Err(AppError::Conflict(
+            "This round is no longer with NHS England: it cannot be given to a reviewer".into(),
+        ));
+    }
+    let before = submissions::reviewer_of(tx.conn(), &current.id).await?;
+    submissions::assign(&mut tx, &current.id, &target.id, actor.label(), micros(now)).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "review.assigned",
+        Some(&view.product.org_id),
+        &current.id,
+        before.map(|b| serde_json::json!({"reviewer_id": b})),
+        Some(serde_json::json!({"reviewer_id": target.id, "reviewer": target.email.as_str(), "round": current.round})),
+    ))
+    .await?;
+    tx.commit().await?;
+    get(app, actor, id).await
 }
 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<SubmissionView> {
@@ -308,7 +423,16 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<SubmissionView> {
         .ok_or(AppError::NotFound)?;
     let (_, product) = get_scal(app, actor, &submission.scal_id).await?;
     authorize(actor, Action::ReadOnboarding, Some(&product.org_id))?;
-    Ok(SubmissionView::new(app, submission, product))
+    let reviewer = match submissions::reviewer_of(app.store.pool(), &submission.id).await? {
+        Some(user_id) => {
+            let name = reviewer_name(app, &mut std::collections::HashMap::new(), &user_id).await?;
+            Some((user_id, name))
+        }
+        None => None,
+    };
+    let mut view = SubmissionView::new(app, submission, product);
+    view.reviewer = reviewer;
+    Ok(view)
 }
 
 /// Returns a submitted round to the supplier for changes (NHS England), saying why.

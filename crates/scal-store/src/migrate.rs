@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0009_enquiry_use_cases",
         include_str!("../migrations/0009_enquiry_use_cases.sql"),
     ),
+    (
+        10,
+        "0010_review_assignments",
+        include_str!("../migrations/0010_review_assignments.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

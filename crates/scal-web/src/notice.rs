@@ -25,6 +25,7 @@ pub enum Notice {
     ScalIssued,
     TemplatePublished,
     SubmissionReturned,
+    ReviewAssigned,
     ProductSaved,
     OrganisationSaved,
     UserSaved,
@@ -35,7 +36,7 @@ pub enum Notice {
 }
 
 impl Notice {
-    const ALL: [Notice; 19] = [
+    const ALL: [Notice; 20] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -48,6 +49,7 @@ impl Notice {
         Self::ScalIssued,
         Self::TemplatePublished,
         Self::SubmissionReturned,
+        Self::ReviewAssigned,
         Self::ProductSaved,
         Self::OrganisationSaved,
         Self::UserSaved,
@@ -71,6 +73,7 @@ impl Notice {
             Self::ScalIssued => "scal-issued",
             Self::TemplatePublished => "template-published",
             Self::SubmissionReturned => "submission-returned",
+            Self::ReviewAssigned => "review-assigned",
             Self::ProductSaved => "product-saved",
             Self::OrganisationSaved => "organisation-saved",
             Self::UserSaved => "user-saved",
@@ -123,6 +126,7 @@ impl Notice {
                 "The SCAL has been returned to the supplier",
                 Some("They have been told what to change and can submit it again."),
             ),
+            Self::ReviewAssigned => ("The review has a reviewer", None),
             Self::ProductSaved => ("The product has been saved", None),
             Self::OrganisationSaved => ("The organisation has been saved", None),
             Self::UserSaved => ("The user has been saved", None),

@@ -135,3 +135,42 @@ pub async fn mark_returned<'e>(
     .await?;
     Ok(())
 }
+
+/// Who reviews a round, by user ID (`None`: nobody has taken it).
+pub async fn reviewer_of<'e>(ex: impl Executor<'e, Database = Any>, submission_id: &str) -> Result<Option<String>> {
+    sqlx::query("SELECT reviewer_id FROM review_assignments WHERE submission_id = $1")
+        .bind(submission_id)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(|row| text(row, "reviewer_id"))
+        .transpose()
+}
+
+/// Every round's reviewer: `(submission ID, reviewer's user ID)`.
+pub async fn reviewers<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<(String, String)>> {
+    sqlx::query("SELECT submission_id, reviewer_id FROM review_assignments")
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|row| Ok((text(row, "submission_id")?, text(row, "reviewer_id")?)))
+        .collect()
+}
+
+/// Gives a round to a reviewer, replacing whoever had it.
+pub async fn assign(tx: &mut crate::Tx, submission_id: &str, reviewer_id: &str, by: &str, at: i64) -> Result<()> {
+    sqlx::query("DELETE FROM review_assignments WHERE submission_id = $1")
+        .bind(submission_id)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query(
+        "INSERT INTO review_assignments (submission_id, reviewer_id, assigned_by, assigned_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(submission_id)
+    .bind(reviewer_id)
+    .bind(by)
+    .bind(at)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

@@ -130,6 +130,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(onboarding::list_submissions))
         .routes(routes!(onboarding::get_submission))
         .routes(routes!(onboarding::return_submission))
+        .routes(routes!(onboarding::assign_reviewer))
         .routes(routes!(onboarding::list_notifications))
         .merge(uploads)
         .merge(evidence)

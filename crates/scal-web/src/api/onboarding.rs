@@ -725,6 +725,10 @@ pub struct SubmissionOut {
     pub due_date: String,
     /// Still with NHS England after its due date.
     pub overdue: bool,
+    /// Who at NHS England reviews it (a user ID), if anyone has taken it.
+    pub reviewer_id: Option<String>,
+    /// Their name.
+    pub reviewer: Option<String>,
     #[serde(flatten)]
     pub round: RoundOut,
 }
@@ -736,6 +740,8 @@ impl SubmissionOut {
             scal_id: v.submission.scal_id.clone(),
             overdue: v.overdue(today),
             due_date: v.due.to_string(),
+            reviewer_id: v.reviewer.as_ref().map(|(id, _)| id.clone()),
+            reviewer: v.reviewer.as_ref().map(|(_, name)| name.clone()),
             product_id: v.product.id,
             product: v.product.details.title(),
             organisation_id: v.product.org_id,
@@ -775,6 +781,30 @@ pub async fn get_submission(
     Path(id): Path<String>,
 ) -> Result<Json<SubmissionOut>, ApiError> {
     let view = scal_app::submissions::get(&state.app, &actor, &id).await?;
+    Ok(Json(SubmissionOut::new(view, state.now().date())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ReviewerIn {
+    /// The NHS England user (a reviewer or an administrator) who reviews the round. A reviewer
+    /// may only give it to themselves; an administrator to anyone at NHS England.
+    #[serde(default)]
+    pub reviewer_id: String,
+}
+
+/// Gives a round waiting for review to a reviewer (NHS England). 409 once it is no longer with
+/// NHS England.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/reviewer", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission ID")), request_body = ReviewerIn,
+    responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn assign_reviewer(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReviewerIn>,
+) -> Result<Json<SubmissionOut>, ApiError> {
+    let view = scal_app::submissions::assign(&state.app, &actor, &id, &body.reviewer_id, state.now()).await?;
     Ok(Json(SubmissionOut::new(view, state.now().date())))
 }
 

@@ -175,6 +175,7 @@ fn table(limits: UploadLimits) -> Table {
     .get("/submissions", submissions::list)
     .get("/submissions/{id}", submissions::show)
     .post("/submissions/{id}/return", submissions::return_for_changes)
+    .post("/submissions/{id}/reviewer", submissions::assign_reviewer)
     .get("/notifications", submissions::notifications)
     .post("/notifications/read", submissions::mark_read)
     .get("/notifications/{id}", submissions::open_notification)

@@ -5,14 +5,15 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use scal_app::submissions::SubmissionView;
+use scal_app::AppError;
 use scal_domain::policy::{authorize, Action};
 use scal_domain::template::Rag;
 use scal_domain::FieldError;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, csrf, data_table, date_time, error_summary, page, summary_list, tag, textarea, Caption, Chrome,
-    Nav,
+    back_link, button, csrf, data_table, date_time, error_summary, page, select, summary_list, tag, textarea, Caption,
+    Chrome, Nav,
 };
 use super::scals::rag_tag;
 use super::{done, form_page, see_other, FormOutcome};
@@ -93,8 +94,36 @@ fn snapshot_services(snapshot: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) -> PageResult {
-    let mut submissions = scal_app::submissions::list(&state.app, &session.actor, None).await?;
+/// The queue's filters.
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    /// `submitted` (waiting for review) or `returned`; all when absent.
+    #[serde(default)]
+    state: Option<String>,
+    /// `me` (mine), `none` (nobody's yet); anyone's when absent.
+    #[serde(default)]
+    reviewer: Option<String>,
+    /// A service code.
+    #[serde(default)]
+    service: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    crate::extract::PageQuery(query): crate::extract::PageQuery<QueueQuery>,
+) -> PageResult {
+    let only = query
+        .state
+        .as_deref()
+        .filter(|s| matches!(*s, "submitted" | "returned"));
+    let mut submissions = scal_app::submissions::list(&state.app, &session.actor, only).await?;
+    let me = session.actor.user_id().unwrap_or_default().to_string();
+    submissions.retain(|s| match query.reviewer.as_deref() {
+        Some("me") => s.reviewer.as_ref().is_some_and(|(id, _)| *id == me),
+        Some("none") => s.reviewer.is_none(),
+        _ => true,
+    });
     // Waiting for review first, soonest due first; then the rest, oldest first.
     submissions.sort_by_key(|s| (s.submission.status != "submitted", s.due, s.submission.submitted_at));
     let today = state.now().date();
@@ -109,12 +138,30 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
         let sheets = snapshot_summary(&full.submission.snapshot);
         let red: usize = sheets.iter().map(|s| s.3).sum();
         let amber: usize = sheets.iter().map(|s| s.4).sum();
-        rows.push((view, supplier, snapshot_services(&full.submission.snapshot), red, amber));
+        let services = snapshot_services(&full.submission.snapshot);
+        if query
+            .service
+            .as_deref()
+            .is_some_and(|code| !services.iter().any(|s| s == code))
+        {
+            continue;
+        }
+        rows.push((view, supplier, services, red, amber));
     }
+    let filter = |label: &str, href: &str| html! { li { a href=(href) { (label) } } };
     let content = html! {
         h1 class="nhsuk-heading-xl" { "Submissions" }
-        @if submissions.is_empty() {
-            p class="nhsuk-body" { "No SCAL has been submitted." }
+        nav class="scal-filters" aria-label="Filter the submissions" {
+            ul class="nhsuk-list scal-filters__list" {
+                (filter("All", "/submissions"))
+                (filter("Waiting for review", "/submissions?state=submitted"))
+                (filter("Mine", "/submissions?state=submitted&reviewer=me"))
+                (filter("Nobody's yet", "/submissions?state=submitted&reviewer=none"))
+                (filter("Returned", "/submissions?state=returned"))
+            }
+        }
+        @if rows.is_empty() {
+            p class="nhsuk-body" { "No submission matches." }
         } @else {
             (data_table("Submitted SCALs", Caption::Hidden, html! {
                 thead class="nhsuk-table__head" {
@@ -126,6 +173,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                         th class="nhsuk-table__header" scope="col" { "Amber" }
                         th class="nhsuk-table__header" scope="col" { "Submitted" }
                         th class="nhsuk-table__header" scope="col" { "Response due" }
+                        th class="nhsuk-table__header" scope="col" { "Reviewer" }
                         th class="nhsuk-table__header" scope="col" { "Status" }
                     }
                 }
@@ -144,6 +192,9 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                                     (long_date(view.due))
                                     @if view.overdue(today) { br; (tag("Overdue", "red")) }
                                 }
+                            }
+                            td class="nhsuk-table__cell" {
+                                @match &view.reviewer { Some((_, name)) => { (name) } None => { "Nobody yet" } }
                             }
                             td class="nhsuk-table__cell" { (status_tag(&s.status)) }
                         }
@@ -189,11 +240,14 @@ fn snapshot_summary(snapshot: &str) -> Vec<(String, usize, usize, usize, usize)>
 fn submission_page(
     session: &CurrentSession,
     view: &SubmissionView,
-    reason: &str,
-    errors: &[FieldError],
+    (reason, errors): (&str, &[FieldError]),
     today: time::Date,
+    choices: &[(scal_store::UserRecord, bool)],
 ) -> Markup {
     let s = &view.submission;
+    let me = session.actor.user_id().unwrap_or_default();
+    let admin = session.actor.role() == Some(scal_domain::user::Role::NhseAdmin);
+    let mine = view.reviewer.as_ref().is_some_and(|(id, _)| id == me);
     let can_return = s.status == "submitted"
         && authorize(&session.actor, Action::ReviewSubmission, Some(&view.product.org_id)).is_ok();
     let name = product_name(view);
@@ -214,8 +268,32 @@ fn submission_page(
                 (long_date(view.due))
                 @if view.overdue(today) { " " (tag("Overdue", "red")) }
             }, None),
+            ("Reviewer", html! {
+                @match &view.reviewer { Some((_, name)) => { (name) } None => { "Nobody has taken it yet" } }
+            }, None),
             ("SHA-256", html! { code { (s.sha256) } }, None),
         ]))
+        @if s.status == "submitted" && !choices.is_empty() {
+            @if !mine {
+                form method="post" action=(format!("/submissions/{}/reviewer", s.id)) novalidate {
+                    (csrf(&session.csrf_token))
+                    input type="hidden" name="reviewer_id" value=(me);
+                    button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Take this review" }
+                }
+            }
+            @if admin {
+                @let options: Vec<(String, String)> = choices.iter().map(|(u, theirs)| {
+                    (u.id.clone(), if *theirs { format!("{} (reviews this service)", u.name) } else { u.name.clone() })
+                }).collect();
+                @let refs: Vec<(&str, &str)> = [("", "Choose a reviewer")].into_iter()
+                    .chain(options.iter().map(|(id, label)| (id.as_str(), label.as_str()))).collect();
+                form method="post" action=(format!("/submissions/{}/reviewer", s.id)) novalidate {
+                    (csrf(&session.csrf_token))
+                    (select("reviewer_id", "Give this review to", &refs, view.reviewer.as_ref().map_or("", |(id, _)| id.as_str()), errors, None))
+                    button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Give the review" }
+                }
+            }
+        }
         @if let (Some(by), Some(at)) = (&s.returned_by, s.returned_at) {
             h2 class="nhsuk-heading-m" { "Returned for changes" }
             p class="nhsuk-body" { "By " (by) " on " (date_time(at)) }
@@ -291,7 +369,37 @@ fn submission_page(
 
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let view = scal_app::submissions::get(&state.app, &session.actor, &id).await?;
-    Ok(submission_page(&session, &view, "", &[], state.now().date()).into_response())
+    let choices = scal_app::submissions::reviewer_choices(&state.app, &session.actor, &view)
+        .await
+        .unwrap_or_default();
+    Ok(submission_page(&session, &view, ("", &[]), state.now().date(), &choices).into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReviewerForm {
+    #[serde(default)]
+    reviewer_id: String,
+}
+
+/// Takes a review, or (an administrator) gives it to someone.
+pub async fn assign_reviewer(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<ReviewerForm>,
+) -> PageResult {
+    match scal_app::submissions::assign(&state.app, &session.actor, &id, &form.reviewer_id, state.now()).await {
+        Ok(_) => Ok(done(&state, &format!("/submissions/{id}"), Notice::ReviewAssigned)),
+        Err(AppError::Invalid(invalid)) => {
+            let view = scal_app::submissions::get(&state.app, &session.actor, &id).await?;
+            let choices = scal_app::submissions::reviewer_choices(&state.app, &session.actor, &view).await?;
+            Ok(form_page(
+                submission_page(&session, &view, ("", &invalid.0), state.now().date(), &choices),
+                &invalid.0,
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -314,7 +422,7 @@ pub async fn return_for_changes(
         Err(FormOutcome::Errors(errors)) => {
             let view = scal_app::submissions::get(&state.app, &session.actor, &id).await?;
             Ok(form_page(
-                submission_page(&session, &view, &form.reason, &errors, state.now().date()),
+                submission_page(&session, &view, (&form.reason, &errors), state.now().date(), &[]),
                 &errors,
             ))
         }

@@ -598,6 +598,20 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             None,
             [404, 404, 200, 200, 404],
         ),
+        // A round with NHS England is taken by the reviewer (the administrator, after the
+        // reviewer has returned it below, finds it no longer with NHS England); suppliers may not.
+        (
+            M::POST,
+            "/api/v1/submissions/{bright_submission}/reviewer",
+            Some(json!({"reviewer_id": "{reviewer_user}"})),
+            [404, 404, 200, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/submissions/{acme_submission}/reviewer",
+            Some(json!({"reviewer_id": "{reviewer_user}"})),
+            [403, 403, 409, 409, 404],
+        ),
         (
             M::POST,
             "/api/v1/submissions/{acme_submission}/return",
@@ -1120,6 +1134,18 @@ fn page_cases() -> Vec<PageCase> {
             [404, 404, 200, 200, 404],
         ),
         // Acme's round was already returned; Brightwater's is returned once.
+        (
+            M::POST,
+            "/submissions/{bright_submission}/reviewer",
+            vec![("reviewer_id", "{reviewer_user}")],
+            [404, 404, 303, 409, 404],
+        ),
+        (
+            M::POST,
+            "/submissions/{acme_submission}/reviewer",
+            vec![("reviewer_id", "{reviewer_user}")],
+            [403, 403, 409, 409, 404],
+        ),
         (
             M::POST,
             "/submissions/{acme_submission}/return",

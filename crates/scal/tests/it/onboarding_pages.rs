@@ -1592,3 +1592,96 @@ async fn submitted_rounds_are_due_in_working_days_and_shown_overdue_after() {
     let queue = app.page(Some(&reviewer), Method::GET, "/submissions", &[]).await;
     assert!(queue.html.contains(">Overdue<"), "{}", queue.html);
 }
+
+/// A round waiting for review gets a reviewer: a reviewer takes it, an administrator gives it to
+/// anyone at NHS England (the service's reviewers offered first); the queue shows who has it and
+/// filters to one's own; a reviewer cannot give it to someone else.
+#[tokio::test]
+async fn a_reviewer_takes_a_round_and_an_administrator_can_give_it_to_someone_else() {
+    let app = TestApp::demo().await;
+    let scal = crate::onboarding_pages::submitted_scal(&app).await;
+    let system = scal_app::Actor::System;
+    let round = scal_app::scals::view_scal(app.app(), &system, &scal)
+        .await
+        .unwrap()
+        .rounds[0]
+        .id
+        .clone();
+    let reviewer = app.sign_in("reviewer@nhse.example", PASSWORD).await.unwrap();
+    let page = app
+        .page(Some(&reviewer), Method::GET, &format!("/submissions/{round}"), &[])
+        .await;
+    assert!(page.html.contains("Nobody has taken it yet"));
+    assert!(page.html.contains("Take this review"));
+    let me = app.user_id("reviewer@nhse.example").await;
+    let taken = app
+        .page(
+            Some(&reviewer),
+            Method::POST,
+            &format!("/submissions/{round}/reviewer"),
+            &[("reviewer_id", &me)],
+        )
+        .await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.html);
+    let page = app.follow(&reviewer, &taken).await;
+    assert!(page.html.contains("The review has a reviewer"));
+    assert!(!page.html.contains("Take this review"), "it is theirs now");
+    let mine = app
+        .page(
+            Some(&reviewer),
+            Method::GET,
+            "/submissions?state=submitted&reviewer=me",
+            &[],
+        )
+        .await;
+    assert!(mine.html.contains("Acme PAS"), "{}", mine.html);
+    let nobody = app
+        .page(
+            Some(&reviewer),
+            Method::GET,
+            "/submissions?state=submitted&reviewer=none",
+            &[],
+        )
+        .await;
+    assert!(nobody.html.contains("No submission matches"));
+
+    // A reviewer cannot give it to someone else; an administrator can, through the API.
+    let admin_id = app.user_id("admin@nhse.example").await;
+    let reviewer_token = app.token_for("reviewer@nhse.example").await;
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round}/reviewer"),
+            Some(&reviewer_token),
+            Some(serde_json::json!({"reviewer_id": admin_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let admin_token = app.token_for("admin@nhse.example").await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round}/reviewer"),
+            Some(&admin_token),
+            Some(serde_json::json!({"reviewer_id": admin_id})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["reviewer_id"], admin_id.as_str());
+    // Only someone at NHS England.
+    let supplier = app.user_id("admin@acme.example").await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round}/reviewer"),
+            Some(&admin_token),
+            Some(serde_json::json!({"reviewer_id": supplier})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "reviewer_id");
+    // Audited.
+    let admin = app.sign_in("admin@nhse.example", PASSWORD).await.unwrap();
+    let audit = app.page(Some(&admin), Method::GET, "/audit", &[]).await;
+    assert!(audit.html.contains("review.assigned"), "{}", audit.html);
+}
