@@ -119,11 +119,17 @@ pub async fn list(
         .filter(|s| matches!(*s, "submitted" | "returned"));
     let mut submissions = scal_app::submissions::list(&state.app, &session.actor, only).await?;
     let me = session.actor.user_id().unwrap_or_default().to_string();
-    submissions.retain(|s| match query.reviewer.as_deref() {
+    // Everyone who has a review, for the reviewer filter (before filtering by it).
+    let mut reviewers: Vec<(String, String)> = submissions.iter().filter_map(|s| s.reviewer.clone()).collect();
+    reviewers.sort_by(|a, b| a.1.cmp(&b.1));
+    reviewers.dedup();
+    submissions.retain(|s| match query.reviewer.as_deref().filter(|r| !r.is_empty()) {
         Some("me") => s.reviewer.as_ref().is_some_and(|(id, _)| *id == me),
         Some("none") => s.reviewer.is_none(),
-        _ => true,
+        Some(someone) => s.reviewer.as_ref().is_some_and(|(id, _)| id == someone),
+        None => true,
     });
+    let services = scal_app::services::list(&state.app, &session.actor).await?;
     // Waiting for review first, soonest due first; then the rest, oldest first.
     submissions.sort_by_key(|s| (s.submission.status != "submitted", s.due, s.submission.submitted_at));
     let today = state.now().date();
@@ -138,17 +144,33 @@ pub async fn list(
         let sheets = snapshot_summary(&full.submission.snapshot);
         let red: usize = sheets.iter().map(|s| s.3).sum();
         let amber: usize = sheets.iter().map(|s| s.4).sum();
-        let services = snapshot_services(&full.submission.snapshot);
+        let covered = snapshot_services(&full.submission.snapshot);
         if query
             .service
             .as_deref()
-            .is_some_and(|code| !services.iter().any(|s| s == code))
+            .filter(|c| !c.is_empty())
+            .is_some_and(|code| !covered.iter().any(|s| s == code))
         {
             continue;
         }
-        rows.push((view, supplier, services, red, amber));
+        rows.push((view, supplier, covered, red, amber));
     }
     let filter = |label: &str, href: &str| html! { li { a href=(href) { (label) } } };
+    let state_options = [
+        ("", "Any state"),
+        ("submitted", "Waiting for review"),
+        ("returned", "Returned"),
+    ];
+    let mut reviewer_options: Vec<(String, String)> = vec![
+        (String::new(), "Anyone".into()),
+        ("me".into(), "Me".into()),
+        ("none".into(), "Nobody yet".into()),
+    ];
+    reviewer_options.extend(reviewers);
+    let reviewer_refs: Vec<(&str, &str)> = reviewer_options.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let mut service_options: Vec<(String, String)> = vec![(String::new(), "Any service".into())];
+    service_options.extend(services.iter().map(|s| (s.code.as_str().to_string(), s.name.clone())));
+    let service_refs: Vec<(&str, &str)> = service_options.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let content = html! {
         h1 class="nhsuk-heading-xl" { "Submissions" }
         nav class="scal-filters" aria-label="Filter the submissions" {
@@ -158,6 +180,18 @@ pub async fn list(
                 (filter("Mine", "/submissions?state=submitted&reviewer=me"))
                 (filter("Nobody's yet", "/submissions?state=submitted&reviewer=none"))
                 (filter("Returned", "/submissions?state=returned"))
+            }
+        }
+        // Any combination, without JavaScript: a GET form.
+        details class="nhsuk-details" open[query.service.is_some() || query.reviewer.as_deref().is_some_and(|r| !matches!(r, "" | "me" | "none"))] {
+            summary class="nhsuk-details__summary" { span class="nhsuk-details__summary-text" { "Filter by state, reviewer and service" } }
+            div class="nhsuk-details__text" {
+                form method="get" action="/submissions" {
+                    (select("state", "State", &state_options, query.state.as_deref().unwrap_or(""), &[], None))
+                    (select("reviewer", "Reviewer", &reviewer_refs, query.reviewer.as_deref().unwrap_or(""), &[], None))
+                    (select("service", "Service", &service_refs, query.service.as_deref().unwrap_or(""), &[], None))
+                    button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Filter" }
+                }
             }
         }
         @if rows.is_empty() {

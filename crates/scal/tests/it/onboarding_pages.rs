@@ -1668,6 +1668,24 @@ async fn a_reviewer_takes_a_round_and_an_administrator_can_give_it_to_someone_el
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["reviewer_id"], admin_id.as_str());
+    // The queue filters by any reviewer and by service.
+    let theirs = app
+        .page(
+            Some(&reviewer),
+            Method::GET,
+            &format!("/submissions?reviewer={admin_id}"),
+            &[],
+        )
+        .await;
+    assert!(theirs.html.contains("Acme PAS"), "{}", theirs.html);
+    let by_service = app
+        .page(Some(&reviewer), Method::GET, "/submissions?service=GPC-SEND-DOC", &[])
+        .await;
+    assert!(by_service.html.contains("Acme PAS"));
+    let other_service = app
+        .page(Some(&reviewer), Method::GET, "/submissions?service=MESH", &[])
+        .await;
+    assert!(other_service.html.contains("No submission matches"));
     // Only someone at NHS England.
     let supplier = app.user_id("admin@acme.example").await;
     let (status, body) = app
