@@ -127,6 +127,57 @@ pub async fn download(app: &App, actor: &Actor, id: &str) -> Result<(EvidenceRec
     Ok((record, bytes))
 }
 
+/// What a link names, checked: the SCAL (which the supplier may answer), one of its
+/// organisation's files, and a requirement of one of its sheets (`(sheet name, requirement)`).
+struct LinkTarget {
+    scal: scal_store::records::scals::ScalRecord,
+    product: scal_store::ProductRecord,
+    file: EvidenceRecord,
+    sheet_name: String,
+    requirement: scal_domain::template::Requirement,
+}
+
+async fn link_target(
+    app: &App,
+    actor: &Actor,
+    scal_id: &str,
+    evidence_id: &str,
+    sheet_id: &str,
+    requirement_id: &str,
+) -> Result<LinkTarget> {
+    let (scal, product) = get_scal(app, actor, scal_id).await?;
+    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    let file = evidence::get(app.store.pool(), crate::known_id(evidence_id).map_err(|_| not_yours())?)
+        .await?
+        .filter(|f| f.org_id == product.org_id)
+        .ok_or_else(not_yours)?;
+    // The SCAL's structure (sheets, requirements, what is scoped out) never changes once issued.
+    let issued = crate::scals::sheets(app, actor, &product.id).await?;
+    let sheet = issued
+        .into_iter()
+        .find(|s| s.record.id == sheet_id)
+        .ok_or_else(|| AppError::invalid("sheet_id", "There is no such sheet in this SCAL"))?;
+    let requirement_id = requirement_id.trim();
+    let requirement = sheet
+        .sheet
+        .requirements
+        .into_iter()
+        .find(|r| r.id == requirement_id)
+        .ok_or_else(|| {
+            AppError::invalid(
+                "requirement_id",
+                format!("Requirement {requirement_id:?} is not in this sheet of the SCAL"),
+            )
+        })?;
+    Ok(LinkTarget {
+        scal,
+        product,
+        file,
+        sheet_name: sheet.record.name,
+        requirement,
+    })
+}
+
 /// Links a file to a requirement of the SCAL (supplier). An attachment question is then answered
 /// with the names of its files.
 pub async fn link(
@@ -138,37 +189,18 @@ pub async fn link(
     requirement_id: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let (scal, product) = get_scal(app, actor, scal_id).await?;
-    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
-    let file = evidence::get(app.store.pool(), crate::known_id(evidence_id).map_err(|_| not_yours())?)
-        .await?
-        .filter(|f| f.org_id == product.org_id)
-        .ok_or_else(not_yours)?;
-    // The SCAL's structure (sheets, requirements, what is scoped out) never changes once issued.
-    let (sheets, _) = crate::scals::view(app, actor, &product.id).await?;
-    let sheet = sheets
-        .iter()
-        .find(|s| s.id == sheet_id)
-        .ok_or_else(|| AppError::invalid("sheet_id", "There is no such sheet in this SCAL"))?;
-    let requirement = &sheet
-        .requirements
-        .iter()
-        .find(|r| r.requirement.id == requirement_id.trim())
-        .ok_or_else(|| {
-            AppError::invalid(
-                "requirement_id",
-                format!(
-                    "Requirement {:?} is not in this sheet of the SCAL",
-                    requirement_id.trim()
-                ),
-            )
-        })?
-        .requirement;
+    let LinkTarget {
+        scal,
+        product,
+        file,
+        sheet_name,
+        requirement,
+    } = link_target(app, actor, scal_id, evidence_id, sheet_id, requirement_id).await?;
     let mut tx = app.store.begin().await?;
     scals::lock_scal(&mut tx, &scal.id).await?;
     ensure_editable(&mut tx, &scal.id).await?;
-    // What is linked and answered now, read under the lock.
-    let linked = evidence::links_for_requirement(tx.conn(), &sheet.id, &requirement.id).await?;
+    // What is linked now, read under the lock.
+    let linked = evidence::links_for_requirement(tx.conn(), sheet_id, &requirement.id).await?;
     if linked.iter().any(|(_, e)| e.id == file.id) {
         return Err(AppError::invalid(
             "evidence_id",
@@ -179,36 +211,14 @@ pub async fn link(
         tx.conn(),
         &LinkRecord {
             evidence_id: file.id.clone(),
-            scal_sheet_id: sheet.id.clone(),
+            scal_sheet_id: sheet_id.to_string(),
             requirement_id: requirement.id.clone(),
             linked_by: actor.label().to_string(),
             linked_at: micros(now),
         },
     )
     .await?;
-    let mut answered = serde_json::Value::Null;
-    if requirement.answer_kind == AnswerKind::Attachment {
-        let before = scals::answer(tx.conn(), &sheet.id, &requirement.id).await?;
-        let names: Vec<&str> = linked
-            .iter()
-            .map(|(_, e)| e.file_name.as_str())
-            .chain([file.file_name.as_str()])
-            .collect();
-        let record = AnswerRecord {
-            scal_sheet_id: sheet.id.clone(),
-            requirement_id: requirement.id.clone(),
-            response: Some(names.join("; ")),
-            justification: before.as_ref().and_then(|a| a.justification.clone()),
-            mitigation: before.as_ref().and_then(|a| a.mitigation.clone()),
-            target_date: before.as_ref().and_then(|a| a.target_date.clone()),
-            updated_at: micros(now),
-            updated_by: actor.label().to_string(),
-            // Not from a workbook: a later import of an older export reports it as a conflict.
-            imported_from: None,
-        };
-        scals::upsert_answer(&mut tx, &record).await?;
-        answered = serde_json::json!({"before": before.and_then(|a| a.response), "after": record.response});
-    }
+    let answered = reanswer_attachment(&mut tx, actor, sheet_id, &requirement, now).await?;
     tx.audit(audit_entry(
         actor,
         now,
@@ -217,7 +227,7 @@ pub async fn link(
         &file.id,
         None,
         Some(
-            serde_json::json!({"scal_id": scal.id, "sheet": sheet.name, "requirement_id": requirement.id,
+            serde_json::json!({"scal_id": scal.id, "sheet": sheet_name, "requirement_id": requirement.id,
             "file": file.file_name, "sha256": file.sha256, "answer": answered}),
         ),
     ))
@@ -274,23 +284,13 @@ pub async fn unlink(
     requirement_id: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let (scal, product) = get_scal(app, actor, scal_id).await?;
-    authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
-    let file = evidence::get(app.store.pool(), crate::known_id(evidence_id).map_err(|_| not_yours())?)
-        .await?
-        .filter(|f| f.org_id == product.org_id)
-        .ok_or_else(not_yours)?;
-    let issued = crate::scals::sheets(app, actor, &product.id).await?;
-    let sheet = issued
-        .iter()
-        .find(|s| s.record.id == sheet_id)
-        .ok_or_else(|| AppError::invalid("sheet_id", "There is no such sheet in this SCAL"))?;
-    let requirement = sheet
-        .sheet
-        .requirements
-        .iter()
-        .find(|r| r.id == requirement_id.trim())
-        .ok_or_else(|| AppError::invalid("requirement_id", "There is no such requirement in this sheet"))?;
+    let LinkTarget {
+        scal,
+        product,
+        file,
+        sheet_name,
+        requirement,
+    } = link_target(app, actor, scal_id, evidence_id, sheet_id, requirement_id).await?;
     let mut tx = app.store.begin().await?;
     scals::lock_scal(&mut tx, &scal.id).await?;
     ensure_editable(&mut tx, &scal.id).await?;
@@ -300,14 +300,14 @@ pub async fn unlink(
             format!("{} is not linked to this requirement", file.file_name),
         ));
     }
-    let answered = reanswer_attachment(&mut tx, actor, sheet_id, requirement, now).await?;
+    let answered = reanswer_attachment(&mut tx, actor, sheet_id, &requirement, now).await?;
     tx.audit(audit_entry(
         actor,
         now,
         "evidence.unlinked",
         Some(&product.org_id),
         &file.id,
-        Some(serde_json::json!({"scal_id": scal.id, "sheet": sheet.record.name, "requirement_id": requirement.id})),
+        Some(serde_json::json!({"scal_id": scal.id, "sheet": sheet_name, "requirement_id": requirement.id})),
         Some(serde_json::json!({"file": file.file_name, "sha256": file.sha256, "answer": answered})),
     ))
     .await?;

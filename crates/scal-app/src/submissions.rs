@@ -314,6 +314,21 @@ pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<
     Ok(out)
 }
 
+/// The submitted snapshots of rounds already listed for the actor (by [`list`]), by submission
+/// ID, read in one query.
+pub async fn snapshots(
+    app: &App,
+    views: &[SubmissionView],
+    status: Option<&str>,
+) -> Result<std::collections::HashMap<String, String>> {
+    let listed: std::collections::HashSet<&str> = views.iter().map(|v| v.submission.id.as_str()).collect();
+    Ok(submissions::snapshots(app.store.pool(), status)
+        .await?
+        .into_iter()
+        .filter(|(id, _)| listed.contains(id.as_str()))
+        .collect())
+}
+
 /// A reviewer's name, looked up once per listing.
 async fn reviewer_name(
     app: &App,

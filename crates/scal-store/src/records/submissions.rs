@@ -136,6 +136,20 @@ pub async fn mark_returned<'e>(
     Ok(())
 }
 
+/// The snapshots of every round (of one status), by submission ID: one query for a whole queue.
+pub async fn snapshots<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    status: Option<&str>,
+) -> Result<Vec<(String, String)>> {
+    sqlx::query("SELECT id, snapshot FROM submissions WHERE ($1 IS NULL OR status = $1)")
+        .bind(status.map(str::to_string))
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|row| Ok((text(row, "id")?, text(row, "snapshot")?)))
+        .collect()
+}
+
 /// Who reviews a round, by user ID (`None`: nobody has taken it).
 pub async fn reviewer_of<'e>(ex: impl Executor<'e, Database = Any>, submission_id: &str) -> Result<Option<String>> {
     sqlx::query("SELECT reviewer_id FROM review_assignments WHERE submission_id = $1")

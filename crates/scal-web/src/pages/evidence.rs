@@ -216,10 +216,7 @@ pub async fn upload(
     {
         Ok(()) => Ok(done(
             &state,
-            &format!(
-                "/scals/{id}/sheets/{sheet}/requirements/{}#evidence",
-                urlencoding::encode(requirement)
-            ),
+            &question_evidence(&id, sheet, requirement),
             Notice::EvidenceLinked,
         )),
         Err(AppError::Invalid(invalid)) => {
@@ -243,7 +240,7 @@ pub async fn unlink(
     Path(id): Path<String>,
     PageForm(form): PageForm<LinkForm>,
 ) -> PageResult {
-    match scal_app::evidence::unlink(
+    let unlinked = scal_app::evidence::unlink(
         &state.app,
         &session.actor,
         &id,
@@ -252,28 +249,8 @@ pub async fn unlink(
         &form.requirement_id,
         state.now(),
     )
-    .await
-    {
-        Ok(()) => Ok(done(
-            &state,
-            &format!(
-                "/scals/{id}/sheets/{}/requirements/{}#evidence",
-                form.sheet_id,
-                urlencoding::encode(form.requirement_id.trim())
-            ),
-            Notice::EvidenceUnlinked,
-        )),
-        Err(AppError::Invalid(invalid)) => {
-            let errors: Vec<FieldError> = invalid
-                .0
-                .into_iter()
-                .map(|e| FieldError::new("evidence_id", e.message))
-                .collect();
-            let ids = (id.as_str(), form.sheet_id.as_str(), form.requirement_id.trim());
-            requirement_page(&state, &session, ids, None, &errors).await
-        }
-        Err(other) => Err(refusal(other)),
-    }
+    .await;
+    back_to_question(&state, &session, &id, &form, unlinked, Notice::EvidenceUnlinked).await
 }
 
 /// The file, if it belongs to the SCAL's organisation (anything else is not found).
@@ -353,7 +330,7 @@ pub async fn link(
     Path(id): Path<String>,
     PageForm(form): PageForm<LinkForm>,
 ) -> PageResult {
-    match scal_app::evidence::link(
+    let linked = scal_app::evidence::link(
         &state.app,
         &session.actor,
         &id,
@@ -362,16 +339,33 @@ pub async fn link(
         &form.requirement_id,
         state.now(),
     )
-    .await
-    {
+    .await;
+    back_to_question(&state, &session, &id, &form, linked, Notice::EvidenceLinked).await
+}
+
+/// A question's page at its evidence.
+fn question_evidence(scal_id: &str, sheet_id: &str, requirement_id: &str) -> String {
+    format!(
+        "/scals/{scal_id}/sheets/{sheet_id}/requirements/{}#evidence",
+        urlencoding::encode(requirement_id.trim())
+    )
+}
+
+/// After linking or unlinking from a question's page: back to it with `notice`, or the page
+/// again with the refusal on its file field.
+async fn back_to_question(
+    state: &AppState,
+    session: &CurrentSession,
+    id: &str,
+    form: &LinkForm,
+    outcome: scal_app::Result<()>,
+    notice: Notice,
+) -> PageResult {
+    match outcome {
         Ok(()) => Ok(done(
-            &state,
-            &format!(
-                "/scals/{id}/sheets/{}/requirements/{}#evidence",
-                form.sheet_id,
-                form.requirement_id.trim()
-            ),
-            Notice::EvidenceLinked,
+            state,
+            &question_evidence(id, &form.sheet_id, &form.requirement_id),
+            notice,
         )),
         Err(AppError::Invalid(invalid)) => {
             let errors: Vec<FieldError> = invalid
@@ -379,8 +373,8 @@ pub async fn link(
                 .into_iter()
                 .map(|e| FieldError::new("evidence_id", e.message))
                 .collect();
-            let ids = (id.as_str(), form.sheet_id.as_str(), form.requirement_id.trim());
-            requirement_page(&state, &session, ids, None, &errors).await
+            let ids = (id, form.sheet_id.as_str(), form.requirement_id.trim());
+            requirement_page(state, session, ids, None, &errors).await
         }
         Err(other) => Err(refusal(other)),
     }

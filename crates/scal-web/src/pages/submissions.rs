@@ -134,17 +134,22 @@ pub async fn list(
     submissions.sort_by_key(|s| (s.submission.status != "submitted", s.due, s.submission.submitted_at));
     let today = state.now().date();
     // Each row's supplier, services and red and amber counts (from what was submitted).
+    // Snapshots in one query and organisations once each, not a query per row.
+    let snapshots = scal_app::submissions::snapshots(&state.app, &submissions, only).await?;
+    let suppliers: std::collections::HashMap<String, String> =
+        scal_app::organisations::list(&state.app, &session.actor)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
     let mut rows = Vec::new();
     for view in &submissions {
-        let full = scal_app::submissions::get(&state.app, &session.actor, &view.submission.id).await?;
-        let supplier = scal_app::organisations::get(&state.app, &session.actor, &view.product.org_id)
-            .await
-            .map(|o| o.name)
-            .unwrap_or_default();
-        let sheets = snapshot_summary(&full.submission.snapshot);
+        let snapshot = snapshots.get(&view.submission.id).map_or("", String::as_str);
+        let supplier = suppliers.get(&view.product.org_id).cloned().unwrap_or_default();
+        let sheets = snapshot_summary(snapshot);
         let red: usize = sheets.iter().map(|s| s.3).sum();
         let amber: usize = sheets.iter().map(|s| s.4).sum();
-        let covered = snapshot_services(&full.submission.snapshot);
+        let covered = snapshot_services(snapshot);
         if query
             .service
             .as_deref()

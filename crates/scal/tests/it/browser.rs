@@ -23,23 +23,7 @@ fn start_server() -> Server {
     let app = runtime.block_on(async {
         let app = TestApp::demo().await;
         // Acme PAS has a SCAL, so its page shows the download and upload forms.
-        let template = scal_app::templates::list(app.app(), &scal_app::Actor::System)
-            .await
-            .unwrap()[0]
-            .0
-            .id
-            .clone();
-        let product = app.product_id("Acme PAS").await;
-        scal_app::scals::issue(
-            app.app(),
-            &scal_app::Actor::System,
-            &product,
-            &template,
-            None,
-            app.now(),
-        )
-        .await
-        .unwrap();
+        app.issue_scal("Acme PAS", None).await;
         app
     });
     let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();

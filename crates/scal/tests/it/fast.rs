@@ -40,37 +40,10 @@ fn decode(encoding: &str, body: &[u8]) -> Vec<u8> {
     decoded
 }
 
-/// Acme PAS with its SCAL issued; returns the SCAL's ID.
-async fn issued(app: &TestApp) -> String {
-    let template = scal_app::templates::list(app.app(), &scal_app::Actor::System)
-        .await
-        .unwrap()[0]
-        .0
-        .id
-        .clone();
-    let product = app.product_id("Acme PAS").await;
-    scal_app::scals::issue(
-        app.app(),
-        &scal_app::Actor::System,
-        &product,
-        &template,
-        None,
-        app.now(),
-    )
-    .await
-    .unwrap();
-    scal_app::scals::sheets(app.app(), &scal_app::Actor::System, &product)
-        .await
-        .unwrap()[0]
-        .record
-        .scal_id
-        .clone()
-}
-
 #[tokio::test]
 async fn pages_and_api_answers_are_compressed_as_the_client_accepts() {
     let app = TestApp::demo().await;
-    let scal = issued(&app).await;
+    let scal = app.issue_scal("Acme PAS", None).await;
     let session = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
     for path in [format!("/scals/{scal}"), "/services".into(), "/products".into()] {
         let (status, headers, plain) = get(&app, Some(&session), &path, None).await;
@@ -133,7 +106,7 @@ async fn pages_and_api_answers_are_compressed_as_the_client_accepts() {
 #[tokio::test]
 async fn downloads_are_sent_as_stored_whatever_the_client_accepts() {
     let app = TestApp::demo().await;
-    issued(&app).await;
+    app.issue_scal("Acme PAS", None).await;
     let product = app.product_id("Acme PAS").await;
     let session = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
     let path = format!("/products/{product}/workbook");

@@ -503,24 +503,12 @@ pub(crate) async fn submitted_scal(app: &TestApp) -> String {
 /// A product's SCAL, issued, fully answered (as Acme Health Systems) and submitted by `email`.
 pub(crate) async fn submitted_scal_for(app: &TestApp, product_name: &str, email: &str) -> String {
     use scal_domain::onboarding::info;
-    let system = scal_app::Actor::System;
-    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
-        .0
-        .id
-        .clone();
-    let product = app.product_id(product_name).await;
-    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
-        .await
-        .unwrap();
+    let scal = app.issue_scal(product_name, None).await;
     let user = scal_store::records::users::get_by_email(app.app().store.pool(), email)
         .await
         .unwrap()
         .unwrap();
     let admin = scal_app::auth::actor_for(&user);
-    let scal = scal_app::scals::sheets(app.app(), &admin, &product).await.unwrap()[0]
-        .record
-        .scal_id
-        .clone();
     let information = [
         (info::ORGANISATION, "Acme Health Systems"),
         (info::ODS, "8JK21"),
@@ -585,19 +573,9 @@ pub(crate) async fn submitted_scal_for(app: &TestApp, product_name: &str, email:
 async fn a_fresh_scal_is_in_progress_and_untouched_steps_are_not_errors() {
     let app = TestApp::demo().await;
     let system = scal_app::Actor::System;
-    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
-        .0
-        .id
-        .clone();
     let product = app.product_id("Acme PAS").await;
-    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
-        .await
-        .unwrap();
+    let scal = app.issue_scal("Acme PAS", None).await;
     let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
-    let scal = scal_app::scals::sheets(app.app(), &system, &product).await.unwrap()[0]
-        .record
-        .scal_id
-        .clone();
     let overview = app
         .page(Some(&admin), Method::GET, &format!("/scals/{scal}"), &[])
         .await;
@@ -944,19 +922,8 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
 async fn evidence_is_uploaded_linked_unlinked_and_deleted_from_where_it_is_needed() {
     let app = TestApp::demo().await;
     let system = scal_app::Actor::System;
-    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
-        .0
-        .id
-        .clone();
-    let product = app.product_id("Acme PAS").await;
-    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
-        .await
-        .unwrap();
+    let scal = app.issue_scal("Acme PAS", None).await;
     let admin = app.sign_in("admin@acme.example", PASSWORD).await.unwrap();
-    let scal = scal_app::scals::sheets(app.app(), &system, &product).await.unwrap()[0]
-        .record
-        .scal_id
-        .clone();
     let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
     let info = view.information_sheet().unwrap();
     let question = format!("/scals/{scal}/sheets/{}/requirements/INFO-SAFETY-CASE", info.id);
@@ -1142,14 +1109,7 @@ async fn a_long_sheet_has_sections_and_filters() {
         .unwrap()
         .0
         .id;
-    let product = app.product_id("Acme PAS").await;
-    scal_app::scals::issue(app.app(), &system, &product, &template, None, app.now())
-        .await
-        .unwrap();
-    let scal = scal_app::scals::sheets(app.app(), &system, &product).await.unwrap()[0]
-        .record
-        .scal_id
-        .clone();
+    let scal = app.issue_scal("Acme PAS", Some(&template)).await;
     let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
     let sheet = view.sheets.iter().find(|s| s.service_code.is_some()).unwrap();
     let base = format!("/scals/{scal}/sheets/{}", sheet.id);
@@ -1503,14 +1463,7 @@ async fn nhs_england_chooses_only_the_services_templates_and_scopes_out_by_ticki
 async fn a_version_imported_over_the_built_in_information_template_does_not_break_issuing() {
     let app = TestApp::demo().await;
     let system = scal_app::Actor::System;
-    let template = scal_app::templates::list(app.app(), &system).await.unwrap()[0]
-        .0
-        .id
-        .clone();
-    let pas = app.product_id("Acme PAS").await;
-    scal_app::scals::issue(app.app(), &system, &pas, &template, None, app.now())
-        .await
-        .unwrap();
+    app.issue_scal("Acme PAS", None).await;
     let builtin = scal_app::templates::list(app.app(), &system)
         .await
         .unwrap()
@@ -1537,14 +1490,7 @@ async fn a_version_imported_over_the_built_in_information_template_does_not_brea
     )
     .await
     .unwrap();
-    let referrals = app.product_id("Acme Referrals").await;
-    scal_app::scals::issue(app.app(), &system, &referrals, &template, None, app.now())
-        .await
-        .unwrap();
-    let scal = scal_app::scals::sheets(app.app(), &system, &referrals).await.unwrap()[0]
-        .record
-        .scal_id
-        .clone();
+    let scal = app.issue_scal("Acme Referrals", None).await;
     let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
     assert!(view.information_sheet().is_some(), "the built-in sheet is issued");
     let named: Vec<_> = scal_app::templates::list(app.app(), &system)

@@ -378,6 +378,27 @@ pub fn without_csrf(html: &str) -> String {
 }
 
 impl TestApp {
+    /// Issues a template (the demo's first, GP Connect Send Document, when `template` is `None`)
+    /// to the named product, as the operator would; returns the SCAL's ID.
+    pub async fn issue_scal(&self, product_name: &str, template: Option<&str>) -> String {
+        let system = scal_app::Actor::System;
+        let template = match template {
+            Some(id) => id.to_string(),
+            None => scal_app::templates::list(self.app(), &system).await.unwrap()[0]
+                .0
+                .id
+                .clone(),
+        };
+        let product = self.product_id(product_name).await;
+        scal_app::scals::issue(self.app(), &system, &product, &template, None, self.now())
+            .await
+            .unwrap();
+        scal_app::scals::sheets(self.app(), &system, &product).await.unwrap()[0]
+            .record
+            .scal_id
+            .clone()
+    }
+
     /// Follows a redirect as a browser does: a GET of its `Location` with the session's cookies
     /// and the notice cookie the redirect set, if any.
     pub async fn follow(&self, session: &Session, redirect: &Page) -> Page {
