@@ -616,6 +616,16 @@ fn supplier_journey_in_the_browser() {
     );
     assert!(browser.page_source().unwrap().contains("mesh-plan.pdf"));
     check(&browser, "evidence page with a file");
+    // The delete question page (not answered here: the file is linked next).
+    let delete = browser
+        .find("a[href$='/delete']")
+        .unwrap()
+        .attr("href")
+        .unwrap()
+        .unwrap();
+    browser.goto(&format!("{base}{delete}")).unwrap();
+    assert!(browser.page_source().unwrap().contains("Delete mesh-plan.pdf?"));
+    check(&browser, "delete a file?");
     browser.goto(&format!("{base}{requirement}")).unwrap();
     browser
         .find("#evidence_id option:nth-child(2)")
