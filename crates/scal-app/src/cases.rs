@@ -39,8 +39,8 @@ impl CaseView {
 pub fn status(view: &ScalView, cases: &[CaseView]) -> scal_domain::status::ScalStatus {
     let latest = view.rounds.last().map(|r| scal_domain::status::LatestRound {
         round: r.round,
-        with_nhs_england: r.status == "submitted",
-        return_reason: r.return_reason.as_deref(),
+        status: r.round_status(),
+        summary: r.summary.as_deref(),
     });
     scal_domain::status::scal_status(latest, cases.iter().flat_map(|c| c.steps.iter()))
 }
@@ -135,6 +135,7 @@ fn assess_all(
                 information: information.clone(),
                 issued: true,
                 submitted: view.locked(),
+                accepted: view.accepted_round().is_some(),
                 ods_lookup: ods.clone(),
             };
             let steps = assess(&facts, now.date());

@@ -26,6 +26,10 @@ pub enum AppError {
     /// and our insert.
     #[error("{0}")]
     Conflict(String),
+    /// The action waits on other things first (a round with items not yet accepted): each in
+    /// words. Answered like a conflict, listing them.
+    #[error("This cannot be done yet: {}", .0.join("; "))]
+    Blocked(Vec<String>),
     #[error(transparent)]
     Store(StoreError),
     #[error("{0}")]

@@ -19,6 +19,7 @@ pub mod organisations;
 pub mod passwords;
 pub mod products;
 pub mod progress;
+pub mod review;
 pub mod scals;
 pub mod secrets;
 pub mod services;

@@ -401,10 +401,12 @@ pub async fn get_scal(
 /// after locking the SCAL.
 pub(crate) async fn ensure_editable(tx: &mut scal_store::Tx, scal_id: &str) -> Result<()> {
     let rounds = scal_store::records::submissions::for_scal(tx.conn(), scal_id).await?;
-    match rounds.last() {
-        Some(last) if last.status == "submitted" => Err(AppError::Conflict(format!(
-            "This SCAL was submitted (round {}) and is with NHS England: it cannot be changed until NHS England returns it",
-            last.round
+    match rounds.last().map(|r| (r.round, r.round_status())) {
+        Some((round, scal_domain::review::RoundStatus::Submitted)) => Err(AppError::Conflict(format!(
+            "This SCAL was submitted (round {round}) and is with NHS England: it cannot be changed until NHS England returns it or you withdraw it"
+        ))),
+        Some((round, scal_domain::review::RoundStatus::Accepted)) => Err(AppError::Conflict(format!(
+            "NHS England accepted this SCAL (round {round}): it is read-only"
         ))),
         _ => Ok(()),
     }
@@ -1252,9 +1254,21 @@ pub struct ScalView {
 }
 
 impl ScalView {
-    /// Submitted and with NHS England: the supplier cannot change it.
+    /// Submitted and with NHS England, or accepted: the supplier cannot change it.
     pub fn locked(&self) -> bool {
-        self.rounds.last().is_some_and(|r| r.status == "submitted")
+        self.rounds.last().is_some_and(|r| {
+            matches!(
+                r.round_status(),
+                scal_domain::review::RoundStatus::Submitted | scal_domain::review::RoundStatus::Accepted
+            )
+        })
+    }
+
+    /// The accepted round, when the latest round is accepted: the accepted SCAL.
+    pub fn accepted_round(&self) -> Option<&scal_store::records::submissions::SubmissionRecord> {
+        self.rounds
+            .last()
+            .filter(|r| r.round_status() == scal_domain::review::RoundStatus::Accepted)
     }
 
     /// The built-in supplier and product information sheet, which the onboarding steps read.

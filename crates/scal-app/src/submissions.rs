@@ -210,11 +210,21 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
         sha256,
         submitted_by: actor.label().to_string(),
         submitted_at: micros(now),
-        returned_by: None,
-        returned_at: None,
-        return_reason: None,
+        decided_by: None,
+        decided_at: None,
+        summary: None,
     };
     submissions::insert(tx.conn(), &record).await?;
+    // Verdicts on items that did not change since the round before carry over to this one.
+    let carried = match view.rounds.last() {
+        Some(previous) => {
+            let previous = submissions::get(tx.conn(), &previous.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            crate::review::carry_over(&mut tx, &previous, &record, micros(now)).await?
+        }
+        None => Vec::new(),
+    };
     tx.audit(audit_entry(
         actor,
         now,
@@ -222,7 +232,7 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
         Some(&product.org_id),
         &record.id,
         None,
-        Some(serde_json::json!({"scal_id": scal.id, "round": round, "sha256": record.sha256})),
+        Some(serde_json::json!({"scal_id": scal.id, "round": round, "sha256": record.sha256, "verdicts_carried": carried.len()})),
     ))
     .await?;
     let services: Vec<String> = cases.iter().map(|c| c.service.code.as_str().to_string()).collect();
@@ -283,10 +293,10 @@ impl SubmissionView {
 /// supplier's own.
 pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<SubmissionView>> {
     authorize(actor, Action::ReadOnboarding, None)?;
-    if let Some(other) = status.filter(|s| !matches!(*s, "submitted" | "returned")) {
+    if let Some(other) = status.filter(|s| scal_domain::review::RoundStatus::parse(s).is_none()) {
         return Err(AppError::invalid(
             "status",
-            format!("{other:?} is not a status: use submitted or returned"),
+            format!("{other:?} is not a status: use submitted, returned, accepted or withdrawn"),
         ));
     }
     // The products the actor may see: theirs, or every one for NHS England.
@@ -448,61 +458,4 @@ pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<SubmissionView> {
     let mut view = SubmissionView::new(app, submission, product);
     view.reviewer = reviewer;
     Ok(view)
-}
-
-/// Returns a submitted round to the supplier for changes (NHS England), saying why.
-pub async fn return_for_changes(
-    app: &App,
-    actor: &Actor,
-    id: &str,
-    reason: &str,
-    now: OffsetDateTime,
-) -> Result<SubmissionView> {
-    let view = get(app, actor, id).await?;
-    authorize(actor, Action::ReviewSubmission, Some(&view.product.org_id))?;
-    let reason = scal_domain::field::required_text("reason", "what the supplier needs to change", reason, 10_000)
-        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
-    let mut tx = app.store.begin().await?;
-    scals::lock_scal(&mut tx, &view.submission.scal_id).await?;
-    let current = submissions::get(tx.conn(), &view.submission.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if current.status != "submitted" {
-        return Err(AppError::Conflict(format!(
-            "Round {} is {}, not waiting for review",
-            current.round, current.status
-        )));
-    }
-    submissions::mark_returned(tx.conn(), &current.id, actor.label(), micros(now), &reason).await?;
-    tx.audit(audit_entry(
-        actor,
-        now,
-        "submission.returned",
-        Some(&view.product.org_id),
-        &current.id,
-        Some(serde_json::json!({"status": "submitted"})),
-        Some(serde_json::json!({"status": "returned", "reason": reason, "round": current.round})),
-    ))
-    .await?;
-    let suppliers = crate::notifications::organisation_users(&mut tx, &view.product.org_id).await?;
-    let name = view.product.details.title();
-    crate::notifications::tell(
-        &mut tx,
-        &suppliers,
-        "returned",
-        &format!("SCAL returned, changes needed: {name}"),
-        &format!(
-            "{name}: {}. NHS England asks: {reason}",
-            scal_domain::status::ScalStatus::Returned {
-                round: current.round,
-                reason: None
-            }
-            .label()
-        ),
-        &format!("/scals/{}", current.scal_id),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    get(app, actor, id).await
 }

@@ -231,8 +231,10 @@ pub struct CaseFacts<'a> {
     pub information: HashMap<String, InfoAnswer>,
     /// NHS England issued the SCAL sheets for this service.
     pub issued: bool,
-    /// The SCAL is submitted and waiting for NHS England.
+    /// The SCAL is submitted and waiting for NHS England, or accepted.
     pub submitted: bool,
+    /// NHS England accepted it.
+    pub accepted: bool,
     /// The outcome of a live ODS lookup, when one was made.
     pub ods_lookup: Option<OdsLookup>,
 }
@@ -385,7 +387,9 @@ fn assess_step(step: Step, facts: &CaseFacts<'_>, as_of: Date) -> (StepState, Ve
             derived(started, checks)
         }
         Step::Submission => {
-            if facts.submitted {
+            if facts.accepted {
+                (StepState::Done, vec![StepCheck::pass("Accepted by NHS England")])
+            } else if facts.submitted {
                 (StepState::Done, vec![StepCheck::pass("Submitted to NHS England")])
             } else {
                 (StepState::NotStarted, Vec::new())

@@ -3,14 +3,15 @@
 //! SCAL the SCAL page said was with NHS England).
 
 use crate::onboarding::{Step, StepStatus};
+use crate::review::RoundStatus;
 
 /// The latest submitted round, as far as the status needs it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LatestRound<'a> {
     pub round: i64,
-    /// Still with NHS England (else returned for changes).
-    pub with_nhs_england: bool,
-    pub return_reason: Option<&'a str>,
+    pub status: RoundStatus,
+    /// NHS England's summary of its decision (why it was returned).
+    pub summary: Option<&'a str>,
 }
 
 /// Where a SCAL stands.
@@ -26,6 +27,9 @@ pub enum ScalStatus {
     /// NHS England returned the latest round: the supplier makes the changes asked for and
     /// submits again. Stays so until the next submission, however complete the steps are.
     Returned { round: i64, reason: Option<String> },
+    /// NHS England accepted the round: it is the accepted SCAL, read-only for the supplier, and
+    /// onboarding goes on to technical conformance, the certificate and the agreement.
+    Accepted { round: i64 },
 }
 
 impl ScalStatus {
@@ -36,6 +40,7 @@ impl ScalStatus {
             Self::ReadyToSubmit => "Ready to submit".into(),
             Self::WithNhsEngland { round } => format!("With NHS England for review (round {round})"),
             Self::Returned { round, .. } => format!("Returned: changes needed (round {round})"),
+            Self::Accepted { round } => format!("Accepted by NHS England (round {round})"),
         }
     }
 
@@ -45,19 +50,22 @@ impl ScalStatus {
             Self::ReadyToSubmit => "ready_to_submit",
             Self::WithNhsEngland { .. } => "with_nhs_england",
             Self::Returned { .. } => "returned",
+            Self::Accepted { .. } => "accepted",
         }
     }
 }
 
-/// **The** rule for a SCAL's status, from its latest round and its cases' steps (every case's).
+/// **The** rule for a SCAL's status, from its latest round and its cases' steps (every case's). A
+/// withdrawn round counts as no round: the SCAL is back with its supplier.
 pub fn scal_status<'a>(latest: Option<LatestRound<'_>>, steps: impl IntoIterator<Item = &'a StepStatus>) -> ScalStatus {
-    match latest {
-        Some(round) if round.with_nhs_england => ScalStatus::WithNhsEngland { round: round.round },
-        Some(round) => ScalStatus::Returned {
+    match latest.map(|r| (r, r.status)) {
+        Some((round, RoundStatus::Submitted)) => ScalStatus::WithNhsEngland { round: round.round },
+        Some((round, RoundStatus::Accepted)) => ScalStatus::Accepted { round: round.round },
+        Some((round, RoundStatus::Returned)) => ScalStatus::Returned {
             round: round.round,
-            reason: round.return_reason.map(String::from),
+            reason: round.summary.map(String::from),
         },
-        None => {
+        Some((_, RoundStatus::Withdrawn)) | None => {
             let mut steps = steps.into_iter().filter(|s| s.step != Step::Submission).peekable();
             if steps.peek().is_some() && steps.all(StepStatus::complete) {
                 ScalStatus::ReadyToSubmit
@@ -99,8 +107,8 @@ mod tests {
         assert_eq!(scal_status(None, &[]), ScalStatus::InProgress, "no cases yet");
         let submitted = LatestRound {
             round: 2,
-            with_nhs_england: true,
-            return_reason: None,
+            status: RoundStatus::Submitted,
+            summary: None,
         };
         assert_eq!(
             scal_status(Some(submitted), &done),
@@ -108,8 +116,8 @@ mod tests {
         );
         let returned = LatestRound {
             round: 1,
-            with_nhs_england: false,
-            return_reason: Some("Explain SD-03"),
+            status: RoundStatus::Returned,
+            summary: Some("Explain SD-03"),
         };
         for steps in [&done[..], &open[..]] {
             let status = scal_status(Some(returned), steps);
@@ -122,5 +130,22 @@ mod tests {
             );
             assert_eq!(status.label(), "Returned: changes needed (round 1)");
         }
+    }
+
+    #[test]
+    fn an_accepted_round_is_the_accepted_scal_and_a_withdrawn_one_hands_it_back() {
+        let done = [step(Step::UseCase, StepState::Done)];
+        let round = |status| LatestRound {
+            round: 3,
+            status,
+            summary: None,
+        };
+        let accepted = scal_status(Some(round(RoundStatus::Accepted)), &done);
+        assert_eq!(accepted, ScalStatus::Accepted { round: 3 });
+        assert_eq!(accepted.label(), "Accepted by NHS England (round 3)");
+        assert_eq!(
+            scal_status(Some(round(RoundStatus::Withdrawn)), &done),
+            ScalStatus::ReadyToSubmit
+        );
     }
 }

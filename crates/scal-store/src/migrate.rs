@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0010_review_assignments",
         include_str!("../migrations/0010_review_assignments.sql"),
     ),
+    (
+        11,
+        "0011_review_verdicts",
+        include_str!("../migrations/0011_review_verdicts.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -16,6 +16,7 @@ pub mod submissions;
 pub mod templates;
 pub mod tokens;
 pub mod users;
+pub mod verdicts;
 
 pub use audit::{AuditFilter, StoredAudit};
 pub use products::ProductRecord;

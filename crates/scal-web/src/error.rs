@@ -17,8 +17,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine-readable code: `unauthenticated`, `forbidden`, `not_found`, `invalid`,
     /// `bad_request`, `unsupported_media_type`, `payload_too_large`, `too_many_requests`,
-    /// `conflict`, `method_not_allowed`, `unavailable` (busy: retry after `Retry-After` seconds),
-    /// `internal`.
+    /// `conflict`, `blocked` (a 409: the action waits on other things, listed in `blockers`),
+    /// `method_not_allowed`, `unavailable` (busy: retry after `Retry-After` seconds), `internal`.
     pub code: String,
     pub message: String,
     /// The first field at fault, for `invalid`.
@@ -27,6 +27,9 @@ pub struct ErrorDetail {
     /// Every field at fault, for `invalid`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldProblem>,
+    /// Everything that stops the action, for `blocked`, each in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,6 +54,7 @@ impl ApiError {
                 message: message.into(),
                 field: None,
                 fields: Vec::new(),
+                blockers: Vec::new(),
             },
             retry_after: None,
         }
@@ -67,6 +71,7 @@ fn classify(error: &AppError) -> (StatusCode, &'static str) {
         AppError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
         AppError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+        AppError::Blocked(_) => (StatusCode::CONFLICT, "blocked"),
         AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }
 }
@@ -99,6 +104,7 @@ impl From<AppError> for ApiError {
                     })
                     .collect();
             }
+            AppError::Blocked(blockers) => api.detail.blockers = blockers.clone(),
             AppError::Throttled { retry_after_secs } | AppError::Busy { retry_after_secs } => {
                 api.retry_after = Some(*retry_after_secs)
             }

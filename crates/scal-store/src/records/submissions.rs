@@ -1,4 +1,5 @@
-//! Submitted rounds of a SCAL: immutable snapshots; only the return fields are ever written later.
+//! Submitted rounds of a SCAL: immutable snapshots; only the decision fields are ever written
+//! later, once.
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor};
@@ -11,22 +12,30 @@ pub struct SubmissionRecord {
     pub id: String,
     pub scal_id: String,
     pub round: i64,
-    /// `submitted` or `returned`.
+    /// `submitted`, `returned`, `accepted` or `withdrawn` (`review::RoundStatus`).
     pub status: String,
     pub snapshot: String,
     pub sha256: String,
     pub submitted_by: String,
     pub submitted_at: i64,
-    pub returned_by: Option<String>,
-    pub returned_at: Option<i64>,
-    pub return_reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub summary: Option<String>,
 }
 
-const COLUMNS: &str = "id, scal_id, round, status, snapshot, sha256, submitted_by, submitted_at, returned_by, \
-                       returned_at, return_reason";
+const COLUMNS: &str = "id, scal_id, round, status, snapshot, sha256, submitted_by, submitted_at, decided_by, \
+                       decided_at, decision_summary";
 /// Everything but the snapshot, for lists.
 const SUMMARY_COLUMNS: &str = "id, scal_id, round, status, '' AS snapshot, sha256, submitted_by, submitted_at, \
-                               returned_by, returned_at, return_reason";
+                               decided_by, decided_at, decision_summary";
+
+impl SubmissionRecord {
+    /// Its status as the domain knows it; a code scal never writes reads as submitted, the state
+    /// that changes nothing.
+    pub fn round_status(&self) -> scal_domain::review::RoundStatus {
+        scal_domain::review::RoundStatus::parse(&self.status).unwrap_or(scal_domain::review::RoundStatus::Submitted)
+    }
+}
 
 fn from_row(row: &AnyRow) -> Result<SubmissionRecord> {
     Ok(SubmissionRecord {
@@ -38,9 +47,9 @@ fn from_row(row: &AnyRow) -> Result<SubmissionRecord> {
         sha256: text(row, "sha256")?,
         submitted_by: text(row, "submitted_by")?,
         submitted_at: int(row, "submitted_at")?,
-        returned_by: opt_text(row, "returned_by")?,
-        returned_at: opt_int(row, "returned_at")?,
-        return_reason: opt_text(row, "return_reason")?,
+        decided_by: opt_text(row, "decided_by")?,
+        decided_at: opt_int(row, "decided_at")?,
+        summary: opt_text(row, "decision_summary")?,
     })
 }
 
@@ -56,9 +65,9 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, s: &SubmissionRec
     .bind(s.sha256.as_str())
     .bind(s.submitted_by.as_str())
     .bind(s.submitted_at)
-    .bind(s.returned_by.clone())
-    .bind(s.returned_at)
-    .bind(s.return_reason.clone())
+    .bind(s.decided_by.clone())
+    .bind(s.decided_at)
+    .bind(s.summary.clone())
     .execute(ex)
     .await?;
     Ok(())
@@ -117,23 +126,28 @@ pub async fn list<'e>(
         .collect()
 }
 
-pub async fn mark_returned<'e>(
+/// Records NHS England's (or, for a withdrawal, the supplier's) decision on a round: its new
+/// status, who, when and the summary. Only a round still waiting is changed; `false` if it was not.
+pub async fn mark_decided<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,
+    status: &str,
     by: &str,
     at: i64,
-    reason: &str,
-) -> Result<()> {
-    sqlx::query(
-        "UPDATE submissions SET status = 'returned', returned_by = $1, returned_at = $2, return_reason = $3 WHERE id = $4",
+    summary: Option<&str>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE submissions SET status = $1, decided_by = $2, decided_at = $3, decision_summary = $4 \
+         WHERE id = $5 AND status = 'submitted'",
     )
+    .bind(status)
     .bind(by)
     .bind(at)
-    .bind(reason)
+    .bind(summary.map(str::to_string))
     .bind(id)
     .execute(ex)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// The snapshots of every round (of one status), by submission ID: one query for a whole queue.

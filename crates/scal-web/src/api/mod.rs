@@ -6,6 +6,7 @@ mod onboarding;
 mod organisations;
 mod password;
 mod products;
+mod review;
 mod scals;
 mod services;
 mod templates;
@@ -51,6 +52,7 @@ pub use types::*;
         (name = "templates", description = "SCAL templates: import, versions, publishing, differences"),
         (name = "scal", description = "A product's SCAL: issued sheets, workbook, answers"),
         (name = "onboarding", description = "The supplier journey: enquiries, answers, cases, evidence, submissions, notifications"),
+        (name = "review", description = "NHS England's review of a round: verdicts, decisions on red items, acceptance, withdrawal"),
     )
 )]
 struct ApiDoc;
@@ -131,6 +133,10 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(onboarding::get_submission))
         .routes(routes!(onboarding::return_submission))
         .routes(routes!(onboarding::assign_reviewer))
+        .routes(routes!(review::get_review))
+        .routes(routes!(review::record_verdicts))
+        .routes(routes!(review::accept))
+        .routes(routes!(review::withdraw))
         .routes(routes!(onboarding::list_notifications))
         .merge(uploads)
         .merge(evidence)

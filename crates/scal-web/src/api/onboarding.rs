@@ -231,13 +231,19 @@ pub struct JourneySheetOut {
 pub struct RoundOut {
     pub id: String,
     pub round: i64,
-    /// `submitted` or `returned`.
+    /// `submitted` (with NHS England), `returned` (changes asked for), `accepted` (the accepted
+    /// SCAL) or `withdrawn` (taken back by the supplier before a decision).
+    #[schema(pattern = "^(submitted|returned|accepted|withdrawn)$")]
     pub status: String,
+    /// SHA-256 of the round's canonical snapshot.
     pub sha256: String,
     pub submitted_by: String,
     pub submitted_at: String,
-    pub returned_at: Option<String>,
-    pub return_reason: Option<String>,
+    /// Who decided the round (returned or accepted it, or withdrew it), once decided.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    /// NHS England's summary when it returned the round.
+    pub summary: Option<String>,
 }
 
 impl From<scal_store::records::submissions::SubmissionRecord> for RoundOut {
@@ -249,8 +255,9 @@ impl From<scal_store::records::submissions::SubmissionRecord> for RoundOut {
             sha256: s.sha256,
             submitted_by: s.submitted_by,
             submitted_at: rfc3339(s.submitted_at),
-            returned_at: s.returned_at.map(rfc3339),
-            return_reason: s.return_reason,
+            decided_by: s.decided_by,
+            decided_at: s.decided_at.map(rfc3339),
+            summary: s.summary,
         }
     }
 }
@@ -259,7 +266,7 @@ impl From<scal_store::records::submissions::SubmissionRecord> for RoundOut {
 pub struct JourneyScalOut {
     pub id: String,
     pub product_id: String,
-    /// Submitted and with NHS England: the supplier cannot change it.
+    /// Submitted and with NHS England, or accepted: the supplier cannot change it.
     pub locked: bool,
     /// The information sheet must be confirmed again before the next submission.
     pub information_review: bool,
@@ -272,12 +279,12 @@ pub struct JourneyScalOut {
 /// Where the SCAL stands: the same status, by the same rule, as the dashboard and the SCAL page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScalStatusOut {
-    /// `in_progress`, `ready_to_submit`, `with_nhs_england` or `returned`.
-    #[schema(pattern = "^(in_progress|ready_to_submit|with_nhs_england|returned)$")]
+    /// `in_progress`, `ready_to_submit`, `with_nhs_england`, `returned` or `accepted`.
+    #[schema(pattern = "^(in_progress|ready_to_submit|with_nhs_england|returned|accepted)$")]
     pub code: String,
     /// In plain English, e.g. "Returned: changes needed (round 1)".
     pub label: String,
-    /// The round with NHS England or returned.
+    /// The round with NHS England, returned or accepted.
     pub round: Option<i64>,
     /// Why NHS England returned it.
     pub return_reason: Option<String>,
@@ -287,7 +294,7 @@ impl From<scal_domain::status::ScalStatus> for ScalStatusOut {
     fn from(status: scal_domain::status::ScalStatus) -> Self {
         use scal_domain::status::ScalStatus;
         let (round, return_reason) = match &status {
-            ScalStatus::WithNhsEngland { round } => (Some(*round), None),
+            ScalStatus::WithNhsEngland { round } | ScalStatus::Accepted { round } => (Some(*round), None),
             ScalStatus::Returned { round, reason } => (Some(*round), reason.clone()),
             ScalStatus::InProgress | ScalStatus::ReadyToSubmit => (None, None),
         };
@@ -734,7 +741,7 @@ pub struct SubmissionOut {
 }
 
 impl SubmissionOut {
-    fn new(v: scal_app::submissions::SubmissionView, today: time::Date) -> Self {
+    pub(crate) fn new(v: scal_app::submissions::SubmissionView, today: time::Date) -> Self {
         Self {
             id: v.submission.id.clone(),
             scal_id: v.submission.scal_id.clone(),
@@ -753,7 +760,8 @@ impl SubmissionOut {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SubmissionsQuery {
-    /// `submitted` (NHS England's queue) or `returned`.
+    /// `submitted` (NHS England's queue), `returned`, `accepted` or `withdrawn`.
+    #[param(pattern = "^(submitted|returned|accepted|withdrawn)$")]
     pub status: Option<String>,
 }
 
@@ -826,7 +834,7 @@ pub async fn return_submission(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReturnIn>,
 ) -> Result<Json<SubmissionOut>, ApiError> {
-    let view = scal_app::submissions::return_for_changes(&state.app, &actor, &id, &body.reason, state.now()).await?;
+    let view = scal_app::review::return_for_changes(&state.app, &actor, &id, &body.reason, state.now()).await?;
     Ok(Json(SubmissionOut::new(view, state.now().date())))
 }
 

@@ -65,6 +65,7 @@ pub(crate) fn scal_status_tag(status: &ScalStatus) -> Markup {
         ScalStatus::ReadyToSubmit => "green",
         ScalStatus::WithNhsEngland { .. } => "blue",
         ScalStatus::Returned { .. } => "orange",
+        ScalStatus::Accepted { .. } => "green",
     };
     tag(&status.label(), colour)
 }
@@ -81,7 +82,7 @@ fn status(view: &ScalView, cases: &[CaseView]) -> Markup {
                 @if let Some(reason) = reason {
                     p class="nhsuk-body nhsuk-u-margin-top-2 nhsuk-u-margin-bottom-0 scal-pre-line" { (reason) }
                 }
-                @if let (Some(by), Some(at)) = (&round.returned_by, round.returned_at) {
+                @if let (Some(by), Some(at)) = (&round.decided_by, round.decided_at) {
                     span class="nhsuk-hint" { "By " (by) " on " (date_time(at)) }
                 }
             }

@@ -333,10 +333,10 @@ fn submission_page(
                 }
             }
         }
-        @if let (Some(by), Some(at)) = (&s.returned_by, s.returned_at) {
+        @if let (Some(by), Some(at)) = (&s.decided_by, s.decided_at) {
             h2 class="nhsuk-heading-m" { "Returned for changes" }
             p class="nhsuk-body" { "By " (by) " on " (date_time(at)) }
-            @if let Some(reason) = &s.return_reason { p class="nhsuk-body scal-pre-line" { (reason) } }
+            @if let Some(reason) = &s.summary { p class="nhsuk-body scal-pre-line" { (reason) } }
         }
         @if !sheets.is_empty() {
             (data_table("What was submitted", Caption::Shown, html! {
@@ -453,7 +453,7 @@ pub async fn return_for_changes(
     Path(id): Path<String>,
     PageForm(form): PageForm<ReturnForm>,
 ) -> PageResult {
-    match scal_app::submissions::return_for_changes(&state.app, &session.actor, &id, &form.reason, state.now())
+    match scal_app::review::return_for_changes(&state.app, &session.actor, &id, &form.reason, state.now())
         .await
         .map_err(FormOutcome::from)
     {

@@ -20,6 +20,9 @@ const ACTORS: [&str; 5] = [
     "practice@riverside.example",
 ];
 
+/// A round's canonical snapshot with one item (the shape `submissions::submit` writes).
+const ACCESS_SNAPSHOT: &str = r#"{"scal_id":"s","product_id":"p","product":"P","round":1,"sheets":[{"name":"Sheet","kind":"service","service":"GPC-SEND-DOC","requirements":[{"id":"R-1","level":"MUST","text":"It MUST work","answer":"Yes","justification":null,"mitigation":null,"target_date":null,"rag":"green","evidence":[]}],"scoped_out":[]}],"cases":[]}"#;
+
 struct Ids {
     acme_org: String,
     bright_org: String,
@@ -94,18 +97,19 @@ async fn ids(app: &TestApp) -> Ids {
             .unwrap()
             .id;
         // A round as NHS England would see it, written directly: the gate is tested elsewhere.
+        // Its snapshot holds one item, which no verdict here accepts, so it cannot be accepted.
         let submission = scal_store::records::submissions::SubmissionRecord {
             id: submission_id.into(),
             scal_id: scal_id.clone(),
             round: 1,
             status: status.into(),
-            snapshot: "{}".into(),
+            snapshot: ACCESS_SNAPSHOT.into(),
             sha256: "0".repeat(64),
             submitted_by: "admin@example".into(),
             submitted_at: 0,
-            returned_by: None,
-            returned_at: None,
-            return_reason: None,
+            decided_by: None,
+            decided_at: None,
+            summary: None,
         };
         scal_store::records::submissions::insert(app.app().store.pool(), &submission)
             .await
@@ -611,6 +615,57 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             "/api/v1/submissions/{acme_submission}/reviewer",
             Some(json!({"reviewer_id": "{reviewer_user}"})),
             [403, 403, 409, 409, 404],
+        ),
+        // The review: suppliers read their own round's review; only NHS England records verdicts
+        // (an item not in the round is refused) and accepts (blocked: the item has no verdict);
+        // only the supplier withdraws, and a decided round is final.
+        (
+            M::GET,
+            "/api/v1/submissions/{acme_submission}/review",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/submissions/{bright_submission}/review",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/submissions/{bright_submission}/verdicts",
+            Some(json!({"verdicts": [{"sheet": "Sheet", "requirement_id": "NOPE-1", "verdict": "accepted"}]})),
+            [404, 404, 422, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/submissions/{acme_submission}/verdicts",
+            Some(json!({"verdicts": [{"sheet": "Sheet", "requirement_id": "R-1", "verdict": "accepted"}]})),
+            [403, 403, 409, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/submissions/{bright_submission}/accept",
+            None,
+            [404, 404, 409, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/submissions/{acme_submission}/accept",
+            None,
+            [403, 403, 409, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/submissions/{bright_submission}/withdraw",
+            None,
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/submissions/{acme_submission}/withdraw",
+            None,
+            [409, 409, 403, 403, 404],
         ),
         (
             M::POST,

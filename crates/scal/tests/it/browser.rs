@@ -135,9 +135,9 @@ fn every_page_for_every_role_passes_axe() {
             sha256: "0".repeat(64),
             submitted_by: "admin@acme.example".into(),
             submitted_at: 0,
-            returned_by: Some("reviewer@nhse.example".into()),
-            returned_at: Some(0),
-            return_reason: Some("Attach the hazard log".into()),
+            decided_by: Some("reviewer@nhse.example".into()),
+            decided_at: Some(0),
+            summary: Some("Attach the hazard log".into()),
         };
         scal_store::records::submissions::insert(server.app.app().store.pool(), &round)
             .await

@@ -31,6 +31,7 @@ mod onboarding_pages;
 mod openapi;
 mod pages;
 mod passwords;
+mod review;
 mod signin;
 mod support;
 mod templates;

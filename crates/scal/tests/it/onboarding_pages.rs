@@ -502,6 +502,17 @@ pub(crate) async fn submitted_scal(app: &TestApp) -> String {
 
 /// A product's SCAL, issued, fully answered (as Acme Health Systems) and submitted by `email`.
 pub(crate) async fn submitted_scal_for(app: &TestApp, product_name: &str, email: &str) -> String {
+    submitted_scal_with(app, product_name, email, &[]).await
+}
+
+/// As [`submitted_scal_for`], with some answers given in full: `(requirement ID, answer,
+/// justification, mitigation, target date)`, e.g. a red item explained.
+pub(crate) async fn submitted_scal_with(
+    app: &TestApp,
+    product_name: &str,
+    email: &str,
+    given: &[(&str, &str, &str, &str, &str)],
+) -> String {
     use scal_domain::onboarding::info;
     let scal = app.issue_scal(product_name, None).await;
     let user = scal_store::records::users::get_by_email(app.app().store.pool(), email)
@@ -536,12 +547,20 @@ pub(crate) async fn submitted_scal_for(app: &TestApp, product_name: &str, email:
                 .iter()
                 .find(|(id, _)| *id == row.requirement.id)
                 .map_or("Yes", |(_, v)| v);
-            let input = scal_app::scals::AnswerInput {
+            let mut input = scal_app::scals::AnswerInput {
                 sheet_id: sheet.id.clone(),
                 requirement_id: row.requirement.id.clone(),
                 answer: Some(answer.into()),
                 ..Default::default()
             };
+            if let Some((_, answer, justification, mitigation, target)) =
+                given.iter().find(|(id, ..)| *id == row.requirement.id)
+            {
+                input.answer = Some(answer.to_string());
+                input.justification = Some(justification.to_string());
+                input.mitigation = Some(mitigation.to_string());
+                input.target_date = Some(target.to_string());
+            }
             scal_app::scals::save_answer(app.app(), &admin, &scal, &input, app.now())
                 .await
                 .unwrap();

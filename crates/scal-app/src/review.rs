@@ -1,0 +1,568 @@
+//! NHS England's review of a submitted round: a verdict on every item (and a decision on every red
+//! item's explanation and mitigation), verdicts carried over items that did not change since the
+//! round before, and the round's outcome: returned with what the supplier must look at, accepted
+//! once nothing blocks (`review::accept_blockers`), or withdrawn by the supplier.
+
+use std::collections::HashMap;
+
+use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::review::{
+    accept_blockers, asks, parse_item_review, AcceptBlocker, ItemKey, ItemReview, ItemReviewInput, RoundStatus,
+};
+use scal_domain::template::Rag;
+use scal_store::records::submissions::{self, SubmissionRecord};
+use scal_store::records::verdicts::{self, VerdictRecord};
+use time::OffsetDateTime;
+
+use crate::submissions::{get as get_submission, SubmissionView};
+use crate::{audit_entry, micros, new_id, App, AppError, Result};
+
+/// One item of a round as it was submitted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RoundItem {
+    pub sheet: String,
+    pub id: String,
+    pub level: String,
+    pub text: String,
+    pub answer: Option<String>,
+    pub justification: Option<String>,
+    pub mitigation: Option<String>,
+    pub target_date: Option<String>,
+    pub rag: Rag,
+    /// Linked files as (name, SHA-256).
+    pub evidence: Vec<(String, String)>,
+}
+
+impl RoundItem {
+    pub fn key(&self) -> ItemKey {
+        ItemKey::new(&self.sheet, &self.id)
+    }
+
+    /// Everything a verdict was given on: an item with the same content in the next round keeps
+    /// its verdict.
+    fn content(&self) -> impl PartialEq + '_ {
+        (
+            &self.level,
+            &self.text,
+            &self.answer,
+            &self.justification,
+            &self.mitigation,
+            &self.target_date,
+            &self.evidence,
+        )
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct SnapshotSheets {
+    sheets: Vec<SnapshotSheet>,
+}
+
+#[derive(serde::Deserialize)]
+struct SnapshotSheet {
+    name: String,
+    requirements: Vec<SnapshotRow>,
+}
+
+#[derive(serde::Deserialize)]
+struct SnapshotRow {
+    id: String,
+    level: String,
+    text: String,
+    answer: Option<String>,
+    justification: Option<String>,
+    mitigation: Option<String>,
+    target_date: Option<String>,
+    rag: Rag,
+    #[serde(default)]
+    evidence: Vec<(String, String)>,
+}
+
+/// The items of a round, in the SCAL's order, read from its snapshot (what was submitted, not
+/// what the SCAL holds now).
+pub fn items_of(submission: &SubmissionRecord) -> Result<Vec<RoundItem>> {
+    let snapshot: SnapshotSheets = serde_json::from_str(&submission.snapshot)
+        .map_err(|e| AppError::Internal(format!("round {} snapshot: {e}", submission.id)))?;
+    Ok(snapshot
+        .sheets
+        .into_iter()
+        .flat_map(|sheet| {
+            let name = sheet.name;
+            sheet.requirements.into_iter().map(move |r| RoundItem {
+                sheet: name.clone(),
+                id: r.id,
+                level: r.level,
+                text: r.text,
+                answer: r.answer,
+                justification: r.justification,
+                mitigation: r.mitigation,
+                target_date: r.target_date,
+                rag: r.rag,
+                evidence: r.evidence,
+            })
+        })
+        .collect())
+}
+
+/// A round under review: its items, the verdicts recorded so far and what stops acceptance.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RoundReview {
+    pub round: SubmissionView,
+    pub items: Vec<RoundItem>,
+    /// By item. A supplier sees verdicts only once the round is decided.
+    pub verdicts: HashMap<ItemKey, VerdictRecord>,
+    /// Why it cannot be accepted now (empty: it can). Only while it waits for a decision.
+    pub blockers: Vec<AcceptBlocker>,
+}
+
+impl RoundReview {
+    pub fn verdict(&self, item: &ItemKey) -> Option<&VerdictRecord> {
+        self.verdicts.get(item)
+    }
+
+    /// Items without a verdict yet.
+    pub fn unreviewed(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|i| !self.verdicts.contains_key(&i.key()))
+            .count()
+    }
+
+    /// What the round asks the supplier to look at: items queried or not accepted.
+    pub fn asks(&self) -> Vec<(&RoundItem, &VerdictRecord)> {
+        self.items
+            .iter()
+            .filter_map(|i| self.verdicts.get(&i.key()).map(|v| (i, v)))
+            .filter(|(_, v)| v.review.verdict != scal_domain::review::Verdict::Accepted)
+            .collect()
+    }
+}
+
+fn reviews(verdicts: &HashMap<ItemKey, VerdictRecord>) -> HashMap<ItemKey, ItemReview> {
+    verdicts.iter().map(|(k, v)| (k.clone(), v.review.clone())).collect()
+}
+
+fn keyed(items: &[RoundItem]) -> Vec<(ItemKey, Rag)> {
+    items.iter().map(|i| (i.key(), i.rag)).collect()
+}
+
+/// The threads on the SCAL not yet resolved, as (ID, subject in words): they block acceptance.
+async fn unresolved_threads(_conn: &mut scal_store::Conn, _scal_id: &str) -> Result<Vec<(String, String)>> {
+    Ok(Vec::new())
+}
+
+/// A round's review as the actor may see it: NHS England always; the supplier its own, with
+/// verdicts once the round is decided (a review in progress is NHS England's working).
+pub async fn get(app: &App, actor: &Actor, submission_id: &str) -> Result<RoundReview> {
+    let round = get_submission(app, actor, submission_id).await?;
+    let reviewer = authorize(actor, Action::ReviewSubmission, Some(&round.product.org_id)).is_ok();
+    let mut conn = app.store.acquire().await?;
+    let record = submissions::get(&mut *conn, &round.submission.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let items = items_of(&record)?;
+    let pending = record.round_status() == RoundStatus::Submitted;
+    let verdicts: HashMap<ItemKey, VerdictRecord> = if reviewer || !pending {
+        verdicts::for_submission(&mut conn, &record.id)
+            .await?
+            .into_iter()
+            .map(|v| (v.item.clone(), v))
+            .collect()
+    } else {
+        HashMap::new()
+    };
+    let blockers = if pending && reviewer {
+        let threads = unresolved_threads(&mut conn, &record.scal_id).await?;
+        accept_blockers(&keyed(&items), &reviews(&verdicts), &threads)
+    } else {
+        Vec::new()
+    };
+    Ok(RoundReview {
+        round,
+        items,
+        verdicts,
+        blockers,
+    })
+}
+
+/// A verdict as sent by a form, the API or a reviewer's workbook.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct VerdictInput {
+    #[serde(default)]
+    pub sheet: String,
+    #[serde(default)]
+    pub requirement_id: String,
+    #[serde(default)]
+    pub verdict: String,
+    #[serde(default)]
+    pub comment: String,
+    #[serde(default)]
+    pub decision: String,
+    /// Each condition's text and due date.
+    #[serde(default)]
+    pub conditions: Vec<(String, String)>,
+}
+
+impl VerdictInput {
+    fn parse(&self, rag: Rag, today: time::Date) -> std::result::Result<ItemReview, scal_domain::Invalid> {
+        parse_item_review(
+            rag,
+            &ItemReviewInput {
+                verdict: &self.verdict,
+                comment: &self.comment,
+                decision: &self.decision,
+                conditions: self.conditions.iter().map(|(t, d)| (t.as_str(), d.as_str())).collect(),
+            },
+            today,
+        )
+    }
+}
+
+/// Locks the round's SCAL and reads the round again inside the transaction: only a round still
+/// waiting for a decision can be reviewed.
+async fn pending_round(tx: &mut scal_store::Tx, view: &SubmissionView) -> Result<SubmissionRecord> {
+    scal_store::records::scals::lock_scal(tx, &view.submission.scal_id).await?;
+    let current = submissions::get(tx.conn(), &view.submission.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current.round_status() != RoundStatus::Submitted {
+        return Err(AppError::Conflict(format!(
+            "Round {} is already decided ({}): it cannot be changed",
+            current.round,
+            current.round_status().label().to_lowercase()
+        )));
+    }
+    Ok(current)
+}
+
+/// Records verdicts on items of a round (NHS England), all or nothing: every problem with every
+/// verdict is reported, each field named by the item (`items[SHEET/ID].verdict`) when there is
+/// more than one.
+pub async fn record(
+    app: &App,
+    actor: &Actor,
+    submission_id: &str,
+    inputs: &[VerdictInput],
+    now: OffsetDateTime,
+) -> Result<RoundReview> {
+    let view = get_submission(app, actor, submission_id).await?;
+    authorize(actor, Action::ReviewSubmission, Some(&view.product.org_id))?;
+    if inputs.is_empty() {
+        return Err(AppError::invalid("verdicts", "Give at least one verdict"));
+    }
+    let mut tx = app.store.begin().await?;
+    let current = pending_round(&mut tx, &view).await?;
+    let items = items_of(&current)?;
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    let prefix = |input: &VerdictInput| {
+        if inputs.len() > 1 {
+            format!("items[{}/{}].", input.sheet.trim(), input.requirement_id.trim())
+        } else {
+            String::new()
+        }
+    };
+    for input in inputs {
+        let key = ItemKey::new(input.sheet.trim(), input.requirement_id.trim());
+        let Some(item) = items.iter().find(|i| i.key() == key) else {
+            errors.push(scal_domain::FieldError::new(
+                format!("{}requirement_id", prefix(input)),
+                format!(
+                    "{} is not an item of round {}: choose a requirement the round holds",
+                    if key.requirement_id.is_empty() {
+                        "(none given)".to_string()
+                    } else {
+                        key.to_string()
+                    },
+                    current.round
+                ),
+            ));
+            continue;
+        };
+        match input.parse(item.rag, now.date()) {
+            Ok(review) => parsed.push((item.key(), review)),
+            Err(invalid) => errors.extend(invalid.0.into_iter().map(|mut e| {
+                e.field = format!("{}{}", prefix(input), e.field);
+                e
+            })),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(scal_domain::Invalid(errors)));
+    }
+    let mut before: HashMap<ItemKey, VerdictRecord> = verdicts::for_submission(tx.conn(), &current.id)
+        .await?
+        .into_iter()
+        .map(|v| (v.item.clone(), v))
+        .collect();
+    for (key, review) in parsed {
+        let record = VerdictRecord {
+            id: new_id(),
+            submission_id: current.id.clone(),
+            item: key.clone(),
+            review,
+            carried_from_round: None,
+            recorded_by: actor.label().to_string(),
+            recorded_at: micros(now),
+        };
+        verdicts::put(&mut tx, &record).await?;
+        tx.audit(audit_entry(
+            actor,
+            now,
+            "review.verdict_recorded",
+            Some(&view.product.org_id),
+            &current.id,
+            before.remove(&key).map(
+                |v| serde_json::json!({"item": v.item, "review": v.review, "carried_from_round": v.carried_from_round}),
+            ),
+            Some(serde_json::json!({"round": current.round, "item": key, "review": record.review})),
+        ))
+        .await?;
+    }
+    tx.commit().await?;
+    get(app, actor, submission_id).await
+}
+
+/// Verdicts for the new round `next` carried from the round before it, on every item whose
+/// content did not change (the same level, text, answer, explanation, mitigation, target date and
+/// files): so a resubmission is reviewed only where it changed. Each names the round its verdict
+/// was first given in.
+pub(crate) async fn carry_over(
+    tx: &mut scal_store::Tx,
+    previous: &SubmissionRecord,
+    next: &SubmissionRecord,
+    at: i64,
+) -> Result<Vec<VerdictRecord>> {
+    let before: HashMap<ItemKey, RoundItem> = items_of(previous)?.into_iter().map(|i| (i.key(), i)).collect();
+    let old = verdicts::for_submission(tx.conn(), &previous.id).await?;
+    let mut carried = Vec::new();
+    for item in items_of(next)? {
+        let key = item.key();
+        let Some(verdict) = old.iter().find(|v| v.item == key) else {
+            continue;
+        };
+        if before.get(&key).is_some_and(|b| b.content() == item.content()) {
+            carried.push(VerdictRecord {
+                id: new_id(),
+                submission_id: next.id.clone(),
+                item: key,
+                review: verdict.review.clone(),
+                carried_from_round: Some(verdict.carried_from_round.unwrap_or(previous.round)),
+                recorded_by: verdict.recorded_by.clone(),
+                recorded_at: at,
+            });
+        }
+    }
+    verdicts::insert_all(tx, &carried).await?;
+    Ok(carried)
+}
+
+/// Accepts a round (NHS England): refused with every blocker while any item has no verdict or a
+/// verdict other than accepted, a red item is not agreed, or a thread is unresolved. The accepted
+/// round is the accepted SCAL: read-only for the supplier from now on.
+pub async fn accept(app: &App, actor: &Actor, submission_id: &str, now: OffsetDateTime) -> Result<SubmissionView> {
+    let view = get_submission(app, actor, submission_id).await?;
+    authorize(actor, Action::ReviewSubmission, Some(&view.product.org_id))?;
+    let mut tx = app.store.begin().await?;
+    let current = pending_round(&mut tx, &view).await?;
+    let items = items_of(&current)?;
+    let recorded: HashMap<ItemKey, VerdictRecord> = verdicts::for_submission(tx.conn(), &current.id)
+        .await?
+        .into_iter()
+        .map(|v| (v.item.clone(), v))
+        .collect();
+    let threads = unresolved_threads(tx.conn(), &current.scal_id).await?;
+    let blockers = accept_blockers(&keyed(&items), &reviews(&recorded), &threads);
+    if !blockers.is_empty() {
+        return Err(AppError::Blocked(blockers.iter().map(AcceptBlocker::message).collect()));
+    }
+    if !submissions::mark_decided(
+        tx.conn(),
+        &current.id,
+        RoundStatus::Accepted.as_str(),
+        actor.label(),
+        micros(now),
+        None,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(format!(
+            "Round {} is already decided",
+            current.round
+        )));
+    }
+    let conditions: Vec<serde_json::Value> = recorded
+        .values()
+        .filter(|v| !v.review.conditions.is_empty())
+        .map(|v| serde_json::json!({"item": v.item, "conditions": v.review.conditions}))
+        .collect();
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "submission.accepted",
+        Some(&view.product.org_id),
+        &current.id,
+        Some(serde_json::json!({"status": "submitted"})),
+        Some(serde_json::json!({"status": "accepted", "round": current.round, "sha256": current.sha256, "conditions": conditions})),
+    ))
+    .await?;
+    let suppliers = crate::notifications::organisation_users(&mut tx, &view.product.org_id).await?;
+    let name = view.product.details.title();
+    crate::notifications::tell(
+        &mut tx,
+        &suppliers,
+        "accepted",
+        &format!("SCAL accepted: {name}"),
+        &format!(
+            "{name}: {}.{}",
+            scal_domain::status::ScalStatus::Accepted { round: current.round }.label(),
+            if conditions.is_empty() {
+                String::new()
+            } else {
+                " Some red items were agreed with conditions: see the SCAL.".into()
+            }
+        ),
+        &format!("/scals/{}", current.scal_id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get_submission(app, actor, submission_id).await
+}
+
+/// Returns a round to the supplier for changes (NHS England), with a summary; every item queried
+/// or not accepted is listed to the supplier.
+pub async fn return_for_changes(
+    app: &App,
+    actor: &Actor,
+    submission_id: &str,
+    summary: &str,
+    now: OffsetDateTime,
+) -> Result<SubmissionView> {
+    let view = get_submission(app, actor, submission_id).await?;
+    authorize(actor, Action::ReviewSubmission, Some(&view.product.org_id))?;
+    let summary = scal_domain::field::required_text("reason", "what the supplier needs to change", summary, 10_000)
+        .map_err(|e| AppError::Invalid(scal_domain::Invalid(vec![e])))?;
+    let mut tx = app.store.begin().await?;
+    let current = pending_round(&mut tx, &view).await?;
+    let items = items_of(&current)?;
+    let recorded: HashMap<ItemKey, ItemReview> = verdicts::for_submission(tx.conn(), &current.id)
+        .await?
+        .into_iter()
+        .map(|v| (v.item, v.review))
+        .collect();
+    let keyed = keyed(&items);
+    let asked: Vec<String> = asks(&keyed, &recorded)
+        .into_iter()
+        .map(|(item, review)| {
+            format!(
+                "{item}: {}{}",
+                review.verdict.label(),
+                review.comment.as_deref().map(|c| format!(" ({c})")).unwrap_or_default()
+            )
+        })
+        .collect();
+    submissions::mark_decided(
+        tx.conn(),
+        &current.id,
+        RoundStatus::Returned.as_str(),
+        actor.label(),
+        micros(now),
+        Some(&summary),
+    )
+    .await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "submission.returned",
+        Some(&view.product.org_id),
+        &current.id,
+        Some(serde_json::json!({"status": "submitted"})),
+        Some(serde_json::json!({"status": "returned", "reason": summary, "round": current.round, "asks": asked})),
+    ))
+    .await?;
+    let suppliers = crate::notifications::organisation_users(&mut tx, &view.product.org_id).await?;
+    let name = view.product.details.title();
+    let listed = if asked.is_empty() {
+        String::new()
+    } else {
+        format!(" Items to look at: {}.", asked.join("; "))
+    };
+    crate::notifications::tell(
+        &mut tx,
+        &suppliers,
+        "returned",
+        &format!("SCAL returned, changes needed: {name}"),
+        &format!(
+            "{name}: {}. NHS England asks: {summary}{listed}",
+            scal_domain::status::ScalStatus::Returned {
+                round: current.round,
+                reason: None
+            }
+            .label()
+        ),
+        &format!("/submissions/{}", current.id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get_submission(app, actor, submission_id).await
+}
+
+/// Withdraws a round before NHS England decides (the supplier): the SCAL is theirs to change
+/// again, and its next submission is a new round.
+pub async fn withdraw(app: &App, actor: &Actor, submission_id: &str, now: OffsetDateTime) -> Result<SubmissionView> {
+    let view = get_submission(app, actor, submission_id).await?;
+    authorize(actor, Action::AnswerScal, Some(&view.product.org_id))?;
+    let mut tx = app.store.begin().await?;
+    let current = pending_round(&mut tx, &view).await?;
+    submissions::mark_decided(
+        tx.conn(),
+        &current.id,
+        RoundStatus::Withdrawn.as_str(),
+        actor.label(),
+        micros(now),
+        None,
+    )
+    .await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "submission.withdrawn",
+        Some(&view.product.org_id),
+        &current.id,
+        Some(serde_json::json!({"status": "submitted"})),
+        Some(serde_json::json!({"status": "withdrawn", "round": current.round})),
+    ))
+    .await?;
+    let told = match submissions::reviewer_of(tx.conn(), &current.id).await? {
+        Some(reviewer) => scal_store::records::users::get(tx.conn(), &reviewer)
+            .await?
+            .into_iter()
+            .collect(),
+        None => {
+            let services: Vec<String> = scal_store::records::cases::for_scal(tx.conn(), &current.scal_id)
+                .await?
+                .into_iter()
+                .map(|c| c.service_code)
+                .collect();
+            crate::notifications::reviewers(&mut tx, &services).await?
+        }
+    };
+    let name = view.product.details.title();
+    crate::notifications::tell(
+        &mut tx,
+        &told,
+        "withdrawn",
+        &format!("SCAL withdrawn: {name}"),
+        &format!(
+            "{name}: the supplier withdrew round {} before a decision",
+            current.round
+        ),
+        &format!("/submissions/{}", current.id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get_submission(app, actor, submission_id).await
+}

@@ -1,0 +1,240 @@
+//! NHS England's review of a round: every item with its verdict, recording verdicts and
+//! decisions, accepting, and the supplier withdrawing a round.
+
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::onboarding::SubmissionOut;
+use super::{rfc3339, ApiActor};
+use crate::error::ErrorBody;
+use crate::extract::ApiJson;
+use crate::{ApiError, AppState};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConditionOut {
+    pub text: String,
+    #[schema(format = Date)]
+    pub due_date: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerdictOut {
+    /// `accepted`, `query` or `not_accepted`.
+    #[schema(pattern = "^(accepted|query|not_accepted)$")]
+    pub verdict: String,
+    pub comment: Option<String>,
+    /// On a red item: `agreed`, `agreed_with_conditions` or `not_agreed`.
+    #[schema(pattern = "^(agreed|agreed_with_conditions|not_agreed)$")]
+    pub decision: Option<String>,
+    pub conditions: Vec<ConditionOut>,
+    /// Carried from this earlier round, where it was given, because the item did not change.
+    pub carried_from_round: Option<i64>,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvidenceFileOut {
+    pub name: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewItemOut {
+    /// The sheet's name: with `requirement_id`, what identifies the item.
+    pub sheet: String,
+    pub requirement_id: String,
+    pub level: String,
+    pub text: String,
+    /// As submitted in this round.
+    pub answer: Option<String>,
+    pub justification: Option<String>,
+    pub mitigation: Option<String>,
+    pub target_date: Option<String>,
+    /// `red`, `amber`, `green` or `none`.
+    #[schema(pattern = "^(red|amber|green|none)$")]
+    pub rag: String,
+    pub evidence: Vec<EvidenceFileOut>,
+    /// `None` until a reviewer records one (a supplier sees verdicts once the round is decided).
+    pub verdict: Option<VerdictOut>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewOut {
+    pub submission: SubmissionOut,
+    pub items: Vec<ReviewItemOut>,
+    /// Items without a verdict yet.
+    pub unreviewed: usize,
+    /// While the round waits for a decision (NHS England only): everything that stops it being
+    /// accepted, in words. Empty: it can be accepted.
+    pub blockers: Vec<String>,
+}
+
+impl ReviewOut {
+    fn new(review: scal_app::review::RoundReview, today: time::Date) -> Self {
+        let unreviewed = review.unreviewed();
+        let blockers = review.blockers.iter().map(|b| b.message()).collect();
+        let items = review
+            .items
+            .iter()
+            .map(|item| ReviewItemOut {
+                sheet: item.sheet.clone(),
+                requirement_id: item.id.clone(),
+                level: item.level.clone(),
+                text: item.text.clone(),
+                answer: item.answer.clone(),
+                justification: item.justification.clone(),
+                mitigation: item.mitigation.clone(),
+                target_date: item.target_date.clone(),
+                rag: item.rag.as_str().into(),
+                evidence: item
+                    .evidence
+                    .iter()
+                    .map(|(name, sha256)| EvidenceFileOut {
+                        name: name.clone(),
+                        sha256: sha256.clone(),
+                    })
+                    .collect(),
+                verdict: review.verdict(&item.key()).map(|v| VerdictOut {
+                    verdict: v.review.verdict.as_str().into(),
+                    comment: v.review.comment.clone(),
+                    decision: v.review.decision.map(|d| d.as_str().into()),
+                    conditions: v
+                        .review
+                        .conditions
+                        .iter()
+                        .map(|c| ConditionOut {
+                            text: c.text.clone(),
+                            due_date: c.due.to_string(),
+                        })
+                        .collect(),
+                    carried_from_round: v.carried_from_round,
+                    recorded_by: v.recorded_by.clone(),
+                    recorded_at: rfc3339(v.recorded_at),
+                }),
+            })
+            .collect();
+        Self {
+            submission: SubmissionOut::new(review.round, today),
+            items,
+            unreviewed,
+            blockers,
+        }
+    }
+}
+
+/// A round's items as submitted, each with its verdict: NHS England always, the supplier its own
+/// (verdicts once the round is decided).
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/review", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission ID")),
+    responses((status = 200, body = ReviewOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_review(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<ReviewOut>, ApiError> {
+    let review = scal_app::review::get(&state.app, &actor, &id).await?;
+    Ok(Json(ReviewOut::new(review, state.now().date())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConditionIn {
+    #[serde(default)]
+    pub text: String,
+    /// Not in the past: YYYY-MM-DD (or DD/MM/YYYY).
+    #[serde(default)]
+    pub due_date: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerdictIn {
+    /// The item's sheet name, as in the review.
+    #[serde(default)]
+    pub sheet: String,
+    #[serde(default)]
+    pub requirement_id: String,
+    /// `accepted`, `query` or `not_accepted`; an amber item is accepted or queried.
+    #[serde(default)]
+    pub verdict: String,
+    /// Required for `query` and `not_accepted`: what the supplier reads. At most 10,000 characters.
+    #[serde(default)]
+    pub comment: String,
+    /// Required on a red item, refused on any other: `agreed`, `agreed_with_conditions` or
+    /// `not_agreed`. A red item cannot be `accepted` with `not_agreed`.
+    #[serde(default)]
+    pub decision: String,
+    /// Only, and at least one, with `agreed_with_conditions`.
+    #[serde(default)]
+    pub conditions: Vec<ConditionIn>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct VerdictsIn {
+    /// Recorded all or nothing. With more than one, each problem's field is prefixed with the
+    /// item: `items[SHEET/ID].verdict`.
+    #[serde(default)]
+    pub verdicts: Vec<VerdictIn>,
+}
+
+/// Records verdicts on items of a round waiting for review (NHS England), replacing any earlier
+/// verdict on the same item. 422 names every problem and stores nothing; 409 once the round is
+/// decided.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/verdicts", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission ID")), request_body = VerdictsIn,
+    responses((status = 200, body = ReviewOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn record_verdicts(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<VerdictsIn>,
+) -> Result<Json<ReviewOut>, ApiError> {
+    let inputs: Vec<scal_app::review::VerdictInput> = body
+        .verdicts
+        .into_iter()
+        .map(|v| scal_app::review::VerdictInput {
+            sheet: v.sheet,
+            requirement_id: v.requirement_id,
+            verdict: v.verdict,
+            comment: v.comment,
+            decision: v.decision,
+            conditions: v.conditions.into_iter().map(|c| (c.text, c.due_date)).collect(),
+        })
+        .collect();
+    let review = scal_app::review::record(&state.app, &actor, &id, &inputs, state.now()).await?;
+    Ok(Json(ReviewOut::new(review, state.now().date())))
+}
+
+/// Accepts a round (NHS England): it becomes the accepted SCAL, read-only for the supplier. 409
+/// `blocked`, listing every blocker, while any item has no verdict or one other than accepted, a
+/// red item is not agreed or a thread is unresolved; 409 `conflict` once decided.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/accept", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission ID")),
+    responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<SubmissionOut>, ApiError> {
+    let view = scal_app::review::accept(&state.app, &actor, &id, state.now()).await?;
+    Ok(Json(SubmissionOut::new(view, state.now().date())))
+}
+
+/// Withdraws a round before NHS England decides (the supplier): the SCAL can be changed again and
+/// the next submission is a new round. 409 once decided.
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/withdraw", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission ID")),
+    responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<Json<SubmissionOut>, ApiError> {
+    let view = scal_app::review::withdraw(&state.app, &actor, &id, state.now()).await?;
+    Ok(Json(SubmissionOut::new(view, state.now().date())))
+}

@@ -1,0 +1,435 @@
+//! NHS England's review through the API: verdicts on every item, a decision on the red item, a
+//! return listing what was queried, a second round reviewed only where it changed (verdicts
+//! carried), acceptance with a condition; and every refusal on the way.
+
+use axum::http::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::onboarding_pages::submitted_scal_with;
+use crate::support::TestApp;
+
+const SUPPLIER: &str = "admin@acme.example";
+const REVIEWER: &str = "reviewer@nhse.example";
+const RED: &str = "GPCM-C-1";
+
+/// Acme PAS submitted with one red item, explained; returns (SCAL ID, submission ID).
+pub(crate) async fn submitted_with_a_red_item(app: &TestApp) -> (String, String) {
+    let scal = submitted_scal_with(
+        app,
+        "Acme PAS",
+        SUPPLIER,
+        &[(
+            RED,
+            "No",
+            "MESH mailbox pending",
+            "Documents sent by secure email meanwhile",
+            "2027-03-31",
+        )],
+    )
+    .await;
+    let submission = latest_round(app, &scal).await;
+    (scal, submission)
+}
+
+async fn latest_round(app: &TestApp, scal: &str) -> String {
+    let system = scal_app::Actor::System;
+    let view = scal_app::scals::view_scal(app.app(), &system, scal).await.unwrap();
+    view.rounds.last().unwrap().id.clone()
+}
+
+fn item<'a>(review: &'a Value, id: &str) -> &'a Value {
+    review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["requirement_id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {review}"))
+}
+
+/// A verdict of accepted on every item but `except`.
+fn accept_all_but(review: &Value, except: &[&str]) -> Value {
+    let verdicts: Vec<Value> = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| !except.contains(&i["requirement_id"].as_str().unwrap()))
+        .map(|i| json!({"sheet": i["sheet"], "requirement_id": i["requirement_id"], "verdict": "accepted"}))
+        .collect();
+    json!({ "verdicts": verdicts })
+}
+
+async fn audit_count(app: &TestApp, kind: &str) -> usize {
+    let filter = scal_store::records::AuditFilter {
+        kind: Some(kind.into()),
+        limit: 100_000,
+        ..Default::default()
+    };
+    scal_store::records::audit::list(app.app().store.pool(), &filter)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn a_round_is_reviewed_returned_reviewed_again_only_where_it_changed_and_accepted() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let other = app.token_for("admin@brightwater.example").await;
+    let (scal, round1) = submitted_with_a_red_item(&app).await;
+    let review_path = format!("/api/v1/submissions/{round1}/review");
+    let verdicts_path = format!("/api/v1/submissions/{round1}/verdicts");
+
+    // Every item of the round, as submitted, none reviewed yet: nothing can be accepted.
+    let (status, review) = app.api(Method::GET, &review_path, Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::OK, "{review}");
+    let total = review["items"].as_array().unwrap().len();
+    assert!(total > 10, "{review}");
+    assert_eq!(review["unreviewed"], total);
+    assert_eq!(item(&review, RED)["rag"], "red");
+    assert_eq!(
+        item(&review, RED)["mitigation"],
+        "Documents sent by secure email meanwhile"
+    );
+    let sheet = item(&review, RED)["sheet"].as_str().unwrap().to_string();
+    assert!(review["blockers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b == &json!(format!("{RED} ({sheet}) has no verdict yet"))));
+
+    // The supplier sees its own round, without a review in progress; another supplier nothing.
+    let (status, theirs) = app.api(Method::GET, &review_path, Some(&supplier), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(item(&theirs, RED)["verdict"].is_null());
+    assert_eq!(theirs["blockers"], json!([]));
+    let (status, _) = app.api(Method::GET, &review_path, Some(&other), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Refusals: each names its field and stores nothing.
+    let before = audit_count(&app, "review.verdict_recorded").await;
+    let refusals = [
+        (
+            json!({"sheet": sheet, "requirement_id": "NOPE-1", "verdict": "accepted"}),
+            "requirement_id",
+        ),
+        (
+            json!({"sheet": sheet, "requirement_id": "GPCM-C-2", "verdict": "accepted", "decision": "agreed"}),
+            "decision",
+        ),
+        (
+            json!({"sheet": sheet, "requirement_id": RED, "verdict": "accepted"}),
+            "decision",
+        ),
+        (
+            json!({"sheet": sheet, "requirement_id": RED, "verdict": "accepted", "decision": "not_agreed"}),
+            "verdict",
+        ),
+        (
+            json!({"sheet": sheet, "requirement_id": "GPCM-C-2", "verdict": "query"}),
+            "comment",
+        ),
+        (
+            json!({"sheet": sheet, "requirement_id": "GPCM-C-2", "verdict": "maybe"}),
+            "verdict",
+        ),
+        (
+            json!({"sheet": sheet, "requirement_id": RED, "verdict": "accepted", "decision": "agreed_with_conditions",
+                   "conditions": [{"text": "Go live with MESH", "due_date": ""}]}),
+            "conditions[1].due",
+        ),
+        (
+            json!({"sheet": sheet, "requirement_id": RED, "verdict": "accepted", "decision": "agreed_with_conditions",
+                   "conditions": [{"text": "Go live with MESH", "due_date": "2020-01-01"}]}),
+            "conditions[1].due",
+        ),
+        (
+            json!({"sheet": sheet, "requirement_id": RED, "verdict": "accepted", "decision": "agreed_with_conditions"}),
+            "conditions",
+        ),
+    ];
+    for (verdict, field) in refusals {
+        let (status, body) = app
+            .api(
+                Method::POST,
+                &verdicts_path,
+                Some(&reviewer),
+                Some(json!({"verdicts": [verdict]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{verdict}: {body}");
+        assert_eq!(body["error"]["field"], field, "{verdict}: {body}");
+    }
+    // All or nothing: one bad verdict among good ones stores none, naming the item.
+    let mut batch = accept_all_but(&review, &[RED]);
+    batch["verdicts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"sheet": sheet, "requirement_id": RED, "verdict": "accepted"}));
+    let (status, body) = app
+        .api(Method::POST, &verdicts_path, Some(&reviewer), Some(batch))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], format!("items[{sheet}/{RED}].decision"));
+    // Suppliers record no verdicts: their own round is forbidden, another's not found.
+    let one = json!({"verdicts": [{"sheet": sheet, "requirement_id": "GPCM-C-2", "verdict": "accepted"}]});
+    let (status, _) = app
+        .api(Method::POST, &verdicts_path, Some(&supplier), Some(one.clone()))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app
+        .api(Method::POST, &verdicts_path, Some(&other), Some(one.clone()))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, unchanged) = app.api(Method::GET, &review_path, Some(&reviewer), None).await;
+    assert_eq!(unchanged["unreviewed"], total, "nothing stored");
+    assert_eq!(audit_count(&app, "review.verdict_recorded").await, before);
+
+    // Round 1: everything accepted but the red item, which is queried and not agreed yet.
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &verdicts_path,
+            Some(&reviewer),
+            Some(accept_all_but(&review, &[RED])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["unreviewed"], 1);
+    let query = json!({"verdicts": [{"sheet": sheet, "requirement_id": RED, "verdict": "query",
+        "comment": "When will the MESH mailbox be live?", "decision": "not_agreed"}]});
+    let (status, body) = app
+        .api(Method::POST, &verdicts_path, Some(&reviewer), Some(query))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(item(&body, RED)["verdict"]["verdict"], "query");
+    assert_eq!(item(&body, RED)["verdict"]["decision"], "not_agreed");
+    assert_eq!(
+        audit_count(&app, "review.verdict_recorded").await,
+        before + total,
+        "one entry per verdict"
+    );
+
+    // It cannot be accepted: the query and the red item not agreed are named.
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round1}/accept"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "blocked");
+    assert_eq!(
+        body["error"]["blockers"],
+        json!([
+            format!("{RED} ({sheet}) has a query"),
+            format!("{RED} ({sheet}) is red and its explanation and mitigation are not agreed"),
+        ])
+    );
+    // Returned, with a summary; the supplier is told which items to look at.
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round1}/return"),
+            Some(&reviewer),
+            Some(json!({"reason": "Tell us when the MESH mailbox will be live"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "returned");
+    assert_eq!(body["summary"], "Tell us when the MESH mailbox will be live");
+    let (_, notes) = app
+        .api(Method::GET, "/api/v1/notifications", Some(&supplier), None)
+        .await;
+    let returned = notes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["kind"] == "returned")
+        .unwrap();
+    assert!(
+        returned["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{RED} ({sheet}): Query (When will the MESH mailbox be live?)")),
+        "{returned}"
+    );
+    // Now decided, the supplier sees the verdicts; the round takes no more verdicts or decisions.
+    let (_, theirs) = app.api(Method::GET, &review_path, Some(&supplier), None).await;
+    assert_eq!(
+        item(&theirs, RED)["verdict"]["comment"],
+        "When will the MESH mailbox be live?"
+    );
+    let (status, _) = app
+        .api(Method::POST, &verdicts_path, Some(&reviewer), Some(one.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    for action in ["accept", "withdraw"] {
+        let token = if action == "accept" { &reviewer } else { &supplier };
+        let (status, _) = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/submissions/{round1}/{action}"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{action} a decided round");
+    }
+
+    // The supplier changes only the red item's mitigation and submits round 2.
+    let scal_json = app
+        .api(Method::GET, &format!("/api/v1/scals/{scal}"), Some(&supplier), None)
+        .await
+        .1;
+    let sheet_id = scal_json["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == sheet)
+        .unwrap()["id"]
+        .clone();
+    let (status, body) = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/scals/{scal}/answers"),
+            Some(&supplier),
+            Some(json!({"sheet_id": sheet_id, "requirement_id": RED, "answer": "No",
+                "justification": "MESH mailbox pending", "mitigation": "Mailbox ordered, ref 1234; secure email meanwhile",
+                "target_date": "2027-02-28"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/submissions"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let round2 = body["id"].as_str().unwrap().to_string();
+
+    // Round 2: every unchanged item carries its verdict from round 1; only the red item waits.
+    let (_, review2) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round2}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(review2["unreviewed"], 1, "{review2}");
+    assert!(item(&review2, RED)["verdict"].is_null());
+    assert_eq!(item(&review2, "GPCM-C-2")["verdict"]["carried_from_round"], 1);
+    assert_eq!(item(&review2, "GPCM-C-2")["verdict"]["verdict"], "accepted");
+    assert_eq!(
+        review2["blockers"],
+        json!([format!("{RED} ({sheet}) has no verdict yet")])
+    );
+
+    // The red item agreed with a condition; the round is accepted.
+    let agreed = json!({"verdicts": [{"sheet": sheet, "requirement_id": RED, "verdict": "accepted",
+        "comment": "Mitigation agreed", "decision": "agreed_with_conditions",
+        "conditions": [{"text": "Confirm the MESH mailbox is live", "due_date": "2027-02-28"}]}]});
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round2}/verdicts"),
+            Some(&reviewer),
+            Some(agreed),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["blockers"], json!([]));
+    assert_eq!(
+        item(&body, RED)["verdict"]["conditions"],
+        json!([{"text": "Confirm the MESH mailbox is live", "due_date": "2027-02-28"}])
+    );
+    let (status, accepted) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round2}/accept"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(accepted["status"], "accepted");
+    assert_eq!(audit_count(&app, "submission.accepted").await, 1);
+
+    // The accepted SCAL: its status says so everywhere, and it is read-only for the supplier.
+    let (_, scal_now) = app
+        .api(Method::GET, &format!("/api/v1/scals/{scal}"), Some(&supplier), None)
+        .await;
+    assert_eq!(scal_now["status"]["code"], "accepted");
+    assert_eq!(scal_now["status"]["label"], "Accepted by NHS England (round 2)");
+    assert_eq!(scal_now["locked"], true);
+    let (status, body) = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/scals/{scal}/answers"),
+            Some(&supplier),
+            Some(json!({"sheet_id": sheet_id, "requirement_id": "GPCM-C-2", "answer": "No"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("read-only"),
+        "{body}"
+    );
+    let (_, notes) = app
+        .api(Method::GET, "/api/v1/notifications", Some(&supplier), None)
+        .await;
+    assert!(notes.as_array().unwrap().iter().any(|n| n["kind"] == "accepted"));
+}
+
+#[tokio::test]
+async fn a_supplier_may_withdraw_a_round_before_a_decision_and_change_the_scal_again() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let other = app.token_for("admin@brightwater.example").await;
+    let (scal, round1) = submitted_with_a_red_item(&app).await;
+    let withdraw = format!("/api/v1/submissions/{round1}/withdraw");
+    let (status, _) = app.api(Method::POST, &withdraw, Some(&reviewer), None).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "NHS England does not withdraw a supplier's round"
+    );
+    let (status, _) = app.api(Method::POST, &withdraw, Some(&other), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = app.api(Method::POST, &withdraw, Some(&supplier), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "withdrawn");
+    assert_eq!(audit_count(&app, "submission.withdrawn").await, 1);
+    let (_, scal_now) = app
+        .api(Method::GET, &format!("/api/v1/scals/{scal}"), Some(&supplier), None)
+        .await;
+    assert_eq!(scal_now["locked"], false);
+    assert_eq!(scal_now["status"]["code"], "ready_to_submit");
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round1}/accept"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a withdrawn round is decided");
+    // The next submission is round 2.
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/submissions"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["round"], 2);
+}
