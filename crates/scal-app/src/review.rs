@@ -113,6 +113,8 @@ pub struct RoundReview {
     pub verdicts: HashMap<ItemKey, VerdictRecord>,
     /// Why it cannot be accepted now (empty: it can). Only while it waits for a decision.
     pub blockers: Vec<AcceptBlocker>,
+    /// Items new or changed since the round before (`None` for a first round).
+    pub changed: Option<std::collections::HashSet<ItemKey>>,
 }
 
 impl RoundReview {
@@ -177,11 +179,32 @@ pub async fn get(app: &App, actor: &Actor, submission_id: &str) -> Result<RoundR
     } else {
         Vec::new()
     };
+    let changed = match submissions::for_scal(&mut *conn, &record.scal_id)
+        .await?
+        .into_iter()
+        .rfind(|r| r.round < record.round)
+    {
+        Some(previous) => {
+            let previous = submissions::get(&mut *conn, &previous.id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let before: HashMap<ItemKey, RoundItem> = items_of(&previous)?.into_iter().map(|i| (i.key(), i)).collect();
+            Some(
+                items
+                    .iter()
+                    .filter(|i| !before.get(&i.key()).is_some_and(|b| b.content() == i.content()))
+                    .map(RoundItem::key)
+                    .collect(),
+            )
+        }
+        None => None,
+    };
     Ok(RoundReview {
         round,
         items,
         verdicts,
         blockers,
+        changed,
     })
 }
 

@@ -33,10 +33,13 @@ pub enum Notice {
     ReviewersChanged,
     NotificationsRead,
     TokenRevoked,
+    VerdictSaved,
+    RoundAccepted,
+    RoundWithdrawn,
 }
 
 impl Notice {
-    const ALL: [Notice; 20] = [
+    const ALL: [Notice; 23] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -57,6 +60,9 @@ impl Notice {
         Self::ReviewersChanged,
         Self::NotificationsRead,
         Self::TokenRevoked,
+        Self::VerdictSaved,
+        Self::RoundAccepted,
+        Self::RoundWithdrawn,
     ];
 
     pub fn code(self) -> &'static str {
@@ -81,6 +87,9 @@ impl Notice {
             Self::ReviewersChanged => "reviewers-changed",
             Self::NotificationsRead => "notifications-read",
             Self::TokenRevoked => "token-revoked",
+            Self::VerdictSaved => "verdict-saved",
+            Self::RoundAccepted => "round-accepted",
+            Self::RoundWithdrawn => "round-withdrawn",
         }
     }
 
@@ -134,6 +143,15 @@ impl Notice {
             Self::ReviewersChanged => ("The reviewers have been changed", None),
             Self::NotificationsRead => ("Every notification has been marked as read", None),
             Self::TokenRevoked => ("The API token has been revoked", None),
+            Self::VerdictSaved => ("Your verdict has been saved", None),
+            Self::RoundAccepted => (
+                "The round has been accepted",
+                Some("It is now the accepted SCAL and the supplier has been told. It can no longer be changed."),
+            ),
+            Self::RoundWithdrawn => (
+                "The round has been withdrawn",
+                Some("NHS England has been told. You can change the SCAL and submit it again."),
+            ),
         }
     }
 }

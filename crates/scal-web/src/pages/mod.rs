@@ -11,6 +11,7 @@ mod onboarding;
 mod organisations;
 mod password;
 mod products;
+mod review;
 mod scals;
 mod services;
 mod submissions;
@@ -174,7 +175,14 @@ fn table(limits: UploadLimits) -> Table {
     .get("/evidence/{id}", evidence::download)
     .get("/submissions", submissions::list)
     .get("/submissions/{id}", submissions::show)
-    .post("/submissions/{id}/return", submissions::return_for_changes)
+    .post("/submissions/{id}/return", review::return_for_changes)
+    .get("/submissions/{id}/items", review::items)
+    .get("/submissions/{id}/items/{n}", review::item)
+    .post("/submissions/{id}/items/{n}", review::save_item)
+    .get("/submissions/{id}/decide", review::decide)
+    .post("/submissions/{id}/accept", review::accept)
+    .get("/submissions/{id}/withdraw", review::confirm_withdraw)
+    .post("/submissions/{id}/withdraw", review::withdraw)
     .post("/submissions/{id}/reviewer", submissions::assign_reviewer)
     .get("/notifications", submissions::notifications)
     .post("/notifications/read", submissions::mark_read)

@@ -12,11 +12,11 @@ use scal_domain::FieldError;
 use serde::Deserialize;
 
 use super::layout::{
-    back_link, button, csrf, data_table, date_time, error_summary, page, select, summary_list, tag, textarea, Caption,
-    Chrome, Nav,
+    back_link, csrf, data_table, date_time, error_summary, page, plural, select, summary_list, tag, Caption, Chrome,
+    Nav,
 };
 use super::scals::rag_tag;
-use super::{done, form_page, see_other, FormOutcome};
+use super::{done, form_page, see_other};
 use crate::extract::PageForm;
 use crate::notice::Notice;
 use crate::session::{CurrentSession, PageActor};
@@ -25,10 +25,12 @@ use crate::{AppState, PageError};
 type PageResult = Result<Response, PageError>;
 
 fn status_tag(status: &str) -> Markup {
-    match status {
-        "submitted" => tag("Waiting for review", "blue"),
-        "returned" => tag("Returned for changes", "orange"),
-        other => tag(other, "grey"),
+    match scal_domain::review::RoundStatus::parse(status) {
+        Some(scal_domain::review::RoundStatus::Submitted) => tag("Waiting for review", "blue"),
+        Some(scal_domain::review::RoundStatus::Returned) => tag("Returned for changes", "orange"),
+        Some(scal_domain::review::RoundStatus::Accepted) => tag("Accepted", "green"),
+        Some(scal_domain::review::RoundStatus::Withdrawn) => tag("Withdrawn", "grey"),
+        None => tag(status, "grey"),
     }
 }
 
@@ -116,7 +118,7 @@ pub async fn list(
     let only = query
         .state
         .as_deref()
-        .filter(|s| matches!(*s, "submitted" | "returned"));
+        .filter(|s| scal_domain::review::RoundStatus::parse(s).is_some());
     let mut submissions = scal_app::submissions::list(&state.app, &session.actor, only).await?;
     let me = session.actor.user_id().unwrap_or_default().to_string();
     // Everyone who has a review, for the reviewer filter (before filtering by it).
@@ -165,6 +167,8 @@ pub async fn list(
         ("", "Any state"),
         ("submitted", "Waiting for review"),
         ("returned", "Returned"),
+        ("accepted", "Accepted"),
+        ("withdrawn", "Withdrawn"),
     ];
     let mut reviewer_options: Vec<(String, String)> = vec![
         (String::new(), "Anyone".into()),
@@ -276,19 +280,29 @@ fn snapshot_summary(snapshot: &str) -> Vec<(String, usize, usize, usize, usize)>
         .collect()
 }
 
+/// What the round page shows of its review: its items and verdicts, and where a supplier
+/// answers each item (sheet name to the SCAL sheet's ID).
+pub(crate) struct RoundPageReview {
+    pub review: scal_app::review::RoundReview,
+    pub sheet_ids: std::collections::HashMap<String, String>,
+}
+
 fn submission_page(
     session: &CurrentSession,
     view: &SubmissionView,
-    (reason, errors): (&str, &[FieldError]),
+    errors: &[FieldError],
     today: time::Date,
     choices: &[(scal_store::UserRecord, bool)],
+    review: Option<&RoundPageReview>,
 ) -> Markup {
     let s = &view.submission;
     let me = session.actor.user_id().unwrap_or_default();
     let admin = session.actor.role() == Some(scal_domain::user::Role::NhseAdmin);
     let mine = view.reviewer.as_ref().is_some_and(|(id, _)| id == me);
-    let can_return = s.status == "submitted"
-        && authorize(&session.actor, Action::ReviewSubmission, Some(&view.product.org_id)).is_ok();
+    let status = s.round_status();
+    let pending = status == scal_domain::review::RoundStatus::Submitted;
+    let nhse = authorize(&session.actor, Action::ReviewSubmission, Some(&view.product.org_id)).is_ok();
+    let supplier = authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).is_ok();
     let name = product_name(view);
     let sheets = snapshot_summary(&s.snapshot);
     let flagged = snapshot_flagged(&s.snapshot);
@@ -334,9 +348,65 @@ fn submission_page(
             }
         }
         @if let (Some(by), Some(at)) = (&s.decided_by, s.decided_at) {
-            h2 class="nhsuk-heading-m" { "Returned for changes" }
+            h2 class="nhsuk-heading-m" { (status.label()) }
             p class="nhsuk-body" { "By " (by) " on " (date_time(at)) }
             @if let Some(reason) = &s.summary { p class="nhsuk-body scal-pre-line" { (reason) } }
+        }
+        @if let Some(r) = review {
+            @if nhse && pending {
+                h2 class="nhsuk-heading-l" { "Review" }
+                p class="nhsuk-body" {
+                    (plural(r.review.items.len() - r.review.unreviewed(), "item", "items")) " of "
+                    (r.review.items.len()) " reviewed"
+                    @if let Some(changed) = &r.review.changed { "; " (plural(changed.len(), "item", "items")) " changed since round " (s.round - 1) }
+                    "."
+                }
+                @if r.review.changed.is_some() {
+                    a class="nhsuk-button" href=(format!("/submissions/{}/items?show=changed", s.id)) { "Review what changed" }
+                    " "
+                }
+                a class={ "nhsuk-button" @if r.review.changed.is_some() { " nhsuk-button--secondary" } }
+                    href=(format!("/submissions/{}/items", s.id)) { "Review the items" }
+                " "
+                a class="nhsuk-button nhsuk-button--secondary" href=(format!("/submissions/{}/decide", s.id)) { "Check and decide" }
+            } @else if !pending {
+                @let asks = r.review.asks();
+                @if !asks.is_empty() {
+                    h2 class="nhsuk-heading-l" { "What NHS England asks about" }
+                    ul class="nhsuk-list nhsuk-list--bullet" {
+                        @for (item, verdict) in &asks {
+                            li {
+                                @match r.sheet_ids.get(&item.sheet).filter(|_| supplier) {
+                                    Some(sheet_id) => {
+                                        a href=(format!("/scals/{}/sheets/{sheet_id}/requirements/{}", s.scal_id, item.id)) { (item.id) }
+                                    }
+                                    None => { (item.id) }
+                                }
+                                " (" (item.sheet) "): " (super::review::verdict_tag(Some(verdict.review.verdict)))
+                                @if let Some(c) = &verdict.review.comment { " " span class="scal-pre-line" { (c) } }
+                            }
+                        }
+                    }
+                }
+                @let conditions: Vec<(&scal_app::review::RoundItem, &scal_domain::review::Condition)> = r.review.items.iter()
+                    .filter_map(|i| r.review.verdict(&i.key()).map(|v| (i, v)))
+                    .flat_map(|(i, v)| v.review.conditions.iter().map(move |c| (i, c)))
+                    .collect();
+                @if status == scal_domain::review::RoundStatus::Accepted && !conditions.is_empty() {
+                    h2 class="nhsuk-heading-l" { "Conditions" }
+                    p class="nhsuk-body" { "Red items agreed on these conditions. They go on the certificate." }
+                    ul class="nhsuk-list nhsuk-list--bullet" {
+                        @for (item, c) in &conditions { li { (item.id) ": " (c.text) ", due " (long_date(c.due)) } }
+                    }
+                }
+                a class="nhsuk-link" href=(format!("/submissions/{}/items", s.id)) { "See every item and its verdict" }
+            }
+        }
+        @if supplier && pending {
+            p class="nhsuk-body" {
+                a href=(format!("/submissions/{}/withdraw", s.id)) { "Withdraw this round" }
+                " to change the SCAL before NHS England decides."
+            }
         }
         @if !sheets.is_empty() {
             (data_table("What was submitted", Caption::Shown, html! {
@@ -388,15 +458,6 @@ fn submission_page(
                 }
             }))
         }
-        @if can_return {
-            h2 class="nhsuk-heading-l" { "Return for changes" }
-            form method="post" action=(format!("/submissions/{}/return", s.id)) novalidate {
-                (csrf(&session.csrf_token))
-                (textarea("reason", "What the supplier needs to change", reason, errors,
-                    Some("The supplier sees this and is told by email")))
-                (button("Return for changes"))
-            }
-        }
     };
     page(
         &format!("Round {} of {name}", s.round),
@@ -406,12 +467,23 @@ fn submission_page(
     )
 }
 
+/// The round's review and where each of its sheets is answered.
+async fn round_review(state: &AppState, session: &CurrentSession, id: &str) -> Result<RoundPageReview, PageError> {
+    let review = scal_app::review::get(&state.app, &session.actor, id).await?;
+    let scal = scal_app::scals::view_scal(&state.app, &session.actor, &review.round.submission.scal_id).await?;
+    Ok(RoundPageReview {
+        review,
+        sheet_ids: scal.sheets.into_iter().map(|s| (s.name, s.id)).collect(),
+    })
+}
+
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let view = scal_app::submissions::get(&state.app, &session.actor, &id).await?;
     let choices = scal_app::submissions::reviewer_choices(&state.app, &session.actor, &view)
         .await
         .unwrap_or_default();
-    Ok(submission_page(&session, &view, ("", &[]), state.now().date(), &choices).into_response())
+    let review = round_review(&state, &session, &id).await?;
+    Ok(submission_page(&session, &view, &[], state.now().date(), &choices, Some(&review)).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -432,45 +504,13 @@ pub async fn assign_reviewer(
         Err(AppError::Invalid(invalid)) => {
             let view = scal_app::submissions::get(&state.app, &session.actor, &id).await?;
             let choices = scal_app::submissions::reviewer_choices(&state.app, &session.actor, &view).await?;
+            let review = round_review(&state, &session, &id).await?;
             Ok(form_page(
-                submission_page(&session, &view, ("", &invalid.0), state.now().date(), &choices),
+                submission_page(&session, &view, &invalid.0, state.now().date(), &choices, Some(&review)),
                 &invalid.0,
             ))
         }
         Err(other) => Err(other.into()),
-    }
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ReturnForm {
-    #[serde(default)]
-    reason: String,
-}
-
-pub async fn return_for_changes(
-    State(state): State<AppState>,
-    PageActor(session): PageActor,
-    Path(id): Path<String>,
-    PageForm(form): PageForm<ReturnForm>,
-) -> PageResult {
-    match scal_app::review::return_for_changes(&state.app, &session.actor, &id, &form.reason, state.now())
-        .await
-        .map_err(FormOutcome::from)
-    {
-        Ok(_) => Ok(done(&state, &format!("/submissions/{id}"), Notice::SubmissionReturned)),
-        Err(FormOutcome::Errors(errors)) => {
-            let view = scal_app::submissions::get(&state.app, &session.actor, &id).await?;
-            Ok(form_page(
-                submission_page(&session, &view, (&form.reason, &errors), state.now().date(), &[]),
-                &errors,
-            ))
-        }
-        Err(FormOutcome::Failed(error)) if error.status == axum::http::StatusCode::CONFLICT => Err(PageError::new(
-            error.status,
-            "This round has already been returned",
-            error.message,
-        )),
-        Err(FormOutcome::Failed(error)) => Err(error),
     }
 }
 

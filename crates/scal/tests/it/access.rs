@@ -1201,6 +1201,87 @@ fn page_cases() -> Vec<PageCase> {
             vec![("reviewer_id", "{reviewer_user}")],
             [403, 403, 409, 409, 404],
         ),
+        // The review pages: items and verdicts for NHS England (an empty verdict is a form
+        // error; the round holds one item), the check page and acceptance (blocked: no verdict),
+        // and the supplier's withdrawal (Acme's round is already decided).
+        (
+            M::GET,
+            "/submissions/{acme_submission}/items",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{bright_submission}/items",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{bright_submission}/items/1",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{bright_submission}/items/2",
+            vec![],
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::POST,
+            "/submissions/{bright_submission}/items/1",
+            vec![("verdict", "")],
+            [404, 404, 422, 409, 404],
+        ),
+        (
+            M::POST,
+            "/submissions/{acme_submission}/items/1",
+            vec![("verdict", "accepted")],
+            [403, 403, 409, 409, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{bright_submission}/decide",
+            vec![],
+            [404, 404, 200, 409, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{acme_submission}/decide",
+            vec![],
+            [403, 403, 409, 409, 404],
+        ),
+        (
+            M::POST,
+            "/submissions/{bright_submission}/accept",
+            vec![],
+            [404, 404, 422, 409, 404],
+        ),
+        (
+            M::POST,
+            "/submissions/{acme_submission}/accept",
+            vec![],
+            [403, 403, 409, 409, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{acme_submission}/withdraw",
+            vec![],
+            [200, 200, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/submissions/{acme_submission}/withdraw",
+            vec![],
+            [409, 409, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/submissions/{bright_submission}/withdraw",
+            vec![],
+            [404, 404, 403, 403, 404],
+        ),
         (
             M::POST,
             "/submissions/{acme_submission}/return",

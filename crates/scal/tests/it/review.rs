@@ -433,3 +433,228 @@ async fn a_supplier_may_withdraw_a_round_before_a_decision_and_change_the_scal_a
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(body["round"], 2);
 }
+
+/// The reviewer's pages, in-process: the round page leads to the items, filters narrow them,
+/// each item has its verdict form (a red one with a decision and conditions), errors come back
+/// in an error summary, the check page names what blocks and accepts once nothing does; the
+/// supplier sees what was asked, with links to the items, and may withdraw.
+#[tokio::test]
+async fn a_reviewer_reviews_and_accepts_a_round_through_the_pages() {
+    use crate::support::PASSWORD;
+    let app = TestApp::demo().await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let (scal, round) = submitted_with_a_red_item(&app).await;
+    let session = app.sign_in(REVIEWER, PASSWORD).await.unwrap();
+    let get = |path: String| {
+        let session = session.clone();
+        let app = &app;
+        async move { app.page(Some(&session), Method::GET, &path, &[]).await }
+    };
+
+    let page = get(format!("/submissions/{round}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("0 items of"), "{}", page.html);
+    assert!(page.html.contains(&format!("href=\"/submissions/{round}/items\"")));
+    let items = get(format!("/submissions/{round}/items?show=red")).await;
+    assert!(items.html.contains("Red: 1 item"), "{}", items.html);
+    assert!(items.html.contains(RED));
+    assert!(
+        !items.html.contains("Changed since the last round"),
+        "round 1 has no changes filter"
+    );
+
+    // The red item: the question is the heading; a decision and conditions are asked for.
+    let (_, review) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let n = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|i| i["requirement_id"] == RED)
+        .unwrap()
+        + 1;
+    let item_path = format!("/submissions/{round}/items/{n}");
+    let form = get(format!("{item_path}?show=red")).await;
+    assert!(
+        form.html.contains(&format!("What is your verdict on {RED}?")),
+        "{}",
+        form.html
+    );
+    assert!(form.html.contains("Decision on the explanation and mitigation"));
+    assert!(form.html.contains("name=\"conditions[1].due\""));
+    let refused = app
+        .page(
+            Some(&session),
+            Method::POST,
+            &item_path,
+            &[
+                ("verdict", "accepted"),
+                ("decision", "agreed_with_conditions"),
+                ("conditions[1].text", "Go live"),
+                ("conditions[1].due", "2020-01-01"),
+                ("show", "red"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.html.contains("nhsuk-error-summary"));
+    assert!(
+        refused.html.contains("Condition 1 cannot be due in the past"),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("value=\"Go live\""), "what was typed is kept");
+
+    // Everything else accepted through the API; the check page names the red item.
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round}/verdicts"),
+            Some(&reviewer),
+            Some(accept_all_but(&review, &[RED])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let check = get(format!("/submissions/{round}/decide")).await;
+    assert!(check.html.contains("Check your review before deciding"));
+    assert!(check.html.contains("What stops you accepting it"));
+    assert!(check.html.contains(&format!("{item_path}\">{RED} (")), "{}", check.html);
+    assert!(
+        !check.html.contains(&format!("action=\"/submissions/{round}/accept\"")),
+        "no accept button while something blocks"
+    );
+
+    let saved = app
+        .page(
+            Some(&session),
+            Method::POST,
+            &item_path,
+            &[
+                ("verdict", "accepted"),
+                ("comment", "Agreed"),
+                ("decision", "agreed_with_conditions"),
+                ("conditions[1].text", "Confirm the MESH mailbox is live"),
+                ("conditions[1].due", "2027-02-28"),
+                ("show", "all"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        saved.location(),
+        Some(format!("/submissions/{round}/decide").as_str()),
+        "all reviewed: on to the check page"
+    );
+    let check = app.follow(&session, &saved).await;
+    assert!(check.html.contains("Your verdict has been saved"));
+    assert!(check.html.contains("Confirm the MESH mailbox is live, due 2027-02-28"));
+    assert!(check.html.contains(&format!("action=\"/submissions/{round}/accept\"")));
+    let accepted = app
+        .page(
+            Some(&session),
+            Method::POST,
+            &format!("/submissions/{round}/accept"),
+            &[],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER);
+    let page = app.follow(&session, &accepted).await;
+    assert!(page.html.contains("The round has been accepted"));
+    assert!(page.html.contains("Confirm the MESH mailbox is live"));
+
+    // The supplier's SCAL says so.
+    let supplier = app.sign_in(SUPPLIER, PASSWORD).await.unwrap();
+    let overview = app
+        .page(Some(&supplier), Method::GET, &format!("/scals/{scal}"), &[])
+        .await;
+    assert!(
+        overview.html.contains("Accepted by NHS England (round 1)"),
+        "{}",
+        overview.html
+    );
+}
+
+#[tokio::test]
+async fn a_supplier_sees_what_a_returned_round_asks_and_can_withdraw_a_round() {
+    use crate::support::PASSWORD;
+    let app = TestApp::demo().await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let (scal, round) = submitted_with_a_red_item(&app).await;
+    let (_, review) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let sheet = item(&review, RED)["sheet"].clone();
+    let query = json!({"verdicts": [{"sheet": sheet, "requirement_id": RED, "verdict": "query",
+        "comment": "When will the MESH mailbox be live?", "decision": "not_agreed"}]});
+    app.api(
+        Method::POST,
+        &format!("/api/v1/submissions/{round}/verdicts"),
+        Some(&reviewer),
+        Some(query),
+    )
+    .await;
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round}/return"),
+            Some(&reviewer),
+            Some(json!({"reason": "See the query on the red item"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let supplier = app.sign_in(SUPPLIER, PASSWORD).await.unwrap();
+    let page = app
+        .page(Some(&supplier), Method::GET, &format!("/submissions/{round}"), &[])
+        .await;
+    assert!(page.html.contains("What NHS England asks about"), "{}", page.html);
+    assert!(page.html.contains("When will the MESH mailbox be live?"));
+    assert!(
+        page.html.contains(&format!("/scals/{scal}/sheets/")),
+        "a link to the item"
+    );
+
+    // Round 2, withdrawn from its confirmation page.
+    let token = app.token_for(SUPPLIER).await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/submissions"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let round2 = body["id"].as_str().unwrap();
+    let confirm = app
+        .page(
+            Some(&supplier),
+            Method::GET,
+            &format!("/submissions/{round2}/withdraw"),
+            &[],
+        )
+        .await;
+    assert!(confirm.html.contains("Are you sure you want to withdraw round 2?"));
+    let withdrawn = app
+        .page(
+            Some(&supplier),
+            Method::POST,
+            &format!("/submissions/{round2}/withdraw"),
+            &[],
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::SEE_OTHER);
+    let overview = app.follow(&supplier, &withdrawn).await;
+    assert!(overview.html.contains("The round has been withdrawn"));
+    assert!(!overview.html.contains("With NHS England for review"));
+}
