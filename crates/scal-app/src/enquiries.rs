@@ -174,6 +174,10 @@ pub async fn create(app: &App, actor: &Actor, input: &EnquiryInput, now: OffsetD
         issued_by: None,
         issued_at: None,
         scal_id: None,
+        nhse_note: None,
+        noted_by: None,
+        noted_at: None,
+        supplier_reply: None,
     };
     let mut tx = app.store.begin().await?;
     enquiries::insert(tx.conn(), &record).await?;
@@ -333,7 +337,7 @@ pub async fn issue(app: &App, actor: &Actor, id: &str, input: &IssueInput, now: 
         .await?
         .ok_or(AppError::NotFound)?;
     if current.status != "open" {
-        return Err(AppError::Conflict("This enquiry has already been issued".into()));
+        return Err(AppError::Conflict(not_open(&current.status)));
     }
     let issued = issue_in(
         app,
@@ -513,4 +517,135 @@ pub async fn issued(app: &App, actor: &Actor, enquiry: &EnquiryRecord) -> Result
         out.push(issued);
     }
     Ok(out)
+}
+
+/// Why an enquiry that is not open cannot be issued, declined or asked about.
+fn not_open(status: &str) -> String {
+    match status {
+        "issued" => "This enquiry has already been issued".into(),
+        "declined" => "This enquiry was declined".into(),
+        "more_information" => "NHS England is waiting for the supplier to answer its question".into(),
+        other => format!("This enquiry is {other}"),
+    }
+}
+
+/// What NHS England does with an open enquiry besides issuing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Response {
+    /// Asks the supplier for more information: the enquiry waits for their answer.
+    AskForInformation,
+    /// Declines it, saying why: final.
+    Decline,
+}
+
+/// NHS England asks the supplier for more information about an open enquiry, or declines it;
+/// the supplier's users are told.
+pub async fn respond(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    response: Response,
+    note: &str,
+    now: OffsetDateTime,
+) -> Result<EnquiryRecord> {
+    let enquiry = get(app, actor, id).await?;
+    authorize(actor, Action::IssueScal, Some(&enquiry.org_id))?;
+    let (field, label, status, kind) = match response {
+        Response::AskForInformation => (
+            "question",
+            "what you need to know",
+            "more_information",
+            "enquiry.information_asked",
+        ),
+        Response::Decline => ("reason", "why the request is declined", "declined", "enquiry.declined"),
+    };
+    let note = scal_domain::field::required_text(field, label, note, 10_000)
+        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    let mut tx = app.store.begin().await?;
+    let current = enquiries::get_locked(&mut tx, &enquiry.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current.status != "open" {
+        return Err(AppError::Conflict(not_open(&current.status)));
+    }
+    enquiries::mark_noted(tx.conn(), &current.id, status, &note, actor.label(), micros(now)).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        kind,
+        Some(&current.org_id),
+        &current.id,
+        Some(serde_json::json!({"status": current.status})),
+        Some(serde_json::json!({"status": status, field: note})),
+    ))
+    .await?;
+    let product = scal_store::records::products::get(tx.conn(), &current.product_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let name = product.details.title();
+    let suppliers = crate::notifications::organisation_users(&mut tx, &current.org_id).await?;
+    let (subject, message) = match response {
+        Response::AskForInformation => (
+            format!("NHS England asks about your request: {name}"),
+            format!("NHS England needs more information before issuing the SCAL for {name}: {note}"),
+        ),
+        Response::Decline => (
+            format!("Request declined: {name}"),
+            format!("NHS England declined the request for {name}: {note}"),
+        ),
+    };
+    crate::notifications::tell(
+        &mut tx,
+        &suppliers,
+        "enquiry",
+        &subject,
+        &message,
+        &format!("/enquiries/{}", current.id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(app, actor, id).await
+}
+
+/// The supplier answers NHS England's question about its enquiry: it is open again, and NHS
+/// England's reviewers of its services are told.
+pub async fn answer(app: &App, actor: &Actor, id: &str, reply: &str, now: OffsetDateTime) -> Result<EnquiryRecord> {
+    let enquiry = get(app, actor, id).await?;
+    authorize(actor, Action::RequestScal, Some(&enquiry.org_id))?;
+    let reply = scal_domain::field::required_text("answer", "your answer", reply, 10_000)
+        .map_err(|e| AppError::Invalid(Invalid(vec![e])))?;
+    let mut tx = app.store.begin().await?;
+    let current = enquiries::get_locked(&mut tx, &enquiry.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if current.status != "more_information" {
+        return Err(AppError::Conflict(
+            "NHS England has not asked anything about this enquiry".into(),
+        ));
+    }
+    enquiries::mark_answered(tx.conn(), &current.id, &reply).await?;
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "enquiry.answered",
+        Some(&current.org_id),
+        &current.id,
+        Some(serde_json::json!({"status": "more_information"})),
+        Some(serde_json::json!({"status": "open", "answer": reply})),
+    ))
+    .await?;
+    let reviewers = crate::notifications::reviewers(&mut tx, &current.services).await?;
+    crate::notifications::tell(
+        &mut tx,
+        &reviewers,
+        "enquiry",
+        "A supplier answered your question about a request",
+        &format!("The supplier answered: {reply}"),
+        &format!("/enquiries/{}", current.id),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    get(app, actor, id).await
 }

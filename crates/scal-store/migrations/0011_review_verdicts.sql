@@ -34,3 +34,10 @@ CREATE TABLE review_conditions (
 );
 
 CREATE INDEX review_conditions_verdict ON review_conditions (verdict_id, position);
+
+-- NHS England may ask the supplier for more about an enquiry, or decline it (issue #11): its
+-- question or reason, who and when; and the supplier's latest answer.
+ALTER TABLE enquiries ADD COLUMN nhse_note TEXT;
+ALTER TABLE enquiries ADD COLUMN noted_by TEXT;
+ALTER TABLE enquiries ADD COLUMN noted_at BIGINT;
+ALTER TABLE enquiries ADD COLUMN supplier_reply TEXT;

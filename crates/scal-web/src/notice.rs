@@ -36,10 +36,13 @@ pub enum Notice {
     VerdictSaved,
     RoundAccepted,
     RoundWithdrawn,
+    EnquiryQuestionSent,
+    EnquiryDeclined,
+    EnquiryAnswered,
 }
 
 impl Notice {
-    const ALL: [Notice; 23] = [
+    const ALL: [Notice; 26] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -63,6 +66,9 @@ impl Notice {
         Self::VerdictSaved,
         Self::RoundAccepted,
         Self::RoundWithdrawn,
+        Self::EnquiryQuestionSent,
+        Self::EnquiryDeclined,
+        Self::EnquiryAnswered,
     ];
 
     pub fn code(self) -> &'static str {
@@ -90,6 +96,9 @@ impl Notice {
             Self::VerdictSaved => "verdict-saved",
             Self::RoundAccepted => "round-accepted",
             Self::RoundWithdrawn => "round-withdrawn",
+            Self::EnquiryQuestionSent => "enquiry-question-sent",
+            Self::EnquiryDeclined => "enquiry-declined",
+            Self::EnquiryAnswered => "enquiry-answered",
         }
     }
 
@@ -147,6 +156,15 @@ impl Notice {
             Self::RoundAccepted => (
                 "The round has been accepted",
                 Some("It is now the accepted SCAL and the supplier has been told. It can no longer be changed."),
+            ),
+            Self::EnquiryQuestionSent => (
+                "Your question has been sent to the supplier",
+                Some("The request waits for their answer; you will be told when they reply."),
+            ),
+            Self::EnquiryDeclined => ("The request has been declined", Some("The supplier has been told why.")),
+            Self::EnquiryAnswered => (
+                "Your answer has been sent to NHS England",
+                Some("They will issue the SCAL or ask something else."),
             ),
             Self::RoundWithdrawn => (
                 "The round has been withdrawn",

@@ -17,17 +17,25 @@ pub struct EnquiryRecord {
     pub details: String,
     /// Per service code, the use case the supplier gave (services that require one).
     pub use_cases: BTreeMap<String, String>,
-    /// `open` or `issued`.
+    /// `open`, `more_information` (NHS England asked the supplier something), `declined` or
+    /// `issued`.
     pub status: String,
     pub created_by: String,
     pub created_at: i64,
     pub issued_by: Option<String>,
     pub issued_at: Option<i64>,
     pub scal_id: Option<String>,
+    /// NHS England's question (asking for more information) or reason (declining).
+    pub nhse_note: Option<String>,
+    pub noted_by: Option<String>,
+    pub noted_at: Option<i64>,
+    /// The supplier's answer to the latest question.
+    pub supplier_reply: Option<String>,
 }
 
 const COLUMNS: &str =
-    "id, org_id, product_id, services, details, status, created_by, created_at, issued_by, issued_at, scal_id, use_cases";
+    "id, org_id, product_id, services, details, status, created_by, created_at, issued_by, issued_at, scal_id, use_cases, \
+     nhse_note, noted_by, noted_at, supplier_reply";
 
 fn from_row(row: &AnyRow) -> Result<EnquiryRecord> {
     let services = text(row, "services")?;
@@ -46,6 +54,10 @@ fn from_row(row: &AnyRow) -> Result<EnquiryRecord> {
         issued_by: opt_text(row, "issued_by")?,
         issued_at: opt_int(row, "issued_at")?,
         scal_id: opt_text(row, "scal_id")?,
+        nhse_note: opt_text(row, "nhse_note")?,
+        noted_by: opt_text(row, "noted_by")?,
+        noted_at: opt_int(row, "noted_at")?,
+        supplier_reply: opt_text(row, "supplier_reply")?,
     })
 }
 
@@ -53,7 +65,7 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: &EnquiryRecord
     let services = serde_json::to_string(&e.services).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let use_cases = serde_json::to_string(&e.use_cases).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     sqlx::query(&format!(
-        "INSERT INTO enquiries ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+        "INSERT INTO enquiries ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
     ))
     .bind(e.id.as_str())
     .bind(e.org_id.as_str())
@@ -67,6 +79,10 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, e: &EnquiryRecord
     .bind(e.issued_at)
     .bind(e.scal_id.clone())
     .bind(use_cases)
+    .bind(e.nhse_note.clone())
+    .bind(e.noted_by.clone())
+    .bind(e.noted_at)
+    .bind(e.supplier_reply.clone())
     .execute(ex)
     .await?;
     Ok(())
@@ -125,6 +141,37 @@ pub async fn mark_issued<'e>(
         .bind(by)
         .bind(at)
         .bind(scal_id)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// NHS England asks the supplier something about the enquiry, or declines it: its new status and
+/// the question or reason.
+pub async fn mark_noted<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+    status: &str,
+    note: &str,
+    by: &str,
+    at: i64,
+) -> Result<()> {
+    sqlx::query("UPDATE enquiries SET status = $1, nhse_note = $2, noted_by = $3, noted_at = $4 WHERE id = $5")
+        .bind(status)
+        .bind(note)
+        .bind(by)
+        .bind(at)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// The supplier answers NHS England's question: the enquiry is open again.
+pub async fn mark_answered<'e>(ex: impl Executor<'e, Database = Any>, id: &str, reply: &str) -> Result<()> {
+    sqlx::query("UPDATE enquiries SET status = 'open', supplier_reply = $1 WHERE id = $2")
+        .bind(reply)
         .bind(id)
         .execute(ex)
         .await?;

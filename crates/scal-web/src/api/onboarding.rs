@@ -43,13 +43,20 @@ pub struct EnquiryOut {
     pub details: String,
     /// Per service code, the use case given when asking.
     pub use_cases: BTreeMap<String, String>,
-    /// `open` or `issued`.
+    /// `open` (waiting for NHS England), `more_information` (NHS England asked the supplier
+    /// something: see `nhse_note`), `declined` (final) or `issued`.
+    #[schema(pattern = "^(open|more_information|declined|issued)$")]
     pub status: String,
     pub created_by: String,
     pub created_at: String,
     pub issued_at: Option<String>,
     /// The SCAL issued for it.
     pub scal_id: Option<String>,
+    /// NHS England's question (`more_information`) or reason (`declined`).
+    pub nhse_note: Option<String>,
+    pub noted_at: Option<String>,
+    /// The supplier's answer to the latest question.
+    pub supplier_reply: Option<String>,
 }
 
 impl From<scal_store::records::enquiries::EnquiryRecord> for EnquiryOut {
@@ -66,6 +73,9 @@ impl From<scal_store::records::enquiries::EnquiryRecord> for EnquiryOut {
             created_at: rfc3339(e.created_at),
             issued_at: e.issued_at.map(rfc3339),
             scal_id: e.scal_id,
+            nhse_note: e.nhse_note,
+            noted_at: e.noted_at.map(rfc3339),
+            supplier_reply: e.supplier_reply,
         }
     }
 }
@@ -149,6 +159,76 @@ pub struct IssueEnquiryOut {
     pub sheets_added: Vec<String>,
     /// Services whose onboarding case was opened.
     pub cases_opened: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnquiryQuestionIn {
+    /// What NHS England needs to know: required, at most 10,000 characters.
+    #[serde(default)]
+    pub question: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnquiryDeclineIn {
+    /// Why the request is declined: required, at most 10,000 characters.
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EnquiryAnswerIn {
+    /// The supplier's answer: required, at most 10,000 characters.
+    #[serde(default)]
+    pub answer: String,
+}
+
+/// Asks the supplier for more information about an open enquiry (NHS England): it waits for
+/// their answer. 409 unless open.
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/question", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Enquiry ID")), request_body = EnquiryQuestionIn,
+    responses((status = 200, body = EnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn ask_about_enquiry(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<EnquiryQuestionIn>,
+) -> Result<Json<EnquiryOut>, ApiError> {
+    let response = scal_app::enquiries::Response::AskForInformation;
+    let enquiry = scal_app::enquiries::respond(&state.app, &actor, &id, response, &body.question, state.now()).await?;
+    Ok(Json(enquiry.into()))
+}
+
+/// Declines an open enquiry, saying why (NHS England): final. 409 unless open.
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/decline", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Enquiry ID")), request_body = EnquiryDeclineIn,
+    responses((status = 200, body = EnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn decline_enquiry(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<EnquiryDeclineIn>,
+) -> Result<Json<EnquiryOut>, ApiError> {
+    let response = scal_app::enquiries::Response::Decline;
+    let enquiry = scal_app::enquiries::respond(&state.app, &actor, &id, response, &body.reason, state.now()).await?;
+    Ok(Json(enquiry.into()))
+}
+
+/// Answers NHS England's question about an enquiry (the supplier): it is open again. 409 unless
+/// NHS England asked something.
+#[utoipa::path(post, path = "/api/v1/enquiries/{id}/answer", tag = "onboarding", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Enquiry ID")), request_body = EnquiryAnswerIn,
+    responses((status = 200, body = EnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn answer_enquiry(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<EnquiryAnswerIn>,
+) -> Result<Json<EnquiryOut>, ApiError> {
+    let enquiry = scal_app::enquiries::answer(&state.app, &actor, &id, &body.answer, state.now()).await?;
+    Ok(Json(enquiry.into()))
 }
 
 /// Issues the tailored SCAL for an enquiry (NHS England).

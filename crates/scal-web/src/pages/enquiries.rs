@@ -34,6 +34,8 @@ fn field<'p>(pairs: &'p Pairs, name: &str) -> &'p str {
 fn status_tag(enquiry: &EnquiryRecord) -> Markup {
     match enquiry.status.as_str() {
         "open" => tag("Waiting for NHS England", "blue"),
+        "more_information" => tag("NHS England needs more information", "yellow"),
+        "declined" => tag("Declined", "red"),
         "issued" => tag("SCAL issued", "green"),
         other => tag(other, "grey"),
     }
@@ -447,8 +449,24 @@ async fn enquiry_page(
     form: Option<&IssueForm>,
     errors: &[FieldError],
 ) -> Result<Response, PageError> {
+    enquiry_page_with(state, session, id, form, errors, ("", "")).await
+}
+
+/// The enquiry page; `typed` keeps what was typed in a question, reason or answer field
+/// (`(field, text)`) when it comes back with an error.
+async fn enquiry_page_with(
+    state: &AppState,
+    session: &CurrentSession,
+    id: &str,
+    form: Option<&IssueForm>,
+    errors: &[FieldError],
+    typed: (&str, &str),
+) -> Result<Response, PageError> {
     let actor = &session.actor;
     let enquiry = scal_app::enquiries::get(&state.app, actor, id).await?;
+    let can_answer =
+        enquiry.status == "more_information" && authorize(actor, Action::RequestScal, Some(&enquiry.org_id)).is_ok();
+    let kept = |field: &str| if typed.0 == field { typed.1 } else { "" };
     let product = scal_app::products::get(&state.app, actor, &enquiry.product_id).await?;
     let can_issue = enquiry.status == "open" && authorize(actor, Action::IssueScal, Some(&enquiry.org_id)).is_ok();
     let name = product.details.title();
@@ -488,6 +506,26 @@ async fn enquiry_page(
                 @if let (Some(by), Some(at)) = (&enquiry.issued_by, enquiry.issued_at) { " by " (by) " on " (date_time(at)) }
             }, None),
         ]))
+        @if let Some(note) = &enquiry.nhse_note {
+            h2 class="nhsuk-heading-l" {
+                @if enquiry.status == "declined" { "Why NHS England declined it" } @else { "What NHS England asked" }
+            }
+            p class="nhsuk-body scal-pre-line" { (note) }
+            @if let (Some(by), Some(at)) = (&enquiry.noted_by, enquiry.noted_at) {
+                p class="nhsuk-hint" { (by) " on " (date_time(at)) }
+            }
+            @if let Some(reply) = &enquiry.supplier_reply {
+                h3 class="nhsuk-heading-m" { "The supplier's answer" }
+                p class="nhsuk-body scal-pre-line" { (reply) }
+            }
+        }
+        @if can_answer {
+            form method="post" action=(format!("/enquiries/{}/answer", enquiry.id)) novalidate {
+                (csrf(&session.csrf_token))
+                (textarea("answer", "Your answer", kept("answer"), errors, Some("NHS England is told and carries on with your request")))
+                (button("Send your answer"))
+            }
+        }
         @if !issued.is_empty() {
             h2 class="nhsuk-heading-l" { "What was issued" }
             @for service in &issued {
@@ -531,6 +569,20 @@ async fn enquiry_page(
                     @for fields in &issue_fields { (fields) }
                 }
                 (button("Issue the SCAL"))
+            }
+            h2 class="nhsuk-heading-l" { "Ask the supplier for more information" }
+            form method="post" action=(format!("/enquiries/{}/question", enquiry.id)) novalidate {
+                (csrf(&session.csrf_token))
+                (textarea("question", "What do you need to know?", kept("question"), errors,
+                    Some("The supplier is told and answers here. You can issue the SCAL once they have.")))
+                button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Ask the supplier" }
+            }
+            h2 class="nhsuk-heading-l" { "Decline the request" }
+            form method="post" action=(format!("/enquiries/{}/decline", enquiry.id)) novalidate {
+                (csrf(&session.csrf_token))
+                (textarea("reason", "Why are you declining it?", kept("reason"), errors,
+                    Some("The supplier is told. A declined request cannot be issued.")))
+                button class="nhsuk-button nhsuk-button--warning" type="submit" { "Decline the request" }
             }
         }
     };
@@ -631,5 +683,91 @@ pub async fn issue(
             enquiry_page(&state, &session, &id, Some(&form), &errors).await
         }
         Err(other) => Err(refusal(other)),
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoteForm {
+    #[serde(default)]
+    question: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    answer: String,
+}
+
+/// NHS England asks the supplier for more information, or declines the request.
+async fn respond(
+    state: &AppState,
+    session: &CurrentSession,
+    id: &str,
+    response: scal_app::enquiries::Response,
+    (field, text): (&str, &str),
+) -> PageResult {
+    match scal_app::enquiries::respond(&state.app, &session.actor, id, response, text, state.now())
+        .await
+        .map_err(FormOutcome::from)
+    {
+        Ok(_) => Ok(done(
+            state,
+            &format!("/enquiries/{id}"),
+            match response {
+                scal_app::enquiries::Response::AskForInformation => Notice::EnquiryQuestionSent,
+                scal_app::enquiries::Response::Decline => Notice::EnquiryDeclined,
+            },
+        )),
+        Err(FormOutcome::Errors(errors)) => enquiry_page_with(state, session, id, None, &errors, (field, text)).await,
+        Err(FormOutcome::Failed(error)) => Err(error),
+    }
+}
+
+pub async fn ask(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<NoteForm>,
+) -> PageResult {
+    respond(
+        &state,
+        &session,
+        &id,
+        scal_app::enquiries::Response::AskForInformation,
+        ("question", &form.question),
+    )
+    .await
+}
+
+pub async fn decline(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<NoteForm>,
+) -> PageResult {
+    respond(
+        &state,
+        &session,
+        &id,
+        scal_app::enquiries::Response::Decline,
+        ("reason", &form.reason),
+    )
+    .await
+}
+
+/// The supplier answers NHS England's question.
+pub async fn answer(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<NoteForm>,
+) -> PageResult {
+    match scal_app::enquiries::answer(&state.app, &session.actor, &id, &form.answer, state.now())
+        .await
+        .map_err(FormOutcome::from)
+    {
+        Ok(_) => Ok(done(&state, &format!("/enquiries/{id}"), Notice::EnquiryAnswered)),
+        Err(FormOutcome::Errors(errors)) => {
+            enquiry_page_with(&state, &session, &id, None, &errors, ("answer", &form.answer)).await
+        }
+        Err(FormOutcome::Failed(error)) => Err(error),
     }
 }

@@ -442,6 +442,32 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             None,
             [404, 404, 200, 200, 404],
         ),
+        // Only NHS England asks about or declines an enquiry (an empty question or reason is
+        // refused, so the enquiry stays open); only its supplier answers, once asked.
+        (
+            M::POST,
+            "/api/v1/enquiries/{acme_enquiry}/question",
+            Some(json!({"question": ""})),
+            [403, 403, 422, 422, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/enquiries/{acme_enquiry}/decline",
+            Some(json!({"reason": " "})),
+            [403, 403, 422, 422, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/enquiries/{acme_enquiry}/answer",
+            Some(json!({"answer": "More detail"})),
+            [409, 409, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/enquiries/{bright_enquiry}/answer",
+            Some(json!({"answer": "More detail"})),
+            [404, 404, 403, 403, 404],
+        ),
         // Issued once; issuing again is a conflict.
         (
             M::POST,
@@ -990,6 +1016,24 @@ fn page_cases() -> Vec<PageCase> {
             [404, 404, 200, 200, 404],
         ),
         // Issued once; issuing again is a conflict.
+        (
+            M::POST,
+            "/enquiries/{acme_enquiry}/question",
+            vec![("question", "")],
+            [403, 403, 422, 422, 404],
+        ),
+        (
+            M::POST,
+            "/enquiries/{acme_enquiry}/decline",
+            vec![("reason", "")],
+            [403, 403, 422, 422, 404],
+        ),
+        (
+            M::POST,
+            "/enquiries/{acme_enquiry}/answer",
+            vec![("answer", "More detail")],
+            [409, 409, 403, 403, 404],
+        ),
         (
             M::POST,
             "/enquiries/{acme_enquiry}/issue",

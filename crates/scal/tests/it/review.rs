@@ -658,3 +658,115 @@ async fn a_supplier_sees_what_a_returned_round_asks_and_can_withdraw_a_round() {
     assert!(overview.html.contains("The round has been withdrawn"));
     assert!(!overview.html.contains("With NHS England for review"));
 }
+
+/// NHS England asks the supplier about a request before issuing it, and declines another.
+#[tokio::test]
+async fn nhs_england_asks_about_an_enquiry_and_declines_another() {
+    let app = TestApp::demo().await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let product = app.product_id("Acme PAS").await;
+    let ask = |services: &'static [&'static str]| {
+        let (app, supplier, product) = (&app, supplier.clone(), product.clone());
+        async move {
+            let (status, enquiry) = app
+                .api(
+                    Method::POST,
+                    "/api/v1/enquiries",
+                    Some(&supplier),
+                    Some(json!({"product_id": product, "services": services, "details": "",
+                        "use_cases": {"GPC-SEND-DOC": "Discharge summaries"}})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{enquiry}");
+            enquiry["id"].as_str().unwrap().to_string()
+        }
+    };
+    let first = ask(&["GPC-SEND-DOC"]).await;
+    let path = |what: &str| format!("/api/v1/enquiries/{first}/{what}");
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &path("question"),
+            Some(&reviewer),
+            Some(json!({"question": "  "})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("question"))
+    );
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &path("answer"),
+            Some(&supplier),
+            Some(json!({"answer": "Early"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "nothing asked yet: {body}");
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &path("question"),
+            Some(&reviewer),
+            Some(json!({"question": "Which care settings will use it?"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "more_information");
+    let (_, notes) = app
+        .api(Method::GET, "/api/v1/notifications", Some(&supplier), None)
+        .await;
+    assert!(notes.as_array().unwrap().iter().any(|n| n["message"]
+        .as_str()
+        .unwrap()
+        .contains("Which care settings will use it?")));
+    let (status, _) = app.api(Method::POST, &path("issue"), Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::CONFLICT, "waiting for the supplier");
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &path("answer"),
+            Some(&supplier),
+            Some(json!({"answer": "Acute wards"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (body["status"].as_str(), body["supplier_reply"].as_str()),
+        (Some("open"), Some("Acute wards"))
+    );
+    let (status, body) = app.api(Method::POST, &path("issue"), Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let second = ask(&["GPC-SEND-DOC"]).await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/enquiries/{second}/decline"),
+            Some(&reviewer),
+            Some(json!({"reason": "Already issued under another request"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "declined");
+    for (what, token, body) in [
+        ("issue", &reviewer, None),
+        ("decline", &reviewer, Some(json!({"reason": "Again"}))),
+        ("question", &reviewer, Some(json!({"question": "Why?"}))),
+    ] {
+        let (status, _) = app
+            .api(
+                Method::POST,
+                &format!("/api/v1/enquiries/{second}/{what}"),
+                Some(token),
+                body,
+            )
+            .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{what} a declined enquiry");
+    }
+    assert_eq!(audit_count(&app, "enquiry.declined").await, 1);
+    assert_eq!(audit_count(&app, "enquiry.information_asked").await, 1);
+    assert_eq!(audit_count(&app, "enquiry.answered").await, 1);
+}
