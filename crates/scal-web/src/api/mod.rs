@@ -2,6 +2,7 @@
 //! `{"error":{"code","message","field"}}` (see `ErrorBody`).
 
 mod audit;
+mod changes;
 mod onboarding;
 mod organisations;
 mod password;
@@ -27,6 +28,7 @@ use utoipa_axum::routes;
 
 use crate::{ApiError, AppState};
 
+pub use changes::RoundChangesOut;
 pub use types::*;
 
 #[derive(OpenApi)]
@@ -131,6 +133,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(onboarding::get_submission))
         .routes(routes!(onboarding::return_submission))
         .routes(routes!(onboarding::assign_reviewer))
+        .routes(routes!(changes::round_changes))
         .routes(routes!(onboarding::list_notifications))
         .merge(uploads)
         .merge(evidence)
