@@ -3,6 +3,7 @@
 
 mod account;
 mod audit;
+mod changes;
 mod dashboard;
 mod enquiries;
 mod evidence;
@@ -174,6 +175,7 @@ fn table(limits: UploadLimits) -> Table {
     .get("/evidence/{id}", evidence::download)
     .get("/submissions", submissions::list)
     .get("/submissions/{id}", submissions::show)
+    .get("/submissions/{id}/changes", changes::show)
     .post("/submissions/{id}/return", submissions::return_for_changes)
     .post("/submissions/{id}/reviewer", submissions::assign_reviewer)
     .get("/notifications", submissions::notifications)

@@ -598,6 +598,19 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             None,
             [404, 404, 200, 200, 404],
         ),
+        // What changed since the last round: seen as the round is.
+        (
+            M::GET,
+            "/api/v1/submissions/{acme_submission}/changes",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/submissions/{bright_submission}/changes",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
         // A round with NHS England is taken by the reviewer (the administrator, after the
         // reviewer has returned it below, finds it no longer with NHS England); suppliers may not.
         (
@@ -1133,6 +1146,18 @@ fn page_cases() -> Vec<PageCase> {
             vec![],
             [404, 404, 200, 200, 404],
         ),
+        (
+            M::GET,
+            "/submissions/{acme_submission}/changes",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{bright_submission}/changes",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
         // Acme's round was already returned; Brightwater's is returned once.
         (
             M::POST,
@@ -1309,6 +1334,7 @@ async fn another_tenants_ids_are_indistinguishable_from_unknown_ids() {
         (&ids.bright_evidence, "/api/v1/evidence/{}"),
         (&ids.bright_enquiry, "/api/v1/enquiries/{}"),
         (&ids.bright_submission, "/api/v1/submissions/{}"),
+        (&ids.bright_submission, "/api/v1/submissions/{}/changes"),
     ] {
         let other = app
             .api(Method::GET, &template.replace("{}", theirs), Some(&token), None)
