@@ -746,3 +746,40 @@ fn supplier_journey_in_the_browser() {
         violations.join("\n")
     );
 }
+
+/// What changed since round 1, with every one of its tables, passes axe and does not scroll
+/// sideways at a desktop's width or a phone's.
+#[test]
+fn the_changes_since_the_last_round_page_passes_axe_at_both_widths() {
+    if !available() {
+        return;
+    }
+    let server = start_server();
+    let rounds = server.runtime.block_on(crate::changes::two_rounds(&server.app));
+    let browser = Browser::start(true).unwrap();
+    sign_in(
+        &browser,
+        &server.base,
+        "reviewer@nhse.example",
+        PASSWORD,
+        "form[action='/logout']",
+    );
+    browser
+        .goto(&format!("{}/submissions/{}/changes", server.base, rounds.second))
+        .unwrap();
+    browser.wait_for("table", WAIT).unwrap();
+    let mut problems = Vec::new();
+    for width in [1280, 375] {
+        browser.set_window_size(width, 900).unwrap();
+        problems.extend(browser.axe_serious_violations().unwrap());
+        let overflow = browser.sideways_overflow().unwrap();
+        if overflow > 0 {
+            problems.push(format!(
+                "{width} px: {overflow} px too wide: {}",
+                browser.overflowing_elements().unwrap()
+            ));
+        }
+    }
+    problems.extend(browser.csp_violations().unwrap());
+    assert!(problems.is_empty(), "{problems:#?}");
+}

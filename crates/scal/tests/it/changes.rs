@@ -11,19 +11,19 @@ use crate::support::{TestApp, PASSWORD};
 const HAZARDS_V1: &[u8] = b"H1 wrong patient";
 const HAZARDS_V2: &[u8] = b"H1 wrong patient\nH2 message lost";
 
-struct Rounds {
-    scal: String,
-    first: String,
-    second: String,
+pub(crate) struct Rounds {
+    pub scal: String,
+    pub first: String,
+    pub second: String,
     /// The service sheet's ID and the information sheet's.
-    sheet: String,
+    pub sheet: String,
 }
 
 /// Round 1 as `submitted_scal` makes it; returned; then through the API an answer changed (with
 /// a justification), a justification alone added, a new file linked, the hazard log replaced by
 /// a file of the same name with other content, a use case declared (step 1: not applicable to
 /// done); submitted again.
-async fn two_rounds(app: &TestApp) -> Rounds {
+pub(crate) async fn two_rounds(app: &TestApp) -> Rounds {
     let scal = crate::onboarding_pages::submitted_scal(app).await;
     let supplier = app.token_for("admin@acme.example").await;
     let reviewer = app.token_for("reviewer@nhse.example").await;
