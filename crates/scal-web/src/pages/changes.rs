@@ -17,7 +17,7 @@ use crate::{AppState, PageError};
 /// A field's value as people read it: a level by its keyword, nothing as "nothing".
 fn value(field: Field, value: Option<&str>) -> Markup {
     match value {
-        None => html! { span class="nhsuk-hint nhsuk-u-margin-bottom-0" { "nothing" } },
+        None => html! { em { "nothing" } },
         Some(raw) if field == Field::Level => {
             html! { (Level::parse_stored(raw).map_or_else(|_| raw.to_string(), |l| l.plain().to_string())) }
         }

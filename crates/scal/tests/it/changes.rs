@@ -336,7 +336,7 @@ async fn the_page_shows_only_what_changed_and_links_each_requirement() {
         !html.contains("id=\"change-GPCM-SD-028\""),
         "unchanged items are not shown"
     );
-    assert!(html.contains("was <span class=\"nhsuk-hint nhsuk-u-margin-bottom-0\">nothing</span>, now <q class=\"scal-pre-line\">We do not send FHIR messages</q>"), "{html}");
+    assert!(html.contains("was <em>nothing</em>, now <q class=\"scal-pre-line\">We do not send FHIR messages</q>"), "{html}");
     assert!(html.contains("replaced by a file of the same name with other content"));
     assert!(html.contains(&sha(HAZARDS_V2)[..12]));
     assert!(
