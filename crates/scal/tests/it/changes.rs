@@ -336,7 +336,10 @@ async fn the_page_shows_only_what_changed_and_links_each_requirement() {
         !html.contains("id=\"change-GPCM-SD-028\""),
         "unchanged items are not shown"
     );
-    assert!(html.contains("was <em>nothing</em>, now <q class=\"scal-pre-line\">We do not send FHIR messages</q>"), "{html}");
+    assert!(
+        html.contains("was <em>nothing</em>, now <q class=\"scal-pre-line\">We do not send FHIR messages</q>"),
+        "{html}"
+    );
     assert!(html.contains("replaced by a file of the same name with other content"));
     assert!(html.contains(&sha(HAZARDS_V2)[..12]));
     assert!(
@@ -506,4 +509,130 @@ async fn the_operator_reads_the_changes_at_the_command_line() {
     let unknown = run(&["--submission", "5b7e0a1c-0000-4000-8000-00000000dead"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("not found"));
+}
+
+/// Scoping out is decided when sheets are issued and a sheet already issued is never issued again,
+/// so rows are scoped out between rounds only with a service added: its sheet's requirements are
+/// new, its scoped-out rows are listed, and so is its case; nothing else changed.
+#[tokio::test]
+async fn a_service_issued_between_rounds_brings_its_items_case_and_scoped_out_rows() {
+    let app = TestApp::demo().await;
+    let system = scal_app::Actor::System;
+    let scal = crate::onboarding_pages::submitted_scal(&app).await;
+    let product = app.product_id("Acme PAS").await;
+    let view = scal_app::scals::view_scal(app.app(), &system, &scal).await.unwrap();
+    let first = view.rounds[0].id.clone();
+    let reviewer = app.token_for("reviewer@nhse.example").await;
+    app.api(
+        Method::POST,
+        &format!("/api/v1/submissions/{first}/return"),
+        Some(&reviewer),
+        Some(json!({"reason": "Add e-RS too"})),
+    )
+    .await;
+    let template = scal_app::templates::ImportRequest {
+        file_name: "ers.psv".into(),
+        bytes: std::fs::read(crate::support::fixture("scal-gpc-send-document.psv"))
+            .unwrap()
+            .into(),
+        name: Some("e-RS SCAL".into()),
+        service: Some("ERS-FHIR".into()),
+        template_id: None,
+        publish: true,
+        options: Default::default(),
+    };
+    scal_app::templates::import(
+        app.app(),
+        &system,
+        &template,
+        scal_workbook::Limits::default(),
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let input = scal_app::enquiries::EnquiryInput {
+        product_id: product,
+        services: vec!["ERS-FHIR".into()],
+        details: "Referrals".into(),
+        use_cases: [("ERS-FHIR".to_string(), "Referrals from GP practices".to_string())].into(),
+    };
+    let enquiry = scal_app::enquiries::create(app.app(), &system, &input, app.now())
+        .await
+        .unwrap();
+    let issue = scal_app::enquiries::IssueInput {
+        scoped_out: vec![scal_app::scals::ScopeOut {
+            service: "ERS-FHIR".into(),
+            requirement_id: "GPCM-C-1".into(),
+            reason: "Referrals do not use MESH".into(),
+        }],
+        ..Default::default()
+    };
+    scal_app::enquiries::issue(app.app(), &system, &enquiry.id, &issue, app.now())
+        .await
+        .unwrap();
+    let admin = scal_app::auth::actor_for(
+        &scal_store::records::users::get_by_email(app.app().store.pool(), "admin@acme.example")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let view = scal_app::scals::view_scal(app.app(), &admin, &scal).await.unwrap();
+    let ers = view
+        .sheets
+        .iter()
+        .find(|s| s.service_code.as_deref() == Some("ERS-FHIR"))
+        .unwrap();
+    for row in &ers.requirements {
+        let input = scal_app::scals::AnswerInput {
+            sheet_id: ers.id.clone(),
+            requirement_id: row.requirement.id.clone(),
+            answer: Some("Yes".into()),
+            ..Default::default()
+        };
+        scal_app::scals::save_answer(app.app(), &admin, &scal, &input, app.now())
+            .await
+            .unwrap();
+    }
+    // A SCAL onboarded to another service has its information sheet confirmed again.
+    scal_app::scals::confirm_information(app.app(), &admin, &scal, app.now())
+        .await
+        .unwrap();
+    let second = scal_app::submissions::submit(app.app(), &admin, &scal, app.now())
+        .await
+        .unwrap();
+    let (status, diff) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{}/changes", second.id),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{diff}");
+    let items = diff["items"].as_array().unwrap();
+    assert_eq!(items.len(), ers.requirements.len(), "{diff:#}");
+    assert!(items
+        .iter()
+        .all(|i| i["sheet"] == ers.name.as_str() && i["change"] == "added"));
+    assert!(!items.iter().any(|i| i["requirement_id"] == "GPCM-C-1"), "scoped out");
+    assert_eq!(items[0]["rag_before"], Value::Null);
+    assert_eq!(items[0]["rag_after"], "green");
+    assert_eq!(
+        diff["scoped_out"],
+        json!([{"sheet": ers.name, "added": [{"requirement_id": "GPCM-C-1", "reason": "Referrals do not use MESH"}], "removed": []}])
+    );
+    let cases = diff["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 1, "{diff:#}");
+    assert_eq!(cases[0]["service"], "ERS-FHIR");
+    assert_eq!(cases[0]["change"], "added");
+    assert_eq!(
+        cases[0]["use_case"],
+        json!({"before": null, "after": "Referrals from GP practices"})
+    );
+    assert_eq!(cases[0]["steps"].as_array().unwrap().len(), 10);
+    assert!(cases[0]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["before"].is_null()));
 }
