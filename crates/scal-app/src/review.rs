@@ -9,6 +9,7 @@ use scal_domain::policy::{authorize, Action, Actor};
 use scal_domain::review::{
     accept_blockers, asks, parse_item_review, AcceptBlocker, ItemKey, ItemReview, ItemReviewInput, RoundStatus,
 };
+use scal_domain::snapshot::{diff, Snapshot};
 use scal_domain::template::Rag;
 use scal_store::records::submissions::{self, SubmissionRecord};
 use scal_store::records::verdicts::{self, VerdictRecord};
@@ -37,53 +38,18 @@ impl RoundItem {
     pub fn key(&self) -> ItemKey {
         ItemKey::new(&self.sheet, &self.id)
     }
-
-    /// Everything a verdict was given on: an item with the same content in the next round keeps
-    /// its verdict.
-    fn content(&self) -> impl PartialEq + '_ {
-        (
-            &self.level,
-            &self.text,
-            &self.answer,
-            &self.justification,
-            &self.mitigation,
-            &self.target_date,
-            &self.evidence,
-        )
-    }
 }
 
-#[derive(serde::Deserialize)]
-struct SnapshotSheets {
-    sheets: Vec<SnapshotSheet>,
-}
-
-#[derive(serde::Deserialize)]
-struct SnapshotSheet {
-    name: String,
-    requirements: Vec<SnapshotRow>,
-}
-
-#[derive(serde::Deserialize)]
-struct SnapshotRow {
-    id: String,
-    level: String,
-    text: String,
-    answer: Option<String>,
-    justification: Option<String>,
-    mitigation: Option<String>,
-    target_date: Option<String>,
-    rag: Rag,
-    #[serde(default)]
-    evidence: Vec<(String, String)>,
+/// A round's snapshot, read back.
+fn read_snapshot(submission: &SubmissionRecord) -> Result<Snapshot> {
+    Snapshot::from_json(&submission.snapshot)
+        .map_err(|e| AppError::Internal(format!("round {} snapshot: {}", submission.id, e.0)))
 }
 
 /// The items of a round, in the SCAL's order, read from its snapshot (what was submitted, not
 /// what the SCAL holds now).
 pub fn items_of(submission: &SubmissionRecord) -> Result<Vec<RoundItem>> {
-    let snapshot: SnapshotSheets = serde_json::from_str(&submission.snapshot)
-        .map_err(|e| AppError::Internal(format!("round {} snapshot: {e}", submission.id)))?;
-    Ok(snapshot
+    Ok(read_snapshot(submission)?
         .sheets
         .into_iter()
         .flat_map(|sheet| {
@@ -91,7 +57,7 @@ pub fn items_of(submission: &SubmissionRecord) -> Result<Vec<RoundItem>> {
             sheet.requirements.into_iter().map(move |r| RoundItem {
                 sheet: name.clone(),
                 id: r.id,
-                level: r.level,
+                level: r.level.as_str().to_string(),
                 text: r.text,
                 answer: r.answer,
                 justification: r.justification,
@@ -188,11 +154,11 @@ pub async fn get(app: &App, actor: &Actor, submission_id: &str) -> Result<RoundR
             let previous = submissions::get(&mut *conn, &previous.id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let before: HashMap<ItemKey, RoundItem> = items_of(&previous)?.into_iter().map(|i| (i.key(), i)).collect();
+            let diff = diff(&read_snapshot(&previous)?, &read_snapshot(&record)?);
             Some(
                 items
                     .iter()
-                    .filter(|i| !before.get(&i.key()).is_some_and(|b| b.content() == i.content()))
+                    .filter(|i| !diff.unchanged(&i.sheet, &i.id))
                     .map(RoundItem::key)
                     .collect(),
             )
@@ -346,9 +312,9 @@ pub async fn record(
     get(app, actor, submission_id).await
 }
 
-/// Verdicts for the new round `next` carried from the round before it, on every item whose
-/// content did not change (the same level, text, answer, explanation, mitigation, target date and
-/// files): so a resubmission is reviewed only where it changed. Each names the round its verdict
+/// Verdicts for the new round `next` carried from the round before it, on every item the round
+/// diff calls unchanged (`RoundDiff::unchanged`: the same level, text, answer, explanation,
+/// mitigation, target date and files): so a resubmission is reviewed only where it changed. Each names the round its verdict
 /// was first given in.
 pub(crate) async fn carry_over(
     tx: &mut scal_store::Tx,
@@ -356,7 +322,7 @@ pub(crate) async fn carry_over(
     next: &SubmissionRecord,
     at: i64,
 ) -> Result<Vec<VerdictRecord>> {
-    let before: HashMap<ItemKey, RoundItem> = items_of(previous)?.into_iter().map(|i| (i.key(), i)).collect();
+    let diff = diff(&read_snapshot(previous)?, &read_snapshot(next)?);
     let old = verdicts::for_submission(tx.conn(), &previous.id).await?;
     let mut carried = Vec::new();
     for item in items_of(next)? {
@@ -364,7 +330,7 @@ pub(crate) async fn carry_over(
         let Some(verdict) = old.iter().find(|v| v.item == key) else {
             continue;
         };
-        if before.get(&key).is_some_and(|b| b.content() == item.content()) {
+        if diff.unchanged(&key.sheet, &key.requirement_id) {
             carried.push(VerdictRecord {
                 id: new_id(),
                 submission_id: next.id.clone(),

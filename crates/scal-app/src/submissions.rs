@@ -5,6 +5,7 @@
 use scal_domain::check::check;
 use scal_domain::onboarding::submission_blockers;
 use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::snapshot::{Snapshot, SnapshotCase, SnapshotRow, SnapshotSheet};
 use scal_domain::{FieldError, Invalid};
 use scal_store::records::scals;
 use scal_store::records::submissions::{self, SubmissionRecord};
@@ -15,78 +16,38 @@ use crate::cases::{assess_on, CaseView};
 use crate::scals::{ensure_editable, get_scal, scal_view_on, view_scal, ScalView};
 use crate::{audit_entry, micros, new_id, App, AppError, Result};
 
-/// The canonical form of a submitted SCAL. Field order is the struct's and lists are in the
-/// SCAL's order, so the same content always hashes the same.
-#[derive(Debug, serde::Serialize)]
-struct Snapshot<'a> {
-    scal_id: &'a str,
-    product_id: &'a str,
-    product: String,
-    round: i64,
-    sheets: Vec<SnapshotSheet<'a>>,
-    cases: Vec<SnapshotCase<'a>>,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct SnapshotSheet<'a> {
-    name: &'a str,
-    kind: scal_domain::template::SheetKind,
-    service: Option<&'a str>,
-    requirements: Vec<SnapshotRow<'a>>,
-    scoped_out: &'a [(String, String)],
-}
-
-#[derive(Debug, serde::Serialize)]
-struct SnapshotRow<'a> {
-    id: &'a str,
-    level: &'a str,
-    text: &'a str,
-    answer: Option<&'a str>,
-    justification: Option<&'a str>,
-    mitigation: Option<&'a str>,
-    target_date: Option<&'a str>,
-    rag: &'a str,
-    /// Each file as (name, SHA-256), so the round's hash covers the files themselves.
-    evidence: Vec<(&'a str, &'a str)>,
-}
-
-#[derive(Debug, serde::Serialize)]
-struct SnapshotCase<'a> {
-    service: &'a str,
-    use_case: Option<&'a str>,
-    steps: Vec<(u8, &'a str)>,
-}
-
-fn snapshot(view: &ScalView, cases: &[CaseView], round: i64) -> Result<(String, String)> {
-    let snapshot = Snapshot {
-        scal_id: &view.scal.id,
-        product_id: &view.product.id,
+/// The canonical form of the SCAL as `view` and `cases` show it, as round `round`
+/// (`scal_domain::snapshot`: its JSON is what a round's SHA-256 is computed over).
+pub fn snapshot_of(view: &ScalView, cases: &[CaseView], round: i64) -> Snapshot {
+    Snapshot {
+        scal_id: view.scal.id.clone(),
+        product_id: view.product.id.clone(),
         product: view.product.details.title(),
         round,
         sheets: view
             .sheets
             .iter()
             .map(|s| SnapshotSheet {
-                name: &s.name,
+                name: s.name.clone(),
                 kind: s.kind,
-                service: s.service_code.as_deref(),
-                scoped_out: &s.scoped_out,
+                service: s.service_code.clone(),
+                scoped_out: s.scoped_out.clone(),
                 requirements: s
                     .requirements
                     .iter()
                     .map(|r| SnapshotRow {
-                        id: &r.requirement.id,
-                        level: r.requirement.level.as_str(),
-                        text: &r.requirement.text,
-                        answer: r.answer.as_deref(),
-                        justification: r.justification.as_deref(),
-                        mitigation: r.mitigation.as_deref(),
-                        target_date: r.target_date.as_deref(),
-                        rag: r.rag.as_str(),
+                        id: r.requirement.id.clone(),
+                        level: r.requirement.level,
+                        text: r.requirement.text.clone(),
+                        answer: r.answer.clone(),
+                        justification: r.justification.clone(),
+                        mitigation: r.mitigation.clone(),
+                        target_date: r.target_date.clone(),
+                        rag: r.rag,
                         evidence: r
                             .evidence
                             .iter()
-                            .map(|e| (e.file_name.as_str(), e.sha256.as_str()))
+                            .map(|e| (e.file_name.clone(), e.sha256.clone()))
                             .collect(),
                     })
                     .collect(),
@@ -95,64 +56,52 @@ fn snapshot(view: &ScalView, cases: &[CaseView], round: i64) -> Result<(String, 
         cases: cases
             .iter()
             .map(|c| SnapshotCase {
-                service: c.service.code.as_str(),
-                use_case: c.use_case.as_deref(),
-                steps: c.steps.iter().map(|s| (s.step.number(), s.state.as_str())).collect(),
+                service: c.service.code.as_str().to_string(),
+                use_case: c.use_case.clone(),
+                steps: c.steps.iter().map(|s| (s.step.number(), s.state)).collect(),
             })
             .collect(),
-    };
-    let json = serde_json::to_string(&snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
-    let sha = hex::encode(Sha256::digest(json.as_bytes()));
-    Ok((json, sha))
+    }
 }
 
-/// The requirements whose answer (or justification, mitigation or target date) differs from the
-/// latest submitted round, as `(sheet name, requirement ID)`; `None` before any round. What a
-/// supplier changed since NHS England last saw it, and what a reviewer reads first.
+/// The round's canonical JSON and its SHA-256.
+fn snapshot(view: &ScalView, cases: &[CaseView], round: i64) -> (String, String) {
+    let json = snapshot_of(view, cases, round).to_json();
+    let sha = hex::encode(Sha256::digest(json.as_bytes()));
+    (json, sha)
+}
+
+/// Reads a stored round's snapshot.
+pub(crate) fn read_snapshot(submission: &SubmissionRecord) -> Result<Snapshot> {
+    Snapshot::from_json(&submission.snapshot).map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// The requirements that differ in any way (`snapshot::RoundDiff::changed_items`: answer,
+/// explanations, level, wording, evidence, or added) from the latest submitted round, as
+/// `(sheet name, requirement ID)`; `None` before any round. What a supplier changed since NHS
+/// England last saw it, and what a reviewer reads first. `None` too when the latest round's
+/// snapshot cannot be read.
 pub async fn changed_since_last_round(
     app: &App,
     actor: &Actor,
     view: &ScalView,
-) -> Result<Option<std::collections::HashSet<(String, String)>>> {
+) -> Result<Option<std::collections::BTreeSet<(String, String)>>> {
     let Some(latest) = view.rounds.last() else {
         return Ok(None);
     };
     let round = get(app, actor, &latest.id).await?;
-    let snapshot: serde_json::Value =
-        serde_json::from_str(&round.submission.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
-    let mut submitted = std::collections::HashMap::new();
-    for sheet in snapshot["sheets"].as_array().into_iter().flatten() {
-        let name = sheet["name"].as_str().unwrap_or_default();
-        for row in sheet["requirements"].as_array().into_iter().flatten() {
-            let id = row["id"].as_str().unwrap_or_default();
-            submitted.insert(
-                (name.to_string(), id.to_string()),
-                [
-                    text(&row["answer"]),
-                    text(&row["justification"]),
-                    text(&row["mitigation"]),
-                    text(&row["target_date"]),
-                ],
-            );
+    // The sheet pages use this as a filter: a round whose snapshot cannot be read (only a
+    // hand-written one) shows no filter rather than stopping the supplier's work.
+    let submitted = match read_snapshot(&round.submission) {
+        Ok(snapshot) => snapshot,
+        Err(error) => {
+            tracing::warn!(submission = %round.submission.id, %error, "no comparison with the last round");
+            return Ok(None);
         }
-    }
-    let mut changed = std::collections::HashSet::new();
-    for sheet in &view.sheets {
-        for row in &sheet.requirements {
-            let key = (sheet.name.clone(), row.requirement.id.clone());
-            let now = [
-                row.answer.clone(),
-                row.justification.clone(),
-                row.mitigation.clone(),
-                row.target_date.clone(),
-            ];
-            if submitted.get(&key) != Some(&now) {
-                changed.insert(key);
-            }
-        }
-    }
-    Ok(Some(changed))
+    };
+    // Cases play no part in which items changed.
+    let live = snapshot_of(view, &[], latest.round + 1);
+    Ok(Some(scal_domain::snapshot::diff(&submitted, &live).changed_items()))
 }
 
 /// What would stop the SCAL being submitted now (empty: ready).
@@ -200,7 +149,7 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
         )));
     }
     let round = view.rounds.len() as i64 + 1;
-    let (json, sha256) = snapshot(&view, &cases, round)?;
+    let (json, sha256) = snapshot(&view, &cases, round);
     let record = SubmissionRecord {
         id: new_id(),
         scal_id: scal.id.clone(),

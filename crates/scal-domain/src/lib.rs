@@ -19,6 +19,7 @@ pub mod product;
 pub mod review;
 pub mod service;
 pub mod signin;
+pub mod snapshot;
 pub mod status;
 pub mod template;
 pub mod user;

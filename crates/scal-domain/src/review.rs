@@ -274,13 +274,10 @@ pub fn parse_item_review(rag: Rag, input: &ItemReviewInput<'_>, today: Date) -> 
         }
         raw => match Verdict::parse(raw) {
             Some(v) if Verdict::allowed_for(rag).contains(&v) => Some(v),
-            Some(v) => {
+            Some(_) => {
                 invalid.0.push(FieldError::new(
                     "verdict",
-                    format!(
-                        "An amber item is accepted or queried, not {}: its level allows a justified No",
-                        v.label().to_lowercase()
-                    ),
+                    "Accept or query an amber item: its level allows a justified No, so it cannot be refused outright",
                 ));
                 None
             }

@@ -3,6 +3,7 @@
 
 mod check;
 mod progress_bar;
+mod review;
 mod server;
 mod settings;
 mod template_cmd;
@@ -129,6 +130,22 @@ enum Command {
     /// Check a completed SCAL workbook offline: exit 0 when ready to submit, 1 when something
     /// blocks submission, 2 when the file cannot be read
     Check(CheckArgs),
+    /// NHS England's review of submitted rounds
+    #[command(subcommand)]
+    Review(ReviewCommand),
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// What changed in a submitted round since the round before it of the same SCAL
+    Diff {
+        /// Submission ID (the round)
+        #[arg(long)]
+        submission: String,
+        /// Print the JSON the API returns (GET /api/v1/submissions/{id}/changes)
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -741,6 +758,16 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Status { product, json } => {
             let app = open(&settings).await?;
             return status(&app, &product, json, now).await;
+        }
+        Command::Review(ReviewCommand::Diff { submission, json }) => {
+            let app = open(&settings).await?;
+            let changes = scal_app::changes::of_round(&app, &Actor::System, &submission).await?;
+            if json {
+                let out = scal_web::api::RoundChangesOut::from(&changes);
+                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            } else {
+                print!("{}", review::diff_text(&changes));
+            }
         }
         Command::ImportAnswers {
             product,

@@ -2,6 +2,7 @@
 //! `{"error":{"code","message","field"}}` (see `ErrorBody`).
 
 mod audit;
+mod changes;
 mod onboarding;
 mod organisations;
 mod password;
@@ -28,6 +29,7 @@ use utoipa_axum::routes;
 
 use crate::{ApiError, AppState};
 
+pub use changes::RoundChangesOut;
 pub use types::*;
 
 #[derive(OpenApi)]
@@ -140,6 +142,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(review::record_verdicts))
         .routes(routes!(review::accept))
         .routes(routes!(review::withdraw))
+        .routes(routes!(changes::round_changes))
         .routes(routes!(onboarding::list_notifications))
         .merge(uploads)
         .merge(evidence)

@@ -3,6 +3,7 @@
 
 mod account;
 mod audit;
+mod changes;
 mod dashboard;
 mod enquiries;
 mod evidence;
@@ -186,6 +187,7 @@ fn table(limits: UploadLimits) -> Table {
     .post("/submissions/{id}/accept", review::accept)
     .get("/submissions/{id}/withdraw", review::confirm_withdraw)
     .post("/submissions/{id}/withdraw", review::withdraw)
+    .get("/submissions/{id}/changes", changes::show)
     .post("/submissions/{id}/reviewer", submissions::assign_reviewer)
     .get("/notifications", submissions::notifications)
     .post("/notifications/read", submissions::mark_read)

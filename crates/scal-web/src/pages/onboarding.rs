@@ -465,7 +465,7 @@ fn section_of(row: &RequirementView) -> &str {
 
 /// Where a requirement is on its sheet's page: the sheet, at the row's section when the sheet is
 /// long (so the row is on the page), at the row itself.
-fn sheet_href_for(view: &ScalView, sheet_id: &str, requirement_id: &str) -> String {
+pub(crate) fn sheet_href_for(view: &ScalView, sheet_id: &str, requirement_id: &str) -> String {
     let base = format!("/scals/{}/sheets/{sheet_id}", view.scal.id);
     let sheet = view.sheets.iter().find(|s| s.id == sheet_id);
     let section = sheet

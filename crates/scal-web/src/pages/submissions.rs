@@ -326,6 +326,9 @@ fn submission_page(
             }, None),
             ("SHA-256", html! { code { (s.sha256) } }, None),
         ]))
+        @if s.round > 1 {
+            p class="nhsuk-body" { a href=(format!("/submissions/{}/changes", s.id)) { "What changed since round " (s.round - 1) } }
+        }
         @if s.status == "submitted" && !choices.is_empty() {
             @if !mine {
                 form method="post" action=(format!("/submissions/{}/reviewer", s.id)) novalidate {

@@ -21,7 +21,7 @@ const ACTORS: [&str; 5] = [
 ];
 
 /// A round's canonical snapshot with one item (the shape `submissions::submit` writes).
-const ACCESS_SNAPSHOT: &str = r#"{"scal_id":"s","product_id":"p","product":"P","round":1,"sheets":[{"name":"Sheet","kind":"service","service":"GPC-SEND-DOC","requirements":[{"id":"R-1","level":"MUST","text":"It MUST work","answer":"Yes","justification":null,"mitigation":null,"target_date":null,"rag":"green","evidence":[]}],"scoped_out":[]}],"cases":[]}"#;
+pub(crate) const ACCESS_SNAPSHOT: &str = r#"{"scal_id":"s","product_id":"p","product":"P","round":1,"sheets":[{"name":"Sheet","kind":"service","service":"GPC-SEND-DOC","requirements":[{"id":"R-1","level":"must","text":"It MUST work","answer":"Yes","justification":null,"mitigation":null,"target_date":null,"rag":"green","evidence":[]}],"scoped_out":[]}],"cases":[]}"#;
 
 struct Ids {
     acme_org: String,
@@ -625,6 +625,19 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
         (
             M::GET,
             "/api/v1/submissions/{bright_submission}",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        // What changed since the last round: seen as the round is.
+        (
+            M::GET,
+            "/api/v1/submissions/{acme_submission}/changes",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/submissions/{bright_submission}/changes",
             None,
             [404, 404, 200, 200, 404],
         ),
@@ -1232,6 +1245,18 @@ fn page_cases() -> Vec<PageCase> {
             vec![],
             [404, 404, 200, 200, 404],
         ),
+        (
+            M::GET,
+            "/submissions/{acme_submission}/changes",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{bright_submission}/changes",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
         // Acme's round was already returned; Brightwater's is returned once.
         (
             M::POST,
@@ -1489,6 +1514,7 @@ async fn another_tenants_ids_are_indistinguishable_from_unknown_ids() {
         (&ids.bright_evidence, "/api/v1/evidence/{}"),
         (&ids.bright_enquiry, "/api/v1/enquiries/{}"),
         (&ids.bright_submission, "/api/v1/submissions/{}"),
+        (&ids.bright_submission, "/api/v1/submissions/{}/changes"),
     ] {
         let other = app
             .api(Method::GET, &template.replace("{}", theirs), Some(&token), None)

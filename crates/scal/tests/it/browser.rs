@@ -131,7 +131,7 @@ fn every_page_for_every_role_passes_axe() {
             scal_id: scal.clone(),
             round: 1,
             status: "returned".into(),
-            snapshot: "{}".into(),
+            snapshot: crate::access::ACCESS_SNAPSHOT.into(),
             sha256: "0".repeat(64),
             submitted_by: "admin@acme.example".into(),
             submitted_at: 0,
@@ -207,6 +207,7 @@ fn every_page_for_every_role_passes_axe() {
         format!("/enquiries/{enquiry}/sent"),
         format!("/scals/{scal}/sheets/{sheet}?show=unanswered"),
         format!("/submissions/{submission}"),
+        format!("/submissions/{submission}/changes"),
         "/services/GPC-SEND-DOC/reviewers".into(),
         "/no-such-page".into(),
     ];
@@ -744,4 +745,41 @@ fn supplier_journey_in_the_browser() {
         violations.len(),
         violations.join("\n")
     );
+}
+
+/// What changed since round 1, with every one of its tables, passes axe and does not scroll
+/// sideways at a desktop's width or a phone's.
+#[test]
+fn the_changes_since_the_last_round_page_passes_axe_at_both_widths() {
+    if !available() {
+        return;
+    }
+    let server = start_server();
+    let rounds = server.runtime.block_on(crate::changes::two_rounds(&server.app));
+    let browser = Browser::start(true).unwrap();
+    sign_in(
+        &browser,
+        &server.base,
+        "reviewer@nhse.example",
+        PASSWORD,
+        "form[action='/logout']",
+    );
+    browser
+        .goto(&format!("{}/submissions/{}/changes", server.base, rounds.second))
+        .unwrap();
+    browser.wait_for("table", WAIT).unwrap();
+    let mut problems = Vec::new();
+    for width in [1280, 375] {
+        browser.set_window_size(width, 900).unwrap();
+        problems.extend(browser.axe_serious_violations().unwrap());
+        let overflow = browser.sideways_overflow().unwrap();
+        if overflow > 0 {
+            problems.push(format!(
+                "{width} px: {overflow} px too wide: {}",
+                browser.overflowing_elements().unwrap()
+            ));
+        }
+    }
+    problems.extend(browser.csp_violations().unwrap());
+    assert!(problems.is_empty(), "{problems:#?}");
 }

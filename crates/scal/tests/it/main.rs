@@ -9,6 +9,7 @@
 //! - `openapi`: the snapshot of the OpenAPI document;
 //! - `fast`: compressed responses, and stylesheets under a content hash;
 //! - `headers`: security headers, cookie names, CSRF on uploads and cross-site posts;
+//! - `changes`: what changed since the last round (API, page, `scal review diff`);
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
 //! - `browser`: headless Chromium with axe-core checks;
 //! - `corpus`: generated SCAL-like workbooks in layouts never seen, as written and as LibreOffice
@@ -21,6 +22,7 @@ mod api;
 mod audit;
 mod binary;
 mod browser;
+mod changes;
 mod check;
 mod corpus;
 mod evidence;
