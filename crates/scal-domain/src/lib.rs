@@ -21,6 +21,7 @@ pub mod service;
 pub mod signin;
 pub mod status;
 pub mod template;
+pub mod thread;
 pub mod user;
 
 pub use field::{FieldError, Invalid};

@@ -40,6 +40,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0010_review_assignments",
         include_str!("../migrations/0010_review_assignments.sql"),
     ),
+    // 11 is another branch's; versions are applied in this list's order, each once.
+    (
+        12,
+        "0012_review_threads",
+        include_str!("../migrations/0012_review_threads.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

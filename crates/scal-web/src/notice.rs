@@ -33,10 +33,14 @@ pub enum Notice {
     ReviewersChanged,
     NotificationsRead,
     TokenRevoked,
+    ThreadOpened,
+    ReplySent,
+    ThreadResolved,
+    NoteAdded,
 }
 
 impl Notice {
-    const ALL: [Notice; 20] = [
+    const ALL: [Notice; 24] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -57,6 +61,10 @@ impl Notice {
         Self::ReviewersChanged,
         Self::NotificationsRead,
         Self::TokenRevoked,
+        Self::ThreadOpened,
+        Self::ReplySent,
+        Self::ThreadResolved,
+        Self::NoteAdded,
     ];
 
     pub fn code(self) -> &'static str {
@@ -81,6 +89,10 @@ impl Notice {
             Self::ReviewersChanged => "reviewers-changed",
             Self::NotificationsRead => "notifications-read",
             Self::TokenRevoked => "token-revoked",
+            Self::ThreadOpened => "thread-opened",
+            Self::ReplySent => "reply-sent",
+            Self::ThreadResolved => "thread-resolved",
+            Self::NoteAdded => "note-added",
         }
     }
 
@@ -134,6 +146,13 @@ impl Notice {
             Self::ReviewersChanged => ("The reviewers have been changed", None),
             Self::NotificationsRead => ("Every notification has been marked as read", None),
             Self::TokenRevoked => ("The API token has been revoked", None),
+            Self::ThreadOpened => (
+                "Your question has been sent to the supplier",
+                Some("They have been told and can answer here. You will be told when they do."),
+            ),
+            Self::ReplySent => ("Your reply has been sent", Some("The other side has been told.")),
+            Self::ThreadResolved => ("The thread has been resolved", None),
+            Self::NoteAdded => ("The internal note has been saved", Some("Only NHS England can see it.")),
         }
     }
 }

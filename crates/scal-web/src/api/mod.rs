@@ -9,6 +9,7 @@ mod products;
 mod scals;
 mod services;
 mod templates;
+mod threads;
 mod tokens;
 mod types;
 
@@ -51,6 +52,7 @@ pub use types::*;
         (name = "templates", description = "SCAL templates: import, versions, publishing, differences"),
         (name = "scal", description = "A product's SCAL: issued sheets, workbook, answers"),
         (name = "onboarding", description = "The supplier journey: enquiries, answers, cases, evidence, submissions, notifications"),
+        (name = "review", description = "NHS England's review: question threads with the supplier, internal notes"),
     )
 )]
 struct ApiDoc;
@@ -132,6 +134,11 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(onboarding::return_submission))
         .routes(routes!(onboarding::assign_reviewer))
         .routes(routes!(onboarding::list_notifications))
+        .routes(routes!(threads::list_threads, threads::open_thread))
+        .routes(routes!(threads::get_thread))
+        .routes(routes!(threads::reply))
+        .routes(routes!(threads::resolve))
+        .routes(routes!(threads::list_notes, threads::add_note))
         .merge(uploads)
         .merge(evidence)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))
