@@ -17,7 +17,7 @@ use crate::{ApiError, AppState};
 /// What a thread or note is about.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum SubjectKindOut {
+pub enum SubjectKind {
     /// A requirement or information question on one of the SCAL's sheets (`sheet` and
     /// `requirement_id`).
     Item,
@@ -66,7 +66,7 @@ impl From<Side> for SideOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubjectOut {
-    pub kind: SubjectKindOut,
+    pub kind: SubjectKind,
     /// The sheet's name, for an item.
     pub sheet: Option<String>,
     /// The sheet's ID, for an item on a sheet the SCAL has.
@@ -82,7 +82,7 @@ pub struct SubjectOut {
 
 fn subject_out(subject: &Subject, sheet_id: Option<String>) -> SubjectOut {
     let mut out = SubjectOut {
-        kind: SubjectKindOut::Scal,
+        kind: SubjectKind::Scal,
         sheet: None,
         sheet_id,
         requirement_id: None,
@@ -92,12 +92,12 @@ fn subject_out(subject: &Subject, sheet_id: Option<String>) -> SubjectOut {
     };
     match subject {
         Subject::Item { sheet, requirement_id } => {
-            out.kind = SubjectKindOut::Item;
+            out.kind = SubjectKind::Item;
             out.sheet = Some(sheet.clone());
             out.requirement_id = Some(requirement_id.clone());
         }
         Subject::Step { service, step } => {
-            out.kind = SubjectKindOut::Step;
+            out.kind = SubjectKind::Step;
             out.service = Some(service.clone());
             out.step = Some(step.number());
         }
@@ -163,7 +163,7 @@ pub struct SubjectIn {
     /// `item`, `step` or `scal` [default: `item` when `sheet` or `requirement_id` is given,
     /// `step` when `service` or `step` is; for a note, else `scal`].
     #[serde(default)]
-    #[schema(value_type = Option<SubjectKindOut>)]
+    #[schema(value_type = Option<SubjectKind>)]
     pub subject: Option<String>,
     /// The sheet's name, for an item.
     pub sheet: Option<String>,

@@ -11,6 +11,7 @@
 //! - `headers`: security headers, cookie names, CSRF on uploads and cross-site posts;
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
 //! - `browser`: headless Chromium with axe-core checks;
+//! - `threads`: NHS England's question threads and internal notes;
 //! - `corpus`: generated SCAL-like workbooks in layouts never seen, as written and as LibreOffice
 //!   saves them, each with its expected import and check result.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -34,5 +35,6 @@ mod passwords;
 mod signin;
 mod support;
 mod templates;
+mod threads;
 mod webdriver;
 mod workbook;
