@@ -78,6 +78,28 @@ async fn a_reviewer_asks_and_the_supplier_answers_across_rounds_without_changing
         .await;
     let (sheet, requirement, service) = service_item(&before);
     let round_one = before["rounds"][0]["id"].as_str().unwrap().to_string();
+    // A second reviewer at NHS England, who has not taken the round.
+    let nhse = scal_store::records::users::get_by_email(app.app().store.pool(), "reviewer@nhse.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .org_id;
+    let second = scal_app::users::create(
+        app.app(),
+        &scal_app::Actor::System,
+        &nhse,
+        &scal_app::users::NewUserInput {
+            email: "second.reviewer@nhse.example".into(),
+            name: "Second Reviewer".into(),
+            role: "nhse_reviewer".into(),
+            password: None,
+        },
+        app.now(),
+    )
+    .await
+    .unwrap()
+    .user
+    .id;
     // The reviewer takes the round, so the supplier's answers go to them.
     let (taken, _) = app
         .api(
@@ -189,7 +211,7 @@ async fn a_reviewer_asks_and_the_supplier_answers_across_rounds_without_changing
     assert_eq!(after["sheets"], before["sheets"], "answering changes no answer");
     assert_eq!(after["rounds"], before["rounds"]);
     assert_eq!(after["locked"], true);
-    // The round's reviewer is told; another reviewer is not.
+    // The round's reviewer is told.
     let (_, reviewer_told) = app
         .api(Method::GET, "/api/v1/notifications", Some(&reviewer), None)
         .await;
@@ -198,6 +220,10 @@ async fn a_reviewer_asks_and_the_supplier_answers_across_rounds_without_changing
         "{reviewer_told}"
     );
     assert!(outbox_has(&app, "reviewer@nhse.example", "The supplier answered about").await);
+    assert!(
+        !told_user(&app, &second).await.contains(&format!("/threads/{item_id}")),
+        "only the round's reviewer is told"
+    );
 
     // Only NHS England resolves; another supplier's users cannot even see it.
     let resolve = format!("/api/v1/threads/{item_id}/resolve");
@@ -313,6 +339,7 @@ async fn a_reviewer_asks_and_the_supplier_answers_across_rounds_without_changing
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    assert!(told_user(&app, &second).await.contains(&format!("/threads/{step_id}")));
 
     // Every message is audited, in the organisation's name.
     let acme = app.org_id("8JK21").await;
@@ -323,6 +350,16 @@ async fn a_reviewer_asks_and_the_supplier_answers_across_rounds_without_changing
     let resolved = audit_kinds(&app, "thread.resolved").await;
     assert_eq!(resolved.len(), 1);
     assert_eq!(resolved[0].entity_id, item_id);
+}
+
+/// The links of a user's notifications.
+async fn told_user(app: &TestApp, user_id: &str) -> Vec<String> {
+    scal_store::records::notifications::for_user(app.app().store.pool(), user_id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.link)
+        .collect()
 }
 
 async fn outbox_has(app: &TestApp, to: &str, subject: &str) -> bool {
