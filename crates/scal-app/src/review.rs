@@ -115,8 +115,22 @@ fn keyed(items: &[RoundItem]) -> Vec<(ItemKey, Rag)> {
 }
 
 /// The threads on the SCAL not yet resolved, as (ID, subject in words): they block acceptance.
-async fn unresolved_threads(_conn: &mut scal_store::Conn, _scal_id: &str) -> Result<Vec<(String, String)>> {
-    Ok(Vec::new())
+async fn unresolved_threads(conn: &mut scal_store::Conn, scal_id: &str) -> Result<Vec<(String, String)>> {
+    Ok(crate::threads::unresolved_on(conn, scal_id)
+        .await?
+        .into_iter()
+        .map(|t| (t.thread_id, lower_first(&t.label)))
+        .collect())
+}
+
+/// A subject's label mid-sentence: "The SCAL as a whole" reads "the SCAL as a whole",
+/// "Requirement X" "requirement X" (labels start with a common word; IDs and names follow it).
+fn lower_first(label: &str) -> String {
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// A round's review as the actor may see it: NHS England always; the supplier its own, with

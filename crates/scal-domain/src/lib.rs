@@ -22,6 +22,7 @@ pub mod signin;
 pub mod snapshot;
 pub mod status;
 pub mod template;
+pub mod thread;
 pub mod user;
 
 pub use field::{FieldError, Invalid};

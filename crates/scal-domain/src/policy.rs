@@ -101,6 +101,9 @@ pub enum Action {
     ReadOnboarding,
     /// Return a submission for changes, and later review it (NHS England).
     ReviewSubmission,
+    /// Read and write NHS England's internal review notes. They are NHS England's own working
+    /// papers: to anyone else they do not exist, so the refusal is *not found*, never forbidden.
+    InternalNotes,
     /// See one's own notifications.
     ReadOwnNotifications,
     /// Change one's own password (knowing the current one).
@@ -129,6 +132,8 @@ pub fn authorize(actor: &Actor, action: Action, owner: Option<&str>) -> Result<(
     };
     if role_allows(role, action) {
         Ok(())
+    } else if action == Action::InternalNotes {
+        Err(Denied::NotFound)
     } else {
         Err(Denied::Forbidden)
     }
@@ -142,7 +147,7 @@ fn role_allows(role: Role, action: Action) -> bool {
     match action {
         ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates | ReadOwnNotifications
         | ChangeOwnPassword => true,
-        ManageTemplates | IssueScal | ReviewSubmission => matches!(role, NhseAdmin | NhseReviewer),
+        ManageTemplates | IssueScal | ReviewSubmission | InternalNotes => matches!(role, NhseAdmin | NhseReviewer),
         AnswerScal | RequestScal => matches!(role, SupplierAdmin | SupplierMember),
         ReadOnboarding => !matches!(role, EuoMember),
         CreateOrganisation | EditOrganisation | ManageServices | ReadAudit => role == NhseAdmin,
@@ -208,6 +213,20 @@ mod tests {
             authorize(&user(Role::SupplierAdmin, "a"), Action::ManageUsers, Some("a")),
             Ok(())
         );
+    }
+
+    #[test]
+    fn internal_notes_do_not_exist_for_anyone_outside_nhs_england() {
+        for role in [Role::SupplierAdmin, Role::SupplierMember, Role::EuoMember] {
+            assert_eq!(
+                authorize(&user(role, "a"), Action::InternalNotes, Some("a")),
+                Err(Denied::NotFound),
+                "{role:?}"
+            );
+        }
+        for role in [Role::NhseAdmin, Role::NhseReviewer] {
+            assert_eq!(authorize(&user(role, "n"), Action::InternalNotes, Some("a")), Ok(()));
+        }
     }
 
     #[test]

@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0011_review_verdicts",
         include_str!("../migrations/0011_review_verdicts.sql"),
     ),
+    (
+        12,
+        "0012_review_threads",
+        include_str!("../migrations/0012_review_threads.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -39,10 +39,14 @@ pub enum Notice {
     EnquiryQuestionSent,
     EnquiryDeclined,
     EnquiryAnswered,
+    ThreadOpened,
+    ReplySent,
+    ThreadResolved,
+    NoteAdded,
 }
 
 impl Notice {
-    const ALL: [Notice; 26] = [
+    const ALL: [Notice; 30] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -69,6 +73,10 @@ impl Notice {
         Self::EnquiryQuestionSent,
         Self::EnquiryDeclined,
         Self::EnquiryAnswered,
+        Self::ThreadOpened,
+        Self::ReplySent,
+        Self::ThreadResolved,
+        Self::NoteAdded,
     ];
 
     pub fn code(self) -> &'static str {
@@ -99,6 +107,10 @@ impl Notice {
             Self::EnquiryQuestionSent => "enquiry-question-sent",
             Self::EnquiryDeclined => "enquiry-declined",
             Self::EnquiryAnswered => "enquiry-answered",
+            Self::ThreadOpened => "thread-opened",
+            Self::ReplySent => "reply-sent",
+            Self::ThreadResolved => "thread-resolved",
+            Self::NoteAdded => "note-added",
         }
     }
 
@@ -170,6 +182,13 @@ impl Notice {
                 "The round has been withdrawn",
                 Some("NHS England has been told. You can change the SCAL and submit it again."),
             ),
+            Self::ThreadOpened => (
+                "Your question has been sent to the supplier",
+                Some("They have been told and can answer here. You will be told when they do."),
+            ),
+            Self::ReplySent => ("Your reply has been sent", Some("The other side has been told.")),
+            Self::ThreadResolved => ("The thread has been resolved", None),
+            Self::NoteAdded => ("The internal note has been saved", Some("Only NHS England can see it.")),
         }
     }
 }

@@ -11,6 +11,7 @@ mod review;
 mod scals;
 mod services;
 mod templates;
+mod threads;
 mod tokens;
 mod types;
 
@@ -54,7 +55,7 @@ pub use types::*;
         (name = "templates", description = "SCAL templates: import, versions, publishing, differences"),
         (name = "scal", description = "A product's SCAL: issued sheets, workbook, answers"),
         (name = "onboarding", description = "The supplier journey: enquiries, answers, cases, evidence, submissions, notifications"),
-        (name = "review", description = "NHS England's review of a round: verdicts, decisions on red items, acceptance, withdrawal"),
+        (name = "review", description = "NHS England's review of a round: verdicts, decisions on red items, question threads with the supplier, internal notes, acceptance, withdrawal"),
     )
 )]
 struct ApiDoc;
@@ -144,6 +145,11 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(review::withdraw))
         .routes(routes!(changes::round_changes))
         .routes(routes!(onboarding::list_notifications))
+        .routes(routes!(threads::list_threads, threads::open_thread))
+        .routes(routes!(threads::get_thread))
+        .routes(routes!(threads::reply))
+        .routes(routes!(threads::resolve))
+        .routes(routes!(threads::list_notes, threads::add_note))
         .merge(uploads)
         .merge(evidence)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))

@@ -922,7 +922,8 @@ pub async fn return_submission(
 pub struct NotificationOut {
     pub id: String,
     pub at: String,
-    /// `red_item`, `enquiry`, `issued`, `submitted` or `returned`.
+    /// `red_item`, `enquiry`, `issued`, `submitted`, `returned` or `thread` (a message in a
+    /// question thread).
     pub kind: String,
     pub message: String,
     /// The page it is about.

@@ -17,6 +17,7 @@ mod scals;
 mod services;
 mod submissions;
 mod templates;
+mod threads;
 mod tokens;
 
 use axum::handler::Handler;
@@ -177,6 +178,13 @@ fn table(limits: UploadLimits) -> Table {
     .get("/scals/{id}/evidence/{evidence_id}/delete", evidence::confirm_delete)
     .post("/scals/{id}/evidence/{evidence_id}/delete", evidence::delete)
     .get("/evidence/{id}", evidence::download)
+    .get("/scals/{id}/threads", threads::list)
+    .post("/scals/{id}/threads", threads::open)
+    .get("/scals/{id}/threads/new", threads::new_form)
+    .post("/scals/{id}/notes", threads::add_note)
+    .get("/threads/{id}", threads::show)
+    .post("/threads/{id}/messages", threads::reply)
+    .post("/threads/{id}/resolve", threads::resolve)
     .get("/submissions", submissions::list)
     .get("/submissions/{id}", submissions::show)
     .post("/submissions/{id}/return", review::return_for_changes)

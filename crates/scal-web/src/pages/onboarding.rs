@@ -304,6 +304,7 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
         h2 class="nhsuk-heading-l" { "Evidence and submission" }
         ul class="nhsuk-list" {
             li { a href=(format!("/scals/{scal_id}/evidence")) { "Evidence files" } }
+            li { a href=(format!("/scals/{scal_id}/threads")) { "Questions from NHS England" } }
             li { a href=(format!("/products/{}/workbook", view.product.id)) { "Download the SCAL as an Excel workbook (.xlsx)" } }
         }
         @if editable {
@@ -809,7 +810,21 @@ pub(crate) async fn requirement_page(
     let org = scal_app::organisations::get(&state.app, &session.actor, &view.product.org_id)
         .await
         .ok();
-    let markup = requirement_markup(session, &view, sheet, row, (&files, org.as_ref()), form, errors);
+    let threads = scal_app::threads::for_item(&state.app, &session.actor, id, &sheet.name, &row.requirement.id).await?;
+    let subject = scal_domain::thread::Subject::Item {
+        sheet: sheet.name.clone(),
+        requirement_id: row.requirement.id.clone(),
+    };
+    let questions = super::threads::item_threads(session, &view, &subject, &threads);
+    let markup = requirement_markup(
+        session,
+        &view,
+        sheet,
+        row,
+        (&files, org.as_ref(), questions),
+        form,
+        errors,
+    );
     Ok(form_page(markup, errors))
 }
 
@@ -818,7 +833,11 @@ fn requirement_markup(
     view: &ScalView,
     sheet: &SheetView,
     row: &RequirementView,
-    (files, org): (&[EvidenceRecord], Option<&scal_domain::organisation::Organisation>),
+    (files, org, questions): (
+        &[EvidenceRecord],
+        Option<&scal_domain::organisation::Organisation>,
+        Markup,
+    ),
     form: Option<&AnswerForm>,
     errors: &[FieldError],
 ) -> Markup {
@@ -910,6 +929,7 @@ fn requirement_markup(
                 ("Target date", html! { (row.target_date.clone().unwrap_or_else(|| "None given".into())) }, None),
             ]))
         }
+        (questions)
         h2 class="nhsuk-heading-m" id="evidence" { "Evidence" }
         @if row.evidence.is_empty() {
             p class="nhsuk-body" { "No file is linked to this question." }

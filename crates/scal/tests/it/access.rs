@@ -45,6 +45,9 @@ struct Ids {
     /// Waiting for NHS England.
     bright_submission: String,
     reviewer_user: String,
+    /// A question thread on each SCAL (opened by NHS England).
+    acme_thread: String,
+    bright_thread: String,
     /// A token of the acting user, filled in per actor.
     own_token: String,
 }
@@ -118,7 +121,24 @@ async fn ids(app: &TestApp) -> Ids {
     }
     let [(acme_scal, acme_sheet, acme_enquiry, acme_evidence, acme_submission), (bright_scal, bright_sheet, bright_enquiry, bright_evidence, bright_submission)] =
         <[_; 2]>::try_from(journey).unwrap();
+    let mut threads = Vec::new();
+    for scal in [&acme_scal, &bright_scal] {
+        let thread = scal_app::threads::open(
+            app.app(),
+            &system,
+            scal,
+            &scal_app::threads::WHOLE_SCAL,
+            "Who is your clinical safety officer?",
+            app.now(),
+        )
+        .await
+        .unwrap();
+        threads.push(thread.thread.id);
+    }
+    let [acme_thread, bright_thread] = <[_; 2]>::try_from(threads).unwrap();
     Ids {
+        acme_thread,
+        bright_thread,
         reviewer_user: app.user_id("reviewer@nhse.example").await,
         acme_scal,
         bright_scal,
@@ -177,6 +197,8 @@ fn fill(template: &str, ids: &Ids, actor: usize) -> String {
         .replace("{acme_submission}", &ids.acme_submission)
         .replace("{bright_submission}", &ids.bright_submission)
         .replace("{reviewer_user}", &ids.reviewer_user)
+        .replace("{acme_thread}", &ids.acme_thread)
+        .replace("{bright_thread}", &ids.bright_thread)
         .replace("{unknown}", "3f1c9a40-0000-4000-8000-000000000000")
         .replace("{requirement}", "GPCM-C-1")
         .replace("{service}", "GPC-SEND-DOC")
@@ -719,6 +741,89 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             [404, 404, 200, 409, 404],
         ),
         (M::GET, "/api/v1/notifications", None, [200, 200, 200, 200, 200]),
+        // Question threads: NHS England opens and resolves them, the SCAL's supplier answers.
+        // The reviewer resolves Acme's thread, so the administrator after them finds it
+        // resolved (409); another organisation's threads are not found.
+        (
+            M::GET,
+            "/api/v1/scals/{acme_scal}/threads",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{bright_scal}/threads",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{acme_scal}/threads",
+            Some(json!({"subject": "scal", "body": "Question {n}"})),
+            [403, 403, 201, 201, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{bright_scal}/threads",
+            Some(json!({"subject": "scal", "body": "Question {n}"})),
+            [404, 404, 201, 201, 404],
+        ),
+        (M::GET, "/api/v1/threads/{acme_thread}", None, [200, 200, 200, 200, 404]),
+        (
+            M::GET,
+            "/api/v1/threads/{bright_thread}",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/threads/{acme_thread}/messages",
+            Some(json!({"body": "Answer {n}"})),
+            [201, 201, 201, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/threads/{bright_thread}/messages",
+            Some(json!({"body": "Answer {n}"})),
+            [404, 404, 201, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/threads/{acme_thread}/resolve",
+            None,
+            [403, 403, 200, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/threads/{bright_thread}/resolve",
+            None,
+            [404, 404, 200, 409, 404],
+        ),
+        // Internal notes do not exist for anyone outside NHS England, their own SCAL or not.
+        (
+            M::GET,
+            "/api/v1/scals/{acme_scal}/notes",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{bright_scal}/notes",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{acme_scal}/notes",
+            Some(json!({"body": "Note {n}"})),
+            [404, 404, 201, 201, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{bright_scal}/notes",
+            Some(json!({"body": "Note {n}"})),
+            [404, 404, 201, 201, 404],
+        ),
         (
             M::GET,
             "/api/v1/services/GPC-SEND-DOC/reviewers",
@@ -1364,6 +1469,75 @@ fn page_cases() -> Vec<PageCase> {
             [404, 404, 303, 409, 404],
         ),
         (M::GET, "/notifications", vec![], [200, 200, 200, 200, 200]),
+        (M::GET, "/scals/{acme_scal}/threads", vec![], [200, 200, 200, 200, 404]),
+        (
+            M::GET,
+            "/scals/{bright_scal}/threads",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/scals/{acme_scal}/threads/new",
+            vec![],
+            [403, 403, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/scals/{bright_scal}/threads/new",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{acme_scal}/threads",
+            vec![("body", "Question {n}")],
+            [403, 403, 303, 303, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{bright_scal}/threads",
+            vec![("body", "Question {n}")],
+            [404, 404, 303, 303, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{acme_scal}/notes",
+            vec![("body", "Note {n}")],
+            [404, 404, 303, 303, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{bright_scal}/notes",
+            vec![("body", "Note {n}")],
+            [404, 404, 303, 303, 404],
+        ),
+        (M::GET, "/threads/{acme_thread}", vec![], [200, 200, 200, 200, 404]),
+        (M::GET, "/threads/{bright_thread}", vec![], [404, 404, 200, 200, 404]),
+        (
+            M::POST,
+            "/threads/{acme_thread}/messages",
+            vec![("body", "Answer {n}")],
+            [303, 303, 303, 409, 404],
+        ),
+        (
+            M::POST,
+            "/threads/{bright_thread}/messages",
+            vec![("body", "Answer {n}")],
+            [404, 404, 303, 409, 404],
+        ),
+        (
+            M::POST,
+            "/threads/{acme_thread}/resolve",
+            vec![],
+            [403, 403, 303, 409, 404],
+        ),
+        (
+            M::POST,
+            "/threads/{bright_thread}/resolve",
+            vec![],
+            [404, 404, 303, 409, 404],
+        ),
         // Only one's own notifications open; an unknown one (or another user's) is not found.
         (M::GET, "/notifications/{unknown}", vec![], [404, 404, 404, 404, 404]),
         (M::POST, "/notifications/read", vec![], [303, 303, 303, 303, 303]),
@@ -1469,6 +1643,60 @@ async fn every_page_enforces_the_policy_for_every_role() {
     );
 }
 
+/// NHS England's internal notes reach nobody else: no page or API response any other role can
+/// get, on any route above, holds a note's text.
+#[tokio::test]
+async fn internal_notes_never_reach_anyone_outside_nhs_england() {
+    let app = TestApp::demo().await;
+    let mut ids = ids(&app).await;
+    let secret = "Internal: the supplier's hazard log looks thin";
+    for scal in [&ids.acme_scal, &ids.bright_scal] {
+        scal_app::threads::add_note(
+            app.app(),
+            &scal_app::Actor::System,
+            scal,
+            &scal_app::threads::WHOLE_SCAL,
+            secret,
+            app.now(),
+        )
+        .await
+        .unwrap();
+    }
+    let mut checked = 0;
+    for (n, email) in ACTORS.iter().enumerate() {
+        if email.ends_with("@nhse.example") {
+            continue;
+        }
+        let token = app.token_for(email).await;
+        let session = app.sign_in(email, PASSWORD).await.unwrap();
+        ids.own_token = own_token(&app, email).await;
+        for (_, path, _, _) in api_cases().into_iter().filter(|c| c.0 == Method::GET) {
+            let path = fill(path, &ids, n);
+            let (_, body) = app.api(Method::GET, &path, Some(&token), None).await;
+            assert!(!body.to_string().contains(secret), "{email} GET {path}");
+            checked += 1;
+        }
+        for (_, path, _, _) in page_cases().into_iter().filter(|c| c.0 == Method::GET) {
+            let path = fill(path, &ids, n);
+            let page = app.page(Some(&session), Method::GET, &path, &[]).await;
+            assert!(!page.html.contains(secret), "{email} GET {path}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked}");
+    // The same pages do show it to NHS England, so the check above can fail.
+    let reviewer = app.sign_in("reviewer@nhse.example", PASSWORD).await.unwrap();
+    let page = app
+        .page(
+            Some(&reviewer),
+            Method::GET,
+            &format!("/scals/{}/threads", ids.acme_scal),
+            &[],
+        )
+        .await;
+    assert!(page.html.contains(secret));
+}
+
 #[tokio::test]
 async fn another_tenants_ids_are_indistinguishable_from_unknown_ids() {
     let app = TestApp::demo().await;
@@ -1515,6 +1743,9 @@ async fn another_tenants_ids_are_indistinguishable_from_unknown_ids() {
         (&ids.bright_enquiry, "/api/v1/enquiries/{}"),
         (&ids.bright_submission, "/api/v1/submissions/{}"),
         (&ids.bright_submission, "/api/v1/submissions/{}/changes"),
+        (&ids.bright_scal, "/api/v1/scals/{}/threads"),
+        (&ids.bright_thread, "/api/v1/threads/{}"),
+        (&ids.bright_scal, "/api/v1/scals/{}/notes"),
     ] {
         let other = app
             .api(Method::GET, &template.replace("{}", theirs), Some(&token), None)

@@ -144,6 +144,45 @@ fn every_page_for_every_role_passes_axe() {
             .unwrap();
         (enquiry.id, round.id)
     });
+    // A question thread with an answer, and an internal note.
+    let thread = server.runtime.block_on(async {
+        let system = scal_app::Actor::System;
+        let now = server.app.now();
+        let thread = scal_app::threads::open(
+            server.app.app(),
+            &system,
+            &scal,
+            &scal_app::threads::WHOLE_SCAL,
+            "Who is your clinical safety officer?\nPlease give their registration.",
+            now,
+        )
+        .await
+        .unwrap();
+        let user = scal_store::records::users::get_by_email(server.app.app().store.pool(), "dev@acme.example")
+            .await
+            .unwrap()
+            .unwrap();
+        scal_app::threads::reply(
+            server.app.app(),
+            &scal_app::auth::actor_for(&user),
+            &thread.thread.id,
+            "Dr A Clinician, GMC 1234567.",
+            now,
+        )
+        .await
+        .unwrap();
+        scal_app::threads::add_note(
+            server.app.app(),
+            &system,
+            &scal,
+            &scal_app::threads::WHOLE_SCAL,
+            "Check the registration",
+            now,
+        )
+        .await
+        .unwrap();
+        thread.thread.id
+    });
     // A product whose name, version and description are long single words, as someone might
     // paste them: they must wrap (or, in a table, scroll with it), never widen the page.
     let long_product = server.runtime.block_on(async {
@@ -208,6 +247,10 @@ fn every_page_for_every_role_passes_axe() {
         format!("/scals/{scal}/sheets/{sheet}?show=unanswered"),
         format!("/submissions/{submission}"),
         format!("/submissions/{submission}/changes"),
+        format!("/scals/{scal}/threads"),
+        format!("/scals/{scal}/threads/new"),
+        format!("/scals/{scal}/threads/new?service=GPC-SEND-DOC&step=5"),
+        format!("/threads/{thread}"),
         "/services/GPC-SEND-DOC/reviewers".into(),
         "/no-such-page".into(),
     ];

@@ -12,6 +12,7 @@
 //! - `changes`: what changed since the last round (API, page, `scal review diff`);
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
 //! - `browser`: headless Chromium with axe-core checks;
+//! - `threads`: NHS England's question threads and internal notes;
 //! - `corpus`: generated SCAL-like workbooks in layouts never seen, as written and as LibreOffice
 //!   saves them, each with its expected import and check result.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -37,5 +38,6 @@ mod review;
 mod signin;
 mod support;
 mod templates;
+mod threads;
 mod webdriver;
 mod workbook;

@@ -331,6 +331,28 @@ async fn a_round_is_reviewed_returned_reviewed_again_only_where_it_changed_and_a
         json!([format!("{RED} ({sheet}) has no verdict yet")])
     );
 
+    // A question thread on the red item, opened in round 1's review, blocks acceptance until
+    // NHS England resolves it (after the supplier answers while the round is with NHS England).
+    let (status, thread) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/threads"),
+            Some(&reviewer),
+            Some(json!({"sheet": sheet, "requirement_id": RED, "body": "Is the mailbox order confirmed?"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{thread}");
+    let thread_id = thread["id"].as_str().unwrap().to_string();
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/threads/{thread_id}/messages"),
+            Some(&supplier),
+            Some(json!({"body": "Yes: order 1234, live by February"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+
     // The red item agreed with a condition; the round is accepted.
     let agreed = json!({"verdicts": [{"sheet": sheet, "requirement_id": RED, "verdict": "accepted",
         "comment": "Mitigation agreed", "decision": "agreed_with_conditions",
@@ -344,6 +366,41 @@ async fn a_round_is_reviewed_returned_reviewed_again_only_where_it_changed_and_a
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["blockers"],
+        json!([format!(
+            "The thread on requirement {RED} on sheet {sheet} is not resolved"
+        )])
+    );
+    let (status, blocked) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round2}/accept"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &blocked["error"]["blockers"]),
+        (StatusCode::CONFLICT, &body["blockers"])
+    );
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/threads/{thread_id}/resolve"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, body) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round2}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
     assert_eq!(body["blockers"], json!([]));
     assert_eq!(
         item(&body, RED)["verdict"]["conditions"],
