@@ -33,10 +33,12 @@ pub enum Notice {
     ReviewersChanged,
     NotificationsRead,
     TokenRevoked,
+    ReviewWorkbookRecorded,
+    ReviewWorkbookUnchanged,
 }
 
 impl Notice {
-    const ALL: [Notice; 20] = [
+    const ALL: [Notice; 22] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -57,6 +59,8 @@ impl Notice {
         Self::ReviewersChanged,
         Self::NotificationsRead,
         Self::TokenRevoked,
+        Self::ReviewWorkbookRecorded,
+        Self::ReviewWorkbookUnchanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -81,6 +85,8 @@ impl Notice {
             Self::ReviewersChanged => "reviewers-changed",
             Self::NotificationsRead => "notifications-read",
             Self::TokenRevoked => "token-revoked",
+            Self::ReviewWorkbookRecorded => "review-workbook-recorded",
+            Self::ReviewWorkbookUnchanged => "review-workbook-unchanged",
         }
     }
 
@@ -134,6 +140,14 @@ impl Notice {
             Self::ReviewersChanged => ("The reviewers have been changed", None),
             Self::NotificationsRead => ("Every notification has been marked as read", None),
             Self::TokenRevoked => ("The API token has been revoked", None),
+            Self::ReviewWorkbookRecorded => (
+                "The verdicts in the workbook have been recorded",
+                Some("Rows you did not change were left as they were."),
+            ),
+            Self::ReviewWorkbookUnchanged => (
+                "No verdict was recorded: nothing in the workbook had changed",
+                None,
+            ),
         }
     }
 }

@@ -524,11 +524,7 @@ fn wrapped_lines(text: &str, width: f64) -> usize {
 /// draws a row written without a height at one line, so long text overlapped the next rows; an
 /// explicit height is drawn the same by both.
 fn row_height<'a>(cells: impl IntoIterator<Item = (u16, &'a str)>) -> Option<f64> {
-    fitted_height(
-        cells
-            .into_iter()
-            .map(|(col, text)| (COLUMNS[usize::from(col)].1, text)),
-    )
+    fitted_height(cells.into_iter().map(|(col, text)| (COLUMNS[usize::from(col)].1, text)))
 }
 
 /// [`row_height`] for cells given as `(column width, text)`.

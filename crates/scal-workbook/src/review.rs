@@ -107,8 +107,18 @@ impl ReviewCells {
         fn lines(text: &str) -> Vec<&str> {
             text.lines().map(str::trim).filter(|l| !l.is_empty()).collect()
         }
-        let verdict = |raw: &str| Verdict::parse(raw).map(Verdict::as_str).unwrap_or(raw.trim()).to_string();
-        let decision = |raw: &str| Decision::parse(raw).map(Decision::as_str).unwrap_or(raw.trim()).to_string();
+        let verdict = |raw: &str| {
+            Verdict::parse(raw)
+                .map(Verdict::as_str)
+                .unwrap_or(raw.trim())
+                .to_string()
+        };
+        let decision = |raw: &str| {
+            Decision::parse(raw)
+                .map(Decision::as_str)
+                .unwrap_or(raw.trim())
+                .to_string()
+        };
         verdict(&self.verdict) == verdict(&other.verdict)
             && decision(&self.decision) == decision(&other.decision)
             && lines(&self.comment) == lines(&other.comment)
@@ -468,11 +478,7 @@ pub fn read_review(bytes: &[u8], limits: Limits) -> Result<ReviewUpload, ReviewR
         .find(|g| g.name == REVIEW_SHEET)
         .ok_or(ReviewReadError::NotAReviewWorkbook)?;
     let cell = |grid: &Grid, r: usize, c: usize| -> String {
-        grid.rows
-            .get(r)
-            .and_then(|row| row.get(c))
-            .cloned()
-            .unwrap_or_default()
+        grid.rows.get(r).and_then(|row| row.get(c)).cloned().unwrap_or_default()
     };
     let fact = |key: &str| {
         hidden
@@ -736,10 +742,16 @@ mod tests {
         assert!(upload.problems.is_empty(), "{:?}", upload.problems);
         assert_eq!(upload.rows.len(), 1, "only the row with a verdict: {:?}", upload.rows);
         let first = &upload.rows[0];
-        assert_eq!((first.sheet.as_str(), first.requirement_id.as_str()), ("Send Document", "A-1"));
+        assert_eq!(
+            (first.sheet.as_str(), first.requirement_id.as_str()),
+            ("Send Document", "A-1")
+        );
         assert!(!first.changed());
         assert_eq!(first.exported_from.as_deref(), Some("v1"));
-        assert_eq!(first.location.describe(0), "Sheet 'Send Document', row 2, column J (NHS England verdict)");
+        assert_eq!(
+            first.location.describe(0),
+            "Sheet 'Send Document', row 2, column J (NHS England verdict)"
+        );
         assert_eq!(first.location.cell(3), "'Send Document'!M2");
 
         let grids = crate::read(&bytes, "x", Limits::default()).unwrap();

@@ -7,6 +7,7 @@ mod dashboard;
 mod enquiries;
 mod evidence;
 pub mod layout;
+mod offline_review;
 mod onboarding;
 mod organisations;
 mod password;
@@ -176,6 +177,13 @@ fn table(limits: UploadLimits) -> Table {
     .get("/submissions/{id}", submissions::show)
     .post("/submissions/{id}/return", submissions::return_for_changes)
     .post("/submissions/{id}/reviewer", submissions::assign_reviewer)
+    .get("/submissions/{id}/offline", offline_review::show)
+    .get("/submissions/{id}/review.xlsx", offline_review::download)
+    .upload(
+        "/submissions/{id}/review-workbook",
+        offline_review::upload,
+        max_upload_bytes,
+    )
     .get("/notifications", submissions::notifications)
     .post("/notifications/read", submissions::mark_read)
     .get("/notifications/{id}", submissions::open_notification)

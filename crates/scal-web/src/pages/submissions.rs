@@ -312,6 +312,7 @@ fn submission_page(
             }, None),
             ("SHA-256", html! { code { (s.sha256) } }, None),
         ]))
+        @if authorize(&session.actor, Action::ReviewSubmission, Some(&view.product.org_id)).is_ok() { p class="nhsuk-body" { a href=(format!("/submissions/{}/offline", s.id)) { "Review offline in a workbook" } } }
         @if s.status == "submitted" && !choices.is_empty() {
             @if !mine {
                 form method="post" action=(format!("/submissions/{}/reviewer", s.id)) novalidate {

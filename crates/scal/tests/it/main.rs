@@ -32,6 +32,7 @@ mod openapi;
 mod pages;
 mod passwords;
 mod review;
+mod review_workbook;
 mod signin;
 mod support;
 mod templates;
