@@ -207,6 +207,7 @@ fn every_page_for_every_role_passes_axe() {
         format!("/enquiries/{enquiry}/sent"),
         format!("/scals/{scal}/sheets/{sheet}?show=unanswered"),
         format!("/submissions/{submission}"),
+        format!("/submissions/{submission}/offline"),
         "/services/GPC-SEND-DOC/reviewers".into(),
         "/no-such-page".into(),
     ];
