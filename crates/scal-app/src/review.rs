@@ -13,6 +13,7 @@ use scal_domain::snapshot::{diff, Snapshot};
 use scal_domain::template::Rag;
 use scal_store::records::submissions::{self, SubmissionRecord};
 use scal_store::records::verdicts::{self, VerdictRecord};
+use scal_workbook::{ReviewCells, ReviewExport, ReviewRow};
 use time::OffsetDateTime;
 
 use crate::submissions::{get as get_submission, SubmissionView};
@@ -238,6 +239,89 @@ async fn pending_round(tx: &mut scal_store::Tx, view: &SubmissionView) -> Result
     Ok(current)
 }
 
+/// The verdicts a batch of inputs gives, and each input's problems by its index.
+type Checked = (Vec<(ItemKey, ItemReview)>, Vec<(usize, scal_domain::FieldError)>);
+
+/// Every input held to the round's items and **the** rule (`parse_item_review`) as of `today`:
+/// the verdicts it gives, and every problem of every input by the input's index (fields not
+/// prefixed). The page, the API and a reviewer's workbook all come through here.
+fn check_verdicts(items: &[RoundItem], round: i64, inputs: &[VerdictInput], today: time::Date) -> Checked {
+    let mut parsed = Vec::new();
+    let mut errors = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let key = ItemKey::new(input.sheet.trim(), input.requirement_id.trim());
+        let Some(item) = items.iter().find(|item| item.key() == key) else {
+            errors.push((
+                i,
+                scal_domain::FieldError::new(
+                    "requirement_id",
+                    format!(
+                        "{} is not an item of round {round}: choose a requirement the round holds",
+                        if key.requirement_id.is_empty() {
+                            "(none given)".to_string()
+                        } else {
+                            key.to_string()
+                        },
+                    ),
+                ),
+            ));
+            continue;
+        };
+        match input.parse(item.rag, today) {
+            Ok(review) => parsed.push((item.key(), review)),
+            Err(invalid) => errors.extend(invalid.0.into_iter().map(|e| (i, e))),
+        }
+    }
+    (parsed, errors)
+}
+
+/// Stores verdicts checked by [`check_verdicts`], each replacing the item's verdict, with an
+/// audit entry each (`via`: how they came, when not typed in scal).
+async fn store_verdicts(
+    tx: &mut scal_store::Tx,
+    actor: &Actor,
+    view: &SubmissionView,
+    current: &SubmissionRecord,
+    parsed: Vec<(ItemKey, ItemReview)>,
+    via: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let mut before: HashMap<ItemKey, VerdictRecord> = verdicts::for_submission(tx.conn(), &current.id)
+        .await?
+        .into_iter()
+        .map(|v| (v.item.clone(), v))
+        .collect();
+    for (key, review) in parsed {
+        let record = VerdictRecord {
+            id: new_id(),
+            submission_id: current.id.clone(),
+            item: key.clone(),
+            review,
+            carried_from_round: None,
+            recorded_by: actor.label().to_string(),
+            recorded_at: micros(now),
+        };
+        verdicts::put(tx, &record).await?;
+        let mut after = serde_json::json!({"round": current.round, "item": key, "review": record.review});
+        if let Some(via) = via {
+            after["via"] = serde_json::json!(via);
+        }
+        tx.audit(audit_entry(
+            actor,
+            now,
+            "review.verdict_recorded",
+            Some(&view.product.org_id),
+            &current.id,
+            before.remove(&key).map(
+                |v| serde_json::json!({"item": v.item, "review": v.review, "carried_from_round": v.carried_from_round}),
+            ),
+            Some(after),
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
 /// Records verdicts on items of a round (NHS England), all or nothing: every problem with every
 /// verdict is reported, each field named by the item (`items[SHEET/ID].verdict`) when there is
 /// more than one.
@@ -256,74 +340,221 @@ pub async fn record(
     let mut tx = app.store.begin().await?;
     let current = pending_round(&mut tx, &view).await?;
     let items = items_of(&current)?;
-    let mut errors = Vec::new();
-    let mut parsed = Vec::new();
-    let prefix = |input: &VerdictInput| {
-        if inputs.len() > 1 {
-            format!("items[{}/{}].", input.sheet.trim(), input.requirement_id.trim())
-        } else {
-            String::new()
-        }
-    };
-    for input in inputs {
-        let key = ItemKey::new(input.sheet.trim(), input.requirement_id.trim());
-        let Some(item) = items.iter().find(|i| i.key() == key) else {
-            errors.push(scal_domain::FieldError::new(
-                format!("{}requirement_id", prefix(input)),
-                format!(
-                    "{} is not an item of round {}: choose a requirement the round holds",
-                    if key.requirement_id.is_empty() {
-                        "(none given)".to_string()
-                    } else {
-                        key.to_string()
-                    },
-                    current.round
-                ),
-            ));
-            continue;
-        };
-        match input.parse(item.rag, now.date()) {
-            Ok(review) => parsed.push((item.key(), review)),
-            Err(invalid) => errors.extend(invalid.0.into_iter().map(|mut e| {
-                e.field = format!("{}{}", prefix(input), e.field);
-                e
-            })),
-        }
-    }
+    let (parsed, errors) = check_verdicts(&items, current.round, inputs, now.date());
     if !errors.is_empty() {
-        return Err(AppError::Invalid(scal_domain::Invalid(errors)));
+        let prefix = |input: &VerdictInput| {
+            if inputs.len() > 1 {
+                format!("items[{}/{}].", input.sheet.trim(), input.requirement_id.trim())
+            } else {
+                String::new()
+            }
+        };
+        return Err(AppError::Invalid(scal_domain::Invalid(
+            errors
+                .into_iter()
+                .map(|(i, mut e)| {
+                    e.field = format!("{}{}", prefix(&inputs[i]), e.field);
+                    e
+                })
+                .collect(),
+        )));
     }
-    let mut before: HashMap<ItemKey, VerdictRecord> = verdicts::for_submission(tx.conn(), &current.id)
+    store_verdicts(&mut tx, actor, &view, &current, parsed, None, now).await?;
+    tx.commit().await?;
+    get(app, actor, submission_id).await
+}
+
+/// The round as a workbook to review offline (NHS England): the supplier's answers locked, a
+/// verdict, decision, comments and conditions column open, verdicts so far filled in.
+pub async fn export_workbook(
+    app: &App,
+    actor: &Actor,
+    submission_id: &str,
+    now: OffsetDateTime,
+) -> Result<crate::templates::ExportedWorkbook> {
+    let review = get(app, actor, submission_id).await?;
+    authorize(actor, Action::ReviewSubmission, Some(&review.round.product.org_id))?;
+    let rows: Vec<ReviewRow> = review
+        .items
+        .iter()
+        .map(|item| {
+            let verdict = review.verdict(&item.key());
+            ReviewRow {
+                sheet: item.sheet.clone(),
+                requirement_id: item.id.clone(),
+                level: item.level.clone(),
+                text: item.text.clone(),
+                answer: item.answer.clone(),
+                justification: item.justification.clone(),
+                mitigation: item.mitigation.clone(),
+                target_date: item.target_date.clone(),
+                rag: Some(item.rag),
+                evidence: item.evidence.iter().map(|(name, _)| name.clone()).collect(),
+                review: verdict.map(|v| ReviewCells::of(&v.review)).unwrap_or_default(),
+                verdict_id: verdict.map(|v| v.id.clone()),
+            }
+        })
+        .collect();
+    let product = review.round.product.details.title();
+    let round = review.round.submission.round;
+    let stamp = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let bytes = scal_workbook::export_review(&ReviewExport {
+        submission_id: &review.round.submission.id,
+        round,
+        product: &product,
+        stamp: &stamp,
+        rows: &rows,
+    })
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::templates::ExportedWorkbook::named(
+        &format!("Review of {product} round {round}"),
+        bytes,
+    ))
+}
+
+/// What uploading a review workbook did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WorkbookReview {
+    pub review: RoundReview,
+    /// Verdicts recorded from the workbook.
+    pub recorded: usize,
+    /// Rows whose review cells were as downloaded: left as they are.
+    pub unchanged: usize,
+}
+
+/// The review column a verdict field is typed in (verdict, decision, comments, conditions), and
+/// for a condition its line.
+fn review_column(field: &str) -> (usize, Option<&str>) {
+    match field {
+        "decision" => (1, None),
+        "comment" => (2, None),
+        f if f.starts_with("conditions") => (3, f.strip_prefix("conditions[").and_then(|rest| rest.split(']').next())),
+        _ => (0, None),
+    }
+}
+
+/// Records the verdicts of a review workbook downloaded with [`export_workbook`] (NHS England):
+/// rows matched by sheet and requirement ID, each held to the same rule as a verdict typed in
+/// scal, all or nothing. Every problem names its sheet, row and column; rows left as downloaded
+/// are not touched; a row edited over a verdict recorded in scal since the download is refused,
+/// as is a workbook of another round.
+pub async fn import_workbook(
+    app: &App,
+    actor: &Actor,
+    submission_id: &str,
+    bytes: bytes::Bytes,
+    limits: scal_workbook::Limits,
+    now: OffsetDateTime,
+) -> Result<WorkbookReview> {
+    let view = get_submission(app, actor, submission_id).await?;
+    authorize(actor, Action::ReviewSubmission, Some(&view.product.org_id))?;
+    let status = view.submission.round_status();
+    if status != RoundStatus::Submitted {
+        return Err(AppError::Conflict(format!(
+            "Round {} is already decided ({}): it cannot be changed",
+            view.submission.round,
+            status.label().to_lowercase()
+        )));
+    }
+    // Parsing is slow and synchronous: on the blocking pool, behind the workbook gate.
+    let upload = app
+        .gates
+        .workbook
+        .run(move || scal_workbook::read_review(&bytes, limits))
+        .await?
+        .map_err(|e| AppError::invalid("file", e.to_string()))?;
+    if upload.submission_id != view.submission.id {
+        return Err(AppError::invalid(
+            "file",
+            format!(
+                "This workbook is the review of another round (submission {}{}), not of round {} of {}: download this round's review workbook and copy your verdicts into it",
+                upload.submission_id,
+                upload.round.map(|r| format!(", round {r}")).unwrap_or_default(),
+                view.submission.round,
+                view.product.details.title()
+            ),
+        ));
+    }
+    let mut tx = app.store.begin().await?;
+    let current = pending_round(&mut tx, &view).await?;
+    let items = items_of(&current)?;
+    let stored: HashMap<ItemKey, VerdictRecord> = verdicts::for_submission(tx.conn(), &current.id)
         .await?
         .into_iter()
         .map(|v| (v.item.clone(), v))
         .collect();
-    for (key, review) in parsed {
-        let record = VerdictRecord {
-            id: new_id(),
-            submission_id: current.id.clone(),
-            item: key.clone(),
-            review,
-            carried_from_round: None,
-            recorded_by: actor.label().to_string(),
-            recorded_at: micros(now),
-        };
-        verdicts::put(&mut tx, &record).await?;
-        tx.audit(audit_entry(
-            actor,
-            now,
-            "review.verdict_recorded",
-            Some(&view.product.org_id),
-            &current.id,
-            before.remove(&key).map(
-                |v| serde_json::json!({"item": v.item, "review": v.review, "carried_from_round": v.carried_from_round}),
-            ),
-            Some(serde_json::json!({"round": current.round, "item": key, "review": record.review})),
-        ))
-        .await?;
+    let mut errors: Vec<scal_domain::FieldError> = upload
+        .problems
+        .iter()
+        .map(|p| scal_domain::FieldError::new(format!("'{}'!{}:{}", p.sheet, p.row, p.row), p.to_string()))
+        .collect();
+    let at = |location: &scal_workbook::review::CellLocation, column: usize, message: &str| {
+        scal_domain::FieldError::new(
+            location.cell(column),
+            format!("{}: {message}", location.describe(column)),
+        )
+    };
+    let (mut inputs, mut located, mut unchanged) = (Vec::new(), Vec::new(), 0);
+    for row in &upload.rows {
+        if !row.changed() {
+            unchanged += 1;
+            continue;
+        }
+        let key = ItemKey::new(&row.sheet, &row.requirement_id);
+        let recorded = stored.get(&key);
+        if recorded.map(|v| v.id.as_str()) != row.exported_from.as_deref() {
+            errors.push(at(
+                &row.location,
+                0,
+                &format!(
+                    "the verdict on {key} was recorded in scal{} after this workbook was downloaded: download it again, or record this verdict in scal",
+                    recorded.map(|v| format!(" by {}", v.recorded_by)).unwrap_or_default()
+                ),
+            ));
+            continue;
+        }
+        if row.cells.is_empty() {
+            errors.push(at(
+                &row.location,
+                0,
+                &format!("the verdict on {key} was cleared: a verdict cannot be removed, only replaced, so give one"),
+            ));
+            continue;
+        }
+        inputs.push(VerdictInput {
+            sheet: row.sheet.clone(),
+            requirement_id: row.requirement_id.clone(),
+            verdict: row.cells.verdict.clone(),
+            comment: row.cells.comment.clone(),
+            decision: row.cells.decision.clone(),
+            conditions: row.cells.conditions(),
+        });
+        located.push(&row.location);
     }
-    tx.commit().await?;
-    get(app, actor, submission_id).await
+    let (parsed, problems) = check_verdicts(&items, current.round, &inputs, now.date());
+    for (i, e) in problems {
+        let (column, line) = review_column(&e.field);
+        let message = match line {
+            Some(n) => format!("line {n}: {}", e.message),
+            None => e.message,
+        };
+        errors.push(at(located[i], column, &message));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(scal_domain::Invalid(errors)));
+    }
+    let recorded = parsed.len();
+    if recorded > 0 {
+        store_verdicts(&mut tx, actor, &view, &current, parsed, Some("workbook"), now).await?;
+        tx.commit().await?;
+    }
+    Ok(WorkbookReview {
+        review: get(app, actor, submission_id).await?,
+        recorded,
+        unchanged,
+    })
 }
 
 /// Verdicts for the new round `next` carried from the round before it, on every item the round

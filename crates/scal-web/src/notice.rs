@@ -43,10 +43,12 @@ pub enum Notice {
     ReplySent,
     ThreadResolved,
     NoteAdded,
+    ReviewWorkbookRecorded,
+    ReviewWorkbookUnchanged,
 }
 
 impl Notice {
-    const ALL: [Notice; 30] = [
+    const ALL: [Notice; 32] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -77,6 +79,8 @@ impl Notice {
         Self::ReplySent,
         Self::ThreadResolved,
         Self::NoteAdded,
+        Self::ReviewWorkbookRecorded,
+        Self::ReviewWorkbookUnchanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -111,6 +115,8 @@ impl Notice {
             Self::ReplySent => "reply-sent",
             Self::ThreadResolved => "thread-resolved",
             Self::NoteAdded => "note-added",
+            Self::ReviewWorkbookRecorded => "review-workbook-recorded",
+            Self::ReviewWorkbookUnchanged => "review-workbook-unchanged",
         }
     }
 
@@ -189,6 +195,14 @@ impl Notice {
             Self::ReplySent => ("Your reply has been sent", Some("The other side has been told.")),
             Self::ThreadResolved => ("The thread has been resolved", None),
             Self::NoteAdded => ("The internal note has been saved", Some("Only NHS England can see it.")),
+            Self::ReviewWorkbookRecorded => (
+                "The verdicts in the workbook have been recorded",
+                Some("Rows you did not change were left as they were."),
+            ),
+            Self::ReviewWorkbookUnchanged => (
+                "No verdict was recorded: nothing in the workbook had changed",
+                None,
+            ),
         }
     }
 }

@@ -177,7 +177,12 @@ impl From<XlsxError> for ExportError {
 /// Makes sheet names Excel accepts: at most 31 characters, none of `[]:*?/\`, no leading or
 /// trailing apostrophe, not blank, not the reserved `History`, unique ignoring case.
 pub fn sheet_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut taken: Vec<String> = vec![METADATA_SHEET.to_lowercase(), "history".into()];
+    sheet_names_besides(names, METADATA_SHEET)
+}
+
+/// [`sheet_names`] for a workbook whose hidden sheet is `hidden`.
+pub(crate) fn sheet_names_besides<'a>(names: impl Iterator<Item = &'a str>, hidden: &str) -> Vec<String> {
+    let mut taken: Vec<String> = vec![hidden.to_lowercase(), "history".into()];
     let mut out = Vec::new();
     for name in names {
         let cleaned: String = name
@@ -360,12 +365,7 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         if let Some(height) = row_height(COLUMNS.iter().enumerate().map(|(col, (title, _))| (col as u16, *title))) {
             worksheet.set_row_height(0, height)?;
         }
-        worksheet.set_freeze_panes(1, 0)?;
-        // On paper: landscape, all the columns on one page's width (as many pages down as it
-        // takes), and the header row again at the top of every page.
-        worksheet.set_landscape();
-        worksheet.set_print_fit_to_pages(1, 0);
-        worksheet.set_repeat_rows(0, 0)?;
+        print_setup(worksheet)?;
         worksheet.autofilter(0, 0, last_row, last_col)?;
         for (colour, fill) in [(Rag::Red, 0xF8D7DA), (Rag::Amber, 0xFFE5B4), (Rag::Green, 0xD4EDDA)] {
             if let Some(rule) = rag_condition(colour, 1) {
@@ -376,16 +376,7 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
                 worksheet.add_conditional_format(1, 0, last_row, last_col, &condition)?;
             }
         }
-        let protection = ProtectionOptions {
-            select_locked_cells: true,
-            select_unlocked_cells: true,
-            format_columns: true,
-            format_rows: true,
-            sort: true,
-            use_autofilter: true,
-            ..ProtectionOptions::default()
-        };
-        worksheet.protect_with_options(&protection);
+        worksheet.protect_with_options(&protection());
     }
 
     let metadata = workbook.add_worksheet();
@@ -421,15 +412,57 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
     Ok(workbook.save_to_buffer()?)
 }
 
-fn add_dropdown(worksheet: &mut Worksheet, (first, last): (u32, u32)) -> Result<(), XlsxError> {
-    // A warning, not a stop: import reads typed spellings (`y`, `NA`) as Yes, No or N/A, so Excel
-    // must not refuse what scal accepts; the supplier is told and may keep what they typed.
-    let options = DataValidation::new()
-        .allow_list_strings(&["Yes", "No", "N/A"])?
-        .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Warning)
-        .set_error_message("Answer Yes, No or N/A. Typed answers like y, n or NA are read as those too.")?;
-    worksheet.add_data_validation(first, RESPONSE_COL, last, RESPONSE_COL, &options)?;
+/// The frozen header row, and on paper: landscape, all the columns on one page's width (as many
+/// pages down as it takes), and the header row again at the top of every page.
+pub(crate) fn print_setup(worksheet: &mut Worksheet) -> Result<(), XlsxError> {
+    worksheet.set_freeze_panes(1, 0)?;
+    worksheet.set_landscape();
+    worksheet.set_print_fit_to_pages(1, 0);
+    worksheet.set_repeat_rows(0, 0)?;
     Ok(())
+}
+
+/// Sheet protection without a password: locked cells cannot be edited, unlocked ones can, and
+/// the reader may still select, resize, sort and filter.
+pub(crate) fn protection() -> ProtectionOptions {
+    ProtectionOptions {
+        select_locked_cells: true,
+        select_unlocked_cells: true,
+        format_columns: true,
+        format_rows: true,
+        sort: true,
+        use_autofilter: true,
+        ..ProtectionOptions::default()
+    }
+}
+
+/// A drop-down of `items` on the cells of `col` from row `first` to `last` (0-based). A warning,
+/// not a stop, when something else is typed: scal reads typed spellings too (`y`, `NA`,
+/// `not_accepted`), so Excel must not refuse what scal accepts; scal itself reports what it does
+/// not.
+pub(crate) fn list_dropdown(
+    worksheet: &mut Worksheet,
+    (first, last): (u32, u32),
+    col: u16,
+    items: &[&str],
+    message: &str,
+) -> Result<(), XlsxError> {
+    let options = DataValidation::new()
+        .allow_list_strings(items)?
+        .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Warning)
+        .set_error_message(message)?;
+    worksheet.add_data_validation(first, col, last, col, &options)?;
+    Ok(())
+}
+
+fn add_dropdown(worksheet: &mut Worksheet, run: (u32, u32)) -> Result<(), XlsxError> {
+    list_dropdown(
+        worksheet,
+        run,
+        RESPONSE_COL,
+        &["Yes", "No", "N/A"],
+        "Answer Yes, No or N/A. Typed answers like y, n or NA are read as those too.",
+    )
 }
 
 /// A choice question's options as its answer cell's drop-down, so Excel and LibreOffice offer
@@ -443,12 +476,14 @@ fn add_choice_dropdown(worksheet: &mut Worksheet, row: u32, options: &[String]) 
     if !fits {
         return Ok(());
     }
-    let list = DataValidation::new()
-        .allow_list_strings(options)?
-        .set_error_style(rust_xlsxwriter::DataValidationErrorStyle::Warning)
-        .set_error_message("Choose one of the options in the list.")?;
-    worksheet.add_data_validation(row, RESPONSE_COL, row, RESPONSE_COL, &list)?;
-    Ok(())
+    let options: Vec<&str> = options.iter().map(String::as_str).collect();
+    list_dropdown(
+        worksheet,
+        (row, row),
+        RESPONSE_COL,
+        &options,
+        "Choose one of the options in the list.",
+    )
 }
 
 /// Points per line of text in the default font (11-point Calibri): Excel's default row height.
@@ -489,9 +524,14 @@ fn wrapped_lines(text: &str, width: f64) -> usize {
 /// draws a row written without a height at one line, so long text overlapped the next rows; an
 /// explicit height is drawn the same by both.
 fn row_height<'a>(cells: impl IntoIterator<Item = (u16, &'a str)>) -> Option<f64> {
+    fitted_height(cells.into_iter().map(|(col, text)| (COLUMNS[usize::from(col)].1, text)))
+}
+
+/// [`row_height`] for cells given as `(column width, text)`.
+pub(crate) fn fitted_height<'a>(cells: impl IntoIterator<Item = (f64, &'a str)>) -> Option<f64> {
     let lines = cells
         .into_iter()
-        .map(|(col, text)| wrapped_lines(text, COLUMNS[usize::from(col)].1))
+        .map(|(width, text)| wrapped_lines(text, width))
         .max()
         .unwrap_or(1);
     (lines > 1).then(|| (lines as f64 * LINE_HEIGHT).min(MAX_ROW_HEIGHT))

@@ -83,6 +83,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
     let uploads = OpenApiRouter::new()
         .routes(routes!(templates::import_template))
         .routes(routes!(scals::import_answers))
+        .routes(routes!(review::review_workbook, review::upload_review_workbook))
         .layer(axum::extract::DefaultBodyLimit::max(limits.workbook_bytes));
     let evidence = OpenApiRouter::new()
         .routes(routes!(onboarding::upload_evidence, onboarding::list_evidence))

@@ -238,3 +238,56 @@ pub async fn withdraw(
     let view = scal_app::review::withdraw(&state.app, &actor, &id, state.now()).await?;
     Ok(Json(SubmissionOut::new(view, state.now().date())))
 }
+
+/// The round as a workbook to review offline (NHS England): the supplier's answers locked; a
+/// verdict, a decision (red items), NHS England comments and conditions column open, with
+/// drop-downs; verdicts so far filled in. A hidden `_review` sheet identifies the round and its
+/// rows.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/review/workbook", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission ID")),
+    responses((status = 200, description = "The review workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn review_workbook(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    let workbook = scal_app::review::export_workbook(&state.app, &actor, &id, state.now()).await?;
+    Ok(crate::xlsx_download(workbook))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkbookReviewOut {
+    /// Verdicts recorded from the workbook.
+    pub recorded: usize,
+    /// Rows whose review cells were as downloaded: left as they are.
+    pub unchanged: usize,
+    pub review: ReviewOut,
+}
+
+/// Records the verdicts in a review workbook (the request body, as downloaded from
+/// `GET .../review/workbook` and filled in), matched by sheet and requirement ID and held to the
+/// same rules as `POST .../verdicts`. All or nothing: 422 names every problem by sheet, row and
+/// column (`field` is the cell, `'Sheet'!J5`) and records nothing; a workbook of another round,
+/// or a row edited over a verdict recorded since the download, is refused. 409 once decided.
+#[utoipa::path(put, path = "/api/v1/submissions/{id}/review/workbook", tag = "review", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission ID")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, body = WorkbookReviewOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 503, description = "Too many workbooks are being parsed; retry after the `Retry-After` seconds", body = ErrorBody)))]
+pub async fn upload_review_workbook(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<WorkbookReviewOut>, ApiError> {
+    let outcome =
+        scal_app::review::import_workbook(&state.app, &actor, &id, body, state.upload_limits(), state.now()).await?;
+    Ok(Json(WorkbookReviewOut {
+        recorded: outcome.recorded,
+        unchanged: outcome.unchanged,
+        review: ReviewOut::new(outcome.review, state.now().date()),
+    }))
+}

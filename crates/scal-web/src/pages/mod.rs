@@ -8,6 +8,7 @@ mod dashboard;
 mod enquiries;
 mod evidence;
 pub mod layout;
+mod offline_review;
 mod onboarding;
 mod organisations;
 mod password;
@@ -197,6 +198,13 @@ fn table(limits: UploadLimits) -> Table {
     .post("/submissions/{id}/withdraw", review::withdraw)
     .get("/submissions/{id}/changes", changes::show)
     .post("/submissions/{id}/reviewer", submissions::assign_reviewer)
+    .get("/submissions/{id}/offline", offline_review::show)
+    .get("/submissions/{id}/review.xlsx", offline_review::download)
+    .upload(
+        "/submissions/{id}/review-workbook",
+        offline_review::upload,
+        max_upload_bytes,
+    )
     .get("/notifications", submissions::notifications)
     .post("/notifications/read", submissions::mark_read)
     .get("/notifications/{id}", submissions::open_notification)

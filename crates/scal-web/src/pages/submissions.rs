@@ -329,6 +329,7 @@ fn submission_page(
         @if s.round > 1 {
             p class="nhsuk-body" { a href=(format!("/submissions/{}/changes", s.id)) { "What changed since round " (s.round - 1) } }
         }
+        @if authorize(&session.actor, Action::ReviewSubmission, Some(&view.product.org_id)).is_ok() { p class="nhsuk-body" { a href=(format!("/submissions/{}/offline", s.id)) { "Review offline in a workbook" } } }
         @if s.status == "submitted" && !choices.is_empty() {
             @if !mine {
                 form method="post" action=(format!("/submissions/{}/reviewer", s.id)) novalidate {

@@ -704,6 +704,32 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             Some(json!({"verdicts": [{"sheet": "Sheet", "requirement_id": "R-1", "verdict": "accepted"}]})),
             [403, 403, 409, 409, 404],
         ),
+        // The review workbook: NHS England only. Uploading is refused once the round is decided
+        // (Brightwater's, for the administrator, after the reviewer returned it below; Acme's).
+        (
+            M::GET,
+            "/api/v1/submissions/{acme_submission}/review/workbook",
+            None,
+            [403, 403, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/submissions/{bright_submission}/review/workbook",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::PUT,
+            "/api/v1/submissions/{bright_submission}/review/workbook",
+            Some(json!("not a workbook")),
+            [404, 404, 422, 409, 404],
+        ),
+        (
+            M::PUT,
+            "/api/v1/submissions/{acme_submission}/review/workbook",
+            Some(json!("not a workbook")),
+            [403, 403, 409, 409, 404],
+        ),
         (
             M::POST,
             "/api/v1/submissions/{bright_submission}/accept",
@@ -1374,6 +1400,44 @@ fn page_cases() -> Vec<PageCase> {
             "/submissions/{acme_submission}/reviewer",
             vec![("reviewer_id", "{reviewer_user}")],
             [403, 403, 409, 409, 404],
+        ),
+        // Reviewing offline: NHS England only. Not a multipart body: refused before it is read
+        // unless the user may review.
+        (
+            M::GET,
+            "/submissions/{acme_submission}/offline",
+            vec![],
+            [403, 403, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{bright_submission}/offline",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{acme_submission}/review.xlsx",
+            vec![],
+            [403, 403, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/submissions/{bright_submission}/review.xlsx",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/submissions/{acme_submission}/review-workbook",
+            vec![],
+            [403, 403, 400, 400, 404],
+        ),
+        (
+            M::POST,
+            "/submissions/{bright_submission}/review-workbook",
+            vec![],
+            [404, 404, 400, 400, 404],
         ),
         // The review pages: items and verdicts for NHS England (an empty verdict is a form
         // error; the round holds one item), the check page and acceptance (blocked: no verdict),

@@ -251,6 +251,7 @@ fn every_page_for_every_role_passes_axe() {
         format!("/scals/{scal}/threads/new"),
         format!("/scals/{scal}/threads/new?service=GPC-SEND-DOC&step=5"),
         format!("/threads/{thread}"),
+        format!("/submissions/{submission}/offline"),
         "/services/GPC-SEND-DOC/reviewers".into(),
         "/no-such-page".into(),
     ];

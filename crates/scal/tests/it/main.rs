@@ -35,6 +35,7 @@ mod openapi;
 mod pages;
 mod passwords;
 mod review;
+mod review_workbook;
 mod signin;
 mod support;
 mod templates;
