@@ -736,8 +736,10 @@ fn supplier_journey_in_the_browser() {
     check(&browser, "reviewer dashboard");
     browser.goto(&format!("{base}/submissions")).unwrap();
     browser.find("a[href^='/submissions/']").unwrap().click().unwrap();
-    browser.wait_for("#reason", WAIT).unwrap();
+    browser.wait_for("a[href$='/decide']", WAIT).unwrap();
     check(&browser, "submission to review");
+    // Returning is decided on the check-your-review page.
+    submit(&browser, "a[href$='/decide']", "#reason");
     browser
         .find("#reason")
         .unwrap()
@@ -824,6 +826,220 @@ fn the_changes_since_the_last_round_page_passes_axe_at_both_widths() {
             ));
         }
     }
+    problems.extend(browser.csp_violations().unwrap());
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The reviewer's part of NHS England's review in a real browser, axe and no sideways scrolling
+/// at both widths on every page it visits, errors included: round 1 with a red item is queried
+/// and returned; round 2 is reviewed from what changed, the red item agreed with a condition, and
+/// accepted.
+#[test]
+fn the_reviewers_part_of_a_review_in_the_browser() {
+    use crate::review::{submitted_with_a_red_item_for, RED};
+    if !available() {
+        return;
+    }
+    let server = start_server();
+    let app = &server.app;
+    let supplier_email = "admin@brightwater.example";
+    let (scal, round1) = server
+        .runtime
+        .block_on(submitted_with_a_red_item_for(app, "Brightwater EPR", supplier_email));
+    let base = &server.base;
+    let browser = Browser::start(true).unwrap();
+    let mut problems = Vec::new();
+    let mut check = |browser: &Browser, what: &str| {
+        for width in [1280, 375] {
+            browser.set_window_size(width, 900).unwrap();
+            for v in browser.axe_serious_violations().unwrap() {
+                problems.push(format!("{what} at {width} px: {v}"));
+            }
+            let overflow = browser.sideways_overflow().unwrap();
+            if overflow > 0 {
+                problems.push(format!(
+                    "{what} at {width} px: {overflow} px too wide: {}",
+                    browser.overflowing_elements().unwrap()
+                ));
+            }
+        }
+        browser.set_window_size(1280, 900).unwrap();
+    };
+    sign_in(
+        &browser,
+        base,
+        "reviewer@nhse.example",
+        PASSWORD,
+        "form[action='/logout']",
+    );
+    browser.goto(&format!("{base}/submissions/{round1}")).unwrap();
+    check(&browser, "round 1");
+    submit(&browser, &format!("a[href='/submissions/{round1}/items']"), "table");
+    check(&browser, "the items");
+    submit(
+        &browser,
+        &format!("a[href='/submissions/{round1}/items?show=red']"),
+        "table",
+    );
+    let red_link = browser.find("table a").unwrap();
+    assert_eq!(red_link.text().unwrap(), RED);
+    submit(&browser, "table a", "form input[name='verdict']");
+    check(&browser, "the red item");
+
+    // A query without a comment or a decision: the error summary, checked too.
+    browser
+        .find("input[name='verdict'][value='query']")
+        .unwrap()
+        .click()
+        .unwrap();
+    submit(
+        &browser,
+        "form button[type=submit].nhsuk-button:not(.nhsuk-button--secondary)",
+        ".nhsuk-error-summary",
+    );
+    let summary = browser.find(".nhsuk-error-summary").unwrap().text().unwrap();
+    assert!(summary.contains("needs a comment"), "{summary}");
+    assert!(
+        summary.contains("Decide on the supplier's explanation and mitigation"),
+        "{summary}"
+    );
+    check(&browser, "the red item with errors");
+    browser
+        .find("#comment")
+        .unwrap()
+        .send_keys("When will the MESH mailbox be live?")
+        .unwrap();
+    browser
+        .find("input[name='decision'][value='not_agreed']")
+        .unwrap()
+        .click()
+        .unwrap();
+    submit(
+        &browser,
+        "form button[type=submit].nhsuk-button:not(.nhsuk-button--secondary)",
+        ".nhsuk-notification-banner",
+    );
+
+    // Everything else accepted (as a reviewer would, item by item; here in one call), then the
+    // check page and the return.
+    server.runtime.block_on(async {
+        let reviewer = app.token_for("reviewer@nhse.example").await;
+        let (_, review) = app
+            .api(axum::http::Method::GET, &format!("/api/v1/submissions/{round1}/review"), Some(&reviewer), None)
+            .await;
+        let verdicts: Vec<serde_json::Value> = review["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["requirement_id"] != RED)
+            .map(|i| serde_json::json!({"sheet": i["sheet"], "requirement_id": i["requirement_id"], "verdict": "accepted"}))
+            .collect();
+        let (status, body) = app
+            .api(
+                axum::http::Method::POST,
+                &format!("/api/v1/submissions/{round1}/verdicts"),
+                Some(&reviewer),
+                Some(serde_json::json!({ "verdicts": verdicts })),
+            )
+            .await;
+        assert_eq!(status, axum::http::StatusCode::OK, "{body}");
+    });
+    browser.goto(&format!("{base}/submissions/{round1}/decide")).unwrap();
+    assert!(browser.body_text().unwrap().contains("What stops you accepting it"));
+    check(&browser, "check your review");
+    submit(&browser, "form[action$='/return'] button", ".nhsuk-error-summary");
+    check(&browser, "return without a summary");
+    browser
+        .find("#reason")
+        .unwrap()
+        .send_keys("Tell us when the MESH mailbox will be live")
+        .unwrap();
+    submit(&browser, "form[action$='/return'] button", ".nhsuk-notification-banner");
+    assert!(browser
+        .body_text()
+        .unwrap()
+        .contains("The SCAL has been returned to the supplier"));
+    check(&browser, "round 1 returned");
+
+    // The supplier changes the red item's mitigation and submits round 2.
+    let round2 = server.runtime.block_on(async {
+        let user = scal_store::records::users::get_by_email(app.app().store.pool(), supplier_email)
+            .await
+            .unwrap()
+            .unwrap();
+        let supplier = scal_app::auth::actor_for(&user);
+        let view = scal_app::scals::view_scal(app.app(), &supplier, &scal).await.unwrap();
+        let sheet = view
+            .sheets
+            .iter()
+            .find(|s| s.requirements.iter().any(|r| r.requirement.id == RED))
+            .unwrap();
+        let input = scal_app::scals::AnswerInput {
+            sheet_id: sheet.id.clone(),
+            requirement_id: RED.into(),
+            answer: Some("No".into()),
+            justification: Some("MESH mailbox pending".into()),
+            mitigation: Some("Mailbox ordered (ref 1234); secure email meanwhile".into()),
+            target_date: Some("2027-02-28".into()),
+        };
+        scal_app::scals::save_answer(app.app(), &supplier, &scal, &input, app.now())
+            .await
+            .unwrap();
+        scal_app::submissions::submit(app.app(), &supplier, &scal, app.now())
+            .await
+            .unwrap()
+            .id
+    });
+    browser.goto(&format!("{base}/submissions/{round2}")).unwrap();
+    check(&browser, "round 2");
+    submit(&browser, &format!("a[href='/submissions/{round2}/changes']"), "table");
+    check(&browser, "what changed since round 1");
+    browser
+        .goto(&format!("{base}/submissions/{round2}/items?show=changed"))
+        .unwrap();
+    assert!(browser
+        .body_text()
+        .unwrap()
+        .contains("Changed since the last round: 1 item"));
+    check(&browser, "the changed items");
+    submit(&browser, "table a", "form input[name='verdict']");
+    assert!(browser.body_text().unwrap().contains("Changed"));
+    browser
+        .find("input[name='verdict'][value='accepted']")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser
+        .find("#comment")
+        .unwrap()
+        .send_keys("Mitigation agreed")
+        .unwrap();
+    browser
+        .find("input[name='decision'][value='agreed_with_conditions']")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser
+        .find("[id='conditions[1].text']")
+        .unwrap()
+        .send_keys("Confirm the MESH mailbox is live")
+        .unwrap();
+    browser
+        .find("[id='conditions[1].due']")
+        .unwrap()
+        .send_keys("2027-02-28")
+        .unwrap();
+    submit(
+        &browser,
+        "form button[type=submit].nhsuk-button:not(.nhsuk-button--secondary)",
+        "form[action$='/accept']",
+    );
+    check(&browser, "check your review, ready to accept");
+    submit(&browser, "form[action$='/accept'] button", ".nhsuk-notification-banner");
+    let text = browser.body_text().unwrap();
+    assert!(text.contains("The round has been accepted"), "{text}");
+    assert!(text.contains("Confirm the MESH mailbox is live"), "{text}");
+    check(&browser, "round 2 accepted");
     problems.extend(browser.csp_violations().unwrap());
     assert!(problems.is_empty(), "{problems:#?}");
 }

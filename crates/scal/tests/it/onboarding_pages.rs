@@ -520,9 +520,15 @@ pub(crate) async fn submitted_scal_with(
         .unwrap()
         .unwrap();
     let admin = scal_app::auth::actor_for(&user);
+    // The supplier's own organisation, which the ODS step checks against.
+    let organisation = scal_store::records::organisations::get(app.app().store.pool(), &user.org_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let ods = organisation.ods_code.to_string();
     let information = [
-        (info::ORGANISATION, "Acme Health Systems"),
-        (info::ODS, "8JK21"),
+        (info::ORGANISATION, organisation.name.as_str()),
+        (info::ODS, ods.as_str()),
         (info::PRODUCT, "Acme product"),
         (info::HSCN, "Yes"),
         (info::HSCN_DATE, "2026-01-10"),

@@ -10,14 +10,19 @@ use crate::support::TestApp;
 
 const SUPPLIER: &str = "admin@acme.example";
 const REVIEWER: &str = "reviewer@nhse.example";
-const RED: &str = "GPCM-C-1";
+pub(crate) const RED: &str = "GPCM-C-1";
 
 /// Acme PAS submitted with one red item, explained; returns (SCAL ID, submission ID).
 pub(crate) async fn submitted_with_a_red_item(app: &TestApp) -> (String, String) {
+    submitted_with_a_red_item_for(app, "Acme PAS", SUPPLIER).await
+}
+
+/// A product's SCAL submitted by `email` with one red item ([`RED`]), explained.
+pub(crate) async fn submitted_with_a_red_item_for(app: &TestApp, product: &str, email: &str) -> (String, String) {
     let scal = submitted_scal_with(
         app,
-        "Acme PAS",
-        SUPPLIER,
+        product,
+        email,
         &[(
             RED,
             "No",
