@@ -137,6 +137,16 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ReviewCommand {
+    /// Where the review of a round stands: its decision, verdicts, red items and what stops it
+    /// being accepted
+    Status {
+        /// Submission ID (the round)
+        #[arg(long)]
+        submission: String,
+        /// Print the JSON the API returns (GET /api/v1/submissions/{id}/review)
+        #[arg(long)]
+        json: bool,
+    },
     /// What changed in a submitted round since the round before it of the same SCAL
     Diff {
         /// Submission ID (the round)
@@ -758,6 +768,16 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Status { product, json } => {
             let app = open(&settings).await?;
             return status(&app, &product, json, now).await;
+        }
+        Command::Review(ReviewCommand::Status { submission, json }) => {
+            let app = open(&settings).await?;
+            let status = scal_app::review::get(&app, &Actor::System, &submission).await?;
+            if json {
+                let out = scal_web::api::ReviewOut::new(status, now.date());
+                println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            } else {
+                print!("{}", review::status_text(&status, now.date()));
+            }
         }
         Command::Review(ReviewCommand::Diff { submission, json }) => {
             let app = open(&settings).await?;

@@ -31,6 +31,7 @@ use utoipa_axum::routes;
 use crate::{ApiError, AppState};
 
 pub use changes::RoundChangesOut;
+pub use review::ReviewOut;
 pub use types::*;
 
 #[derive(OpenApi)]

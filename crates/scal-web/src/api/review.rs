@@ -73,7 +73,7 @@ pub struct ReviewOut {
 }
 
 impl ReviewOut {
-    fn new(review: scal_app::review::RoundReview, today: time::Date) -> Self {
+    pub fn new(review: scal_app::review::RoundReview, today: time::Date) -> Self {
         let unreviewed = review.unreviewed();
         let blockers = review.blockers.iter().map(|b| b.message()).collect();
         let items = review

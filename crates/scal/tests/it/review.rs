@@ -832,3 +832,73 @@ async fn nhs_england_asks_about_an_enquiry_and_declines_another() {
     assert_eq!(audit_count(&app, "enquiry.information_asked").await, 1);
     assert_eq!(audit_count(&app, "enquiry.answered").await, 1);
 }
+
+/// `scal review status`: the API's JSON, and a readable summary naming what blocks acceptance.
+#[tokio::test]
+async fn the_operator_reads_a_reviews_status_at_the_command_line() {
+    let app = TestApp::demo().await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let (_, round) = submitted_with_a_red_item(&app).await;
+    let (_, review) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round}/verdicts"),
+            Some(&reviewer),
+            Some(accept_all_but(&review, &[RED])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, api) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_scal"))
+            .arg("--data-dir")
+            .arg(app.db.data_dir())
+            .args(["--database-url", &app.db.url, "review", "status"])
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("SCAL_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let json = run(&["--submission", &round, "--json"]);
+    assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
+    let printed: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(printed["items"], api["items"]);
+    assert_eq!(printed["blockers"], api["blockers"]);
+    assert_eq!(printed["unreviewed"], 1);
+
+    let text = run(&["--submission", &round]);
+    assert!(text.status.success());
+    let out = String::from_utf8_lossy(&text.stdout);
+    let total = api["items"].as_array().unwrap().len();
+    assert!(out.contains("Acme PAS"), "{out}");
+    assert!(out.contains("With NHS England"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{total} items: {} accepted, 0 queried, 0 not accepted, 1 not reviewed",
+            total - 1
+        )),
+        "{out}"
+    );
+    assert!(out.contains(&format!("red {RED}")), "{out}");
+    assert!(out.contains("what stops it being accepted:"), "{out}");
+    assert!(out.contains("has no verdict yet"), "{out}");
+
+    let unknown = run(&["--submission", "5b7e0a1c-0000-4000-8000-00000000dead"]);
+    assert_eq!(unknown.status.code(), Some(1));
+}
