@@ -232,7 +232,89 @@ fn use_case_form(
     }
 }
 
-fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], errors: &[FieldError]) -> Markup {
+/// What NHS England needs from the supplier now: the items the returned round queried or did not
+/// accept (each with where it is answered), and the questions waiting for an answer.
+#[derive(Debug, Default)]
+pub(crate) struct Needs {
+    /// (requirement ID, its page, verdict, comment).
+    items: Vec<(String, Option<String>, scal_domain::review::Verdict, Option<String>)>,
+    /// (thread page, what it is about) for threads waiting for the supplier.
+    questions: Vec<(String, String)>,
+}
+
+/// Reads [`Needs`] for the SCAL's page.
+async fn needs(state: &AppState, session: &CurrentSession, view: &ScalView) -> Result<Needs, PageError> {
+    let mut needs = Needs::default();
+    if let Some(round) = view
+        .rounds
+        .last()
+        .filter(|r| r.round_status() == scal_domain::review::RoundStatus::Returned)
+    {
+        let review = scal_app::review::get(&state.app, &session.actor, &round.id).await?;
+        needs.items = review
+            .asks()
+            .into_iter()
+            .map(|(item, verdict)| {
+                let href = view
+                    .sheets
+                    .iter()
+                    .find(|s| s.name == item.sheet)
+                    .map(|s| format!("/scals/{}/sheets/{}/requirements/{}", view.scal.id, s.id, item.id));
+                (
+                    item.id.clone(),
+                    href,
+                    verdict.review.verdict,
+                    verdict.review.comment.clone(),
+                )
+            })
+            .collect();
+    }
+    needs.questions = scal_app::threads::list_for_scal(&state.app, &session.actor, &view.scal.id)
+        .await?
+        .into_iter()
+        .filter(|t| t.state == scal_domain::thread::ThreadState::Open)
+        .map(|t| (format!("/threads/{}", t.thread.id), t.label))
+        .collect();
+    Ok(needs)
+}
+
+fn needs_banner(needs: &Needs) -> Markup {
+    html! {
+        @if !needs.items.is_empty() || !needs.questions.is_empty() {
+            div class="nhsuk-warning-callout" {
+                h2 class="nhsuk-warning-callout__label" {
+                    span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } "What NHS England needs from you" }
+                }
+                @if !needs.items.is_empty() {
+                    p { "Change or explain these items, then submit again:" }
+                    ul class="nhsuk-list nhsuk-list--bullet" {
+                        @for (id, href, verdict, comment) in &needs.items {
+                            li {
+                                @match href { Some(href) => { a href=(href) { (id) } } None => { (id) } }
+                                ": " (verdict.label())
+                                @if let Some(comment) = comment { " (" span class="scal-pre-line" { (comment) } ")" }
+                            }
+                        }
+                    }
+                }
+                @if !needs.questions.is_empty() {
+                    p { "Answer these questions:" }
+                    ul class="nhsuk-list nhsuk-list--bullet" {
+                        @for (href, about) in &needs.questions { li { a href=(href) { (about) } } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn overview(
+    session: &CurrentSession,
+    view: &ScalView,
+    cases: &[CaseView],
+    errors: &[FieldError],
+    needs: &Needs,
+) -> Markup {
     let editable = editable(session, view);
     let scal_id = &view.scal.id;
     let name = product_name(view);
@@ -246,6 +328,9 @@ fn overview(session: &CurrentSession, view: &ScalView, cases: &[CaseView], error
             ("Status", status(view, cases), None),
             ("Answers", html! { (progress(&view.summary)) }, None),
         ]))
+        @if authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).is_ok() {
+            (needs_banner(needs))
+        }
         @if view.scal.information_review {
             div class="nhsuk-warning-callout" {
                 h2 class="nhsuk-warning-callout__label" {
@@ -363,7 +448,8 @@ fn rounds_table(view: &ScalView) -> Markup {
 /// The SCAL's overview.
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let (view, cases) = scal_app::cases::cases(&state.app, &session.actor, &id, state.now()).await?;
-    Ok(overview(&session, &view, &cases, &[]).into_response())
+    let needs = needs(&state, &session, &view).await?;
+    Ok(overview(&session, &view, &cases, &[], &needs).into_response())
 }
 
 pub async fn confirm_information(
@@ -407,7 +493,8 @@ pub async fn set_use_case(
             {
                 case.use_case = Some(form.use_case.clone());
             }
-            Ok(form_page(overview(&session, &view, &cases, &errors), &errors))
+            let needs = needs(&state, &session, &view).await?;
+            Ok(form_page(overview(&session, &view, &cases, &errors, &needs), &errors))
         }
         Err(FormOutcome::Failed(error)) => Err(refusal_page(error)),
     }
@@ -816,6 +903,32 @@ pub(crate) async fn requirement_page(
         requirement_id: row.requirement.id.clone(),
     };
     let questions = super::threads::item_threads(session, &view, &subject, &threads);
+    // NHS England's verdict on this item in the latest decided round, when it asks for something.
+    let latest_verdict = match view.rounds.last().filter(|r| {
+        matches!(
+            r.round_status(),
+            scal_domain::review::RoundStatus::Returned | scal_domain::review::RoundStatus::Accepted
+        )
+    }) {
+        Some(round) => {
+            let review = scal_app::review::get(&state.app, &session.actor, &round.id).await?;
+            let key = scal_domain::review::ItemKey::new(&sheet.name, &row.requirement.id);
+            review.verdict(&key).map(|v| (round.round, v.review.clone()))
+        }
+        None => None,
+    };
+    let questions = maud::html! {
+        @if let Some((round, verdict)) = &latest_verdict {
+            div class="nhsuk-inset-text" {
+                span class="nhsuk-u-visually-hidden" { "Information: " }
+                p { "NHS England's verdict in round " (round) ": " strong { (verdict.verdict.label()) } }
+                @if let Some(comment) = &verdict.comment { p class="scal-pre-line" { (comment) } }
+                @if let Some(decision) = verdict.decision { p { "Decision on your explanation and mitigation: " (decision.label()) } }
+                @for c in &verdict.conditions { p { "Condition: " (c.text) ", due " (c.due) } }
+            }
+        }
+        (questions)
+    };
     let markup = requirement_markup(
         session,
         &view,

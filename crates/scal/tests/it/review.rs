@@ -685,6 +685,26 @@ async fn a_supplier_sees_what_a_returned_round_asks_and_can_withdraw_a_round() {
         page.html.contains(&format!("/scals/{scal}/sheets/")),
         "a link to the item"
     );
+    // The SCAL's page says what NHS England needs, linking to the item, whose page shows the
+    // verdict.
+    let overview = app
+        .page(Some(&supplier), Method::GET, &format!("/scals/{scal}"), &[])
+        .await;
+    assert!(
+        overview.html.contains("What NHS England needs from you"),
+        "{}",
+        overview.html
+    );
+    let href = overview
+        .html
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .find(|h| h.ends_with(&format!("/requirements/{RED}")))
+        .expect("a link to the queried item")
+        .to_string();
+    let item_page = app.page(Some(&supplier), Method::GET, &href, &[]).await;
+    assert!(item_page.html.contains("verdict in round 1"), "{}", item_page.html);
+    assert!(item_page.html.contains("When will the MESH mailbox be live?"));
 
     // Round 2, withdrawn from its confirmation page.
     let token = app.token_for(SUPPLIER).await;
