@@ -189,8 +189,9 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
 
 /// Seeds, into a freshly seeded demo world, the stages a newcomer should see at once: a SCAL in
 /// progress (Acme Referrals: some answers, a red item with its justification, mitigation and
-/// target date, evidence linked to it), a SCAL submitted and waiting in NHS England's queue
-/// (Brightwater EPR), and a request still waiting to be issued (Acme PAS). `scal demo` calls it
+/// target date, evidence linked to it), a SCAL in review with its red item under discussion
+/// (Brightwater EPR), an accepted SCAL with a condition (Brightwater Connect), and a request
+/// still waiting to be issued (Acme PAS). `scal demo` calls it
 /// after [`seed_if_empty`]; the test world (`seed_if_empty` alone) stays a blank slate.
 pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     use scal_domain::onboarding::info;
@@ -307,8 +308,11 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     .await?;
     crate::evidence::link(app, &dev, &scal, &file.id, &service_sheet, &red, now).await?;
 
-    // With NHS England: Brightwater EPR, fully answered and submitted.
+    // In review: Brightwater EPR, fully answered with a red and an amber item, submitted; the
+    // reviewer has taken it, accepted most items, queried the red one and asked about it in a
+    // thread the supplier has answered.
     let bright = actor_of("admin@brightwater.example").await?;
+    let reviewer = actor_of("reviewer@nhse.example").await?;
     let enquiry = ask(
         bright.clone(),
         product_id("Brightwater EPR").await?,
@@ -316,11 +320,153 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     )
     .await?;
     let scal = issue(enquiry.id).await?;
-    let view = crate::scals::view_scal(app, &bright, &scal).await?;
+    let red = complete(app, &bright, &scal, "Brightwater EPR 2.3", true, now).await?;
+    let round = crate::submissions::submit(app, &bright, &scal, now).await?;
+    if let Some(user_id) = reviewer.user_id() {
+        crate::submissions::assign(app, &reviewer, &round.id, user_id, now).await?;
+    }
+    let review = crate::review::get(app, &reviewer, &round.id).await?;
+    let accepted: Vec<crate::review::VerdictInput> = review
+        .items
+        .iter()
+        .filter(|i| i.rag == scal_domain::template::Rag::Green)
+        .map(|i| verdict(i, "accepted", "", "", None))
+        .collect();
+    crate::review::record(app, &reviewer, &round.id, &accepted, now).await?;
+    if let Some(item) = review.items.iter().find(|i| Some(&i.key()) == red.as_ref()) {
+        let query = verdict(
+            item,
+            "query",
+            "When will the MESH mailbox be live, and how are documents sent until then?",
+            "not_agreed",
+            None,
+        );
+        crate::review::record(app, &reviewer, &round.id, &[query], now).await?;
+        let subject = scal_domain::thread::SubjectInput {
+            kind: "item",
+            sheet: Some(&item.sheet),
+            requirement_id: Some(&item.id),
+            service: None,
+            step: None,
+        };
+        let thread = crate::threads::open(
+            app,
+            &reviewer,
+            &scal,
+            &subject,
+            "Has the MESH team confirmed a date for your mailbox?",
+            now,
+        )
+        .await?;
+        crate::threads::reply(
+            app,
+            &bright,
+            &thread.thread.id,
+            "Requested on 12 November (ref MESH-20931); the team expects March. Secure email until then.",
+            now,
+        )
+        .await?;
+    }
+
+    // Accepted: Brightwater Connect, reviewed and accepted in one round, its red item agreed on a
+    // condition due in four months.
+    let connect = crate::products::create(
+        app,
+        &bright,
+        &crate::products::ProductInput {
+            name: "Brightwater Connect".into(),
+            version: "1.4".into(),
+            description: "Sends discharge summaries from community services to GP practices.".into(),
+            medical_device_class: String::new(),
+        },
+        now,
+    )
+    .await?;
+    let enquiry = ask(
+        bright.clone(),
+        connect.id.clone(),
+        "Sends discharge summaries from community services to GP practices.",
+    )
+    .await?;
+    let scal = issue(enquiry.id).await?;
+    let red = complete(app, &bright, &scal, "Brightwater Connect 1.4", false, now).await?;
+    let round = crate::submissions::submit(app, &bright, &scal, now).await?;
+    let review = crate::review::get(app, &reviewer, &round.id).await?;
+    let due = (now + time::Duration::days(120)).date().to_string();
+    let verdicts: Vec<crate::review::VerdictInput> = review
+        .items
+        .iter()
+        .map(|i| {
+            if Some(&i.key()) == red.as_ref() {
+                verdict(
+                    i,
+                    "accepted",
+                    "The secure email fallback is acceptable until the mailbox is live.",
+                    "agreed_with_conditions",
+                    Some((
+                        "Confirm the MESH mailbox is live and documents are sent through it",
+                        &due,
+                    )),
+                )
+            } else {
+                verdict(i, "accepted", "", "", None)
+            }
+        })
+        .collect();
+    crate::review::record(app, &reviewer, &round.id, &verdicts, now).await?;
+    crate::review::accept(app, &reviewer, &round.id, now).await?;
+
+    // Waiting for NHS England to issue: Acme PAS asks for a SCAL.
+    let admin = actor_of("admin@acme.example").await?;
+    ask(
+        admin,
+        product_id("Acme PAS").await?,
+        "Sends appointment letters to GP practices.",
+    )
+    .await?;
+    Ok(())
+}
+
+/// A verdict on a round's item, as the reviewer would give it.
+fn verdict(
+    item: &crate::review::RoundItem,
+    verdict: &str,
+    comment: &str,
+    decision: &str,
+    condition: Option<(&str, &str)>,
+) -> crate::review::VerdictInput {
+    crate::review::VerdictInput {
+        sheet: item.sheet.clone(),
+        requirement_id: item.id.clone(),
+        verdict: verdict.into(),
+        comment: comment.into(),
+        decision: decision.into(),
+        conditions: condition
+            .map(|(text, due)| (text.to_string(), due.to_string()))
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Answers every question of a Brightwater SCAL as its supplier would: the information sheet
+/// with Brightwater's facts and files, every requirement Yes but the first MUST (red, explained
+/// with a mitigation and a target date) and, with `amber`, the first SHOULD (No, justified).
+/// Returns the red item.
+async fn complete(
+    app: &App,
+    actor: &Actor,
+    scal: &str,
+    product: &str,
+    amber: bool,
+    now: OffsetDateTime,
+) -> Result<Option<scal_domain::review::ItemKey>> {
+    use scal_domain::onboarding::info;
+    use scal_domain::template::Level;
+    let view = crate::scals::view_scal(app, actor, scal).await?;
     let facts = [
         (info::ORGANISATION, "Brightwater Clinical"),
         (info::ODS, "8QW47"),
-        (info::PRODUCT, "Brightwater EPR 2.3"),
+        (info::PRODUCT, product),
         (info::HSCN, "Yes"),
         (info::HSCN_DATE, "2026-01-10"),
         (info::DSPT_STATUS, "Standards Met"),
@@ -334,35 +480,38 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
         (info::SERVICE_DESK, "NSD-5120"),
         (info::DEVELOPER_COMMUNITY, "Yes"),
     ];
-    // Everything Yes but one SHOULD, answered No with its justification: an amber item for the
-    // reviewer to look at.
-    let mut amber_given = false;
+    let target = (now + time::Duration::days(120)).date().to_string();
+    let (mut red, mut amber_given) = (None, !amber);
     for sheet in &view.sheets {
         for row in &sheet.requirements {
             if !row.requirement.answer_kind.answered_by_typing() {
                 continue;
             }
-            let amber = !amber_given
-                && sheet.service_code.is_some()
-                && row.requirement.level == scal_domain::template::Level::Should;
-            amber_given |= amber;
-            let fields = if amber {
-                ["No", "Retries are handled by the practice system's own queue.", "", ""]
-            } else {
-                let value = facts
-                    .iter()
-                    .find(|(id, _)| *id == row.requirement.id)
-                    .map_or("Yes", |(_, v)| v);
-                [value, "", "", ""]
+            let service = sheet.service_code.is_some();
+            let mut input = crate::scals::AnswerInput {
+                sheet_id: sheet.id.clone(),
+                requirement_id: row.requirement.id.clone(),
+                answer: Some(
+                    facts
+                        .iter()
+                        .find(|(id, _)| *id == row.requirement.id)
+                        .map_or("Yes", |(_, v)| v)
+                        .to_string(),
+                ),
+                ..Default::default()
             };
-            answer(
-                bright.clone(),
-                scal.clone(),
-                sheet.id.clone(),
-                row.requirement.id.clone(),
-                fields,
-            )
-            .await?;
+            if service && red.is_none() && row.requirement.level == Level::Must {
+                red = Some(scal_domain::review::ItemKey::new(&sheet.name, &row.requirement.id));
+                input.answer = Some("No".into());
+                input.justification = Some("Our MESH mailbox is being provisioned by NHS England.".into());
+                input.mitigation = Some("Documents go to practices by secure email until the mailbox is live.".into());
+                input.target_date = Some(target.clone());
+            } else if service && !amber_given && row.requirement.level == Level::Should {
+                amber_given = true;
+                input.answer = Some("No".into());
+                input.justification = Some("Retries are handled by the practice system's own queue.".into());
+            }
+            crate::scals::save_answer(app, actor, scal, &input, now).await?;
         }
     }
     let information = view
@@ -386,18 +535,8 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
             &b"Penetration test summary (demo)"[..],
         ),
     ] {
-        let file = crate::evidence::upload(app, &bright, &scal, name, bytes, now).await?;
-        crate::evidence::link(app, &bright, &scal, &file.id, &information, question, now).await?;
+        let file = crate::evidence::upload(app, actor, scal, name, bytes, now).await?;
+        crate::evidence::link(app, actor, scal, &file.id, &information, question, now).await?;
     }
-    crate::submissions::submit(app, &bright, &scal, now).await?;
-
-    // Waiting for NHS England to issue: Acme PAS asks for a SCAL.
-    let admin = actor_of("admin@acme.example").await?;
-    ask(
-        admin,
-        product_id("Acme PAS").await?,
-        "Sends appointment letters to GP practices.",
-    )
-    .await?;
-    Ok(())
+    Ok(red)
 }

@@ -819,7 +819,8 @@ async fn a_fresh_scal_is_in_progress_and_untouched_steps_are_not_errors() {
 }
 
 /// `scal demo` shows the lifecycle at once: a SCAL in progress with a red item explained and
-/// evidenced, one with NHS England in the review queue, and a request waiting to be issued.
+/// evidenced, one in review with its red item under discussion, an accepted one with a
+/// condition, and a request waiting to be issued.
 #[tokio::test]
 async fn the_demo_world_shows_each_stage_of_the_journey() {
     let app = TestApp::demo().await;
@@ -848,8 +849,37 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
         .unwrap();
     assert!(red.mitigation.is_some() && red.target_date.is_some());
     assert_eq!(red.evidence.len(), 1, "evidence linked to the red item");
-    let (status, _) = status_of("Brightwater EPR").await;
+    let (status, view) = status_of("Brightwater EPR").await;
     assert_eq!(status, scal_domain::status::ScalStatus::WithNhsEngland { round: 1 });
+    // In review: the red item queried, not agreed yet, and a question about it answered by the
+    // supplier and waiting for NHS England.
+    let round = view.rounds.last().unwrap().id.clone();
+    let review = scal_app::review::get(app.app(), &system, &round).await.unwrap();
+    let red_item = review
+        .items
+        .iter()
+        .find(|i| i.rag == scal_domain::template::Rag::Red)
+        .expect("a red item in review");
+    let verdict = review.verdict(&red_item.key()).expect("a verdict on the red item");
+    assert_eq!(verdict.review.verdict, scal_domain::review::Verdict::Query);
+    assert!(review.round.reviewer.is_some(), "the reviewer has taken it");
+    assert!(review.unreviewed() >= 1, "the amber item waits");
+    let threads = scal_app::threads::list_for_scal(app.app(), &system, &view.scal.id)
+        .await
+        .unwrap();
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0].state, scal_domain::thread::ThreadState::Answered);
+    // Accepted: Brightwater Connect, its red item agreed on a condition.
+    let (status, view) = status_of("Brightwater Connect").await;
+    assert_eq!(status, scal_domain::status::ScalStatus::Accepted { round: 1 });
+    let accepted = scal_app::review::get(app.app(), &system, &view.rounds[0].id)
+        .await
+        .unwrap();
+    assert!(accepted
+        .items
+        .iter()
+        .filter_map(|i| accepted.verdict(&i.key()))
+        .any(|v| v.review.conditions.len() == 1));
 
     // NHS England's day: what waits on the dashboard, the queue with supplier, services, round
     // and red and amber counts, the submission's amber item listed, and notifications that open
