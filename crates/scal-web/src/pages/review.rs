@@ -38,10 +38,19 @@ enum Show {
     Red,
     Amber,
     Unreviewed,
+    /// Items with a question thread not yet resolved.
+    Threads,
 }
 
 impl Show {
-    const ALL: [Show; 5] = [Self::All, Self::Changed, Self::Red, Self::Amber, Self::Unreviewed];
+    const ALL: [Show; 6] = [
+        Self::All,
+        Self::Changed,
+        Self::Red,
+        Self::Amber,
+        Self::Unreviewed,
+        Self::Threads,
+    ];
 
     fn code(self) -> &'static str {
         match self {
@@ -50,6 +59,7 @@ impl Show {
             Self::Red => "red",
             Self::Amber => "amber",
             Self::Unreviewed => "unreviewed",
+            Self::Threads => "threads",
         }
     }
 
@@ -60,6 +70,7 @@ impl Show {
             Self::Red => "Red",
             Self::Amber => "Amber",
             Self::Unreviewed => "Not reviewed",
+            Self::Threads => "With open questions",
         }
     }
 
@@ -70,8 +81,9 @@ impl Show {
             .unwrap_or_default()
     }
 
-    fn includes(self, review: &RoundReview, item: &RoundItem) -> bool {
+    fn includes(self, review: &RoundReview, open: &OpenThreads, item: &RoundItem) -> bool {
         match self {
+            Self::Threads => open.contains(&item.key()),
             Self::All => true,
             Self::Changed => review.changed.as_ref().is_none_or(|c| c.contains(&item.key())),
             Self::Red => item.rag == Rag::Red,
@@ -95,13 +107,36 @@ pub struct ShowQuery {
     show: Option<String>,
 }
 
+/// The items with a question thread not yet resolved.
+type OpenThreads = std::collections::HashSet<scal_domain::review::ItemKey>;
+
+async fn open_threads(
+    state: &AppState,
+    session: &CurrentSession,
+    review: &RoundReview,
+) -> Result<OpenThreads, PageError> {
+    Ok(
+        scal_app::threads::list_for_scal(&state.app, &session.actor, &review.round.submission.scal_id)
+            .await?
+            .into_iter()
+            .filter(|t| t.state != scal_domain::thread::ThreadState::Resolved)
+            .filter_map(|t| match t.thread.subject {
+                scal_domain::thread::Subject::Item { sheet, requirement_id } => {
+                    Some(scal_domain::review::ItemKey::new(sheet, requirement_id))
+                }
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
 /// The positions (1-based, in the round's order) of the items a filter shows.
-fn shown(review: &RoundReview, show: Show) -> Vec<usize> {
+fn shown(review: &RoundReview, open: &OpenThreads, show: Show) -> Vec<usize> {
     review
         .items
         .iter()
         .enumerate()
-        .filter(|(_, item)| show.includes(review, item))
+        .filter(|(_, item)| show.includes(review, open, item))
         .map(|(i, _)| i + 1)
         .collect()
 }
@@ -140,8 +175,9 @@ pub async fn items(
     PageQuery(query): PageQuery<ShowQuery>,
 ) -> PageResult {
     let review = scal_app::review::get(&state.app, &session.actor, &id).await?;
+    let open = open_threads(&state, &session, &review).await?;
     let show = Show::parse(query.show.as_deref());
-    let positions = shown(&review, show);
+    let positions = shown(&review, &open, show);
     let s = &review.round.submission;
     let name = review.round.product.details.title();
     let content = html! {
@@ -158,7 +194,7 @@ pub async fn items(
             ul class="nhsuk-list scal-filters" {
                 @for option in Show::ALL {
                     @if option != Show::Changed || review.changed.is_some() {
-                        @let count = shown(&review, option).len();
+                        @let count = shown(&review, &open, option).len();
                         li {
                             @if option == show {
                                 strong aria-current="page" { (option.label()) " (" (count) ")" }
@@ -288,7 +324,7 @@ fn or_none(value: Option<&str>) -> Markup {
 
 fn item_page(
     session: &CurrentSession,
-    review: &RoundReview,
+    (review, open): (&RoundReview, &OpenThreads),
     n: usize,
     show: Show,
     form: &VerdictForm,
@@ -296,7 +332,7 @@ fn item_page(
 ) -> Markup {
     let id = &review.round.submission.id;
     let item = &review.items[n - 1];
-    let positions = shown(review, show);
+    let positions = shown(review, open, show);
     let at = positions.iter().position(|p| *p == n);
     let previous = at.and_then(|i| i.checked_sub(1)).and_then(|i| positions.get(i));
     let next = at.and_then(|i| positions.get(i + 1));
@@ -427,7 +463,16 @@ pub async fn item(
     let review = scal_app::review::get(&state.app, &session.actor, &id).await?;
     let n = position(&review, &n)?;
     let form = VerdictForm::from_recorded(&review, &review.items[n - 1]);
-    Ok(item_page(&session, &review, n, Show::parse(query.show.as_deref()), &form, &[]).into_response())
+    let open = open_threads(&state, &session, &review).await?;
+    Ok(item_page(
+        &session,
+        (&review, &open),
+        n,
+        Show::parse(query.show.as_deref()),
+        &form,
+        &[],
+    )
+    .into_response())
 }
 
 /// Records the verdict, then goes on to the next item the filter shows (or the check page).
@@ -440,6 +485,7 @@ pub async fn save_item(
     let review = scal_app::review::get(&state.app, &session.actor, &id).await?;
     let n = position(&review, &n)?;
     let show = Show::parse(form.show.as_deref());
+    let open = open_threads(&state, &session, &review).await?;
     let item = &review.items[n - 1];
     let input = VerdictInput {
         sheet: item.sheet.clone(),
@@ -459,7 +505,7 @@ pub async fn save_item(
     {
         Ok(after) => {
             // The next item the filter still shows (a filter of unreviewed items has moved on).
-            let positions = shown(&after, show);
+            let positions = shown(&after, &open, show);
             let next = positions
                 .iter()
                 .find(|p| **p > n)
@@ -472,7 +518,7 @@ pub async fn save_item(
             Ok(done(&state, &to, Notice::VerdictSaved))
         }
         Err(FormOutcome::Errors(errors)) => Ok(form_page(
-            item_page(&session, &review, n, show, &form, &errors),
+            item_page(&session, (&review, &open), n, show, &form, &errors),
             &errors,
         )),
         Err(FormOutcome::Failed(error)) => Err(error),
@@ -547,9 +593,12 @@ fn decide_page(session: &CurrentSession, review: &RoundReview, reason: &str, err
             ul class="nhsuk-list nhsuk-list--bullet" {
                 @for blocker in &review.blockers {
                     li {
-                        @match blocker.item().and_then(&position_of) {
-                            Some(n) => { a href=(item_href(id, n, Show::All)) { (blocker.message()) } }
-                            None => { (blocker.message()) }
+                        @match (blocker, blocker.item().and_then(&position_of)) {
+                            (_, Some(n)) => { a href=(item_href(id, n, Show::All)) { (blocker.message()) } }
+                            (scal_domain::review::AcceptBlocker::UnresolvedThread { thread_id, .. }, None) => {
+                                a href=(format!("/threads/{thread_id}")) { (blocker.message()) }
+                            }
+                            _ => { (blocker.message()) }
                         }
                     }
                 }

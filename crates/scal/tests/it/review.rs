@@ -524,6 +524,32 @@ async fn a_reviewer_reviews_and_accepts_a_round_through_the_pages() {
         !items.html.contains("Changed since the last round"),
         "round 1 has no changes filter"
     );
+    // A question on the red item: the filter of items with open questions finds it.
+    let (_, review_json) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let (status, thread) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/threads"),
+            Some(&reviewer),
+            Some(json!({"sheet": item(&review_json, RED)["sheet"], "requirement_id": RED, "body": "Is the order placed?"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let thread = thread["id"].as_str().unwrap().to_string();
+    let with_questions = get(format!("/submissions/{round}/items?show=threads")).await;
+    assert!(
+        with_questions.html.contains("With open questions: 1 item"),
+        "{}",
+        with_questions.html
+    );
+    assert!(with_questions.html.contains(RED));
 
     // The red item: the question is the heading; a decision and conditions are asked for.
     let (_, review) = app
@@ -592,6 +618,16 @@ async fn a_reviewer_reviews_and_accepts_a_round_through_the_pages() {
         "no accept button while something blocks"
     );
 
+    // The question answered elsewhere and resolved, so nothing but verdicts decide.
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/threads/{thread}/resolve"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let saved = app
         .page(
             Some(&session),
