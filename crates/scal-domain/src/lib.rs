@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod audit;
+pub mod certificate;
 pub mod check;
 pub mod evidence;
 pub mod field;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod certificates;
 pub mod enquiries;
 pub mod evidence;
 pub mod notifications;
