@@ -183,7 +183,10 @@ impl Jwk {
             return Err(format!("its kty is {:?}, not \"OKP\"", self.kty));
         }
         if self.crv.as_deref() != Some("Ed25519") {
-            return Err(format!("its crv is {:?}, not \"Ed25519\"", self.crv.as_deref().unwrap_or("")));
+            return Err(format!(
+                "its crv is {:?}, not \"Ed25519\"",
+                self.crv.as_deref().unwrap_or("")
+            ));
         }
         if let Some(alg) = self.alg.as_deref().filter(|alg| *alg != ALG) {
             return Err(format!("it is for alg {alg:?}, not \"EdDSA\""));
@@ -307,9 +310,7 @@ pub fn verify(jws: &str, jwks: &Jwks) -> Result<Verified, VerifyError> {
         kid: kid.clone(),
         reason,
     })?;
-    let signature: [u8; 64] = signature_bytes
-        .try_into()
-        .map_err(|_| VerifyError::BadSignature)?;
+    let signature: [u8; 64] = signature_bytes.try_into().map_err(|_| VerifyError::BadSignature)?;
     let signing_input = &jws[..header_b64.len() + 1 + payload_b64.len()];
     key.verify_strict(signing_input.as_bytes(), &Signature::from_bytes(&signature))
         .map_err(|_| VerifyError::BadSignature)?;
