@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0012_review_threads",
         include_str!("../migrations/0012_review_threads.sql"),
     ),
+    (
+        13,
+        "0013_audit_checkpoints",
+        include_str!("../migrations/0013_audit_checkpoints.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

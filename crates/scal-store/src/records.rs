@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod cases;
+pub mod checkpoints;
 pub mod enquiries;
 pub mod evidence;
 pub mod notifications;
