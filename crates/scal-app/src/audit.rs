@@ -208,18 +208,15 @@ pub async fn verify_checkpoints(
                 claim.seq, claim.hash, claim.at
             ));
         }
-        match audit::hash_at(app.store.pool(), claim.seq).await? {
-            None => {
-                return broken(format!(
-                    "the audit log has no entry {} any more (entries were deleted)",
-                    claim.seq
-                ))
+        let rewritten = match audit::hash_at(app.store.pool(), claim.seq).await? {
+            None => Some("the audit log has no such entry any more (entries were deleted)"),
+            Some(hash) if hash != claim.hash => {
+                Some("the entry no longer has the hash that was signed (the log was rewritten after the checkpoint)")
             }
-            Some(hash) if hash != claim.hash => return broken(format!(
-                "audit entry {} no longer has the hash that was signed (the log was rewritten after the checkpoint)",
-                claim.seq
-            )),
-            Some(_) => {}
+            Some(_) => None,
+        };
+        if let Some(reason) = rewritten {
+            return broken(format!("audit entry {}: {reason}", claim.seq));
         }
     }
     Ok(Ok(CheckpointsHold {

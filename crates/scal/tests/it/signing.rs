@@ -412,7 +412,7 @@ async fn a_chain_rewritten_with_every_hash_recomputed_verifies_but_its_checkpoin
     );
     assert!(
         stderr(&caught).contains(&format!("checkpoint {first_id} (audit entry 2, signed "))
-            && stderr(&caught).contains("audit entry 2 no longer has the hash that was signed"),
+            && stderr(&caught).contains("audit entry 2: the entry no longer has the hash that was signed"),
         "{}",
         stderr(&caught)
     );
