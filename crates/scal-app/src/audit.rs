@@ -3,8 +3,11 @@
 
 use scal_domain::audit::{AuditEntry, ChainBreak, ChainVerifier};
 use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::signing::verify_typed;
 use scal_store::records::audit;
+use scal_store::records::checkpoints::{self, CheckpointRecord};
 use scal_store::AuditFilter;
+use time::OffsetDateTime;
 
 use crate::{App, AppError, Result};
 
@@ -29,6 +32,11 @@ pub async fn kinds(app: &App, actor: &Actor) -> Result<Vec<String>> {
 /// Walks the whole chain. `Ok(Ok(n))`: intact with `n` entries; `Ok(Err(break))`: the first
 /// broken entry.
 pub async fn verify(app: &App) -> Result<Result<u64, ChainBreak>> {
+    Ok(walk(app).await?.2)
+}
+
+/// The head read first, and whether the chain up to it is intact.
+async fn walk(app: &App) -> Result<(i64, String, std::result::Result<u64, ChainBreak>)> {
     const BATCH: i64 = 1000;
     // The head first: entries appended while we walk are beyond it and ignored, so verifying a
     // live database gives no false alarm.
@@ -39,7 +47,7 @@ pub async fn verify(app: &App) -> Result<Result<u64, ChainBreak>> {
         let page = audit::page_in_order(app.store.pool(), after, BATCH).await?;
         for entry in page.iter().filter(|e| e.seq <= head_seq) {
             if let Err(broken) = verifier.next(entry) {
-                return Ok(Err(broken));
+                return Ok((head_seq, head_hash, Err(broken)));
             }
         }
         match page.last() {
@@ -47,7 +55,174 @@ pub async fn verify(app: &App) -> Result<Result<u64, ChainBreak>> {
             _ => break,
         }
     }
-    Ok(verifier.finish(head_seq, &head_hash))
+    let result = verifier.finish(head_seq, &head_hash);
+    Ok((head_seq, head_hash, result))
+}
+
+/// The `typ` of a checkpoint's JWS, so no other signed statement can pass for one.
+pub const CHECKPOINT_TYP: &str = "scal-audit-checkpoint";
+
+/// What a checkpoint signs: the head's sequence number and hash, and when (RFC 3339, UTC, to the
+/// microsecond), in canonical JSON.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointClaim {
+    pub seq: i64,
+    pub hash: String,
+    pub at: String,
+}
+
+impl CheckpointClaim {
+    fn of(record: &CheckpointRecord) -> Self {
+        Self {
+            seq: record.seq,
+            hash: record.hash.clone(),
+            at: rfc3339(record.at),
+        }
+    }
+}
+
+fn rfc3339(micros: i64) -> String {
+    crate::from_micros(micros)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// What [`checkpoint`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checkpointed {
+    /// The head was signed.
+    Signed(CheckpointRecord),
+    /// The head has not moved since this checkpoint: nothing to sign.
+    Unmoved(CheckpointRecord),
+    /// The log has no entry yet.
+    EmptyLog,
+}
+
+/// Signs the audit chain's current head (`{"at","hash","seq"}`) with the active key and keeps the
+/// JWS, unless the head is already signed. The chain up to the head is verified first: a broken
+/// chain is refused rather than signed.
+///
+/// Not itself an audited change: an entry for it would move the head it has just signed, and the
+/// checkpoint is already a signed record of its own. It leaves the chain as it was.
+pub async fn checkpoint(app: &App, actor: &Actor, now: OffsetDateTime) -> Result<Checkpointed> {
+    authorize(actor, Action::SignAuditCheckpoint, None)?;
+    let keys = app.keys.load_async().await?;
+    let (seq, hash, intact) = walk(app).await?;
+    if let Err(broken) = intact {
+        return Err(AppError::Conflict(format!(
+            "The audit chain is broken, so it is not signed: {broken}"
+        )));
+    }
+    if seq == 0 {
+        return Ok(Checkpointed::EmptyLog);
+    }
+    let latest = checkpoints::latest(app.store.pool()).await?;
+    if let Some(latest) = latest.filter(|c| c.seq >= seq) {
+        return Ok(Checkpointed::Unmoved(latest));
+    }
+    let signer = keys.active().ok_or_else(|| {
+        AppError::Conflict("There is no signing key yet: create one with `scal keys generate`.".into())
+    })?;
+    let mut record = CheckpointRecord {
+        id: crate::new_id(),
+        seq,
+        hash,
+        at: crate::micros(now),
+        kid: signer.kid().to_string(),
+        jws: String::new(),
+    };
+    record.jws = keys.sign_json(CHECKPOINT_TYP, &CheckpointClaim::of(&record))?;
+    match checkpoints::insert(app.store.pool(), &record).await {
+        Ok(()) => Ok(Checkpointed::Signed(record)),
+        // Another server instance signed the same head a moment ago.
+        Err(error) if error.is_unique_violation() => match checkpoints::latest(app.store.pool()).await? {
+            Some(latest) => Ok(Checkpointed::Unmoved(latest)),
+            None => Err(AppError::Store(error)),
+        },
+        Err(error) => Err(AppError::Store(error)),
+    }
+}
+
+/// The first checkpoint that no longer matches, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointBreak {
+    pub id: String,
+    /// The audit entry the checkpoint signed.
+    pub seq: i64,
+    /// When it was signed (microseconds).
+    pub at: i64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for CheckpointBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "checkpoint {} (audit entry {}, signed {}) does not match: {}",
+            self.id,
+            self.seq,
+            rfc3339(self.at),
+            self.reason
+        )
+    }
+}
+
+/// Every checkpoint checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointsHold {
+    pub count: usize,
+    pub latest: Option<CheckpointRecord>,
+}
+
+/// Checks every checkpoint, oldest first: its signature against the key ring's published keys
+/// (active and retired), the stored row against what was signed, and the chain's entry at the
+/// signed sequence number against the signed hash. A chain rewritten with every hash recomputed
+/// still verifies on its own, but not against a checkpoint signed before the rewrite.
+pub async fn verify_checkpoints(
+    app: &App,
+    actor: &Actor,
+) -> Result<std::result::Result<CheckpointsHold, CheckpointBreak>> {
+    authorize(actor, Action::ReadAudit, None)?;
+    let jwks = app.keys.load_async().await?.jwks();
+    let all = checkpoints::all_in_order(app.store.pool()).await?;
+    for record in &all {
+        let broken = |reason: String| {
+            Ok(Err(CheckpointBreak {
+                id: record.id.clone(),
+                seq: record.seq,
+                at: record.at,
+                reason,
+            }))
+        };
+        let verified = match verify_typed(&record.jws, &jwks, CHECKPOINT_TYP) {
+            Ok(verified) => verified,
+            Err(error) => return broken(format!("its signature fails: {error}")),
+        };
+        let Ok(claim) = serde_json::from_value::<CheckpointClaim>(verified.json) else {
+            return broken("what it signed is not a checkpoint".into());
+        };
+        if claim != CheckpointClaim::of(record) || verified.kid != record.kid {
+            return broken(format!(
+                "the stored row differs from what was signed (entry {}, hash {}, at {})",
+                claim.seq, claim.hash, claim.at
+            ));
+        }
+        let rewritten = match audit::hash_at(app.store.pool(), claim.seq).await? {
+            None => Some("the audit log has no such entry any more (entries were deleted)"),
+            Some(hash) if hash != claim.hash => {
+                Some("the entry no longer has the hash that was signed (the log was rewritten after the checkpoint)")
+            }
+            Some(_) => None,
+        };
+        if let Some(reason) = rewritten {
+            return broken(format!("audit entry {}: {reason}", claim.seq));
+        }
+    }
+    Ok(Ok(CheckpointsHold {
+        count: all.len(),
+        latest: all.last().cloned(),
+    }))
 }
 
 /// Audit filters as typed by a person or sent by a client: empty strings mean "any".

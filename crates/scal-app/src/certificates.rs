@@ -90,8 +90,9 @@ pub async fn for_scal(app: &App, actor: &Actor, scal_id: &str, today: time::Date
     Ok(out)
 }
 
-/// Signs a certificate's canonical facts.
-pub type Signer<'a> = &'a (dyn Fn(&[u8]) -> Result<String> + Sync);
+/// The JWS `typ` of a certificate: a signature over certificate facts is not one over anything
+/// else the same keys sign (audit checkpoints).
+pub const JWS_TYPE: &str = "scal-certificate";
 
 /// Issues the certificate for a SCAL's accepted round (NHS England): refused, naming what is
 /// missing, unless the SCAL is accepted, technical conformance testing is complete and no
@@ -102,7 +103,6 @@ pub async fn issue(
     scal_id: &str,
     expires_on: &str,
     incomplete_tests: &[String],
-    sign: Signer<'_>,
     now: OffsetDateTime,
 ) -> Result<CertificateView> {
     let (scal, product) = get_scal(app, actor, scal_id).await?;
@@ -120,6 +120,9 @@ pub async fn issue(
             }
         },
     };
+    // The key ring is read from its files before the transaction; without a key, issuing is
+    // refused with the way to create one.
+    let keys = app.keys.load_async().await?;
     let mut tx = app.store.begin().await?;
     scal_store::records::scals::lock_scal(&mut tx, &scal.id).await?;
     let rounds = submissions::for_scal(tx.conn(), &scal.id).await?;
@@ -193,8 +196,8 @@ pub async fn issue(
         expires_on,
         issuer: actor.label().to_string(),
     };
-    let canonical = serde_json::to_vec(&facts).map_err(|e| AppError::Internal(e.to_string()))?;
-    let jws = sign(&canonical)?;
+    let canonical = scal_domain::signing::canonical_json(&facts).map_err(|e| AppError::Internal(e.to_string()))?;
+    let jws = keys.sign_json(JWS_TYPE, &facts)?;
     let record = CertificateRecord {
         id: id.clone(),
         sequence,

@@ -15,6 +15,7 @@ pub mod demo;
 pub mod enquiries;
 mod error;
 pub mod evidence;
+pub mod keys;
 pub mod notifications;
 pub mod ods;
 pub mod organisations;
@@ -114,6 +115,9 @@ pub struct App {
     pub(crate) ods_answers: ods::OdsAnswers,
     /// Limits on heavy synchronous work, shared by every request of this process.
     pub gates: Gates,
+    /// The signing keys (kept outside the database): `<data_dir>/keys/` unless the binary gives
+    /// keys from the settings.
+    pub keys: keys::KeyRing,
 }
 
 /// One [`blocking::Gate`] per kind of heavy work.
@@ -165,6 +169,7 @@ impl App {
             settings.data_dir.join("evidence"),
         ));
         Self {
+            keys: keys::KeyRing::directory(settings.data_dir.join("keys")),
             gates: Gates::new(&settings),
             store,
             settings,

@@ -20,6 +20,7 @@ pub mod product;
 pub mod review;
 pub mod service;
 pub mod signin;
+pub mod signing;
 pub mod snapshot;
 pub mod status;
 pub mod template;

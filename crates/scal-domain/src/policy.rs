@@ -87,6 +87,8 @@ pub enum Action {
     /// Create, list and revoke one's own API tokens.
     ManageOwnTokens,
     ReadAudit,
+    /// Sign a checkpoint of the audit chain's head (the operator, and `serve` daily).
+    SignAuditCheckpoint,
     /// See published SCAL templates (drafts: NHS England only, decided by the service).
     ReadTemplates,
     /// Import, version and publish templates.
@@ -150,7 +152,7 @@ fn role_allows(role: Role, action: Action) -> bool {
         ManageTemplates | IssueScal | ReviewSubmission | InternalNotes => matches!(role, NhseAdmin | NhseReviewer),
         AnswerScal | RequestScal => matches!(role, SupplierAdmin | SupplierMember),
         ReadOnboarding => !matches!(role, EuoMember),
-        CreateOrganisation | EditOrganisation | ManageServices | ReadAudit => role == NhseAdmin,
+        CreateOrganisation | EditOrganisation | ManageServices | ReadAudit | SignAuditCheckpoint => role == NhseAdmin,
         ManageUsers | SendPasswordReset => matches!(role, NhseAdmin | SupplierAdmin),
         ReadProducts => !matches!(role, EuoMember),
         CreateProduct => matches!(role, SupplierAdmin | SupplierMember),

@@ -51,6 +51,12 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0012_review_threads.sql"),
     ),
     (
+        13,
+        "0013_audit_checkpoints",
+        include_str!("../migrations/0013_audit_checkpoints.sql"),
+    ),
+    // 14 is technical conformance testing's.
+    (
         15,
         "0015_certificates",
         include_str!("../migrations/0015_certificates.sql"),

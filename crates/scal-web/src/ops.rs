@@ -1,6 +1,6 @@
-//! Operations: liveness, readiness and Prometheus metrics.
+//! Operations: liveness, readiness, the signing keys and Prometheus metrics.
 //!
-//! `/healthz` and `/readyz` are public. `/metrics` tells anyone who can read it which routes are
+//! `/healthz`, `/readyz` and `/.well-known/jwks.json` are public ([`PUBLIC_ROUTES`]). `/metrics` tells anyone who can read it which routes are
 //! used and how often, so it is served on the public address only when a bearer token is
 //! configured (`metrics_token`), and otherwise only on its own listener (`metrics_bind`, see
 //! [`metrics_router`]); where a token is configured, both require it.
@@ -19,11 +19,18 @@ use axum::Router;
 
 use crate::AppState;
 
+/// The routes anyone may use without signing in (the access matrix checks each answers everyone).
+pub const PUBLIC_ROUTES: [&str; 3] = ["/healthz", "/readyz", JWKS_PATH];
+
+/// Where the signing keys are published (RFC 8615 well-known location).
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
+
 /// The operations routes of the public address.
 pub fn router(metrics_token: Option<&MetricsToken>) -> Router<AppState> {
     let router = Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
+        .route("/readyz", get(readyz))
+        .route(JWKS_PATH, get(jwks));
     match metrics_token {
         Some(_) => router.route("/metrics", get(metrics)),
         None => router,
@@ -71,6 +78,26 @@ async fn readyz(State(state): State<AppState>) -> Response {
         Err(error) => {
             tracing::warn!(%error, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+        }
+    }
+}
+
+/// The public keys that check scal's signatures (certificates, audit checkpoints): the active key
+/// and every retired one, so what an old key signed keeps verifying. Cacheable for five minutes:
+/// a rotated key appears within that.
+async fn jwks(State(state): State<AppState>) -> Response {
+    match scal_app::keys::jwks(&state.app).await {
+        Ok(jwks) => (
+            [
+                (header::CONTENT_TYPE, "application/jwk-set+json"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            serde_json::to_string(&jwks).unwrap_or_default(),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::error!(%error, "cannot read the signing keys");
+            (StatusCode::INTERNAL_SERVER_ERROR, "the signing keys cannot be read").into_response()
         }
     }
 }

@@ -7,6 +7,7 @@ mod review;
 mod server;
 mod settings;
 mod template_cmd;
+mod verify_cmd;
 
 use std::io::Read as _;
 use std::net::SocketAddr;
@@ -133,6 +134,24 @@ enum Command {
     /// NHS England's review of submitted rounds
     #[command(subcommand)]
     Review(ReviewCommand),
+    /// Manage the signing keys (kept outside the database, under the data directory's keys/)
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Check a signed statement (a certificate, an audit checkpoint) offline against a saved JSON
+    /// Web Key Set: exit 0 when valid, 1 naming the check that failed, 2 when a file cannot be read
+    Verify(verify_cmd::VerifyArgs),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make the first signing key (refused when one exists; `serve` and `demo` make one when
+    /// there is none)
+    Generate,
+    /// Make a new active key; the old one is retired but still published, so what it signed keeps
+    /// verifying
+    Rotate,
+    /// List the keys: kid, status, when made and retired
+    List,
 }
 
 #[derive(Subcommand)]
@@ -315,8 +334,12 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the audit chain: exit 0 when intact, 1 naming the first broken entry
+    /// Check the audit chain and every signed checkpoint of it: exit 0 when both hold, 1 naming
+    /// the first broken entry or the first checkpoint that no longer matches
     Verify,
+    /// Sign the audit chain's current head (sequence number, hash, time) with the active key and
+    /// keep it (`serve` does this daily); nothing new is signed when the head has not moved
+    Checkpoint,
 }
 
 /// A failure that ends the command with a message and exit status 1.
@@ -518,6 +541,13 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             .map(Secret::new)
             .or(file.metrics_token)
             .filter(|t| !t.expose().trim().is_empty()),
+        signing_keys: match std::env::var("SCAL_SIGNING_KEYS").ok().filter(|v| !v.trim().is_empty()) {
+            Some(list) => list
+                .split(',')
+                .map(|seed| Secret::new(seed.trim().to_string()))
+                .collect(),
+            None => file.signing_keys.unwrap_or_default(),
+        },
     })
 }
 
@@ -611,6 +641,74 @@ async fn status(app: &App, product: &str, json: bool, now: time::OffsetDateTime)
     Ok(if ready { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+fn rfc3339(micros: i64) -> String {
+    scal_app::from_micros(micros)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The key ring the settings name: `signing_keys` when given, else `<data_dir>/keys/`.
+fn key_ring(settings: &Settings) -> Result<scal_app::keys::KeyRing, Failure> {
+    if settings.signing_keys.is_empty() {
+        return Ok(scal_app::keys::KeyRing::directory(settings.data_dir.join("keys")));
+    }
+    let seeds: Vec<&str> = settings.signing_keys.iter().map(Secret::expose).collect();
+    Ok(scal_app::keys::KeyRing::from_settings(&seeds)?)
+}
+
+/// `serve` and `demo` on a fresh machine: a first signing key, so signing works with one command.
+fn ensure_signing_key(app: &App, now: OffsetDateTime) -> Result<(), Failure> {
+    if let Some(made) = app.keys.ensure(now)? {
+        tracing::info!(
+            kid = made.signer.kid(),
+            dir = %app.keys.dir().map(|d| d.display().to_string()).unwrap_or_default(),
+            "no signing key existed: generated one (back up this directory; rotate with `scal keys rotate`)"
+        );
+    }
+    Ok(())
+}
+
+/// `scal keys …`: no database needed.
+fn keys(settings: &Settings, command: KeysCommand, now: OffsetDateTime) -> Result<(), Failure> {
+    let ring = key_ring(settings)?;
+    let place = ring.dir().map_or_else(
+        || "the settings (signing_keys)".to_string(),
+        |d| d.display().to_string(),
+    );
+    match command {
+        KeysCommand::Generate => {
+            let made = ring.generate(now)?;
+            println!(
+                "generated signing key {} in {place} (readable by this user only); it is published at /.well-known/jwks.json",
+                made.signer.kid()
+            );
+        }
+        KeysCommand::Rotate => {
+            let (made, retired) = ring.rotate(now)?;
+            println!(
+                "new active signing key {}; {retired} is retired and still published, so what it signed keeps verifying",
+                made.signer.kid()
+            );
+        }
+        KeysCommand::List => {
+            let keys = ring.load()?;
+            if keys.keys.is_empty() {
+                println!("no signing keys in {place} (scal keys generate)");
+            }
+            for key in &keys.keys {
+                println!(
+                    "{}  {:<7}  made {}  retired {}",
+                    key.signer.kid(),
+                    key.status.as_str(),
+                    key.created_at.map_or_else(|| "-".into(), rfc3339),
+                    key.retired_at.map_or_else(|| "-".into(), rfc3339),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 async fn open(settings: &Settings) -> Result<App, Failure> {
     let store = Store::open(settings.database_url.expose(), settings.max_connections).await?;
     let app_settings = AppSettings {
@@ -629,13 +727,18 @@ async fn open(settings: &Settings) -> Result<App, Failure> {
         bank_holidays: settings.bank_holidays.clone(),
         ..AppSettings::default()
     };
-    Ok(App::new(store, app_settings))
+    let mut app = App::new(store, app_settings);
+    app.keys = key_ring(settings)?;
+    Ok(app)
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     // Offline: no settings, no data directory, no database.
     if let Command::Check(args) = &cli.command {
         return Ok(check::run(args));
+    }
+    if let Command::Verify(args) = &cli.command {
+        return Ok(verify_cmd::run(args));
     }
     let bind = match &cli.command {
         Command::Serve(args) | Command::Demo(args) => args.bind,
@@ -647,10 +750,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Serve(_) => {
             let app = open(&settings).await?;
+            ensure_signing_key(&app, now)?;
             serve(app, &settings, None).await?;
         }
         Command::Demo(_) => {
             let app = open(&settings).await?;
+            ensure_signing_key(&app, now)?;
             let seeded = scal_app::demo::seed_if_empty(&app, now).await?;
             if seeded {
                 // The lifecycle so far: a SCAL in progress, one with NHS England, one asked for.
@@ -744,7 +849,22 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             );
             println!("{}", created.secret);
         }
-        Command::Check(_) => unreachable!("handled before settings are read"),
+        Command::Check(_) | Command::Verify(_) => unreachable!("handled before settings are read"),
+        Command::Keys(command) => keys(&settings, command, now)?,
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let app = open(&settings).await?;
+            match scal_app::audit::checkpoint(&app, &Actor::System, now).await? {
+                scal_app::audit::Checkpointed::Signed(c) => println!(
+                    "signed audit entry {} (hash {}) with key {}; checkpoint {}",
+                    c.seq, c.hash, c.kid, c.id
+                ),
+                scal_app::audit::Checkpointed::Unmoved(c) => println!(
+                    "audit entry {} is the head and is already signed (checkpoint {}); nothing new to sign",
+                    c.seq, c.id
+                ),
+                scal_app::audit::Checkpointed::EmptyLog => println!("the audit log is empty: nothing to sign"),
+            }
+        }
         Command::Issue {
             product,
             template,
@@ -903,9 +1023,24 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Audit(AuditCommand::Verify) => {
             let app = open(&settings).await?;
-            return match scal_app::audit::verify(&app).await? {
-                Ok(count) => {
-                    println!("audit chain intact: {count} entries");
+            match scal_app::audit::verify(&app).await? {
+                Ok(count) => println!("audit chain intact: {count} entries"),
+                Err(broken) => {
+                    eprintln!("{broken}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+            return match scal_app::audit::verify_checkpoints(&app, &Actor::System).await? {
+                Ok(hold) => {
+                    match hold.latest {
+                        Some(latest) => println!(
+                            "{} checkpoint(s) verified; the latest signs entry {} ({})",
+                            hold.count,
+                            latest.seq,
+                            rfc3339(latest.at)
+                        ),
+                        None => println!("no checkpoints yet (scal audit checkpoint)"),
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(broken) => {
@@ -954,6 +1089,21 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
             }
         });
     }
+    // The audit chain's head is signed at start and then daily (nothing when it has not moved).
+    let checkpointer = app.clone();
+    tokio::spawn(async move {
+        let mut daily = tokio::time::interval(Duration::from_secs(24 * 60 * 60));
+        loop {
+            daily.tick().await;
+            match scal_app::audit::checkpoint(&checkpointer, &Actor::System, OffsetDateTime::now_utc()).await {
+                Ok(scal_app::audit::Checkpointed::Signed(c)) => {
+                    tracing::info!(seq = c.seq, kid = %c.kid, "audit checkpoint signed")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "audit checkpoint not signed"),
+            }
+        }
+    });
     let state = scal_web::AppState::new(app, Arc::new(scal_web::SystemClock), web);
     let router = scal_web::router(state.clone());
     let listener = tokio::net::TcpListener::bind(settings.bind)

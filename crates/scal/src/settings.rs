@@ -68,6 +68,9 @@ pub struct FileSettings {
     pub max_client_connections: Option<usize>,
     pub metrics_bind: Option<SocketAddr>,
     pub metrics_token: Option<Secret>,
+    /// Signing keys as 64-hex-digit seeds, the first active and the rest retired (still
+    /// published); instead of the key files under `<data_dir>/keys/`.
+    pub signing_keys: Option<Vec<Secret>>,
 }
 
 impl FileSettings {
@@ -128,6 +131,9 @@ pub struct Settings {
     pub metrics_bind: Option<SocketAddr>,
     /// A bearer token `/metrics` requires; with it, `/metrics` is also served on `bind`.
     pub metrics_token: Option<Secret>,
+    /// Signing keys from the settings (`signing_keys`, `SCAL_SIGNING_KEYS`); empty: the key files
+    /// under `<data_dir>/keys/`.
+    pub signing_keys: Vec<Secret>,
 }
 
 /// The parts of a database URL that are safe to print.

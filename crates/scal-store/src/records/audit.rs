@@ -129,6 +129,17 @@ pub async fn head<'e>(ex: impl Executor<'e, Database = Any>) -> Result<(i64, Str
     Ok((int(&row, "seq")?, text(&row, "hash")?))
 }
 
+/// The hash stored for entry `seq`, if there is such an entry.
+pub async fn hash_at<'e>(ex: impl Executor<'e, Database = Any>, seq: i64) -> Result<Option<String>> {
+    sqlx::query("SELECT hash FROM audit_log WHERE seq = $1")
+        .bind(seq)
+        .fetch_optional(ex)
+        .await?
+        .as_ref()
+        .map(|row| text(row, "hash"))
+        .transpose()
+}
+
 /// Distinct kinds recorded so far, for the filter drop-down.
 pub async fn kinds<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<String>> {
     let rows = sqlx::query("SELECT DISTINCT kind FROM audit_log ORDER BY kind")

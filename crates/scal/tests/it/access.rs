@@ -1879,6 +1879,42 @@ async fn another_tenants_ids_are_indistinguishable_from_unknown_ids() {
     }
 }
 
+/// The public operations routes (health, readiness, the signing keys) answer everyone alike:
+/// anonymous callers, every role, with a session or a token.
+#[tokio::test]
+async fn public_routes_answer_everyone_signed_in_or_not() {
+    let public = ["/healthz", "/readyz", "/.well-known/jwks.json"];
+    assert_eq!(
+        public.iter().collect::<BTreeSet<_>>(),
+        scal_web::ops::PUBLIC_ROUTES.iter().collect::<BTreeSet<_>>(),
+        "a public route without a row here"
+    );
+    let app = TestApp::demo().await;
+    app.app().keys.generate(app.now()).unwrap();
+    let mut failures = Vec::new();
+    for path in public {
+        let (anonymous, _) = app.api(Method::GET, path, None, None).await;
+        let page = app.page(None, Method::GET, path, &[]).await;
+        for (who, status) in [("anonymous (API)", anonymous), ("anonymous (browser)", page.status)] {
+            if status != StatusCode::OK {
+                failures.push(format!("{who} GET {path}: expected 200 got {status}"));
+            }
+        }
+        for email in ACTORS {
+            let token = app.token_for(email).await;
+            let (status, _) = app.api(Method::GET, path, Some(&token), None).await;
+            let session = app.sign_in(email, PASSWORD).await.unwrap();
+            let page = app.page(Some(&session), Method::GET, path, &[]).await;
+            for (how, status) in [("token", status), ("session", page.status)] {
+                if status != StatusCode::OK {
+                    failures.push(format!("{email} ({how}) GET {path}: expected 200 got {status}"));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// Every route the router serves has rows above (or is public by design).
 #[test]
 fn every_route_is_covered() {

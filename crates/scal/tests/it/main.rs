@@ -13,6 +13,7 @@
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
 //! - `browser`: headless Chromium with axe-core checks;
 //! - `threads`: NHS England's question threads and internal notes;
+//! - `signing`: the key ring, `/.well-known/jwks.json`, `scal verify`, audit checkpoints;
 //! - `corpus`: generated SCAL-like workbooks in layouts never seen, as written and as LibreOffice
 //!   saves them, each with its expected import and check result.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -37,6 +38,7 @@ mod passwords;
 mod review;
 mod review_workbook;
 mod signin;
+mod signing;
 mod support;
 mod templates;
 mod threads;
