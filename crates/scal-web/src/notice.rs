@@ -45,10 +45,14 @@ pub enum Notice {
     NoteAdded,
     ReviewWorkbookRecorded,
     ReviewWorkbookUnchanged,
+    CertificateIssued,
+    CertificateRevoked,
+    ConditionMet,
+    ConditionConfirmed,
 }
 
 impl Notice {
-    const ALL: [Notice; 32] = [
+    const ALL: [Notice; 36] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -81,6 +85,10 @@ impl Notice {
         Self::NoteAdded,
         Self::ReviewWorkbookRecorded,
         Self::ReviewWorkbookUnchanged,
+        Self::CertificateIssued,
+        Self::CertificateRevoked,
+        Self::ConditionMet,
+        Self::ConditionConfirmed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -117,6 +125,10 @@ impl Notice {
             Self::NoteAdded => "note-added",
             Self::ReviewWorkbookRecorded => "review-workbook-recorded",
             Self::ReviewWorkbookUnchanged => "review-workbook-unchanged",
+            Self::CertificateIssued => "certificate-issued",
+            Self::CertificateRevoked => "certificate-revoked",
+            Self::ConditionMet => "condition-met",
+            Self::ConditionConfirmed => "condition-confirmed",
         }
     }
 
@@ -199,6 +211,16 @@ impl Notice {
                 "The verdicts in the workbook have been recorded",
                 Some("Rows you did not change were left as they were."),
             ),
+            Self::CertificateIssued => (
+                "The certificate has been issued",
+                Some("It is signed, the supplier has been told, and anyone can check it on its verify page."),
+            ),
+            Self::CertificateRevoked => ("The certificate has been revoked", Some("The supplier has been told.")),
+            Self::ConditionMet => (
+                "NHS England has been told the condition is met",
+                Some("It counts once NHS England confirms it."),
+            ),
+            Self::ConditionConfirmed => ("The condition has been confirmed as met", None),
             Self::ReviewWorkbookUnchanged => (
                 "No verdict was recorded: nothing in the workbook had changed",
                 None,

@@ -2,6 +2,7 @@
 //! `{"error":{"code","message","field"}}` (see `ErrorBody`).
 
 mod audit;
+mod certificates;
 mod changes;
 mod onboarding;
 mod organisations;
@@ -56,6 +57,7 @@ pub use types::*;
         (name = "templates", description = "SCAL templates: import, versions, publishing, differences"),
         (name = "scal", description = "A product's SCAL: issued sheets, workbook, answers"),
         (name = "onboarding", description = "The supplier journey: enquiries, answers, cases, evidence, submissions, notifications"),
+        (name = "certificates", description = "Certificates of technical conformance: issue, check (without signing in), revoke; their conditions"),
         (name = "review", description = "NHS England's review of a round: verdicts, decisions on red items, question threads with the supplier, internal notes, acceptance, withdrawal"),
     )
 )]
@@ -141,6 +143,13 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(onboarding::get_submission))
         .routes(routes!(onboarding::return_submission))
         .routes(routes!(onboarding::assign_reviewer))
+        .routes(routes!(certificates::issue, certificates::list))
+        .routes(routes!(certificates::get))
+        .routes(routes!(certificates::status))
+        .routes(routes!(certificates::jws))
+        .routes(routes!(certificates::revoke))
+        .routes(routes!(certificates::condition_met))
+        .routes(routes!(certificates::condition_confirm))
         .routes(routes!(review::get_review))
         .routes(routes!(review::record_verdicts))
         .routes(routes!(review::accept))

@@ -3,6 +3,7 @@
 
 mod account;
 mod audit;
+mod certificates;
 mod changes;
 mod dashboard;
 mod enquiries;
@@ -186,6 +187,13 @@ fn table(limits: UploadLimits) -> Table {
     .get("/threads/{id}", threads::show)
     .post("/threads/{id}/messages", threads::reply)
     .post("/threads/{id}/resolve", threads::resolve)
+    .get("/scals/{id}/certificates", certificates::list)
+    .post("/scals/{id}/certificates", certificates::issue)
+    .get("/certificates/{id}", certificates::show)
+    .post("/certificates/{id}/revoke", certificates::revoke)
+    .post("/conditions/{id}/met", certificates::condition_met)
+    .post("/conditions/{id}/confirm", certificates::condition_confirm)
+    .get("/verify/{id}", certificates::verify)
     .get("/submissions", submissions::list)
     .get("/submissions/{id}", submissions::show)
     .post("/submissions/{id}/return", review::return_for_changes)
