@@ -22,6 +22,7 @@ pub mod signin;
 pub mod snapshot;
 pub mod status;
 pub mod template;
+pub mod testing;
 pub mod thread;
 pub mod user;
 

@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0012_review_threads",
         include_str!("../migrations/0012_review_threads.sql"),
     ),
+    (
+        14,
+        "0014_technical_testing",
+        include_str!("../migrations/0014_technical_testing.sql"),
+    ),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -45,10 +45,12 @@ pub enum Notice {
     NoteAdded,
     ReviewWorkbookRecorded,
     ReviewWorkbookUnchanged,
+    TestResultSaved,
+    TestingComplete,
 }
 
 impl Notice {
-    const ALL: [Notice; 32] = [
+    const ALL: [Notice; 34] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -81,6 +83,8 @@ impl Notice {
         Self::NoteAdded,
         Self::ReviewWorkbookRecorded,
         Self::ReviewWorkbookUnchanged,
+        Self::TestResultSaved,
+        Self::TestingComplete,
     ];
 
     pub fn code(self) -> &'static str {
@@ -117,6 +121,8 @@ impl Notice {
             Self::NoteAdded => "note-added",
             Self::ReviewWorkbookRecorded => "review-workbook-recorded",
             Self::ReviewWorkbookUnchanged => "review-workbook-unchanged",
+            Self::TestResultSaved => "test-result-saved",
+            Self::TestingComplete => "testing-complete",
         }
     }
 
@@ -202,6 +208,14 @@ impl Notice {
             Self::ReviewWorkbookUnchanged => (
                 "No verdict was recorded: nothing in the workbook had changed",
                 None,
+            ),
+            Self::TestResultSaved => (
+                "The test result has been saved",
+                Some("The supplier can see it, and has been told if remedial action is needed."),
+            ),
+            Self::TestingComplete => (
+                "The test result has been saved: testing is complete",
+                Some("Every test case has passed or does not apply. The supplier has been told."),
             ),
         }
     }

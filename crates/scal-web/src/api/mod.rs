@@ -11,6 +11,7 @@ mod review;
 mod scals;
 mod services;
 mod templates;
+mod testing;
 mod threads;
 mod tokens;
 mod types;
@@ -56,6 +57,7 @@ pub use types::*;
         (name = "scal", description = "A product's SCAL: issued sheets, workbook, answers"),
         (name = "onboarding", description = "The supplier journey: enquiries, answers, cases, evidence, submissions, notifications"),
         (name = "review", description = "NHS England's review of a round: verdicts, decisions on red items, question threads with the supplier, internal notes, acceptance, withdrawal"),
+        (name = "testing", description = "Technical conformance testing of an accepted SCAL: NHS England's witness-test result of each test case"),
     )
 )]
 struct ApiDoc;
@@ -151,6 +153,8 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(threads::reply))
         .routes(routes!(threads::resolve))
         .routes(routes!(threads::list_notes, threads::add_note))
+        .routes(routes!(testing::get_testing))
+        .routes(routes!(testing::record_result))
         .merge(uploads)
         .merge(evidence)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))

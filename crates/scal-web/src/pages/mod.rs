@@ -18,6 +18,7 @@ mod scals;
 mod services;
 mod submissions;
 mod templates;
+mod testing;
 mod threads;
 mod tokens;
 
@@ -186,6 +187,9 @@ fn table(limits: UploadLimits) -> Table {
     .get("/threads/{id}", threads::show)
     .post("/threads/{id}/messages", threads::reply)
     .post("/threads/{id}/resolve", threads::resolve)
+    .get("/scals/{id}/testing", testing::show)
+    .get("/scals/{id}/testing/{service}/{test_case}", testing::question)
+    .post("/scals/{id}/testing/{service}/{test_case}", testing::record)
     .get("/submissions", submissions::list)
     .get("/submissions/{id}", submissions::show)
     .post("/submissions/{id}/return", review::return_for_changes)

@@ -38,6 +38,7 @@ mod review;
 mod review_workbook;
 mod signin;
 mod support;
+mod testing;
 mod templates;
 mod threads;
 mod webdriver;
