@@ -133,7 +133,11 @@ fn assemble(
     let mut cases = Vec::new();
     let mut rule = Vec::new();
     for record in records {
-        let Some(service) = catalogue.iter().find(|s| s.code.as_str() == record.service_code).cloned() else {
+        let Some(service) = catalogue
+            .iter()
+            .find(|s| s.code.as_str() == record.service_code)
+            .cloned()
+        else {
             continue;
         };
         let mut latest: BTreeMap<String, TestResultRecord> = results
@@ -223,7 +227,9 @@ pub async fn record(
             format!("{} does not need testing", case.service.name),
         ));
     }
-    let test_case = case.test_case(scal_domain::field::trim(test_case_id)).map(|t| t.id.clone());
+    let test_case = case
+        .test_case(scal_domain::field::trim(test_case_id))
+        .map(|t| t.id.clone());
     if test_case.is_none() {
         invalid.0.push(FieldError::new(
             "test_case_id",

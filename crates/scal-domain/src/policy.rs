@@ -149,7 +149,9 @@ fn role_allows(role: Role, action: Action) -> bool {
     match action {
         ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates | ReadOwnNotifications
         | ChangeOwnPassword => true,
-        ManageTemplates | IssueScal | ReviewSubmission | InternalNotes | RecordTestResults => matches!(role, NhseAdmin | NhseReviewer),
+        ManageTemplates | IssueScal | ReviewSubmission | InternalNotes | RecordTestResults => {
+            matches!(role, NhseAdmin | NhseReviewer)
+        }
         AnswerScal | RequestScal => matches!(role, SupplierAdmin | SupplierMember),
         ReadOnboarding => !matches!(role, EuoMember),
         CreateOrganisation | EditOrganisation | ManageServices | ReadAudit => role == NhseAdmin,

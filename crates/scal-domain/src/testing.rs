@@ -335,7 +335,10 @@ mod tests {
     }
 
     fn fields(result: Result<TestResult, Invalid>) -> Vec<String> {
-        result.err().map(|e| e.0.into_iter().map(|f| f.field).collect()).unwrap_or_default()
+        result
+            .err()
+            .map(|e| e.0.into_iter().map(|f| f.field).collect())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -419,10 +422,18 @@ mod tests {
         let done = case(
             true,
             &ids,
-            &[("T-1", Passed), ("T-2", Passed), ("T-3", NotApplicable), ("OTHER-9", RemedialActionNeeded)],
+            &[
+                ("T-1", Passed),
+                ("T-2", Passed),
+                ("T-3", NotApplicable),
+                ("OTHER-9", RemedialActionNeeded),
+            ],
         );
         assert_eq!(done.status(), TestingStatus::Complete);
-        assert!(done.incomplete().is_empty(), "a result for an ID not asked for is ignored");
+        assert!(
+            done.incomplete().is_empty(),
+            "a result for an ID not asked for is ignored"
+        );
     }
 
     #[test]

@@ -232,7 +232,15 @@ pub async fn record_result(
         remedial_action: body.remedial_action,
         evidence_ids: body.evidence_ids,
     };
-    let testing =
-        scal_app::testing::record(&state.app, &actor, &id, &service, &body.test_case_id, &input, state.now()).await?;
+    let testing = scal_app::testing::record(
+        &state.app,
+        &actor,
+        &id,
+        &service,
+        &body.test_case_id,
+        &input,
+        state.now(),
+    )
+    .await?;
     Ok(Json(testing.into()))
 }

@@ -13,8 +13,8 @@ use scal_domain::FieldError;
 use scal_store::records::evidence::EvidenceRecord;
 
 use super::layout::{
-    back_link, button, csrf, data_table, date_time, error_summary, inset, page, plural, tag, textarea, Caption,
-    Chrome, Nav,
+    back_link, button, csrf, data_table, date_time, error_summary, inset, page, plural, tag, textarea, Caption, Chrome,
+    Nav,
 };
 use super::{done, form_page, FormOutcome};
 use crate::extract::PageForm;
@@ -188,7 +188,9 @@ fn question_subject<'t>(
     let test = case.test_case(test_case).ok_or(AppError::NotFound)?;
     authorize(&session.actor, Action::RecordTestResults, Some(&testing.product.org_id)).map_err(AppError::from)?;
     if testing.accepted_round.is_none() {
-        return Err(AppError::Conflict("Test results are recorded once NHS England has accepted the SCAL".into()).into());
+        return Err(
+            AppError::Conflict("Test results are recorded once NHS England has accepted the SCAL".into()).into(),
+        );
     }
     Ok((case, test))
 }
@@ -211,7 +213,10 @@ fn question_markup(
     let code = case.service.code.as_str();
     let heading = format!("What was the result of {}?", test.id);
     let outcome_error = errors.iter().find(|e| e.field == "outcome").map(|e| e.message.as_str());
-    let evidence_error = errors.iter().find(|e| e.field == "evidence_ids").map(|e| e.message.as_str());
+    let evidence_error = errors
+        .iter()
+        .find(|e| e.field == "evidence_ids")
+        .map(|e| e.message.as_str());
     // Errors about the address's service or test case have no field on the form: shown above it.
     let other: Vec<&FieldError> = errors
         .iter()
@@ -334,12 +339,22 @@ pub async fn record(
         remedial_action: field("remedial_action").into(),
         evidence_ids: evidence_ids.iter().map(|s| s.to_string()).collect(),
     };
-    match scal_app::testing::record(&state.app, &session.actor, &id, &service, &test_case, &input, state.now())
-        .await
-        .map_err(FormOutcome::from)
+    match scal_app::testing::record(
+        &state.app,
+        &session.actor,
+        &id,
+        &service,
+        &test_case,
+        &input,
+        state.now(),
+    )
+    .await
+    .map_err(FormOutcome::from)
     {
         Ok(after) => {
-            let code = after.case(&service).map_or(service.clone(), |c| c.service.code.as_str().to_string());
+            let code = after
+                .case(&service)
+                .map_or(service.clone(), |c| c.service.code.as_str().to_string());
             let notice = if after.complete() {
                 Notice::TestingComplete
             } else {

@@ -853,8 +853,18 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
         ),
         // Technical testing: the SCAL's supplier and NHS England see it; only NHS England records,
         // and only once the SCAL is accepted (neither SCAL here is: 409).
-        (M::GET, "/api/v1/scals/{acme_scal}/testing", None, [200, 200, 200, 200, 404]),
-        (M::GET, "/api/v1/scals/{bright_scal}/testing", None, [404, 404, 200, 200, 404]),
+        (
+            M::GET,
+            "/api/v1/scals/{acme_scal}/testing",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{bright_scal}/testing",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
         (
             M::POST,
             "/api/v1/scals/{acme_scal}/testing/{service}/results",
@@ -1594,7 +1604,12 @@ fn page_cases() -> Vec<PageCase> {
             [404, 404, 303, 303, 404],
         ),
         (M::GET, "/scals/{acme_scal}/testing", vec![], [200, 200, 200, 200, 404]),
-        (M::GET, "/scals/{bright_scal}/testing", vec![], [404, 404, 200, 200, 404]),
+        (
+            M::GET,
+            "/scals/{bright_scal}/testing",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
         (
             M::GET,
             "/scals/{acme_scal}/testing/{service}/{test_case}",

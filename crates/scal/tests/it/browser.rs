@@ -1062,14 +1062,22 @@ fn the_reviewers_part_of_a_review_in_the_browser() {
         .unwrap()
         .click()
         .unwrap();
-    submit(&browser, "form[action$='/GPCM-SD-TST-01'] button[type=submit]", ".nhsuk-error-summary");
+    submit(
+        &browser,
+        "form[action$='/GPCM-SD-TST-01'] button[type=submit]",
+        ".nhsuk-error-summary",
+    );
     check(&browser, "a test case's question page with an error");
     browser
         .find("#remedial_action")
         .unwrap()
         .send_keys("Request the ITK3 acknowledgement")
         .unwrap();
-    submit(&browser, "form[action$='/GPCM-SD-TST-01'] button[type=submit]", ".nhsuk-notification-banner");
+    submit(
+        &browser,
+        "form[action$='/GPCM-SD-TST-01'] button[type=submit]",
+        ".nhsuk-notification-banner",
+    );
     let text = browser.body_text().unwrap();
     assert!(text.contains("The test result has been saved"), "{text}");
     assert!(text.contains("Request the ITK3 acknowledgement"), "{text}");

@@ -46,7 +46,8 @@ async fn accept(app: &TestApp, round: &str) {
         .unwrap()
         .iter()
         .map(|i| {
-            let mut verdict = json!({"sheet": i["sheet"], "requirement_id": i["requirement_id"], "verdict": "accepted"});
+            let mut verdict =
+                json!({"sheet": i["sheet"], "requirement_id": i["requirement_id"], "verdict": "accepted"});
             if i["requirement_id"] == RED {
                 verdict["decision"] = json!("agreed");
             }
@@ -143,17 +144,17 @@ async fn nhs_england_records_witness_tests_of_an_accepted_scal_until_testing_is_
         .map(|t| t["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, TEST_CASES.into_iter().collect(), "{before}");
-    assert_eq!(
-        test_case(&before, "GPCM-SD-TST-03")["requirements"][0],
-        "GPCM-SD-028"
-    );
+    assert_eq!(test_case(&before, "GPCM-SD-TST-03")["requirements"][0], "GPCM-SD-028");
     assert_eq!(case(&before, SERVICE)["status"], "not_started");
     assert_eq!(before["complete"], false);
     let (status, body) = app
         .api(Method::POST, &results, Some(&reviewer), Some(pass("GPCM-SD-TST-01")))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(body["error"]["message"].as_str().unwrap().contains("accepted"), "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("accepted"),
+        "{body}"
+    );
 
     accept(&app, &round).await;
     let (_, accepted) = app.api(Method::GET, &testing_path, Some(&supplier), None).await;
@@ -207,8 +208,14 @@ async fn nhs_england_records_witness_tests_of_an_accepted_scal_until_testing_is_
 
     // Bad input: each names its field, and nothing is stored.
     let refusals = [
-        (json!({"test_case_id": "GPCM-SD-TST-99", "outcome": "passed"}), "test_case_id"),
-        (json!({"test_case_id": "GPCM-SD-TST-01", "outcome": "failed"}), "outcome"),
+        (
+            json!({"test_case_id": "GPCM-SD-TST-99", "outcome": "passed"}),
+            "test_case_id",
+        ),
+        (
+            json!({"test_case_id": "GPCM-SD-TST-01", "outcome": "failed"}),
+            "outcome",
+        ),
         (json!({"test_case_id": "GPCM-SD-TST-01"}), "outcome"),
         (
             json!({"test_case_id": "GPCM-SD-TST-01", "outcome": "remedial_action_needed", "remedial_action": "  "}),
@@ -228,7 +235,9 @@ async fn nhs_england_records_witness_tests_of_an_accepted_scal_until_testing_is_
         ),
     ];
     for (body, field) in refusals {
-        let (status, answer) = app.api(Method::POST, &results, Some(&reviewer), Some(body.clone())).await;
+        let (status, answer) = app
+            .api(Method::POST, &results, Some(&reviewer), Some(body.clone()))
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
         assert_eq!(answer["error"]["field"], field, "{body}: {answer}");
     }
@@ -273,7 +282,10 @@ async fn nhs_england_records_witness_tests_of_an_accepted_scal_until_testing_is_
     // The supplier sees the results and is told what to put right (in the app and by email).
     let (status, seen) = app.api(Method::GET, &testing_path, Some(&supplier), None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(test_case(&seen, "GPCM-SD-TST-03")["result"]["remedial_action"], remedial);
+    assert_eq!(
+        test_case(&seen, "GPCM-SD-TST-03")["result"]["remedial_action"],
+        remedial
+    );
     let told = notifications(&app, &supplier, "test_remedial_action").await;
     assert_eq!(told.len(), 1, "{told:?}");
     assert!(told[0]["message"].as_str().unwrap().contains(remedial));
@@ -329,7 +341,11 @@ async fn nhs_england_records_witness_tests_of_an_accepted_scal_until_testing_is_
     assert_eq!(entries.len(), 9);
     let replaced = entries
         .iter()
-        .find(|e| e.before.as_ref().is_some_and(|b| b["outcome"] == "remedial_action_needed"))
+        .find(|e| {
+            e.before
+                .as_ref()
+                .is_some_and(|b| b["outcome"] == "remedial_action_needed")
+        })
         .expect("the second result of TST-03 names the first");
     let after = replaced.after.as_ref().unwrap();
     assert_eq!(after["result"]["outcome"], "passed");
@@ -348,7 +364,10 @@ async fn a_service_that_needs_no_testing_blocks_nothing_and_takes_no_results() {
     let (_, service) = app
         .api(Method::GET, &format!("/api/v1/services/{SERVICE}"), Some(&admin), None)
         .await;
-    assert_eq!(service["testing_required"], true, "services need testing unless told otherwise");
+    assert_eq!(
+        service["testing_required"], true,
+        "services need testing unless told otherwise"
+    );
     let (status, changed) = app
         .api(
             Method::PATCH,
@@ -394,7 +413,9 @@ async fn a_service_that_needs_no_testing_blocks_nothing_and_takes_no_results() {
         body["name"] = json!("A new API");
         body["network"] = json!("internet");
         body["onboarding_route"] = json!("scal");
-        let (status, created) = app.api(Method::POST, "/api/v1/services", Some(&admin), Some(body)).await;
+        let (status, created) = app
+            .api(Method::POST, "/api/v1/services", Some(&admin), Some(body))
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{created}");
         assert_eq!(created["testing_required"], expected, "{code}");
     }
@@ -409,8 +430,13 @@ async fn the_testing_pages_show_results_to_the_supplier_and_take_them_from_nhs_e
     let testing = format!("/scals/{scal}/testing");
     let question = format!("{testing}/{SERVICE}/GPCM-SD-TST-01");
 
-    let scal_page = app.page(Some(&supplier), Method::GET, &format!("/scals/{scal}"), &[]).await;
-    assert!(scal_page.html.contains(&format!("href=\"{testing}\"")), "the SCAL page links to testing");
+    let scal_page = app
+        .page(Some(&supplier), Method::GET, &format!("/scals/{scal}"), &[])
+        .await;
+    assert!(
+        scal_page.html.contains(&format!("href=\"{testing}\"")),
+        "the SCAL page links to testing"
+    );
     let page = app.page(Some(&reviewer), Method::GET, &testing, &[]).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.html.contains("Not started"));
@@ -419,7 +445,10 @@ async fn the_testing_pages_show_results_to_the_supplier_and_take_them_from_nhs_e
     let form = app.page(Some(&reviewer), Method::GET, &question, &[]).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(form.html.contains("What was the result of GPCM-SD-TST-01?"));
-    assert!(form.html.contains("cscr.pdf"), "the supplier's files are offered as evidence");
+    assert!(
+        form.html.contains("cscr.pdf"),
+        "the supplier's files are offered as evidence"
+    );
 
     // Remedial action without what: the error summary names it, and the choice is kept.
     let refused = app
