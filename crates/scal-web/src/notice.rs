@@ -215,7 +215,7 @@ impl Notice {
             ),
             Self::TestingComplete => (
                 "The test result has been saved: testing is complete",
-                Some("Every test case has passed or does not apply. The supplier has been told."),
+                Some("Every test case has passed or does not apply. The supplier is told when testing completes."),
             ),
         }
     }
