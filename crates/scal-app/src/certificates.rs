@@ -133,7 +133,14 @@ pub async fn issue(
         Some(round) => certificates::for_submission(tx.conn(), &round.id).await?.is_some(),
         None => false,
     };
-    let incomplete = incomplete_tests(app, actor, &scal.id, now).await?;
+    // Testing read on this transaction, under the SCAL's lock, which recording a result takes too.
+    let view = crate::scals::scal_view_on(tx.conn(), app, scal.clone(), product.clone()).await?;
+    let incomplete: Vec<String> = crate::testing::read_on(tx.conn(), view)
+        .await?
+        .incomplete()
+        .iter()
+        .map(scal_domain::testing::TestBlocker::message)
+        .collect();
     let blockers = issue_blockers(accepted.as_ref().map(|r| r.round), &incomplete, already);
     if !blockers.is_empty() {
         return Err(if already {
@@ -240,11 +247,6 @@ pub async fn issue(
     let view = view_on(tx.conn(), record, now.date()).await?;
     tx.commit().await?;
     Ok(view)
-}
-
-/// What technical conformance testing still lacks, in words (empty: complete or not needed).
-async fn incomplete_tests(_app: &App, _actor: &Actor, _scal_id: &str, _now: OffsetDateTime) -> Result<Vec<String>> {
-    Ok(Vec::new())
 }
 
 /// Revokes a certificate (NHS England), saying why: final; 409 if already revoked.

@@ -170,6 +170,7 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
             use_case_required,
             network: network.into(),
             onboarding_route: route.into(),
+            testing_required: true,
         };
         crate::services::create(app, &system, code, &fields, now).await?;
     }

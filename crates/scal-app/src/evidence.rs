@@ -347,6 +347,12 @@ pub async fn delete(app: &App, actor: &Actor, evidence_id: &str, now: OffsetDate
         requirements.push((link, scal_id, requirement));
     }
     let mut tx = app.store.begin().await?;
+    if scal_store::records::test_results::cites(tx.conn(), &file.id).await? {
+        return Err(AppError::Conflict(format!(
+            "{} cannot be deleted: NHS England cites it in a witness-test result",
+            file.file_name
+        )));
+    }
     for (link, scal_id, requirement) in &requirements {
         scals::lock_scal(&mut tx, scal_id).await?;
         ensure_editable(&mut tx, scal_id).await?;

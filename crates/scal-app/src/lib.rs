@@ -28,6 +28,7 @@ pub mod secrets;
 pub mod services;
 pub mod submissions;
 pub mod templates;
+pub mod testing;
 pub mod threads;
 pub mod tokens;
 pub mod users;

@@ -20,7 +20,7 @@ pub async fn get(app: &App, actor: &Actor, code: &str) -> Result<Service> {
         .ok_or(AppError::NotFound)
 }
 
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 pub struct ServiceFields {
     #[serde(default)]
     pub name: String,
@@ -30,6 +30,25 @@ pub struct ServiceFields {
     pub network: String,
     #[serde(default)]
     pub onboarding_route: String,
+    /// Whether NHS England witness-tests products against it [default: yes].
+    #[serde(default = "yes")]
+    pub testing_required: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for ServiceFields {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            use_case_required: false,
+            network: String::new(),
+            onboarding_route: String::new(),
+            testing_required: true,
+        }
+    }
 }
 
 impl ServiceFields {
@@ -41,6 +60,7 @@ impl ServiceFields {
                 use_case_required: self.use_case_required,
                 network: &self.network,
                 onboarding_route: &self.onboarding_route,
+                testing_required: self.testing_required,
             },
         )?)
     }
@@ -51,6 +71,7 @@ impl ServiceFields {
             use_case_required: service.use_case_required,
             network: service.network.as_str().to_string(),
             onboarding_route: service.onboarding_route.as_str().to_string(),
+            testing_required: service.testing_required,
         }
     }
 }
@@ -95,6 +116,7 @@ pub struct ServiceChanges {
     pub use_case_required: Option<bool>,
     pub network: Option<String>,
     pub onboarding_route: Option<String>,
+    pub testing_required: Option<bool>,
 }
 
 impl From<&ServiceFields> for ServiceChanges {
@@ -104,6 +126,7 @@ impl From<&ServiceFields> for ServiceChanges {
             use_case_required: Some(fields.use_case_required),
             network: Some(fields.network.clone()),
             onboarding_route: Some(fields.onboarding_route.clone()),
+            testing_required: Some(fields.testing_required),
         }
     }
 }
@@ -134,6 +157,9 @@ pub async fn update(
     }
     if let Some(route) = &changes.onboarding_route {
         fields.onboarding_route.clone_from(route);
+    }
+    if let Some(testing) = changes.testing_required {
+        fields.testing_required = testing;
     }
     let after = fields.parse(before.code.as_str())?;
     services::update(tx.conn(), &after).await?;

@@ -24,6 +24,7 @@ pub mod signing;
 pub mod snapshot;
 pub mod status;
 pub mod template;
+pub mod testing;
 pub mod thread;
 pub mod user;
 

@@ -106,6 +106,8 @@ pub enum Action {
     /// Read and write NHS England's internal review notes. They are NHS England's own working
     /// papers: to anyone else they do not exist, so the refusal is *not found*, never forbidden.
     InternalNotes,
+    /// Record NHS England's witness-test results of an accepted SCAL's test cases.
+    RecordTestResults,
     /// See one's own notifications.
     ReadOwnNotifications,
     /// Change one's own password (knowing the current one).
@@ -149,7 +151,9 @@ fn role_allows(role: Role, action: Action) -> bool {
     match action {
         ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates | ReadOwnNotifications
         | ChangeOwnPassword => true,
-        ManageTemplates | IssueScal | ReviewSubmission | InternalNotes => matches!(role, NhseAdmin | NhseReviewer),
+        ManageTemplates | IssueScal | ReviewSubmission | InternalNotes | RecordTestResults => {
+            matches!(role, NhseAdmin | NhseReviewer)
+        }
         AnswerScal | RequestScal => matches!(role, SupplierAdmin | SupplierMember),
         ReadOnboarding => !matches!(role, EuoMember),
         CreateOrganisation | EditOrganisation | ManageServices | ReadAudit | SignAuditCheckpoint => role == NhseAdmin,

@@ -118,6 +118,9 @@ pub struct Service {
     pub use_case_required: bool,
     pub network: Network,
     pub onboarding_route: OnboardingRoute,
+    /// Whether NHS England witness-tests a product's connection (its test cases) after accepting
+    /// the SCAL. Open-access APIs do not need it.
+    pub testing_required: bool,
 }
 
 impl Service {
@@ -134,6 +137,7 @@ impl Service {
                 use_case_required: details.use_case_required,
                 network: network?,
                 onboarding_route: route?,
+                testing_required: details.testing_required,
             })
         })
     }
@@ -146,6 +150,7 @@ pub struct ServiceInput<'a> {
     pub use_case_required: bool,
     pub network: &'a str,
     pub onboarding_route: &'a str,
+    pub testing_required: bool,
 }
 
 #[cfg(test)]

@@ -55,7 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0013_audit_checkpoints",
         include_str!("../migrations/0013_audit_checkpoints.sql"),
     ),
-    // 14 is technical conformance testing's.
+    (
+        14,
+        "0014_technical_testing",
+        include_str!("../migrations/0014_technical_testing.sql"),
+    ),
     (
         15,
         "0015_certificates",

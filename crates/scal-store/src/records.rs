@@ -16,6 +16,7 @@ pub mod services;
 pub mod sessions;
 pub mod submissions;
 pub mod templates;
+pub mod test_results;
 pub mod threads;
 pub mod tokens;
 pub mod users;

@@ -49,10 +49,12 @@ pub enum Notice {
     CertificateRevoked,
     ConditionMet,
     ConditionConfirmed,
+    TestResultSaved,
+    TestingComplete,
 }
 
 impl Notice {
-    const ALL: [Notice; 36] = [
+    const ALL: [Notice; 38] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -89,6 +91,8 @@ impl Notice {
         Self::CertificateRevoked,
         Self::ConditionMet,
         Self::ConditionConfirmed,
+        Self::TestResultSaved,
+        Self::TestingComplete,
     ];
 
     pub fn code(self) -> &'static str {
@@ -129,6 +133,8 @@ impl Notice {
             Self::CertificateRevoked => "certificate-revoked",
             Self::ConditionMet => "condition-met",
             Self::ConditionConfirmed => "condition-confirmed",
+            Self::TestResultSaved => "test-result-saved",
+            Self::TestingComplete => "testing-complete",
         }
     }
 
@@ -224,6 +230,14 @@ impl Notice {
             Self::ReviewWorkbookUnchanged => (
                 "No verdict was recorded: nothing in the workbook had changed",
                 None,
+            ),
+            Self::TestResultSaved => (
+                "The test result has been saved",
+                Some("The supplier can see it, and has been told if remedial action is needed."),
+            ),
+            Self::TestingComplete => (
+                "The test result has been saved: testing is complete",
+                Some("Every test case has passed or does not apply. The supplier is told when testing completes."),
             ),
         }
     }

@@ -195,6 +195,9 @@ enum ServiceCommand {
         /// scal, digital_onboarding or common_assurance_process
         #[arg(long, default_value = "scal")]
         onboarding_route: String,
+        /// NHS England does not witness-test products against it (an open-access API)
+        #[arg(long)]
+        no_testing: bool,
     },
     /// Assign an NHS England reviewer to a service: they are told about its red items and
     /// submissions (every reviewer is, while a service has none)
@@ -996,6 +999,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             network,
             use_case_required,
             onboarding_route,
+            no_testing,
         }) => {
             let app = open(&settings).await?;
             let fields = scal_app::services::ServiceFields {
@@ -1003,6 +1007,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 use_case_required,
                 network,
                 onboarding_route,
+                testing_required: !no_testing,
             };
             let service = scal_app::services::create(&app, &Actor::System, &code, &fields, now).await?;
             println!(

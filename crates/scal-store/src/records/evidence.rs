@@ -30,7 +30,7 @@ pub struct LinkRecord {
 
 const COLUMNS: &str = "id, org_id, file_name, content_type, size, sha256, storage_key, uploaded_by, uploaded_at";
 
-fn from_row(row: &AnyRow) -> Result<EvidenceRecord> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<EvidenceRecord> {
     Ok(EvidenceRecord {
         id: text(row, "id")?,
         org_id: text(row, "org_id")?,

@@ -5,7 +5,7 @@ use sqlx::{Any, Executor};
 use crate::rows::{boolean, flag, parsed, text};
 use crate::{Result, Tx};
 
-const COLUMNS: &str = "code, name, use_case_required, network, onboarding_route";
+const COLUMNS: &str = "code, name, use_case_required, network, onboarding_route, testing_required";
 
 fn from_row(row: &AnyRow) -> Result<Service> {
     Ok(Service {
@@ -14,13 +14,14 @@ fn from_row(row: &AnyRow) -> Result<Service> {
         use_case_required: boolean(row, "use_case_required")?,
         network: parsed(row, "network", Network::parse)?,
         onboarding_route: parsed(row, "onboarding_route", OnboardingRoute::parse)?,
+        testing_required: boolean(row, "testing_required")?,
     })
 }
 
 pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, service: &Service, at: i64) -> Result<()> {
     sqlx::query(
-        "INSERT INTO services (code, name, use_case_required, network, onboarding_route, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO services (code, name, use_case_required, network, onboarding_route, created_at, \
+         testing_required) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(service.code.as_str())
     .bind(service.name.as_str())
@@ -28,6 +29,7 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, service: &Service
     .bind(service.network.as_str())
     .bind(service.onboarding_route.as_str())
     .bind(at)
+    .bind(flag(service.testing_required))
     .execute(ex)
     .await?;
     Ok(())
@@ -35,12 +37,14 @@ pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, service: &Service
 
 pub async fn update<'e>(ex: impl Executor<'e, Database = Any>, service: &Service) -> Result<()> {
     sqlx::query(
-        "UPDATE services SET name = $1, use_case_required = $2, network = $3, onboarding_route = $4 WHERE code = $5",
+        "UPDATE services SET name = $1, use_case_required = $2, network = $3, onboarding_route = $4, \
+         testing_required = $5 WHERE code = $6",
     )
     .bind(service.name.as_str())
     .bind(flag(service.use_case_required))
     .bind(service.network.as_str())
     .bind(service.onboarding_route.as_str())
+    .bind(flag(service.testing_required))
     .bind(service.code.as_str())
     .execute(ex)
     .await?;

@@ -12,6 +12,7 @@ mod review;
 mod scals;
 mod services;
 mod templates;
+mod testing;
 mod threads;
 mod tokens;
 mod types;
@@ -59,6 +60,7 @@ pub use types::*;
         (name = "onboarding", description = "The supplier journey: enquiries, answers, cases, evidence, submissions, notifications"),
         (name = "certificates", description = "Certificates of technical conformance: issue, check (without signing in), revoke; their conditions"),
         (name = "review", description = "NHS England's review of a round: verdicts, decisions on red items, question threads with the supplier, internal notes, acceptance, withdrawal"),
+        (name = "testing", description = "Technical conformance testing of an accepted SCAL: NHS England's witness-test result of each test case"),
     )
 )]
 struct ApiDoc;
@@ -161,6 +163,8 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(threads::reply))
         .routes(routes!(threads::resolve))
         .routes(routes!(threads::list_notes, threads::add_note))
+        .routes(routes!(testing::get_testing))
+        .routes(routes!(testing::record_result))
         .merge(uploads)
         .merge(evidence)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))

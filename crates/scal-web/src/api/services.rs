@@ -34,6 +34,7 @@ pub async fn create_service(
         use_case_required: body.use_case_required,
         network: body.network,
         onboarding_route: body.onboarding_route,
+        testing_required: body.testing_required,
     };
     let service = scal_app::services::create(&state.app, &actor, &body.code, &fields, state.now()).await?;
     Ok((StatusCode::CREATED, Json(service.into())))
@@ -66,6 +67,7 @@ pub async fn update_service(
         use_case_required: body.use_case_required,
         network: body.network,
         onboarding_route: body.onboarding_route,
+        testing_required: body.testing_required,
     };
     Ok(Json(
         scal_app::services::update(&state.app, &actor, &code, &changes, state.now())

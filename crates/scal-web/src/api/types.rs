@@ -197,6 +197,9 @@ pub struct ServiceOut {
     pub network: String,
     /// `scal`, `digital_onboarding` or `common_assurance_process`.
     pub onboarding_route: String,
+    /// Whether NHS England witness-tests products against the service's test cases once their
+    /// SCAL is accepted (open-access APIs do not need it).
+    pub testing_required: bool,
 }
 
 impl From<Service> for ServiceOut {
@@ -207,6 +210,7 @@ impl From<Service> for ServiceOut {
             use_case_required: s.use_case_required,
             network: s.network.as_str().into(),
             onboarding_route: s.onboarding_route.as_str().into(),
+            testing_required: s.testing_required,
         }
     }
 }
@@ -223,14 +227,23 @@ pub struct ServiceIn {
     pub network: String,
     #[serde(default)]
     pub onboarding_route: String,
+    /// Whether NHS England witness-tests products against it [default: true].
+    #[serde(default = "yes")]
+    pub testing_required: bool,
 }
 
+fn yes() -> bool {
+    true
+}
+
+/// Fields to change; a field left out keeps its value.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ServicePatch {
     pub name: Option<String>,
     pub use_case_required: Option<bool>,
     pub network: Option<String>,
     pub onboarding_route: Option<String>,
+    pub testing_required: Option<bool>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

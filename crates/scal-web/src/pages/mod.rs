@@ -19,6 +19,7 @@ mod scals;
 mod services;
 mod submissions;
 mod templates;
+mod testing;
 mod threads;
 mod tokens;
 
@@ -194,6 +195,9 @@ fn table(limits: UploadLimits) -> Table {
     .post("/conditions/{id}/met", certificates::condition_met)
     .post("/conditions/{id}/confirm", certificates::condition_confirm)
     .get("/verify/{id}", certificates::verify)
+    .get("/scals/{id}/testing", testing::show)
+    .get("/scals/{id}/testing/{service}/{test_case}", testing::question)
+    .post("/scals/{id}/testing/{service}/{test_case}", testing::record)
     .get("/submissions", submissions::list)
     .get("/submissions/{id}", submissions::show)
     .post("/submissions/{id}/return", review::return_for_changes)

@@ -390,6 +390,9 @@ fn overview(
         ul class="nhsuk-list" {
             li { a href=(format!("/scals/{scal_id}/evidence")) { "Evidence files" } }
             li { a href=(format!("/scals/{scal_id}/threads")) { "Questions from NHS England" } }
+            @if view.accepted_round().is_some() {
+                li { a href=(format!("/scals/{scal_id}/testing")) { "Technical conformance testing" } }
+            }
             li { a href=(format!("/products/{}/workbook", view.product.id)) { "Download the SCAL as an Excel workbook (.xlsx)" } }
         }
         @if editable {

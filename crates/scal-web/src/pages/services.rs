@@ -38,6 +38,7 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                     th class="nhsuk-table__header" scope="col" { "Network" }
                     th class="nhsuk-table__header" scope="col" { "Onboarding" }
                     th class="nhsuk-table__header" scope="col" { "Use case" }
+                    th class="nhsuk-table__header" scope="col" { "Witness testing" }
                     @if can_manage { th class="nhsuk-table__header" scope="col" { span class="nhsuk-u-visually-hidden" { "Actions" } } }
                 }
             }
@@ -51,6 +52,9 @@ pub async fn list(State(state): State<AppState>, PageActor(session): PageActor) 
                         td class="nhsuk-table__cell" { (service.onboarding_route.label()) }
                         td class="nhsuk-table__cell" {
                             @if service.use_case_required { (tag("Required", "blue")) } @else { "Not required" }
+                        }
+                        td class="nhsuk-table__cell" {
+                            @if service.testing_required { (tag("Required", "blue")) } @else { "Not required" }
                         }
                         @if can_manage {
                             td class="nhsuk-table__cell" {
@@ -88,15 +92,25 @@ pub struct ServiceForm {
     network: String,
     #[serde(default)]
     onboarding_route: String,
+    testing_required: Option<String>,
 }
 
 impl ServiceForm {
+    /// A new service's form: witness testing ticked, as most services need it.
+    fn new_service() -> Self {
+        Self {
+            testing_required: Some("true".into()),
+            ..Default::default()
+        }
+    }
+
     fn fields(&self) -> ServiceFields {
         ServiceFields {
             name: self.name.clone(),
             use_case_required: ticked(&self.use_case_required),
             network: self.network.clone(),
             onboarding_route: self.onboarding_route.clone(),
+            testing_required: ticked(&self.testing_required),
         }
     }
 }
@@ -131,6 +145,7 @@ fn service_form(
             (select("network", "Network", &networks, &form.network, errors, Some("HSCN if suppliers must connect over the Health and Social Care Network")))
             (select("onboarding_route", "Onboarding route", &routes, &form.onboarding_route, errors, None))
             (checkbox("use_case_required", "Suppliers must declare a use case", ticked(&form.use_case_required), errors))
+            (checkbox("testing_required", "NHS England witness-tests products against its test cases (not for open-access APIs)", ticked(&form.testing_required), errors))
             (button("Save service"))
         }
     };
@@ -144,7 +159,7 @@ fn service_form(
 
 pub async fn new_form(PageActor(session): PageActor) -> PageResult {
     authorize(&session.actor, Action::ManageServices, None).map_err(scal_app::AppError::from)?;
-    Ok(service_form(&session, None, &ServiceForm::default(), &[]).into_response())
+    Ok(service_form(&session, None, &ServiceForm::new_service(), &[]).into_response())
 }
 
 pub async fn create(
@@ -175,6 +190,7 @@ pub async fn edit_form(
         use_case_required: service.use_case_required.then(|| "true".into()),
         network: service.network.as_str().into(),
         onboarding_route: service.onboarding_route.as_str().into(),
+        testing_required: service.testing_required.then(|| "true".into()),
     };
     Ok(service_form(&session, Some(service.code.as_str()), &form, &[]).into_response())
 }

@@ -202,6 +202,7 @@ fn fill(template: &str, ids: &Ids, actor: usize) -> String {
         .replace("{unknown}", "3f1c9a40-0000-4000-8000-000000000000")
         .replace("{requirement}", "GPCM-C-1")
         .replace("{service}", "GPC-SEND-DOC")
+        .replace("{test_case}", "GPCM-SD-TST-01")
         .replace("{n}", &actor.to_string())
 }
 
@@ -849,6 +850,32 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             "/api/v1/scals/{bright_scal}/notes",
             Some(json!({"body": "Note {n}"})),
             [404, 404, 201, 201, 404],
+        ),
+        // Technical testing: the SCAL's supplier and NHS England see it; only NHS England records,
+        // and only once the SCAL is accepted (neither SCAL here is: 409).
+        (
+            M::GET,
+            "/api/v1/scals/{acme_scal}/testing",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{bright_scal}/testing",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{acme_scal}/testing/{service}/results",
+            Some(json!({"test_case_id": "GPCM-SD-TST-01", "outcome": "passed"})),
+            [403, 403, 409, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{bright_scal}/testing/{service}/results",
+            Some(json!({"test_case_id": "GPCM-SD-TST-01", "outcome": "passed"})),
+            [404, 404, 409, 409, 404],
         ),
         (
             M::GET,
@@ -1575,6 +1602,37 @@ fn page_cases() -> Vec<PageCase> {
             "/scals/{bright_scal}/notes",
             vec![("body", "Note {n}")],
             [404, 404, 303, 303, 404],
+        ),
+        (M::GET, "/scals/{acme_scal}/testing", vec![], [200, 200, 200, 200, 404]),
+        (
+            M::GET,
+            "/scals/{bright_scal}/testing",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/scals/{acme_scal}/testing/{service}/{test_case}",
+            vec![],
+            [403, 403, 409, 409, 404],
+        ),
+        (
+            M::GET,
+            "/scals/{bright_scal}/testing/{service}/{test_case}",
+            vec![],
+            [404, 404, 409, 409, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{acme_scal}/testing/{service}/{test_case}",
+            vec![("outcome", "passed")],
+            [403, 403, 409, 409, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{bright_scal}/testing/{service}/{test_case}",
+            vec![("outcome", "passed")],
+            [404, 404, 409, 409, 404],
         ),
         (M::GET, "/threads/{acme_thread}", vec![], [200, 200, 200, 200, 404]),
         (M::GET, "/threads/{bright_thread}", vec![], [404, 404, 200, 200, 404]),

@@ -251,6 +251,9 @@ fn every_page_for_every_role_passes_axe() {
         format!("/scals/{scal}/threads/new"),
         format!("/scals/{scal}/threads/new?service=GPC-SEND-DOC&step=5"),
         format!("/threads/{thread}"),
+        // Before acceptance: what testing will cover (the question pages need an accepted round:
+        // see the reviewer's test below).
+        format!("/scals/{scal}/testing"),
         format!("/submissions/{submission}/offline"),
         "/services/GPC-SEND-DOC/reviewers".into(),
         "/no-such-page".into(),
@@ -1040,6 +1043,45 @@ fn the_reviewers_part_of_a_review_in_the_browser() {
     assert!(text.contains("The round has been accepted"), "{text}");
     assert!(text.contains("Confirm the MESH mailbox is live"), "{text}");
     check(&browser, "round 2 accepted");
+
+    // Technical testing of the accepted SCAL: a test case's question page, its error, and the
+    // result on the testing page (with its wide table) at both widths.
+    browser.goto(&format!("{base}/scals/{scal}")).unwrap();
+    browser.find(&format!("a[href='/scals/{scal}/testing']")).unwrap();
+    browser.goto(&format!("{base}/scals/{scal}/testing")).unwrap();
+    browser
+        .find(&format!("a[href='/scals/{scal}/testing/GPC-SEND-DOC/GPCM-SD-TST-01']"))
+        .unwrap();
+    check(&browser, "testing, not started");
+    browser
+        .goto(&format!("{base}/scals/{scal}/testing/GPC-SEND-DOC/GPCM-SD-TST-01"))
+        .unwrap();
+    check(&browser, "a test case's question page");
+    browser
+        .find("input[name='outcome'][value='remedial_action_needed']")
+        .unwrap()
+        .click()
+        .unwrap();
+    submit(
+        &browser,
+        "form[action$='/GPCM-SD-TST-01'] button[type=submit]",
+        ".nhsuk-error-summary",
+    );
+    check(&browser, "a test case's question page with an error");
+    browser
+        .find("#remedial_action")
+        .unwrap()
+        .send_keys("Request the ITK3 acknowledgement")
+        .unwrap();
+    submit(
+        &browser,
+        "form[action$='/GPCM-SD-TST-01'] button[type=submit]",
+        ".nhsuk-notification-banner",
+    );
+    let text = browser.body_text().unwrap();
+    assert!(text.contains("The test result has been saved"), "{text}");
+    assert!(text.contains("Request the ITK3 acknowledgement"), "{text}");
+    check(&browser, "testing in progress");
     problems.extend(browser.csp_violations().unwrap());
     assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -41,6 +41,7 @@ mod signin;
 mod signing;
 mod support;
 mod templates;
+mod testing;
 mod threads;
 mod webdriver;
 mod workbook;
