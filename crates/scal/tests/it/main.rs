@@ -24,6 +24,7 @@ mod api;
 mod audit;
 mod binary;
 mod browser;
+mod certificates;
 mod changes;
 mod check;
 mod corpus;
