@@ -191,7 +191,8 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
 /// Seeds, into a freshly seeded demo world, the stages a newcomer should see at once: a SCAL in
 /// progress (Acme Referrals: some answers, a red item with its justification, mitigation and
 /// target date, evidence linked to it), a SCAL in review with its red item under discussion
-/// (Brightwater EPR), an accepted SCAL with a condition (Brightwater Connect), and a request
+/// (Brightwater EPR), an accepted SCAL with a condition, tested and certified (Brightwater
+/// Connect), and a request
 /// still waiting to be issued (Acme PAS). `scal demo` calls it
 /// after [`seed_if_empty`]; the test world (`seed_if_empty` alone) stays a blank slate.
 pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
@@ -416,6 +417,29 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
         .collect();
     crate::review::record(app, &reviewer, &round.id, &verdicts, now).await?;
     crate::review::accept(app, &reviewer, &round.id, now).await?;
+    // Witness-tested, every test case passed, and certified (signed with the operator's key,
+    // made now if there is none).
+    let testing = crate::testing::for_scal(app, &reviewer, &scal).await?;
+    for case in &testing.cases {
+        for test in &case.test_cases {
+            let passed = crate::testing::ResultInput {
+                outcome: "passed".into(),
+                ..Default::default()
+            };
+            crate::testing::record(
+                app,
+                &reviewer,
+                &scal,
+                case.service.code.as_str(),
+                &test.id,
+                &passed,
+                now,
+            )
+            .await?;
+        }
+    }
+    app.keys.ensure(now)?;
+    crate::certificates::issue(app, &reviewer, &scal, "", now).await?;
 
     // Waiting for NHS England to issue: Acme PAS asks for a SCAL.
     let admin = actor_of("admin@acme.example").await?;

@@ -392,6 +392,7 @@ fn overview(
             li { a href=(format!("/scals/{scal_id}/threads")) { "Questions from NHS England" } }
             @if view.accepted_round().is_some() {
                 li { a href=(format!("/scals/{scal_id}/testing")) { "Technical conformance testing" } }
+                li { a href=(format!("/scals/{scal_id}/certificates")) { "Certificate of technical conformance" } }
             }
             li { a href=(format!("/products/{}/workbook", view.product.id)) { "Download the SCAL as an Excel workbook (.xlsx)" } }
         }

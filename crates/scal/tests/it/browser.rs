@@ -1082,6 +1082,62 @@ fn the_reviewers_part_of_a_review_in_the_browser() {
     assert!(text.contains("The test result has been saved"), "{text}");
     assert!(text.contains("Request the ITK3 acknowledgement"), "{text}");
     check(&browser, "testing in progress");
+
+    // Every test case passed (here through the API), then the certificate: its issue page, a
+    // bad expiry date, the issued certificate, and the public verify page signed out.
+    server.runtime.block_on(async {
+        app.app().keys.generate(app.now()).unwrap();
+        let reviewer = app.token_for("reviewer@nhse.example").await;
+        let (_, testing) = app
+            .api(
+                axum::http::Method::GET,
+                &format!("/api/v1/scals/{scal}/testing"),
+                Some(&reviewer),
+                None,
+            )
+            .await;
+        for case in testing["cases"].as_array().unwrap() {
+            for test in case["test_cases"].as_array().unwrap() {
+                let (status, body) = app
+                    .api(
+                        axum::http::Method::POST,
+                        &format!(
+                            "/api/v1/scals/{scal}/testing/{}/results",
+                            case["service"].as_str().unwrap()
+                        ),
+                        Some(&reviewer),
+                        Some(serde_json::json!({"test_case_id": test["id"], "outcome": "passed"})),
+                    )
+                    .await;
+                assert!(status.is_success(), "{body}");
+            }
+        }
+    });
+    browser.goto(&format!("{base}/scals/{scal}/certificates")).unwrap();
+    check(&browser, "certificates, none issued");
+    browser.find("#expires_on").unwrap().send_keys("2020-01-01").unwrap();
+    submit(&browser, "form[action$='/certificates'] button", ".nhsuk-error-summary");
+    check(&browser, "issuing with a past expiry");
+    browser.find("#expires_on").unwrap().clear().unwrap();
+    submit(
+        &browser,
+        "form[action$='/certificates'] button",
+        ".nhsuk-notification-banner",
+    );
+    let text = browser.body_text().unwrap();
+    assert!(text.contains("The certificate has been issued"), "{text}");
+    assert!(text.contains("SCAL-C-000001"), "{text}");
+    check(&browser, "the certificate");
+    let verify = browser
+        .find("a[href^='/verify/']")
+        .unwrap()
+        .attr("href")
+        .unwrap()
+        .unwrap();
+    sign_out(&browser);
+    browser.goto(&format!("{base}{verify}")).unwrap();
+    assert!(browser.body_text().unwrap().contains("is valid"));
+    check(&browser, "the public verify page");
     problems.extend(browser.csp_violations().unwrap());
     assert!(problems.is_empty(), "{problems:#?}");
 }

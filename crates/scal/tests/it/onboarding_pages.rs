@@ -880,6 +880,11 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
         .iter()
         .filter_map(|i| accepted.verdict(&i.key()))
         .any(|v| v.review.conditions.len() == 1));
+    let certificates = scal_app::certificates::for_scal(app.app(), &system, &view.scal.id, app.now().date())
+        .await
+        .unwrap();
+    assert_eq!(certificates.len(), 1, "tested and certified");
+    assert!(certificates[0].status.is_valid());
 
     // NHS England's day: what waits on the dashboard, the queue with supplier, services, round
     // and red and amber counts, the submission's amber item listed, and notifications that open
