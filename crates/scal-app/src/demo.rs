@@ -327,7 +327,7 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     if let Some(user_id) = reviewer.user_id() {
         crate::submissions::assign(app, &reviewer, &round.id, user_id, now).await?;
     }
-    let review = crate::review::get(app, &reviewer, &round.id).await?;
+    let review = crate::review::get(app, &reviewer, &round.id, now.date()).await?;
     let accepted: Vec<crate::review::VerdictInput> = review
         .items
         .iter()
@@ -393,7 +393,7 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     let scal = issue(enquiry.id).await?;
     let red = complete(app, &bright, &scal, "Brightwater Connect 1.4", false, now).await?;
     let round = crate::submissions::submit(app, &bright, &scal, now).await?;
-    let review = crate::review::get(app, &reviewer, &round.id).await?;
+    let review = crate::review::get(app, &reviewer, &round.id, now.date()).await?;
     let due = (now + time::Duration::days(120)).date().to_string();
     let verdicts: Vec<crate::review::VerdictInput> = review
         .items

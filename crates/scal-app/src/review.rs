@@ -136,7 +136,7 @@ fn lower_first(label: &str) -> String {
 
 /// A round's review as the actor may see it: NHS England always; the supplier its own, with
 /// verdicts once the round is decided (a review in progress is NHS England's working).
-pub async fn get(app: &App, actor: &Actor, submission_id: &str) -> Result<RoundReview> {
+pub async fn get(app: &App, actor: &Actor, submission_id: &str, today: time::Date) -> Result<RoundReview> {
     let round = get_submission(app, actor, submission_id).await?;
     let reviewer = authorize(actor, Action::ReviewSubmission, Some(&round.product.org_id)).is_ok();
     let mut conn = app.store.acquire().await?;
@@ -145,7 +145,10 @@ pub async fn get(app: &App, actor: &Actor, submission_id: &str) -> Result<RoundR
         .ok_or(AppError::NotFound)?;
     let items = items_of(&record)?;
     let pending = record.round_status() == RoundStatus::Submitted;
-    let verdicts: HashMap<ItemKey, VerdictRecord> = if reviewer || !pending {
+    // Only NHS England's decision shows the supplier its verdicts: a withdrawn round's partial
+    // review stays NHS England's working.
+    let decided = matches!(record.round_status(), RoundStatus::Returned | RoundStatus::Accepted);
+    let verdicts: HashMap<ItemKey, VerdictRecord> = if reviewer || decided {
         verdicts::for_submission(&mut conn, &record.id)
             .await?
             .into_iter()
@@ -156,7 +159,7 @@ pub async fn get(app: &App, actor: &Actor, submission_id: &str) -> Result<RoundR
     };
     let blockers = if pending && reviewer {
         let threads = unresolved_threads(&mut conn, &record.scal_id).await?;
-        accept_blockers(&keyed(&items), &reviews(&verdicts), &threads)
+        accept_blockers(&keyed(&items), &reviews(&verdicts), &threads, today)
     } else {
         Vec::new()
     };
@@ -361,7 +364,7 @@ pub async fn record(
     }
     store_verdicts(&mut tx, actor, &view, &current, parsed, None, now).await?;
     tx.commit().await?;
-    get(app, actor, submission_id).await
+    get(app, actor, submission_id, now.date()).await
 }
 
 /// The round as a workbook to review offline (NHS England): the supplier's answers locked, a
@@ -372,7 +375,7 @@ pub async fn export_workbook(
     submission_id: &str,
     now: OffsetDateTime,
 ) -> Result<crate::templates::ExportedWorkbook> {
-    let review = get(app, actor, submission_id).await?;
+    let review = get(app, actor, submission_id, now.date()).await?;
     authorize(actor, Action::ReviewSubmission, Some(&review.round.product.org_id))?;
     let rows: Vec<ReviewRow> = review
         .items
@@ -551,7 +554,7 @@ pub async fn import_workbook(
         tx.commit().await?;
     }
     Ok(WorkbookReview {
-        review: get(app, actor, submission_id).await?,
+        review: get(app, actor, submission_id, now.date()).await?,
         recorded,
         unchanged,
     })
@@ -561,12 +564,16 @@ pub async fn import_workbook(
 /// diff calls unchanged (`RoundDiff::unchanged`: the same level, text, answer, explanation,
 /// mitigation, target date and files): so a resubmission is reviewed only where it changed. Each names the round its verdict
 /// was first given in.
+/// A verdict with a condition already past its date is not carried: the item waits for a new
+/// verdict with a new date. Each carried verdict is audited (`review.verdict_carried`) in the
+/// submission's transaction, as the round starts with it.
 pub(crate) async fn carry_over(
     tx: &mut scal_store::Tx,
-    previous: &SubmissionRecord,
-    next: &SubmissionRecord,
-    at: i64,
+    actor: &Actor,
+    (org_id, previous, next): (&str, &SubmissionRecord, &SubmissionRecord),
+    now: OffsetDateTime,
 ) -> Result<Vec<VerdictRecord>> {
+    let at = micros(now);
     let diff = diff(&read_snapshot(previous)?, &read_snapshot(next)?);
     let old = verdicts::for_submission(tx.conn(), &previous.id).await?;
     let mut carried = Vec::new();
@@ -575,7 +582,7 @@ pub(crate) async fn carry_over(
         let Some(verdict) = old.iter().find(|v| v.item == key) else {
             continue;
         };
-        if diff.unchanged(&key.sheet, &key.requirement_id) {
+        if diff.unchanged(&key.sheet, &key.requirement_id) && verdict.review.past_due(now.date()).is_none() {
             carried.push(VerdictRecord {
                 id: new_id(),
                 submission_id: next.id.clone(),
@@ -588,11 +595,29 @@ pub(crate) async fn carry_over(
         }
     }
     verdicts::insert_all(tx, &carried).await?;
+    for record in &carried {
+        tx.audit(audit_entry(
+            actor,
+            now,
+            "review.verdict_carried",
+            Some(org_id),
+            &next.id,
+            None,
+            Some(serde_json::json!({
+                "round": next.round,
+                "item": record.item,
+                "review": record.review,
+                "carried_from_round": record.carried_from_round,
+            })),
+        ))
+        .await?;
+    }
     Ok(carried)
 }
 
 /// Accepts a round (NHS England): refused with every blocker while any item has no verdict or a
-/// verdict other than accepted, a red item is not agreed, or a thread is unresolved. The accepted
+/// verdict other than accepted, a red item is not agreed, a condition is past its date, or a
+/// thread is unresolved. The accepted
 /// round is the accepted SCAL: read-only for the supplier from now on.
 pub async fn accept(app: &App, actor: &Actor, submission_id: &str, now: OffsetDateTime) -> Result<SubmissionView> {
     let view = get_submission(app, actor, submission_id).await?;
@@ -606,7 +631,7 @@ pub async fn accept(app: &App, actor: &Actor, submission_id: &str, now: OffsetDa
         .map(|v| (v.item.clone(), v))
         .collect();
     let threads = unresolved_threads(tx.conn(), &current.scal_id).await?;
-    let blockers = accept_blockers(&keyed(&items), &reviews(&recorded), &threads);
+    let blockers = accept_blockers(&keyed(&items), &reviews(&recorded), &threads, now.date());
     if !blockers.is_empty() {
         return Err(AppError::Blocked(blockers.iter().map(AcceptBlocker::message).collect()));
     }

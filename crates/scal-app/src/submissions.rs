@@ -170,7 +170,7 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
             let previous = submissions::get(tx.conn(), &previous.id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            crate::review::carry_over(&mut tx, &previous, &record, micros(now)).await?
+            crate::review::carry_over(&mut tx, actor, (&product.org_id, &previous, &record), now).await?
         }
         None => Vec::new(),
     };
@@ -367,6 +367,9 @@ pub async fn assign(
         return Err(AppError::Forbidden);
     }
     let mut tx = app.store.begin().await?;
+    // The SCAL row first, as a decision on the round takes it, so a round decided meanwhile is
+    // seen as decided here.
+    scals::lock_scal(&mut tx, &view.submission.scal_id).await?;
     let current = submissions::get(tx.conn(), &view.submission.id)
         .await?
         .ok_or(AppError::NotFound)?;

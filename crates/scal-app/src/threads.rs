@@ -246,6 +246,15 @@ pub async fn open(
     let (author_id, author_name) = author(app, actor).await?;
     let mut tx = app.store.begin().await?;
     scal_store::records::scals::lock_scal(&mut tx, &scal.id).await?;
+    // An accepted SCAL is final: a question now could never be resolved before acceptance.
+    if let Some(last) = submissions::for_scal(tx.conn(), &scal.id).await?.last() {
+        if last.round_status() == scal_domain::review::RoundStatus::Accepted {
+            return Err(AppError::Conflict(format!(
+                "This SCAL was accepted (round {}): it takes no new questions",
+                last.round
+            )));
+        }
+    }
     let round = current_round(&mut tx, &scal.id).await?;
     let record = ThreadRecord {
         id: new_id(),

@@ -245,6 +245,14 @@ pub struct ItemReview {
     pub conditions: Vec<Condition>,
 }
 
+impl ItemReview {
+    /// The earliest of its conditions already past due on `today`, if any. Such a verdict is not
+    /// carried into a new round and blocks acceptance: its condition needs a new date.
+    pub fn past_due(&self, today: Date) -> Option<Date> {
+        self.conditions.iter().map(|c| c.due).filter(|due| *due < today).min()
+    }
+}
+
 /// A verdict as typed or sent: every field raw, so every problem is reported at once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ItemReviewInput<'a> {
@@ -451,6 +459,11 @@ pub enum AcceptBlocker {
     RedNotAgreed {
         item: ItemKey,
     },
+    /// A condition of a red item whose due date has passed: agree a new date first.
+    ConditionPastDue {
+        item: ItemKey,
+        due: Date,
+    },
     /// A thread still open or answered but not resolved; `about` is its subject in words.
     UnresolvedThread {
         thread_id: String,
@@ -467,6 +480,9 @@ impl AcceptBlocker {
             Self::RedNotAgreed { item } => {
                 format!("{item} is red and its explanation and mitigation are not agreed")
             }
+            Self::ConditionPastDue { item, due } => {
+                format!("{item} has a condition due on {due}, which has passed: agree a new date")
+            }
             Self::UnresolvedThread { about, .. } => format!("The thread on {about} is not resolved"),
         }
     }
@@ -477,20 +493,23 @@ impl AcceptBlocker {
             Self::NoVerdict { item }
             | Self::Query { item }
             | Self::NotAccepted { item }
-            | Self::RedNotAgreed { item } => Some(item),
+            | Self::RedNotAgreed { item }
+            | Self::ConditionPastDue { item, .. } => Some(item),
             Self::UnresolvedThread { .. } => None,
         }
     }
 }
 
 /// **The** acceptance gate: a round can be accepted only when every item has a verdict, every
-/// verdict is accepted, every red item's mitigation is agreed, and every thread is resolved.
+/// verdict is accepted, every red item's mitigation is agreed, no condition is already past its
+/// date on `today` (it would suspend the certificate at once), and every thread is resolved.
 /// `items` are the round's items in order with their colour; `unresolved_threads` the threads not
 /// yet resolved as (ID, subject in words).
 pub fn accept_blockers(
     items: &[(ItemKey, Rag)],
     reviews: &HashMap<ItemKey, ItemReview>,
     unresolved_threads: &[(String, String)],
+    today: Date,
 ) -> Vec<AcceptBlocker> {
     let mut blockers = Vec::new();
     for (item, rag) in items {
@@ -505,6 +524,12 @@ pub fn accept_blockers(
         }
         if *rag == Rag::Red && !review.decision.is_some_and(Decision::agreed) {
             blockers.push(AcceptBlocker::RedNotAgreed { item: item.clone() });
+        }
+        if let Some(due) = review.past_due(today) {
+            blockers.push(AcceptBlocker::ConditionPastDue {
+                item: item.clone(),
+                due,
+            });
         }
     }
     blockers.extend(
@@ -686,7 +711,8 @@ mod tests {
                 conditions: vec![],
             },
         );
-        let blockers = accept_blockers(&items, &reviews, &[("t1".into(), "the SCAL as a whole".into())]);
+        let today = time::macros::date!(2026 - 12 - 01);
+        let blockers = accept_blockers(&items, &reviews, &[("t1".into(), "the SCAL as a whole".into())], today);
         assert_eq!(
             blockers,
             vec![
@@ -703,11 +729,25 @@ mod tests {
         reviews.insert(b.clone(), accepted(None));
         reviews.insert(r.clone(), accepted(None));
         assert_eq!(
-            accept_blockers(&items, &reviews, &[]),
+            accept_blockers(&items, &reviews, &[], today),
             vec![AcceptBlocker::RedNotAgreed { item: r.clone() }]
         );
         reviews.insert(r.clone(), accepted(Some(Decision::AgreedWithConditions)));
-        assert!(accept_blockers(&items, &reviews, &[]).is_empty());
+        assert!(accept_blockers(&items, &reviews, &[], today).is_empty());
+        // A condition whose date passed while the round waited blocks: agree a new date.
+        let mut late = accepted(Some(Decision::AgreedWithConditions));
+        late.conditions.push(Condition {
+            text: "Go live".into(),
+            due: time::macros::date!(2026 - 11 - 30),
+        });
+        reviews.insert(r.clone(), late);
+        assert_eq!(
+            accept_blockers(&items, &reviews, &[], today),
+            vec![AcceptBlocker::ConditionPastDue {
+                item: r.clone(),
+                due: time::macros::date!(2026 - 11 - 30)
+            }]
+        );
     }
 
     #[test]

@@ -894,7 +894,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Review(ReviewCommand::Status { submission, json }) => {
             let app = open(&settings).await?;
-            let status = scal_app::review::get(&app, &Actor::System, &submission).await?;
+            let status = scal_app::review::get(&app, &Actor::System, &submission, now.date()).await?;
             if json {
                 let out = scal_web::api::ReviewOut::new(status, now.date());
                 println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());

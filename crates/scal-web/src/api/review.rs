@@ -136,7 +136,7 @@ pub async fn get_review(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<ReviewOut>, ApiError> {
-    let review = scal_app::review::get(&state.app, &actor, &id).await?;
+    let review = scal_app::review::get(&state.app, &actor, &id, state.now().date()).await?;
     Ok(Json(ReviewOut::new(review, state.now().date())))
 }
 

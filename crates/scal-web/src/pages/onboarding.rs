@@ -250,16 +250,19 @@ async fn needs(state: &AppState, session: &CurrentSession, view: &ScalView) -> R
         .last()
         .filter(|r| r.round_status() == scal_domain::review::RoundStatus::Returned)
     {
-        let review = scal_app::review::get(&state.app, &session.actor, &round.id).await?;
+        let review = scal_app::review::get(&state.app, &session.actor, &round.id, state.now().date()).await?;
         needs.items = review
             .asks()
             .into_iter()
             .map(|(item, verdict)| {
-                let href = view
-                    .sheets
-                    .iter()
-                    .find(|s| s.name == item.sheet)
-                    .map(|s| format!("/scals/{}/sheets/{}/requirements/{}", view.scal.id, s.id, item.id));
+                let href = view.sheets.iter().find(|s| s.name == item.sheet).map(|s| {
+                    format!(
+                        "/scals/{}/sheets/{}/requirements/{}",
+                        view.scal.id,
+                        s.id,
+                        urlencoding::encode(&item.id)
+                    )
+                });
                 (
                     item.id.clone(),
                     href,
@@ -915,7 +918,7 @@ pub(crate) async fn requirement_page(
         )
     }) {
         Some(round) => {
-            let review = scal_app::review::get(&state.app, &session.actor, &round.id).await?;
+            let review = scal_app::review::get(&state.app, &session.actor, &round.id, state.now().date()).await?;
             let key = scal_domain::review::ItemKey::new(&sheet.name, &row.requirement.id);
             review.verdict(&key).map(|v| (round.round, v.review.clone()))
         }

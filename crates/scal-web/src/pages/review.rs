@@ -174,7 +174,7 @@ pub async fn items(
     Path(id): Path<String>,
     PageQuery(query): PageQuery<ShowQuery>,
 ) -> PageResult {
-    let review = scal_app::review::get(&state.app, &session.actor, &id).await?;
+    let review = scal_app::review::get(&state.app, &session.actor, &id, state.now().date()).await?;
     let open = open_threads(&state, &session, &review).await?;
     let show = Show::parse(query.show.as_deref());
     let positions = shown(&review, &open, show);
@@ -460,7 +460,7 @@ pub async fn item(
     Path((id, n)): Path<(String, String)>,
     PageQuery(query): PageQuery<ShowQuery>,
 ) -> PageResult {
-    let review = scal_app::review::get(&state.app, &session.actor, &id).await?;
+    let review = scal_app::review::get(&state.app, &session.actor, &id, state.now().date()).await?;
     let n = position(&review, &n)?;
     let form = VerdictForm::from_recorded(&review, &review.items[n - 1]);
     let open = open_threads(&state, &session, &review).await?;
@@ -482,7 +482,7 @@ pub async fn save_item(
     Path((id, n)): Path<(String, String)>,
     PageForm(form): PageForm<VerdictForm>,
 ) -> PageResult {
-    let review = scal_app::review::get(&state.app, &session.actor, &id).await?;
+    let review = scal_app::review::get(&state.app, &session.actor, &id, state.now().date()).await?;
     let n = position(&review, &n)?;
     let show = Show::parse(form.show.as_deref());
     let open = open_threads(&state, &session, &review).await?;
@@ -632,7 +632,7 @@ fn decide_page(session: &CurrentSession, review: &RoundReview, reason: &str, err
 }
 
 async fn reviewable(state: &AppState, session: &CurrentSession, id: &str) -> Result<RoundReview, PageError> {
-    let review = scal_app::review::get(&state.app, &session.actor, id).await?;
+    let review = scal_app::review::get(&state.app, &session.actor, id, state.now().date()).await?;
     if !reviewer(session, &review) {
         return Err(AppError::Forbidden.into());
     }

@@ -373,7 +373,7 @@ fn submission_page(
                     href=(format!("/submissions/{}/items", s.id)) { "Review the items" }
                 " "
                 a class="nhsuk-button nhsuk-button--secondary" href=(format!("/submissions/{}/decide", s.id)) { "Check and decide" }
-            } @else if !pending {
+            } @else if matches!(status, scal_domain::review::RoundStatus::Returned | scal_domain::review::RoundStatus::Accepted) {
                 @let asks = r.review.asks();
                 @if !asks.is_empty() {
                     h2 class="nhsuk-heading-l" { "What NHS England asks about" }
@@ -382,7 +382,7 @@ fn submission_page(
                             li {
                                 @match r.sheet_ids.get(&item.sheet).filter(|_| supplier) {
                                     Some(sheet_id) => {
-                                        a href=(format!("/scals/{}/sheets/{sheet_id}/requirements/{}", s.scal_id, item.id)) { (item.id) }
+                                        a href=(format!("/scals/{}/sheets/{sheet_id}/requirements/{}", s.scal_id, urlencoding::encode(&item.id))) { (item.id) }
                                     }
                                     None => { (item.id) }
                                 }
@@ -473,7 +473,7 @@ fn submission_page(
 
 /// The round's review and where each of its sheets is answered.
 async fn round_review(state: &AppState, session: &CurrentSession, id: &str) -> Result<RoundPageReview, PageError> {
-    let review = scal_app::review::get(&state.app, &session.actor, id).await?;
+    let review = scal_app::review::get(&state.app, &session.actor, id, state.now().date()).await?;
     let scal = scal_app::scals::view_scal(&state.app, &session.actor, &review.round.submission.scal_id).await?;
     Ok(RoundPageReview {
         review,

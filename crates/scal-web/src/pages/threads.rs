@@ -41,7 +41,10 @@ pub(crate) fn state_tag(state: ThreadState) -> Markup {
 fn subject_href(scal_id: &str, subject: &Subject, sheet_id: Option<&str>) -> String {
     match (subject, sheet_id) {
         (Subject::Item { requirement_id, .. }, Some(sheet_id)) => {
-            format!("/scals/{scal_id}/sheets/{sheet_id}/requirements/{requirement_id}")
+            format!(
+                "/scals/{scal_id}/sheets/{sheet_id}/requirements/{}",
+                urlencoding::encode(requirement_id)
+            )
         }
         (Subject::Step { service, .. }, _) => format!("/scals/{scal_id}#case-{service}"),
         _ => format!("/scals/{scal_id}"),

@@ -854,7 +854,9 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
     // In review: the red item queried, not agreed yet, and a question about it answered by the
     // supplier and waiting for NHS England.
     let round = view.rounds.last().unwrap().id.clone();
-    let review = scal_app::review::get(app.app(), &system, &round).await.unwrap();
+    let review = scal_app::review::get(app.app(), &system, &round, app.now().date())
+        .await
+        .unwrap();
     let red_item = review
         .items
         .iter()
@@ -872,7 +874,7 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
     // Accepted: Brightwater Connect, its red item agreed on a condition.
     let (status, view) = status_of("Brightwater Connect").await;
     assert_eq!(status, scal_domain::status::ScalStatus::Accepted { round: 1 });
-    let accepted = scal_app::review::get(app.app(), &system, &view.rounds[0].id)
+    let accepted = scal_app::review::get(app.app(), &system, &view.rounds[0].id, app.now().date())
         .await
         .unwrap();
     assert!(accepted

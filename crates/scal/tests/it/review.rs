@@ -447,6 +447,105 @@ async fn a_round_is_reviewed_returned_reviewed_again_only_where_it_changed_and_a
         .api(Method::GET, "/api/v1/notifications", Some(&supplier), None)
         .await;
     assert!(notes.as_array().unwrap().iter().any(|n| n["kind"] == "accepted"));
+    // Every carried verdict is audited as the round starts with it.
+    assert_eq!(audit_count(&app, "review.verdict_carried").await, total - 1);
+    // An accepted SCAL takes no new questions.
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/threads"),
+            Some(&reviewer),
+            Some(json!({"subject": "scal", "body": "One more thing"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+/// A condition whose date passes while its round waits blocks acceptance, and is not carried into
+/// the next round: the item needs a new verdict with a new date.
+#[tokio::test]
+async fn a_condition_past_its_date_blocks_acceptance_and_is_not_carried() {
+    let app = TestApp::demo().await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let (scal, round1) = submitted_with_a_red_item(&app).await;
+    let (_, review) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round1}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let sheet = item(&review, RED)["sheet"].clone();
+    let due = (app.now() + time::Duration::days(2)).date().to_string();
+    let mut all = accept_all_but(&review, &[RED]);
+    all["verdicts"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"sheet": sheet, "requirement_id": RED,
+        "verdict": "accepted", "decision": "agreed_with_conditions",
+        "conditions": [{"text": "Go live with MESH", "due_date": due}]}));
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round1}/verdicts"),
+            Some(&reviewer),
+            Some(all),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["blockers"], json!([]));
+    app.clock.advance(time::Duration::days(3));
+    let reviewer = app.token_for(REVIEWER).await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round1}/accept"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]["blockers"][0]
+            .as_str()
+            .unwrap()
+            .contains(&format!("has a condition due on {due}, which has passed")),
+        "{body}"
+    );
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round1}/return"),
+            Some(&reviewer),
+            Some(json!({"reason": "Agree a new date for the condition"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/submissions"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let round2 = body["id"].as_str().unwrap();
+    let (_, review2) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round2}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert!(
+        item(&review2, RED)["verdict"].is_null(),
+        "not carried: its condition is past due"
+    );
+    assert_eq!(review2["unreviewed"], 1);
 }
 
 #[tokio::test]
@@ -465,9 +564,44 @@ async fn a_supplier_may_withdraw_a_round_before_a_decision_and_change_the_scal_a
     );
     let (status, _) = app.api(Method::POST, &withdraw, Some(&other), None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // The reviewer has started: a query the supplier must not see, since withdrawing is not a
+    // decision.
+    let (_, review) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round1}/review"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let sheet = item(&review, RED)["sheet"].clone();
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/submissions/{round1}/verdicts"),
+            Some(&reviewer),
+            Some(
+                json!({"verdicts": [{"sheet": sheet, "requirement_id": RED, "verdict": "query",
+                "comment": "Working note: we doubt this", "decision": "not_agreed"}]}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     let (status, body) = app.api(Method::POST, &withdraw, Some(&supplier), None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "withdrawn");
+    let (_, theirs) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/submissions/{round1}/review"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert!(
+        item(&theirs, RED)["verdict"].is_null(),
+        "a withdrawn round's review stays NHS England's"
+    );
     assert_eq!(audit_count(&app, "submission.withdrawn").await, 1);
     let (_, scal_now) = app
         .api(Method::GET, &format!("/api/v1/scals/{scal}"), Some(&supplier), None)
