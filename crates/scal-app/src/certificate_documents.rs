@@ -575,7 +575,10 @@ mod tests {
         let url = "http://127.0.0.1:8080/verify/0b5f3a8e-8d0e-4c39-9d39-5c6f4b1f9e11";
         let modules = qr_modules(url).unwrap_or_default();
         let side = modules.len();
-        assert!(side >= 21 && (side - 17) % 4 == 0, "a QR version's side: {side}");
+        assert!(
+            side >= 21 && (side - 17).is_multiple_of(4),
+            "a QR version's side: {side}"
+        );
         assert!(modules.iter().all(|r| r.len() == side));
         // The finder pattern's dark corner modules.
         assert!(modules[0][0] && modules[0][side - 1] && modules[side - 1][0]);

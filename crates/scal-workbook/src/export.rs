@@ -420,7 +420,7 @@ pub fn export_with_certificate(
             let row = i as u32 + 2;
             worksheet.write_string_with_format(row, 0, *label, &bold)?;
             worksheet.write_string_with_format(row, 1, value, &locked)?;
-            if let Some(height) = fitted_height([(24.0, *label), (90.0, value.as_str())].into_iter()) {
+            if let Some(height) = fitted_height([(24.0, *label), (90.0, value.as_str())]) {
                 worksheet.set_row_height(row, height)?;
             }
         }
