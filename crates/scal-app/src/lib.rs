@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod blocking;
 pub mod cases;
+pub mod certificate_documents;
 pub mod certificates;
 pub mod changes;
 pub mod demo;

@@ -683,15 +683,29 @@ pub async fn workbook(app: &App, actor: &Actor, product_id: &str, now: OffsetDat
     let content: Vec<TemplateSheet> = issued.iter().map(|s| s.sheet.clone()).collect();
     let stamp = now.format(&Rfc3339).unwrap_or_default();
     let name = format!("SCAL for {}", product.details.title());
-    let bytes = scal_workbook::export(&scal_workbook::Export {
-        template_id: "",
-        template_name: &name,
-        version: 0,
-        product_id: Some(&product.id),
-        stamp: &stamp,
-        sheets: &content,
-        answers: &answers,
-    })
+    // The certificate, as in NHS England's process: its own sheet, the newest not revoked (else
+    // the newest), with its status today.
+    let certificates = crate::certificates::for_scal(app, actor, &scal_id, now.date()).await?;
+    let certificate = certificates
+        .iter()
+        .find(|c| c.record.revoked_at.is_none())
+        .or(certificates.first())
+        .map(|view| {
+            let url = crate::certificate_documents::verify_url(&app.settings.public_url, &view.record.id);
+            crate::certificate_documents::fact_rows(view, now.date(), &url)
+        });
+    let bytes = scal_workbook::export_with_certificate(
+        &scal_workbook::Export {
+            template_id: "",
+            template_name: &name,
+            version: 0,
+            product_id: Some(&product.id),
+            stamp: &stamp,
+            sheets: &content,
+            answers: &answers,
+        },
+        certificate.as_deref(),
+    )
     .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(ExportedWorkbook::named(&name, bytes))
 }

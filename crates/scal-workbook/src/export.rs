@@ -277,10 +277,39 @@ struct MetadataRow {
 }
 
 pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
+    export_with_certificate(input, None)
+}
+
+/// The `_scal` fact naming the certificate sheet, which import skips.
+pub const CERTIFICATE_SHEET_FACT: &str = "certificate_sheet";
+
+/// What an exported workbook's certificate sheet is called, by its `_scal` sheet, if it has one.
+pub fn certificate_sheet_name(metadata: &crate::Grid) -> Option<String> {
+    let header = metadata_header(metadata).unwrap_or(metadata.rows.len());
+    metadata.rows[..header]
+        .iter()
+        .find(|r| r.first().is_some_and(|k| k == CERTIFICATE_SHEET_FACT))
+        .and_then(|r| r.get(1).cloned())
+        .filter(|v| !v.is_empty())
+}
+
+/// [`export`], with a "Certificate" sheet after the template's sheets when `certificate` is
+/// given: its (label, value) rows, read-only. The `_scal` sheet names it, so import skips it.
+pub fn export_with_certificate(
+    input: &Export<'_>,
+    certificate: Option<&[(&str, String)]>,
+) -> Result<Vec<u8>, ExportError> {
     let mut workbook = Workbook::new();
     // Fastest deflate: a SCAL workbook is at most a few MB, and exports should feel instant.
     workbook.set_zip_compression_level(1);
-    let names = sheet_names(input.sheets.iter().map(|s| s.name.as_str()));
+    let mut names = sheet_names(
+        input
+            .sheets
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(certificate.map(|_| "Certificate")),
+    );
+    let certificate_name = certificate.and_then(|_| names.pop());
     let header = Format::new()
         .set_bold()
         .set_text_wrap()
@@ -379,15 +408,39 @@ pub fn export(input: &Export<'_>) -> Result<Vec<u8>, ExportError> {
         worksheet.protect_with_options(&protection());
     }
 
+    if let (Some(rows), Some(name)) = (certificate, &certificate_name) {
+        let worksheet = workbook.add_worksheet();
+        worksheet.set_name(name)?;
+        worksheet.set_column_width(0, 24.0)?;
+        worksheet.set_column_width(1, 90.0)?;
+        let bold = Format::new().set_bold().set_align(FormatAlign::Top);
+        let title = Format::new().set_bold().set_font_size(14.0);
+        worksheet.write_string_with_format(0, 0, "Certificate of technical conformance", &title)?;
+        for (i, (label, value)) in rows.iter().enumerate() {
+            let row = i as u32 + 2;
+            worksheet.write_string_with_format(row, 0, *label, &bold)?;
+            worksheet.write_string_with_format(row, 1, value, &locked)?;
+            if let Some(height) = fitted_height([(24.0, *label), (90.0, value.as_str())]) {
+                worksheet.set_row_height(row, height)?;
+            }
+        }
+        worksheet.set_portrait();
+        worksheet.set_print_fit_to_pages(1, 0);
+        worksheet.protect_with_options(&protection());
+    }
+
     let metadata = workbook.add_worksheet();
     metadata.set_name(METADATA_SHEET)?;
-    let facts = [
+    let mut facts = vec![
         ("template_id", input.template_id.to_string()),
         ("template_name", input.template_name.to_string()),
         ("template_version", input.version.to_string()),
         ("product_id", input.product_id.unwrap_or_default().to_string()),
         ("exported_at", input.stamp.to_string()),
     ];
+    if let Some(name) = &certificate_name {
+        facts.push((CERTIFICATE_SHEET_FACT, name.clone()));
+    }
     for (i, (key, value)) in facts.iter().enumerate() {
         metadata.write_string(i as u32, 0, *key)?;
         metadata.write_string(i as u32, 1, value)?;

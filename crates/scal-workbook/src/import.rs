@@ -623,6 +623,11 @@ pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSh
         .find(|g| g.name == crate::export::METADATA_SHEET)
         .map(crate::export::original_sheet_names)
         .unwrap_or_default();
+    // The certificate sheet of a SCAL export states a certificate's facts: nothing to import.
+    let certificate = grids
+        .iter()
+        .find(|g| g.name == crate::export::METADATA_SHEET)
+        .and_then(crate::export::certificate_sheet_name);
     let renamed: Vec<std::borrow::Cow<'_, Grid>> = grids
         .iter()
         .map(|g| match originals.get(&g.name) {
@@ -634,11 +639,16 @@ pub fn import(grids: &[Grid], options: &ImportOptions) -> Result<(Vec<ImportedSh
         })
         .collect();
     for grid in renamed.iter().map(|g| g.as_ref()) {
-        if grid.name == crate::export::METADATA_SHEET {
+        let is_certificate = certificate.as_deref() == Some(grid.name.as_str());
+        if grid.name == crate::export::METADATA_SHEET || is_certificate {
             reports.push(SheetReport {
                 name: grid.name.clone(),
                 kind: "skipped".into(),
-                skipped_because: Some("scal's export metadata".into()),
+                skipped_because: Some(if is_certificate {
+                    "the certificate of technical conformance, for information".into()
+                } else {
+                    "scal's export metadata".into()
+                }),
                 header_row: None,
                 columns: Vec::new(),
                 ignored: Vec::new(),

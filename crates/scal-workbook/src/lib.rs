@@ -19,6 +19,9 @@ pub use import::{
     ImportOptions, ImportReport, ImportedRow, ImportedSheet, Problem, Recognition, SheetReport,
 };
 
-pub use export::{export, has_export_layout, manifest, Answers, Export, ExportError, ExportedAnswer, METADATA_SHEET};
+pub use export::{
+    certificate_sheet_name, export, export_with_certificate, has_export_layout, manifest, Answers, Export, ExportError,
+    ExportedAnswer, METADATA_SHEET,
+};
 pub use read::{read, read_with_formulas, Grid, Limits, ReadError};
 pub use review::{export_review, read_review, ReviewCells, ReviewExport, ReviewReadError, ReviewRow, ReviewUpload};

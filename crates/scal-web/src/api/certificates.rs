@@ -192,6 +192,22 @@ pub async fn jws(State(state): State<AppState>, Path(id): Path<String>) -> Resul
         .into_response())
 }
 
+/// The certificate as a PDF to print and file: its facts, its status today and the address of its
+/// public verify page, printed and as a QR code. Anyone with its ID may download it, as they may
+/// open the verify page.
+#[utoipa::path(get, path = "/api/v1/certificates/{id}/pdf", tag = "certificates", operation_id = "certificate_pdf",
+    params(("id" = String, Path, description = "Certificate ID")),
+    responses((status = 200, description = "The certificate, A4", content_type = "application/pdf"),
+        (status = 404, body = ErrorBody)))]
+pub async fn pdf(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let document = scal_app::certificate_documents::public_pdf(&state.app, &id, state.now()).await?;
+    Ok(crate::file_download(
+        &document.file_name,
+        "application/pdf",
+        document.bytes,
+    ))
+}
+
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RevokeIn {
     /// Why: required, at most 2,000 characters.

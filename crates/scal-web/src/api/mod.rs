@@ -149,6 +149,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(certificates::get))
         .routes(routes!(certificates::status))
         .routes(routes!(certificates::jws))
+        .routes(routes!(certificates::pdf))
         .routes(routes!(certificates::revoke))
         .routes(routes!(certificates::condition_met))
         .routes(routes!(certificates::condition_confirm))

@@ -184,6 +184,10 @@ fn certificate_page(session: &CurrentSession, view: &CertificateView, errors: &[
         (status_reasons(&view.status))
         (facts(view))
         p class="nhsuk-body" {
+            a href=(format!("/certificates/{id}/certificate.pdf")) download { "Download the certificate (PDF)" }
+            " to print or file: it shows its status today and the address of its verify page, printed and as a QR code."
+        }
+        p class="nhsuk-body" {
             "Anyone can check it at " a href=(format!("/verify/{id}")) { "its public verify page" } ". "
             a href=(format!("/api/v1/certificates/{id}/jws")) download { "Download the signed certificate (JWS)" }
             " and check it offline with " code { "scal verify" } " and " a href="/.well-known/jwks.json" { "NHS England's public keys" } "."
@@ -238,6 +242,16 @@ fn certificate_page(session: &CurrentSession, view: &CertificateView, errors: &[
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let view = scal_app::certificates::get(&state.app, &session.actor, &id, state.now().date()).await?;
     Ok(certificate_page(&session, &view, &[]).into_response())
+}
+
+/// The certificate as a PDF, for NHS England and its supplier.
+pub async fn pdf(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
+    let document = scal_app::certificate_documents::pdf(&state.app, &session.actor, &id, state.now()).await?;
+    Ok(crate::file_download(
+        &document.file_name,
+        "application/pdf",
+        document.bytes,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -351,6 +365,10 @@ pub async fn verify(
         }
         (status_reasons(&view.status))
         (facts(&view))
+        p class="nhsuk-body" {
+            a href=(format!("/api/v1/certificates/{id}/pdf")) download { "Download the certificate (PDF)" }
+            " to print or file."
+        }
         p class="nhsuk-body" {
             "These facts are signed by NHS England. "
             a href=(format!("/api/v1/certificates/{id}/jws")) download { "Download the signed certificate (JWS)" }

@@ -191,6 +191,7 @@ fn table(limits: UploadLimits) -> Table {
     .get("/scals/{id}/certificates", certificates::list)
     .post("/scals/{id}/certificates", certificates::issue)
     .get("/certificates/{id}", certificates::show)
+    .get("/certificates/{id}/certificate.pdf", certificates::pdf)
     .post("/certificates/{id}/revoke", certificates::revoke)
     .post("/conditions/{id}/met", certificates::condition_met)
     .post("/conditions/{id}/confirm", certificates::condition_confirm)

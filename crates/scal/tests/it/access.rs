@@ -800,6 +800,12 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             [404, 404, 404, 404, 404],
         ),
         (
+            M::GET,
+            "/api/v1/certificates/{unknown}/pdf",
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (
             M::POST,
             "/api/v1/certificates/{unknown}/revoke",
             Some(json!({"reason": "x"})),
@@ -1629,6 +1635,12 @@ fn page_cases() -> Vec<PageCase> {
         ),
         (M::GET, "/certificates/{unknown}", vec![], [404, 404, 404, 404, 404]),
         (
+            M::GET,
+            "/certificates/{unknown}/certificate.pdf",
+            vec![],
+            [404, 404, 404, 404, 404],
+        ),
+        (
             M::POST,
             "/certificates/{unknown}/revoke",
             vec![("reason", "x")],
@@ -1785,9 +1797,10 @@ fn page_cases() -> Vec<PageCase> {
 }
 
 /// Routes anyone may use without signing in: checking a certificate.
-const PUBLIC: [&str; 3] = [
+const PUBLIC: [&str; 4] = [
     "/api/v1/certificates/{unknown}/status",
     "/api/v1/certificates/{unknown}/jws",
+    "/api/v1/certificates/{unknown}/pdf",
     "/verify/{unknown}",
 ];
 

@@ -8,13 +8,13 @@ use serde_json::{json, Value};
 use crate::review::{submitted_with_a_red_item, RED};
 use crate::support::TestApp;
 
-const SUPPLIER: &str = "admin@acme.example";
-const REVIEWER: &str = "reviewer@nhse.example";
-const SERVICE: &str = "GPC-SEND-DOC";
+pub(crate) const SUPPLIER: &str = "admin@acme.example";
+pub(crate) const REVIEWER: &str = "reviewer@nhse.example";
+pub(crate) const SERVICE: &str = "GPC-SEND-DOC";
 
 /// Acme PAS submitted with a red item and accepted, the red item agreed on a condition due
 /// `due`; returns (SCAL ID, submission ID).
-async fn accepted_with_a_condition(app: &TestApp, due: &str) -> (String, String) {
+pub(crate) async fn accepted_with_a_condition(app: &TestApp, due: &str) -> (String, String) {
     let reviewer = app.token_for(REVIEWER).await;
     let (scal, round) = submitted_with_a_red_item(app).await;
     let (_, review) = app
@@ -60,7 +60,7 @@ async fn accepted_with_a_condition(app: &TestApp, due: &str) -> (String, String)
 }
 
 /// Every test case of the SCAL's service passed.
-async fn pass_every_test(app: &TestApp, scal: &str) {
+pub(crate) async fn pass_every_test(app: &TestApp, scal: &str) {
     let reviewer = app.token_for(REVIEWER).await;
     let (_, testing) = app
         .api(

@@ -13,6 +13,8 @@
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
 //! - `browser`: headless Chromium with axe-core checks;
 //! - `threads`: NHS England's question threads and internal notes;
+//! - `certificate_documents`: the certificate as a PDF (read back with `pdftotext`, its QR code
+//!   with `zbarimg`) and as the SCAL workbook's certificate sheet;
 //! - `signing`: the key ring, `/.well-known/jwks.json`, `scal verify`, audit checkpoints;
 //! - `corpus`: generated SCAL-like workbooks in layouts never seen, as written and as LibreOffice
 //!   saves them, each with its expected import and check result.
@@ -24,6 +26,7 @@ mod api;
 mod audit;
 mod binary;
 mod browser;
+mod certificate_documents;
 mod certificates;
 mod changes;
 mod check;
