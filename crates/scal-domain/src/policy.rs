@@ -108,6 +108,15 @@ pub enum Action {
     InternalNotes,
     /// Record NHS England's witness-test results of an accepted SCAL's test cases.
     RecordTestResults,
+    /// Publish connection agreement versions (NHS England administrators).
+    PublishAgreementVersion,
+    /// Prepare a connection agreement for a certified product, naming the signatory, and approve
+    /// go-live (NHS England).
+    PrepareAgreement,
+    ApproveGoLive,
+    /// Accept a connection agreement: a supplier administrator, and only the one it names (the
+    /// service checks the name).
+    AcceptAgreement,
     /// See one's own notifications.
     ReadOwnNotifications,
     /// Change one's own password (knowing the current one).
@@ -151,12 +160,19 @@ fn role_allows(role: Role, action: Action) -> bool {
     match action {
         ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates | ReadOwnNotifications
         | ChangeOwnPassword => true,
-        ManageTemplates | IssueScal | ReviewSubmission | InternalNotes | RecordTestResults => {
+        ManageTemplates | IssueScal | ReviewSubmission | InternalNotes | RecordTestResults | PrepareAgreement
+        | ApproveGoLive => {
             matches!(role, NhseAdmin | NhseReviewer)
         }
         AnswerScal | RequestScal => matches!(role, SupplierAdmin | SupplierMember),
         ReadOnboarding => !matches!(role, EuoMember),
-        CreateOrganisation | EditOrganisation | ManageServices | ReadAudit | SignAuditCheckpoint => role == NhseAdmin,
+        CreateOrganisation
+        | EditOrganisation
+        | ManageServices
+        | ReadAudit
+        | SignAuditCheckpoint
+        | PublishAgreementVersion => role == NhseAdmin,
+        AcceptAgreement => role == SupplierAdmin,
         ManageUsers | SendPasswordReset => matches!(role, NhseAdmin | SupplierAdmin),
         ReadProducts => !matches!(role, EuoMember),
         CreateProduct => matches!(role, SupplierAdmin | SupplierMember),

@@ -14,7 +14,7 @@ const SERVICE: &str = "GPC-SEND-DOC";
 
 /// Acme PAS submitted with a red item and accepted, the red item agreed on a condition due
 /// `due`; returns (SCAL ID, submission ID).
-async fn accepted_with_a_condition(app: &TestApp, due: &str) -> (String, String) {
+pub(crate) async fn accepted_with_a_condition(app: &TestApp, due: &str) -> (String, String) {
     let reviewer = app.token_for(REVIEWER).await;
     let (scal, round) = submitted_with_a_red_item(app).await;
     let (_, review) = app
@@ -60,7 +60,7 @@ async fn accepted_with_a_condition(app: &TestApp, due: &str) -> (String, String)
 }
 
 /// Every test case of the SCAL's service passed.
-async fn pass_every_test(app: &TestApp, scal: &str) {
+pub(crate) async fn pass_every_test(app: &TestApp, scal: &str) {
     let reviewer = app.token_for(REVIEWER).await;
     let (_, testing) = app
         .api(
@@ -91,7 +91,7 @@ async fn pass_every_test(app: &TestApp, scal: &str) {
     }
 }
 
-async fn audit_count(app: &TestApp, kind: &str) -> usize {
+pub(crate) async fn audit_count(app: &TestApp, kind: &str) -> usize {
     let filter = scal_store::records::AuditFilter {
         kind: Some(kind.into()),
         limit: 100_000,
@@ -103,7 +103,7 @@ async fn audit_count(app: &TestApp, kind: &str) -> usize {
         .len()
 }
 
-fn verify_offline(app: &TestApp, jws: &str, jwks: &Value) -> std::process::Output {
+pub(crate) fn verify_offline(app: &TestApp, jws: &str, jwks: &Value) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let (jws_file, jwks_file) = (dir.path().join("certificate.jws"), dir.path().join("jwks.json"));
     std::fs::write(&jws_file, jws).unwrap();
