@@ -194,6 +194,49 @@ mod tests {
     }
 
     #[test]
+    fn only_nhs_england_prepares_and_approves_and_only_supplier_administrators_accept() {
+        let nhse = |role| user(role, "nhse");
+        assert!(authorize(&nhse(Role::NhseAdmin), Action::PublishAgreementVersion, None).is_ok());
+        assert_eq!(
+            authorize(&nhse(Role::NhseReviewer), Action::PublishAgreementVersion, None),
+            Err(Denied::Forbidden)
+        );
+        for action in [Action::PrepareAgreement, Action::ApproveGoLive] {
+            assert!(authorize(&nhse(Role::NhseReviewer), action, None).is_ok());
+            assert_eq!(
+                authorize(&user(Role::SupplierAdmin, "acme"), action, Some("acme")),
+                Err(Denied::Forbidden)
+            );
+        }
+        assert!(authorize(
+            &user(Role::SupplierAdmin, "acme"),
+            Action::AcceptAgreement,
+            Some("acme")
+        )
+        .is_ok());
+        assert_eq!(
+            authorize(
+                &user(Role::SupplierMember, "acme"),
+                Action::AcceptAgreement,
+                Some("acme")
+            ),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                &user(Role::SupplierAdmin, "bright"),
+                Action::AcceptAgreement,
+                Some("acme")
+            ),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            authorize(&nhse(Role::NhseAdmin), Action::AcceptAgreement, Some("acme")),
+            Err(Denied::Forbidden)
+        );
+    }
+
+    #[test]
     fn other_tenants_data_is_not_found_whatever_the_role_allows() {
         for role in [Role::SupplierAdmin, Role::SupplierMember, Role::EuoMember] {
             for action in [

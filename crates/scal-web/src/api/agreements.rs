@@ -360,3 +360,45 @@ pub async fn approve_go_live(
     scal_app::golive::approve(&state.app, &actor, &id, &body.service, state.now()).await?;
     Ok((StatusCode::CREATED, Json(go_live_out(&state, &actor, &id).await?)))
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SealCheckOut {
+    /// The claimed seal is the one recorded at acceptance, field for field and hash.
+    pub verified: bool,
+    /// The check that failed: `field:NAME` (the first field that differs from what was sealed) or
+    /// `seal_hash`.
+    pub check: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Checks a seal document (as downloaded from `GET /api/v1/agreements/{id}/seal`, perhaps kept
+/// elsewhere since) against the seal recorded at acceptance, naming the first field that differs.
+/// 409 before acceptance; 422 when the body is not a seal document.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/seal/check", tag = "agreements", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Agreement ID")), request_body = Object,
+    responses((status = 200, body = SealCheckOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn check_seal(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<serde_json::Value>,
+) -> Result<Json<SealCheckOut>, ApiError> {
+    // Who may see the agreement is decided before the body is looked at.
+    scal_app::agreements::get(&state.app, &actor, &id, state.now().date()).await?;
+    let claimed: scal_domain::agreement::SealDocument = serde_json::from_value(body)
+        .map_err(|e| scal_app::AppError::invalid("seal", format!("This is not a seal document: {e}")))?;
+    let result = scal_app::agreements::check_seal(&state.app, &actor, &id, &claimed, state.now().date()).await?;
+    Ok(Json(match result {
+        Ok(()) => SealCheckOut {
+            verified: true,
+            check: None,
+            message: None,
+        },
+        Err(error) => SealCheckOut {
+            verified: false,
+            check: Some(error.check()),
+            message: Some(error.to_string()),
+        },
+    }))
+}

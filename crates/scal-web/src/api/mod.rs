@@ -161,6 +161,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(agreements::get))
         .routes(routes!(agreements::accept))
         .routes(routes!(agreements::seal))
+        .routes(routes!(agreements::check_seal))
         .routes(routes!(agreements::go_live, agreements::approve_go_live))
         .routes(routes!(review::get_review))
         .routes(routes!(review::record_verdicts))

@@ -809,6 +809,12 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             [404, 404, 404, 404, 404],
         ),
         (
+            M::POST,
+            "/api/v1/agreements/{unknown}/seal/check",
+            Some(json!({})),
+            [404, 404, 404, 404, 404],
+        ),
+        (
             M::GET,
             "/api/v1/scals/{acme_scal}/go-live",
             None,

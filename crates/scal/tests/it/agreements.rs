@@ -36,6 +36,17 @@ fn verify_seal(app: &TestApp, doc: &Value) -> (bool, Value) {
     (out.status.success(), report)
 }
 
+/// The messages of a user's notifications of `kind`.
+async fn told(app: &TestApp, token: &str, kind: &str) -> Vec<String> {
+    let (_, list) = app.api(Method::GET, "/api/v1/notifications", Some(token), None).await;
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == kind)
+        .map(|n| n["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Accepts as the signatory, from a browser with a user agent.
 async fn accept(app: &TestApp, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
     let request = Request::builder()
@@ -165,6 +176,17 @@ async fn a_certified_scal_is_signed_goes_live_is_suspended_by_a_missed_condition
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().contains("already waiting"));
     let id = agreement["id"].as_str().unwrap();
+    let named = told(&app, &supplier, "agreement").await;
+    assert!(
+        named
+            .iter()
+            .any(|m| m.contains("CNTR0000001") && m.contains("named you")),
+        "{named:?}"
+    );
+    assert!(
+        told(&app, &member, "agreement").await.is_empty(),
+        "only the signatory is asked"
+    );
 
     // Only the named signatory accepts; a name and job title are needed.
     let signed = json!({"full_name": "Ada Lovelace", "job_title": "Managing Director"});
@@ -197,6 +219,13 @@ async fn a_certified_scal_is_signed_goes_live_is_suspended_by_a_missed_condition
         .as_str()
         .unwrap()
         .contains("already been accepted"));
+    let accepted_told = told(&app, &reviewer, "agreement").await;
+    assert!(
+        accepted_told
+            .iter()
+            .any(|m| m.contains("Ada Lovelace accepted connection agreement CNTR0000001")),
+        "{accepted_told:?}"
+    );
 
     // The seal: what was accepted, by whom, from where; recomputed offline, any change named.
     let (status, seal) = app
@@ -218,6 +247,7 @@ async fn a_certified_scal_is_signed_goes_live_is_suspended_by_a_missed_condition
     assert_eq!(seal["seal"]["consent"], accepted["consent_statement"]);
     let (ok, report) = verify_seal(&app, &seal);
     assert!(ok, "{report}");
+    let check_seal = format!("/api/v1/agreements/{id}/seal/check");
     assert_eq!(report["seal_sha256"], seal["seal_sha256"]);
     for (field, pointer, value) in [
         ("signatory", "/seal/signatory/job_title", json!("Intern")),
@@ -243,7 +273,36 @@ async fn a_certified_scal_is_signed_goes_live_is_suspended_by_a_missed_condition
         let (ok, report) = verify_seal(&app, &forged);
         assert!(!ok, "{field} changed must not verify");
         assert_eq!(report["check"], format!("field:{field}"), "{report}");
+        // Online, against the seal scal recorded, even with the field hashes recomputed.
+        let mut recomputed: scal_domain::agreement::SealDocument = serde_json::from_value(forged).unwrap();
+        recomputed.field_sha256 = recomputed.seal.field_hashes();
+        recomputed.seal_sha256 = scal_domain::agreement::seal_hash(&recomputed.seal);
+        let recomputed = serde_json::to_value(&recomputed).unwrap();
+        assert!(
+            verify_seal(&app, &recomputed).0,
+            "a consistent forgery recomputes offline"
+        );
+        let (status, online) = app
+            .api(Method::POST, &check_seal, Some(&reviewer), Some(recomputed))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{online}");
+        assert_eq!(online["verified"], false);
+        assert_eq!(online["check"], format!("field:{field}"), "{online}");
     }
+    let (_, online) = app
+        .api(Method::POST, &check_seal, Some(&reviewer), Some(seal.clone()))
+        .await;
+    assert_eq!(online["verified"], true, "{online}");
+    let mut wrong_hash = seal.clone();
+    wrong_hash["seal_sha256"] = json!("e".repeat(64));
+    let (_, online) = app
+        .api(Method::POST, &check_seal, Some(&reviewer), Some(wrong_hash))
+        .await;
+    assert_eq!(online["check"], "seal_hash", "{online}");
+    let (status, _) = app
+        .api(Method::POST, &check_seal, Some(&other), Some(seal.clone()))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     let mut forged = seal.clone();
     forged["seal_sha256"] = json!("f".repeat(64));
     assert_eq!(verify_seal(&app, &forged).1["check"], "seal_hash");
@@ -271,6 +330,11 @@ async fn a_certified_scal_is_signed_goes_live_is_suspended_by_a_missed_condition
         .as_str()
         .unwrap()
         .contains("already been approved"));
+    let live_told = told(&app, &member, "go_live").await;
+    assert!(
+        live_told.iter().any(|m| m.contains("approved go-live")),
+        "{live_told:?}"
+    );
 
     // Step 10 done, the SCAL live: on the API and the dashboard row.
     let (_, view) = app
