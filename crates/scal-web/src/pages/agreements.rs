@@ -211,7 +211,7 @@ async fn list_page(
                 (button("Prepare the agreement"))
             }
         }
-        h2 class="nhsuk-heading-l" { "Go-live" }
+        h2 class="nhsuk-heading-l" id="go-live" { "Go-live" }
         @if !blockers.is_empty() {
             p class="nhsuk-body" { "Go-live cannot be approved yet:" }
             ul class="nhsuk-list nhsuk-list--bullet" { @for b in &blockers { li { (b) } } }
@@ -335,7 +335,7 @@ fn agreement_page(session: &CurrentSession, view: &AgreementView, form: &AcceptF
                 ("Seal SHA-256", html! { code class="scal-id" { (doc.seal_sha256) } }, None),
             ]))
             p class="nhsuk-body" {
-                a href=(format!("/api/v1/agreements/{id}/seal")) download { "Download the seal" }
+                a href=(format!("/agreements/{id}/seal")) download { "Download the seal" }
                 " and check it with " code { "scal verify --agreement FILE" } ": it recomputes the seal SHA-256 above."
             }
         } @else if signatory {
@@ -407,4 +407,29 @@ pub async fn accept(
         }
         Err(FormOutcome::Failed(error)) => Err(error),
     }
+}
+
+/// The acceptance's seal as a file, for `scal verify --agreement FILE` (the same document as
+/// `GET /api/v1/agreements/{id}/seal`).
+pub async fn seal(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
+    let view = scal_app::agreements::get(&state.app, &session.actor, &id, state.now().date()).await?;
+    let Some(doc) = view.seal else {
+        return Err(AppError::Conflict(format!(
+            "Agreement {} has not been accepted: it has no seal",
+            view.record.reference
+        ))
+        .into());
+    };
+    let body = serde_json::to_string_pretty(&doc).map_err(|e| PageError::from(AppError::Internal(e.to_string())))?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-seal.json\"", view.record.reference),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -207,6 +207,7 @@ fn table(limits: UploadLimits) -> Table {
     .post("/scals/{id}/go-live", agreements::approve_go_live)
     .get("/agreements/{id}", agreements::show)
     .post("/agreements/{id}/accept", agreements::accept)
+    .get("/agreements/{id}/seal", agreements::seal)
     .get("/scals/{id}/testing", testing::show)
     .get("/scals/{id}/testing/{service}/{test_case}", testing::question)
     .post("/scals/{id}/testing/{service}/{test_case}", testing::record)

@@ -1772,6 +1772,7 @@ fn page_cases() -> Vec<PageCase> {
             [403, 403, 422, 422, 404],
         ),
         (M::GET, "/agreements/{unknown}", vec![], [404, 404, 404, 404, 404]),
+        (M::GET, "/agreements/{unknown}/seal", vec![], [404, 404, 404, 404, 404]),
         (
             M::POST,
             "/agreements/{unknown}/accept",

@@ -351,6 +351,20 @@ async fn a_certified_scal_is_signed_goes_live_is_suspended_by_a_missed_condition
         .await;
     assert!(cases.to_string().contains("Go-live approved by NHS England"), "{cases}");
     let session = app.sign_in(SIGNATORY, crate::support::PASSWORD).await.unwrap();
+    let download = app
+        .page(Some(&session), Method::GET, &format!("/agreements/{id}/seal"), &[])
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+    let downloaded: Value = serde_json::from_str(&download.html).unwrap();
+    assert_eq!(downloaded, seal, "the page's download is the API's seal document");
+    assert!(verify_seal(&app, &downloaded).0);
+    let page = app
+        .page(Some(&session), Method::GET, &format!("/agreements/{id}"), &[])
+        .await;
+    assert!(
+        page.html.contains(seal["seal_sha256"].as_str().unwrap()),
+        "the seal hash is shown"
+    );
     let dashboard = app.page(Some(&session), Method::GET, "/", &[]).await;
     assert!(dashboard.html.contains("Live: go-live approved"), "{}", dashboard.html);
 
