@@ -61,7 +61,8 @@ pub(crate) async fn assess_on(
 ) -> Result<Vec<CaseView>> {
     let records = cases::for_scal(&mut *conn, &view.scal.id).await?;
     let catalogue = services::list(&mut *conn).await?;
-    Ok(assess_all(view, records, &catalogue, ods, now))
+    let live = crate::golive::live_facts(conn, &view.scal.id).await?;
+    Ok(assess_all(view, records, &catalogue, ods, &live, now))
 }
 
 /// The live ODS lookup of the information sheet's code, when lookups are on and the code parses.
@@ -78,7 +79,7 @@ pub(crate) async fn ods_lookup(app: &App, view: &ScalView, now: OffsetDateTime) 
 }
 
 /// The information sheet's answers by question ID.
-fn information(view: &ScalView) -> HashMap<String, InfoAnswer> {
+pub(crate) fn information(view: &ScalView) -> HashMap<String, InfoAnswer> {
     view.information_sheet()
         .map(|sheet| {
             sheet
@@ -107,6 +108,7 @@ fn assess_all(
     records: Vec<CaseRecord>,
     catalogue: &[Service],
     ods: Option<OdsLookup>,
+    live: &crate::golive::LiveFacts,
     now: OffsetDateTime,
 ) -> Vec<CaseView> {
     let information = information(view);
@@ -136,6 +138,8 @@ fn assess_all(
                 issued: true,
                 submitted: view.locked(),
                 accepted: view.accepted_round().is_some(),
+                agreement_accepted: live.agreement_accepted,
+                go_live_approved: live.approved_cases.contains(&record.id),
                 ods_lookup: ods.clone(),
             };
             let steps = assess(&facts, now.date());

@@ -65,6 +65,19 @@ pub async fn get(app: &App, actor: &Actor, id: &str, today: time::Date) -> Resul
     view_on(&mut conn, record, today).await
 }
 
+/// A SCAL's latest certificate with its status on `today`, read on `conn` (no access check: for
+/// services that checked already).
+pub(crate) async fn latest_on(
+    conn: &mut scal_store::Conn,
+    scal_id: &str,
+    today: time::Date,
+) -> Result<Option<CertificateView>> {
+    match certificates::for_scal(&mut *conn, scal_id).await?.into_iter().next() {
+        Some(record) => Ok(Some(view_on(conn, record, today).await?)),
+        None => Ok(None),
+    }
+}
+
 /// What anyone may learn about a certificate by its ID, without signing in: its own facts and
 /// status, nothing else.
 pub async fn public(app: &App, id: &str, today: time::Date) -> Result<CertificateView> {

@@ -123,6 +123,14 @@ const SERVICES: [(&str, &str, bool, &str, &str); 5] = [
     ),
 ];
 
+/// The demo's connection agreement text.
+const DEMO_AGREEMENT: &str = "1. This agreement is between NHS England and the supplier named in it, for the product and \
+services it names.\n\n2. The supplier connects the product to NHS services only as its accepted SCAL describes, keeps \
+its certificate of technical conformance valid and meets the conditions it carries by their due dates.\n\n3. The \
+supplier tells NHS England within 24 hours of any incident affecting the services, and keeps its DSPT assessment and \
+penetration testing current.\n\n4. NHS England may suspend the connection while a condition is overdue and end it if the \
+certificate is revoked.";
+
 /// Seeds the demo world when the database has no organisations yet. Returns whether it seeded.
 pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
     if scal_store::records::organisations::count(app.store.pool()).await? > 0 {
@@ -191,8 +199,8 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
 /// Seeds, into a freshly seeded demo world, the stages a newcomer should see at once: a SCAL in
 /// progress (Acme Referrals: some answers, a red item with its justification, mitigation and
 /// target date, evidence linked to it), a SCAL in review with its red item under discussion
-/// (Brightwater EPR), an accepted SCAL with a condition, tested and certified (Brightwater
-/// Connect), and a request
+/// (Brightwater EPR), an accepted SCAL with a condition, tested, certified and live, its
+/// connection agreement signed and go-live approved (Brightwater Connect), and a request
 /// still waiting to be issued (Acme PAS). `scal demo` calls it
 /// after [`seed_if_empty`]; the test world (`seed_if_empty` alone) stays a blank slate.
 pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
@@ -440,6 +448,35 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     }
     app.keys.ensure(now)?;
     crate::certificates::issue(app, &reviewer, &scal, "", now).await?;
+    // Live: NHS England publishes the connection agreement and prepares it for Brightwater's
+    // administrator, who accepts it; NHS England approves go-live.
+    let nhse_admin = actor_of("admin@nhse.example").await?;
+    let version = crate::agreements::publish_version(
+        app,
+        &nhse_admin,
+        "Connection agreement for GP Connect",
+        DEMO_AGREEMENT,
+        &now.date().to_string(),
+        now,
+    )
+    .await?;
+    let agreement =
+        crate::agreements::prepare(app, &nhse_admin, &scal, &version.id, "admin@brightwater.example", now).await?;
+    let origin = crate::agreements::Origin {
+        client_address: Some("192.0.2.10".into()),
+        user_agent: "scal demo".into(),
+    };
+    crate::agreements::accept(
+        app,
+        &bright,
+        &agreement.record.id,
+        "Priya Shah",
+        "Managing Director",
+        &origin,
+        now,
+    )
+    .await?;
+    crate::golive::approve(app, &nhse_admin, &scal, "GPC-SEND-DOC", now).await?;
 
     // Waiting for NHS England to issue: Acme PAS asks for a SCAL.
     let admin = actor_of("admin@acme.example").await?;

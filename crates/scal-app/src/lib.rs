@@ -5,6 +5,7 @@
 //! audit entry. Time is passed in (`now`), never read here.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod blocking;
@@ -16,6 +17,7 @@ pub mod demo;
 pub mod enquiries;
 mod error;
 pub mod evidence;
+pub mod golive;
 pub mod keys;
 pub mod notifications;
 pub mod ods;

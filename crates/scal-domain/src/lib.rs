@@ -5,6 +5,7 @@
 //! clock or a random source: time and identifiers are passed in by the caller.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod agreement;
 pub mod audit;
 pub mod certificate;
 pub mod check;

@@ -235,6 +235,10 @@ pub struct CaseFacts<'a> {
     pub submitted: bool,
     /// NHS England accepted it.
     pub accepted: bool,
+    /// The signatory accepted the SCAL's connection agreement.
+    pub agreement_accepted: bool,
+    /// NHS England approved go-live for this case's product and service.
+    pub go_live_approved: bool,
     /// The outcome of a live ODS lookup, when one was made.
     pub ods_lookup: Option<OdsLookup>,
 }
@@ -386,11 +390,24 @@ fn assess_step(step: Step, facts: &CaseFacts<'_>, as_of: Date) -> (StepState, Ve
             });
             derived(started, checks)
         }
+        // Done once the case is live: accepted, its agreement accepted and go-live approved.
         Step::Submission => {
             if facts.accepted {
-                (StepState::Done, vec![StepCheck::pass("Accepted by NHS England")])
+                let mut checks = vec![StepCheck::pass("Accepted by NHS England")];
+                checks.push(if facts.agreement_accepted {
+                    StepCheck::pass("Connection agreement accepted")
+                } else {
+                    StepCheck::missing("Accept the connection agreement NHS England prepares")
+                });
+                checks.push(if facts.go_live_approved {
+                    StepCheck::pass("Go-live approved by NHS England")
+                } else {
+                    StepCheck::missing("NHS England approves go-live")
+                });
+                let live = facts.agreement_accepted && facts.go_live_approved;
+                (if live { StepState::Done } else { StepState::InProgress }, checks)
             } else if facts.submitted {
-                (StepState::Done, vec![StepCheck::pass("Submitted to NHS England")])
+                (StepState::InProgress, vec![StepCheck::pass("Submitted to NHS England")])
             } else {
                 (StepState::NotStarted, Vec::new())
             }

@@ -108,6 +108,15 @@ pub enum Action {
     InternalNotes,
     /// Record NHS England's witness-test results of an accepted SCAL's test cases.
     RecordTestResults,
+    /// Publish connection agreement versions (NHS England administrators).
+    PublishAgreementVersion,
+    /// Prepare a connection agreement for a certified product, naming the signatory, and approve
+    /// go-live (NHS England).
+    PrepareAgreement,
+    ApproveGoLive,
+    /// Accept a connection agreement: a supplier administrator, and only the one it names (the
+    /// service checks the name).
+    AcceptAgreement,
     /// See one's own notifications.
     ReadOwnNotifications,
     /// Change one's own password (knowing the current one).
@@ -151,12 +160,19 @@ fn role_allows(role: Role, action: Action) -> bool {
     match action {
         ReadOrganisation | ReadUsers | ReadServices | ManageOwnTokens | ReadTemplates | ReadOwnNotifications
         | ChangeOwnPassword => true,
-        ManageTemplates | IssueScal | ReviewSubmission | InternalNotes | RecordTestResults => {
+        ManageTemplates | IssueScal | ReviewSubmission | InternalNotes | RecordTestResults | PrepareAgreement
+        | ApproveGoLive => {
             matches!(role, NhseAdmin | NhseReviewer)
         }
         AnswerScal | RequestScal => matches!(role, SupplierAdmin | SupplierMember),
         ReadOnboarding => !matches!(role, EuoMember),
-        CreateOrganisation | EditOrganisation | ManageServices | ReadAudit | SignAuditCheckpoint => role == NhseAdmin,
+        CreateOrganisation
+        | EditOrganisation
+        | ManageServices
+        | ReadAudit
+        | SignAuditCheckpoint
+        | PublishAgreementVersion => role == NhseAdmin,
+        AcceptAgreement => role == SupplierAdmin,
         ManageUsers | SendPasswordReset => matches!(role, NhseAdmin | SupplierAdmin),
         ReadProducts => !matches!(role, EuoMember),
         CreateProduct => matches!(role, SupplierAdmin | SupplierMember),
@@ -175,6 +191,49 @@ mod tests {
             role,
             email: "u@x.org".into(),
         }
+    }
+
+    #[test]
+    fn only_nhs_england_prepares_and_approves_and_only_supplier_administrators_accept() {
+        let nhse = |role| user(role, "nhse");
+        assert!(authorize(&nhse(Role::NhseAdmin), Action::PublishAgreementVersion, None).is_ok());
+        assert_eq!(
+            authorize(&nhse(Role::NhseReviewer), Action::PublishAgreementVersion, None),
+            Err(Denied::Forbidden)
+        );
+        for action in [Action::PrepareAgreement, Action::ApproveGoLive] {
+            assert!(authorize(&nhse(Role::NhseReviewer), action, None).is_ok());
+            assert_eq!(
+                authorize(&user(Role::SupplierAdmin, "acme"), action, Some("acme")),
+                Err(Denied::Forbidden)
+            );
+        }
+        assert!(authorize(
+            &user(Role::SupplierAdmin, "acme"),
+            Action::AcceptAgreement,
+            Some("acme")
+        )
+        .is_ok());
+        assert_eq!(
+            authorize(
+                &user(Role::SupplierMember, "acme"),
+                Action::AcceptAgreement,
+                Some("acme")
+            ),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                &user(Role::SupplierAdmin, "bright"),
+                Action::AcceptAgreement,
+                Some("acme")
+            ),
+            Err(Denied::NotFound)
+        );
+        assert_eq!(
+            authorize(&nhse(Role::NhseAdmin), Action::AcceptAgreement, Some("acme")),
+            Err(Denied::Forbidden)
+        );
     }
 
     #[test]

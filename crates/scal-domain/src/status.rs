@@ -30,6 +30,9 @@ pub enum ScalStatus {
     /// NHS England accepted the round: it is the accepted SCAL, read-only for the supplier, and
     /// onboarding goes on to technical conformance, the certificate and the agreement.
     Accepted { round: i64 },
+    /// Accepted, and every case live: its connection agreement accepted and go-live approved
+    /// (step 10 done). Derived, never stored.
+    Live { round: i64 },
 }
 
 impl ScalStatus {
@@ -41,6 +44,7 @@ impl ScalStatus {
             Self::WithNhsEngland { round } => format!("With NHS England for review (round {round})"),
             Self::Returned { round, .. } => format!("Returned: changes needed (round {round})"),
             Self::Accepted { round } => format!("Accepted by NHS England (round {round})"),
+            Self::Live { .. } => "Live: go-live approved".into(),
         }
     }
 
@@ -51,6 +55,7 @@ impl ScalStatus {
             Self::WithNhsEngland { .. } => "with_nhs_england",
             Self::Returned { .. } => "returned",
             Self::Accepted { .. } => "accepted",
+            Self::Live { .. } => "live",
         }
     }
 }
@@ -60,7 +65,14 @@ impl ScalStatus {
 pub fn scal_status<'a>(latest: Option<LatestRound<'_>>, steps: impl IntoIterator<Item = &'a StepStatus>) -> ScalStatus {
     match latest.map(|r| (r, r.status)) {
         Some((round, RoundStatus::Submitted)) => ScalStatus::WithNhsEngland { round: round.round },
-        Some((round, RoundStatus::Accepted)) => ScalStatus::Accepted { round: round.round },
+        Some((round, RoundStatus::Accepted)) => {
+            let mut last = steps.into_iter().filter(|s| s.step == Step::Submission).peekable();
+            if last.peek().is_some() && last.all(|s| s.state == crate::onboarding::StepState::Done) {
+                ScalStatus::Live { round: round.round }
+            } else {
+                ScalStatus::Accepted { round: round.round }
+            }
+        }
         Some((round, RoundStatus::Returned)) => ScalStatus::Returned {
             round: round.round,
             reason: round.summary.map(String::from),
@@ -89,6 +101,27 @@ mod tests {
             updated_by: None,
             updated_at: None,
         }
+    }
+
+    #[test]
+    fn an_accepted_scal_is_live_once_every_case_is() {
+        let accepted = LatestRound {
+            round: 1,
+            status: RoundStatus::Accepted,
+            summary: None,
+        };
+        let live = [
+            step(Step::Submission, StepState::Done),
+            step(Step::Submission, StepState::Done),
+        ];
+        let half = [
+            step(Step::Submission, StepState::Done),
+            step(Step::Submission, StepState::InProgress),
+        ];
+        assert_eq!(scal_status(Some(accepted), &live), ScalStatus::Live { round: 1 });
+        assert_eq!(scal_status(Some(accepted), &half), ScalStatus::Accepted { round: 1 });
+        assert_eq!(scal_status(Some(accepted), &[]), ScalStatus::Accepted { round: 1 });
+        assert_eq!(ScalStatus::Live { round: 1 }.label(), "Live: go-live approved");
     }
 
     #[test]

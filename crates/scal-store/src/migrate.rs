@@ -65,6 +65,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0015_certificates",
         include_str!("../migrations/0015_certificates.sql"),
     ),
+    (16, "0016_agreements", include_str!("../migrations/0016_agreements.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -1,6 +1,7 @@
 //! One module per table. Functions take any executor: the pool for reads, `tx.conn()` inside a
 //! write transaction.
 
+pub mod agreements;
 pub mod audit;
 pub mod cases;
 pub mod certificates;

@@ -51,10 +51,15 @@ pub enum Notice {
     ConditionConfirmed,
     TestResultSaved,
     TestingComplete,
+    AgreementVersionPublished,
+    AgreementAcceptanceRequested,
+    AgreementPrepared,
+    AgreementAccepted,
+    GoLiveApproved,
 }
 
 impl Notice {
-    const ALL: [Notice; 38] = [
+    const ALL: [Notice; 43] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -93,6 +98,11 @@ impl Notice {
         Self::ConditionConfirmed,
         Self::TestResultSaved,
         Self::TestingComplete,
+        Self::AgreementVersionPublished,
+        Self::AgreementAcceptanceRequested,
+        Self::AgreementPrepared,
+        Self::AgreementAccepted,
+        Self::GoLiveApproved,
     ];
 
     pub fn code(self) -> &'static str {
@@ -135,6 +145,11 @@ impl Notice {
             Self::ConditionConfirmed => "condition-confirmed",
             Self::TestResultSaved => "test-result-saved",
             Self::TestingComplete => "testing-complete",
+            Self::AgreementVersionPublished => "agreement-version-published",
+            Self::AgreementAcceptanceRequested => "agreement-acceptance-requested",
+            Self::AgreementPrepared => "agreement-prepared",
+            Self::AgreementAccepted => "agreement-accepted",
+            Self::GoLiveApproved => "go-live-approved",
         }
     }
 
@@ -235,6 +250,23 @@ impl Notice {
                 "The test result has been saved",
                 Some("The supplier can see it, and has been told if remedial action is needed."),
             ),
+            Self::AgreementVersionPublished => (
+                "The agreement version has been published",
+                Some("NHS England can now prepare agreements on it, or ask existing parties to accept it."),
+            ),
+            Self::AgreementAcceptanceRequested => (
+                "Acceptance of the new version has been requested",
+                Some("Each party's signatory has been told."),
+            ),
+            Self::AgreementPrepared => (
+                "The agreement has been prepared",
+                Some("The signatory has been told and can accept it."),
+            ),
+            Self::AgreementAccepted => (
+                "You have accepted the agreement",
+                Some("Your acceptance is sealed. NHS England has been told."),
+            ),
+            Self::GoLiveApproved => ("Go-live has been approved", Some("The supplier has been told: it is live.")),
             Self::TestingComplete => (
                 "The test result has been saved: testing is complete",
                 Some("Every test case has passed or does not apply. The supplier is told when testing completes."),

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Bearer tokens only; errors are always
 //! `{"error":{"code","message","field"}}` (see `ErrorBody`).
 
+mod agreements;
 mod audit;
 mod certificates;
 mod changes;
@@ -32,6 +33,7 @@ use utoipa_axum::routes;
 
 use crate::{ApiError, AppState};
 
+pub(crate) use agreements::origin as agreement_origin;
 pub use changes::RoundChangesOut;
 pub use review::ReviewOut;
 pub use types::*;
@@ -58,6 +60,7 @@ pub use types::*;
         (name = "templates", description = "SCAL templates: import, versions, publishing, differences"),
         (name = "scal", description = "A product's SCAL: issued sheets, workbook, answers"),
         (name = "onboarding", description = "The supplier journey: enquiries, answers, cases, evidence, submissions, notifications"),
+        (name = "agreements", description = "Connection agreements (versions, prepared, accepted and sealed) and go-live per product and service"),
         (name = "certificates", description = "Certificates of technical conformance: issue, check (without signing in), revoke; their conditions"),
         (name = "review", description = "NHS England's review of a round: verdicts, decisions on red items, question threads with the supplier, internal notes, acceptance, withdrawal"),
         (name = "testing", description = "Technical conformance testing of an accepted SCAL: NHS England's witness-test result of each test case"),
@@ -153,6 +156,14 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(certificates::revoke))
         .routes(routes!(certificates::condition_met))
         .routes(routes!(certificates::condition_confirm))
+        .routes(routes!(agreements::publish_version, agreements::list_versions))
+        .routes(routes!(agreements::request_acceptance))
+        .routes(routes!(agreements::prepare, agreements::list))
+        .routes(routes!(agreements::get))
+        .routes(routes!(agreements::accept))
+        .routes(routes!(agreements::seal))
+        .routes(routes!(agreements::check_seal))
+        .routes(routes!(agreements::go_live, agreements::approve_go_live))
         .routes(routes!(review::get_review))
         .routes(routes!(review::record_verdicts))
         .routes(routes!(review::accept))

@@ -359,8 +359,9 @@ pub struct JourneyScalOut {
 /// Where the SCAL stands: the same status, by the same rule, as the dashboard and the SCAL page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScalStatusOut {
-    /// `in_progress`, `ready_to_submit`, `with_nhs_england`, `returned` or `accepted`.
-    #[schema(pattern = "^(in_progress|ready_to_submit|with_nhs_england|returned|accepted)$")]
+    /// `in_progress`, `ready_to_submit`, `with_nhs_england`, `returned`, `accepted` or `live`
+    /// (accepted, every case's agreement accepted and go-live approved).
+    #[schema(pattern = "^(in_progress|ready_to_submit|with_nhs_england|returned|accepted|live)$")]
     pub code: String,
     /// In plain English, e.g. "Returned: changes needed (round 1)".
     pub label: String,
@@ -374,7 +375,9 @@ impl From<scal_domain::status::ScalStatus> for ScalStatusOut {
     fn from(status: scal_domain::status::ScalStatus) -> Self {
         use scal_domain::status::ScalStatus;
         let (round, return_reason) = match &status {
-            ScalStatus::WithNhsEngland { round } | ScalStatus::Accepted { round } => (Some(*round), None),
+            ScalStatus::WithNhsEngland { round } | ScalStatus::Accepted { round } | ScalStatus::Live { round } => {
+                (Some(*round), None)
+            }
             ScalStatus::Returned { round, reason } => (Some(*round), reason.clone()),
             ScalStatus::InProgress | ScalStatus::ReadyToSubmit => (None, None),
         };

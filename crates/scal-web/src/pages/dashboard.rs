@@ -184,6 +184,7 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                         }
                     }
                 }
+                p class="nhsuk-body" { a href="/agreement-versions" { "Connection agreement versions" } }
             }
         }
         OrgKind::Euo => html! {

@@ -2,6 +2,7 @@
 //! problem re-renders the form with an error summary and field errors (422).
 
 mod account;
+mod agreements;
 mod audit;
 mod certificates;
 mod changes;
@@ -196,6 +197,18 @@ fn table(limits: UploadLimits) -> Table {
     .post("/conditions/{id}/met", certificates::condition_met)
     .post("/conditions/{id}/confirm", certificates::condition_confirm)
     .get("/verify/{id}", certificates::verify)
+    .get("/agreement-versions", agreements::versions)
+    .post("/agreement-versions", agreements::publish_version)
+    .post(
+        "/agreement-versions/{id}/request-acceptance",
+        agreements::request_acceptance,
+    )
+    .get("/scals/{id}/agreements", agreements::list)
+    .post("/scals/{id}/agreements", agreements::prepare)
+    .post("/scals/{id}/go-live", agreements::approve_go_live)
+    .get("/agreements/{id}", agreements::show)
+    .post("/agreements/{id}/accept", agreements::accept)
+    .get("/agreements/{id}/seal", agreements::seal)
     .get("/scals/{id}/testing", testing::show)
     .get("/scals/{id}/testing/{service}/{test_case}", testing::question)
     .post("/scals/{id}/testing/{service}/{test_case}", testing::record)

@@ -66,6 +66,7 @@ pub(crate) fn scal_status_tag(status: &ScalStatus) -> Markup {
         ScalStatus::WithNhsEngland { .. } => "blue",
         ScalStatus::Returned { .. } => "orange",
         ScalStatus::Accepted { .. } => "green",
+        ScalStatus::Live { .. } => "purple",
     };
     tag(&status.label(), colour)
 }
@@ -396,6 +397,7 @@ fn overview(
             @if view.accepted_round().is_some() {
                 li { a href=(format!("/scals/{scal_id}/testing")) { "Technical conformance testing" } }
                 li { a href=(format!("/scals/{scal_id}/certificates")) { "Certificate of technical conformance" } }
+                li { a href=(format!("/scals/{scal_id}/agreements")) { "Connection agreement and go-live" } }
             }
             li { a href=(format!("/products/{}/workbook", view.product.id)) { "Download the SCAL as an Excel workbook (.xlsx)" } }
         }

@@ -755,6 +755,89 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             None,
             [409, 409, 403, 403, 404],
         ),
+        // Connection agreements and go-live: NHS England's administrators publish versions; NHS
+        // England prepares and approves (neither SCAL is certified, so go-live is blocked); an
+        // agreement nobody can see is not found.
+        (M::GET, "/api/v1/agreement-versions", None, [200, 200, 200, 200, 403]),
+        (
+            M::POST,
+            "/api/v1/agreement-versions",
+            Some(json!({"title": "Agreement", "text": "The text", "effective_date": "2027-01-01"})),
+            [403, 403, 403, 201, 403],
+        ),
+        (
+            M::POST,
+            "/api/v1/agreement-versions/{unknown}/request-acceptance",
+            None,
+            [403, 403, 404, 404, 403],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{acme_scal}/agreements",
+            Some(json!({"version_id": "{unknown}", "signatory": "admin@acme.example"})),
+            [403, 403, 422, 422, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{bright_scal}/agreements",
+            Some(json!({"version_id": "{unknown}", "signatory": "admin@brightwater.example"})),
+            [404, 404, 422, 422, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{acme_scal}/agreements",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{bright_scal}/agreements",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (M::GET, "/api/v1/agreements/{unknown}", None, [404, 404, 404, 404, 404]),
+        (
+            M::POST,
+            "/api/v1/agreements/{unknown}/accept",
+            Some(json!({"full_name": "A B", "job_title": "Director"})),
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/agreements/{unknown}/seal",
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/agreements/{unknown}/seal/check",
+            Some(json!({})),
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{acme_scal}/go-live",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{bright_scal}/go-live",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{acme_scal}/go-live",
+            Some(json!({"service": "GPC-SEND-DOC"})),
+            [403, 403, 409, 409, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{bright_scal}/go-live",
+            Some(json!({"service": "GPC-SEND-DOC"})),
+            [404, 404, 409, 409, 404],
+        ),
         // Certificates: only NHS England issues (neither SCAL is accepted, so it is blocked);
         // a certificate nobody can see is not found, its public status and JWS included.
         (
@@ -1659,6 +1742,55 @@ fn page_cases() -> Vec<PageCase> {
             [404, 404, 404, 404, 404],
         ),
         (M::GET, "/verify/{unknown}", vec![], [404, 404, 404, 404, 404]),
+        (M::GET, "/agreement-versions", vec![], [200, 200, 200, 200, 403]),
+        (
+            M::POST,
+            "/agreement-versions",
+            vec![
+                ("title", "Agreement"),
+                ("text", "The text"),
+                ("effective_date", "2027-01-01"),
+            ],
+            [403, 403, 403, 303, 403],
+        ),
+        (
+            M::POST,
+            "/agreement-versions/{unknown}/request-acceptance",
+            vec![],
+            [403, 403, 404, 404, 403],
+        ),
+        (
+            M::GET,
+            "/scals/{acme_scal}/agreements",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/scals/{bright_scal}/agreements",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{acme_scal}/agreements",
+            vec![("version_id", "{unknown}"), ("signatory", "admin@acme.example")],
+            [403, 403, 422, 422, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{acme_scal}/go-live",
+            vec![("service", "GPC-SEND-DOC")],
+            [403, 403, 422, 422, 404],
+        ),
+        (M::GET, "/agreements/{unknown}", vec![], [404, 404, 404, 404, 404]),
+        (M::GET, "/agreements/{unknown}/seal", vec![], [404, 404, 404, 404, 404]),
+        (
+            M::POST,
+            "/agreements/{unknown}/accept",
+            vec![("full_name", "A B"), ("job_title", "Director")],
+            [404, 404, 404, 404, 404],
+        ),
         (
             M::POST,
             "/submissions/{acme_submission}/return",

@@ -1138,6 +1138,82 @@ fn the_reviewers_part_of_a_review_in_the_browser() {
     browser.goto(&format!("{base}{verify}")).unwrap();
     assert!(browser.body_text().unwrap().contains("is valid"));
     check(&browser, "the public verify page");
+
+    // The connection agreement: NHS England's administrator publishes a version (a missing title
+    // first) and prepares it for the supplier's administrator, who accepts it (a missing job
+    // title first); then go-live is approved and the SCAL is live.
+    sign_in(&browser, base, "admin@nhse.example", PASSWORD, "form[action='/logout']");
+    browser.goto(&format!("{base}/agreement-versions")).unwrap();
+    check(&browser, "agreement versions, none published");
+    browser
+        .find("#text")
+        .unwrap()
+        .send_keys("1. Connect only as the accepted SCAL describes.")
+        .unwrap();
+    browser
+        .find("#effective_date")
+        .unwrap()
+        .send_keys("2026-01-01")
+        .unwrap();
+    submit(
+        &browser,
+        "form[action='/agreement-versions'] button",
+        ".nhsuk-error-summary",
+    );
+    check(&browser, "publishing a version without a title");
+    browser
+        .find("#title")
+        .unwrap()
+        .send_keys("Connection agreement 2026")
+        .unwrap();
+    submit(
+        &browser,
+        "form[action='/agreement-versions'] button",
+        ".nhsuk-notification-banner",
+    );
+    assert!(browser.body_text().unwrap().contains("Connection agreement 2026"));
+    check(&browser, "agreement versions");
+    browser.goto(&format!("{base}/scals/{scal}/agreements")).unwrap();
+    check(&browser, "the agreement and go-live, nothing prepared");
+    browser.find("#signatory").unwrap().send_keys(supplier_email).unwrap();
+    submit(
+        &browser,
+        "form[action$='/agreements'] button",
+        ".nhsuk-notification-banner",
+    );
+    let text = browser.body_text().unwrap();
+    assert!(text.contains("CNTR0000001"), "{text}");
+    check(&browser, "the prepared agreement");
+    let agreement = browser.current_url().unwrap();
+    sign_out(&browser);
+    sign_in(&browser, base, supplier_email, PASSWORD, "form[action='/logout']");
+    browser.goto(&agreement).unwrap();
+    check(&browser, "the agreement to accept");
+    browser.find("#full_name").unwrap().send_keys("Priya Shah").unwrap();
+    submit(&browser, "form[action$='/accept'] button", ".nhsuk-error-summary");
+    check(&browser, "accepting without a job title");
+    browser
+        .find("#job_title")
+        .unwrap()
+        .send_keys("Managing Director")
+        .unwrap();
+    submit(&browser, "form[action$='/accept'] button", ".nhsuk-notification-banner");
+    let text = browser.body_text().unwrap();
+    assert!(text.contains("Seal SHA-256"), "{text}");
+    check(&browser, "the accepted agreement with its seal");
+    sign_out(&browser);
+    sign_in(&browser, base, "admin@nhse.example", PASSWORD, "form[action='/logout']");
+    browser.goto(&format!("{base}/scals/{scal}/agreements")).unwrap();
+    submit(
+        &browser,
+        "form[action$='/go-live'] button",
+        ".nhsuk-notification-banner",
+    );
+    let text = browser.body_text().unwrap();
+    assert!(text.contains("Go-live has been approved"), "{text}");
+    check(&browser, "go-live approved");
+    browser.goto(&format!("{base}/scals/{scal}")).unwrap();
+    assert!(browser.body_text().unwrap().contains("Live: go-live approved"));
     problems.extend(browser.csp_violations().unwrap());
     assert!(problems.is_empty(), "{problems:#?}");
 }

@@ -91,7 +91,7 @@ pub(crate) async fn pass_every_test(app: &TestApp, scal: &str) {
     }
 }
 
-async fn audit_count(app: &TestApp, kind: &str) -> usize {
+pub(crate) async fn audit_count(app: &TestApp, kind: &str) -> usize {
     let filter = scal_store::records::AuditFilter {
         kind: Some(kind.into()),
         limit: 100_000,
@@ -103,7 +103,7 @@ async fn audit_count(app: &TestApp, kind: &str) -> usize {
         .len()
 }
 
-fn verify_offline(app: &TestApp, jws: &str, jwks: &Value) -> std::process::Output {
+pub(crate) fn verify_offline(app: &TestApp, jws: &str, jwks: &Value) -> std::process::Output {
     let dir = tempfile::tempdir().unwrap();
     let (jws_file, jwks_file) = (dir.path().join("certificate.jws"), dir.path().join("jwks.json"));
     std::fs::write(&jws_file, jws).unwrap();

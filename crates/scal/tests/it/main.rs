@@ -21,6 +21,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
+mod agreements;
 mod answers;
 mod api;
 mod audit;

@@ -871,9 +871,10 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
         .unwrap();
     assert_eq!(threads.len(), 1);
     assert_eq!(threads[0].state, scal_domain::thread::ThreadState::Answered);
-    // Accepted: Brightwater Connect, its red item agreed on a condition.
+    // Live: Brightwater Connect, its red item agreed on a condition, certified, its agreement
+    // signed by Brightwater's administrator and go-live approved.
     let (status, view) = status_of("Brightwater Connect").await;
-    assert_eq!(status, scal_domain::status::ScalStatus::Accepted { round: 1 });
+    assert_eq!(status, scal_domain::status::ScalStatus::Live { round: 1 });
     let accepted = scal_app::review::get(app.app(), &system, &view.rounds[0].id, app.now().date())
         .await
         .unwrap();
@@ -887,6 +888,19 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
         .unwrap();
     assert_eq!(certificates.len(), 1, "tested and certified");
     assert!(certificates[0].status.is_valid());
+    let agreements = scal_app::agreements::for_scal(app.app(), &system, &view.scal.id, app.now().date())
+        .await
+        .unwrap();
+    assert_eq!(agreements.len(), 1, "its agreement");
+    assert_eq!(agreements[0].state, scal_domain::agreement::AgreementState::Active);
+    assert_eq!(agreements[0].signatory_email, "admin@brightwater.example");
+    assert!(agreements[0].seal.is_some(), "signed and sealed");
+    let bright = app.sign_in("admin@brightwater.example", PASSWORD).await.unwrap();
+    let home = app.page(Some(&bright), Method::GET, "/", &[]).await;
+    assert!(
+        home.html.contains("Live: go-live approved"),
+        "the dashboard row says so"
+    );
 
     // NHS England's day: what waits on the dashboard, the queue with supplier, services, round
     // and red and amber counts, the submission's amber item listed, and notifications that open
