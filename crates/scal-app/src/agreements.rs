@@ -284,6 +284,9 @@ async fn prepare_on(
             )));
         }
     }
+    // References are shared by every SCAL: taken under one lock (PostgreSQL; SQLite has one
+    // writer).
+    tx.lock_key("agreement-sequence").await?;
     let sequence = agreements::next_sequence(tx.conn()).await?;
     let record = AgreementRecord {
         id: new_id(),
@@ -414,6 +417,17 @@ pub async fn accept(
     let certificate = certificates::get(tx.conn(), &record.certificate_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // An agreement rests on a valid certificate: one revoked, expired or suspended since the
+    // agreement was prepared cannot be signed against.
+    let status = crate::certificates::view_on(tx.conn(), certificate.clone(), now.date())
+        .await?
+        .status;
+    if !status.is_valid() {
+        return Err(AppError::Conflict(format!(
+            "The certificate this agreement rests on is {}: it cannot be accepted now",
+            status.label().to_lowercase()
+        )));
+    }
     let facts: scal_domain::certificate::CertificateFacts = serde_json::from_str(&certificate.facts)
         .map_err(|e| AppError::Internal(format!("certificate {} facts: {e}", certificate.id)))?;
     let org = organisations::get(tx.conn(), &product.org_id)

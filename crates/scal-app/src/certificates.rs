@@ -28,7 +28,11 @@ fn parse_date(raw: &str) -> Option<time::Date> {
     time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
-async fn view_on(conn: &mut scal_store::Conn, record: CertificateRecord, today: time::Date) -> Result<CertificateView> {
+pub(crate) async fn view_on(
+    conn: &mut scal_store::Conn,
+    record: CertificateRecord,
+    today: time::Date,
+) -> Result<CertificateView> {
     let facts: CertificateFacts = serde_json::from_str(&record.facts)
         .map_err(|e| AppError::Internal(format!("certificate {} facts: {e}", record.id)))?;
     let conditions = certificates::conditions_of(&mut *conn, &record.submission_id).await?;
@@ -190,14 +194,19 @@ pub async fn issue(
     let conditions: Vec<CertificateCondition> = certificates::conditions_of(tx.conn(), &round.id)
         .await?
         .into_iter()
-        .filter_map(|c| {
-            Some(CertificateCondition {
-                due: parse_date(&c.due_date)?,
+        .map(|c| {
+            // A condition the certificate cannot state is an error, never silently left off.
+            let due = parse_date(&c.due_date)
+                .ok_or_else(|| AppError::Internal(format!("condition {} has due date {:?}", c.id, c.due_date)))?;
+            Ok(CertificateCondition {
+                due,
                 requirement_id: c.requirement_id,
                 text: c.text,
             })
         })
-        .collect();
+        .collect::<Result<_>>()?;
+    // Numbers are shared by every SCAL: taken under one lock (PostgreSQL; SQLite has one writer).
+    tx.lock_key("certificate-sequence").await?;
     let sequence = certificates::next_sequence(tx.conn()).await?;
     let id = new_id();
     let facts = CertificateFacts {
@@ -334,6 +343,11 @@ pub async fn condition(
         ));
     }
     let mut tx = app.store.begin().await?;
+    // Under the SCAL's lock and read again, so a met and a confirm cannot cross.
+    scal_store::records::scals::lock_scal(&mut tx, &round.scal_id).await?;
+    let record = certificates::condition(tx.conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let (kind, after) = match step {
         ConditionStep::Met => {
             authorize(actor, Action::AnswerScal, Some(&product.org_id))?;

@@ -501,3 +501,58 @@ async fn a_new_version_is_put_to_existing_parties_and_an_uncertified_scal_gets_n
         "{body}"
     );
 }
+
+/// An agreement rests on a valid certificate: revoked after the agreement was prepared, the
+/// signatory cannot accept it (409), and nothing is sealed.
+#[tokio::test]
+async fn an_agreement_cannot_be_accepted_once_its_certificate_is_revoked() {
+    let app = TestApp::demo().await;
+    app.app().keys.generate(app.now()).unwrap();
+    let supplier = app.token_for(SIGNATORY).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    let nhse_admin = app.token_for(NHSE_ADMIN).await;
+    let due = (app.now() + time::Duration::days(30)).date().to_string();
+    let (scal, _) = accepted_with_a_condition(&app, &due).await;
+    pass_every_test(&app, &scal).await;
+    let (_, cert) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/certificates"),
+            Some(&reviewer),
+            Some(json!({})),
+        )
+        .await;
+    let version = json!({"title": "Connection agreement", "text": "Connect only as the SCAL says.",
+        "effective_date": app.now().date().to_string()});
+    let (_, v1) = app
+        .api(
+            Method::POST,
+            "/api/v1/agreement-versions",
+            Some(&nhse_admin),
+            Some(version),
+        )
+        .await;
+    let (status, agreement) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/agreements"),
+            Some(&nhse_admin),
+            Some(json!({"version_id": v1["id"], "signatory": SIGNATORY})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let (status, _) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/certificates/{}/revoke", cert["id"].as_str().unwrap()),
+            Some(&reviewer),
+            Some(json!({"reason": "Withdrawn"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let signed = json!({"full_name": "Ada Lovelace", "job_title": "Managing Director"});
+    let (status, body) = accept(&app, &supplier, agreement["id"].as_str().unwrap(), signed).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("revoked"), "{body}");
+    assert_eq!(audit_count(&app, "agreement.accepted").await, 0);
+}
