@@ -7,8 +7,8 @@ use axum::body::Body;
 use axum::http::{header, Method, Request, StatusCode};
 use serde_json::{json, Value};
 
-use crate::certificates::{accepted_with_a_condition, audit_count, pass_every_test, verify_offline};
-use crate::support::TestApp;
+use crate::certificates::{accepted_with_a_condition, pass_every_test, verify_offline};
+use crate::support::{audit_count, TestApp};
 
 const SIGNATORY: &str = "admin@acme.example";
 const MEMBER: &str = "dev@acme.example";

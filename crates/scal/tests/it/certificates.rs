@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::review::{submitted_with_a_red_item, RED};
-use crate::support::TestApp;
+use crate::support::{audit_count, TestApp};
 
 pub(crate) const SUPPLIER: &str = "admin@acme.example";
 pub(crate) const REVIEWER: &str = "reviewer@nhse.example";
@@ -89,18 +89,6 @@ pub(crate) async fn pass_every_test(app: &TestApp, scal: &str) {
             .await;
         assert!(status.is_success(), "{body}");
     }
-}
-
-pub(crate) async fn audit_count(app: &TestApp, kind: &str) -> usize {
-    let filter = scal_store::records::AuditFilter {
-        kind: Some(kind.into()),
-        limit: 100_000,
-        ..Default::default()
-    };
-    scal_store::records::audit::list(app.app().store.pool(), &filter)
-        .await
-        .unwrap()
-        .len()
 }
 
 pub(crate) fn verify_offline(app: &TestApp, jws: &str, jwks: &Value) -> std::process::Output {

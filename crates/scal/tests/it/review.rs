@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::onboarding_pages::submitted_scal_with;
-use crate::support::TestApp;
+use crate::support::{audit_count, TestApp};
 
 const SUPPLIER: &str = "admin@acme.example";
 const REVIEWER: &str = "reviewer@nhse.example";
@@ -61,18 +61,6 @@ fn accept_all_but(review: &Value, except: &[&str]) -> Value {
         .map(|i| json!({"sheet": i["sheet"], "requirement_id": i["requirement_id"], "verdict": "accepted"}))
         .collect();
     json!({ "verdicts": verdicts })
-}
-
-async fn audit_count(app: &TestApp, kind: &str) -> usize {
-    let filter = scal_store::records::AuditFilter {
-        kind: Some(kind.into()),
-        limit: 100_000,
-        ..Default::default()
-    };
-    scal_store::records::audit::list(app.app().store.pool(), &filter)
-        .await
-        .unwrap()
-        .len()
 }
 
 #[tokio::test]

@@ -639,3 +639,16 @@ pub fn xlsx_from_grids(grids: &[scal_workbook::Grid]) -> Vec<u8> {
         .collect();
     xlsx_with_sheets(&named)
 }
+
+/// How many audit entries of one kind the chain holds.
+pub async fn audit_count(app: &TestApp, kind: &str) -> usize {
+    let filter = scal_store::records::AuditFilter {
+        kind: Some(kind.into()),
+        limit: 100_000,
+        ..Default::default()
+    };
+    scal_store::records::audit::list(app.app().store.pool(), &filter)
+        .await
+        .unwrap()
+        .len()
+}
