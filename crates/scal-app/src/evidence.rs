@@ -24,6 +24,26 @@ pub async fn upload(
 ) -> Result<EvidenceRecord> {
     let (_, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    let prepared = prepare(app, &product.org_id, file_name, bytes).await?;
+    let mut tx = app.store.begin().await?;
+    let record = insert_in(app, &mut tx, actor, &product.org_id, prepared, now).await?;
+    tx.commit().await?;
+    Ok(record)
+}
+
+/// A file checked and written to the file store, ready for its row.
+pub(crate) struct PreparedFile {
+    file_name: String,
+    content_type: &'static str,
+    size: usize,
+    sha256: String,
+}
+
+/// Checks a file for an organisation (size, kind sniffed from the bytes, quota) and writes its
+/// bytes *before* any transaction, so a large write never holds the store's write lock (on
+/// SQLite, every other change, sign-ins included, would wait for it). A refused file writes
+/// nothing.
+pub(crate) async fn prepare(app: &App, org_id: &str, file_name: &str, bytes: &[u8]) -> Result<PreparedFile> {
     let limit = app.settings.max_evidence_bytes;
     if bytes.len() > limit {
         return Err(AppError::invalid(
@@ -34,29 +54,55 @@ pub async fn upload(
     let file_name = sanitise_file_name(file_name);
     let kind = sniff(bytes, &file_name).map_err(|e| AppError::Invalid(scal_domain::Invalid(vec![e])))?;
     let sha256 = hex::encode(Sha256::digest(bytes));
-    let quota = app.settings.evidence_quota_bytes;
-    // First a check without the write lock, so a refused upload writes nothing; then the file is
-    // written *before* the transaction, so a large write never holds the store's write lock (on
-    // SQLite, every other change, sign-ins included, would wait for it).
     {
         let mut conn = app.store.acquire().await?;
-        within_quota(&mut conn, &product.org_id, &sha256, bytes.len(), quota).await?;
+        within_quota(
+            &mut conn,
+            org_id,
+            &sha256,
+            bytes.len(),
+            app.settings.evidence_quota_bytes,
+        )
+        .await?;
     }
     app.files.put(&sha256, bytes).await?;
-    let mut tx = app.store.begin().await?;
+    Ok(PreparedFile {
+        file_name,
+        content_type: kind.content_type(),
+        size: bytes.len(),
+        sha256,
+    })
+}
+
+/// The row of a prepared file, inside the caller's transaction, audited.
+pub(crate) async fn insert_in(
+    app: &App,
+    tx: &mut scal_store::Tx,
+    actor: &Actor,
+    org_id: &str,
+    file: PreparedFile,
+    now: OffsetDateTime,
+) -> Result<EvidenceRecord> {
     // Concurrent uploads for the organisation wait here, so each counts the others' files. One that
     // lost the race is refused here, and its bytes stay in the content-addressed store unreferenced
     // (as after any rolled-back upload) until they are collected.
-    tx.lock_key(&format!("evidence-quota:{}", product.org_id)).await?;
-    within_quota(tx.conn(), &product.org_id, &sha256, bytes.len(), quota).await?;
+    tx.lock_key(&format!("evidence-quota:{org_id}")).await?;
+    within_quota(
+        tx.conn(),
+        org_id,
+        &file.sha256,
+        file.size,
+        app.settings.evidence_quota_bytes,
+    )
+    .await?;
     let record = EvidenceRecord {
         id: new_id(),
-        org_id: product.org_id.clone(),
-        file_name,
-        content_type: kind.content_type().into(),
-        size: bytes.len() as i64,
-        storage_key: sha256.clone(),
-        sha256,
+        org_id: org_id.to_string(),
+        file_name: file.file_name,
+        content_type: file.content_type.into(),
+        size: file.size as i64,
+        storage_key: file.sha256.clone(),
+        sha256: file.sha256,
         uploaded_by: actor.label().to_string(),
         uploaded_at: micros(now),
     };
@@ -65,13 +111,12 @@ pub async fn upload(
         actor,
         now,
         "evidence.uploaded",
-        Some(&product.org_id),
+        Some(org_id),
         &record.id,
         None,
         crate::to_json(&record),
     ))
     .await?;
-    tx.commit().await?;
     Ok(record)
 }
 

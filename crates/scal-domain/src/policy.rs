@@ -117,6 +117,17 @@ pub enum Action {
     /// Accept a connection agreement: a supplier administrator, and only the one it names (the
     /// service checks the name).
     AcceptAgreement,
+    /// Share a product's accepted SCAL with an end user organisation, choose the files shared,
+    /// revoke a share (supplier administrators).
+    ShareScal,
+    /// See shares: a supplier its own, NHS England every one, an EUO those made to it while
+    /// active (the service decides which; this is the role's part).
+    ReadShares,
+    /// Publish a product's acceptable use policy versions (supplier administrators).
+    PublishUsePolicy,
+    /// Acknowledge a shared product's acceptable use policy and keep its DCB0160 local assurance
+    /// (the end user organisation's members).
+    LocalAssurance,
     /// See one's own notifications.
     ReadOwnNotifications,
     /// Change one's own password (knowing the current one).
@@ -172,7 +183,9 @@ fn role_allows(role: Role, action: Action) -> bool {
         | ReadAudit
         | SignAuditCheckpoint
         | PublishAgreementVersion => role == NhseAdmin,
-        AcceptAgreement => role == SupplierAdmin,
+        AcceptAgreement | ShareScal | PublishUsePolicy => role == SupplierAdmin,
+        ReadShares => true,
+        LocalAssurance => role == EuoMember,
         ManageUsers | SendPasswordReset => matches!(role, NhseAdmin | SupplierAdmin),
         ReadProducts => !matches!(role, EuoMember),
         CreateProduct => matches!(role, SupplierAdmin | SupplierMember),
@@ -191,6 +204,34 @@ mod tests {
             role,
             email: "u@x.org".into(),
         }
+    }
+
+    #[test]
+    fn supplier_administrators_share_and_only_the_euo_keeps_its_local_assurance() {
+        let acme = |role| user(role, "acme");
+        assert!(authorize(&acme(Role::SupplierAdmin), Action::ShareScal, Some("acme")).is_ok());
+        assert_eq!(
+            authorize(&acme(Role::SupplierMember), Action::ShareScal, Some("acme")),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(&acme(Role::SupplierAdmin), Action::ShareScal, Some("other")),
+            Err(Denied::NotFound)
+        );
+        let euo = user(Role::EuoMember, "riverside");
+        assert!(authorize(&euo, Action::LocalAssurance, Some("riverside")).is_ok());
+        assert_eq!(
+            authorize(&euo, Action::ShareScal, Some("riverside")),
+            Err(Denied::Forbidden)
+        );
+        assert_eq!(
+            authorize(
+                &user(Role::NhseAdmin, "nhse"),
+                Action::LocalAssurance,
+                Some("riverside")
+            ),
+            Err(Denied::Forbidden)
+        );
     }
 
     #[test]

@@ -66,6 +66,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0015_certificates.sql"),
     ),
     (16, "0016_agreements", include_str!("../migrations/0016_agreements.sql")),
+    (17, "0017_shares", include_str!("../migrations/0017_shares.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -56,10 +56,18 @@ pub enum Notice {
     AgreementPrepared,
     AgreementAccepted,
     GoLiveApproved,
+    ShareCreated,
+    ShareFilesSaved,
+    ShareRevoked,
+    UsePolicyPublished,
+    UsePolicyAcknowledged,
+    LocalAssuranceSaved,
+    LocalDecisionRecorded,
+    GoLiveDateRecorded,
 }
 
 impl Notice {
-    const ALL: [Notice; 43] = [
+    const ALL: [Notice; 51] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -103,6 +111,14 @@ impl Notice {
         Self::AgreementPrepared,
         Self::AgreementAccepted,
         Self::GoLiveApproved,
+        Self::ShareCreated,
+        Self::ShareFilesSaved,
+        Self::ShareRevoked,
+        Self::UsePolicyPublished,
+        Self::UsePolicyAcknowledged,
+        Self::LocalAssuranceSaved,
+        Self::LocalDecisionRecorded,
+        Self::GoLiveDateRecorded,
     ];
 
     pub fn code(self) -> &'static str {
@@ -150,6 +166,14 @@ impl Notice {
             Self::AgreementPrepared => "agreement-prepared",
             Self::AgreementAccepted => "agreement-accepted",
             Self::GoLiveApproved => "go-live-approved",
+            Self::ShareCreated => "share-created",
+            Self::ShareFilesSaved => "share-files-saved",
+            Self::ShareRevoked => "share-revoked",
+            Self::UsePolicyPublished => "use-policy-published",
+            Self::UsePolicyAcknowledged => "use-policy-acknowledged",
+            Self::LocalAssuranceSaved => "local-assurance-saved",
+            Self::LocalDecisionRecorded => "local-decision-recorded",
+            Self::GoLiveDateRecorded => "go-live-date-recorded",
         }
     }
 
@@ -267,6 +291,14 @@ impl Notice {
                 Some("Your acceptance is sealed. NHS England has been told."),
             ),
             Self::GoLiveApproved => ("Go-live has been approved", Some("The supplier has been told: it is live.")),
+            Self::ShareCreated => ("The SCAL has been shared", None),
+            Self::ShareFilesSaved => ("The files shared have been saved", None),
+            Self::ShareRevoked => ("The share has been revoked", Some("The organisation can no longer see the SCAL or its files.")),
+            Self::UsePolicyPublished => ("The acceptable use policy has been published", Some("Every organisation it is shared with has been asked to acknowledge it.")),
+            Self::UsePolicyAcknowledged => ("You have acknowledged the acceptable use policy", None),
+            Self::LocalAssuranceSaved => ("Your local assurance has been saved", None),
+            Self::LocalDecisionRecorded => ("Your decision has been recorded", None),
+            Self::GoLiveDateRecorded => ("The go-live date has been recorded", None),
             Self::TestingComplete => (
                 "The test result has been saved: testing is complete",
                 Some("Every test case has passed or does not apply. The supplier is told when testing completes."),

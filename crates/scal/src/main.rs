@@ -140,6 +140,32 @@ enum Command {
     /// Check a signed statement (a certificate, an audit checkpoint) offline against a saved JSON
     /// Web Key Set: exit 0 when valid, 1 naming the check that failed, 2 when a file cannot be read
     Verify(verify_cmd::VerifyArgs),
+    /// Share a product's accepted SCAL with an end user organisation, by ODS code (one not yet
+    /// registered is invited)
+    Share {
+        /// Product ID
+        #[arg(long)]
+        product: String,
+        /// The end user organisation's ODS code
+        #[arg(long)]
+        euo: String,
+        /// Share until this date (YYYY-MM-DD); without it, until revoked
+        #[arg(long)]
+        expires: Option<String>,
+        /// An evidence file of the supplier's to share (its ID); repeat for more
+        #[arg(long = "file")]
+        files: Vec<String>,
+    },
+    /// Scheduled work (`serve` runs it every five minutes): tell end user organisations when a
+    /// shared product's certificate changes status. Safe to run from cron beside servers
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run every due job once
+    Run,
 }
 
 #[derive(Subcommand)]
@@ -877,6 +903,32 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             let added = scal_app::scals::issue(&app, &Actor::System, &product, &template, version, now).await?;
             println!("issued {} sheet(s): {}", added.len(), added.join(", "));
         }
+        Command::Share {
+            product,
+            euo,
+            expires,
+            files,
+        } => {
+            let app = open(&settings).await?;
+            let input = scal_app::shares::ShareInput {
+                euo_ods: euo,
+                expires_on: expires.unwrap_or_default(),
+                evidence_ids: files,
+            };
+            let view = scal_app::shares::create(&app, &Actor::System, &product, &input, now).await?;
+            match &view.euo {
+                Some(org) => println!("shared {} with {} ({}): share {}", view.product, org.name, view.record.euo_ods, view.record.id),
+                None => println!(
+                    "shared {} with {}, which is not registered yet: it sees the share once NHS England registers it (share {})",
+                    view.product, view.record.euo_ods, view.record.id
+                ),
+            }
+        }
+        Command::Jobs(JobsCommand::Run) => {
+            let app = open(&settings).await?;
+            let told = scal_app::shares::watch(&app, now).await?;
+            println!("certificate changes told to end user organisations: {told}");
+        }
         Command::Outbox(OutboxCommand::Send) => {
             let app = open(&settings).await?;
             if app.settings.smtp_url.is_none() {
@@ -1094,6 +1146,20 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
             }
         });
     }
+    // End user organisations hear of a shared product's certificate changing status (a condition
+    // falling due suspends it with no request to notice it), once, whichever instance sees it.
+    let watcher = app.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5 * 60));
+        loop {
+            every.tick().await;
+            match scal_app::shares::watch(&watcher, OffsetDateTime::now_utc()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(scals = n, "certificate changes told to end user organisations"),
+                Err(e) => tracing::warn!(error = %e, "certificate watch failed"),
+            }
+        }
+    });
     // The audit chain's head is signed at start and then daily (nothing when it has not moved).
     let checkpointer = app.clone();
     tokio::spawn(async move {

@@ -12,6 +12,7 @@ mod products;
 mod review;
 mod scals;
 mod services;
+mod shares;
 mod templates;
 mod testing;
 mod threads;
@@ -63,6 +64,7 @@ pub use types::*;
         (name = "agreements", description = "Connection agreements (versions, prepared, accepted and sealed) and go-live per product and service"),
         (name = "certificates", description = "Certificates of technical conformance: issue, check (without signing in), revoke; their conditions"),
         (name = "review", description = "NHS England's review of a round: verdicts, decisions on red items, question threads with the supplier, internal notes, acceptance, withdrawal"),
+        (name = "shares", description = "End user organisations: accepted SCALs shared with them, the product's acceptable use policy, their DCB0160 local assurance"),
         (name = "testing", description = "Technical conformance testing of an accepted SCAL: NHS England's witness-test result of each test case"),
     )
 )]
@@ -95,6 +97,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .layer(axum::extract::DefaultBodyLimit::max(limits.workbook_bytes));
     let evidence = OpenApiRouter::new()
         .routes(routes!(onboarding::upload_evidence, onboarding::list_evidence))
+        .routes(routes!(shares::upload_file, shares::download_file))
         .layer(axum::extract::DefaultBodyLimit::max(
             limits.evidence_bytes.saturating_add(1024 * 1024),
         ));
@@ -177,6 +180,22 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(threads::list_notes, threads::add_note))
         .routes(routes!(testing::get_testing))
         .routes(routes!(testing::record_result))
+        .routes(routes!(shares::create, shares::for_product))
+        .routes(routes!(shares::list))
+        .routes(routes!(shares::get))
+        .routes(routes!(shares::revoke))
+        .routes(routes!(shares::set_files))
+        .routes(routes!(shares::file))
+        .routes(routes!(shares::scal))
+        .routes(routes!(shares::workbook))
+        .routes(routes!(shares::publish_policy, shares::product_policy))
+        .routes(routes!(shares::share_policy))
+        .routes(routes!(shares::acknowledge))
+        .routes(routes!(shares::local_assurance))
+        .routes(routes!(shares::safety_officer))
+        .routes(routes!(shares::local_controls))
+        .routes(routes!(shares::decide))
+        .routes(routes!(shares::go_live))
         .merge(uploads)
         .merge(evidence)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))

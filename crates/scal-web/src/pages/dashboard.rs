@@ -185,16 +185,76 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                     }
                 }
                 p class="nhsuk-body" { a href="/agreement-versions" { "Connection agreement versions" } }
+                p class="nhsuk-body" { a href="/shares" { "Accepted SCALs shared with end user organisations" } }
             }
         }
-        OrgKind::Euo => html! {
-            h1 class="nhsuk-heading-xl" { "Assured products" }
-            p class="nhsuk-body-l" { (org.name) " (ODS " (org.ods_code) ")" }
-            p class="nhsuk-body" {
-                "No accepted SCALs have been shared with your organisation yet. When a supplier's product you deploy is \
-                 assured, its SCAL will appear here for your local assurance."
+        OrgKind::Euo => {
+            let today = state.now().date();
+            let shares = scal_app::shares::list(&state.app, actor, today).await?;
+            let mut rows = Vec::new();
+            for share in &shares {
+                let local = scal_app::local_assurance::get(&state.app, actor, &share.record.id, today).await?;
+                let policy = scal_app::use_policies::for_share(&state.app, actor, &share.record.id, today).await?;
+                rows.push((share, local, policy));
             }
-        },
+            html! {
+                h1 class="nhsuk-heading-xl" { "Assured products" }
+                p class="nhsuk-body-l" { (org.name) " (ODS " (org.ods_code) ")" }
+                @if shares.is_empty() {
+                    p class="nhsuk-body" {
+                        "No accepted SCALs have been shared with your organisation yet. When a supplier's product you deploy is \
+                         assured, its SCAL will appear here for your local assurance."
+                    }
+                } @else {
+                    (data_table("Products shared with your organisation", Caption::Hidden, html! {
+                        thead class="nhsuk-table__head" {
+                            tr class="nhsuk-table__row" {
+                                th class="nhsuk-table__header" scope="col" { "Product" }
+                                th class="nhsuk-table__header" scope="col" { "Certificate" }
+                                th class="nhsuk-table__header" scope="col" { "Acceptable use policy" }
+                                th class="nhsuk-table__header" scope="col" { "Local decision" }
+                                th class="nhsuk-table__header" scope="col" { "Next action" }
+                            }
+                        }
+                        tbody class="nhsuk-table__body" {
+                            @for (share, local, policy) in &rows {
+                                tr class="nhsuk-table__row" {
+                                    td class="nhsuk-table__cell" {
+                                        a href=(format!("/shares/{}", share.record.id)) { (share.product) }
+                                        br; span class="nhsuk-body-s" { (share.supplier) }
+                                    }
+                                    td class="nhsuk-table__cell" {
+                                        @match &share.certificate {
+                                            Some(c) => { (c.number) br; (super::shares::certificate_tag(c)) },
+                                            None => "None",
+                                        }
+                                    }
+                                    td class="nhsuk-table__cell" {
+                                        @if policy.current.is_none() { "None in effect" }
+                                        @else if policy.current_acknowledged { (super::layout::tag("Acknowledged", "green")) }
+                                        @else { (super::layout::tag("Not acknowledged", "yellow")) }
+                                    }
+                                    td class="nhsuk-table__cell" {
+                                        @match local.decision {
+                                            Some(d) => { (d.label()) @if let Some(on) = &local.record.go_live_on { br; "Live from " (on) } },
+                                            None => "Not decided",
+                                        }
+                                    }
+                                    td class="nhsuk-table__cell" {
+                                        @if local.next_action == scal_domain::local_assurance::NextAction::None { "None" }
+                                        @else {
+                                            a href=(format!("/shares/{}", share.record.id)) {
+                                                (local.next_action.label()) span class="nhsuk-u-visually-hidden" { " for " (share.product) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }))
+                }
+            }
+        }
     };
     Ok(page(
         "Dashboard",

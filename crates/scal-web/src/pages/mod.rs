@@ -10,6 +10,7 @@ mod dashboard;
 mod enquiries;
 mod evidence;
 pub mod layout;
+mod local_assurance;
 mod offline_review;
 mod onboarding;
 mod organisations;
@@ -18,6 +19,7 @@ mod products;
 mod review;
 mod scals;
 mod services;
+mod shares;
 mod submissions;
 mod templates;
 mod testing;
@@ -231,6 +233,52 @@ fn table(limits: UploadLimits) -> Table {
         offline_review::upload,
         max_upload_bytes,
     )
+    .get("/shares", shares::list)
+    .get("/products/{id}/shares", shares::product_shares)
+    .get("/products/{id}/shares/new", shares::new_share)
+    .post("/products/{id}/shares/new", shares::create)
+    .get("/products/{id}/use-policy", shares::policy)
+    .post("/products/{id}/use-policy", shares::publish_policy)
+    .get("/shares/{id}", shares::show)
+    .post("/shares/{id}/files", shares::set_files)
+    .get("/shares/{id}/files/{evidence_id}", shares::file)
+    .get("/shares/{id}/revoke", shares::revoke_form)
+    .post("/shares/{id}/revoke", shares::revoke)
+    .get("/shares/{id}/scal", shares::scal)
+    .get("/shares/{id}/workbook", shares::workbook)
+    .get("/shares/{id}/use-policy", shares::share_policy)
+    .post("/shares/{id}/use-policy", shares::acknowledge)
+    .get("/shares/{id}/local-assurance", local_assurance::show)
+    .get(
+        "/shares/{id}/local-assurance/safety-officer",
+        local_assurance::officer_form,
+    )
+    .post(
+        "/shares/{id}/local-assurance/safety-officer",
+        local_assurance::save_officer,
+    )
+    .get("/shares/{id}/local-assurance/files/{which}", local_assurance::file_form)
+    .upload(
+        "/shares/{id}/local-assurance/files/{which}",
+        local_assurance::upload,
+        limits.evidence_body(),
+    )
+    .get(
+        "/shares/{id}/local-assurance/files/{which}/file",
+        local_assurance::download,
+    )
+    .get(
+        "/shares/{id}/local-assurance/local-controls",
+        local_assurance::controls_form,
+    )
+    .post(
+        "/shares/{id}/local-assurance/local-controls",
+        local_assurance::save_controls,
+    )
+    .get("/shares/{id}/local-assurance/decision", local_assurance::decision_form)
+    .post("/shares/{id}/local-assurance/decision", local_assurance::decide)
+    .get("/shares/{id}/local-assurance/go-live", local_assurance::go_live_form)
+    .post("/shares/{id}/local-assurance/go-live", local_assurance::save_go_live)
     .get("/notifications", submissions::notifications)
     .post("/notifications/read", submissions::mark_read)
     .get("/notifications/{id}", submissions::open_notification)

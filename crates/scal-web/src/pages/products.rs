@@ -158,6 +158,11 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
             ("Medical device", html! { (device_label(&product)) }, change("medical device class")),
         ]))
         (scal)
+        h2 class="nhsuk-heading-l" { "Sharing and deployments" }
+        p class="nhsuk-body" {
+            a href=(format!("/products/{}/shares", product.id)) { "Where the accepted SCAL is shared and deployed" }
+            ", and the product's acceptable use policy"
+        }
     };
     Ok(page(
         &format!("{} {}", d.name, d.version),
