@@ -307,22 +307,23 @@ pub async fn create(
         );
     }
     let mut euo = None;
-    if let Some(p) = &parsed {
-        match organisations::get_by_ods(tx.conn(), &p.euo_ods).await? {
+    // The organisation is checked even when another field is wrong, so every problem is named.
+    if let Ok(code) = scal_domain::ods::OdsCode::parse_field("euo_ods", &input.euo_ods) {
+        match organisations::get_by_ods(tx.conn(), &code).await? {
             Some(org) if org.kind != OrgKind::Euo => errors.0.push(FieldError::new(
                 "euo_ods",
-                format!("{} is {}, not an end user organisation", p.euo_ods, org.name),
+                format!("{code} is {}, not an end user organisation", org.name),
             )),
             other => euo = other,
         }
         let active = shares::for_product(tx.conn(), &product.id)
             .await?
             .into_iter()
-            .any(|s| s.euo_ods == p.euo_ods.as_str() && share_state(&s, today) == ShareState::Active);
+            .any(|s| s.euo_ods == code.as_str() && share_state(&s, today) == ShareState::Active);
         if active {
             errors.0.push(FieldError::new(
                 "euo_ods",
-                format!("This product is already shared with {}", p.euo_ods),
+                format!("This product is already shared with {code}"),
             ));
         }
     }
@@ -333,6 +334,13 @@ pub async fn create(
             Vec::new()
         }
     };
+    // In the form's order.
+    let rank = |f: &FieldError| {
+        ["product", "euo_ods", "expires_on", "evidence_ids"]
+            .iter()
+            .position(|n| *n == f.field)
+    };
+    errors.0.sort_by_key(rank);
     let (Some(parsed), Some(scal_id), true) = (parsed, scal_id, errors.is_empty()) else {
         return Err(AppError::Invalid(errors));
     };

@@ -48,6 +48,10 @@ struct Ids {
     /// A question thread on each SCAL (opened by NHS England).
     acme_thread: String,
     bright_thread: String,
+    /// Acme PAS shared with Riverside (active, sharing `acme_evidence`), Brightwater EPR shared
+    /// with Riverside and revoked. Written directly: the sharing rules are tested elsewhere.
+    acme_share: String,
+    bright_share: String,
     /// A token of the acting user, filled in per actor.
     own_token: String,
 }
@@ -136,7 +140,62 @@ async fn ids(app: &TestApp) -> Ids {
         threads.push(thread.thread.id);
     }
     let [acme_thread, bright_thread] = <[_; 2]>::try_from(threads).unwrap();
+    let mut shares = Vec::new();
+    for (id, scal, product, org, evidence, revoked) in [
+        (
+            "5b7e0a1c-0000-4000-8000-0000000000a1",
+            &acme_scal,
+            "Acme PAS",
+            "8JK21",
+            &acme_evidence,
+            false,
+        ),
+        (
+            "5b7e0a1c-0000-4000-8000-0000000000a2",
+            &bright_scal,
+            "Brightwater EPR",
+            "8QW47",
+            &bright_evidence,
+            true,
+        ),
+    ] {
+        let record = scal_store::records::shares::ShareRecord {
+            id: id.into(),
+            product_id: app.product_id(product).await,
+            scal_id: scal.clone(),
+            supplier_org_id: app.org_id(org).await,
+            euo_ods: "Y0R1V".into(),
+            expires_on: None,
+            shared_by: "cli".into(),
+            shared_at: 0,
+            revoked_by: revoked.then(|| "cli".into()),
+            revoked_at: revoked.then_some(1),
+            revoke_reason: None,
+        };
+        scal_store::records::shares::insert(app.app().store.pool(), &record)
+            .await
+            .unwrap();
+        let mut tx = app.app().store.begin().await.unwrap();
+        scal_store::records::shares::set_files(&mut tx, &record.id, std::slice::from_ref(evidence))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        scal_app::use_policies::publish(
+            app.app(),
+            &system,
+            &record.product_id,
+            "Use it for direct care only",
+            &app.now().date().to_string(),
+            app.now(),
+        )
+        .await
+        .unwrap();
+        shares.push(record.id);
+    }
+    let [acme_share, bright_share] = <[_; 2]>::try_from(shares).unwrap();
     Ids {
+        acme_share,
+        bright_share,
         acme_thread,
         bright_thread,
         reviewer_user: app.user_id("reviewer@nhse.example").await,
@@ -199,17 +258,210 @@ fn fill(template: &str, ids: &Ids, actor: usize) -> String {
         .replace("{reviewer_user}", &ids.reviewer_user)
         .replace("{acme_thread}", &ids.acme_thread)
         .replace("{bright_thread}", &ids.bright_thread)
+        .replace("{acme_share}", &ids.acme_share)
+        .replace("{bright_share}", &ids.bright_share)
+        .replace("{which}", "safety-case")
         .replace("{unknown}", "3f1c9a40-0000-4000-8000-000000000000")
         .replace("{requirement}", "GPCM-C-1")
         .replace("{service}", "GPC-SEND-DOC")
         .replace("{test_case}", "GPCM-SD-TST-01")
         .replace("{n}", &actor.to_string())
+        .replace("LONG10K", &"x".repeat(10_001))
+        .replace("LONG", &"x".repeat(2_001))
 }
 
 /// (method, path, body, expected status per actor)
 fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
     use Method as M;
     vec![
+        // End user organisations: a supplier's administrators share; an EUO sees a share made to
+        // it while active; only the EUO keeps its local assurance. The demo SCALs here have no
+        // accepted round, so the accepted SCAL and its workbook are not found to anyone (the
+        // journey in `shares` reads them).
+        (M::GET, "/api/v1/shares", None, [200, 200, 200, 200, 200]),
+        (M::GET, "/api/v1/shares/{acme_share}", None, [200, 200, 200, 200, 200]),
+        (M::GET, "/api/v1/shares/{bright_share}", None, [404, 404, 200, 200, 404]),
+        (M::GET, "/api/v1/shares/{unknown}", None, [404, 404, 404, 404, 404]),
+        (
+            M::POST,
+            "/api/v1/products/{acme_product}/shares",
+            Some(json!({"euo_ods": "Y0R1V"})),
+            [422, 403, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/products/{bright_product}/shares",
+            Some(json!({"euo_ods": "Y0R1V"})),
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/products/{acme_product}/shares",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/products/{bright_product}/shares",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/shares/{acme_share}/revoke",
+            Some(json!({"reason": "LONG"})),
+            [422, 403, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/shares/{bright_share}/revoke",
+            Some(json!({})),
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::PUT,
+            "/api/v1/shares/{acme_share}/files",
+            Some(json!({"evidence_ids": ["{bright_evidence}"]})),
+            [422, 403, 403, 403, 404],
+        ),
+        (
+            M::PUT,
+            "/api/v1/shares/{bright_share}/files",
+            Some(json!({"evidence_ids": []})),
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{acme_share}/files/{acme_evidence}",
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{acme_share}/files/{bright_evidence}",
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{bright_share}/files/{bright_evidence}",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{acme_share}/scal",
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{acme_share}/workbook",
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/products/{acme_product}/use-policy",
+            Some(json!({})),
+            [422, 403, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/products/{bright_product}/use-policy",
+            Some(json!({})),
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/products/{acme_product}/use-policy",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/products/{bright_product}/use-policy",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{acme_share}/use-policy",
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{bright_share}/use-policy",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/shares/{acme_share}/use-policy/acknowledgements",
+            Some(json!({"policy_id": "{unknown}"})),
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::POST,
+            "/api/v1/shares/{bright_share}/use-policy/acknowledgements",
+            Some(json!({"policy_id": "{unknown}"})),
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{acme_share}/local-assurance",
+            None,
+            [403, 403, 403, 403, 200],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{bright_share}/local-assurance",
+            None,
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::PUT,
+            "/api/v1/shares/{acme_share}/local-assurance/safety-officer",
+            Some(json!({})),
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::PUT,
+            "/api/v1/shares/{acme_share}/local-assurance/local-controls",
+            Some(json!({"local_controls": "LONG10K"})),
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::POST,
+            "/api/v1/shares/{acme_share}/local-assurance/decision",
+            Some(json!({})),
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::PUT,
+            "/api/v1/shares/{acme_share}/local-assurance/go-live",
+            Some(json!({})),
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::PUT,
+            "/api/v1/shares/{acme_share}/local-assurance/files/{which}",
+            None,
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{acme_share}/local-assurance/files/{which}",
+            None,
+            [403, 403, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/shares/{bright_share}/local-assurance/files/{which}",
+            None,
+            [404, 404, 403, 403, 404],
+        ),
         (M::GET, "/api/v1/me", None, [200, 200, 200, 200, 200]),
         (
             M::POST,
@@ -1055,6 +1307,186 @@ type PageCase = (Method, &'static str, Vec<(&'static str, &'static str)>, [u16; 
 fn page_cases() -> Vec<PageCase> {
     use Method as M;
     vec![
+        (M::GET, "/shares", vec![], [200, 200, 200, 200, 200]),
+        (
+            M::GET,
+            "/products/{acme_product}/shares",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/products/{bright_product}/shares",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/products/{acme_product}/shares/new",
+            vec![],
+            [200, 403, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/products/{bright_product}/shares/new",
+            vec![],
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/products/{acme_product}/shares/new",
+            vec![("euo_ods", "Y0R1V")],
+            [422, 403, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/products/{acme_product}/use-policy",
+            vec![],
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/products/{bright_product}/use-policy",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/products/{acme_product}/use-policy",
+            vec![],
+            [422, 403, 403, 403, 404],
+        ),
+        (M::GET, "/shares/{acme_share}", vec![], [200, 200, 200, 200, 200]),
+        (M::GET, "/shares/{bright_share}", vec![], [404, 404, 200, 200, 404]),
+        (M::GET, "/shares/{unknown}", vec![], [404, 404, 404, 404, 404]),
+        (
+            M::POST,
+            "/shares/{acme_share}/files",
+            vec![("evidence_ids", "{bright_evidence}")],
+            [422, 403, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/files/{acme_evidence}",
+            vec![],
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/files/{bright_evidence}",
+            vec![],
+            [404, 404, 404, 404, 404],
+        ),
+        (M::GET, "/shares/{acme_share}/revoke", vec![], [200, 403, 403, 403, 404]),
+        (
+            M::POST,
+            "/shares/{acme_share}/revoke",
+            vec![("reason", "LONG")],
+            [422, 403, 403, 403, 404],
+        ),
+        (M::GET, "/shares/{acme_share}/scal", vec![], [404, 404, 404, 404, 404]),
+        (
+            M::GET,
+            "/shares/{acme_share}/workbook",
+            vec![],
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/use-policy",
+            vec![],
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            M::GET,
+            "/shares/{bright_share}/use-policy",
+            vec![],
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/shares/{acme_share}/use-policy",
+            vec![("policy_id", "{unknown}")],
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/local-assurance",
+            vec![],
+            [403, 403, 403, 403, 200],
+        ),
+        (
+            M::GET,
+            "/shares/{bright_share}/local-assurance",
+            vec![],
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/local-assurance/safety-officer",
+            vec![],
+            [403, 403, 403, 403, 200],
+        ),
+        (
+            M::POST,
+            "/shares/{acme_share}/local-assurance/safety-officer",
+            vec![],
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/local-assurance/files/{which}",
+            vec![],
+            [403, 403, 403, 403, 200],
+        ),
+        (
+            M::POST,
+            "/shares/{acme_share}/local-assurance/files/{which}",
+            vec![],
+            [403, 403, 403, 403, 400],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/local-assurance/files/{which}/file",
+            vec![],
+            [403, 403, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/local-assurance/local-controls",
+            vec![],
+            [403, 403, 403, 403, 200],
+        ),
+        (
+            M::POST,
+            "/shares/{acme_share}/local-assurance/local-controls",
+            vec![("local_controls", "LONG10K")],
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/local-assurance/decision",
+            vec![],
+            [403, 403, 403, 403, 200],
+        ),
+        (
+            M::POST,
+            "/shares/{acme_share}/local-assurance/decision",
+            vec![],
+            [403, 403, 403, 403, 422],
+        ),
+        (
+            M::GET,
+            "/shares/{acme_share}/local-assurance/go-live",
+            vec![],
+            [403, 403, 403, 403, 200],
+        ),
+        (
+            M::POST,
+            "/shares/{acme_share}/local-assurance/go-live",
+            vec![],
+            [403, 403, 403, 403, 422],
+        ),
         (M::GET, "/", vec![], [200, 200, 200, 200, 200]),
         (M::GET, "/organisations", vec![], [200, 200, 200, 200, 200]),
         (M::GET, "/account", vec![], [200, 200, 200, 200, 200]),

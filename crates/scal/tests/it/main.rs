@@ -42,6 +42,7 @@ mod pages;
 mod passwords;
 mod review;
 mod review_workbook;
+mod shares;
 mod signin;
 mod signing;
 mod support;
