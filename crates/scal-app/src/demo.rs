@@ -200,7 +200,8 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
 /// progress (Acme Referrals: some answers, a red item with its justification, mitigation and
 /// target date, evidence linked to it), a SCAL in review with its red item under discussion
 /// (Brightwater EPR), an accepted SCAL with a condition, tested, certified and live, its
-/// connection agreement signed and go-live approved (Brightwater Connect), and a request
+/// connection agreement signed and go-live approved (Brightwater Connect), shared with Riverside
+/// Health Centre whose local assurance is in progress, and a request
 /// still waiting to be issued (Acme PAS). `scal demo` calls it
 /// after [`seed_if_empty`]; the test world (`seed_if_empty` alone) stays a blank slate.
 pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
@@ -478,6 +479,45 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     .await?;
     crate::golive::approve(app, &nhse_admin, &scal, "GPC-SEND-DOC", now).await?;
 
+    // Shared: Brightwater shares the live product's accepted SCAL and its hazard log with
+    // Riverside Health Centre and publishes its acceptable use policy; Riverside has acknowledged
+    // it and named its Clinical Safety Officer, and its local assurance is in progress.
+    let connect_id = product_id("Brightwater Connect").await?;
+    let hazard_log = crate::evidence::upload(
+        app,
+        &bright,
+        &scal,
+        "brightwater-connect-hazard-log.txt",
+        DEMO_HAZARD_LOG.as_bytes(),
+        now,
+    )
+    .await?;
+    let share = crate::shares::create(
+        app,
+        &bright,
+        &connect_id,
+        &crate::shares::ShareInput {
+            euo_ods: "Y0R1V".into(),
+            expires_on: String::new(),
+            evidence_ids: vec![hazard_log.id],
+        },
+        now,
+    )
+    .await?;
+    let policy =
+        crate::use_policies::publish(app, &bright, &connect_id, DEMO_USE_POLICY, &now.date().to_string(), now).await?;
+    let riverside = actor_of("practice@riverside.example").await?;
+    crate::use_policies::acknowledge(app, &riverside, &share.record.id, &policy.id, now).await?;
+    crate::local_assurance::save_safety_officer(
+        app,
+        &riverside,
+        &share.record.id,
+        "Dr Helen Okafor",
+        "GMC 7012345",
+        now,
+    )
+    .await?;
+
     // Waiting for NHS England to issue: Acme PAS asks for a SCAL.
     let admin = actor_of("admin@acme.example").await?;
     ask(
@@ -488,6 +528,17 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// The demo's shared hazard log (a supplier's DCB0129 hazard log, in brief).
+const DEMO_HAZARD_LOG: &str = "Brightwater Connect hazard log (DCB0129)\n\
+H-001 Document sent to the wrong practice. Cause: stale ODS lookup. Control: ODS checked at send. Residual risk: low.\n\
+H-002 Document not delivered. Cause: MESH outage. Control: delivery receipts and secure email fallback. Residual risk: low.\n";
+
+/// The demo's acceptable use policy.
+const DEMO_USE_POLICY: &str = "Brightwater Connect acceptable use policy\n\n\
+1. Use Brightwater Connect only to send clinical documents for the direct care of patients.\n\
+2. Give access only to staff who need it, each with their own account.\n\
+3. Report any suspected misdirected document to Brightwater within one working day.";
 
 /// A verdict on a round's item, as the reviewer would give it.
 fn verdict(

@@ -1217,3 +1217,169 @@ fn the_reviewers_part_of_a_review_in_the_browser() {
     problems.extend(browser.csp_violations().unwrap());
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+/// The end user organisation's side in a browser, every page checked with axe at both widths:
+/// Riverside's assured products, the shared product, the accepted SCAL, the acceptable use
+/// policy, local assurance (an approval refused with each reason in the error summary, the
+/// files uploaded, the decision, the go-live date); Brightwater's sharing pages (an error
+/// summary, the revoke confirmation); NHS England's list of every share.
+#[test]
+fn the_end_user_organisations_part_in_the_browser() {
+    if !available() {
+        return;
+    }
+    let server = start_server();
+    let app = &server.app;
+    server
+        .runtime
+        .block_on(scal_app::demo::seed_journeys(app.app(), app.now()))
+        .unwrap();
+    let share = server.runtime.block_on(async {
+        scal_app::shares::list(app.app(), &scal_app::Actor::System, app.now().date())
+            .await
+            .unwrap()[0]
+            .record
+            .clone()
+    });
+    let (id, product) = (share.id.clone(), share.product_id.clone());
+    let base = &server.base;
+    let browser = Browser::start(true).unwrap();
+    let mut problems = Vec::new();
+    let mut check = |browser: &Browser, what: &str| {
+        for width in [1280, 375] {
+            browser.set_window_size(width, 900).unwrap();
+            for v in browser.axe_serious_violations().unwrap() {
+                problems.push(format!("{what} at {width} px: {v}"));
+            }
+            let overflow = browser.sideways_overflow().unwrap();
+            if overflow > 0 {
+                problems.push(format!(
+                    "{what} at {width} px: {overflow} px too wide: {}",
+                    browser.overflowing_elements().unwrap()
+                ));
+            }
+        }
+        browser.set_window_size(1280, 900).unwrap();
+    };
+    sign_in(
+        &browser,
+        base,
+        "practice@riverside.example",
+        PASSWORD,
+        "form[action='/logout']",
+    );
+    assert!(browser.body_text().unwrap().contains("Brightwater Connect"));
+    check(&browser, "assured products");
+    submit(
+        &browser,
+        &format!("table a[href='/shares/{id}']"),
+        "dl.nhsuk-summary-list",
+    );
+    check(&browser, "the shared product");
+    browser.goto(&format!("{base}/shares/{id}/scal")).unwrap();
+    check(&browser, "the accepted SCAL");
+    browser.goto(&format!("{base}/shares/{id}/use-policy")).unwrap();
+    assert!(browser.body_text().unwrap().contains("Acknowledged"));
+    check(&browser, "the acceptable use policy");
+    browser.goto(&format!("{base}/shares/{id}/local-assurance")).unwrap();
+    check(&browser, "local assurance");
+    // An approval before the EUO's own documents are there: each reason in the error summary.
+    browser
+        .goto(&format!("{base}/shares/{id}/local-assurance/decision"))
+        .unwrap();
+    check(&browser, "the decision question");
+    browser
+        .find("input[name='decision'][value='approved']")
+        .unwrap()
+        .click()
+        .unwrap();
+    submit(
+        &browser,
+        "form button[type=submit].nhsuk-button",
+        ".nhsuk-error-summary",
+    );
+    let refused = browser.body_text().unwrap();
+    assert!(refused.contains("Upload your clinical safety case report"), "{refused}");
+    assert!(refused.contains("Upload your local hazard log"), "{refused}");
+    check(&browser, "the decision refused");
+    let dir = tempfile::tempdir().unwrap();
+    for which in ["safety-case", "hazard-log"] {
+        browser
+            .goto(&format!("{base}/shares/{id}/local-assurance/files/{which}"))
+            .unwrap();
+        check(&browser, &format!("the {which} question"));
+        let file = dir.path().join(format!("riverside-{which}.txt"));
+        std::fs::write(&file, format!("Riverside's {which}")).unwrap();
+        browser
+            .find("#file")
+            .unwrap()
+            .send_keys(&file.display().to_string())
+            .unwrap();
+        submit(&browser, "form button[type=submit].nhsuk-button", ".nhsuk-summary-list");
+        assert!(browser.body_text().unwrap().contains(&format!("riverside-{which}.txt")));
+    }
+    check(&browser, "local assurance with its files");
+    browser
+        .goto(&format!("{base}/shares/{id}/local-assurance/local-controls"))
+        .unwrap();
+    check(&browser, "the local controls question");
+    browser
+        .find("#local_controls")
+        .unwrap()
+        .send_keys("Only GP partners send documents")
+        .unwrap();
+    submit(&browser, "form button[type=submit].nhsuk-button", ".nhsuk-summary-list");
+    browser
+        .goto(&format!("{base}/shares/{id}/local-assurance/decision"))
+        .unwrap();
+    browser
+        .find("input[name='decision'][value='approved']")
+        .unwrap()
+        .click()
+        .unwrap();
+    submit(&browser, "form button[type=submit].nhsuk-button", ".nhsuk-summary-list");
+    assert!(browser.body_text().unwrap().contains("Your decision has been recorded"));
+    browser
+        .goto(&format!("{base}/shares/{id}/local-assurance/go-live"))
+        .unwrap();
+    check(&browser, "the go-live question");
+    browser.find("#go_live_on").unwrap().send_keys("2030-01-15").unwrap();
+    submit(&browser, "form button[type=submit].nhsuk-button", ".nhsuk-summary-list");
+    assert!(browser.body_text().unwrap().contains("2030-01-15"));
+    sign_out(&browser);
+
+    sign_in(
+        &browser,
+        base,
+        "admin@brightwater.example",
+        PASSWORD,
+        "form[action='/logout']",
+    );
+    browser.goto(&format!("{base}/products/{product}/shares")).unwrap();
+    assert!(browser.body_text().unwrap().contains("Approved for deployment"));
+    check(&browser, "sharing and deployments");
+    browser.goto(&format!("{base}/products/{product}/shares/new")).unwrap();
+    check(&browser, "the share question");
+    browser.find("#euo_ods").unwrap().send_keys("8JK21").unwrap();
+    submit(
+        &browser,
+        "form button[type=submit].nhsuk-button",
+        ".nhsuk-error-summary",
+    );
+    assert!(browser.body_text().unwrap().contains("not an end user organisation"));
+    check(&browser, "the share question with an error");
+    browser.goto(&format!("{base}/products/{product}/use-policy")).unwrap();
+    check(&browser, "the policy versions");
+    browser.goto(&format!("{base}/shares/{id}")).unwrap();
+    check(&browser, "the share");
+    browser.goto(&format!("{base}/shares/{id}/revoke")).unwrap();
+    check(&browser, "the revoke confirmation");
+    sign_out(&browser);
+
+    sign_in(&browser, base, "admin@nhse.example", PASSWORD, "form[action='/logout']");
+    browser.goto(&format!("{base}/shares")).unwrap();
+    assert!(browser.body_text().unwrap().contains("Riverside Health Centre"));
+    check(&browser, "every share");
+    browser.quit().unwrap();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

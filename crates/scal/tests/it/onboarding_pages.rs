@@ -901,6 +901,18 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
         home.html.contains("Live: go-live approved"),
         "the dashboard row says so"
     );
+    // Shared: Riverside sees Brightwater Connect among its assured products, its certificate
+    // valid, the policy acknowledged and its local assurance in progress.
+    let riverside = app.sign_in("practice@riverside.example", PASSWORD).await.unwrap();
+    let home = app.page(Some(&riverside), Method::GET, "/", &[]).await;
+    assert!(home.html.contains("Assured products"), "{}", home.html);
+    assert!(home.html.contains("Brightwater Connect 1.4"), "{}", home.html);
+    assert!(home.html.contains("Acknowledged"), "{}", home.html);
+    assert!(
+        home.html.contains("Upload your clinical safety case report"),
+        "the next action: {}",
+        home.html
+    );
 
     // NHS England's day: what waits on the dashboard, the queue with supplier, services, round
     // and red and amber counts, the submission's amber item listed, and notifications that open
