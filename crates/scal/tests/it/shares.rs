@@ -436,7 +436,18 @@ async fn an_accepted_scal_is_shared_assured_locally_suspended_and_revoked() {
     assert_eq!(share["certificate"]["status"], "suspended");
     assert_eq!(share["certificate"]["id"], certificate.as_str());
 
-    // The supplier revokes the second share: every URL of it is then not found to the EUO.
+    // The supplier revokes the second share: every URL of it is then not found to the EUO, the
+    // file it read a moment before included.
+    let (status, _, bytes) = app
+        .send(get_with_token(
+            &format!("/api/v1/shares/{second_id}/files/{hazard_log}"),
+            &meadow,
+        ))
+        .await;
+    assert_eq!(
+        (status, bytes.as_slice()),
+        (StatusCode::OK, b"Hazard log: H1 wrong patient".as_slice())
+    );
     let supplier = app.token_for(SUPPLIER).await;
     let (status, revoked) = app
         .api(
