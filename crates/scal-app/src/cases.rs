@@ -41,6 +41,7 @@ pub fn status(view: &ScalView, cases: &[CaseView]) -> scal_domain::status::ScalS
         round: r.round,
         status: r.round_status(),
         summary: r.summary.as_deref(),
+        reopened: view.reopening(),
     });
     scal_domain::status::scal_status(latest, cases.iter().flat_map(|c| c.steps.iter()))
 }

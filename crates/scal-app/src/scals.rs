@@ -401,6 +401,12 @@ pub async fn get_scal(
 /// after locking the SCAL.
 pub(crate) async fn ensure_editable(tx: &mut scal_store::Tx, scal_id: &str) -> Result<()> {
     let rounds = scal_store::records::submissions::for_scal(tx.conn(), scal_id).await?;
+    // An accepted SCAL reopened since (an uplift, a product change) is the supplier's again.
+    if rounds.last().map(|r| r.round_status()) == Some(scal_domain::review::RoundStatus::Accepted)
+        && !open_reopenings_on(tx.conn(), scal_id, &rounds).await?.is_empty()
+    {
+        return Ok(());
+    }
     match rounds.last().map(|r| (r.round, r.round_status())) {
         Some((round, scal_domain::review::RoundStatus::Submitted)) => Err(AppError::Conflict(format!(
             "This SCAL was submitted (round {round}) and is with NHS England: it cannot be changed until NHS England returns it or you withdraw it"
@@ -1265,17 +1271,42 @@ pub struct ScalView {
     pub sheets: Vec<SheetView>,
     pub summary: RagSummary,
     pub rounds: Vec<scal_store::records::submissions::SubmissionRecord>,
+    /// Reopenings still open (an uplift or a product change not yet accepted), oldest first.
+    pub reopened: Vec<scal_store::records::reopenings::ReopeningRecord>,
+    /// Requirements an uplift changed whose answers are not confirmed yet.
+    pub to_confirm: Vec<scal_store::records::reopenings::ReopenedItem>,
+    /// Sheets a product change reopened that are not confirmed yet.
+    pub sheets_to_confirm: Vec<scal_store::records::reopenings::ReopenedSheet>,
 }
 
 impl ScalView {
-    /// Submitted and with NHS England, or accepted: the supplier cannot change it.
+    /// Submitted and with NHS England, or accepted and not reopened since: the supplier cannot
+    /// change it.
     pub fn locked(&self) -> bool {
-        self.rounds.last().is_some_and(|r| {
-            matches!(
-                r.round_status(),
-                scal_domain::review::RoundStatus::Submitted | scal_domain::review::RoundStatus::Accepted
-            )
+        self.rounds.last().is_some_and(|r| match r.round_status() {
+            scal_domain::review::RoundStatus::Submitted => true,
+            scal_domain::review::RoundStatus::Accepted => self.reopened.is_empty(),
+            _ => false,
         })
+    }
+
+    /// The status's reopening: the latest open one (why, and when it is due back).
+    pub fn reopening(&self) -> Option<scal_domain::status::Reopening<'_>> {
+        self.reopened.last().map(|r| scal_domain::status::Reopening {
+            reason: &r.reason,
+            due: r
+                .due_date
+                .as_deref()
+                .and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()),
+        })
+    }
+
+    /// Whether an uplift changed this requirement and its answer still needs confirming.
+    pub fn needs_confirming(&self, sheet: &str, requirement_id: &str) -> Option<&str> {
+        self.to_confirm
+            .iter()
+            .find(|i| i.sheet == sheet && i.requirement_id == requirement_id)
+            .map(|i| i.what.as_str())
     }
 
     /// The accepted round, when the latest round is accepted: the accepted SCAL.
@@ -1335,11 +1366,47 @@ pub(crate) async fn scal_view_on(
 ) -> Result<ScalView> {
     let (sheets, summary) = sheet_views_on(conn, app, &scal.id).await?;
     let rounds = scal_store::records::submissions::for_scal(&mut *conn, &scal.id).await?;
+    let reopened = open_reopenings_on(conn, &scal.id, &rounds).await?;
+    let to_confirm = scal_store::records::reopenings::items(&mut *conn, &scal.id)
+        .await?
+        .into_iter()
+        .filter(|i| i.confirmed_at.is_none())
+        .collect();
+    let sheets_to_confirm = scal_store::records::reopenings::sheets(&mut *conn, &scal.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.confirmed_at.is_none())
+        .collect();
     Ok(ScalView {
         scal,
         product,
         sheets,
         summary,
         rounds,
+        reopened,
+        to_confirm,
+        sheets_to_confirm,
     })
+}
+
+/// The SCAL's reopenings still open (`uplift::is_open`), oldest first.
+pub(crate) async fn open_reopenings_on(
+    conn: &mut scal_store::Conn,
+    scal_id: &str,
+    rounds: &[scal_store::records::submissions::SubmissionRecord],
+) -> Result<Vec<scal_store::records::reopenings::ReopeningRecord>> {
+    let decided: Vec<(i64, bool)> = rounds
+        .iter()
+        .map(|r| {
+            (
+                r.submitted_at,
+                r.round_status() == scal_domain::review::RoundStatus::Accepted,
+            )
+        })
+        .collect();
+    Ok(scal_store::records::reopenings::for_scal(&mut *conn, scal_id)
+        .await?
+        .into_iter()
+        .filter(|r| scal_domain::uplift::is_open(r.created_at, decided.iter().copied()))
+        .collect())
 }

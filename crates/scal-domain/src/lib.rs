@@ -29,6 +29,7 @@ pub mod status;
 pub mod template;
 pub mod testing;
 pub mod thread;
+pub mod uplift;
 pub mod use_policy;
 pub mod user;
 

@@ -12,6 +12,15 @@ pub struct LatestRound<'a> {
     pub status: RoundStatus,
     /// NHS England's summary of its decision (why it was returned).
     pub summary: Option<&'a str>,
+    /// An accepted SCAL reopened since (an uplift or a product change, not yet accepted).
+    pub reopened: Option<Reopening<'a>>,
+}
+
+/// Why an accepted SCAL is open again, and by when it is due back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reopening<'a> {
+    pub reason: &'a str,
+    pub due: Option<time::Date>,
 }
 
 /// Where a SCAL stands.
@@ -33,6 +42,13 @@ pub enum ScalStatus {
     /// Accepted, and every case live: its connection agreement accepted and go-live approved
     /// (step 10 done). Derived, never stored.
     Live { round: i64 },
+    /// Accepted (and perhaps live), then reopened by an uplift to a new template version or a
+    /// product change: the supplier confirms or changes what changed and submits again.
+    Reopened {
+        round: i64,
+        reason: String,
+        due: Option<time::Date>,
+    },
 }
 
 impl ScalStatus {
@@ -45,6 +61,10 @@ impl ScalStatus {
             Self::Returned { round, .. } => format!("Returned: changes needed (round {round})"),
             Self::Accepted { round } => format!("Accepted by NHS England (round {round})"),
             Self::Live { .. } => "Live: go-live approved".into(),
+            Self::Reopened { reason, due, .. } => match due {
+                Some(due) => format!("Reopened: {reason}, due {due}"),
+                None => format!("Reopened: {reason}"),
+            },
         }
     }
 
@@ -56,6 +76,7 @@ impl ScalStatus {
             Self::Returned { .. } => "returned",
             Self::Accepted { .. } => "accepted",
             Self::Live { .. } => "live",
+            Self::Reopened { .. } => "reopened",
         }
     }
 }
@@ -65,6 +86,18 @@ impl ScalStatus {
 pub fn scal_status<'a>(latest: Option<LatestRound<'_>>, steps: impl IntoIterator<Item = &'a StepStatus>) -> ScalStatus {
     match latest.map(|r| (r, r.status)) {
         Some((round, RoundStatus::Submitted)) => ScalStatus::WithNhsEngland { round: round.round },
+        Some((
+            LatestRound {
+                round,
+                reopened: Some(why),
+                ..
+            },
+            RoundStatus::Accepted,
+        )) => ScalStatus::Reopened {
+            round,
+            reason: why.reason.to_string(),
+            due: why.due,
+        },
         Some((round, RoundStatus::Accepted)) => {
             let mut last = steps.into_iter().filter(|s| s.step == Step::Submission).peekable();
             if last.peek().is_some() && last.all(|s| s.state == crate::onboarding::StepState::Done) {
@@ -109,6 +142,7 @@ mod tests {
             round: 1,
             status: RoundStatus::Accepted,
             summary: None,
+            reopened: None,
         };
         let live = [
             step(Step::Submission, StepState::Done),
@@ -122,6 +156,16 @@ mod tests {
         assert_eq!(scal_status(Some(accepted), &half), ScalStatus::Accepted { round: 1 });
         assert_eq!(scal_status(Some(accepted), &[]), ScalStatus::Accepted { round: 1 });
         assert_eq!(ScalStatus::Live { round: 1 }.label(), "Live: go-live approved");
+        let reopened = LatestRound {
+            reopened: Some(Reopening {
+                reason: "uplift to GP Connect v2",
+                due: Some(time::macros::date!(2027 - 01 - 31)),
+            }),
+            ..accepted
+        };
+        let status = scal_status(Some(reopened), &live);
+        assert_eq!(status.code(), "reopened", "reopened wins over live");
+        assert_eq!(status.label(), "Reopened: uplift to GP Connect v2, due 2027-01-31");
     }
 
     #[test]
@@ -142,6 +186,7 @@ mod tests {
             round: 2,
             status: RoundStatus::Submitted,
             summary: None,
+            reopened: None,
         };
         assert_eq!(
             scal_status(Some(submitted), &done),
@@ -151,6 +196,7 @@ mod tests {
             round: 1,
             status: RoundStatus::Returned,
             summary: Some("Explain SD-03"),
+            reopened: None,
         };
         for steps in [&done[..], &open[..]] {
             let status = scal_status(Some(returned), steps);
@@ -172,6 +218,7 @@ mod tests {
             round: 3,
             status,
             summary: None,
+            reopened: None,
         };
         let accepted = scal_status(Some(round(RoundStatus::Accepted)), &done);
         assert_eq!(accepted, ScalStatus::Accepted { round: 3 });

@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod password_resets;
 pub mod products;
+pub mod reopenings;
 pub mod scals;
 pub mod services;
 pub mod sessions;

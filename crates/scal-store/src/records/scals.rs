@@ -271,3 +271,17 @@ pub async fn answer<'e>(
         .map(answer_from_row)
         .transpose()
 }
+
+/// Moves an issued sheet to another version of its template (an uplift).
+pub async fn set_sheet_version<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    sheet_id: &str,
+    version_id: &str,
+) -> Result<()> {
+    sqlx::query("UPDATE scal_sheets SET template_version_id = $1 WHERE id = $2")
+        .bind(version_id)
+        .bind(sheet_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
