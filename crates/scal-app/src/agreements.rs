@@ -6,6 +6,7 @@
 
 use scal_domain::agreement::{self, AgreementState, Seal, SealDocument, SealOrganisation, Signatory};
 use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::signing::Jwks;
 use scal_domain::user::Role;
 use scal_store::records::agreements::{self, AgreementRecord, VersionRecord};
 use scal_store::records::{certificates, organisations, users};
@@ -229,8 +230,9 @@ pub async fn prepare(
     let (Some(version), Some(signatory)) = (version, signatory) else {
         return Err(AppError::Invalid(scal_domain::Invalid(errors)));
     };
+    let jwks = crate::keys::jwks(app).await?;
     let mut tx = app.store.begin().await?;
-    let id = prepare_on(&mut tx, actor, &scal.id, &product, &version, &signatory, now).await?;
+    let id = prepare_on(&mut tx, actor, &scal.id, &product, &version, &signatory, &jwks, now).await?;
     finish(tx, &id, now).await
 }
 
@@ -242,7 +244,9 @@ async fn finish(mut tx: scal_store::Tx, id: &str, now: OffsetDateTime) -> Result
     Ok(view)
 }
 
-/// Prepares an agreement inside `tx`: the checks, the row, the audit entry and the signatory told.
+/// Prepares an agreement inside `tx`: the checks (the certificate checked against `jwks`), the
+/// row, the audit entry and the signatory told.
+#[allow(clippy::too_many_arguments)]
 async fn prepare_on(
     tx: &mut scal_store::Tx,
     actor: &Actor,
@@ -250,17 +254,18 @@ async fn prepare_on(
     product: &scal_store::ProductRecord,
     version: &VersionRecord,
     signatory: &users::UserRecord,
+    jwks: &Jwks,
     now: OffsetDateTime,
 ) -> Result<String> {
     scal_store::records::scals::lock_scal(tx, scal_id).await?;
-    let certificate = crate::certificates::latest_on(tx.conn(), scal_id, now.date()).await?;
+    let certificate = crate::certificates::latest_on(tx.conn(), scal_id, jwks, now.date()).await?;
     let certificate = match certificate {
         Some(c) if c.status.is_valid() => c,
         Some(c) => {
             return Err(AppError::Conflict(format!(
-                "The SCAL's certificate {} is {}: the agreement is prepared once a certificate is valid",
+                "The SCAL's certificate {} {}: the agreement is prepared once a certificate is valid",
                 c.facts.number,
-                c.status.label().to_lowercase()
+                c.status.phrase()
             )))
         }
         None => {
@@ -348,6 +353,7 @@ pub async fn request_acceptance(
 ) -> Result<(Vec<AgreementView>, Vec<String>)> {
     authorize(actor, Action::PrepareAgreement, None)?;
     let version = self::version(app, actor, version_id).await?;
+    let jwks = crate::keys::jwks(app).await?;
     let all = agreements::all(app.store.pool()).await?;
     let mut scal_ids: Vec<String> = Vec::new();
     for a in all.iter().filter(|a| a.accepted_at.is_some()) {
@@ -368,7 +374,7 @@ pub async fn request_acceptance(
             continue;
         };
         let mut tx = app.store.begin().await?;
-        match prepare_on(&mut tx, actor, &scal_id, &product, &version, &signatory, now).await {
+        match prepare_on(&mut tx, actor, &scal_id, &product, &version, &signatory, &jwks, now).await {
             Ok(id) => prepared.push(finish(tx, &id, now).await?),
             Err(AppError::Conflict(why)) => skipped.push(format!("{}: {why}", product.details.title())),
             Err(other) => return Err(other),
@@ -403,6 +409,7 @@ pub async fn accept(
         return Err(AppError::Forbidden);
     }
     let input = agreement::parse_acceptance(full_name, job_title).map_err(AppError::Invalid)?;
+    let jwks = crate::keys::jwks(app).await?;
     let mut tx = app.store.begin().await?;
     scal_store::records::scals::lock_scal(&mut tx, &view.record.scal_id).await?;
     let record = agreements::get(tx.conn(), &view.record.id)
@@ -418,18 +425,16 @@ pub async fn accept(
         .await?
         .ok_or(AppError::NotFound)?;
     // An agreement rests on a valid certificate: one revoked, expired or suspended since the
-    // agreement was prepared cannot be signed against.
-    let status = crate::certificates::view_on(tx.conn(), certificate.clone(), now.date())
-        .await?
-        .status;
-    if !status.is_valid() {
+    // agreement was prepared, or one that no longer checks out against its signature, cannot be
+    // signed against. The seal states what the certificate signed, not what its row says.
+    let certificate = crate::certificates::view_on(tx.conn(), certificate, &jwks, now.date()).await?;
+    if !certificate.status.is_valid() {
         return Err(AppError::Conflict(format!(
-            "The certificate this agreement rests on is {}: it cannot be accepted now",
-            status.label().to_lowercase()
+            "The certificate this agreement rests on {}: it cannot be accepted now",
+            certificate.status.phrase()
         )));
     }
-    let facts: scal_domain::certificate::CertificateFacts = serde_json::from_str(&certificate.facts)
-        .map_err(|e| AppError::Internal(format!("certificate {} facts: {e}", certificate.id)))?;
+    let facts = &certificate.facts;
     let org = organisations::get(tx.conn(), &product.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -449,7 +454,7 @@ pub async fn accept(
             ods_code: org.ods_code.to_string(),
         },
         agreement_version_sha256: view.version.sha256.clone(),
-        certificate_id: certificate.id.clone(),
+        certificate_id: certificate.record.id.clone(),
         snapshot_sha256: facts.snapshot_sha256.clone(),
         consent: agreement::CONSENT_STATEMENT.to_string(),
         accepted_at,

@@ -360,7 +360,10 @@ pub fn go_live_blockers(facts: &GoLiveFacts<'_>, as_of: Date) -> Vec<String> {
             "The certificate is suspended: a condition is overdue ({})",
             overdue.join("; ")
         )),
-        Some(other) => blockers.push(format!("The certificate is {}", other.label().to_lowercase())),
+        Some(CertificateStatus::Unverifiable { reason }) => {
+            blockers.push(format!("The certificate cannot be verified: {reason}"))
+        }
+        Some(other) => blockers.push(format!("The certificate {}", other.phrase())),
     }
     match facts.agreement {
         Some(AgreementState::Active) => {}

@@ -48,7 +48,7 @@ async fn told(app: &TestApp, token: &str, kind: &str) -> Vec<String> {
 }
 
 /// Accepts as the signatory, from a browser with a user agent.
-async fn accept(app: &TestApp, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn accept(app: &TestApp, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
     let request = Request::builder()
         .method(Method::POST)
         .uri(format!("/api/v1/agreements/{id}/accept"))
