@@ -132,7 +132,7 @@ async fn a_statement_signed_before_a_rotation_still_verifies_offline_through_the
     let after = ring.load().unwrap().sign_json("scal-test", &payload).unwrap();
     let (_, _, _, jwks) = published(&app).await;
 
-    let checked = verify(&jws, &jwks, &[]);
+    let checked = verify(&jws, &jwks, &["--typ", "scal-test"]);
     assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
     assert!(
         stdout(&checked).contains(&format!("signed by key {}", old.signer.kid())),
@@ -145,7 +145,7 @@ async fn a_statement_signed_before_a_rotation_still_verifies_offline_through_the
         stdout(&checked)
     );
 
-    let checked = verify(&after, &jwks, &["--json"]);
+    let checked = verify(&after, &jwks, &["--json", "--typ", "scal-test"]);
     assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
     let report: Value = serde_json::from_slice(&checked.stdout).unwrap();
     assert_eq!(
@@ -155,7 +155,7 @@ async fn a_statement_signed_before_a_rotation_still_verifies_offline_through_the
 
     // The JWKS as it was before the rotation does not know the new key.
     let before = json!({"keys": [old.signer.public_jwk(Some(KeyStatus::Active))]});
-    let unknown = verify(&after, &before, &[]);
+    let unknown = verify(&after, &before, &["--typ", "scal-test"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(stderr(&unknown).contains("unknown key"), "{}", stderr(&unknown));
 }
@@ -245,6 +245,45 @@ async fn scal_verify_names_the_check_that_failed() {
         .unwrap();
     assert_eq!(unreadable.status.code(), Some(2));
     assert!(stderr(&unreadable).contains("cannot read /nonexistent/statement.jws"));
+}
+
+/// `scal verify FILE --jwks FILE` checks a certificate: a checkpoint (or any other statement the
+/// same keys sign) does not pass for one, and the type it is is named; `--typ` checks another kind.
+#[tokio::test]
+async fn scal_verify_checks_a_certificate_unless_told_another_type() {
+    let app = TestApp::demo().await;
+    app.app().keys.generate(app.now()).unwrap();
+    let Checkpointed::Signed(checkpoint) = scal_app::audit::checkpoint(app.app(), &Actor::System, app.now())
+        .await
+        .unwrap()
+    else {
+        panic!("the demo's chain is signed");
+    };
+    let (_, _, _, jwks) = published(&app).await;
+
+    let refused = verify(&checkpoint.jws, &jwks, &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains(
+            "not verified: wrong type: expected typ \"scal-certificate\", the header says \"scal-audit-checkpoint\""
+        ),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(stdout(&refused).is_empty(), "nothing is printed as verified");
+    let report: Value = serde_json::from_slice(&verify(&checkpoint.jws, &jwks, &["--json"]).stdout).unwrap();
+    assert_eq!(
+        (&report["verified"], &report["check"]),
+        (&json!(false), &json!("wrong_type"))
+    );
+
+    let checked = verify(&checkpoint.jws, &jwks, &["--typ", CHECKPOINT_TYP]);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert!(
+        stdout(&checked).contains("(typ scal-audit-checkpoint)"),
+        "{}",
+        stdout(&checked)
+    );
 }
 
 #[cfg(unix)]
