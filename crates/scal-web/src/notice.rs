@@ -55,11 +55,13 @@ pub enum Notice {
     AgreementAcceptanceRequested,
     AgreementPrepared,
     AgreementAccepted,
+    AgreementSignatoryChanged,
+    AgreementWithdrawn,
     GoLiveApproved,
 }
 
 impl Notice {
-    const ALL: [Notice; 43] = [
+    const ALL: [Notice; 45] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -102,6 +104,8 @@ impl Notice {
         Self::AgreementAcceptanceRequested,
         Self::AgreementPrepared,
         Self::AgreementAccepted,
+        Self::AgreementSignatoryChanged,
+        Self::AgreementWithdrawn,
         Self::GoLiveApproved,
     ];
 
@@ -149,6 +153,8 @@ impl Notice {
             Self::AgreementAcceptanceRequested => "agreement-acceptance-requested",
             Self::AgreementPrepared => "agreement-prepared",
             Self::AgreementAccepted => "agreement-accepted",
+            Self::AgreementSignatoryChanged => "agreement-signatory-changed",
+            Self::AgreementWithdrawn => "agreement-withdrawn",
             Self::GoLiveApproved => "go-live-approved",
         }
     }
@@ -265,6 +271,14 @@ impl Notice {
             Self::AgreementAccepted => (
                 "You have accepted the agreement",
                 Some("Your acceptance is sealed. NHS England has been told."),
+            ),
+            Self::AgreementSignatoryChanged => (
+                "The signatory has been changed",
+                Some("The new signatory has been told and can accept it."),
+            ),
+            Self::AgreementWithdrawn => (
+                "The agreement has been withdrawn",
+                Some("Its signatory has been told. You can prepare a new one."),
             ),
             Self::GoLiveApproved => ("Go-live has been approved", Some("The supplier has been told: it is live.")),
             Self::TestingComplete => (
