@@ -6,6 +6,7 @@
 
 use scal_domain::agreement::{self, AgreementState, Seal, SealDocument, SealOrganisation, Signatory};
 use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::signing::Jwks;
 use scal_domain::user::Role;
 use scal_store::records::agreements::{self, AgreementRecord, VersionRecord};
 use scal_store::records::{certificates, organisations, users};
@@ -21,11 +22,22 @@ pub struct AgreementView {
     pub version: VersionRecord,
     pub signatory_email: String,
     pub signatory_name: String,
+    /// The named signatory is still an active administrator of the supplier, so can accept it.
+    pub signatory_eligible: bool,
     pub product: String,
     pub supplier: String,
     pub state: AgreementState,
-    /// Once accepted: the seal as published (fields, their hashes, the seal hash).
+    /// Once accepted: the seal as published (fields, their hashes, and the seal hash *as stored*
+    /// at acceptance).
     pub seal: Option<SealDocument>,
+    /// Once accepted, when the seal hash recomputed from the stored acceptance is not the stored
+    /// one (the stored acceptance was altered): the recomputed hash.
+    pub seal_recomputed: Option<String>,
+}
+
+/// Whether `user` may accept an agreement for organisation `org_id`: an active administrator of it.
+fn eligible(user: &users::UserRecord, org_id: &str) -> bool {
+    user.active && user.org_id == org_id && user.role == Role::SupplierAdmin
 }
 
 fn iso(date: Date) -> String {
@@ -36,23 +48,21 @@ fn parse_iso(raw: &str) -> Option<Date> {
     Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
-/// The state of each of a SCAL's agreements (newest first) on `today`: one is superseded once a
-/// later one is accepted.
+/// The state of each of a SCAL's agreements on `today` (`agreement::states`): one is superseded
+/// once a later one has started.
 fn states(records: &[AgreementRecord], today: Date) -> Vec<AgreementState> {
-    records
+    let dated: Vec<(i64, Option<Date>)> = records
         .iter()
         .map(|r| {
-            let superseded = records
-                .iter()
-                .any(|other| other.sequence > r.sequence && other.accepted_at.is_some());
             let start = r.start_date.as_deref().and_then(parse_iso);
-            agreement::state(start.filter(|_| r.accepted_at.is_some()), superseded, today)
+            (r.sequence, start.filter(|_| r.accepted_at.is_some()))
         })
-        .collect()
+        .collect();
+    agreement::states(&dated, today)
 }
 
-/// The agreement in force for a SCAL, or the latest: the newest agreement not superseded, with
-/// its state on `today`.
+/// The agreement in force for a SCAL, or the latest, with its state on `today`: the newest active
+/// one; else the newest accepted one not yet started; else the newest (waiting for its signatory).
 pub(crate) async fn current_on(
     conn: &mut scal_store::Conn,
     scal_id: &str,
@@ -60,14 +70,12 @@ pub(crate) async fn current_on(
 ) -> Result<Option<(AgreementRecord, AgreementState)>> {
     let records = agreements::for_scal(&mut *conn, scal_id).await?;
     let states = states(&records, today);
-    // Newest first: the newest accepted one is in force; a newer prepared one waits beside it.
-    let accepted = records
-        .iter()
-        .zip(&states)
-        .find(|(r, s)| r.accepted_at.is_some() && **s != AgreementState::Superseded);
-    Ok(accepted
-        .or_else(|| records.iter().zip(&states).next())
-        .map(|(r, s)| (r.clone(), *s)))
+    let each = || records.iter().zip(states.iter().copied());
+    let current = each()
+        .find(|(_, s)| *s == AgreementState::Active)
+        .or_else(|| each().find(|(_, s)| *s == AgreementState::Accepted))
+        .or_else(|| each().next());
+    Ok(current.map(|(r, s)| (r.clone(), s)))
 }
 
 async fn view_on(conn: &mut scal_store::Conn, record: AgreementRecord, today: Date) -> Result<AgreementView> {
@@ -93,22 +101,30 @@ async fn view_on(conn: &mut scal_store::Conn, record: AgreementRecord, today: Da
         .zip(states(&siblings, today))
         .find(|(r, _)| r.id == record.id)
         .map_or(AgreementState::Prepared, |(_, s)| s);
-    let seal = match &record.seal {
+    // The seal hash shown and published is the one stored at acceptance, never one recomputed
+    // now; a recomputation that differs is flagged.
+    let (seal, seal_recomputed) = match &record.seal {
         Some(json) => {
             let seal: Seal = serde_json::from_str(json)
                 .map_err(|e| AppError::Internal(format!("agreement {} seal: {e}", record.id)))?;
-            Some(SealDocument::new(&record.reference, seal))
+            let mut doc = SealDocument::new(&record.reference, seal);
+            let stored = record.seal_sha256.clone().unwrap_or_default();
+            let recomputed = (doc.seal_sha256 != stored).then(|| doc.seal_sha256.clone());
+            doc.seal_sha256 = stored;
+            (Some(doc), recomputed)
         }
-        None => None,
+        None => (None, None),
     };
     Ok(AgreementView {
         version,
+        signatory_eligible: eligible(&signatory, &product.org_id),
         signatory_email: signatory.email.as_str().to_string(),
         signatory_name: signatory.name,
         product: product.details.title(),
         supplier,
         state,
         seal,
+        seal_recomputed,
         record,
     })
 }
@@ -217,21 +233,154 @@ pub async fn prepare(
             "Choose a published agreement version",
         ));
     }
-    let signatory = users::get_by_email(app.store.pool(), &signatory_email.trim().to_lowercase())
-        .await?
-        .filter(|u| u.active && u.org_id == product.org_id && u.role == Role::SupplierAdmin);
+    let signatory = signatory_of(app, &product.org_id, signatory_email).await?;
     if signatory.is_none() {
-        errors.push(scal_domain::FieldError::new(
-            "signatory",
-            "Enter the email address of an administrator of the supplier",
-        ));
+        errors.push(signatory_error());
     }
     let (Some(version), Some(signatory)) = (version, signatory) else {
         return Err(AppError::Invalid(scal_domain::Invalid(errors)));
     };
+    let jwks = crate::keys::jwks(app).await?;
     let mut tx = app.store.begin().await?;
-    let id = prepare_on(&mut tx, actor, &scal.id, &product, &version, &signatory, now).await?;
+    let id = prepare_on(&mut tx, actor, &scal.id, &product, &version, &signatory, &jwks, now).await?;
     finish(tx, &id, now).await
+}
+
+/// The supplier's active administrator with this email address, if there is one.
+async fn signatory_of(app: &App, org_id: &str, email: &str) -> Result<Option<users::UserRecord>> {
+    Ok(users::get_by_email(app.store.pool(), &email.trim().to_lowercase())
+        .await?
+        .filter(|u| eligible(u, org_id)))
+}
+
+fn signatory_error() -> scal_domain::FieldError {
+    scal_domain::FieldError::new(
+        "signatory",
+        "Enter the email address of an administrator of the supplier",
+    )
+}
+
+/// An agreement still waiting for its signatory, read again under the SCAL's lock inside `tx`
+/// (409 once accepted), for NHS England to change or withdraw.
+async fn waiting_on(tx: &mut scal_store::Tx, view: &AgreementView) -> Result<AgreementRecord> {
+    scal_store::records::scals::lock_scal(tx, &view.record.scal_id).await?;
+    let record = agreements::get(tx.conn(), &view.record.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if record.accepted_at.is_some() {
+        return Err(AppError::Conflict(format!(
+            "Agreement {} has already been accepted",
+            record.reference
+        )));
+    }
+    Ok(record)
+}
+
+/// Names another signatory on an agreement still waiting for acceptance (NHS England): an active
+/// administrator of the supplier, told in the transaction. 409 once accepted. The way out when the
+/// one named has left, been deactivated or is no longer an administrator.
+pub async fn change_signatory(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    signatory_email: &str,
+    now: OffsetDateTime,
+) -> Result<AgreementView> {
+    let view = get(app, actor, id, now.date()).await?;
+    let (_, product) = get_scal(app, actor, &view.record.scal_id).await?;
+    authorize(actor, Action::PrepareAgreement, Some(&product.org_id))?;
+    let signatory = signatory_of(app, &product.org_id, signatory_email)
+        .await?
+        .ok_or_else(|| AppError::Invalid(scal_domain::Invalid(vec![signatory_error()])))?;
+    let mut tx = app.store.begin().await?;
+    let record = waiting_on(&mut tx, &view).await?;
+    if record.signatory_user_id == signatory.id && view.signatory_eligible {
+        return Err(AppError::invalid(
+            "signatory",
+            format!("{} is already the signatory", signatory.email.as_str()),
+        ));
+    }
+    if !agreements::set_signatory(tx.conn(), &record.id, &signatory.id).await? {
+        return Err(AppError::Conflict(format!(
+            "Agreement {} has already been accepted",
+            record.reference
+        )));
+    }
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "agreement.signatory_changed",
+        Some(&product.org_id),
+        &record.id,
+        Some(serde_json::json!({"reference": record.reference, "signatory": view.signatory_email})),
+        Some(serde_json::json!({"reference": record.reference, "signatory": signatory.email.as_str()})),
+    ))
+    .await?;
+    crate::notifications::tell(
+        &mut tx,
+        std::slice::from_ref(&signatory),
+        "agreement",
+        &format!("Connection agreement to accept: {}", product.details.title()),
+        &format!(
+            "NHS England named you to accept connection agreement {} for {}",
+            record.reference,
+            product.details.title()
+        ),
+        &format!("/agreements/{}", record.id),
+        now,
+    )
+    .await?;
+    finish(tx, &record.id, now).await
+}
+
+/// Withdraws an agreement still waiting for acceptance (NHS England): it is removed, with an
+/// audit entry saying what it was, and its signatory is told. 409 once accepted. A new one can then
+/// be prepared. Returns what was withdrawn.
+pub async fn withdraw(app: &App, actor: &Actor, id: &str, now: OffsetDateTime) -> Result<AgreementRecord> {
+    let view = get(app, actor, id, now.date()).await?;
+    let (_, product) = get_scal(app, actor, &view.record.scal_id).await?;
+    authorize(actor, Action::PrepareAgreement, Some(&product.org_id))?;
+    let mut tx = app.store.begin().await?;
+    let record = waiting_on(&mut tx, &view).await?;
+    if !agreements::delete_prepared(tx.conn(), &record.id).await? {
+        return Err(AppError::Conflict(format!(
+            "Agreement {} has already been accepted",
+            record.reference
+        )));
+    }
+    tx.audit(audit_entry(
+        actor,
+        now,
+        "agreement.withdrawn",
+        Some(&product.org_id),
+        &record.id,
+        Some(serde_json::json!({
+            "reference": record.reference,
+            "version_sha256": view.version.sha256,
+            "certificate_id": record.certificate_id,
+            "signatory": view.signatory_email,
+        })),
+        None,
+    ))
+    .await?;
+    if let Some(signatory) = users::get(tx.conn(), &record.signatory_user_id).await? {
+        crate::notifications::tell(
+            &mut tx,
+            std::slice::from_ref(&signatory),
+            "agreement",
+            &format!("Connection agreement withdrawn: {}", product.details.title()),
+            &format!(
+                "NHS England withdrew connection agreement {} for {}: you no longer need to accept it",
+                record.reference,
+                product.details.title()
+            ),
+            &format!("/scals/{}/agreements", record.scal_id),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(record)
 }
 
 /// Reads a prepared agreement back inside its transaction, then commits.
@@ -242,7 +391,9 @@ async fn finish(mut tx: scal_store::Tx, id: &str, now: OffsetDateTime) -> Result
     Ok(view)
 }
 
-/// Prepares an agreement inside `tx`: the checks, the row, the audit entry and the signatory told.
+/// Prepares an agreement inside `tx`: the checks (the certificate checked against `jwks`), the
+/// row, the audit entry and the signatory told.
+#[allow(clippy::too_many_arguments)]
 async fn prepare_on(
     tx: &mut scal_store::Tx,
     actor: &Actor,
@@ -250,17 +401,18 @@ async fn prepare_on(
     product: &scal_store::ProductRecord,
     version: &VersionRecord,
     signatory: &users::UserRecord,
+    jwks: &Jwks,
     now: OffsetDateTime,
 ) -> Result<String> {
     scal_store::records::scals::lock_scal(tx, scal_id).await?;
-    let certificate = crate::certificates::latest_on(tx.conn(), scal_id, now.date()).await?;
+    let certificate = crate::certificates::latest_on(tx.conn(), scal_id, jwks, now.date()).await?;
     let certificate = match certificate {
         Some(c) if c.status.is_valid() => c,
         Some(c) => {
             return Err(AppError::Conflict(format!(
-                "The SCAL's certificate {} is {}: the agreement is prepared once a certificate is valid",
+                "The SCAL's certificate {} {}: the agreement is prepared once a certificate is valid",
                 c.facts.number,
-                c.status.label().to_lowercase()
+                c.status.phrase()
             )))
         }
         None => {
@@ -338,8 +490,8 @@ async fn prepare_on(
 
 /// Asks every existing party to accept a new version: for each SCAL whose agreement in force is
 /// on another version, a new agreement on this one, for the same signatory (NHS England). SCALs
-/// whose certificate is no longer valid, or with an agreement already waiting, are skipped and
-/// named.
+/// whose certificate is no longer valid, with an agreement already waiting, or whose signatory is
+/// no longer an active administrator of the supplier, are skipped and named.
 pub async fn request_acceptance(
     app: &App,
     actor: &Actor,
@@ -348,6 +500,7 @@ pub async fn request_acceptance(
 ) -> Result<(Vec<AgreementView>, Vec<String>)> {
     authorize(actor, Action::PrepareAgreement, None)?;
     let version = self::version(app, actor, version_id).await?;
+    let jwks = crate::keys::jwks(app).await?;
     let all = agreements::all(app.store.pool()).await?;
     let mut scal_ids: Vec<String> = Vec::new();
     for a in all.iter().filter(|a| a.accepted_at.is_some()) {
@@ -364,11 +517,20 @@ pub async fn request_acceptance(
         if current.version_id == version.id {
             continue;
         }
-        let Some(signatory) = users::get(app.store.pool(), &current.signatory_user_id).await? else {
+        let signatory = users::get(app.store.pool(), &current.signatory_user_id)
+            .await?
+            .filter(|u| eligible(u, &product.org_id));
+        let Some(signatory) = signatory else {
+            skipped.push(format!(
+                "{}: the signatory of agreement {} is no longer an active administrator of the supplier: \
+                 prepare the agreement on this version naming another",
+                product.details.title(),
+                current.reference
+            ));
             continue;
         };
         let mut tx = app.store.begin().await?;
-        match prepare_on(&mut tx, actor, &scal_id, &product, &version, &signatory, now).await {
+        match prepare_on(&mut tx, actor, &scal_id, &product, &version, &signatory, &jwks, now).await {
             Ok(id) => prepared.push(finish(tx, &id, now).await?),
             Err(AppError::Conflict(why)) => skipped.push(format!("{}: {why}", product.details.title())),
             Err(other) => return Err(other),
@@ -398,11 +560,20 @@ pub async fn accept(
 ) -> Result<AgreementView> {
     let view = get(app, actor, id, now.date()).await?;
     let (_, product) = get_scal(app, actor, &view.record.scal_id).await?;
+    let named = actor.user_id() == Some(view.record.signatory_user_id.as_str());
+    if named && !view.signatory_eligible && view.record.accepted_at.is_none() {
+        return Err(AppError::Conflict(format!(
+            "You are no longer an administrator of {}, so you cannot accept agreement {}: NHS England must name \
+             another signatory",
+            view.supplier, view.record.reference
+        )));
+    }
     authorize(actor, Action::AcceptAgreement, Some(&product.org_id))?;
-    if actor.user_id() != Some(view.record.signatory_user_id.as_str()) {
+    if !named {
         return Err(AppError::Forbidden);
     }
     let input = agreement::parse_acceptance(full_name, job_title).map_err(AppError::Invalid)?;
+    let jwks = crate::keys::jwks(app).await?;
     let mut tx = app.store.begin().await?;
     scal_store::records::scals::lock_scal(&mut tx, &view.record.scal_id).await?;
     let record = agreements::get(tx.conn(), &view.record.id)
@@ -418,18 +589,16 @@ pub async fn accept(
         .await?
         .ok_or(AppError::NotFound)?;
     // An agreement rests on a valid certificate: one revoked, expired or suspended since the
-    // agreement was prepared cannot be signed against.
-    let status = crate::certificates::view_on(tx.conn(), certificate.clone(), now.date())
-        .await?
-        .status;
-    if !status.is_valid() {
+    // agreement was prepared, or one that no longer checks out against its signature, cannot be
+    // signed against. The seal states what the certificate signed, not what its row says.
+    let certificate = crate::certificates::view_on(tx.conn(), certificate, &jwks, now.date()).await?;
+    if !certificate.status.is_valid() {
         return Err(AppError::Conflict(format!(
-            "The certificate this agreement rests on is {}: it cannot be accepted now",
-            status.label().to_lowercase()
+            "The certificate this agreement rests on {}: it cannot be accepted now",
+            certificate.status.phrase()
         )));
     }
-    let facts: scal_domain::certificate::CertificateFacts = serde_json::from_str(&certificate.facts)
-        .map_err(|e| AppError::Internal(format!("certificate {} facts: {e}", certificate.id)))?;
+    let facts = &certificate.facts;
     let org = organisations::get(tx.conn(), &product.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -449,7 +618,7 @@ pub async fn accept(
             ods_code: org.ods_code.to_string(),
         },
         agreement_version_sha256: view.version.sha256.clone(),
-        certificate_id: certificate.id.clone(),
+        certificate_id: certificate.record.id.clone(),
         snapshot_sha256: facts.snapshot_sha256.clone(),
         consent: agreement::CONSENT_STATEMENT.to_string(),
         accepted_at,

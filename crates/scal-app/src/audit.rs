@@ -88,6 +88,66 @@ fn rfc3339(micros: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The file, in the data directory and so outside the database, that records the latest
+/// checkpoint signed: deleting every checkpoint row cannot hide that there were some.
+pub const LATEST_CHECKPOINT_FILE: &str = "audit-checkpoint.json";
+
+/// What [`LATEST_CHECKPOINT_FILE`] holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct RecordedCheckpoint {
+    id: String,
+    seq: i64,
+    at: i64,
+    jws: String,
+}
+
+fn latest_path(app: &App) -> std::path::PathBuf {
+    app.settings.data_dir.join(LATEST_CHECKPOINT_FILE)
+}
+
+/// Records `record` as the latest checkpoint in the data directory (written to a temporary file
+/// and renamed, so a reader never sees half of it), unless a later one is recorded already.
+async fn record_latest(app: &App, record: &CheckpointRecord) -> Result<()> {
+    if read_latest(app).await?.is_some_and(|r| r.seq >= record.seq) {
+        return Ok(());
+    }
+    let path = latest_path(app);
+    let recorded = RecordedCheckpoint {
+        id: record.id.clone(),
+        seq: record.seq,
+        at: record.at,
+        jws: record.jws.clone(),
+    };
+    let bytes = serde_json::to_vec_pretty(&recorded).map_err(|e| AppError::Internal(e.to_string()))?;
+    let temporary = path.with_extension("json.new");
+    let io = |e: std::io::Error| AppError::Internal(format!("cannot write {}: {e}", path.display()));
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(io)?;
+    }
+    tokio::fs::write(&temporary, bytes).await.map_err(io)?;
+    tokio::fs::rename(&temporary, &path).await.map_err(io)
+}
+
+async fn read_latest(app: &App) -> Result<Option<RecordedCheckpoint>> {
+    let path = latest_path(app);
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| AppError::Internal(format!("{} is not a checkpoint record: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(AppError::Internal(format!("cannot read {}: {e}", path.display()))),
+    }
+}
+
+/// When the audit log's first entry was made (microseconds), if it has one.
+pub async fn first_entry_at(app: &App, actor: &Actor) -> Result<Option<i64>> {
+    authorize(actor, Action::ReadAudit, None)?;
+    Ok(audit::page_in_order(app.store.pool(), 0, 1)
+        .await?
+        .first()
+        .map(|e| e.at))
+}
+
 /// What [`checkpoint`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checkpointed {
@@ -119,6 +179,7 @@ pub async fn checkpoint(app: &App, actor: &Actor, now: OffsetDateTime) -> Result
     }
     let latest = checkpoints::latest(app.store.pool()).await?;
     if let Some(latest) = latest.filter(|c| c.seq >= seq) {
+        record_latest(app, &latest).await?;
         return Ok(Checkpointed::Unmoved(latest));
     }
     let signer = keys.active().ok_or_else(|| {
@@ -134,7 +195,10 @@ pub async fn checkpoint(app: &App, actor: &Actor, now: OffsetDateTime) -> Result
     };
     record.jws = keys.sign_json(CHECKPOINT_TYP, &CheckpointClaim::of(&record))?;
     match checkpoints::insert(app.store.pool(), &record).await {
-        Ok(()) => Ok(Checkpointed::Signed(record)),
+        Ok(()) => {
+            record_latest(app, &record).await?;
+            Ok(Checkpointed::Signed(record))
+        }
         // Another server instance signed the same head a moment ago.
         Err(error) if error.is_unique_violation() => match checkpoints::latest(app.store.pool()).await? {
             Some(latest) => Ok(Checkpointed::Unmoved(latest)),
@@ -177,7 +241,8 @@ pub struct CheckpointsHold {
 
 /// Checks every checkpoint, oldest first: its signature against the key ring's published keys
 /// (active and retired), the stored row against what was signed, and the chain's entry at the
-/// signed sequence number against the signed hash. A chain rewritten with every hash recomputed
+/// signed sequence number against the signed hash; then that the latest checkpoint recorded in the
+/// data directory ([`LATEST_CHECKPOINT_FILE`]) is still in the database. A chain rewritten with every hash recomputed
 /// still verifies on its own, but not against a checkpoint signed before the rewrite.
 pub async fn verify_checkpoints(
     app: &App,
@@ -217,6 +282,20 @@ pub async fn verify_checkpoints(
         };
         if let Some(reason) = rewritten {
             return broken(format!("audit entry {}: {reason}", claim.seq));
+        }
+    }
+    // The latest checkpoint recorded outside the database must still be in it.
+    if let Some(recorded) = read_latest(app).await? {
+        if !all.iter().any(|c| c.id == recorded.id) {
+            return Ok(Err(CheckpointBreak {
+                id: recorded.id,
+                seq: recorded.seq,
+                at: recorded.at,
+                reason: format!(
+                    "it is recorded in {} but is no longer in the database (checkpoints were deleted)",
+                    latest_path(app).display()
+                ),
+            }));
         }
     }
     Ok(Ok(CheckpointsHold {

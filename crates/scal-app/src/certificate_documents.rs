@@ -39,6 +39,9 @@ pub fn status_text(status: &CertificateStatus) -> String {
         }
         CertificateStatus::Expired { on } => format!("Expired on {on}"),
         CertificateStatus::Revoked { reason } => format!("Revoked: {reason}"),
+        CertificateStatus::Unverifiable { reason } => {
+            format!("Cannot be verified: {reason}. Do not rely on the facts below")
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use scal_domain::certificate::{
     self, issue_blockers, CertificateCondition, CertificateFacts, CertificateStatus, ConditionProgress,
 };
 use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::signing::Jwks;
 use scal_domain::Invalid;
 use scal_store::records::certificates::{self, CertificateRecord, ConditionRecord};
 use scal_store::records::{organisations, submissions};
@@ -19,6 +20,8 @@ use crate::{audit_entry, micros, new_id, App, AppError, Result};
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CertificateView {
     pub record: CertificateRecord,
+    /// The facts as signed. When the certificate cannot be verified (the status says why): the
+    /// signed facts if the signature holds, else the row's, which are then not to be relied on.
     pub facts: CertificateFacts,
     pub conditions: Vec<ConditionRecord>,
     pub status: CertificateStatus,
@@ -28,13 +31,26 @@ fn parse_date(raw: &str) -> Option<time::Date> {
     time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
+/// A stored certificate as it stands on `today`: its JWS checked against the published keys
+/// (`jwks`) and the stored facts against the signed ones (`certificate::verify_signed`), so a row
+/// altered in the database reads as a certificate that cannot be verified, never as valid.
 pub(crate) async fn view_on(
     conn: &mut scal_store::Conn,
     record: CertificateRecord,
+    jwks: &Jwks,
     today: time::Date,
 ) -> Result<CertificateView> {
-    let facts: CertificateFacts = serde_json::from_str(&record.facts)
-        .map_err(|e| AppError::Internal(format!("certificate {} facts: {e}", record.id)))?;
+    let (facts, unverifiable) = match certificate::verify_signed(&record.id, &record.jws, &record.facts, jwks) {
+        Ok(facts) => (facts, None),
+        Err(refused) => {
+            let facts = match refused.signed {
+                Some(signed) => *signed,
+                None => serde_json::from_str(&record.facts)
+                    .map_err(|e| AppError::Internal(format!("certificate {} facts: {e}", record.id)))?,
+            };
+            (facts, Some(refused.reason))
+        }
+    };
     let conditions = certificates::conditions_of(&mut *conn, &record.submission_id).await?;
     let progress: Vec<ConditionProgress> = facts
         .conditions
@@ -49,7 +65,13 @@ pub(crate) async fn view_on(
                 })
         })
         .collect();
-    let status = certificate::status(&facts, record.revoke_reason.as_deref(), &progress, today);
+    let status = certificate::status(
+        &facts,
+        record.revoke_reason.as_deref(),
+        unverifiable.as_deref(),
+        &progress,
+        today,
+    );
     Ok(CertificateView {
         record,
         facts,
@@ -65,19 +87,21 @@ pub async fn get(app: &App, actor: &Actor, id: &str, today: time::Date) -> Resul
         .ok_or(AppError::NotFound)?;
     let (_, product) = get_scal(app, actor, &record.scal_id).await?;
     authorize(actor, Action::ReadOnboarding, Some(&product.org_id))?;
+    let jwks = crate::keys::jwks(app).await?;
     let mut conn = app.store.acquire().await?;
-    view_on(&mut conn, record, today).await
+    view_on(&mut conn, record, &jwks, today).await
 }
 
-/// A SCAL's latest certificate with its status on `today`, read on `conn` (no access check: for
-/// services that checked already).
+/// A SCAL's latest certificate with its status on `today`, checked against `jwks`, read on
+/// `conn` (no access check: for services that checked already).
 pub(crate) async fn latest_on(
     conn: &mut scal_store::Conn,
     scal_id: &str,
+    jwks: &Jwks,
     today: time::Date,
 ) -> Result<Option<CertificateView>> {
     match certificates::for_scal(&mut *conn, scal_id).await?.into_iter().next() {
-        Some(record) => Ok(Some(view_on(conn, record, today).await?)),
+        Some(record) => Ok(Some(view_on(conn, record, jwks, today).await?)),
         None => Ok(None),
     }
 }
@@ -88,8 +112,9 @@ pub async fn public(app: &App, id: &str, today: time::Date) -> Result<Certificat
     let record = certificates::get(app.store.pool(), crate::known_id(id)?)
         .await?
         .ok_or(AppError::NotFound)?;
+    let jwks = crate::keys::jwks(app).await?;
     let mut conn = app.store.acquire().await?;
-    let mut view = view_on(&mut conn, record, today).await?;
+    let mut view = view_on(&mut conn, record, &jwks, today).await?;
     // Who met or confirmed a condition is not the certificate's fact.
     view.conditions.clear();
     Ok(view)
@@ -99,17 +124,17 @@ pub async fn public(app: &App, id: &str, today: time::Date) -> Result<Certificat
 pub async fn for_scal(app: &App, actor: &Actor, scal_id: &str, today: time::Date) -> Result<Vec<CertificateView>> {
     let (scal, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::ReadOnboarding, Some(&product.org_id))?;
+    let jwks = crate::keys::jwks(app).await?;
     let mut conn = app.store.acquire().await?;
     let mut out = Vec::new();
     for record in certificates::for_scal(&mut *conn, &scal.id).await? {
-        out.push(view_on(&mut conn, record, today).await?);
+        out.push(view_on(&mut conn, record, &jwks, today).await?);
     }
     Ok(out)
 }
 
-/// The JWS `typ` of a certificate: a signature over certificate facts is not one over anything
-/// else the same keys sign (audit checkpoints).
-pub const JWS_TYPE: &str = "scal-certificate";
+/// The JWS `typ` of a certificate (`certificate::JWS_TYPE`).
+pub const JWS_TYPE: &str = certificate::JWS_TYPE;
 
 /// Issues the certificate for a SCAL's accepted round (NHS England): refused, naming what is
 /// missing, unless the SCAL is accepted, technical conformance testing is complete and no
@@ -266,7 +291,7 @@ pub async fn issue(
         now,
     )
     .await?;
-    let view = view_on(tx.conn(), record, now.date()).await?;
+    let view = view_on(tx.conn(), record, &keys.jwks(), now.date()).await?;
     tx.commit().await?;
     Ok(view)
 }

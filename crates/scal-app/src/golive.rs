@@ -7,6 +7,7 @@
 use scal_domain::agreement::{go_live_blockers, GoLiveFacts};
 use scal_domain::onboarding::info;
 use scal_domain::policy::{authorize, Action, Actor};
+use scal_domain::signing::Jwks;
 use scal_store::records::agreements::{self, ApprovalRecord};
 use time::OffsetDateTime;
 
@@ -60,18 +61,22 @@ fn date_answer(
 pub async fn blockers(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime) -> Result<Vec<String>> {
     let (scal, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::ReadOnboarding, Some(&product.org_id))?;
+    let jwks = crate::keys::jwks(app).await?;
     let mut conn = app.store.acquire().await?;
     let view = crate::scals::scal_view_on(&mut conn, app, scal, product).await?;
-    blockers_on(&mut conn, &view, now).await
+    blockers_on(&mut conn, &view, &jwks, now).await
 }
 
+/// The gate on `conn`: the certificate is checked against `jwks`, so one altered in the database
+/// cannot be approved on (its status is then `unverifiable`).
 async fn blockers_on(
     conn: &mut scal_store::Conn,
     view: &crate::scals::ScalView,
+    jwks: &Jwks,
     now: OffsetDateTime,
 ) -> Result<Vec<String>> {
     let today = now.date();
-    let certificate = crate::certificates::latest_on(&mut *conn, &view.scal.id, today).await?;
+    let certificate = crate::certificates::latest_on(&mut *conn, &view.scal.id, jwks, today).await?;
     let agreement = crate::agreements::current_on(&mut *conn, &view.scal.id, today).await?;
     let info = crate::cases::information(view);
     let dspt = info.get(info::DSPT_STATUS);
@@ -101,6 +106,7 @@ pub async fn approve(
 ) -> Result<ApprovalRecord> {
     let (scal, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::ApproveGoLive, Some(&product.org_id))?;
+    let jwks = crate::keys::jwks(app).await?;
     let mut tx = app.store.begin().await?;
     scal_store::records::scals::lock_scal(&mut tx, &scal.id).await?;
     let case = scal_store::records::cases::for_scal(tx.conn(), &scal.id)
@@ -110,7 +116,7 @@ pub async fn approve(
         .ok_or(AppError::NotFound)?;
     // The gate first: what fails today is news even for a case approved before.
     let view = crate::scals::scal_view_on(tx.conn(), app, scal.clone(), product.clone()).await?;
-    let blockers = blockers_on(tx.conn(), &view, now).await?;
+    let blockers = blockers_on(tx.conn(), &view, &jwks, now).await?;
     if !blockers.is_empty() {
         return Err(AppError::Blocked(blockers));
     }
@@ -123,7 +129,7 @@ pub async fn approve(
     }
     let today = now.date();
     let (Some(certificate), Some((agreement, _))) = (
-        crate::certificates::latest_on(tx.conn(), &scal.id, today).await?,
+        crate::certificates::latest_on(tx.conn(), &scal.id, &jwks, today).await?,
         crate::agreements::current_on(tx.conn(), &scal.id, today).await?,
     ) else {
         return Err(AppError::Internal(

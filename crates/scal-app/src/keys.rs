@@ -18,6 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use scal_domain::policy::{authorize, Action, Actor};
 use scal_domain::signing::{Jwks, KeyStatus, Signer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -242,6 +243,54 @@ impl KeyRing {
             retired_at: None,
         })
     }
+}
+
+/// `scal keys generate`: makes the first key, with an audit entry (`keys.generated`, its `kid`) in
+/// the same transaction; nothing is committed unless the key file was written. (If the commit
+/// itself fails after, the key exists without its entry: `scal keys list` shows it.)
+pub async fn generate(app: &crate::App, actor: &Actor, now: OffsetDateTime) -> Result<RingKey> {
+    authorize(actor, Action::SignAuditCheckpoint, None)?;
+    let mut tx = app.store.begin().await?;
+    let ring = app.keys.clone();
+    let made = tokio::task::spawn_blocking(move || ring.generate(now))
+        .await
+        .map_err(|e| AppError::Internal(format!("making the key stopped: {e}")))??;
+    tx.audit(crate::audit_entry(
+        actor,
+        now,
+        "keys.generated",
+        None,
+        made.signer.kid(),
+        None,
+        Some(serde_json::json!({"kid": made.signer.kid()})),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(made)
+}
+
+/// `scal keys rotate`: a new active key, the old one retired, with an audit entry
+/// (`keys.rotated`: the new `kid` and the retired one) in the same transaction. Returns the new
+/// key and the retired key's `kid`.
+pub async fn rotate(app: &crate::App, actor: &Actor, now: OffsetDateTime) -> Result<(RingKey, String)> {
+    authorize(actor, Action::SignAuditCheckpoint, None)?;
+    let mut tx = app.store.begin().await?;
+    let ring = app.keys.clone();
+    let (made, retired) = tokio::task::spawn_blocking(move || ring.rotate(now))
+        .await
+        .map_err(|e| AppError::Internal(format!("rotating the key stopped: {e}")))??;
+    tx.audit(crate::audit_entry(
+        actor,
+        now,
+        "keys.rotated",
+        None,
+        made.signer.kid(),
+        Some(serde_json::json!({"kid": retired})),
+        Some(serde_json::json!({"kid": made.signer.kid(), "retired": retired})),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok((made, retired))
 }
 
 /// The keys the JWKS publishes: what `/.well-known/jwks.json` serves.

@@ -85,12 +85,13 @@ fn parse_iso(raw: &str) -> Option<Date> {
 
 async fn facts_on(
     conn: &mut scal_store::Conn,
+    jwks: &scal_domain::signing::Jwks,
     share: &ShareRecord,
     euo: &Organisation,
     record: &LocalAssuranceRecord,
     today: Date,
 ) -> Result<Facts> {
-    let certificate = crate::certificates::latest_on(&mut *conn, &share.scal_id, today)
+    let certificate = crate::certificates::latest_on(&mut *conn, &share.scal_id, jwks, today)
         .await?
         .map(|c| (c.status.is_valid(), c.status.label().to_string()));
     let policy = crate::use_policies::standing_on(&mut *conn, &share.product_id, Some(&euo.id), today).await?;
@@ -109,12 +110,13 @@ async fn facts_on(
 
 async fn view_on(
     conn: &mut scal_store::Conn,
+    jwks: &scal_domain::signing::Jwks,
     share: &ShareRecord,
     euo: &Organisation,
     record: LocalAssuranceRecord,
     today: Date,
 ) -> Result<LocalAssuranceView> {
-    let facts = facts_on(conn, share, euo, &record, today).await?;
+    let facts = facts_on(conn, jwks, share, euo, &record, today).await?;
     let file = |id: &Option<String>| id.clone();
     let safety_case = match file(&record.safety_case_id) {
         Some(id) => evidence::get(&mut *conn, &id).await?,
@@ -137,12 +139,13 @@ async fn view_on(
 
 /// The EUO's local assurance of a shared product (an empty one before anything is recorded).
 pub async fn get(app: &App, actor: &Actor, share_id: &str, today: Date) -> Result<LocalAssuranceView> {
+    let jwks = crate::keys::jwks(app).await?;
     let (share, euo) = euo_share(app, actor, share_id, today).await?;
     let mut conn = app.store.acquire().await?;
     let record = local_assurances::get(&mut *conn, &share.product_id, &euo.id)
         .await?
         .unwrap_or_else(|| blank(&share, &euo));
-    view_on(&mut conn, &share, &euo, record, today).await
+    view_on(&mut conn, &jwks, &share, &euo, record, today).await
 }
 
 /// Reads the record inside `tx` under the organisation's lock for this product, changes it with
@@ -156,13 +159,14 @@ async fn update(
     mut tx: scal_store::Tx,
     change: impl FnOnce(&mut LocalAssuranceRecord, &Facts) -> Result<()>,
 ) -> Result<LocalAssuranceView> {
+    let jwks = crate::keys::jwks(app).await?;
     let today = now.date();
     let (share, euo) = euo_share(app, actor, share_id, today).await?;
     tx.lock_key(&format!("local-assurance:{}:{}", share.product_id, euo.id))
         .await?;
     let before = local_assurances::get(tx.conn(), &share.product_id, &euo.id).await?;
     let mut record = before.clone().unwrap_or_else(|| blank(&share, &euo));
-    let facts = facts_on(tx.conn(), &share, &euo, &record, today).await?;
+    let facts = facts_on(tx.conn(), &jwks, &share, &euo, &record, today).await?;
     change(&mut record, &facts)?;
     record.updated_by = actor.label().to_string();
     record.updated_at = micros(now);
@@ -180,7 +184,7 @@ async fn update(
     let record = local_assurances::get(tx.conn(), &share.product_id, &euo.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let view = view_on(tx.conn(), &share, &euo, record, today).await?;
+    let view = view_on(tx.conn(), &jwks, &share, &euo, record, today).await?;
     tx.commit().await?;
     Ok(view)
 }

@@ -26,6 +26,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::templates::ExportedWorkbook;
 use crate::{audit_entry, micros, new_id, App, AppError, Result};
+use scal_domain::signing::Jwks;
 
 /// A certificate as a share shows it: what anyone may see on its verify page.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -102,7 +103,7 @@ pub(crate) async fn accepted_round(conn: &mut scal_store::Conn, scal_id: &str) -
     }
 }
 
-async fn view_on(conn: &mut scal_store::Conn, record: ShareRecord, today: Date) -> Result<ShareView> {
+async fn view_on(conn: &mut scal_store::Conn, record: ShareRecord, jwks: &Jwks, today: Date) -> Result<ShareView> {
     let product = products::get(&mut *conn, &record.product_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -122,7 +123,7 @@ async fn view_on(conn: &mut scal_store::Conn, record: ShareRecord, today: Date) 
             files.push(file);
         }
     }
-    let certificate = crate::certificates::latest_on(conn, &record.scal_id, today)
+    let certificate = crate::certificates::latest_on(conn, &record.scal_id, jwks, today)
         .await?
         .map(|c| SharedCertificate {
             id: c.record.id.clone(),
@@ -166,9 +167,10 @@ async fn view_on(conn: &mut scal_store::Conn, record: ShareRecord, today: Date) 
 /// A share as the actor may see it: its supplier, NHS England, or the EUO it is made to while it
 /// is active. Anything else is not found.
 pub async fn get(app: &App, actor: &Actor, id: &str, today: Date) -> Result<ShareView> {
+    let jwks = crate::keys::jwks(app).await?;
     let record = visible(app, actor, id, today).await?;
     let mut conn = app.store.acquire().await?;
-    view_on(&mut conn, record, today).await
+    view_on(&mut conn, record, &jwks, today).await
 }
 
 /// The share, if the actor may see it (see [`get`]).
@@ -190,6 +192,7 @@ pub(crate) async fn visible(app: &App, actor: &Actor, id: &str, today: Date) -> 
 /// The shares the actor may see, newest first: NHS England every one, a supplier its own (in
 /// every state), an EUO those made to it that are active.
 pub async fn list(app: &App, actor: &Actor, today: Date) -> Result<Vec<ShareView>> {
+    let jwks = crate::keys::jwks(app).await?;
     authorize(actor, Action::ReadShares, None)?;
     let records = if let Some(euo) = actor_euo(app, actor).await? {
         shares::for_euo(app.store.pool(), euo.ods_code.as_str())
@@ -208,19 +211,20 @@ pub async fn list(app: &App, actor: &Actor, today: Date) -> Result<Vec<ShareView
     let mut conn = app.store.acquire().await?;
     let mut out = Vec::with_capacity(records.len());
     for record in records {
-        out.push(view_on(&mut conn, record, today).await?);
+        out.push(view_on(&mut conn, record, &jwks, today).await?);
     }
     Ok(out)
 }
 
 /// A product's shares, newest first: where it is deployed (its supplier and NHS England).
 pub async fn for_product(app: &App, actor: &Actor, product_id: &str, today: Date) -> Result<Vec<ShareView>> {
+    let jwks = crate::keys::jwks(app).await?;
     let product = crate::products::get(app, actor, product_id).await?;
     authorize(actor, Action::ReadShares, Some(&product.org_id))?;
     let mut conn = app.store.acquire().await?;
     let mut out = Vec::new();
     for record in shares::for_product(&mut *conn, &product.id).await? {
-        out.push(view_on(&mut conn, record, today).await?);
+        out.push(view_on(&mut conn, record, &jwks, today).await?);
     }
     Ok(out)
 }
@@ -277,6 +281,7 @@ pub async fn create(
     input: &ShareInput,
     now: OffsetDateTime,
 ) -> Result<ShareView> {
+    let jwks = crate::keys::jwks(app).await?;
     let product = crate::products::get(app, actor, product_id).await?;
     authorize(actor, Action::ShareScal, Some(&product.org_id))?;
     let today = now.date();
@@ -376,7 +381,7 @@ pub async fn create(
     ))
     .await?;
     // The watch starts from what the EUO sees now, so only later changes are news.
-    let certificate = crate::certificates::latest_on(tx.conn(), &scal_id, today).await?;
+    let certificate = crate::certificates::latest_on(tx.conn(), &scal_id, &jwks, today).await?;
     let seen = shares::watched(tx.conn(), &scal_id).await?;
     if seen.is_none() {
         let now_seen = certificate.as_ref().map(|c| c.record.id.clone());
@@ -418,7 +423,7 @@ pub async fn create(
         }
     }
     let record = shares::get(tx.conn(), &record.id).await?.ok_or(AppError::NotFound)?;
-    let view = view_on(tx.conn(), record, today).await?;
+    let view = view_on(tx.conn(), record, &jwks, today).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -432,6 +437,7 @@ pub async fn set_files(
     evidence_ids: &[String],
     now: OffsetDateTime,
 ) -> Result<ShareView> {
+    let jwks = crate::keys::jwks(app).await?;
     let record = visible(app, actor, id, now.date()).await?;
     authorize(actor, Action::ShareScal, Some(&record.supplier_org_id))?;
     let mut tx = app.store.begin().await?;
@@ -459,7 +465,7 @@ pub async fn set_files(
         Some(serde_json::json!({"files": files})),
     ))
     .await?;
-    let view = view_on(tx.conn(), record, now.date()).await?;
+    let view = view_on(tx.conn(), record, &jwks, now.date()).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -467,6 +473,7 @@ pub async fn set_files(
 /// Revokes a share (its supplier's administrators): final; from now on the EUO finds none of it.
 /// 409 when it is already revoked.
 pub async fn revoke(app: &App, actor: &Actor, id: &str, reason: &str, now: OffsetDateTime) -> Result<ShareView> {
+    let jwks = crate::keys::jwks(app).await?;
     let record = visible(app, actor, id, now.date()).await?;
     authorize(actor, Action::ShareScal, Some(&record.supplier_org_id))?;
     let reason = scal_domain::field::optional_text("reason", "the reason", reason, 2_000)
@@ -486,7 +493,7 @@ pub async fn revoke(app: &App, actor: &Actor, id: &str, reason: &str, now: Offse
     ))
     .await?;
     let record = shares::get(tx.conn(), &record.id).await?.ok_or(AppError::NotFound)?;
-    let view = view_on(tx.conn(), record, now.date()).await?;
+    let view = view_on(tx.conn(), record, &jwks, now.date()).await?;
     if let Some(org) = &view.euo {
         let to = crate::notifications::organisation_users(&mut tx, &org.id).await?;
         crate::notifications::tell(
@@ -545,6 +552,7 @@ pub async fn accepted_scal(app: &App, actor: &Actor, id: &str, today: Date) -> R
 /// The accepted round as a workbook: its sheets and answers exactly as accepted, with the
 /// certificate sheet.
 pub async fn workbook(app: &App, actor: &Actor, id: &str, now: OffsetDateTime) -> Result<ExportedWorkbook> {
+    let jwks = crate::keys::jwks(app).await?;
     let (round, snapshot) = accepted_scal(app, actor, id, now.date()).await?;
     let view = get(app, actor, id, now.date()).await?;
     let sheets: Vec<scal_domain::template::TemplateSheet> = snapshot
@@ -593,7 +601,7 @@ pub async fn workbook(app: &App, actor: &Actor, id: &str, now: OffsetDateTime) -
             let record = scal_store::records::certificates::get(&mut *conn, &c.id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let cert = crate::certificates::view_on(&mut conn, record, now.date()).await?;
+            let cert = crate::certificates::view_on(&mut conn, record, &jwks, now.date()).await?;
             let url = crate::certificate_documents::verify_url(&app.settings.public_url, &cert.record.id);
             Some(crate::certificate_documents::fact_rows(&cert, now.date(), &url))
         }
@@ -668,12 +676,13 @@ pub(crate) async fn tell_euos(
 /// (a compare-and-set on `share_watch`), so several processes may run it. Returns how many SCALs'
 /// EUOs were told.
 pub async fn watch(app: &App, now: OffsetDateTime) -> Result<usize> {
+    let jwks = crate::keys::jwks(app).await?;
     let today = now.date();
     let mut changed = 0;
     for scal_id in shares::shared_scals(app.store.pool()).await? {
         let mut tx = app.store.begin().await?;
         let seen = shares::watched(tx.conn(), &scal_id).await?;
-        let certificate = crate::certificates::latest_on(tx.conn(), &scal_id, today).await?;
+        let certificate = crate::certificates::latest_on(tx.conn(), &scal_id, &jwks, today).await?;
         let current_id = certificate.as_ref().map(|c| c.record.id.clone());
         let status = certificate.as_ref().map_or("none", |c| c.status.code()).to_string();
         if seen.as_ref() == Some(&(current_id.clone(), status.clone())) {

@@ -320,8 +320,8 @@ pub fn start_date(effective_date: Date, accepted_on: Date) -> Date {
     effective_date.max(accepted_on)
 }
 
-/// **The** rule for an agreement's state on `today`: superseded once a later agreement for the
-/// same SCAL is accepted; else prepared until accepted; then active from its start date.
+/// An agreement's state on `today`: superseded (see [`states`]); else prepared until accepted;
+/// then active from its start date.
 pub fn state(start: Option<Date>, superseded: bool, today: Date) -> AgreementState {
     match start {
         _ if superseded => AgreementState::Superseded,
@@ -329,6 +329,23 @@ pub fn state(start: Option<Date>, superseded: bool, today: Date) -> AgreementSta
         Some(start) if today < start => AgreementState::Accepted,
         Some(_) => AgreementState::Active,
     }
+}
+
+/// **The** rule for the states of a SCAL's agreements on `today`, each given as its sequence
+/// number and, once accepted, its start date (in any order; the states come back in the same
+/// order). An agreement is superseded once a *later* agreement for the same SCAL has started, not
+/// when it is merely accepted: accepting a new version that starts later leaves the agreement in
+/// force active until the new one starts, so there is no day without one.
+pub fn states(agreements: &[(i64, Option<Date>)], today: Date) -> Vec<AgreementState> {
+    agreements
+        .iter()
+        .map(|(sequence, start)| {
+            let superseded = agreements
+                .iter()
+                .any(|(later, started)| later > sequence && started.is_some_and(|s| s <= today));
+            state(*start, superseded, today)
+        })
+        .collect()
 }
 
 /// What the go-live gate reads of a case.
@@ -360,7 +377,10 @@ pub fn go_live_blockers(facts: &GoLiveFacts<'_>, as_of: Date) -> Vec<String> {
             "The certificate is suspended: a condition is overdue ({})",
             overdue.join("; ")
         )),
-        Some(other) => blockers.push(format!("The certificate is {}", other.label().to_lowercase())),
+        Some(CertificateStatus::Unverifiable { reason }) => {
+            blockers.push(format!("The certificate cannot be verified: {reason}"))
+        }
+        Some(other) => blockers.push(format!("The certificate {}", other.phrase())),
     }
     match facts.agreement {
         Some(AgreementState::Active) => {}
@@ -512,6 +532,28 @@ mod tests {
         assert_eq!(state(Some(today), true, today), AgreementState::Superseded);
         assert_eq!(start_date(date!(2027 - 01 - 01), today), date!(2027 - 01 - 01));
         assert_eq!(start_date(date!(2026 - 01 - 01), today), today);
+    }
+
+    #[test]
+    fn the_agreement_in_force_stays_active_until_the_next_one_starts() {
+        let today = date!(2026 - 12 - 01);
+        let next_week = date!(2026 - 12 - 08);
+        let current = (1, Some(date!(2026 - 01 - 01)));
+        // Accepted, starting next week: the current one stays active meanwhile.
+        assert_eq!(
+            states(&[(2, Some(next_week)), current], today),
+            [AgreementState::Accepted, AgreementState::Active]
+        );
+        // From its start, the new one is in force and the old one superseded.
+        assert_eq!(
+            states(&[(2, Some(next_week)), current], next_week),
+            [AgreementState::Active, AgreementState::Superseded]
+        );
+        // One waiting for its signatory supersedes nothing.
+        assert_eq!(
+            states(&[current, (2, None)], today),
+            [AgreementState::Active, AgreementState::Prepared]
+        );
     }
 
     #[test]

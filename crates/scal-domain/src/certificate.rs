@@ -4,6 +4,12 @@
 
 use time::Date;
 
+use crate::signing::{self, Jwks};
+
+/// The JWS `typ` of a certificate: a signature over certificate facts is not one over anything
+/// else the same keys sign (audit checkpoints).
+pub const JWS_TYPE: &str = "scal-certificate";
+
 /// A condition a red item was agreed on, as the certificate states it, with where it stands.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CertificateCondition {
@@ -58,6 +64,12 @@ pub enum CertificateStatus {
     Revoked {
         reason: String,
     },
+    /// The stored certificate does not check out against its own signature and the published
+    /// keys (altered, forged or signed by a key no longer published): nothing it states can be
+    /// relied on. See [`verify_signed`].
+    Unverifiable {
+        reason: String,
+    },
 }
 
 impl CertificateStatus {
@@ -67,6 +79,7 @@ impl CertificateStatus {
             Self::Suspended { .. } => "suspended",
             Self::Expired { .. } => "expired",
             Self::Revoked { .. } => "revoked",
+            Self::Unverifiable { .. } => "unverifiable",
         }
     }
 
@@ -76,6 +89,15 @@ impl CertificateStatus {
             Self::Suspended { .. } => "Suspended",
             Self::Expired { .. } => "Expired",
             Self::Revoked { .. } => "Revoked",
+            Self::Unverifiable { .. } => "Cannot be verified",
+        }
+    }
+
+    /// The status in a sentence after the certificate's name: "is valid", "cannot be verified".
+    pub fn phrase(&self) -> String {
+        match self {
+            Self::Unverifiable { .. } => "cannot be verified".into(),
+            other => format!("is {}", other.label().to_lowercase()),
         }
     }
 
@@ -91,17 +113,22 @@ pub struct ConditionProgress {
     pub confirmed: bool,
 }
 
-/// **The** rule for a certificate's status on `today`: revoked (final) before expired before
-/// suspended (a condition past its due date that NHS England has not confirmed as met) before
-/// valid. `progress` is each of `facts.conditions`' progress, in the same order.
+/// **The** rule for a certificate's status on `today`: revoked (final) before cannot be verified
+/// (`unverifiable`: why [`verify_signed`] refused it; `facts` are then not to be relied on) before
+/// expired before suspended (a condition past its due date that NHS England has not confirmed as
+/// met) before valid. `progress` is each of `facts.conditions`' progress, in the same order.
 pub fn status(
     facts: &CertificateFacts,
     revoked: Option<&str>,
+    unverifiable: Option<&str>,
     progress: &[ConditionProgress],
     today: Date,
 ) -> CertificateStatus {
     if let Some(reason) = revoked {
         return CertificateStatus::Revoked { reason: reason.into() };
+    }
+    if let Some(reason) = unverifiable {
+        return CertificateStatus::Unverifiable { reason: reason.into() };
     }
     if let Some(on) = facts.expires_on.filter(|on| today > *on) {
         return CertificateStatus::Expired { on };
@@ -117,6 +144,75 @@ pub fn status(
         CertificateStatus::Valid
     } else {
         CertificateStatus::Suspended { overdue }
+    }
+}
+
+/// Why a stored certificate cannot be verified, and the facts to show for it anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unverifiable {
+    /// In words, naming the check that failed.
+    pub reason: String,
+    /// The facts as signed, when the signature holds but they are not the stored ones (or not this
+    /// certificate's); `None` when the signature does not verify.
+    pub signed: Option<Box<CertificateFacts>>,
+}
+
+/// Checks a stored certificate (its row's ID, `jws` and `facts` column) against the published
+/// keys: the JWS must verify as a certificate ([`JWS_TYPE`]), its payload must be certificate
+/// facts, for this certificate ID, and equal to the stored facts. `Ok` is the facts *as signed*,
+/// the only ones to show.
+pub fn verify_signed(
+    certificate_id: &str,
+    jws: &str,
+    stored_facts: &str,
+    jwks: &Jwks,
+) -> Result<CertificateFacts, Unverifiable> {
+    let fail = |reason: String, signed: Option<CertificateFacts>| Unverifiable {
+        reason,
+        signed: signed.map(Box::new),
+    };
+    let verified = signing::verify_typed(jws, jwks, JWS_TYPE)
+        .map_err(|e| fail(format!("its signature does not check out ({e})"), None))?;
+    let signed: CertificateFacts = serde_json::from_value(verified.json)
+        .map_err(|e| fail(format!("what is signed is not a certificate's facts ({e})"), None))?;
+    if signed.certificate_id != certificate_id {
+        return Err(fail(
+            format!(
+                "it carries the signature of another certificate ({})",
+                signed.certificate_id
+            ),
+            Some(signed),
+        ));
+    }
+    let differ = differing_fields(stored_facts, &signed);
+    if !differ.is_empty() {
+        return Err(fail(
+            format!("the stored facts differ from the signed ones ({})", differ.join(", ")),
+            Some(signed),
+        ));
+    }
+    Ok(signed)
+}
+
+/// The top-level fields of `stored` (JSON) that are not what `signed` states; every field when
+/// `stored` is not certificate facts.
+fn differing_fields(stored: &str, signed: &CertificateFacts) -> Vec<String> {
+    let signed = serde_json::to_value(signed).unwrap_or_default();
+    let Some(signed) = signed.as_object() else {
+        return vec!["all".into()];
+    };
+    match serde_json::from_str::<serde_json::Value>(stored) {
+        Ok(serde_json::Value::Object(stored)) => {
+            let mut names: Vec<String> = signed
+                .iter()
+                .filter(|(k, v)| stored.get(*k) != Some(*v))
+                .map(|(k, _)| k.clone())
+                .chain(stored.keys().filter(|k| !signed.contains_key(*k)).cloned())
+                .collect();
+            names.sort();
+            names
+        }
+        _ => vec!["not readable".into()],
     }
 }
 
@@ -173,17 +269,17 @@ mod tests {
         let cert = facts(vec![condition], Some(date!(2028 - 12 - 01)));
         let none = [ConditionProgress::default()];
         assert_eq!(
-            status(&cert, None, &none, date!(2027 - 03 - 31)),
+            status(&cert, None, None, &none, date!(2027 - 03 - 31)),
             CertificateStatus::Valid
         );
-        let suspended = status(&cert, None, &none, date!(2027 - 04 - 01));
+        let suspended = status(&cert, None, None, &none, date!(2027 - 04 - 01));
         assert_eq!(suspended.code(), "suspended");
         let met = [ConditionProgress {
             met: true,
             confirmed: false,
         }];
         assert_eq!(
-            status(&cert, None, &met, date!(2027 - 04 - 01)).code(),
+            status(&cert, None, None, &met, date!(2027 - 04 - 01)).code(),
             "suspended",
             "met but not yet confirmed by NHS England"
         );
@@ -192,17 +288,17 @@ mod tests {
             confirmed: true,
         }];
         assert_eq!(
-            status(&cert, None, &confirmed, date!(2027 - 04 - 01)),
+            status(&cert, None, None, &confirmed, date!(2027 - 04 - 01)),
             CertificateStatus::Valid
         );
         assert_eq!(
-            status(&cert, None, &confirmed, date!(2028 - 12 - 02)),
+            status(&cert, None, None, &confirmed, date!(2028 - 12 - 02)),
             CertificateStatus::Expired {
                 on: date!(2028 - 12 - 01)
             }
         );
         assert_eq!(
-            status(&cert, Some("Fraud"), &confirmed, date!(2026 - 12 - 02)),
+            status(&cert, Some("Fraud"), None, &confirmed, date!(2026 - 12 - 02)),
             CertificateStatus::Revoked { reason: "Fraud".into() }
         );
         assert_eq!(number(7), "SCAL-C-000007");
@@ -219,5 +315,59 @@ mod tests {
                 "Technical conformance testing is not complete: GPCM-SD-TST-01 has no result".to_string(),
             ]
         );
+    }
+
+    #[test]
+    fn a_stored_certificate_is_believed_only_as_signed() {
+        let signer = crate::signing::Signer::from_seed(&[3; 32]);
+        let jwks = Jwks {
+            keys: vec![signer.public_jwk(None)],
+        };
+        let cert = facts(Vec::new(), None);
+        let jws = signer.sign_json(JWS_TYPE, &cert).unwrap();
+        let stored = String::from_utf8(signing::canonical_json(&cert).unwrap()).unwrap();
+        assert_eq!(verify_signed("c", &jws, &stored, &jwks), Ok(cert.clone()));
+
+        // The facts column changed: the signed facts are the ones shown, the change named.
+        let altered = stored.replace("8QW47", "8QW48");
+        let refused = verify_signed("c", &jws, &altered, &jwks).unwrap_err();
+        assert!(refused.reason.contains("supplier_ods_code"), "{}", refused.reason);
+        assert_eq!(refused.signed, Some(Box::new(cert.clone())));
+
+        // The JWS changed, or signed by a key not published, or another kind of statement.
+        let mut parts: Vec<String> = jws.split('.').map(String::from).collect();
+        parts[1] = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, altered.as_bytes());
+        let forged = verify_signed("c", &parts.join("."), &altered, &jwks).unwrap_err();
+        assert!(forged.reason.contains("bad signature"), "{}", forged.reason);
+        assert_eq!(forged.signed, None);
+        let stranger = crate::signing::Signer::from_seed(&[4; 32])
+            .sign_json(JWS_TYPE, &cert)
+            .unwrap();
+        assert!(verify_signed("c", &stranger, &stored, &jwks)
+            .unwrap_err()
+            .reason
+            .contains("unknown key"));
+        let checkpoint = signer.sign_json("scal-audit-checkpoint", &cert).unwrap();
+        assert!(verify_signed("c", &checkpoint, &stored, &jwks)
+            .unwrap_err()
+            .reason
+            .contains("wrong type"));
+
+        // Another certificate's genuine JWS copied into this row.
+        assert!(verify_signed("d", &jws, &stored, &jwks)
+            .unwrap_err()
+            .reason
+            .contains("another certificate"));
+
+        // The status says so, after revocation only.
+        let none: [ConditionProgress; 0] = [];
+        let today = date!(2026 - 12 - 02);
+        assert_eq!(status(&cert, None, Some("x"), &none, today).code(), "unverifiable");
+        assert_eq!(status(&cert, Some("Fraud"), Some("x"), &none, today).code(), "revoked");
+        assert_eq!(
+            status(&cert, None, Some("x"), &none, today).phrase(),
+            "cannot be verified"
+        );
+        assert_eq!(CertificateStatus::Valid.phrase(), "is valid");
     }
 }

@@ -87,7 +87,8 @@ pub enum Action {
     /// Create, list and revoke one's own API tokens.
     ManageOwnTokens,
     ReadAudit,
-    /// Sign a checkpoint of the audit chain's head (the operator, and `serve` daily).
+    /// Sign a checkpoint of the audit chain's head (the operator, and `serve` daily), and make or
+    /// rotate the keys that sign (the operator).
     SignAuditCheckpoint,
     /// See published SCAL templates (drafts: NHS England only, decided by the service).
     ReadTemplates,

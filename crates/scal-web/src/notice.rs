@@ -55,6 +55,8 @@ pub enum Notice {
     AgreementAcceptanceRequested,
     AgreementPrepared,
     AgreementAccepted,
+    AgreementSignatoryChanged,
+    AgreementWithdrawn,
     GoLiveApproved,
     ShareCreated,
     ShareFilesSaved,
@@ -67,7 +69,7 @@ pub enum Notice {
 }
 
 impl Notice {
-    const ALL: [Notice; 51] = [
+    const ALL: [Notice; 53] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -110,6 +112,8 @@ impl Notice {
         Self::AgreementAcceptanceRequested,
         Self::AgreementPrepared,
         Self::AgreementAccepted,
+        Self::AgreementSignatoryChanged,
+        Self::AgreementWithdrawn,
         Self::GoLiveApproved,
         Self::ShareCreated,
         Self::ShareFilesSaved,
@@ -165,6 +169,8 @@ impl Notice {
             Self::AgreementAcceptanceRequested => "agreement-acceptance-requested",
             Self::AgreementPrepared => "agreement-prepared",
             Self::AgreementAccepted => "agreement-accepted",
+            Self::AgreementSignatoryChanged => "agreement-signatory-changed",
+            Self::AgreementWithdrawn => "agreement-withdrawn",
             Self::GoLiveApproved => "go-live-approved",
             Self::ShareCreated => "share-created",
             Self::ShareFilesSaved => "share-files-saved",
@@ -289,6 +295,14 @@ impl Notice {
             Self::AgreementAccepted => (
                 "You have accepted the agreement",
                 Some("Your acceptance is sealed. NHS England has been told."),
+            ),
+            Self::AgreementSignatoryChanged => (
+                "The signatory has been changed",
+                Some("The new signatory has been told and can accept it."),
+            ),
+            Self::AgreementWithdrawn => (
+                "The agreement has been withdrawn",
+                Some("Its signatory has been told. You can prepare a new one."),
             ),
             Self::GoLiveApproved => ("Go-live has been approved", Some("The supplier has been told: it is live.")),
             Self::ShareCreated => ("The SCAL has been shared", None),

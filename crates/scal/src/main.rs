@@ -697,8 +697,8 @@ fn ensure_signing_key(app: &App, now: OffsetDateTime) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `scal keys …`: no database needed.
-fn keys(settings: &Settings, command: KeysCommand, now: OffsetDateTime) -> Result<(), Failure> {
+/// `scal keys …`: generating and rotating write an audit entry; listing needs no database.
+async fn keys(settings: &Settings, command: KeysCommand, now: OffsetDateTime) -> Result<(), Failure> {
     let ring = key_ring(settings)?;
     let place = ring.dir().map_or_else(
         || "the settings (signing_keys)".to_string(),
@@ -706,14 +706,16 @@ fn keys(settings: &Settings, command: KeysCommand, now: OffsetDateTime) -> Resul
     );
     match command {
         KeysCommand::Generate => {
-            let made = ring.generate(now)?;
+            let app = open(settings).await?;
+            let made = scal_app::keys::generate(&app, &Actor::System, now).await?;
             println!(
                 "generated signing key {} in {place} (readable by this user only); it is published at /.well-known/jwks.json",
                 made.signer.kid()
             );
         }
         KeysCommand::Rotate => {
-            let (made, retired) = ring.rotate(now)?;
+            let app = open(settings).await?;
+            let (made, retired) = scal_app::keys::rotate(&app, &Actor::System, now).await?;
             println!(
                 "new active signing key {}; {retired} is retired and still published, so what it signed keeps verifying",
                 made.signer.kid()
@@ -879,7 +881,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             println!("{}", created.secret);
         }
         Command::Check(_) | Command::Verify(_) => unreachable!("handled before settings are read"),
-        Command::Keys(command) => keys(&settings, command, now)?,
+        Command::Keys(command) => keys(&settings, command, now).await?,
         Command::Audit(AuditCommand::Checkpoint) => {
             let app = open(&settings).await?;
             match scal_app::audit::checkpoint(&app, &Actor::System, now).await? {
@@ -1096,7 +1098,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                             latest.seq,
                             rfc3339(latest.at)
                         ),
-                        None => println!("no checkpoints yet (scal audit checkpoint)"),
+                        None => match scal_app::audit::first_entry_at(&app, &Actor::System).await? {
+                            // `serve` signs the head at start and daily: a day-old log without a
+                            // checkpoint was never served, or its checkpoints were deleted.
+                            Some(first) if now - scal_app::from_micros(first) > time::Duration::days(1) => eprintln!(
+                                "warning: no checkpoint, though the audit log starts on {}: `serve` signs one at start \
+                                 and daily, so if scal has been served, its checkpoints were deleted; sign one now with \
+                                 `scal audit checkpoint`",
+                                rfc3339(first)
+                            ),
+                            _ => println!("no checkpoints yet (scal audit checkpoint)"),
+                        },
                     }
                     Ok(ExitCode::SUCCESS)
                 }

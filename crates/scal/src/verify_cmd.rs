@@ -1,12 +1,14 @@
-//! `scal verify`: checks a signed statement (a compact JWS: a certificate, an audit checkpoint)
-//! offline, against a saved copy of a JSON Web Key Set; or, with `--agreement`, a connection
-//! agreement's seal document (each sealed field against its SHA-256, then the seal hash). It reads
-//! no settings and opens no database.
+//! `scal verify`: checks a signed statement (a compact JWS) offline, against a saved copy of a
+//! JSON Web Key Set: by default a certificate (its `typ` must be `scal-certificate`, so an audit
+//! checkpoint or any other statement the same keys sign cannot pass for one), or with `--typ` another
+//! kind (`scal-audit-checkpoint`); or, with `--agreement`, a connection agreement's seal document
+//! (each sealed field against its SHA-256, then the seal hash). It reads no settings and opens no
+//! database.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use scal_domain::signing::{verify, Jwks};
+use scal_domain::signing::{verify_typed, Jwks};
 
 #[derive(clap::Args)]
 pub struct VerifyArgs {
@@ -16,6 +18,10 @@ pub struct VerifyArgs {
     /// The keys to check it with: a saved copy of scal's /.well-known/jwks.json
     #[arg(long, required_unless_present = "agreement")]
     pub jwks: Option<PathBuf>,
+    /// The kind of statement it must be (the JWS header's `typ`): a certificate unless told,
+    /// `scal-audit-checkpoint` for an audit checkpoint
+    #[arg(long, default_value = scal_domain::certificate::JWS_TYPE, conflicts_with = "agreement")]
+    pub typ: String,
     /// Check a connection agreement's seal instead: the seal document saved from the agreement
     /// page (or `GET /api/v1/agreements/{id}/seal`)
     #[arg(long, conflicts_with_all = ["file", "jwks"])]
@@ -53,7 +59,7 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match verify(&jws, &jwks) {
+    match verify_typed(&jws, &jwks, &args.typ) {
         Ok(verified) => {
             let typ = verified.header.typ.clone().unwrap_or_default();
             if args.json {

@@ -213,6 +213,25 @@ pub async fn accept<'e>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Names another signatory on an agreement not yet accepted. `false`: it was accepted meanwhile.
+pub async fn set_signatory<'e>(ex: impl Executor<'e, Database = Any>, id: &str, user_id: &str) -> Result<bool> {
+    let done = sqlx::query("UPDATE agreements SET signatory_user_id = $1 WHERE id = $2 AND accepted_at IS NULL")
+        .bind(user_id)
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes an agreement not yet accepted (withdrawn). `false`: it was accepted meanwhile.
+pub async fn delete_prepared<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM agreements WHERE id = $1 AND accepted_at IS NULL")
+        .bind(id)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ApprovalRecord {
     pub case_id: String,

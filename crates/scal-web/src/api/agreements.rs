@@ -133,8 +133,14 @@ pub struct AgreementOut {
     pub accepted_at: Option<String>,
     #[schema(format = Date)]
     pub start_date: Option<String>,
-    /// The seal's SHA-256, once accepted.
+    /// The seal's SHA-256 as stored at acceptance, once accepted.
     pub seal_sha256: Option<String>,
+    /// Once accepted: whether the seal hash recomputed from the stored acceptance is still
+    /// `seal_sha256` (`false`: the stored acceptance was altered).
+    pub seal_intact: Option<bool>,
+    /// The named signatory is still an active administrator of the supplier; if not, NHS England
+    /// names another (`POST /api/v1/agreements/{id}/signatory`) or withdraws the agreement.
+    pub signatory_eligible: bool,
 }
 
 impl AgreementOut {
@@ -156,7 +162,9 @@ impl AgreementOut {
             consent_statement: scal_domain::agreement::CONSENT_STATEMENT.into(),
             accepted_at: r.accepted_at.map(rfc3339),
             start_date: r.start_date,
+            seal_intact: r.seal_sha256.as_ref().map(|_| view.seal_recomputed.is_none()),
             seal_sha256: r.seal_sha256,
+            signatory_eligible: view.signatory_eligible,
         }
     }
 }
@@ -249,6 +257,45 @@ pub async fn accept(
     )
     .await?;
     Ok(Json(AgreementOut::new(view)))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SignatoryIn {
+    /// The email address of an active administrator of the supplier.
+    #[serde(default)]
+    pub signatory: String,
+}
+
+/// Names another signatory on an agreement waiting for acceptance (NHS England); the new
+/// signatory is told. 409 once accepted; 422 `signatory` unless an active administrator of the
+/// supplier.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/signatory", tag = "agreements", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Agreement ID")), request_body = SignatoryIn,
+    responses((status = 200, body = AgreementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn change_signatory(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SignatoryIn>,
+) -> Result<Json<AgreementOut>, ApiError> {
+    let view = scal_app::agreements::change_signatory(&state.app, &actor, &id, &body.signatory, state.now()).await?;
+    Ok(Json(AgreementOut::new(view)))
+}
+
+/// Withdraws an agreement waiting for acceptance (NHS England): it is removed, audited, and its
+/// signatory told; a new one can then be prepared. 409 once accepted.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/withdraw", tag = "agreements", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Agreement ID")),
+    responses((status = 204, description = "Withdrawn"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    ApiActor(actor): ApiActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    scal_app::agreements::withdraw(&state.app, &actor, &id, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Where a request came from, for a seal.

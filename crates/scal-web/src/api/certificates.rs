@@ -33,10 +33,13 @@ pub struct CertificateOut {
     pub id: String,
     /// As people quote it, e.g. `SCAL-C-000001`.
     pub number: String,
-    /// `valid`, `suspended` (a condition is overdue), `expired` or `revoked`: derived today.
-    #[schema(pattern = "^(valid|suspended|expired|revoked)$")]
+    /// `valid`, `suspended` (a condition is overdue), `expired`, `revoked`, or `unverifiable`:
+    /// the stored certificate does not check out against its own signature (`jws`) and the
+    /// published keys, or its stored facts differ from the signed ones; never `valid` then, and
+    /// the facts below are not to be relied on. Derived today.
+    #[schema(pattern = "^(valid|suspended|expired|revoked|unverifiable)$")]
     pub status: String,
-    /// Why it is suspended (the overdue conditions) or revoked.
+    /// Why it is suspended (the overdue conditions), revoked or cannot be verified.
     pub status_reasons: Vec<String>,
     pub supplier: String,
     pub supplier_ods_code: String,
@@ -53,8 +56,9 @@ pub struct CertificateOut {
     #[schema(format = Date)]
     pub expires_on: Option<String>,
     pub issuer: String,
-    /// The signed certificate: a compact JWS (`alg` EdDSA) whose payload is the facts above;
-    /// check it against `/.well-known/jwks.json` or with `scal verify`.
+    /// The signed certificate: a compact JWS (`alg` EdDSA, `typ` `scal-certificate`) whose
+    /// payload is the facts above (the facts shown are the signed ones); check it against
+    /// `/.well-known/jwks.json` or with `scal verify`.
     pub jws: String,
     /// The public page anyone can use to check it.
     pub verify_url: String,
@@ -67,6 +71,7 @@ impl CertificateOut {
             CertificateStatus::Suspended { overdue } => overdue.clone(),
             CertificateStatus::Revoked { reason } => vec![reason.clone()],
             CertificateStatus::Expired { on } => vec![format!("Expired on {on}")],
+            CertificateStatus::Unverifiable { reason } => vec![reason.clone()],
             CertificateStatus::Valid => Vec::new(),
         };
         let f = view.facts;

@@ -164,6 +164,8 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(agreements::prepare, agreements::list))
         .routes(routes!(agreements::get))
         .routes(routes!(agreements::accept))
+        .routes(routes!(agreements::change_signatory))
+        .routes(routes!(agreements::withdraw))
         .routes(routes!(agreements::seal))
         .routes(routes!(agreements::check_seal))
         .routes(routes!(agreements::go_live, agreements::approve_go_live))

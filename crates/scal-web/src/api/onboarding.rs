@@ -361,7 +361,7 @@ pub struct JourneyScalOut {
 pub struct ScalStatusOut {
     /// `in_progress`, `ready_to_submit`, `with_nhs_england`, `returned`, `accepted` or `live`
     /// (accepted, every case's agreement accepted and go-live approved).
-    #[schema(pattern = "^(in_progress|ready_to_submit|with_nhs_england|returned|accepted|live)$")]
+    #[schema(pattern = "^(in_progress|ready_to_submit|with_nhs_england|returned|accepted|live|reopened)$")]
     pub code: String,
     /// In plain English, e.g. "Returned: changes needed (round 1)".
     pub label: String,
@@ -375,9 +375,10 @@ impl From<scal_domain::status::ScalStatus> for ScalStatusOut {
     fn from(status: scal_domain::status::ScalStatus) -> Self {
         use scal_domain::status::ScalStatus;
         let (round, return_reason) = match &status {
-            ScalStatus::WithNhsEngland { round } | ScalStatus::Accepted { round } | ScalStatus::Live { round } => {
-                (Some(*round), None)
-            }
+            ScalStatus::WithNhsEngland { round }
+            | ScalStatus::Accepted { round }
+            | ScalStatus::Live { round }
+            | ScalStatus::Reopened { round, .. } => (Some(*round), None),
             ScalStatus::Returned { round, reason } => (Some(*round), reason.clone()),
             ScalStatus::InProgress | ScalStatus::ReadyToSubmit => (None, None),
         };

@@ -307,9 +307,17 @@ pub async fn approve_go_live(
     }
 }
 
-fn agreement_page(session: &CurrentSession, view: &AgreementView, form: &AcceptForm, errors: &[FieldError]) -> Markup {
+fn agreement_page(
+    session: &CurrentSession,
+    view: &AgreementView,
+    form: &AcceptForm,
+    new_signatory: &str,
+    errors: &[FieldError],
+) -> Markup {
     let id = &view.record.id;
     let signatory = session.actor.user_id() == Some(view.record.signatory_user_id.as_str());
+    let nhse = authorize(&session.actor, Action::PrepareAgreement, None).is_ok();
+    let waiting = view.record.accepted_at.is_none();
     let content = html! {
         (back_link(&format!("/scals/{}/agreements", view.record.scal_id), "Back to the agreement and go-live"))
         (error_summary(errors))
@@ -327,8 +335,24 @@ fn agreement_page(session: &CurrentSession, view: &AgreementView, form: &AcceptF
         ]))
         h2 class="nhsuk-heading-l" { "The agreement" }
         div class="nhsuk-inset-text" { p class="nhsuk-body scal-pre-line" { (view.version.text) } }
+        @if waiting && !view.signatory_eligible {
+            div class="nhsuk-warning-callout" {
+                h2 class="nhsuk-warning-callout__label" {
+                    span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } "The signatory cannot accept it" }
+                }
+                p { (view.signatory_name) " is no longer an active administrator of " (view.supplier) ". NHS England must name another signatory or withdraw the agreement." }
+            }
+        }
         @if let Some(doc) = &view.seal {
             h2 class="nhsuk-heading-l" { "Acceptance" }
+            @if let Some(recomputed) = &view.seal_recomputed {
+                div class="nhsuk-warning-callout" {
+                    h2 class="nhsuk-warning-callout__label" {
+                        span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } "The stored acceptance does not match its seal" }
+                    }
+                    p { "Recomputed from what is stored now, the seal SHA-256 is " code class="scal-id" { (recomputed) } ", not the one recorded at acceptance: the stored acceptance has been altered." }
+                }
+            }
             (summary_list(&[
                 ("Accepted by", html! { (doc.seal.signatory.full_name) ", " (doc.seal.signatory.job_title) }, None),
                 ("Accepted at", html! { (doc.seal.accepted_at) }, None),
@@ -357,6 +381,25 @@ fn agreement_page(session: &CurrentSession, view: &AgreementView, form: &AcceptF
         } @else {
             p class="nhsuk-body" { "Waiting for " (view.signatory_name) " to accept it." }
         }
+        @if nhse && waiting {
+            h2 class="nhsuk-heading-l" { "Name a different signatory" }
+            form method="post" action=(format!("/agreements/{id}/signatory")) novalidate {
+                (csrf(&session.csrf_token))
+                (text_input("signatory", "New signatory's email address", new_signatory, errors, InputOptions {
+                    hint: Some("An active administrator of the supplier. They are told and only they can accept it."),
+                    input_type: Some("email"),
+                    spellcheck_off: true,
+                    ..InputOptions::default()
+                }))
+                button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Change the signatory" }
+            }
+            h2 class="nhsuk-heading-l" { "Withdraw the agreement" }
+            p class="nhsuk-body" { "It is removed and its signatory told; the audit log keeps what it was. You can then prepare a new one." }
+            form method="post" action=(format!("/agreements/{id}/withdraw")) novalidate {
+                (csrf(&session.csrf_token))
+                button class="nhsuk-button nhsuk-button--warning" type="submit" { "Withdraw the agreement" }
+            }
+        }
     };
     page(
         &format!("Connection agreement {}", view.record.reference),
@@ -368,7 +411,7 @@ fn agreement_page(session: &CurrentSession, view: &AgreementView, form: &AcceptF
 
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let view = scal_app::agreements::get(&state.app, &session.actor, &id, state.now().date()).await?;
-    Ok(agreement_page(&session, &view, &AcceptForm::default(), &[]).into_response())
+    Ok(agreement_page(&session, &view, &AcceptForm::default(), "", &[]).into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -403,10 +446,50 @@ pub async fn accept(
         Ok(_) => Ok(done(&state, &format!("/agreements/{id}"), Notice::AgreementAccepted)),
         Err(FormOutcome::Errors(errors)) => {
             let view = scal_app::agreements::get(&state.app, &session.actor, &id, state.now().date()).await?;
-            Ok(form_page(agreement_page(&session, &view, &form, &errors), &errors))
+            Ok(form_page(agreement_page(&session, &view, &form, "", &errors), &errors))
         }
         Err(FormOutcome::Failed(error)) => Err(error),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SignatoryForm {
+    #[serde(default)]
+    signatory: String,
+}
+
+pub async fn change_signatory(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<SignatoryForm>,
+) -> PageResult {
+    match scal_app::agreements::change_signatory(&state.app, &session.actor, &id, &form.signatory, state.now()).await {
+        Ok(_) => Ok(done(
+            &state,
+            &format!("/agreements/{id}"),
+            Notice::AgreementSignatoryChanged,
+        )),
+        Err(error) => {
+            let errors = refusal(error, "signatory")?;
+            let view = scal_app::agreements::get(&state.app, &session.actor, &id, state.now().date()).await?;
+            let page = agreement_page(&session, &view, &AcceptForm::default(), &form.signatory, &errors);
+            Ok(form_page(page, &errors))
+        }
+    }
+}
+
+pub async fn withdraw(
+    State(state): State<AppState>,
+    PageActor(session): PageActor,
+    Path(id): Path<String>,
+) -> PageResult {
+    let record = scal_app::agreements::withdraw(&state.app, &session.actor, &id, state.now()).await?;
+    Ok(done(
+        &state,
+        &format!("/scals/{}/agreements", record.scal_id),
+        Notice::AgreementWithdrawn,
+    ))
 }
 
 /// The acceptance's seal as a file, for `scal verify --agreement FILE` (the same document as

@@ -29,7 +29,7 @@ pub(crate) fn status_tag(status: &CertificateStatus) -> Markup {
         CertificateStatus::Valid => "green",
         CertificateStatus::Suspended { .. } => "orange",
         CertificateStatus::Expired { .. } => "grey",
-        CertificateStatus::Revoked { .. } => "red",
+        CertificateStatus::Revoked { .. } | CertificateStatus::Unverifiable { .. } => "red",
     };
     tag(status.label(), colour)
 }
@@ -44,6 +44,15 @@ fn status_reasons(status: &CertificateStatus) -> Markup {
             }
             CertificateStatus::Revoked { reason } => { p class="nhsuk-body scal-pre-line" { "Revoked: " (reason) } }
             CertificateStatus::Expired { on } => { p class="nhsuk-body" { "Expired on " (on) "." } }
+            CertificateStatus::Unverifiable { reason } => {
+                div class="nhsuk-warning-callout" {
+                    h2 class="nhsuk-warning-callout__label" {
+                        span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } "This certificate cannot be verified" }
+                    }
+                    p { "What is stored for it does not check out against NHS England's signature: " (reason) "." }
+                    p { "Do not rely on the facts below. Contact NHS England." }
+                }
+            }
             CertificateStatus::Valid => {}
         }
     }
@@ -361,7 +370,7 @@ pub async fn verify(
     let content = html! {
         span class="nhsuk-caption-l" { "Check a certificate of technical conformance" }
         h1 class="nhsuk-heading-xl" {
-            "Certificate " (view.facts.number) " is " (view.status.label().to_lowercase())
+            "Certificate " (view.facts.number) " " (view.status.phrase())
         }
         (status_reasons(&view.status))
         (facts(&view))
@@ -370,7 +379,7 @@ pub async fn verify(
             " to print or file."
         }
         p class="nhsuk-body" {
-            "These facts are signed by NHS England. "
+            @if !matches!(view.status, CertificateStatus::Unverifiable { .. }) { "These facts are signed by NHS England. " }
             a href=(format!("/api/v1/certificates/{id}/jws")) download { "Download the signed certificate (JWS)" }
             " and its " a href="/.well-known/jwks.json" { "public keys" } " to check it yourself."
         }

@@ -210,6 +210,8 @@ fn table(limits: UploadLimits) -> Table {
     .post("/scals/{id}/go-live", agreements::approve_go_live)
     .get("/agreements/{id}", agreements::show)
     .post("/agreements/{id}/accept", agreements::accept)
+    .post("/agreements/{id}/signatory", agreements::change_signatory)
+    .post("/agreements/{id}/withdraw", agreements::withdraw)
     .get("/agreements/{id}/seal", agreements::seal)
     .get("/scals/{id}/testing", testing::show)
     .get("/scals/{id}/testing/{service}/{test_case}", testing::question)

@@ -67,6 +67,7 @@ pub(crate) fn scal_status_tag(status: &ScalStatus) -> Markup {
         ScalStatus::Returned { .. } => "orange",
         ScalStatus::Accepted { .. } => "green",
         ScalStatus::Live { .. } => "purple",
+        ScalStatus::Reopened { .. } => "orange",
     };
     tag(&status.label(), colour)
 }

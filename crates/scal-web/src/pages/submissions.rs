@@ -7,6 +7,7 @@ use maud::{html, Markup};
 use scal_app::submissions::SubmissionView;
 use scal_app::AppError;
 use scal_domain::policy::{authorize, Action};
+use scal_domain::snapshot::{Snapshot, SnapshotRow};
 use scal_domain::template::Rag;
 use scal_domain::FieldError;
 use serde::Deserialize;
@@ -44,56 +45,31 @@ fn product_name(view: &SubmissionView) -> String {
     view.product.details.title()
 }
 
-/// The red and amber items of a submitted snapshot: (sheet, ID, level, rag, answer,
-/// justification, mitigation, target date).
-type Flagged = (String, String, String, String, String, String, String, String);
+/// A round's stored snapshot read as the domain's `Snapshot` (`None`: missing or unreadable, shown
+/// as no counts rather than failing the page).
+fn read_snapshot(json: &str) -> Option<Snapshot> {
+    Snapshot::from_json(json).ok()
+}
 
-fn snapshot_flagged(snapshot: &str) -> Vec<Flagged> {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(snapshot) else {
-        return Vec::new();
-    };
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
-    let empty = Vec::new();
-    value["sheets"]
-        .as_array()
-        .unwrap_or(&empty)
+/// The red and amber items of a submitted snapshot, with their sheet's name.
+fn snapshot_flagged(snapshot: Option<&Snapshot>) -> Vec<(&str, &SnapshotRow)> {
+    snapshot
+        .map(|s| s.sheets.as_slice())
+        .unwrap_or_default()
         .iter()
         .flat_map(|sheet| {
-            let name = text(&sheet["name"]);
-            sheet["requirements"]
-                .as_array()
-                .unwrap_or(&empty)
+            sheet
+                .requirements
                 .iter()
-                .filter(|r| r["rag"] == "red" || r["rag"] == "amber")
-                .map(move |r| {
-                    (
-                        name.clone(),
-                        text(&r["id"]),
-                        text(&r["level"]),
-                        text(&r["rag"]),
-                        text(&r["answer"]),
-                        text(&r["justification"]),
-                        text(&r["mitigation"]),
-                        text(&r["target_date"]),
-                    )
-                })
+                .filter(|r| matches!(r.rag, Rag::Red | Rag::Amber))
+                .map(move |r| (sheet.name.as_str(), r))
         })
         .collect()
 }
 
 /// The services a snapshot covers, by code.
-fn snapshot_services(snapshot: &str) -> Vec<String> {
-    serde_json::from_str::<serde_json::Value>(snapshot)
-        .ok()
-        .and_then(|v| {
-            v["cases"].as_array().map(|cases| {
-                cases
-                    .iter()
-                    .filter_map(|c| c["service"].as_str().map(String::from))
-                    .collect()
-            })
-        })
-        .unwrap_or_default()
+fn snapshot_services(snapshot: Option<&Snapshot>) -> Vec<String> {
+    snapshot.map_or_else(Vec::new, |s| s.cases.iter().map(|c| c.service.clone()).collect())
 }
 
 /// The queue's filters.
@@ -146,7 +122,8 @@ pub async fn list(
             .collect();
     let mut rows = Vec::new();
     for view in &submissions {
-        let snapshot = snapshots.get(&view.submission.id).map_or("", String::as_str);
+        let snapshot = snapshots.get(&view.submission.id).and_then(|json| read_snapshot(json));
+        let snapshot = snapshot.as_ref();
         let supplier = suppliers.get(&view.product.org_id).cloned().unwrap_or_default();
         let sheets = snapshot_summary(snapshot);
         let red: usize = sheets.iter().map(|s| s.3).sum();
@@ -256,25 +233,21 @@ pub async fn list(
 }
 
 /// Counts from the submitted snapshot: per sheet, requirements answered, red and amber.
-fn snapshot_summary(snapshot: &str) -> Vec<(String, usize, usize, usize, usize)> {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(snapshot) else {
-        return Vec::new();
-    };
-    let empty = Vec::new();
-    value["sheets"]
-        .as_array()
-        .unwrap_or(&empty)
+fn snapshot_summary(snapshot: Option<&Snapshot>) -> Vec<(String, usize, usize, usize, usize)> {
+    snapshot
+        .map(|s| s.sheets.as_slice())
+        .unwrap_or_default()
         .iter()
         .map(|sheet| {
-            let rows = sheet["requirements"].as_array().unwrap_or(&empty);
-            let count = |rag: &str| rows.iter().filter(|r| r["rag"] == rag).count();
-            let answered = rows.iter().filter(|r| !r["answer"].is_null()).count();
+            let rows = &sheet.requirements;
+            let count = |rag: Rag| rows.iter().filter(|r| r.rag == rag).count();
+            let answered = rows.iter().filter(|r| r.answer.is_some()).count();
             (
-                sheet["name"].as_str().unwrap_or_default().to_string(),
+                sheet.name.clone(),
                 answered,
                 rows.len(),
-                count("red"),
-                count("amber"),
+                count(Rag::Red),
+                count(Rag::Amber),
             )
         })
         .collect()
@@ -304,8 +277,9 @@ fn submission_page(
     let nhse = authorize(&session.actor, Action::ReviewSubmission, Some(&view.product.org_id)).is_ok();
     let supplier = authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).is_ok();
     let name = product_name(view);
-    let sheets = snapshot_summary(&s.snapshot);
-    let flagged = snapshot_flagged(&s.snapshot);
+    let snapshot = read_snapshot(&s.snapshot);
+    let sheets = snapshot_summary(snapshot.as_ref());
+    let flagged = snapshot_flagged(snapshot.as_ref());
     let content = html! {
         (back_link("/submissions", "Back to submissions"))
         (error_summary(errors))
@@ -445,17 +419,18 @@ fn submission_page(
                     }
                 }
                 tbody class="nhsuk-table__body" {
-                    @for (sheet, id, level, rag, answer, justification, mitigation, target) in &flagged {
+                    @for (sheet, r) in &flagged {
+                        @let given = |v: &Option<String>| v.as_deref().filter(|t| !t.is_empty()).map(str::to_string);
                         tr class="nhsuk-table__row" {
                             td class="nhsuk-table__cell" {
-                                code { (id) } " " (rag_tag(if rag == "red" { Rag::Red } else { Rag::Amber }))
-                                br; span class="nhsuk-hint" { (sheet) ", " (level.to_uppercase().replace('_', " ")) }
+                                code { (r.id) } " " (rag_tag(r.rag))
+                                br; span class="nhsuk-hint" { (sheet) ", " (r.level.label().to_uppercase()) }
                             }
-                            td class="nhsuk-table__cell" { (answer) }
-                            td class="nhsuk-table__cell scal-pre-line" { @if justification.is_empty() { "None given" } @else { (justification) } }
+                            td class="nhsuk-table__cell" { (r.answer.as_deref().unwrap_or_default()) }
+                            td class="nhsuk-table__cell scal-pre-line" { (given(&r.justification).unwrap_or_else(|| "None given".into())) }
                             td class="nhsuk-table__cell scal-pre-line" {
-                                @if mitigation.is_empty() { "None given" } @else { (mitigation) }
-                                @if !target.is_empty() { br; "By " (target) }
+                                (given(&r.mitigation).unwrap_or_else(|| "None given".into()))
+                                @if let Some(target) = given(&r.target_date) { br; "By " (target) }
                             }
                         }
                     }

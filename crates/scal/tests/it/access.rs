@@ -1062,6 +1062,18 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
         ),
         (
             M::POST,
+            "/api/v1/agreements/{unknown}/signatory",
+            Some(json!({"signatory": "admin@acme.example"})),
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/agreements/{unknown}/withdraw",
+            None,
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::POST,
             "/api/v1/agreements/{unknown}/seal/check",
             Some(json!({})),
             [404, 404, 404, 404, 404],
@@ -2221,6 +2233,18 @@ fn page_cases() -> Vec<PageCase> {
             M::POST,
             "/agreements/{unknown}/accept",
             vec![("full_name", "A B"), ("job_title", "Director")],
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::POST,
+            "/agreements/{unknown}/signatory",
+            vec![("signatory", "admin@acme.example")],
+            [404, 404, 404, 404, 404],
+        ),
+        (
+            M::POST,
+            "/agreements/{unknown}/withdraw",
+            vec![],
             [404, 404, 404, 404, 404],
         ),
         (

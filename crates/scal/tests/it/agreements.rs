@@ -48,7 +48,7 @@ async fn told(app: &TestApp, token: &str, kind: &str) -> Vec<String> {
 }
 
 /// Accepts as the signatory, from a browser with a user agent.
-async fn accept(app: &TestApp, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn accept(app: &TestApp, token: &str, id: &str, body: Value) -> (StatusCode, Value) {
     let request = Request::builder()
         .method(Method::POST)
         .uri(format!("/api/v1/agreements/{id}/accept"))
@@ -484,9 +484,13 @@ async fn a_new_version_is_put_to_existing_parties_and_an_uncertified_scal_gets_n
     assert_eq!(status, StatusCode::OK, "{accepted}");
     assert_eq!(accepted["state"], "accepted", "in force from its start date");
     assert_eq!(accepted["start_date"], later);
+    // Until then the agreement in force stays active: no day without one, so go-live goes ahead.
     let (_, list) = app.api(Method::GET, &prepare, Some(&supplier), None).await;
-    assert_eq!(list[1]["state"], "superseded", "{list}");
-    // Go-live waits for the new agreement's start.
+    assert_eq!(
+        (list[0]["state"].as_str(), list[1]["state"].as_str()),
+        (Some("accepted"), Some("active")),
+        "{list}"
+    );
     let (status, body) = app
         .api(
             Method::POST,
@@ -495,11 +499,246 @@ async fn a_new_version_is_put_to_existing_parties_and_an_uncertified_scal_gets_n
             Some(json!({"service": "GPC-SEND-DOC"})),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // From its start date the new one is in force and the old one superseded.
+    app.clock.advance(time::Duration::days(7));
+    let supplier = app.token_for(SIGNATORY).await;
+    let (_, list) = app.api(Method::GET, &prepare, Some(&supplier), None).await;
+    assert_eq!(
+        (list[0]["state"].as_str(), list[1]["state"].as_str()),
+        (Some("active"), Some("superseded")),
+        "{list}"
+    );
+    let (_, view) = app
+        .api(Method::GET, &format!("/api/v1/scals/{scal}"), Some(&supplier), None)
+        .await;
+    assert_eq!(view["status"]["code"], "live", "{}", view["status"]);
+}
+
+/// Sets a user's role directly, as an administrator changing it would.
+async fn set_role(app: &TestApp, email: &str, role: &str) {
+    sqlx::query("UPDATE users SET role = $1 WHERE email = $2")
+        .bind(role)
+        .bind(email)
+        .execute(app.app().store.pool())
+        .await
+        .unwrap();
+}
+
+/// A certified SCAL with an agreement prepared for the supplier's administrator: (SCAL ID,
+/// agreement ID).
+async fn prepared(app: &TestApp) -> (String, String) {
+    let reviewer = app.token_for(REVIEWER).await;
+    let nhse_admin = app.token_for(NHSE_ADMIN).await;
+    let due = (app.now() + time::Duration::days(30)).date().to_string();
+    let (scal, _) = accepted_with_a_condition(app, &due).await;
+    pass_every_test(app, &scal).await;
+    let (status, cert) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/certificates"),
+            Some(&reviewer),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{cert}");
+    let (_, v1) = app
+        .api(
+            Method::POST,
+            "/api/v1/agreement-versions",
+            Some(&nhse_admin),
+            Some(json!({"title": "V1", "text": "One", "effective_date": app.now().date().to_string()})),
+        )
+        .await;
+    let (status, agreement) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/agreements"),
+            Some(&nhse_admin),
+            Some(json!({"version_id": v1["id"], "signatory": SIGNATORY})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    (scal, agreement["id"].as_str().unwrap().to_string())
+}
+
+/// The named signatory is no longer an administrator: they cannot accept, saying why; NHS England
+/// names another (who is told and accepts) or withdraws the agreement and prepares a new one.
+#[tokio::test]
+async fn a_signatory_who_is_no_longer_eligible_is_replaced_or_the_agreement_withdrawn() {
+    let app = TestApp::demo().await;
+    app.app().keys.generate(app.now()).unwrap();
+    let (scal, id) = prepared(&app).await;
+    let reviewer = app.token_for(REVIEWER).await;
+    set_role(&app, SIGNATORY, "supplier_member").await;
+    let former = app.token_for(SIGNATORY).await;
+    let signed = json!({"full_name": "Ada Lovelace", "job_title": "Director"});
+    let (status, body) = accept(&app, &former, &id, signed.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(
-        body["error"]["blockers"].to_string().contains("not in force yet"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no longer an administrator"),
         "{body}"
     );
+    let agreement_url = format!("/api/v1/agreements/{id}");
+    let (_, view) = app.api(Method::GET, &agreement_url, Some(&reviewer), None).await;
+    assert_eq!(view["signatory_eligible"], false, "{view}");
+    let session = app.sign_in(REVIEWER, crate::support::PASSWORD).await.unwrap();
+    let page = app
+        .page(Some(&session), Method::GET, &format!("/agreements/{id}"), &[])
+        .await;
+    assert!(page.html.contains("The signatory cannot accept it"), "{}", page.html);
+    assert!(page.html.contains("Name a different signatory"));
+
+    // Another signatory: an active administrator of the supplier only; NHS England only.
+    let change = format!("/api/v1/agreements/{id}/signatory");
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &change,
+            Some(&reviewer),
+            Some(json!({"signatory": MEMBER})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("signatory")),
+        "{body}"
+    );
+    set_role(&app, MEMBER, "supplier_admin").await;
+    let member = app.token_for(MEMBER).await;
+    let (status, _) = app
+        .api(Method::POST, &change, Some(&member), Some(json!({"signatory": MEMBER})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, changed) = app
+        .api(
+            Method::POST,
+            &change,
+            Some(&reviewer),
+            Some(json!({"signatory": MEMBER})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{changed}");
+    assert_eq!(
+        (changed["signatory_email"].as_str(), &changed["signatory_eligible"]),
+        (Some(MEMBER), &json!(true))
+    );
+    assert!(
+        told(&app, &member, "agreement")
+            .await
+            .iter()
+            .any(|m| m.contains("named you")),
+        "the new signatory is told"
+    );
+    assert_eq!(audit_count(&app, "agreement.signatory_changed").await, 1);
+    let (status, _) = accept(&app, &former, &id, signed.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no longer the signatory");
+
+    // Or withdrawn: NHS England only, while it waits; then a new one can be prepared.
+    let withdraw = format!("/api/v1/agreements/{id}/withdraw");
+    let (status, _) = app.api(Method::POST, &withdraw, Some(&member), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.api(Method::POST, &withdraw, Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = app.api(Method::GET, &agreement_url, Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(audit_count(&app, "agreement.withdrawn").await, 1);
+    assert!(
+        told(&app, &member, "agreement")
+            .await
+            .iter()
+            .any(|m| m.contains("withdrew connection agreement CNTR0000001")),
+        "the signatory is told"
+    );
+    let (_, versions) = app
+        .api(Method::GET, "/api/v1/agreement-versions", Some(&reviewer), None)
+        .await;
+    let prepare = format!("/api/v1/scals/{scal}/agreements");
+    let (status, again) = app
+        .api(
+            Method::POST,
+            &prepare,
+            Some(&reviewer),
+            Some(json!({"version_id": versions[0]["id"], "signatory": MEMBER})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    let again = again["id"].as_str().unwrap().to_string();
+    let (status, _) = accept(&app, &member, &again, signed).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/agreements/{again}/withdraw"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "an accepted agreement stays: {body}");
+}
+
+/// The agreement shows the seal hash stored at acceptance, and flags an acceptance altered since.
+#[tokio::test]
+async fn the_stored_seal_is_shown_and_an_altered_acceptance_flagged() {
+    let app = TestApp::demo().await;
+    app.app().keys.generate(app.now()).unwrap();
+    let (_, id) = prepared(&app).await;
+    let supplier = app.token_for(SIGNATORY).await;
+    let (status, accepted) = accept(
+        &app,
+        &supplier,
+        &id,
+        json!({"full_name": "Ada Lovelace", "job_title": "Director"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    let stored = accepted["seal_sha256"].as_str().unwrap().to_string();
+    assert_eq!(accepted["seal_intact"], true);
+    let seal: String = sqlx::query_scalar("SELECT seal FROM agreements WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.app().store.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE agreements SET seal = $1 WHERE id = $2")
+        .bind(seal.replace("Ada Lovelace", "Someone Else"))
+        .bind(&id)
+        .execute(app.app().store.pool())
+        .await
+        .unwrap();
+    let (_, view) = app
+        .api(Method::GET, &format!("/api/v1/agreements/{id}"), Some(&supplier), None)
+        .await;
+    assert_eq!(
+        (view["seal_sha256"].as_str(), &view["seal_intact"]),
+        (Some(stored.as_str()), &json!(false)),
+        "{view}"
+    );
+    let session = app.sign_in(SIGNATORY, crate::support::PASSWORD).await.unwrap();
+    let page = app
+        .page(Some(&session), Method::GET, &format!("/agreements/{id}"), &[])
+        .await;
+    assert!(page.html.contains(&stored), "the stored seal hash is shown");
+    assert!(
+        page.html.contains("The stored acceptance does not match its seal"),
+        "{}",
+        page.html
+    );
+    // The published seal carries the stored hash, so checking it offline names the change.
+    let (_, doc) = app
+        .api(
+            Method::GET,
+            &format!("/api/v1/agreements/{id}/seal"),
+            Some(&supplier),
+            None,
+        )
+        .await;
+    assert_eq!(doc["seal_sha256"], stored.as_str());
+    let (ok, report) = verify_seal(&app, &doc);
+    assert!(!ok);
+    assert_eq!(report["check"], "seal_hash", "{report}");
 }
 
 /// An agreement rests on a valid certificate: revoked after the agreement was prepared, the

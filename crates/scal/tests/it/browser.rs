@@ -787,6 +787,20 @@ fn supplier_journey_in_the_browser() {
         .page_source()
         .unwrap()
         .contains("With NHS England for review (round 2)"));
+    // The supplier may withdraw the round while it waits: the confirmation page asks first.
+    let round2 = server.runtime.block_on(async {
+        let view = scal_app::scals::view_scal(app.app(), &scal_app::Actor::System, &pas)
+            .await
+            .unwrap();
+        view.rounds.last().unwrap().id.clone()
+    });
+    browser.goto(&format!("{base}/submissions/{round2}/withdraw")).unwrap();
+    let html = browser.page_source().unwrap();
+    assert!(
+        html.contains("Are you sure you want to withdraw round 2?") && html.contains("Withdraw round 2"),
+        "{html}"
+    );
+    check(&browser, "withdraw round confirmation");
 
     assert!(
         violations.is_empty(),

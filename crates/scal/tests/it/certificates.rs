@@ -366,6 +366,161 @@ async fn a_certificate_is_issued_once_checked_by_anyone_suspended_by_an_overdue_
     }
 }
 
+/// Sets one column of a certificate's row, as someone with write access to the database could.
+async fn set_certificate_column(app: &TestApp, id: &str, column: &str, value: &str) {
+    let sql = format!("UPDATE certificates SET {column} = $1 WHERE id = $2");
+    sqlx::query(&sql)
+        .bind(value)
+        .bind(id)
+        .execute(app.app().store.pool())
+        .await
+        .unwrap();
+}
+
+/// A certificate altered in the database (its facts column, or its JWS) does not read as valid
+/// anywhere: the public status says it cannot be verified and shows what was signed, the verify
+/// page says so, and neither the agreement's acceptance nor go-live goes ahead on it.
+#[tokio::test]
+async fn a_certificate_altered_in_the_database_cannot_be_verified_accepted_on_or_approved_on() {
+    let app = TestApp::demo().await;
+    app.app().keys.generate(app.now()).unwrap();
+    let reviewer = app.token_for(REVIEWER).await;
+    let nhse_admin = app.token_for("admin@nhse.example").await;
+    let supplier = app.token_for(SUPPLIER).await;
+    let due = (app.now() + time::Duration::days(30)).date().to_string();
+    let (scal, _) = accepted_with_a_condition(&app, &due).await;
+    pass_every_test(&app, &scal).await;
+    let (status, cert) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/certificates"),
+            Some(&reviewer),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{cert}");
+    let id = cert["id"].as_str().unwrap().to_string();
+    let (_, version) = app
+        .api(
+            Method::POST,
+            "/api/v1/agreement-versions",
+            Some(&nhse_admin),
+            Some(
+                json!({"title": "Connection agreement", "text": "Connect only as the SCAL says.",
+                "effective_date": app.now().date().to_string()}),
+            ),
+        )
+        .await;
+    let (status, agreement) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/scals/{scal}/agreements"),
+            Some(&nhse_admin),
+            Some(json!({"version_id": version["id"], "signatory": SUPPLIER})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{agreement}");
+    let agreement = agreement["id"].as_str().unwrap().to_string();
+    let (facts, jws): (String, String) = sqlx::query_as("SELECT facts, jws FROM certificates WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.app().store.pool())
+        .await
+        .unwrap();
+    let status_of = || async {
+        app.api(Method::GET, &format!("/api/v1/certificates/{id}/status"), None, None)
+            .await
+            .1
+    };
+
+    // The facts column changed: the signed facts are shown, and the status says why.
+    set_certificate_column(&app, &id, "facts", &facts.replace("8JK21", "8QW47")).await;
+    let public = status_of().await;
+    assert_eq!(public["status"], "unverifiable", "{public}");
+    assert!(
+        public["status_reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("stored facts differ from the signed ones (supplier_ods_code)"),
+        "{public}"
+    );
+    assert_eq!(public["supplier_ods_code"], "8JK21", "what was signed, not the row");
+    let page = app.page(None, Method::GET, &format!("/verify/{id}"), &[]).await;
+    assert!(
+        page.html.contains("Certificate SCAL-C-000001 cannot be verified"),
+        "{}",
+        page.html
+    );
+    assert!(!page.html.contains("These facts are signed by NHS England"));
+    let (status, body) = crate::agreements::accept(
+        &app,
+        &supplier,
+        &agreement,
+        json!({"full_name": "Ada Lovelace", "job_title": "Director"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be verified"),
+        "{body}"
+    );
+
+    // Put back, the agreement is accepted.
+    set_certificate_column(&app, &id, "facts", &facts).await;
+    assert_eq!(status_of().await["status"], "valid");
+    let (status, body) = crate::agreements::accept(
+        &app,
+        &supplier,
+        &agreement,
+        json!({"full_name": "Ada Lovelace", "job_title": "Director"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // A consistent forgery: the JWS's payload and the facts column changed alike, the
+    // signature kept. The signature no longer checks out; go-live is refused on it.
+    let mut parts: Vec<String> = jws.split('.').map(String::from).collect();
+    let forged_facts = String::from_utf8(base64_url_decode(&parts[1]))
+        .unwrap()
+        .replace("8JK21", "8QW47");
+    parts[1] = base64_url_encode(forged_facts.as_bytes());
+    set_certificate_column(&app, &id, "jws", &parts.join(".")).await;
+    set_certificate_column(&app, &id, "facts", &forged_facts).await;
+    let public = status_of().await;
+    assert_eq!(public["status"], "unverifiable", "{public}");
+    assert!(
+        public["status_reasons"][0].as_str().unwrap().contains("bad signature"),
+        "{public}"
+    );
+    let page = app.page(None, Method::GET, &format!("/verify/{id}"), &[]).await;
+    assert!(page.html.contains("cannot be verified"), "{}", page.html);
+    let go_live = format!("/api/v1/scals/{scal}/go-live");
+    let approve = json!({"service": SERVICE});
+    let (status, body) = app
+        .api(Method::POST, &go_live, Some(&reviewer), Some(approve.clone()))
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("blocked")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["blockers"]
+            .to_string()
+            .contains("The certificate cannot be verified"),
+        "{body}"
+    );
+
+    // Put back, go-live is approved.
+    set_certificate_column(&app, &id, "jws", &jws).await;
+    set_certificate_column(&app, &id, "facts", &facts).await;
+    assert_eq!(status_of().await["status"], "valid");
+    let (status, body) = app.api(Method::POST, &go_live, Some(&reviewer), Some(approve)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
+
 fn base64_url_decode(text: &str) -> Vec<u8> {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text).unwrap()

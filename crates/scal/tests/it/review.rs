@@ -1080,3 +1080,42 @@ async fn the_operator_reads_a_reviews_status_at_the_command_line() {
     let unknown = run(&["--submission", "5b7e0a1c-0000-4000-8000-00000000dead"]);
     assert_eq!(unknown.status.code(), Some(1));
 }
+
+/// The round page lists the red and amber items as submitted, read from the round's snapshot:
+/// the red item with its sheet, level, answer, explanation, mitigation and target date, and the
+/// queue counts it.
+#[tokio::test]
+async fn the_round_page_lists_the_submitted_red_item_with_its_explanation() {
+    let app = TestApp::demo().await;
+    let (_, round) = submitted_with_a_red_item(&app).await;
+    let session = app
+        .sign_in("reviewer@nhse.example", crate::support::PASSWORD)
+        .await
+        .unwrap();
+    let page = app
+        .page(
+            Some(&session),
+            axum::http::Method::GET,
+            &format!("/submissions/{round}"),
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, axum::http::StatusCode::OK);
+    let row = page
+        .html
+        .split("<tr class=\"nhsuk-table__row\">")
+        .find(|row| row.contains(&format!("<code>{RED}</code>")))
+        .unwrap_or_else(|| panic!("{RED} is listed: {}", page.html));
+    for text in [
+        "MUST",
+        "MESH mailbox pending",
+        "Documents sent by secure email meanwhile",
+        "By 2027-03-31",
+    ] {
+        assert!(row.contains(text), "{text} in {row}");
+    }
+    let queue = app
+        .page(Some(&session), axum::http::Method::GET, "/submissions", &[])
+        .await;
+    assert!(queue.html.contains("Acme PAS"), "{}", queue.html);
+}

@@ -132,7 +132,7 @@ async fn a_statement_signed_before_a_rotation_still_verifies_offline_through_the
     let after = ring.load().unwrap().sign_json("scal-test", &payload).unwrap();
     let (_, _, _, jwks) = published(&app).await;
 
-    let checked = verify(&jws, &jwks, &[]);
+    let checked = verify(&jws, &jwks, &["--typ", "scal-test"]);
     assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
     assert!(
         stdout(&checked).contains(&format!("signed by key {}", old.signer.kid())),
@@ -145,7 +145,7 @@ async fn a_statement_signed_before_a_rotation_still_verifies_offline_through_the
         stdout(&checked)
     );
 
-    let checked = verify(&after, &jwks, &["--json"]);
+    let checked = verify(&after, &jwks, &["--json", "--typ", "scal-test"]);
     assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
     let report: Value = serde_json::from_slice(&checked.stdout).unwrap();
     assert_eq!(
@@ -155,7 +155,7 @@ async fn a_statement_signed_before_a_rotation_still_verifies_offline_through_the
 
     // The JWKS as it was before the rotation does not know the new key.
     let before = json!({"keys": [old.signer.public_jwk(Some(KeyStatus::Active))]});
-    let unknown = verify(&after, &before, &[]);
+    let unknown = verify(&after, &before, &["--typ", "scal-test"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(stderr(&unknown).contains("unknown key"), "{}", stderr(&unknown));
 }
@@ -245,6 +245,45 @@ async fn scal_verify_names_the_check_that_failed() {
         .unwrap();
     assert_eq!(unreadable.status.code(), Some(2));
     assert!(stderr(&unreadable).contains("cannot read /nonexistent/statement.jws"));
+}
+
+/// `scal verify FILE --jwks FILE` checks a certificate: a checkpoint (or any other statement the
+/// same keys sign) does not pass for one, and the type it is is named; `--typ` checks another kind.
+#[tokio::test]
+async fn scal_verify_checks_a_certificate_unless_told_another_type() {
+    let app = TestApp::demo().await;
+    app.app().keys.generate(app.now()).unwrap();
+    let Checkpointed::Signed(checkpoint) = scal_app::audit::checkpoint(app.app(), &Actor::System, app.now())
+        .await
+        .unwrap()
+    else {
+        panic!("the demo's chain is signed");
+    };
+    let (_, _, _, jwks) = published(&app).await;
+
+    let refused = verify(&checkpoint.jws, &jwks, &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains(
+            "not verified: wrong type: expected typ \"scal-certificate\", the header says \"scal-audit-checkpoint\""
+        ),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(stdout(&refused).is_empty(), "nothing is printed as verified");
+    let report: Value = serde_json::from_slice(&verify(&checkpoint.jws, &jwks, &["--json"]).stdout).unwrap();
+    assert_eq!(
+        (&report["verified"], &report["check"]),
+        (&json!(false), &json!("wrong_type"))
+    );
+
+    let checked = verify(&checkpoint.jws, &jwks, &["--typ", CHECKPOINT_TYP]);
+    assert_eq!(checked.status.code(), Some(0), "{}", stderr(&checked));
+    assert!(
+        stdout(&checked).contains("(typ scal-audit-checkpoint)"),
+        "{}",
+        stdout(&checked)
+    );
 }
 
 #[cfg(unix)]
@@ -364,7 +403,8 @@ async fn a_chain_rewritten_with_every_hash_recomputed_verifies_but_its_checkpoin
 
     let signed = scal(&db, &["audit", "checkpoint"]);
     assert!(signed.status.success(), "{}", stderr(&signed));
-    assert!(stdout(&signed).contains("signed audit entry 2"), "{}", stdout(&signed));
+    // Entry 3 is the key's generation.
+    assert!(stdout(&signed).contains("signed audit entry 3"), "{}", stdout(&signed));
     let unmoved = scal(&db, &["audit", "checkpoint"]);
     assert!(stdout(&unmoved).contains("already signed"), "{}", stdout(&unmoved));
     let added = scal(
@@ -384,20 +424,20 @@ async fn a_chain_rewritten_with_every_hash_recomputed_verifies_but_its_checkpoin
     // A rotation between checkpoints: the first stays verifiable through the retired key.
     assert!(scal(&db, &["keys", "rotate"]).status.success());
     let signed = scal(&db, &["audit", "checkpoint"]);
-    assert!(stdout(&signed).contains("signed audit entry 3"), "{}", stdout(&signed));
+    assert!(stdout(&signed).contains("signed audit entry 5"), "{}", stdout(&signed));
 
     let verified = scal(&db, &["audit", "verify"]);
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
-    assert!(stdout(&verified).contains("audit chain intact: 3 entries"));
+    assert!(stdout(&verified).contains("audit chain intact: 5 entries"));
     assert!(
-        stdout(&verified).contains("2 checkpoint(s) verified; the latest signs entry 3"),
+        stdout(&verified).contains("2 checkpoint(s) verified; the latest signs entry 5"),
         "{}",
         stdout(&verified)
     );
 
     let store = scal_store::Store::connect(&db.url, 1).await.unwrap();
     rewrite_chain(store.pool(), 2).await;
-    let first_id: String = sqlx::query_scalar("SELECT id FROM audit_checkpoints WHERE seq = 2")
+    let first_id: String = sqlx::query_scalar("SELECT id FROM audit_checkpoints WHERE seq = 3")
         .fetch_one(store.pool())
         .await
         .unwrap();
@@ -406,16 +446,66 @@ async fn a_chain_rewritten_with_every_hash_recomputed_verifies_but_its_checkpoin
     let caught = scal(&db, &["audit", "verify"]);
     assert_eq!(caught.status.code(), Some(1), "{}", stdout(&caught));
     assert!(
-        stdout(&caught).contains("audit chain intact: 3 entries"),
+        stdout(&caught).contains("audit chain intact: 5 entries"),
         "the rewrite is invisible to the chain alone: {}",
         stdout(&caught)
     );
     assert!(
-        stderr(&caught).contains(&format!("checkpoint {first_id} (audit entry 2, signed "))
-            && stderr(&caught).contains("audit entry 2: the entry no longer has the hash that was signed"),
+        stderr(&caught).contains(&format!("checkpoint {first_id} (audit entry 3, signed "))
+            && stderr(&caught).contains("audit entry 3: the entry no longer has the hash that was signed"),
         "{}",
         stderr(&caught)
     );
+}
+
+/// Generating and rotating keys are audited with their `kid`; and deleting every checkpoint row
+/// does not leave `scal audit verify` saying "no checkpoints yet": the latest is recorded in the
+/// data directory, outside the database.
+#[tokio::test]
+async fn keys_are_audited_and_deleted_checkpoints_are_caught() {
+    let db = TestDb::fresh().await;
+    let added = scal(
+        &db,
+        &["org", "add", "--ods", "X26", "--name", "NHS England", "--kind", "nhse"],
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(scal(&db, &["keys", "generate"]).status.success());
+    assert!(scal(&db, &["keys", "rotate"]).status.success());
+    let listed = stdout(&scal(&db, &["keys", "list"]));
+    let kids: Vec<&str> = listed.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(kids.len(), 2, "{listed}");
+    let store = scal_store::Store::connect(&db.url, 1).await.unwrap();
+    let entries = scal_store::records::audit::page_in_order(store.pool(), 0, 100)
+        .await
+        .unwrap();
+    let kinds: Vec<(&str, String)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e.kind.as_str(),
+                e.after.as_ref().map(|a| a["kid"].to_string()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds[1], ("keys.generated", format!("\"{}\"", kids[1])), "{kinds:?}");
+    assert_eq!(kinds[2], ("keys.rotated", format!("\"{}\"", kids[0])), "{kinds:?}");
+
+    assert!(scal(&db, &["audit", "checkpoint"]).status.success());
+    assert_eq!(scal(&db, &["audit", "verify"]).status.code(), Some(0));
+    sqlx::query("DELETE FROM audit_checkpoints")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    store.close().await;
+    let caught = scal(&db, &["audit", "verify"]);
+    assert_eq!(caught.status.code(), Some(1), "{}", stdout(&caught));
+    assert!(
+        stderr(&caught).contains("(audit entry 3, signed ")
+            && stderr(&caught).contains("is no longer in the database (checkpoints were deleted)"),
+        "{}",
+        stderr(&caught)
+    );
+    assert!(!stdout(&caught).contains("no checkpoints yet"), "{}", stdout(&caught));
 }
 
 #[tokio::test]
