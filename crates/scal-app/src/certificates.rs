@@ -292,6 +292,8 @@ pub async fn issue(
     )
     .await?;
     let view = view_on(tx.conn(), record, &keys.jwks(), now.date()).await?;
+    // End user organisations with a share hear of the new certificate at once.
+    crate::shares::tell_change_on(&mut tx, &keys.jwks(), scal_id, now).await?;
     tx.commit().await?;
     Ok(view)
 }
@@ -328,6 +330,8 @@ pub async fn revoke(app: &App, actor: &Actor, id: &str, reason: &str, now: Offse
         now,
     )
     .await?;
+    let jwks = crate::keys::jwks(app).await?;
+    crate::shares::tell_change_on(&mut tx, &jwks, &view.record.scal_id, now).await?;
     tx.commit().await?;
     get(app, actor, id, now.date()).await
 }
@@ -435,6 +439,9 @@ pub async fn condition(
         now,
     )
     .await?;
+    // A confirmation can lift a suspension: the EUOs hear of it at once.
+    let jwks = crate::keys::jwks(app).await?;
+    crate::shares::tell_change_on(&mut tx, &jwks, &round.scal_id, now).await?;
     tx.commit().await?;
     certificates::condition(app.store.pool(), id)
         .await?

@@ -677,24 +677,42 @@ pub(crate) async fn tell_euos(
 /// EUOs were told.
 pub async fn watch(app: &App, now: OffsetDateTime) -> Result<usize> {
     let jwks = crate::keys::jwks(app).await?;
-    let today = now.date();
     let mut changed = 0;
     for scal_id in shares::shared_scals(app.store.pool()).await? {
         let mut tx = app.store.begin().await?;
-        let seen = shares::watched(tx.conn(), &scal_id).await?;
-        let certificate = crate::certificates::latest_on(tx.conn(), &scal_id, &jwks, today).await?;
-        let current_id = certificate.as_ref().map(|c| c.record.id.clone());
-        let status = certificate.as_ref().map_or("none", |c| c.status.code()).to_string();
-        if seen.as_ref() == Some(&(current_id.clone(), status.clone())) {
-            continue;
-        }
-        if !shares::tell_once(tx.conn(), &scal_id, seen.as_ref(), (&current_id, &status), micros(now)).await? {
-            continue;
-        }
-        let Some(certificate) = certificate else {
+        if tell_change_on(&mut tx, &jwks, &scal_id, now).await? {
             tx.commit().await?;
-            continue;
-        };
+            changed += 1;
+        }
+    }
+    Ok(changed)
+}
+
+/// Inside `tx`: when the SCAL's certificate (the latest, its status today) is not what its EUOs
+/// were last told, records it (once: a compare-and-set) and tells them, audited. True when told.
+/// A change to a certificate (issued, revoked, a condition confirmed) calls it in its own
+/// transaction, so the EUOs hear at once; `watch` catches what the calendar does.
+pub(crate) async fn tell_change_on(
+    tx: &mut scal_store::Tx,
+    jwks: &Jwks,
+    scal_id: &str,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let seen = shares::watched(tx.conn(), scal_id).await?;
+    if seen.is_none() {
+        // Never shared: nobody to tell (a share records what its EUO saw when it is made).
+        return Ok(false);
+    }
+    let certificate = crate::certificates::latest_on(tx.conn(), scal_id, jwks, now.date()).await?;
+    let current_id = certificate.as_ref().map(|c| c.record.id.clone());
+    let status = certificate.as_ref().map_or("none", |c| c.status.code()).to_string();
+    if seen.as_ref() == Some(&(current_id.clone(), status.clone())) {
+        return Ok(false);
+    }
+    if !shares::tell_once(tx.conn(), scal_id, seen.as_ref(), (&current_id, &status), micros(now)).await? {
+        return Ok(false);
+    }
+    if let Some(certificate) = certificate {
         let product = certificate.facts.product.clone();
         let reissued = seen.as_ref().is_some_and(|(id, _)| id.is_some() && *id != current_id);
         let (subject, message) = if reissued && certificate.status.is_valid() {
@@ -715,20 +733,18 @@ pub async fn watch(app: &App, now: OffsetDateTime) -> Result<usize> {
                 ),
             )
         };
-        tell_euos(&mut tx, &scal_id, &subject, &message, now).await?;
-        tx.audit(audit_entry(
-            &Actor::System,
-            now,
-            "share.euos_told",
-            None,
-            &scal_id,
-            seen.as_ref()
-                .map(|(id, s)| serde_json::json!({"certificate": id, "status": s})),
-            Some(serde_json::json!({"certificate": current_id, "status": status})),
-        ))
-        .await?;
-        tx.commit().await?;
-        changed += 1;
+        tell_euos(tx, scal_id, &subject, &message, now).await?;
     }
-    Ok(changed)
+    tx.audit(audit_entry(
+        &Actor::System,
+        now,
+        "share.euos_told",
+        None,
+        scal_id,
+        seen.as_ref()
+            .map(|(id, s)| serde_json::json!({"certificate": id, "status": s})),
+        Some(serde_json::json!({"certificate": current_id, "status": status})),
+    ))
+    .await?;
+    Ok(true)
 }

@@ -485,6 +485,30 @@ async fn an_accepted_scal_is_shared_assured_locally_suspended_and_revoked() {
     }
     let (_, list) = app.api(Method::GET, "/api/v1/shares", Some(&meadow), None).await;
     assert_eq!(list, json!([]));
+    // NHS England revokes the certificate: the EUO with an active share hears at once, with no
+    // watch run; the revoked share's EUO hears nothing more.
+    let reviewer = app.token_for(REVIEWER).await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/certificates/{certificate}/revoke"),
+            Some(&reviewer),
+            Some(json!({"reason": "Supplier withdrew the product"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let told = notifications(&app, &riverside).await;
+    assert_eq!(
+        told.iter().filter(|m| m.contains("is now revoked")).count(),
+        1,
+        "{told:?}"
+    );
+    assert!(!notifications(&app, &meadow).await.iter().any(|m| m.contains("revoked")));
+    assert_eq!(
+        scal_app::shares::watch(app.app(), app.now()).await.unwrap(),
+        0,
+        "already told"
+    );
     for kind in [
         "share.created",
         "share.revoked",
