@@ -65,11 +65,13 @@ pub(crate) async fn view_on(
                 })
         })
         .collect();
+    let uplifts = crate::uplift::uplift_dues_on(&mut *conn, &record.scal_id).await?;
     let status = certificate::status(
         &facts,
         record.revoke_reason.as_deref(),
         unverifiable.as_deref(),
         &progress,
+        &uplifts,
         today,
     );
     Ok(CertificateView {

@@ -36,6 +36,7 @@ pub mod templates;
 pub mod testing;
 pub mod threads;
 pub mod tokens;
+pub mod uplift;
 pub mod use_policies;
 pub mod users;
 

@@ -635,6 +635,15 @@ pub async fn accept(app: &App, actor: &Actor, submission_id: &str, now: OffsetDa
     if !blockers.is_empty() {
         return Err(AppError::Blocked(blockers.iter().map(AcceptBlocker::message).collect()));
     }
+    // The reopenings (uplifts, product changes) this acceptance closes: open now, made before
+    // this round.
+    let rounds = submissions::for_scal(tx.conn(), &current.scal_id).await?;
+    let closing: Vec<String> = crate::scals::open_reopenings_on(tx.conn(), &current.scal_id, &rounds)
+        .await?
+        .into_iter()
+        .filter(|r| r.after_round < current.round)
+        .map(|r| r.reason)
+        .collect();
     if !submissions::mark_decided(
         tx.conn(),
         &current.id,
@@ -649,6 +658,21 @@ pub async fn accept(app: &App, actor: &Actor, submission_id: &str, now: OffsetDa
             "Round {} is already decided",
             current.round
         )));
+    }
+    if !closing.is_empty() {
+        let name = view.product.details.title();
+        crate::shares::tell_euos(
+            &mut tx,
+            &current.scal_id,
+            &format!("Changes accepted: {name}"),
+            &format!(
+                "NHS England accepted round {} of the SCAL for {name}, with its {}",
+                current.round,
+                closing.join(" and ")
+            ),
+            now,
+        )
+        .await?;
     }
     let conditions: Vec<serde_json::Value> = recorded
         .values()

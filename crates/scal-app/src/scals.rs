@@ -46,7 +46,11 @@ pub async fn sheets(app: &App, actor: &Actor, product_id: &str) -> Result<Vec<Is
 
 /// The SCAL's sheets, read on `conn`, without the requirements scoped out of it: every use of a
 /// SCAL (its views, answers, workbook, submission) sees only what was asked.
-async fn issued_sheets_on(conn: &mut scal_store::Conn, app: &App, scal_id: &str) -> Result<Vec<IssuedSheet>> {
+pub(crate) async fn issued_sheets_on(
+    conn: &mut scal_store::Conn,
+    app: &App,
+    scal_id: &str,
+) -> Result<Vec<IssuedSheet>> {
     let scoped = scals::scoped_out(&mut *conn, scal_id).await?;
     let mut out = Vec::new();
     for record in scals::sheets(&mut *conn, scal_id).await? {
@@ -535,6 +539,16 @@ pub async fn save_answer(
         imported_from: None,
     };
     scals::upsert_answer(&mut tx, &record).await?;
+    // Saving an answer an uplift flagged (changed or not) is the supplier confirming it.
+    scal_store::records::reopenings::confirm_item(
+        tx.conn(),
+        &scal.id,
+        &sheet.record.name,
+        &requirement.id,
+        actor.label(),
+        micros(now),
+    )
+    .await?;
     let old_rag =
         scal_domain::template::requirement_rag(requirement, before.as_ref().and_then(|a| a.response.as_deref()));
     let rag = scal_domain::template::requirement_rag(requirement, record.response.as_deref());
@@ -1397,16 +1411,11 @@ pub(crate) async fn open_reopenings_on(
 ) -> Result<Vec<scal_store::records::reopenings::ReopeningRecord>> {
     let decided: Vec<(i64, bool)> = rounds
         .iter()
-        .map(|r| {
-            (
-                r.submitted_at,
-                r.round_status() == scal_domain::review::RoundStatus::Accepted,
-            )
-        })
+        .map(|r| (r.round, r.round_status() == scal_domain::review::RoundStatus::Accepted))
         .collect();
     Ok(scal_store::records::reopenings::for_scal(&mut *conn, scal_id)
         .await?
         .into_iter()
-        .filter(|r| scal_domain::uplift::is_open(r.created_at, decided.iter().copied()))
+        .filter(|r| scal_domain::uplift::is_open(r.after_round, decided.iter().copied()))
         .collect())
 }

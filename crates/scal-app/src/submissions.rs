@@ -112,6 +112,13 @@ pub fn blockers(view: &ScalView, cases: &[CaseView], now: OffsetDateTime) -> Vec
         .map(|c| (c.service.code.as_str().to_string(), c.steps.clone()))
         .collect();
     let mut blockers = submission_blockers(&readiness.findings, &steps, view.scal.information_review);
+    let items: Vec<(String, String, String)> = view
+        .to_confirm
+        .iter()
+        .map(|i| (i.sheet.clone(), i.requirement_id.clone(), i.what.clone()))
+        .collect();
+    let sheets: Vec<String> = view.sheets_to_confirm.iter().map(|s| s.sheet.clone()).collect();
+    blockers.extend(scal_domain::uplift::confirmation_blockers(&items, &sheets));
     if cases.is_empty() {
         blockers.push(scal_domain::onboarding::Blocker {
             message: "No service has been issued to this SCAL yet".into(),

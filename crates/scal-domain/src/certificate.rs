@@ -122,6 +122,7 @@ pub fn status(
     revoked: Option<&str>,
     unverifiable: Option<&str>,
     progress: &[ConditionProgress],
+    uplifts: &[(String, Date)],
     today: Date,
 ) -> CertificateStatus {
     if let Some(reason) = revoked {
@@ -139,6 +140,13 @@ pub fn status(
         .enumerate()
         .filter(|(i, c)| today > c.due && !progress.get(*i).is_some_and(|p| p.confirmed))
         .map(|(_, c)| format!("{}: {} (due {})", c.requirement_id, c.text, c.due))
+        // An uplift not accepted by its due date suspends the certificate too.
+        .chain(
+            uplifts
+                .iter()
+                .filter(|(_, due)| crate::uplift::overdue(*due, today))
+                .map(|(why, due)| format!("The {why} (due {due})")),
+        )
         .collect();
     if overdue.is_empty() {
         CertificateStatus::Valid
@@ -269,17 +277,29 @@ mod tests {
         let cert = facts(vec![condition], Some(date!(2028 - 12 - 01)));
         let none = [ConditionProgress::default()];
         assert_eq!(
-            status(&cert, None, None, &none, date!(2027 - 03 - 31)),
+            status(&cert, None, None, &none, &[], date!(2027 - 03 - 31)),
             CertificateStatus::Valid
         );
-        let suspended = status(&cert, None, None, &none, date!(2027 - 04 - 01));
+        let suspended = status(&cert, None, None, &none, &[], date!(2027 - 04 - 01));
+        // An open uplift past its due date suspends it too; before the date it does not.
+        let uplift = [("uplift to GP Connect version 2".to_string(), date!(2027 - 02 - 01))];
+        assert_eq!(
+            status(&cert, None, None, &none, &uplift, date!(2027 - 02 - 01)).code(),
+            "valid"
+        );
+        assert_eq!(
+            status(&cert, None, None, &none, &uplift, date!(2027 - 02 - 02)),
+            CertificateStatus::Suspended {
+                overdue: vec!["The uplift to GP Connect version 2 (due 2027-02-01)".into()]
+            }
+        );
         assert_eq!(suspended.code(), "suspended");
         let met = [ConditionProgress {
             met: true,
             confirmed: false,
         }];
         assert_eq!(
-            status(&cert, None, None, &met, date!(2027 - 04 - 01)).code(),
+            status(&cert, None, None, &met, &[], date!(2027 - 04 - 01)).code(),
             "suspended",
             "met but not yet confirmed by NHS England"
         );
@@ -288,17 +308,17 @@ mod tests {
             confirmed: true,
         }];
         assert_eq!(
-            status(&cert, None, None, &confirmed, date!(2027 - 04 - 01)),
+            status(&cert, None, None, &confirmed, &[], date!(2027 - 04 - 01)),
             CertificateStatus::Valid
         );
         assert_eq!(
-            status(&cert, None, None, &confirmed, date!(2028 - 12 - 02)),
+            status(&cert, None, None, &confirmed, &[], date!(2028 - 12 - 02)),
             CertificateStatus::Expired {
                 on: date!(2028 - 12 - 01)
             }
         );
         assert_eq!(
-            status(&cert, Some("Fraud"), None, &confirmed, date!(2026 - 12 - 02)),
+            status(&cert, Some("Fraud"), None, &confirmed, &[], date!(2026 - 12 - 02)),
             CertificateStatus::Revoked { reason: "Fraud".into() }
         );
         assert_eq!(number(7), "SCAL-C-000007");
@@ -362,10 +382,13 @@ mod tests {
         // The status says so, after revocation only.
         let none: [ConditionProgress; 0] = [];
         let today = date!(2026 - 12 - 02);
-        assert_eq!(status(&cert, None, Some("x"), &none, today).code(), "unverifiable");
-        assert_eq!(status(&cert, Some("Fraud"), Some("x"), &none, today).code(), "revoked");
+        assert_eq!(status(&cert, None, Some("x"), &none, &[], today).code(), "unverifiable");
         assert_eq!(
-            status(&cert, None, Some("x"), &none, today).phrase(),
+            status(&cert, Some("Fraud"), Some("x"), &none, &[], today).code(),
+            "revoked"
+        );
+        assert_eq!(
+            status(&cert, None, Some("x"), &none, &[], today).phrase(),
             "cannot be verified"
         );
         assert_eq!(CertificateStatus::Valid.phrase(), "is valid");

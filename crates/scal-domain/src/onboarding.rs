@@ -579,6 +579,8 @@ pub enum BlockerAt {
     Step { service: String, step: u8 },
     /// The supplier and product information sheet as a whole.
     Information,
+    /// A whole sheet (by name), reopened by a product change.
+    Sheet { sheet: String },
 }
 
 /// One thing that stops submission. Displays as the sentence the CLI, the API and the pages show.

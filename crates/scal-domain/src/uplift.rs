@@ -229,12 +229,36 @@ pub fn parse_change(
     })
 }
 
-/// **The** rule for whether a reopening made at `made_at` is still open: until a round submitted
-/// after it is accepted. `rounds` are each round's submission time and whether it was accepted.
-pub fn is_open(made_at: i64, rounds: impl IntoIterator<Item = (i64, bool)>) -> bool {
+/// **The** rule for whether a reopening is still open: until a round after it (numbered above
+/// `after_round`, the SCAL's latest round when it was made) is accepted. `rounds` are each
+/// round's number and whether it was accepted. Rounds, not times: nothing reopens a SCAL while a
+/// round is with NHS England, so the next round always follows the reopening.
+pub fn is_open(after_round: i64, rounds: impl IntoIterator<Item = (i64, bool)>) -> bool {
     !rounds
         .into_iter()
-        .any(|(submitted_at, accepted)| accepted && submitted_at > made_at)
+        .any(|(round, accepted)| accepted && round > after_round)
+}
+
+/// What a reopening still asks before the SCAL can be submitted: each requirement an uplift
+/// changed whose answer is not confirmed (`(sheet, requirement ID, what changed)`), and each
+/// sheet a product change reopened that is not confirmed.
+pub fn confirmation_blockers(items: &[(String, String, String)], sheets: &[String]) -> Vec<crate::onboarding::Blocker> {
+    use crate::onboarding::{Blocker, BlockerAt};
+    let mut out: Vec<Blocker> = items
+        .iter()
+        .map(|(sheet, id, what)| Blocker {
+            message: format!("{sheet}, {id}: requirement changed ({what}): confirm or change your answer"),
+            at: BlockerAt::Requirement {
+                sheet: sheet.clone(),
+                requirement_id: id.clone(),
+            },
+        })
+        .collect();
+    out.extend(sheets.iter().map(|sheet| Blocker {
+        message: format!("{sheet}: the product changed: check this sheet and confirm it"),
+        at: BlockerAt::Sheet { sheet: sheet.clone() },
+    }));
+    out
 }
 
 /// Whether an uplift with this due date, still open, has passed it on `today`: a live product's
@@ -350,7 +374,8 @@ mod tests {
         assert!(overdue(today, date!(2026 - 12 - 02)) && !overdue(today, today));
         // Open until a round submitted after it is accepted: the accepted round before it, or a
         // later round still with NHS England, does not close it.
-        assert!(is_open(100, [(50, true), (150, false)]));
-        assert!(!is_open(100, [(50, true), (150, true)]));
+        assert!(is_open(1, [(1, true), (2, false)]));
+        assert!(!is_open(1, [(1, true), (2, true)]));
+        assert!(is_open(0, []));
     }
 }

@@ -1,6 +1,6 @@
 -- Re-assurance (issue #14). An accepted SCAL is reopened by NHS England uplifting it to a new
 -- template version, or by its supplier declaring a product change. A reopening is open from when
--- it is made until a round submitted after it is accepted (derived from the rounds, never stored).
+-- it is made until a round after it is accepted (derived from the rounds, never stored).
 -- Its details: for an uplift, the template, the versions and the delta by requirement ID (the
 -- removed requirements with their last answers, archived); for a product change, what changed.
 CREATE TABLE reopenings (
@@ -8,6 +8,8 @@ CREATE TABLE reopenings (
     scal_id TEXT NOT NULL REFERENCES scals (id),
     kind TEXT NOT NULL,
     reason TEXT NOT NULL,
+    -- The SCAL's latest round when it was reopened (0: none): a later round accepted closes it.
+    after_round BIGINT NOT NULL,
     due_date TEXT,
     details TEXT NOT NULL,
     created_by TEXT NOT NULL,

@@ -156,6 +156,24 @@ enum Command {
         #[arg(long = "file")]
         files: Vec<String>,
     },
+    /// Uplift SCALs to a new template version with a due date: the SCALs named, or every SCAL on
+    /// an older version. Prints each one's delta (added, changed, removed) and any left as they
+    /// were, with why
+    Uplift {
+        /// Template ID
+        #[arg(long)]
+        template: String,
+        /// The version to uplift to [default: the latest published]
+        #[arg(long)]
+        version: Option<i64>,
+        /// A SCAL to uplift (its ID); repeat for more; none: every SCAL affected
+        #[arg(long = "scal")]
+        scals: Vec<String>,
+        /// When the uplift is due (YYYY-MM-DD): after it, a live product's certificate is
+        /// suspended until the uplift is accepted
+        #[arg(long)]
+        due: String,
+    },
     /// Scheduled work (`serve` runs it every five minutes): tell end user organisations when a
     /// shared product's certificate changes status. Safe to run from cron beside servers
     #[command(subcommand)]
@@ -924,6 +942,24 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                     "shared {} with {}, which is not registered yet: it sees the share once NHS England registers it (share {})",
                     view.product, view.record.euo_ods, view.record.id
                 ),
+            }
+        }
+        Command::Uplift {
+            template,
+            version,
+            scals,
+            due,
+        } => {
+            let app = open(&settings).await?;
+            let outcome = scal_app::uplift::uplift(&app, &Actor::System, &template, version, &scals, &due, now).await?;
+            for u in &outcome.uplifted {
+                println!("uplifted {} ({}): {}", u.product, u.scal_id, u.delta.summary());
+            }
+            for (product, why) in &outcome.skipped {
+                println!("left {product}: {why}");
+            }
+            if outcome.uplifted.is_empty() && outcome.skipped.is_empty() {
+                println!("no SCAL uses an older version");
             }
         }
         Command::Jobs(JobsCommand::Run) => {

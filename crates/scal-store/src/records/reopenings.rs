@@ -14,6 +14,8 @@ pub struct ReopeningRecord {
     pub kind: String,
     /// In plain words: "uplift to GP Connect v2".
     pub reason: String,
+    /// The SCAL's latest round when it was reopened (0: none).
+    pub after_round: i64,
     /// ISO 8601.
     pub due_date: Option<String>,
     /// JSON: the uplift's delta, or the product change declared.
@@ -22,7 +24,7 @@ pub struct ReopeningRecord {
     pub created_at: i64,
 }
 
-const COLUMNS: &str = "id, scal_id, kind, reason, due_date, details, created_by, created_at";
+const COLUMNS: &str = "id, scal_id, kind, reason, after_round, due_date, details, created_by, created_at";
 
 fn from_row(row: &AnyRow) -> Result<ReopeningRecord> {
     Ok(ReopeningRecord {
@@ -30,6 +32,7 @@ fn from_row(row: &AnyRow) -> Result<ReopeningRecord> {
         scal_id: text(row, "scal_id")?,
         kind: text(row, "kind")?,
         reason: text(row, "reason")?,
+        after_round: int(row, "after_round")?,
         due_date: opt_text(row, "due_date")?,
         details: text(row, "details")?,
         created_by: text(row, "created_by")?,
@@ -39,12 +42,13 @@ fn from_row(row: &AnyRow) -> Result<ReopeningRecord> {
 
 pub async fn insert<'e>(ex: impl Executor<'e, Database = Any>, r: &ReopeningRecord) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO reopenings ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        "INSERT INTO reopenings ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     ))
     .bind(r.id.as_str())
     .bind(r.scal_id.as_str())
     .bind(r.kind.as_str())
     .bind(r.reason.as_str())
+    .bind(r.after_round)
     .bind(r.due_date.as_deref())
     .bind(r.details.as_str())
     .bind(r.created_by.as_str())

@@ -272,16 +272,35 @@ pub async fn answer<'e>(
         .transpose()
 }
 
-/// Moves an issued sheet to another version of its template (an uplift).
+/// Moves an issued sheet to another version of its template (an uplift), under its name there.
 pub async fn set_sheet_version<'e>(
     ex: impl Executor<'e, Database = Any>,
     sheet_id: &str,
     version_id: &str,
+    name: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE scal_sheets SET template_version_id = $1 WHERE id = $2")
+    sqlx::query("UPDATE scal_sheets SET template_version_id = $1, name = $2 WHERE id = $3")
         .bind(version_id)
+        .bind(name)
         .bind(sheet_id)
         .execute(ex)
         .await?;
     Ok(())
+}
+
+/// Every issued sheet from a version of the template, with the SCAL it belongs to, by SCAL.
+pub async fn sheets_of_template<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    template_id: &str,
+) -> Result<Vec<ScalSheetRecord>> {
+    sqlx::query(
+        "SELECT s.id, s.scal_id, s.template_version_id, s.name, s.position, s.service_code FROM scal_sheets s \
+         JOIN template_versions v ON v.id = s.template_version_id WHERE v.template_id = $1 ORDER BY s.scal_id, s.position",
+    )
+    .bind(template_id)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(sheet_from_row)
+    .collect()
 }

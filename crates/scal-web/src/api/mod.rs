@@ -18,6 +18,7 @@ mod testing;
 mod threads;
 mod tokens;
 mod types;
+mod uplift;
 
 use std::sync::OnceLock;
 
@@ -198,6 +199,11 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(shares::local_controls))
         .routes(routes!(shares::decide))
         .routes(routes!(shares::go_live))
+        .routes(routes!(uplift::impact))
+        .routes(routes!(uplift::uplift))
+        .routes(routes!(uplift::reopenings))
+        .routes(routes!(uplift::declare_change))
+        .routes(routes!(uplift::confirm))
         .merge(uploads)
         .merge(evidence)
         .route("/api/v1/openapi.json", axum::routing::get(openapi_json))

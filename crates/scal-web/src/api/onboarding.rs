@@ -346,7 +346,8 @@ impl From<scal_store::records::submissions::SubmissionRecord> for RoundOut {
 pub struct JourneyScalOut {
     pub id: String,
     pub product_id: String,
-    /// Submitted and with NHS England, or accepted: the supplier cannot change it.
+    /// Submitted and with NHS England, or accepted and not reopened since: the supplier cannot
+    /// change it.
     pub locked: bool,
     /// The information sheet must be confirmed again before the next submission.
     pub information_review: bool,
@@ -354,6 +355,20 @@ pub struct JourneyScalOut {
     pub summary: RagSummaryOut,
     pub rounds: Vec<RoundOut>,
     pub status: ScalStatusOut,
+    /// Requirements an uplift changed whose answers are still to confirm (or change).
+    pub to_confirm: Vec<ToConfirmOut>,
+    /// Sheets a product change reopened that are still to confirm, by name.
+    pub sheets_to_confirm: Vec<String>,
+    /// What stops the SCAL being submitted now, in words (the same gate as submitting).
+    pub blockers: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ToConfirmOut {
+    pub sheet: String,
+    pub requirement_id: String,
+    /// What changed: `text`, `level (SHOULD to MUST)`.
+    pub what: String,
 }
 
 /// Where the SCAL stands: the same status, by the same rule, as the dashboard and the SCAL page.
@@ -369,6 +384,10 @@ pub struct ScalStatusOut {
     pub round: Option<i64>,
     /// Why NHS England returned it.
     pub return_reason: Option<String>,
+    /// Reopened: why (an uplift, a product change) and when it is due back.
+    pub reopened_reason: Option<String>,
+    #[schema(format = Date)]
+    pub reopened_due: Option<String>,
 }
 
 impl From<scal_domain::status::ScalStatus> for ScalStatusOut {
@@ -382,11 +401,17 @@ impl From<scal_domain::status::ScalStatus> for ScalStatusOut {
             ScalStatus::Returned { round, reason } => (Some(*round), reason.clone()),
             ScalStatus::InProgress | ScalStatus::ReadyToSubmit => (None, None),
         };
+        let (reopened_reason, reopened_due) = match &status {
+            ScalStatus::Reopened { reason, due, .. } => (Some(reason.clone()), due.map(|d| d.to_string())),
+            _ => (None, None),
+        };
         Self {
             code: status.code().into(),
             label: status.label(),
             round,
             return_reason,
+            reopened_reason,
+            reopened_due,
         }
     }
 }
@@ -441,8 +466,23 @@ pub async fn get_scal(
     let (view, cases) = scal_app::cases::cases(&state.app, &actor, &id, state.now()).await?;
     let status = scal_app::cases::status(&view, &cases).into();
     let locked = view.locked();
+    let blockers = scal_app::submissions::blockers(&view, &cases, state.now())
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     Ok(Json(JourneyScalOut {
         status,
+        blockers,
+        to_confirm: view
+            .to_confirm
+            .iter()
+            .map(|i| ToConfirmOut {
+                sheet: i.sheet.clone(),
+                requirement_id: i.requirement_id.clone(),
+                what: i.what.clone(),
+            })
+            .collect(),
+        sheets_to_confirm: view.sheets_to_confirm.iter().map(|s| s.sheet.clone()).collect(),
         id: view.scal.id,
         product_id: view.product.id,
         locked,

@@ -1285,6 +1285,11 @@ fn blocker_href(view: &ScalView, cases: &[CaseView], blocker: &Blocker) -> Optio
         BlockerAt::Information => view
             .information_sheet()
             .map(|s| format!("/scals/{scal_id}/sheets/{}", s.id)),
+        BlockerAt::Sheet { sheet } => view
+            .sheets
+            .iter()
+            .find(|s| s.name == *sheet)
+            .map(|s| format!("/scals/{scal_id}/sheets/{}", s.id)),
     }
 }
 

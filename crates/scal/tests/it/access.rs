@@ -274,6 +274,56 @@ fn fill(template: &str, ids: &Ids, actor: usize) -> String {
 fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
     use Method as M;
     vec![
+        // Re-assurance: NHS England sees a template's impact and uplifts; the supplier declares a
+        // product change and confirms what a reopening flagged.
+        (
+            M::GET,
+            "/api/v1/templates/{template}/impact",
+            None,
+            [403, 403, 200, 200, 403],
+        ),
+        (
+            M::POST,
+            "/api/v1/templates/{template}/uplifts",
+            Some(json!({"due_date": "2020-01-01"})),
+            [403, 403, 422, 422, 403],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{acme_scal}/reopenings",
+            None,
+            [200, 200, 200, 200, 404],
+        ),
+        (
+            M::GET,
+            "/api/v1/scals/{bright_scal}/reopenings",
+            None,
+            [404, 404, 200, 200, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{acme_scal}/product-changes",
+            Some(json!({})),
+            [422, 422, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{bright_scal}/product-changes",
+            Some(json!({})),
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{acme_scal}/confirmations",
+            Some(json!({"sheet_id": "{acme_sheet}"})),
+            [409, 409, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/api/v1/scals/{bright_scal}/confirmations",
+            Some(json!({"sheet_id": "{bright_sheet}"})),
+            [404, 404, 403, 403, 404],
+        ),
         // End user organisations: a supplier's administrators share; an EUO sees a share made to
         // it while active; only the EUO keeps its local assurance. The demo SCALs here have no
         // accepted round, so the accepted SCAL and its workbook are not found to anyone (the

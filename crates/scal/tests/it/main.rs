@@ -49,5 +49,6 @@ mod support;
 mod templates;
 mod testing;
 mod threads;
+mod uplift;
 mod webdriver;
 mod workbook;
