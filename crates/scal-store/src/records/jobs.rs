@@ -207,3 +207,28 @@ pub async fn target_dates<'e>(ex: impl Executor<'e, Database = Any>) -> Result<V
     .await?;
     rows.iter().map(dated_from_row).collect()
 }
+
+/// Every SCAL with a certificate (the conditions reminders read the latest).
+pub async fn certified_scals<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT DISTINCT scal_id FROM certificates ORDER BY scal_id")
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(|row| text(row, "scal_id")).collect()
+}
+
+/// A SCAL's answer to one question (on whichever sheet holds it), as stored.
+pub async fn answer_of<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    scal_id: &str,
+    requirement_id: &str,
+) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "SELECT a.response FROM answers a JOIN scal_sheets sh ON sh.id = a.scal_sheet_id \
+         WHERE sh.scal_id = $1 AND a.requirement_id = $2 AND a.response IS NOT NULL",
+    )
+    .bind(scal_id)
+    .bind(requirement_id)
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(|r| text(r, "response")).transpose()
+}
