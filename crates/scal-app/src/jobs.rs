@@ -16,9 +16,9 @@ use std::collections::HashMap;
 use scal_domain::certificate::CertificateStatus;
 use scal_domain::check::parse_date;
 use scal_domain::onboarding::info;
-use scal_domain::user::Role;
 use scal_domain::policy::{authorize, Action, Actor};
 use scal_domain::reminder::{Audience, Subject};
+use scal_domain::user::Role;
 use scal_store::records::users::UserRecord;
 use scal_store::records::{agreements, cases, jobs, products, scals, submissions, users};
 use time::{Date, Duration, OffsetDateTime};
@@ -83,7 +83,9 @@ async fn run(app: &App, instance: &str, now: OffsetDateTime, any_time: bool) -> 
                 (0, Some(e.to_string()))
             }
         };
-        let outcome = error.as_ref().map_or_else(|| format!("done {done}"), |e| format!("failed: {e}"));
+        let outcome = error
+            .as_ref()
+            .map_or_else(|| format!("done {done}"), |e| format!("failed: {e}"));
         let mut tx = app.store.begin().await?;
         let held = jobs::finish(tx.conn(), name, instance, micros(now), micros(now + every), &outcome).await?;
         tx.audit(audit_entry(
@@ -172,7 +174,12 @@ pub async fn obligations(app: &App, today: Date) -> Result<Vec<Dated>> {
     let product = |id: &str| {
         products.get(id).map_or_else(
             || (String::new(), None),
-            |p| (format!("{} {}", p.details.name, p.details.version), Some(p.org_id.clone())),
+            |p| {
+                (
+                    format!("{} {}", p.details.name, p.details.version),
+                    Some(p.org_id.clone()),
+                )
+            },
         )
     };
     let mut out = Vec::new();

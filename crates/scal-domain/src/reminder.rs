@@ -25,7 +25,11 @@ pub const UPCOMING_DAYS: i64 = 30;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
     /// A SCAL's DSPT, as its information sheet gives the publication date.
-    Dspt { scal_id: String, product: String, published: Date },
+    Dspt {
+        scal_id: String,
+        product: String,
+        published: Date,
+    },
     /// A SCAL's last penetration test, as its information sheet gives it.
     PenetrationTest {
         scal_id: String,
@@ -212,7 +216,11 @@ impl Subject {
                 let deadline = dspt_deadline(today);
                 dspt_due_by(*published, deadline).then_some((
                     deadline,
-                    &[Threshold::DaysBefore(30), Threshold::DaysBefore(7), Threshold::DaysBefore(1)][..],
+                    &[
+                        Threshold::DaysBefore(30),
+                        Threshold::DaysBefore(7),
+                        Threshold::DaysBefore(1),
+                    ][..],
                 ))
             }
             Self::PenetrationTest { tested_on, .. } => Some((
@@ -274,7 +282,10 @@ impl Subject {
                 ..
             } => {
                 let (date, _) = self.schedule(today)?;
-                (date, format!("{product}: mitigation for {requirement_id} to be in place"))
+                (
+                    date,
+                    format!("{product}: mitigation for {requirement_id} to be in place"),
+                )
             }
             Self::Condition { product, text, met, .. } => {
                 let (date, _) = self.schedule(today)?;
@@ -285,9 +296,9 @@ impl Subject {
                 };
                 (date, what)
             }
-            Self::ReviewResponse { product, round, due, .. } => {
-                (*due, format!("{product}: respond to round {round}"))
-            }
+            Self::ReviewResponse {
+                product, round, due, ..
+            } => (*due, format!("{product}: respond to round {round}")),
             Self::AgreementAcceptance {
                 product,
                 reference,
@@ -308,25 +319,29 @@ impl Subject {
         })
     }
 
+    /// The email's subject and the message, each saying where the date stands (so every
+    /// threshold's message differs).
     fn words(&self, date: Date, threshold: Threshold) -> (String, String) {
         let when = match threshold {
-            Threshold::DaysBefore(1) => "tomorrow".to_string(),
-            Threshold::DaysBefore(days) => format!("in {days} days, on {date}"),
-            Threshold::OnTheDay => format!("today, {date}"),
+            Threshold::DaysBefore(1) => format!("due tomorrow, {date}"),
+            Threshold::DaysBefore(days) => format!("due in {days} days, on {date}"),
+            Threshold::OnTheDay => format!("due today, {date}"),
             Threshold::Overdue => format!("overdue since {date}"),
             Threshold::PendingFor(days) => format!("waiting for {days} days"),
         };
         match self {
             Self::Dspt { product, published, .. } => (
-                format!("DSPT due {when}: {product}"),
+                format!("DSPT {when}: {product}"),
                 format!(
-                    "Publish this year's Data Security and Protection Toolkit assessment for {product} by {date}: \
+                    "This year's Data Security and Protection Toolkit assessment for {product} is {when}: \
                      the one on record ({published}) will then predate the assessment period"
                 ),
             ),
             Self::PenetrationTest { product, tested_on, .. } => (
-                format!("Penetration test 12 months old {when}: {product}"),
-                format!("The penetration test of {product} on {tested_on} is 12 months old on {date}: test again"),
+                format!("Penetration test renewal {when}: {product}"),
+                format!(
+                    "The penetration test of {product} on {tested_on} is 12 months old on {date}: a new test is {when}"
+                ),
             ),
             Self::RedMitigation {
                 product,
@@ -334,34 +349,32 @@ impl Subject {
                 requirement_id,
                 ..
             } => (
-                format!("Mitigation target date {when}: {product}"),
-                format!(
-                    "The mitigation for {requirement_id} ({sheet}) of {product} is due in place by {date}: {when}"
-                ),
+                format!("Mitigation {when}: {product}"),
+                format!("The mitigation for {requirement_id} ({sheet}) of {product} is {when}"),
             ),
             Self::Condition { product, text, met, .. } => (
-                format!("Certificate condition due {when}: {product}"),
+                format!("Certificate condition {when}: {product}"),
                 if *met {
-                    format!("The supplier says the condition \"{text}\" on {product}'s certificate is met: confirm it (due {date})")
+                    format!(
+                        "The supplier says the condition \"{text}\" on {product}'s certificate is met: confirming it is {when}"
+                    )
                 } else {
                     format!(
-                        "The condition \"{text}\" on {product}'s certificate is due by {date}: an overdue condition suspends the certificate"
+                        "The condition \"{text}\" on {product}'s certificate is {when}: an overdue condition suspends the certificate"
                     )
                 },
             ),
             Self::ReviewResponse { product, round, .. } => (
-                format!("Review response due {when}: {product}"),
-                format!("NHS England's response to round {round} of {product} is due {date}: {when}"),
+                format!("Review response {when}: {product}"),
+                format!("NHS England's response to round {round} of {product} is {when}"),
             ),
-            Self::AgreementAcceptance {
-                product, reference, ..
-            } => (
+            Self::AgreementAcceptance { product, reference, .. } => (
                 format!("Connection agreement {reference} waiting for you: {product}"),
                 format!("Connection agreement {reference} for {product} has been {when} for your acceptance"),
             ),
             Self::Uplift { product, .. } => (
-                format!("Uplift due {when}: {product}"),
-                format!("The uplift of {product}'s SCAL to the new template version is due by {date}"),
+                format!("Uplift {when}: {product}"),
+                format!("The uplift of {product}'s SCAL to the new template version is {when}"),
             ),
         }
     }
@@ -398,7 +411,11 @@ mod tests {
 
     #[test]
     fn dspt_reminders_go_30_7_and_1_days_before_30_june_when_the_one_on_record_will_be_out_of_date() {
-        let sent = sent_daily(&dspt(date!(2025 - 03 - 01)), date!(2026 - 01 - 01), date!(2026 - 12 - 31));
+        let sent = sent_daily(
+            &dspt(date!(2025 - 03 - 01)),
+            date!(2026 - 01 - 01),
+            date!(2026 - 12 - 31),
+        );
         assert_eq!(
             sent,
             vec![
@@ -411,7 +428,10 @@ mod tests {
         assert!(dspt(date!(2025 - 07 - 01)).reminder(date!(2026 - 06 - 29)).is_none());
         // ...but it is by 30 June 2027.
         let r = dspt(date!(2025 - 07 - 01)).reminder(date!(2027 - 06 - 23)).unwrap();
-        assert_eq!((r.key.as_str(), r.threshold), ("dspt:s1:2027", Threshold::DaysBefore(7)));
+        assert_eq!(
+            (r.key.as_str(), r.threshold),
+            ("dspt:s1:2027", Threshold::DaysBefore(7))
+        );
         assert_eq!(r.audience, Audience::Supplier);
         assert!(r.message.contains("2027-06-30"), "{}", r.message);
     }
@@ -420,7 +440,10 @@ mod tests {
     fn a_dspt_is_at_risk_after_30_june_when_it_predates_the_new_period() {
         let published = date!(2025 - 03 - 01);
         assert!(!dspt_at_risk(published, date!(2026 - 06 - 29)));
-        assert!(dspt_at_risk(published, date!(2026 - 06 - 30)), "the new period starts on the deadline");
+        assert!(
+            dspt_at_risk(published, date!(2026 - 06 - 30)),
+            "the new period starts on the deadline"
+        );
         assert!(dspt_at_risk(published, date!(2026 - 09 - 01)));
         assert!(!dspt_at_risk(date!(2026 - 06 - 15), date!(2026 - 09 - 01)));
         let at_risk = dspt(published).upcoming(date!(2026 - 07 - 02)).unwrap();
@@ -491,7 +514,11 @@ mod tests {
         let sent = sent_daily(&condition(false), date!(2026 - 11 - 24), date!(2027 - 11 - 24));
         assert_eq!(sent.len(), 3);
         assert_eq!(condition(false).audience(), Audience::Supplier);
-        assert_eq!(condition(true).audience(), Audience::Reviewers, "met: NHS England is to confirm");
+        assert_eq!(
+            condition(true).audience(),
+            Audience::Reviewers,
+            "met: NHS England is to confirm"
+        );
         // A scheduler down for a week sends only the reminder that still makes sense.
         let late = condition(false).reminder(date!(2027 - 01 - 20)).unwrap();
         assert_eq!(late.threshold, Threshold::Overdue);
@@ -511,7 +538,10 @@ mod tests {
         let days: Vec<(Date, &str)> = sent.iter().map(|(d, _, t)| (*d, t.as_str())).collect();
         assert_eq!(
             days,
-            vec![(date!(2026 - 12 - 01), "on-the-day"), (date!(2026 - 12 - 02), "overdue")]
+            vec![
+                (date!(2026 - 12 - 01), "on-the-day"),
+                (date!(2026 - 12 - 02), "overdue")
+            ]
         );
         assert_eq!(review.audience(), Audience::Reviewers);
         let upcoming = review.upcoming(date!(2026 - 11 - 24)).unwrap();
@@ -561,6 +591,9 @@ mod tests {
         assert!(red(date!(2026 - 11 - 23)).upcoming(today).unwrap().overdue);
         // The list's key is the reminder's key: one subject, one name.
         let subject = red(date!(2026 - 11 - 30));
-        assert_eq!(subject.upcoming(today).unwrap().key, subject.reminder(today).unwrap().key);
+        assert_eq!(
+            subject.upcoming(today).unwrap().key,
+            subject.reminder(today).unwrap().key
+        );
     }
 }

@@ -1182,7 +1182,11 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
     // certificate watch), each under a lease, so several instances on one database run each job
     // once and send each reminder once.
     let scheduler = app.clone();
-    let instance = format!("serve-{}-{}", std::process::id(), OffsetDateTime::now_utc().unix_timestamp_nanos());
+    let instance = format!(
+        "serve-{}-{}",
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos()
+    );
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {

@@ -43,14 +43,7 @@ pub async fn ensure<'e>(ex: impl Executor<'e, Database = Any>, name: &str, at: i
 /// Takes the job's lease for `owner` until `lease_until` when it is due at `now` (or `any_time`)
 /// and nobody holds an unexpired lease. On PostgreSQL the row is read `FOR UPDATE SKIP LOCKED`,
 /// so an instance never waits on another claiming the same job: it moves on. True when claimed.
-pub async fn claim(
-    tx: &mut Tx,
-    name: &str,
-    owner: &str,
-    now: i64,
-    lease_until: i64,
-    any_time: bool,
-) -> Result<bool> {
+pub async fn claim(tx: &mut Tx, name: &str, owner: &str, now: i64, lease_until: i64, any_time: bool) -> Result<bool> {
     let due = if any_time { "" } else { " AND next_run_at <= $3" };
     let sql = format!(
         "SELECT name FROM jobs WHERE name = $1 AND (lease_expires_at IS NULL OR lease_expires_at <= $2){due}{}",

@@ -35,6 +35,7 @@ mod corpus;
 mod evidence;
 mod fast;
 mod headers;
+mod jobs;
 mod journey;
 mod onboarding_pages;
 mod openapi;
