@@ -444,3 +444,36 @@ async fn two_instances_on_postgresql_claim_jobs_and_send_each_reminder_once() {
     assert_eq!(audit_count(&app, "reminder.sent").await, sent.len());
     other.store.close().await;
 }
+
+#[tokio::test]
+async fn an_end_user_organisation_sees_what_falls_due_on_the_products_shared_with_it() {
+    let app = TestApp::demo().await;
+    let (_, product, _) = crate::shares::certified(&app, 10).await;
+    let euo = app.token_for(crate::shares::EUO).await;
+    let (_, upcoming) = app.api(Method::GET, "/api/v1/upcoming", Some(&euo), None).await;
+    assert!(upcoming["items"].as_array().unwrap().is_empty(), "nothing shared yet: {upcoming}");
+    let supplier = app.token_for(SUPPLIER).await;
+    let (status, share) = app
+        .api(
+            Method::POST,
+            &format!("/api/v1/products/{product}/shares"),
+            Some(&supplier),
+            Some(json!({"euo_ods": "Y0R1V"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{share}");
+    let (_, upcoming) = app.api(Method::GET, "/api/v1/upcoming", Some(&euo), None).await;
+    let items = upcoming["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the condition due in 10 days, not the supplier's red item: {upcoming}");
+    assert_eq!(items[0]["kind"], "condition");
+    assert_eq!(items[0]["link"], format!("/shares/{}", share["id"].as_str().unwrap()));
+    let session = app.sign_in(crate::shares::EUO, crate::support::PASSWORD).await.unwrap();
+    let dashboard = app.page(Some(&session), Method::GET, "/", &[]).await;
+    assert!(dashboard.html.contains("In 10 days"), "{}", dashboard.html);
+    // Reminders are not theirs: the condition's go to the supplier.
+    app.clock.advance(Duration::days(3));
+    scal_app::jobs::run_due(app.app(), "a", app.now()).await.unwrap();
+    let told = reminders(&app).await;
+    assert!(!told.is_empty());
+    assert!(told.iter().all(|(to, _)| to.ends_with("@acme.example")), "{told:?}");
+}
