@@ -308,6 +308,7 @@ pub async fn obligations(app: &App, today: Date) -> Result<Vec<Dated>> {
         dated.signatory = Some(agreement.signatory_user_id.clone());
         out.push(dated);
     }
+    drop(conn);
     for uplift in uplift_due_dates(app, today).await? {
         let (name, org) = product(&uplift.product_id);
         let subject = Subject::Uplift {
@@ -438,9 +439,10 @@ pub async fn upcoming(app: &App, actor: &Actor, today: Date) -> Result<Vec<Upcom
         None => HashMap::new(),
     };
     let euo = actor.role() == Some(Role::EuoMember);
+    let obligations = obligations(app, today).await?;
     let mut conn = app.store.acquire().await?;
     let mut out = Vec::new();
-    for dated in obligations(app, today).await? {
+    for dated in obligations {
         let Some(item) = dated.subject.upcoming(today) else {
             continue;
         };

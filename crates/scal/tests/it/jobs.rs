@@ -451,7 +451,10 @@ async fn an_end_user_organisation_sees_what_falls_due_on_the_products_shared_wit
     let (_, product, _) = crate::shares::certified(&app, 10).await;
     let euo = app.token_for(crate::shares::EUO).await;
     let (_, upcoming) = app.api(Method::GET, "/api/v1/upcoming", Some(&euo), None).await;
-    assert!(upcoming["items"].as_array().unwrap().is_empty(), "nothing shared yet: {upcoming}");
+    assert!(
+        upcoming["items"].as_array().unwrap().is_empty(),
+        "nothing shared yet: {upcoming}"
+    );
     let supplier = app.token_for(SUPPLIER).await;
     let (status, share) = app
         .api(
@@ -464,7 +467,11 @@ async fn an_end_user_organisation_sees_what_falls_due_on_the_products_shared_wit
     assert_eq!(status, StatusCode::CREATED, "{share}");
     let (_, upcoming) = app.api(Method::GET, "/api/v1/upcoming", Some(&euo), None).await;
     let items = upcoming["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "the condition due in 10 days, not the supplier's red item: {upcoming}");
+    assert_eq!(
+        items.len(),
+        1,
+        "the condition due in 10 days, not the supplier's red item: {upcoming}"
+    );
     assert_eq!(items[0]["kind"], "condition");
     assert_eq!(items[0]["link"], format!("/shares/{}", share["id"].as_str().unwrap()));
     let session = app.sign_in(crate::shares::EUO, crate::support::PASSWORD).await.unwrap();
