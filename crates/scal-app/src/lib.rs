@@ -18,6 +18,7 @@ pub mod enquiries;
 mod error;
 pub mod evidence;
 pub mod golive;
+pub mod jobs;
 pub mod keys;
 pub mod local_assurance;
 pub mod notifications;

@@ -56,9 +56,14 @@ pub(crate) async fn tell(
 /// The NHS England reviewers of these services: those assigned to any of them, or, when none of
 /// them has anyone assigned, every active reviewer (so nothing goes unseen).
 pub(crate) async fn reviewers(tx: &mut Tx, services: &[String]) -> Result<Vec<UserRecord>> {
+    reviewers_on(tx.conn(), services).await
+}
+
+/// [`reviewers`], read on any connection (the upcoming list reads without a transaction).
+pub(crate) async fn reviewers_on(conn: &mut scal_store::Conn, services: &[String]) -> Result<Vec<UserRecord>> {
     let mut assigned: Vec<UserRecord> = Vec::new();
     for code in services {
-        for user in scal_store::records::services::reviewers(tx.conn(), code).await? {
+        for user in scal_store::records::services::reviewers(&mut *conn, code).await? {
             if user.active && !assigned.iter().any(|u| u.id == user.id) {
                 assigned.push(user);
             }
@@ -67,7 +72,7 @@ pub(crate) async fn reviewers(tx: &mut Tx, services: &[String]) -> Result<Vec<Us
     if !assigned.is_empty() {
         return Ok(assigned);
     }
-    Ok(users::active_with_role(tx.conn(), Role::NhseReviewer).await?)
+    Ok(users::active_with_role(&mut *conn, Role::NhseReviewer).await?)
 }
 
 /// The active users of an organisation.

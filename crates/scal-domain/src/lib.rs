@@ -19,6 +19,7 @@ pub mod organisation;
 pub mod password;
 pub mod policy;
 pub mod product;
+pub mod reminder;
 pub mod review;
 pub mod service;
 pub mod share;

@@ -68,6 +68,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (16, "0016_agreements", include_str!("../migrations/0016_agreements.sql")),
     (17, "0017_shares", include_str!("../migrations/0017_shares.sql")),
     (18, "0018_reopenings", include_str!("../migrations/0018_reopenings.sql")),
+    (19, "0019_jobs", include_str!("../migrations/0019_jobs.sql")),
 ];
 
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {

@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod checkpoints;
 pub mod enquiries;
 pub mod evidence;
+pub mod jobs;
 pub mod local_assurances;
 pub mod notifications;
 pub mod organisations;

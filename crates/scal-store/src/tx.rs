@@ -57,6 +57,16 @@ impl Tx {
         }
     }
 
+    /// `" FOR UPDATE SKIP LOCKED"` on PostgreSQL: the rows another transaction holds are left out
+    /// instead of waited for (claiming scheduled jobs across instances); empty on SQLite, which has
+    /// one writer at a time.
+    pub fn for_update_skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+
     /// Serialises transactions on the same `key` (e.g. sign-in attempts for one account) until
     /// this one ends, including keys with no row to lock.
     pub async fn lock_key(&mut self, key: &str) -> Result<()> {

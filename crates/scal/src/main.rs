@@ -174,16 +174,23 @@ enum Command {
         #[arg(long)]
         due: String,
     },
-    /// Scheduled work (`serve` runs it every five minutes): tell end user organisations when a
-    /// shared product's certificate changes status. Safe to run from cron beside servers
+    /// Scheduled work (`serve` runs it on its own schedule): reminders before anything lapses (DSPT,
+    /// penetration tests, red mitigations, certificate conditions, review responses, agreements
+    /// waiting), and telling end user organisations when a shared product's certificate changes
+    /// status. Each reminder is sent once; safe to run from cron beside servers
     #[command(subcommand)]
     Jobs(JobsCommand),
 }
 
 #[derive(Subcommand)]
 enum JobsCommand {
-    /// Run every due job once
-    Run,
+    /// Run every job once now, each under its lease (a job another instance is running is skipped)
+    Run {
+        /// Run as if it were this date (YYYY-MM-DD) at 09:00 UTC: the reminders due that day are
+        /// sent (once: a reminder already sent is never sent again)
+        #[arg(long)]
+        as_of: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -962,10 +969,35 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 println!("no SCAL uses an older version");
             }
         }
-        Command::Jobs(JobsCommand::Run) => {
+        Command::Jobs(JobsCommand::Run { as_of }) => {
+            let at = match as_of {
+                Some(raw) => scal_domain::check::parse_date(&raw)
+                    .map_err(|e| Failure(format!("--as-of: {}", e.message)))?
+                    .with_hms(9, 0, 0)
+                    .map_err(|e| Failure(e.to_string()))?
+                    .assume_utc(),
+                None => now,
+            };
             let app = open(&settings).await?;
-            let told = scal_app::shares::watch(&app, now).await?;
-            println!("certificate changes told to end user organisations: {told}");
+            let instance = format!("jobs-run-{}", std::process::id());
+            let runs = scal_app::jobs::run_all(&app, &instance, at).await?;
+            let mut failed = false;
+            for run in &runs {
+                match (&run.error, run.job.as_str()) {
+                    (Some(e), job) => {
+                        failed = true;
+                        println!("{job}: failed: {e}");
+                    }
+                    (None, scal_app::jobs::REMINDERS) => println!("reminders sent: {}", run.done),
+                    (None, _) => println!("certificate changes told to end user organisations: {}", run.done),
+                }
+            }
+            if runs.is_empty() {
+                println!("nothing run: another instance holds every job");
+            }
+            if failed {
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Outbox(OutboxCommand::Send) => {
             let app = open(&settings).await?;
@@ -1194,17 +1226,26 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
             }
         });
     }
-    // End user organisations hear of a shared product's certificate changing status (a condition
-    // falling due suspends it with no request to notice it), once, whichever instance sees it.
-    let watcher = app.clone();
+    // The scheduler: each minute, every due job this instance can claim (reminders, the
+    // certificate watch), each under a lease, so several instances on one database run each job
+    // once and send each reminder once.
+    let scheduler = app.clone();
+    let instance = format!(
+        "serve-{}-{}",
+        std::process::id(),
+        OffsetDateTime::now_utc().unix_timestamp_nanos()
+    );
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(5 * 60));
+        let mut every = tokio::time::interval(Duration::from_secs(60));
         loop {
             every.tick().await;
-            match scal_app::shares::watch(&watcher, OffsetDateTime::now_utc()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(scals = n, "certificate changes told to end user organisations"),
-                Err(e) => tracing::warn!(error = %e, "certificate watch failed"),
+            match scal_app::jobs::run_due(&scheduler, &instance, OffsetDateTime::now_utc()).await {
+                Ok(runs) => {
+                    for run in runs.iter().filter(|r| r.done > 0) {
+                        tracing::info!(job = %run.job, done = run.done, "job run");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "scheduled jobs not run"),
             }
         }
     });

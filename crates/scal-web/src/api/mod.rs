@@ -18,6 +18,7 @@ mod testing;
 mod threads;
 mod tokens;
 mod types;
+mod upcoming;
 mod uplift;
 
 use std::sync::OnceLock;
@@ -176,6 +177,7 @@ pub fn router_with(limits: crate::pages::UploadLimits) -> OpenApiRouter<AppState
         .routes(routes!(review::withdraw))
         .routes(routes!(changes::round_changes))
         .routes(routes!(onboarding::list_notifications))
+        .routes(routes!(upcoming::upcoming))
         .routes(routes!(threads::list_threads, threads::open_thread))
         .routes(routes!(threads::get_thread))
         .routes(routes!(threads::reply))

@@ -181,7 +181,18 @@ pub async fn issue(
     }
 }
 
-fn certificate_page(session: &CurrentSession, view: &CertificateView, errors: &[FieldError]) -> Markup {
+/// When the SCAL's DSPT is at risk today (published before the current assessment period), the
+/// date it was published: the certificate page says so (`scal_app::jobs::dspt_at_risk`).
+async fn dspt_at_risk(state: &AppState, view: &CertificateView) -> scal_app::Result<Option<time::Date>> {
+    scal_app::jobs::dspt_at_risk(&state.app, &view.record.scal_id, state.now().date()).await
+}
+
+fn certificate_page(
+    session: &CurrentSession,
+    view: &CertificateView,
+    at_risk: Option<time::Date>,
+    errors: &[FieldError],
+) -> Markup {
     let id = &view.record.id;
     let nhse = authorize(&session.actor, Action::ReviewSubmission, None).is_ok();
     let supplier = !nhse && authorize(&session.actor, Action::AnswerScal, session.actor.org_id()).is_ok();
@@ -191,6 +202,12 @@ fn certificate_page(session: &CurrentSession, view: &CertificateView, errors: &[
         span class="nhsuk-caption-l" { "Certificate of technical conformance" }
         h1 class="nhsuk-heading-xl" { (view.facts.product) " " (view.facts.product_version) }
         (status_reasons(&view.status))
+        @if let Some(published) = at_risk {
+            div class="nhsuk-warning-callout" {
+                h2 class="nhsuk-warning-callout__label" { span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } "DSPT at risk" } }
+                p { "The Data Security and Protection Toolkit assessment on record was published on " (published) ", before the current assessment period (30 June deadline). The supplier must publish this year's assessment." }
+            }
+        }
         (facts(view))
         p class="nhsuk-body" {
             a href=(format!("/certificates/{id}/certificate.pdf")) download { "Download the certificate (PDF)" }
@@ -250,7 +267,8 @@ fn certificate_page(session: &CurrentSession, view: &CertificateView, errors: &[
 
 pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, Path(id): Path<String>) -> PageResult {
     let view = scal_app::certificates::get(&state.app, &session.actor, &id, state.now().date()).await?;
-    Ok(certificate_page(&session, &view, &[]).into_response())
+    let at_risk = dspt_at_risk(&state, &view).await?;
+    Ok(certificate_page(&session, &view, at_risk, &[]).into_response())
 }
 
 /// The certificate as a PDF, for NHS England and its supplier.
@@ -282,7 +300,8 @@ pub async fn revoke(
         Ok(_) => Ok(done(&state, &format!("/certificates/{id}"), Notice::CertificateRevoked)),
         Err(FormOutcome::Errors(errors)) => {
             let view = scal_app::certificates::get(&state.app, &session.actor, &id, state.now().date()).await?;
-            Ok(form_page(certificate_page(&session, &view, &errors), &errors))
+            let at_risk = dspt_at_risk(&state, &view).await?;
+            Ok(form_page(certificate_page(&session, &view, at_risk, &errors), &errors))
         }
         Err(FormOutcome::Failed(error)) => Err(error),
     }
@@ -332,7 +351,8 @@ async fn condition_step(
                 .into_iter()
                 .map(|e| FieldError::new(format!("note-{id}"), e.message))
                 .collect();
-            Ok(form_page(certificate_page(session, &view, &errors), &errors))
+            let at_risk = dspt_at_risk(state, &view).await?;
+            Ok(form_page(certificate_page(session, &view, at_risk, &errors), &errors))
         }
         Err(FormOutcome::Failed(error)) => Err(error),
     }

@@ -256,10 +256,55 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
             }
         }
     };
+    let upcoming = scal_app::jobs::upcoming(&state.app, actor, state.now().date()).await?;
+    let content = html! {
+        (content)
+        (upcoming_section(&upcoming, state.now().date()))
+    };
     Ok(page(
         "Dashboard",
         &Chrome::signed_in(session, Nav::Dashboard),
         false,
         content,
     ))
+}
+
+/// What falls due for this user in the next 30 days, and what is overdue: the reminders' own
+/// dates (`scal_app::jobs::upcoming`).
+fn upcoming_section(items: &[scal_app::jobs::UpcomingItem], today: time::Date) -> maud::Markup {
+    html! {
+        h2 class="nhsuk-heading-l nhsuk-u-margin-top-6" id="upcoming" { "Coming up in the next 30 days" }
+        @if items.is_empty() {
+            p class="nhsuk-body" { "Nothing falls due for you in the next 30 days." }
+        } @else {
+            (data_table("Coming up in the next 30 days, and what is overdue", Caption::Hidden, html! {
+                thead class="nhsuk-table__head" {
+                    tr class="nhsuk-table__row" {
+                        th class="nhsuk-table__header" scope="col" { "Date" }
+                        th class="nhsuk-table__header" scope="col" { "What" }
+                        th class="nhsuk-table__header" scope="col" { "Status" }
+                    }
+                }
+                tbody class="nhsuk-table__body" {
+                    @for item in items {
+                        tr class="nhsuk-table__row" {
+                            td class="nhsuk-table__cell" { (item.on) }
+                            td class="nhsuk-table__cell" { a href=(item.link) { (item.what) } }
+                            td class="nhsuk-table__cell" {
+                                @if item.overdue {
+                                    @if item.kind == "dspt" { (super::layout::tag("At risk", "red")) }
+                                    @else { (super::layout::tag("Overdue", "red")) }
+                                } @else if item.on == today {
+                                    (super::layout::tag("Due today", "orange"))
+                                } @else {
+                                    @let days = (item.on - today).whole_days();
+                                    (super::layout::tag(&format!("In {days} day{}", if days == 1 { "" } else { "s" }), "blue"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }))
+        }
+    }
 }

@@ -1233,6 +1233,8 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             [404, 404, 200, 409, 404],
         ),
         (M::GET, "/api/v1/notifications", None, [200, 200, 200, 200, 200]),
+        // What falls due for the caller: every signed-in user has a list (their own).
+        (M::GET, "/api/v1/upcoming", None, [200, 200, 200, 200, 200]),
         // Question threads: NHS England opens and resolves them, the SCAL's supplier answers.
         // The reviewer resolves Acme's thread, so the administrator after them finds it
         // resolved (409); another organisation's threads are not found.

@@ -10,6 +10,8 @@
 //! - `fast`: compressed responses, and stylesheets under a content hash;
 //! - `headers`: security headers, cookie names, CSRF on uploads and cross-site posts;
 //! - `changes`: what changed since the last round (API, page, `scal review diff`);
+//! - `jobs`: the scheduler across a year of the manual clock (each reminder once), `scal jobs run
+//!   --as-of`, leases, the upcoming lists, and two instances on PostgreSQL;
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
 //! - `browser`: headless Chromium with axe-core checks;
 //! - `threads`: NHS England's question threads and internal notes;
@@ -35,6 +37,7 @@ mod corpus;
 mod evidence;
 mod fast;
 mod headers;
+mod jobs;
 mod journey;
 mod onboarding_pages;
 mod openapi;

@@ -394,6 +394,22 @@ async fn a_missed_uplift_suspends_the_certificate_and_a_product_change_reopens_i
         "{}",
         body["skipped"]
     );
+    // Reminded 7 days before its due date, once, however often the scheduler runs.
+    let week_before = app.now() + time::Duration::days(3);
+    for _ in 0..2 {
+        scal_app::jobs::run_all(app.app(), "test", week_before).await.unwrap();
+    }
+    let bright = app.token_for(BRIGHT).await;
+    let (_, told) = app.api(Method::GET, "/api/v1/notifications", Some(&bright), None).await;
+    let reminders = told
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["kind"] == "reminder" || n["message"].to_string().contains("Uplift"))
+        .filter(|n| n["message"].to_string().to_lowercase().contains("uplift"))
+        .filter(|n| !n["message"].to_string().contains("NHS England uplifted"))
+        .count();
+    assert_eq!(reminders, 1, "{told}");
     app.clock.advance(time::Duration::days(11));
     let bright = app.token_for(BRIGHT).await;
     let (_, certs) = app
