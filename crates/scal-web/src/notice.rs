@@ -66,10 +66,13 @@ pub enum Notice {
     LocalAssuranceSaved,
     LocalDecisionRecorded,
     GoLiveDateRecorded,
+    ScalsUplifted,
+    ProductChangeDeclared,
+    ChangeConfirmed,
 }
 
 impl Notice {
-    const ALL: [Notice; 53] = [
+    const ALL: [Notice; 56] = [
         Self::AnswerSaved,
         Self::AnswerSavedButBlocks,
         Self::SheetAnswered,
@@ -123,6 +126,9 @@ impl Notice {
         Self::LocalAssuranceSaved,
         Self::LocalDecisionRecorded,
         Self::GoLiveDateRecorded,
+        Self::ScalsUplifted,
+        Self::ProductChangeDeclared,
+        Self::ChangeConfirmed,
     ];
 
     pub fn code(self) -> &'static str {
@@ -180,6 +186,9 @@ impl Notice {
             Self::LocalAssuranceSaved => "local-assurance-saved",
             Self::LocalDecisionRecorded => "local-decision-recorded",
             Self::GoLiveDateRecorded => "go-live-date-recorded",
+            Self::ScalsUplifted => "scals-uplifted",
+            Self::ProductChangeDeclared => "product-change-declared",
+            Self::ChangeConfirmed => "change-confirmed",
         }
     }
 
@@ -313,6 +322,9 @@ impl Notice {
             Self::LocalAssuranceSaved => ("Your local assurance has been saved", None),
             Self::LocalDecisionRecorded => ("Your decision has been recorded", None),
             Self::GoLiveDateRecorded => ("The go-live date has been recorded", None),
+            Self::ScalsUplifted => ("The SCALs have been uplifted", Some("Each supplier has been told what changed and when it is due.")),
+            Self::ProductChangeDeclared => ("NHS England has been told about the change", Some("Check the sheets reopened, confirm them and submit the SCAL again.")),
+            Self::ChangeConfirmed => ("Confirmed", None),
             Self::TestingComplete => (
                 "The test result has been saved: testing is complete",
                 Some("Every test case has passed or does not apply. The supplier is told when testing completes."),

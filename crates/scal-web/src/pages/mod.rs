@@ -25,6 +25,7 @@ mod templates;
 mod testing;
 mod threads;
 mod tokens;
+mod uplift;
 
 use axum::handler::Handler;
 use axum::http::StatusCode;
@@ -235,6 +236,11 @@ fn table(limits: UploadLimits) -> Table {
         offline_review::upload,
         max_upload_bytes,
     )
+    .get("/templates/{id}/impact", uplift::impact)
+    .post("/templates/{id}/uplifts", uplift::uplift)
+    .get("/scals/{id}/product-change", uplift::change_form)
+    .post("/scals/{id}/product-change", uplift::declare_change)
+    .post("/scals/{id}/confirmations", uplift::confirm)
     .get("/shares", shares::list)
     .get("/products/{id}/shares", shares::product_shares)
     .get("/products/{id}/shares/new", shares::new_share)

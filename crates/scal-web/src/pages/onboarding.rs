@@ -44,6 +44,14 @@ pub(crate) fn editable(session: &CurrentSession, view: &ScalView) -> bool {
     authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).is_ok() && !view.locked()
 }
 
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
+}
+
 pub(crate) fn product_name(view: &ScalView) -> String {
     view.product.details.title()
 }
@@ -335,6 +343,50 @@ fn overview(
         ]))
         @if authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).is_ok() {
             (needs_banner(needs))
+        }
+        @if !view.reopened.is_empty() {
+            div class="nhsuk-warning-callout" {
+                h2 class="nhsuk-warning-callout__label" {
+                    span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } "This SCAL has been reopened" }
+                }
+                @for r in &view.reopened {
+                    p {
+                        (capitalised(&r.reason))
+                        @if let Some(due) = &r.due_date { ", due " (due) }
+                        "."
+                    }
+                }
+                @if !view.to_confirm.is_empty() {
+                    p { "Requirements changed: confirm or change your answer to each." }
+                    ul {
+                        @for item in &view.to_confirm {
+                            @if let Some(sheet) = view.sheets.iter().find(|s| s.name == item.sheet) {
+                                li {
+                                    a href=(format!("/scals/{scal_id}/sheets/{}/requirements/{}", sheet.id, urlencoding::encode(&item.requirement_id))) {
+                                        (item.requirement_id)
+                                    }
+                                    " (" (item.what) ")"
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !view.sheets_to_confirm.is_empty() {
+                    p { "The product changed: check these sheets and confirm each." }
+                    ul {
+                        @for item in &view.sheets_to_confirm {
+                            @if let Some(sheet) = view.sheets.iter().find(|s| s.name == item.sheet) {
+                                li { a href=(format!("/scals/{scal_id}/sheets/{}", sheet.id)) { (sheet.name) } }
+                            }
+                        }
+                    }
+                }
+                p { "Answer any new requirements, then check your answers and submit again. NHS England reviews what changed." }
+            }
+        }
+        @if authorize(&session.actor, Action::AnswerScal, Some(&view.product.org_id)).is_ok()
+            && view.rounds.last().is_some_and(|r| r.round_status() != scal_domain::review::RoundStatus::Submitted) {
+            p class="nhsuk-body" { a href=(format!("/scals/{scal_id}/product-change")) { "Tell NHS England about a new version or a significant change to the product" } }
         }
         @if view.scal.information_review {
             div class="nhsuk-warning-callout" {
@@ -713,6 +765,21 @@ pub async fn sheet(
         @if !editable && view.locked() {
             (inset(html! { "This SCAL has been submitted and is with NHS England, so it cannot be changed." }))
         }
+        @if view.sheets_to_confirm.iter().any(|s| s.sheet == sheet.name) {
+            div class="nhsuk-warning-callout" {
+                h2 class="nhsuk-warning-callout__label" {
+                    span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } "The product changed: check this sheet" }
+                }
+                p { "You told NHS England about a change to the product. Check every answer on this sheet, change any that are no longer right, then confirm it." }
+                @if editable {
+                    form method="post" action=(format!("/scals/{}/confirmations", view.scal.id)) novalidate {
+                        (csrf(&session.csrf_token))
+                        input type="hidden" name="sheet_id" value=(sheet.id);
+                        button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Confirm this sheet is correct" }
+                    }
+                }
+            }
+        }
         @if !sheet.scoped_out.is_empty() {
             details class="nhsuk-details" {
                 summary class="nhsuk-details__summary" {
@@ -741,6 +808,9 @@ pub async fn sheet(
                     tr class="nhsuk-table__row" id=(format!("req-{rid}")) {
                         td class="nhsuk-table__cell" {
                             code { (rid) } " " span class="nhsuk-hint nhsuk-u-font-size-16" { (row.requirement.level.plain()) }
+                            @if view.needs_confirming(&sheet.name, rid).is_some() {
+                                " " (super::layout::tag("Changed: confirm your answer", "orange"))
+                            }
                             br;
                             (row.requirement.text)
                         }
@@ -1017,6 +1087,22 @@ fn requirement_markup(
         (error_summary(errors))
         span class="nhsuk-caption-l" { (sheet.name) ", " span class="scal-id" { (rid) } }
         h1 class={ @if r.text.chars().count() > 160 { "nhsuk-heading-m" } @else { "nhsuk-heading-l" } } { (r.text) }
+        @if let Some(what) = view.needs_confirming(&sheet.name, rid) {
+            div class="nhsuk-warning-callout" {
+                h2 class="nhsuk-warning-callout__label" {
+                    span role="text" { span class="nhsuk-u-visually-hidden" { "Important: " } "Requirement changed: confirm or change your answer" }
+                }
+                p { "NHS England's new version of this requirement changed its " (what) ". Your answer is kept: save a new one, or keep it as it is." }
+                @if editable {
+                    form method="post" action=(format!("/scals/{scal_id}/confirmations")) novalidate {
+                        (csrf(&session.csrf_token))
+                        input type="hidden" name="sheet_id" value=(sheet.id);
+                        input type="hidden" name="requirement_id" value=(rid);
+                        button class="nhsuk-button nhsuk-button--secondary" type="submit" { "Keep my answer" }
+                    }
+                }
+            }
+        }
         (summary_list(&details))
         @if editable {
             form method="post" action=(action) novalidate {

@@ -453,6 +453,12 @@ pub async fn show(State(state): State<AppState>, PageActor(session): PageActor, 
                                 a href=(format!("/templates/{}/diff?to={}", template.id, version.version)) {
                                     "Changes" span class="nhsuk-u-visually-hidden" { " in version " (version.version) }
                                 }
+                                @if version.published && authorize(&session.actor, Action::IssueScal, None).is_ok() {
+                                    br;
+                                    a href=(format!("/templates/{}/impact?version={}", template.id, version.version)) {
+                                        "SCALs affected" span class="nhsuk-u-visually-hidden" { " by version " (version.version) }
+                                    }
+                                }
                             }
                             @if can_manage && !version.published {
                                 @if version.version > 1 { br; }

@@ -1371,6 +1371,48 @@ type PageCase = (Method, &'static str, Vec<(&'static str, &'static str)>, [u16; 
 fn page_cases() -> Vec<PageCase> {
     use Method as M;
     vec![
+        (
+            M::GET,
+            "/templates/{template}/impact",
+            vec![],
+            [403, 403, 200, 200, 403],
+        ),
+        (
+            M::POST,
+            "/templates/{template}/uplifts",
+            vec![("due_date", "2020-01-01")],
+            [403, 403, 422, 422, 403],
+        ),
+        (
+            M::GET,
+            "/scals/{acme_scal}/product-change",
+            vec![],
+            [200, 200, 403, 403, 404],
+        ),
+        (
+            M::GET,
+            "/scals/{bright_scal}/product-change",
+            vec![],
+            [404, 404, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{acme_scal}/product-change",
+            vec![],
+            [422, 422, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{acme_scal}/confirmations",
+            vec![("sheet_id", "{acme_sheet}")],
+            [409, 409, 403, 403, 404],
+        ),
+        (
+            M::POST,
+            "/scals/{bright_scal}/confirmations",
+            vec![("sheet_id", "{bright_sheet}")],
+            [404, 404, 403, 403, 404],
+        ),
         (M::GET, "/shares", vec![], [200, 200, 200, 200, 200]),
         (
             M::GET,

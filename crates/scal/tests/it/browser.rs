@@ -1397,3 +1397,123 @@ fn the_end_user_organisations_part_in_the_browser() {
     browser.quit().unwrap();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Re-assurance in a browser, every page checked with axe at both widths: NHS England's impact
+/// page for version 2 (an error summary for a past due date, then the uplift), and the supplier's
+/// reopened SCAL, the sheet with its changed requirements marked, a changed requirement's page
+/// ("Keep my answer") and the product change question page (with an error, then declared).
+#[test]
+fn re_assurance_in_the_browser() {
+    if !available() {
+        return;
+    }
+    let server = start_server();
+    let app = &server.app;
+    let (template, connect) = server.runtime.block_on(crate::uplift::world_with_version_2(app));
+    let base = &server.base;
+    let browser = Browser::start(true).unwrap();
+    let mut problems = Vec::new();
+    let mut check = |browser: &Browser, what: &str| {
+        for width in [1280, 375] {
+            browser.set_window_size(width, 900).unwrap();
+            for v in browser.axe_serious_violations().unwrap() {
+                problems.push(format!("{what} at {width} px: {v}"));
+            }
+            let overflow = browser.sideways_overflow().unwrap();
+            if overflow > 0 {
+                problems.push(format!(
+                    "{what} at {width} px: {overflow} px too wide: {}",
+                    browser.overflowing_elements().unwrap()
+                ));
+            }
+        }
+        browser.set_window_size(1280, 900).unwrap();
+    };
+    sign_in(&browser, base, "admin@nhse.example", PASSWORD, "form[action='/logout']");
+    browser.goto(&format!("{base}/templates/{template}")).unwrap();
+    submit(
+        &browser,
+        &format!("a[href='/templates/{template}/impact?version=2']"),
+        "form input[name='due_date']",
+    );
+    assert!(browser.body_text().unwrap().contains("Brightwater Connect"));
+    check(&browser, "the impact page");
+    browser.find("#due_date").unwrap().send_keys("2020-01-01").unwrap();
+    submit(
+        &browser,
+        "form button[type=submit].nhsuk-button",
+        ".nhsuk-error-summary",
+    );
+    check(&browser, "the impact page with an error");
+    browser.find("#due_date").unwrap().clear().unwrap();
+    browser.find("#due_date").unwrap().send_keys("2030-01-31").unwrap();
+    submit(
+        &browser,
+        "form button[type=submit].nhsuk-button",
+        ".nhsuk-notification-banner, .nhsuk-panel, h1",
+    );
+    assert!(
+        browser.body_text().unwrap().contains("The SCALs have been uplifted"),
+        "{}",
+        browser.body_text().unwrap()
+    );
+    sign_out(&browser);
+
+    sign_in(
+        &browser,
+        base,
+        "admin@brightwater.example",
+        PASSWORD,
+        "form[action='/logout']",
+    );
+    browser.goto(&format!("{base}/scals/{connect}")).unwrap();
+    let text = browser.body_text().unwrap();
+    assert!(text.contains("This SCAL has been reopened"), "{text}");
+    check(&browser, "the reopened SCAL");
+    submit(
+        &browser,
+        ".nhsuk-warning-callout li a",
+        "form input[name='requirement_id']",
+    );
+    assert!(browser
+        .body_text()
+        .unwrap()
+        .contains("Requirement changed: confirm or change your answer"));
+    check(&browser, "a changed requirement");
+    submit(&browser, ".nhsuk-warning-callout form button", "h1");
+    assert!(browser.body_text().unwrap().contains("Confirmed"));
+    browser.goto(&format!("{base}/scals/{connect}")).unwrap();
+    submit(&browser, ".nhsuk-warning-callout li a", "h1");
+    let sheet_url = browser.current_url().unwrap();
+    let sheet = sheet_url.split("/requirements/").next().unwrap().to_string();
+    browser.goto(&sheet).unwrap();
+    assert!(browser.body_text().unwrap().contains("Changed: confirm your answer"));
+    check(&browser, "a sheet with a changed requirement");
+    browser.goto(&format!("{base}/scals/{connect}/product-change")).unwrap();
+    check(&browser, "the product change question");
+    submit(
+        &browser,
+        "form button[type=submit].nhsuk-button",
+        ".nhsuk-error-summary",
+    );
+    check(&browser, "the product change question with errors");
+    browser
+        .find("input[name='kind'][value='significant_change']")
+        .unwrap()
+        .click()
+        .unwrap();
+    browser
+        .find("#description")
+        .unwrap()
+        .send_keys("New hosting provider")
+        .unwrap();
+    browser.find("#service-0").unwrap().click().unwrap();
+    submit(&browser, "form button[type=submit].nhsuk-button", "h1");
+    assert!(browser
+        .body_text()
+        .unwrap()
+        .contains("NHS England has been told about the change"));
+    check(&browser, "the SCAL after a product change");
+    browser.quit().unwrap();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -16,7 +16,7 @@ const NHSE: &str = "admin@nhse.example";
 /// Riverside), and version 2 of the GP Connect template published: GPCM-SD-900 added, GPCM-C-2's
 /// text changed, GPCM-SD-032 from SHOULD to MUST, GPCM-SD-106 removed. Returns (template ID,
 /// Brightwater Connect's SCAL ID).
-async fn world_with_version_2(app: &TestApp) -> (String, String) {
+pub(crate) async fn world_with_version_2(app: &TestApp) -> (String, String) {
     scal_app::demo::seed_journeys(app.app(), app.now()).await.unwrap();
     let system = scal_app::Actor::System;
     let template = scal_app::templates::list(app.app(), &system)
