@@ -53,16 +53,30 @@ pub struct JobRun {
 
 /// Runs every job due at `now` that no other instance holds, as instance `instance`.
 pub async fn run_due(app: &App, instance: &str, now: OffsetDateTime) -> Result<Vec<JobRun>> {
-    run(app, instance, now, false).await
+    run(app, instance, now, now, false).await
 }
 
 /// Runs every job now, due or not (still under its lease, so never beside another instance's run
 /// of it): one pass of `scal jobs run`.
 pub async fn run_all(app: &App, instance: &str, now: OffsetDateTime) -> Result<Vec<JobRun>> {
-    run(app, instance, now, true).await
+    run(app, instance, now, now, true).await
 }
 
-async fn run(app: &App, instance: &str, now: OffsetDateTime, any_time: bool) -> Result<Vec<JobRun>> {
+/// [`run_all`] with the jobs working as of another day (`scal jobs run --as-of`, to catch up days
+/// the scheduler missed, or to rehearse one). Leases, the next run and the audit entry's time stay
+/// on the real clock (`now`), so the server's own schedule is untouched whatever the date; a
+/// reminder sent for a day ahead counts as sent.
+pub async fn run_all_as_of(app: &App, instance: &str, now: OffsetDateTime, as_of: OffsetDateTime) -> Result<Vec<JobRun>> {
+    run(app, instance, now, as_of, true).await
+}
+
+async fn run(
+    app: &App,
+    instance: &str,
+    now: OffsetDateTime,
+    as_of: OffsetDateTime,
+    any_time: bool,
+) -> Result<Vec<JobRun>> {
     let mut runs = Vec::new();
     for (name, every) in SCHEDULE {
         jobs::ensure(app.store.pool(), name, micros(now)).await?;
@@ -73,8 +87,8 @@ async fn run(app: &App, instance: &str, now: OffsetDateTime, any_time: bool) -> 
             continue;
         }
         let result = match name {
-            REMINDERS => send_reminders(app, now).await,
-            _ => crate::shares::watch(app, now).await,
+            REMINDERS => send_reminders(app, as_of).await,
+            _ => crate::shares::watch(app, as_of).await,
         };
         let (done, error) = match result {
             Ok(done) => (done, None),
@@ -97,6 +111,7 @@ async fn run(app: &App, instance: &str, now: OffsetDateTime, any_time: bool) -> 
             None,
             Some(serde_json::json!({
                 "instance": instance,
+                "as_of": as_of.date().to_string(),
                 "done": done,
                 "error": error,
                 "lease_held": held,

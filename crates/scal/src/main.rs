@@ -980,7 +980,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             };
             let app = open(&settings).await?;
             let instance = format!("jobs-run-{}", std::process::id());
-            let runs = scal_app::jobs::run_all(&app, &instance, at).await?;
+            let runs = scal_app::jobs::run_all_as_of(&app, &instance, now, at).await?;
             let mut failed = false;
             for run in &runs {
                 match (&run.error, run.job.as_str()) {

@@ -382,6 +382,17 @@ async fn scal_jobs_run_as_of_a_date_sends_that_days_reminders_once() {
     );
     let again = run("2026-12-27");
     assert!(again.contains("reminders sent: 0"), "{again}");
+    // The server's own schedule stays on the real clock: a pass as of a later day does not push
+    // its next runs to that day.
+    let rows = sqlx::query("SELECT next_run_at FROM jobs")
+        .fetch_all(app.app().store.pool())
+        .await
+        .unwrap();
+    let tomorrow = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    for row in rows {
+        let next: i64 = sqlx::Row::try_get(&row, "next_run_at").unwrap();
+        assert!(scal_app::from_micros(next) < tomorrow, "next run {next} follows the real clock");
+    }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_scal"))
         .arg("--data-dir")
         .arg(app.db.data_dir())
