@@ -398,6 +398,22 @@ pub async fn delete(app: &App, actor: &Actor, evidence_id: &str, now: OffsetDate
             file.file_name
         )));
     }
+    // A file an active share gives an end user organisation stays until the share stops giving
+    // it; ended shares forget it.
+    let sharing = scal_store::records::shares::sharing_file(tx.conn(), &file.id).await?;
+    let active: Vec<&str> = sharing
+        .iter()
+        .filter(|s| crate::shares::share_state(s, now.date()) == scal_domain::share::ShareState::Active)
+        .map(|s| s.euo_ods.as_str())
+        .collect();
+    if !active.is_empty() {
+        return Err(AppError::Conflict(format!(
+            "{} cannot be deleted: it is shared with {}. Stop sharing it first (change the files a share gives)",
+            file.file_name,
+            active.join(", ")
+        )));
+    }
+    scal_store::records::shares::forget_file(tx.conn(), &file.id).await?;
     for (link, scal_id, requirement) in &requirements {
         scals::lock_scal(&mut tx, scal_id).await?;
         ensure_editable(&mut tx, scal_id).await?;

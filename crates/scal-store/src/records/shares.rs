@@ -212,3 +212,26 @@ pub async fn shared_scals<'e>(ex: impl Executor<'e, Database = Any>) -> Result<V
         .await?;
     rows.iter().map(|r| text(r, "scal_id")).collect()
 }
+
+/// The shares that share an evidence file, in every state.
+pub async fn sharing_file<'e>(ex: impl Executor<'e, Database = Any>, evidence_id: &str) -> Result<Vec<ShareRecord>> {
+    let columns: String = COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
+    sqlx::query(&format!(
+        "SELECT {columns} FROM shares s JOIN share_files f ON f.share_id = s.id WHERE f.evidence_id = $1 ORDER BY s.id"
+    ))
+    .bind(evidence_id)
+    .fetch_all(ex)
+    .await?
+    .iter()
+    .map(from_row)
+    .collect()
+}
+
+/// Forgets an evidence file in every share (only ended shares may still name a file deleted).
+pub async fn forget_file<'e>(ex: impl Executor<'e, Database = Any>, evidence_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM share_files WHERE evidence_id = $1")
+        .bind(evidence_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -235,6 +235,12 @@ async fn an_accepted_scal_is_shared_assured_locally_suspended_and_revoked() {
         let (status, _, _) = app.send(get_with_token(&path, &riverside)).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
+    // A file a share gives cannot be deleted from under it; an unshared one can.
+    let (status, body) = app
+        .api(Method::DELETE, &format!("/api/v1/evidence/{hazard_log}"), Some(&supplier), None)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.to_string().contains("shared with A81001, Y0R1V"), "{body}");
     // The accepted round, read-only, and its workbook.
     let (status, round) = app
         .api(
