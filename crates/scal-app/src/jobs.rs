@@ -66,7 +66,12 @@ pub async fn run_all(app: &App, instance: &str, now: OffsetDateTime) -> Result<V
 /// the scheduler missed, or to rehearse one). Leases, the next run and the audit entry's time stay
 /// on the real clock (`now`), so the server's own schedule is untouched whatever the date; a
 /// reminder sent for a day ahead counts as sent.
-pub async fn run_all_as_of(app: &App, instance: &str, now: OffsetDateTime, as_of: OffsetDateTime) -> Result<Vec<JobRun>> {
+pub async fn run_all_as_of(
+    app: &App,
+    instance: &str,
+    now: OffsetDateTime,
+    as_of: OffsetDateTime,
+) -> Result<Vec<JobRun>> {
     run(app, instance, now, as_of, true).await
 }
 

@@ -209,133 +209,154 @@ pub async fn uplift(
     };
     let pick = crate::scals::pick(app, actor, template_id, version, None).await?;
     let mut outcome = UpliftOutcome::default();
+    let (_, versions) = crate::templates::get(app, actor, template_id).await?;
+    let number = |version_id: &str| versions.iter().find(|v| v.id == version_id).map_or(0, |v| v.version);
     for affected in chosen {
-        let mut tx = app.store.begin().await?;
-        scals::lock_scal(&mut tx, &affected.scal_id).await?;
-        let rounds = scal_store::records::submissions::for_scal(tx.conn(), &affected.scal_id).await?;
-        if rounds.last().map(|r| r.round_status()) == Some(RoundStatus::Submitted) {
-            outcome.skipped.push((
-                affected.product.clone(),
-                "with NHS England for review: decide or return the round first".into(),
-            ));
-            continue;
-        }
-        let ours: Vec<scals::ScalSheetRecord> = scals::sheets_of_template(tx.conn(), &impact.template_id)
-            .await?
-            .into_iter()
-            .filter(|s| s.scal_id == affected.scal_id)
-            .collect();
-        if let Some(missing) = ours.iter().find(|s| new_name(&s.name, ours.len(), &pick).is_none()) {
-            outcome.skipped.push((
-                affected.product.clone(),
-                format!("version {} has no sheet named {:?}", pick.version, missing.name),
-            ));
-            continue;
-        }
-        let (delta, issued) = delta_on(tx.conn(), app, &affected.scal_id, &ours, &pick).await?;
-        // The removed requirements' last answers, archived with the uplift.
-        let answers = scals::answers(tx.conn(), &affected.scal_id).await?;
-        let archived: Vec<serde_json::Value> = delta
-            .removed
-            .iter()
-            .map(|r| {
-                let sheet_id = issued
+        // Each SCAL in its own transaction under its lock; one that fails is reported and the
+        // others stand.
+        let one: Result<std::result::Result<Uplifted, String>> = async {
+            let mut tx = app.store.begin().await?;
+            scals::lock_scal(&mut tx, &affected.scal_id).await?;
+            let rounds = scal_store::records::submissions::for_scal(tx.conn(), &affected.scal_id).await?;
+            if rounds.last().map(|r| r.round_status()) == Some(RoundStatus::Submitted) {
+                return Ok(Err(
+                    "with NHS England for review: decide or return the round first".to_string()
+                ));
+            }
+            let ours: Vec<scals::ScalSheetRecord> = scals::sheets_of_template(tx.conn(), &impact.template_id)
+                .await?
+                .into_iter()
+                .filter(|s| s.scal_id == affected.scal_id)
+                .collect();
+            // Read again under the lock: another uplift may have got there first.
+            if ours.iter().all(|s| number(&s.template_version_id) >= pick.version) {
+                return Ok(Err(format!("already on version {} or later", pick.version)));
+            }
+            if let Some(missing) = ours.iter().find(|s| new_name(&s.name, ours.len(), &pick).is_none()) {
+                return Ok(Err(format!(
+                    "version {} has no sheet named {:?}",
+                    pick.version, missing.name
+                )));
+            }
+            let (delta, issued) = delta_on(tx.conn(), app, &affected.scal_id, &ours, &pick).await?;
+            // The removed requirements' last answers, archived with the uplift.
+            let answers = scals::answers(tx.conn(), &affected.scal_id).await?;
+            let archived: Vec<serde_json::Value> = delta
+                .removed
+                .iter()
+                .map(|r| {
+                    let sheet_id = issued
+                        .iter()
+                        .find(|s| new_name(&s.record.name, issued.len(), &pick).as_deref() == Some(r.sheet.as_str()))
+                        .map(|s| s.record.id.as_str());
+                    let answer = answers
+                        .iter()
+                        .find(|a| Some(a.scal_sheet_id.as_str()) == sheet_id && a.requirement_id == r.requirement_id);
+                    serde_json::json!({
+                        "sheet": r.sheet,
+                        "requirement_id": r.requirement_id,
+                        "text": r.text,
+                        "answer": answer.and_then(|a| a.response.clone()),
+                        "justification": answer.and_then(|a| a.justification.clone()),
+                        "mitigation": answer.and_then(|a| a.mitigation.clone()),
+                        "target_date": answer.and_then(|a| a.target_date.clone()),
+                    })
+                })
+                .collect();
+            for sheet in &ours {
+                let name = new_name(&sheet.name, ours.len(), &pick).unwrap_or_else(|| sheet.name.clone());
+                scals::set_sheet_version(tx.conn(), &sheet.id, &pick.version_id, &name).await?;
+                if name != sheet.name {
+                    reopenings::rename_sheet(tx.conn(), &affected.scal_id, &sheet.name, &name).await?;
+                }
+            }
+            // Removed requirements leave the live SCAL (their last answers are archived above), so a
+            // later version bringing an ID back starts it unanswered and nothing reminds about them.
+            for r in &delta.removed {
+                if let Some(sheet) = issued
                     .iter()
                     .find(|s| new_name(&s.record.name, issued.len(), &pick).as_deref() == Some(r.sheet.as_str()))
-                    .map(|s| s.record.id.as_str());
-                let answer = answers
-                    .iter()
-                    .find(|a| Some(a.scal_sheet_id.as_str()) == sheet_id && a.requirement_id == r.requirement_id);
-                serde_json::json!({
-                    "sheet": r.sheet,
-                    "requirement_id": r.requirement_id,
-                    "text": r.text,
-                    "answer": answer.and_then(|a| a.response.clone()),
-                    "justification": answer.and_then(|a| a.justification.clone()),
-                    "mitigation": answer.and_then(|a| a.mitigation.clone()),
-                    "target_date": answer.and_then(|a| a.target_date.clone()),
+                {
+                    scals::delete_answer(tx.conn(), &sheet.record.id, &r.requirement_id).await?;
+                    scal_store::records::evidence::delete_links_of(tx.conn(), &sheet.record.id, &r.requirement_id)
+                        .await?;
+                }
+            }
+            let reason = format!("uplift to {} version {}", impact.template, pick.version);
+            let record = ReopeningRecord {
+                id: new_id(),
+                scal_id: affected.scal_id.clone(),
+                kind: "uplift".into(),
+                reason: reason.clone(),
+                after_round: rounds.last().map_or(0, |r| r.round),
+                due_date: Some(due.to_string()),
+                details: serde_json::json!({
+                    "template_id": impact.template_id,
+                    "template": impact.template,
+                    "version": pick.version,
+                    "from_versions": affected.from_versions,
+                    "delta": delta,
+                    "archived": archived,
                 })
-            })
-            .collect();
-        for sheet in &ours {
-            let name = new_name(&sheet.name, ours.len(), &pick).unwrap_or_else(|| sheet.name.clone());
-            scals::set_sheet_version(tx.conn(), &sheet.id, &pick.version_id, &name).await?;
-        }
-        let reason = format!("uplift to {} version {}", impact.template, pick.version);
-        let record = ReopeningRecord {
-            id: new_id(),
-            scal_id: affected.scal_id.clone(),
-            kind: "uplift".into(),
-            reason: reason.clone(),
-            after_round: rounds.last().map_or(0, |r| r.round),
-            due_date: Some(due.to_string()),
-            details: serde_json::json!({
-                "template_id": impact.template_id,
-                "template": impact.template,
-                "version": pick.version,
-                "from_versions": affected.from_versions,
-                "delta": delta,
-                "archived": archived,
-            })
-            .to_string(),
-            created_by: actor.label().to_string(),
-            created_at: micros(now),
-        };
-        reopenings::insert(tx.conn(), &record).await?;
-        for c in &delta.changed {
-            reopenings::insert_item(
-                tx.conn(),
-                &ReopenedItem {
-                    reopening_id: record.id.clone(),
-                    scal_id: affected.scal_id.clone(),
-                    sheet: c.sheet.clone(),
-                    requirement_id: c.requirement_id.clone(),
-                    what: c.what.join(", "),
-                    confirmed_at: None,
-                    confirmed_by: None,
-                },
-            )
+                .to_string(),
+                created_by: actor.label().to_string(),
+                created_at: micros(now),
+            };
+            reopenings::insert(tx.conn(), &record).await?;
+            for c in &delta.changed {
+                reopenings::insert_item(
+                    tx.conn(),
+                    &ReopenedItem {
+                        reopening_id: record.id.clone(),
+                        scal_id: affected.scal_id.clone(),
+                        sheet: c.sheet.clone(),
+                        requirement_id: c.requirement_id.clone(),
+                        what: c.what.join(", "),
+                        confirmed_at: None,
+                        confirmed_by: None,
+                    },
+                )
+                .await?;
+            }
+            tx.audit(audit_entry(
+                actor,
+                now,
+                "scal.uplifted",
+                None,
+                &affected.scal_id,
+                Some(serde_json::json!({"versions": affected.from_versions})),
+                Some(serde_json::json!({
+                    "template": impact.template, "version": pick.version, "due_date": due.to_string(),
+                    "delta": delta, "archived": archived,
+                })),
+            ))
             .await?;
-        }
-        tx.audit(audit_entry(
-            actor,
-            now,
-            "scal.uplifted",
-            None,
-            &affected.scal_id,
-            Some(serde_json::json!({"versions": affected.from_versions})),
-            Some(serde_json::json!({
-                "template": impact.template, "version": pick.version, "due_date": due.to_string(),
-                "delta": delta, "archived": archived,
-            })),
-        ))
-        .await?;
-        let supplier_org = scal_store::records::products::get(tx.conn(), &affected.product_id)
-            .await?
-            .map(|p| p.org_id)
-            .unwrap_or_default();
-        let to = crate::notifications::organisation_users(&mut tx, &supplier_org).await?;
-        let mut lines: Vec<String> = Vec::new();
-        for a in &delta.added {
-            lines.push(format!("Added: {} ({})", a.requirement_id, a.sheet));
-        }
-        for c in &delta.changed {
-            lines.push(format!(
-                "Changed ({}): {} ({})",
-                c.what.join(", "),
-                c.requirement_id,
-                c.sheet
-            ));
-        }
-        for r in &delta.removed {
-            lines.push(format!("Removed: {} ({})", r.requirement_id, r.sheet));
-        }
-        crate::notifications::tell(
-            &mut tx,
-            &to,
-            "uplift",
-            &format!("SCAL reopened: {}", affected.product),
-            &format!(
+            let supplier_org = scal_store::records::products::get(tx.conn(), &affected.product_id)
+                .await?
+                .map(|p| p.org_id)
+                .unwrap_or_default();
+            let to = crate::notifications::organisation_users(&mut tx, &supplier_org).await?;
+            let mut lines: Vec<String> = Vec::new();
+            for a in &delta.added {
+                lines.push(format!("Added: {} ({})", a.requirement_id, a.sheet));
+            }
+            for c in &delta.changed {
+                lines.push(format!(
+                    "Changed ({}): {} ({})",
+                    c.what.join(", "),
+                    c.requirement_id,
+                    c.sheet
+                ));
+            }
+            for r in &delta.removed {
+                lines.push(format!("Removed: {} ({})", r.requirement_id, r.sheet));
+            }
+            crate::notifications::tell(
+                &mut tx,
+                &to,
+                "uplift",
+                &format!("SCAL reopened: {}", affected.product),
+                &format!(
                 "NHS England uplifted the SCAL for {} to {} version {}, due {due}: {}. Answer what was added, confirm \
                  or change what changed, and submit again.\n{}",
                 affected.product,
@@ -344,28 +365,40 @@ pub async fn uplift(
                 delta.summary(),
                 lines.join("\n")
             ),
-            &format!("/scals/{}", affected.scal_id),
-            now,
-        )
-        .await?;
-        crate::shares::tell_euos(
-            &mut tx,
-            &affected.scal_id,
-            &format!("SCAL being uplifted: {}", affected.product),
-            &format!(
-                "NHS England asked the supplier of {} to uplift its SCAL to {} version {} by {due}",
-                affected.product, impact.template, pick.version
-            ),
-            now,
-        )
-        .await?;
-        tx.commit().await?;
-        outcome.uplifted.push(Uplifted {
-            scal_id: affected.scal_id.clone(),
-            product: affected.product.clone(),
-            reopening_id: record.id,
-            delta,
-        });
+                &format!("/scals/{}", affected.scal_id),
+                now,
+            )
+            .await?;
+            crate::shares::tell_euos(
+                &mut tx,
+                &affected.scal_id,
+                &format!("SCAL being uplifted: {}", affected.product),
+                &format!(
+                    "NHS England asked the supplier of {} to uplift its SCAL to {} version {} by {due}",
+                    affected.product, impact.template, pick.version
+                ),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(Ok(Uplifted {
+                scal_id: affected.scal_id.clone(),
+                product: affected.product.clone(),
+                reopening_id: record.id,
+                delta,
+            }))
+        }
+        .await;
+        match one {
+            Ok(Ok(done)) => outcome.uplifted.push(done),
+            Ok(Err(why)) => outcome.skipped.push((affected.product.clone(), why)),
+            Err(e) => {
+                tracing::warn!(scal = %affected.scal_id, error = %e, "uplift failed");
+                outcome
+                    .skipped
+                    .push((affected.product.clone(), format!("not uplifted: {e}")));
+            }
+        }
     }
     Ok(outcome)
 }

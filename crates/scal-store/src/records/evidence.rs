@@ -253,3 +253,17 @@ pub async fn delete<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Resu
         .await?;
     Ok(())
 }
+
+/// Removes every file's link to one requirement.
+pub async fn delete_links_of<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    sheet_id: &str,
+    requirement_id: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM evidence_links WHERE scal_sheet_id = $1 AND requirement_id = $2")
+        .bind(sheet_id)
+        .bind(requirement_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -220,3 +220,18 @@ pub async fn confirm_sheet<'e>(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Follows a sheet renamed by an uplift, so its flags still name it.
+pub async fn rename_sheet(tx: &mut sqlx::AnyConnection, scal_id: &str, old: &str, new: &str) -> Result<()> {
+    for table in ["reopened_items", "reopened_sheets"] {
+        sqlx::query(&format!(
+            "UPDATE {table} SET sheet = $1 WHERE scal_id = $2 AND sheet = $3"
+        ))
+        .bind(new)
+        .bind(scal_id)
+        .bind(old)
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(())
+}

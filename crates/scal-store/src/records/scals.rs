@@ -304,3 +304,17 @@ pub async fn sheets_of_template<'e>(
     .map(sheet_from_row)
     .collect()
 }
+
+/// Removes one requirement's answer (a requirement an uplift removed; its answer is archived).
+pub async fn delete_answer<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    sheet_id: &str,
+    requirement_id: &str,
+) -> Result<()> {
+    sqlx::query("DELETE FROM answers WHERE scal_sheet_id = $1 AND requirement_id = $2")
+        .bind(sheet_id)
+        .bind(requirement_id)
+        .execute(ex)
+        .await?;
+    Ok(())
+}

@@ -215,7 +215,11 @@ pub async fn shared_scals<'e>(ex: impl Executor<'e, Database = Any>) -> Result<V
 
 /// The shares that share an evidence file, in every state.
 pub async fn sharing_file<'e>(ex: impl Executor<'e, Database = Any>, evidence_id: &str) -> Result<Vec<ShareRecord>> {
-    let columns: String = COLUMNS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
+    let columns: String = COLUMNS
+        .split(", ")
+        .map(|c| format!("s.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     sqlx::query(&format!(
         "SELECT {columns} FROM shares s JOIN share_files f ON f.share_id = s.id WHERE f.evidence_id = $1 ORDER BY s.id"
     ))

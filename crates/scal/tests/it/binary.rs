@@ -187,7 +187,10 @@ async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of
         limit: 1_000,
         ..Default::default()
     };
-    let job_runs = scal_store::records::audit::list(store.pool(), &filter).await.unwrap().len();
+    let job_runs = scal_store::records::audit::list(store.pool(), &filter)
+        .await
+        .unwrap()
+        .len();
     store.close().await;
     assert!(
         stdout(&verified).contains(&format!("audit chain intact: {} entries", 5 + job_runs)),

@@ -391,7 +391,10 @@ async fn scal_jobs_run_as_of_a_date_sends_that_days_reminders_once() {
     let tomorrow = time::OffsetDateTime::now_utc() + time::Duration::days(1);
     for row in rows {
         let next: i64 = sqlx::Row::try_get(&row, "next_run_at").unwrap();
-        assert!(scal_app::from_micros(next) < tomorrow, "next run {next} follows the real clock");
+        assert!(
+            scal_app::from_micros(next) < tomorrow,
+            "next run {next} follows the real clock"
+        );
     }
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_scal"))
         .arg("--data-dir")

@@ -237,7 +237,12 @@ async fn an_accepted_scal_is_shared_assured_locally_suspended_and_revoked() {
     }
     // A file a share gives cannot be deleted from under it; an unshared one can.
     let (status, body) = app
-        .api(Method::DELETE, &format!("/api/v1/evidence/{hazard_log}"), Some(&supplier), None)
+        .api(
+            Method::DELETE,
+            &format!("/api/v1/evidence/{hazard_log}"),
+            Some(&supplier),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(body.to_string().contains("shared with A81001, Y0R1V"), "{body}");

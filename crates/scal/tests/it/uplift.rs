@@ -505,3 +505,31 @@ async fn a_missed_uplift_suspends_the_certificate_and_a_product_change_reopens_i
     assert_eq!(view["sheets_to_confirm"], json!([]));
     assert_eq!(audit_count(&app, "product.change_declared").await, 1);
 }
+
+/// Two uplifts of the same SCAL at once (a double-clicked form, two administrators): one uplifts
+/// it, the other finds it already on the version under the SCAL's lock and leaves it, saying so.
+#[tokio::test]
+async fn two_uplifts_at_once_reopen_a_scal_once() {
+    let app = TestApp::demo().await;
+    let (template, connect) = world_with_version_2(&app).await;
+    let nhse = scal_app::auth::actor_for(
+        &scal_store::records::users::get_by_email(app.app().store.pool(), NHSE)
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let due = (app.now() + time::Duration::days(30)).date().to_string();
+    let ids = [connect.clone()];
+    let (a, b) = tokio::join!(
+        scal_app::uplift::uplift(app.app(), &nhse, &template, None, &ids, &due, app.now()),
+        scal_app::uplift::uplift(app.app(), &nhse, &template, None, &ids, &due, app.now()),
+    );
+    let outcomes: Vec<_> = [a, b].into_iter().filter_map(Result::ok).collect();
+    let uplifted: usize = outcomes.iter().map(|o| o.uplifted.len()).sum();
+    assert_eq!(uplifted, 1, "{outcomes:?}");
+    let reopenings = scal_app::uplift::for_scal(app.app(), &scal_app::Actor::System, &connect)
+        .await
+        .unwrap();
+    assert_eq!(reopenings.len(), 1);
+    assert_eq!(audit_count(&app, "scal.uplifted").await, 1);
+}
