@@ -168,6 +168,14 @@ pub async fn download(app: &App, actor: &Actor, id: &str) -> Result<(EvidenceRec
         .await?
         .ok_or(AppError::NotFound)?;
     authorize(actor, Action::ReadProducts, Some(&record.org_id))?;
+    // An end user organisation's own files (its local assurance) are its alone: not even NHS
+    // England reads them here.
+    let owner = scal_store::records::organisations::get(app.store.pool(), &record.org_id).await?;
+    if owner.is_some_and(|o| o.kind == scal_domain::organisation::OrgKind::Euo)
+        && actor.org_id() != Some(record.org_id.as_str())
+    {
+        return Err(AppError::NotFound);
+    }
     let bytes = app.files.get(&record.storage_key).await?;
     Ok((record, bytes))
 }
@@ -401,11 +409,12 @@ pub async fn delete(app: &App, actor: &Actor, evidence_id: &str, now: OffsetDate
     // A file an active share gives an end user organisation stays until the share stops giving
     // it; ended shares forget it.
     let sharing = scal_store::records::shares::sharing_file(tx.conn(), &file.id).await?;
-    let active: Vec<&str> = sharing
+    let mut active: Vec<&str> = sharing
         .iter()
         .filter(|s| crate::shares::share_state(s, now.date()) == scal_domain::share::ShareState::Active)
         .map(|s| s.euo_ods.as_str())
         .collect();
+    active.sort_unstable();
     if !active.is_empty() {
         return Err(AppError::Conflict(format!(
             "{} cannot be deleted: it is shared with {}. Stop sharing it first (change the files a share gives)",

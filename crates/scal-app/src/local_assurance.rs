@@ -162,6 +162,9 @@ async fn update(
     let jwks = crate::keys::jwks(app).await?;
     let today = now.date();
     let (share, euo) = euo_share(app, actor, share_id, today).await?;
+    // The facts the gate reads (the certificate, the policy) cannot change under it.
+    scal_store::records::scals::lock_scal(&mut tx, &share.scal_id).await?;
+    tx.lock_key(&format!("use-policy:{}", share.product_id)).await?;
     tx.lock_key(&format!("local-assurance:{}:{}", share.product_id, euo.id))
         .await?;
     let before = local_assurances::get(tx.conn(), &share.product_id, &euo.id).await?;
@@ -344,6 +347,21 @@ pub async fn record_go_live(
         move |r, facts| {
             let decided = facts.decision.zip(r.decided_on.as_deref().and_then(parse_iso));
             let date = local_assurance::parse_go_live(&raw, decided).map_err(AppError::Invalid)?;
+            // A deployment goes live on a valid certificate only.
+            match &facts.certificate {
+                Some((true, _)) => {}
+                Some((false, label)) => {
+                    return Err(AppError::Blocked(vec![format!(
+                        "The product's certificate is {}: record the go-live date once it is valid again",
+                        label.to_lowercase()
+                    )]))
+                }
+                None => {
+                    return Err(AppError::Blocked(vec![
+                        "The product has no certificate of technical conformance".into(),
+                    ]))
+                }
+            }
             r.go_live_on = Some(date.to_string());
             Ok(())
         },

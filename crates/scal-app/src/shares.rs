@@ -545,7 +545,19 @@ pub async fn accepted_scal(app: &App, actor: &Actor, id: &str, today: Date) -> R
     let round = accepted_round(&mut conn, &record.scal_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let snapshot = Snapshot::from_json(&round.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut snapshot = Snapshot::from_json(&round.snapshot).map_err(|e| AppError::Internal(e.to_string()))?;
+    // Only the files this share gives are named: the others are the supplier's own.
+    let mut shared: Vec<String> = Vec::new();
+    for id in shares::files(&mut *conn, &record.id).await? {
+        if let Some(file) = evidence::get(&mut *conn, &id).await? {
+            shared.push(file.sha256);
+        }
+    }
+    for sheet in &mut snapshot.sheets {
+        for row in &mut sheet.requirements {
+            row.evidence.retain(|(_, sha256)| shared.contains(sha256));
+        }
+    }
     Ok((round, snapshot))
 }
 
@@ -651,6 +663,35 @@ pub(crate) async fn euo_users(
         }
     }
     Ok(out)
+}
+
+/// Tells a new user of an end user organisation about each active share made to its ODS code.
+pub(crate) async fn tell_new_user(
+    tx: &mut scal_store::Tx,
+    org: &Organisation,
+    user: &users::UserRecord,
+    now: OffsetDateTime,
+) -> Result<()> {
+    for share in shares::for_euo(tx.conn(), org.ods_code.as_str()).await? {
+        if share_state(&share, now.date()) != ShareState::Active {
+            continue;
+        }
+        let title = products::get(tx.conn(), &share.product_id)
+            .await?
+            .map(|p| p.details.title())
+            .unwrap_or_default();
+        crate::notifications::tell(
+            tx,
+            std::slice::from_ref(user),
+            "share",
+            &format!("SCAL shared with you: {title}"),
+            &format!("The supplier of {title} shared its accepted SCAL with your organisation"),
+            &format!("/shares/{}", share.id),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Tells every EUO with an active share of the SCAL something about the product, inside the

@@ -111,6 +111,11 @@ pub async fn create(
         to_json(&user),
     ))
     .await?;
+    // A new user of an end user organisation hears of the SCALs shared with it (an invited
+    // organisation's shares were made before it had anyone to tell).
+    if org.kind == scal_domain::organisation::OrgKind::Euo {
+        crate::shares::tell_new_user(&mut tx, &org, &user, now).await?;
+    }
     tx.commit().await?;
     Ok(CreatedUser {
         user,

@@ -249,9 +249,10 @@ pub async fn scal(
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let (round, _) = scal_app::shares::accepted_scal(&state.app, &actor, &id, state.now().date()).await?;
-    let snapshot: serde_json::Value =
-        serde_json::from_str(&round.snapshot).map_err(|e| scal_app::AppError::Internal(e.to_string()))?;
+    let (round, snapshot) = scal_app::shares::accepted_scal(&state.app, &actor, &id, state.now().date()).await?;
+    // The round as shared: files the share does not give are left out (so this is not the
+    // canonical text the SHA-256 is over).
+    let snapshot = serde_json::to_value(&snapshot).map_err(|e| scal_app::AppError::Internal(e.to_string()))?;
     Ok(Json(serde_json::json!({
         "round": round.round,
         "sha256": round.sha256,
@@ -632,11 +633,12 @@ pub struct GoLiveIn {
     pub go_live_on: String,
 }
 
-/// Records the deployment's go-live date, after an approving decision. 422: `go_live_on`.
+/// Records the deployment's go-live date, after an approving decision. 409 `blocked` while the
+/// certificate is not valid; 422: `go_live_on`.
 #[utoipa::path(put, path = "/api/v1/shares/{id}/local-assurance/go-live", tag = "shares", security(("bearer" = [])),
     params(("id" = String, Path, description = "Share ID")), request_body = GoLiveIn,
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn go_live(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -537,14 +537,20 @@ pub async fn save_go_live(
 ) -> PageResult {
     match scal_app::local_assurance::record_go_live(&state.app, &session.actor, &id, &form.go_live_on, state.now())
         .await
-        .map_err(FormOutcome::from)
     {
         Ok(_) => Ok(done(
             &state,
             &format!("/shares/{id}/local-assurance"),
             Notice::GoLiveDateRecorded,
         )),
-        Err(FormOutcome::Errors(errors)) => go_live_page(&state, &session, &id, &form, &errors).await,
-        Err(FormOutcome::Failed(e)) => Err(e),
+        // Refused while the certificate is not valid: why, on the date.
+        Err(AppError::Blocked(reasons)) => {
+            let errors: Vec<FieldError> = reasons.into_iter().map(|r| FieldError::new("go_live_on", r)).collect();
+            go_live_page(&state, &session, &id, &form, &errors).await
+        }
+        Err(e) => match FormOutcome::from(e) {
+            FormOutcome::Errors(errors) => go_live_page(&state, &session, &id, &form, &errors).await,
+            FormOutcome::Failed(e) => Err(e),
+        },
     }
 }

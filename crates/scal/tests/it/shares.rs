@@ -201,6 +201,13 @@ async fn an_accepted_scal_is_shared_assured_locally_suspended_and_revoked() {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{user}");
     let meadow = app.token_for("it@meadow.example").await;
+    assert!(
+        notifications(&app, &meadow)
+            .await
+            .iter()
+            .any(|m| m.contains("shared its accepted SCAL with your organisation")),
+        "the invited organisation's new user hears of the share"
+    );
     let (_, list) = app.api(Method::GET, "/api/v1/shares", Some(&meadow), None).await;
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list[0]["id"], second_id.as_str());
@@ -392,6 +399,21 @@ async fn an_accepted_scal_is_shared_assured_locally_suspended_and_revoked() {
         (StatusCode::OK, Some("none")),
         "{local}"
     );
+    // The EUO's own files are its alone: NHS England does not read them by ID either.
+    let own_file = local["safety_case"]["id"].as_str().unwrap().to_string();
+    for token in [&nhse, &supplier] {
+        let (status, _, _) = app
+            .send(get_with_token(&format!("/api/v1/evidence/{own_file}"), token))
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (status, _, _) = app
+        .send(get_with_token(
+            &format!("/api/v1/shares/{first_id}/local-assurance/files/safety-case"),
+            &riverside,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
     // The supplier and NHS England see where it is deployed.
     for token in [&supplier, &nhse] {
         let (_, deployed) = app.api(Method::GET, &shares, Some(token), None).await;
@@ -434,6 +456,20 @@ async fn an_accepted_scal_is_shared_assured_locally_suspended_and_revoked() {
         body["error"]["blockers"]
             .to_string()
             .contains("certificate is suspended"),
+        "{body}"
+    );
+    // Nor does a deployment's go-live date move while the certificate is suspended.
+    let (status, body) = app
+        .api(
+            Method::PUT,
+            &format!("/api/v1/shares/{first_id}/local-assurance/go-live"),
+            Some(&riverside),
+            Some(json!({"go_live_on": (now + time::Duration::days(5)).date().to_string()})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("blocked")),
         "{body}"
     );
     let (_, share) = app
