@@ -49,7 +49,8 @@ pub fn status(view: &ScalView, cases: &[CaseView]) -> scal_domain::status::ScalS
 pub async fn cases(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime) -> Result<(ScalView, Vec<CaseView>)> {
     let view = view_scal(app, actor, scal_id).await?;
     let ods = ods_lookup(app, &view, now).await;
-    let cases = assess_on(&mut *app.store.acquire().await?, &view, ods, now).await?;
+    let jwks = crate::keys::jwks(app).await?;
+    let cases = assess_on(&mut *app.store.acquire().await?, &view, ods, &jwks, now).await?;
     Ok((view, cases))
 }
 
@@ -58,11 +59,12 @@ pub(crate) async fn assess_on(
     conn: &mut scal_store::Conn,
     view: &ScalView,
     ods: Option<OdsLookup>,
+    jwks: &scal_domain::signing::Jwks,
     now: OffsetDateTime,
 ) -> Result<Vec<CaseView>> {
     let records = cases::for_scal(&mut *conn, &view.scal.id).await?;
     let catalogue = services::list(&mut *conn).await?;
-    let live = crate::golive::live_facts(conn, &view.scal.id).await?;
+    let live = crate::golive::live_facts(conn, &view.scal.id, jwks).await?;
     Ok(assess_all(view, records, &catalogue, ods, &live, now))
 }
 

@@ -22,17 +22,25 @@ pub struct LiveFacts {
     pub approved_cases: Vec<String>,
 }
 
-pub(crate) async fn live_facts(conn: &mut scal_store::Conn, scal_id: &str) -> Result<LiveFacts> {
+pub(crate) async fn live_facts(
+    conn: &mut scal_store::Conn,
+    scal_id: &str,
+    jwks: &scal_domain::signing::Jwks,
+) -> Result<LiveFacts> {
     let agreement_accepted = agreements::for_scal(&mut *conn, scal_id)
         .await?
         .iter()
         .any(|a| a.accepted_at.is_some());
     let mut approved_cases = Vec::new();
     for approval in agreements::approvals_for_scal(&mut *conn, scal_id).await? {
-        let revoked = scal_store::records::certificates::get(&mut *conn, &approval.certificate_id)
+        // Live on a certificate that still stands: not revoked, and still what was signed (a row
+        // altered in the database ends it, as revocation does).
+        let stands = scal_store::records::certificates::get(&mut *conn, &approval.certificate_id)
             .await?
-            .is_none_or(|c| c.revoked_at.is_some());
-        if !revoked {
+            .is_some_and(|c| {
+                c.revoked_at.is_none() && scal_domain::certificate::verify_signed(&c.id, &c.jws, &c.facts, jwks).is_ok()
+            });
+        if stands {
             approved_cases.push(approval.case_id);
         }
     }

@@ -139,13 +139,14 @@ pub async fn submit(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime
         Some(_) => crate::cases::ods_lookup(app, &view_scal(app, actor, &scal.id).await?, now).await,
         None => None,
     };
+    let jwks = crate::keys::jwks(app).await?;
     let mut tx = app.store.begin().await?;
     // Every change to the SCAL locks this row first; everything below is read on this
     // transaction's connection, so the snapshot is exactly what is stored.
     let scal = scals::lock_scal(&mut tx, &scal.id).await?.ok_or(AppError::NotFound)?;
     ensure_editable(&mut tx, &scal.id).await?;
     let view = scal_view_on(tx.conn(), app, scal.clone(), product.clone()).await?;
-    let cases = assess_on(tx.conn(), &view, ods, now).await?;
+    let cases = assess_on(tx.conn(), &view, ods, &jwks, now).await?;
     let blocking = blockers(&view, &cases, now);
     if !blocking.is_empty() {
         return Err(AppError::Invalid(Invalid(

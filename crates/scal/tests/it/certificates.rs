@@ -519,6 +519,16 @@ async fn a_certificate_altered_in_the_database_cannot_be_verified_accepted_on_or
     assert_eq!(status_of().await["status"], "valid");
     let (status, body) = app.api(Method::POST, &go_live, Some(&reviewer), Some(approve)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let path = format!("/api/v1/scals/{scal}");
+    let (_, view) = app.api(Method::GET, &path, Some(&supplier), None).await;
+    assert_eq!(view["status"]["code"], "live");
+    // Altered once it is live, it is live no longer: step 10 rests on a certificate that stands.
+    set_certificate_column(&app, &id, "facts", &forged_facts).await;
+    let (_, view) = app.api(Method::GET, &path, Some(&supplier), None).await;
+    assert_eq!(view["status"]["code"], "accepted");
+    set_certificate_column(&app, &id, "facts", &facts).await;
+    let (_, view) = app.api(Method::GET, &path, Some(&supplier), None).await;
+    assert_eq!(view["status"]["code"], "live");
 }
 
 fn base64_url_decode(text: &str) -> Vec<u8> {
