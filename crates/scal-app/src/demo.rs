@@ -447,7 +447,7 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
             .await?;
         }
     }
-    app.keys.ensure(now)?;
+    crate::keys::ensure(app, now).await?;
     crate::certificates::issue(app, &reviewer, &scal, "", now).await?;
     // Live: NHS England publishes the connection agreement and prepares it for Brightwater's
     // administrator, who accepts it; NHS England approves go-live.

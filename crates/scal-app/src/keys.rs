@@ -269,6 +269,30 @@ pub async fn generate(app: &crate::App, actor: &Actor, now: OffsetDateTime) -> R
     Ok(made)
 }
 
+/// `serve` and `demo` on a fresh machine: the first key when there is none, with an audit entry
+/// (`keys.generated`, `"first": true`) in the same transaction, like `scal keys generate`.
+pub async fn ensure(app: &crate::App, now: OffsetDateTime) -> Result<Option<RingKey>> {
+    let mut tx = app.store.begin().await?;
+    let ring = app.keys.clone();
+    let made = tokio::task::spawn_blocking(move || ring.ensure(now))
+        .await
+        .map_err(|e| AppError::Internal(format!("making the key stopped: {e}")))??;
+    if let Some(made) = &made {
+        tx.audit(crate::audit_entry(
+            &Actor::System,
+            now,
+            "keys.generated",
+            None,
+            made.signer.kid(),
+            None,
+            Some(serde_json::json!({"kid": made.signer.kid(), "first": true})),
+        ))
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(made)
+}
+
 /// `scal keys rotate`: a new active key, the old one retired, with an audit entry
 /// (`keys.rotated`: the new `kid` and the retired one) in the same transaction. Returns the new
 /// key and the retired key's `kid`.

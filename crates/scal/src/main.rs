@@ -711,8 +711,8 @@ fn key_ring(settings: &Settings) -> Result<scal_app::keys::KeyRing, Failure> {
 }
 
 /// `serve` and `demo` on a fresh machine: a first signing key, so signing works with one command.
-fn ensure_signing_key(app: &App, now: OffsetDateTime) -> Result<(), Failure> {
-    if let Some(made) = app.keys.ensure(now)? {
+async fn ensure_signing_key(app: &App, now: OffsetDateTime) -> Result<(), Failure> {
+    if let Some(made) = scal_app::keys::ensure(app, now).await? {
         tracing::info!(
             kid = made.signer.kid(),
             dir = %app.keys.dir().map(|d| d.display().to_string()).unwrap_or_default(),
@@ -806,12 +806,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Serve(_) => {
             let app = open(&settings).await?;
-            ensure_signing_key(&app, now)?;
+            ensure_signing_key(&app, now).await?;
             serve(app, &settings, None).await?;
         }
         Command::Demo(_) => {
             let app = open(&settings).await?;
-            ensure_signing_key(&app, now)?;
+            ensure_signing_key(&app, now).await?;
             let seeded = scal_app::demo::seed_if_empty(&app, now).await?;
             if seeded {
                 // The lifecycle so far: a SCAL in progress, one with NHS England, one asked for.

@@ -180,14 +180,25 @@ async fn an_operator_sets_up_an_organisation_user_and_token_then_uses_the_api_of
     let verified = run(&db, &["audit", "verify"]);
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
     // The organisation, two users, the token, and the token's first use from an address; and
-    // each run of a scheduled job the server got to before it stopped (audited too).
+    // each run of a scheduled job the server got to before it stopped and the first signing key
+    // it made (audited too).
     let store = scal_store::Store::connect(&db.url, 1).await.unwrap();
     let filter = scal_store::records::AuditFilter {
         kind: Some("job.run".into()),
         limit: 1_000,
         ..Default::default()
     };
-    let job_runs = scal_store::records::audit::list(store.pool(), &filter)
+    let mut job_runs = scal_store::records::audit::list(store.pool(), &filter)
+        .await
+        .unwrap()
+        .len();
+    // And the first signing key `serve` made, audited too.
+    let keys = scal_store::records::AuditFilter {
+        kind: Some("keys.generated".into()),
+        limit: 10,
+        ..Default::default()
+    };
+    job_runs += scal_store::records::audit::list(store.pool(), &keys)
         .await
         .unwrap()
         .len();
