@@ -201,7 +201,8 @@ pub async fn seed_if_empty(app: &App, now: OffsetDateTime) -> Result<bool> {
 /// target date, evidence linked to it), a SCAL in review with its red item under discussion
 /// (Brightwater EPR), an accepted SCAL with a condition, tested, certified and live, its
 /// connection agreement signed and go-live approved (Brightwater Connect), shared with Riverside
-/// Health Centre whose local assurance is in progress, and a request
+/// Health Centre whose local assurance is in progress, version 2 of the GP Connect template with
+/// Acme Referrals uplifted to it, and a request
 /// still waiting to be issued (Acme PAS). `scal demo` calls it
 /// after [`seed_if_empty`]; the test world (`seed_if_empty` alone) stays a blank slate.
 pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
@@ -518,6 +519,40 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     )
     .await?;
 
+    // Re-assurance: NHS England publishes version 2 of the GP Connect template (a requirement
+    // added, two changed, one removed) and uplifts Acme Referrals, due in three weeks; the live
+    // and in-review SCALs stay on version 1, so its impact page lists them.
+    let template = crate::templates::list(app, &nhse_admin)
+        .await?
+        .into_iter()
+        .find(|(t, _)| t.service_code.as_deref() == Some("GPC-SEND-DOC"))
+        .map(|(t, _)| t.id)
+        .ok_or_else(|| AppError::Internal("demo template missing".into()))?;
+    let request = crate::templates::ImportRequest {
+        file_name: "scal-gpc-send-document.psv".into(),
+        bytes: bytes::Bytes::from(demo_template_version_2()),
+        template_id: Some(template.clone()),
+        name: None,
+        service: None,
+        publish: true,
+        options: Default::default(),
+    };
+    crate::templates::import(app, &nhse_admin, &request, scal_workbook::Limits::default(), now).await?;
+    let referrals = crate::scals::sheets(app, &nhse_admin, &product_id("Acme Referrals").await?).await?;
+    if let Some(sheet) = referrals.first() {
+        let due = (now + time::Duration::days(21)).date().to_string();
+        crate::uplift::uplift(
+            app,
+            &nhse_admin,
+            &template,
+            None,
+            std::slice::from_ref(&sheet.record.scal_id),
+            &due,
+            now,
+        )
+        .await?;
+    }
+
     // Waiting for NHS England to issue: Acme PAS asks for a SCAL.
     let admin = actor_of("admin@acme.example").await?;
     ask(
@@ -527,6 +562,31 @@ pub async fn seed_journeys(app: &App, now: OffsetDateTime) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// Version 2 of the demo's GP Connect template: GPCM-SD-900 added, GPCM-C-2's text and
+/// GPCM-SD-032's level (SHOULD to MUST) changed, GPCM-SD-106 removed.
+pub fn demo_template_version_2() -> String {
+    let v1 = String::from_utf8_lossy(DEMO_TEMPLATE);
+    let mut lines: Vec<String> = v1
+        .lines()
+        .filter(|l| !l.starts_with("GPCM-SD-106|"))
+        .map(|l| {
+            if l.starts_with("GPCM-C-2|") {
+                l.replace("v2.9.0", "v2.10.0")
+            } else if l.starts_with("GPCM-SD-032|") {
+                l.replace("The payload SHOULD (if known)", "The payload MUST (if known)")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    lines.push(
+        "GPCM-SD-900|All|General||The sending system MUST record the MESH message ID of every document it sends|\
+         Auditing|GPCM-SD-TST-90|Screenshot of the audit trail"
+            .into(),
+    );
+    lines.join("\n")
 }
 
 /// The demo's shared hazard log (a supplier's DCB0129 hazard log, in brief).

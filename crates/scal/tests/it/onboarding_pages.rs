@@ -840,6 +840,17 @@ async fn the_demo_world_shows_each_stage_of_the_journey() {
     };
     let (status, view) = status_of("Acme Referrals").await;
     assert_eq!(status, scal_domain::status::ScalStatus::InProgress);
+    // Uplifted to version 2 of its template: the changed requirements flagged to confirm, due in
+    // three weeks, so it is on the supplier's upcoming list.
+    assert_eq!(view.reopened.len(), 1, "uplifted");
+    assert_eq!(view.to_confirm.len(), 2, "{:?}", view.to_confirm);
+    let acme = app.sign_in("dev@acme.example", PASSWORD).await.unwrap();
+    let home = app.page(Some(&acme), Method::GET, "/", &[]).await;
+    assert!(
+        home.html.to_lowercase().contains("uplift"),
+        "the upcoming uplift: {}",
+        home.html
+    );
     assert_eq!(view.summary.red, 1, "one red item");
     let red = view
         .sheets
