@@ -243,7 +243,7 @@ impl Subject {
     pub fn reminder(&self, today: Date) -> Option<Reminder> {
         let (date, thresholds) = self.schedule(today)?;
         let threshold = thresholds.iter().rev().find(|t| t.from(date) <= today).copied()?;
-        let (subject, message) = self.words(date, threshold);
+        let (subject, message) = self.words(date, threshold, today);
         Some(Reminder {
             key: self.key(today),
             threshold,
@@ -321,10 +321,14 @@ impl Subject {
 
     /// The email's subject and the message, each saying where the date stands (so every
     /// threshold's message differs).
-    fn words(&self, date: Date, threshold: Threshold) -> (String, String) {
+    fn words(&self, date: Date, threshold: Threshold, today: Date) -> (String, String) {
+        // Worded from the days really left: a reminder sent late (the scheduler was down, or an
+        // obligation made inside its first threshold) says so truthfully.
+        let left = (date - today).whole_days();
         let when = match threshold {
-            Threshold::DaysBefore(1) => format!("due tomorrow, {date}"),
-            Threshold::DaysBefore(days) => format!("due in {days} days, on {date}"),
+            Threshold::DaysBefore(_) if left <= 0 => format!("due today, {date}"),
+            Threshold::DaysBefore(_) if left == 1 => format!("due tomorrow, {date}"),
+            Threshold::DaysBefore(_) => format!("due in {left} days, on {date}"),
             Threshold::OnTheDay => format!("due today, {date}"),
             Threshold::Overdue => format!("overdue since {date}"),
             Threshold::PendingFor(days) => format!("waiting for {days} days"),
@@ -574,6 +578,14 @@ mod tests {
         let codes: Vec<&str> = sent.iter().map(|(_, _, t)| t.as_str()).collect();
         assert_eq!(codes, ["30-days-before", "7-days-before", "on-the-day"]);
         assert_eq!(uplift.audience(), Audience::Named);
+        // Sent late (inside the 7-day threshold, two days before): worded from the days left.
+        let late = uplift.reminder(date!(2027 - 01 - 30)).unwrap();
+        assert!(late.subject.contains("due in 2 days"), "{}", late.subject);
+        assert!(uplift
+            .reminder(date!(2027 - 01 - 31))
+            .unwrap()
+            .subject
+            .contains("due tomorrow"));
     }
 
     #[test]
