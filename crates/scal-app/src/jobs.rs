@@ -510,8 +510,23 @@ pub async fn upcoming(app: &App, actor: &Actor, today: Date) -> Result<Vec<Upcom
                 dated.subject,
                 Subject::Dspt { .. } | Subject::PenetrationTest { .. } | Subject::Condition { .. }
             );
-            match dated.scal_id.as_ref().and_then(|s| shared.get(s)) {
-                Some(share) if about_the_product => Some(format!("/shares/{share}")),
+            // The DSPT and penetration-test dates are read from the live answers: while the SCAL
+            // is reopened they may be the supplier's unaccepted edits, which are not shared.
+            let from_answers = matches!(dated.subject, Subject::Dspt { .. } | Subject::PenetrationTest { .. });
+            match dated
+                .scal_id
+                .as_ref()
+                .and_then(|s| shared.get(s).map(|share| (s, share)))
+            {
+                Some((scal_id, share)) if about_the_product => {
+                    let reopened = from_answers && {
+                        let rounds = scal_store::records::submissions::for_scal(&mut *conn, scal_id).await?;
+                        !crate::scals::open_reopenings_on(&mut conn, scal_id, &rounds)
+                            .await?
+                            .is_empty()
+                    };
+                    (!reopened).then(|| format!("/shares/{share}"))
+                }
                 _ => None,
             }
         } else {
