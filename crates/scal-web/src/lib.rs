@@ -253,5 +253,7 @@ pub(crate) fn file_download(file_name: &str, content_type: &str, bytes: Vec<u8>)
 
 /// The OpenAPI document, as served at `/api/v1/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api::router().split_for_parts().1
+    let mut doc = api::router().split_for_parts().1;
+    api::document_request_errors(&mut doc);
+    doc
 }

@@ -84,6 +84,78 @@ impl Modify for BearerAuth {
     }
 }
 
+/// The one rule for a request the API cannot take, documented once as shared responses and
+/// referenced by every operation it applies to (`extract::ApiJson` and `ApiQuery` answer so):
+/// - `400 bad_request`: the body is not JSON, or a query parameter is not of its type;
+/// - `415 unsupported_media_type`: a JSON body sent without `Content-Type: application/json`;
+/// - `422 invalid`: JSON of the wrong shape, or a well-formed body that breaks a rule (the
+///   field is named).
+pub(crate) fn document_request_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.responses.insert(
+        "BadRequest".into(),
+        RefOr::T(error(
+            "`bad_request`: the body is not valid JSON, or a query parameter is not of its type",
+        )),
+    );
+    components.responses.insert(
+        "UnsupportedMediaType".into(),
+        RefOr::T(error(
+            "`unsupported_media_type`: a JSON body needs `Content-Type: application/json`",
+        )),
+    );
+    components.responses.insert(
+        "Invalid".into(),
+        RefOr::T(error(
+            "`invalid`: JSON of the wrong shape, or values that break a rule; `error.field` and `error.fields` name each field",
+        )),
+    );
+    let shared = |name: &str| RefOr::Ref(Ref::new(format!("#/components/responses/{name}")));
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            item.get.as_mut(),
+            item.post.as_mut(),
+            item.put.as_mut(),
+            item.patch.as_mut(),
+            item.delete.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let json_body = op
+                .request_body
+                .as_ref()
+                .is_some_and(|b| b.content.contains_key("application/json"));
+            let query = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter()
+                    .any(|p| matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Query))
+            });
+            let responses = &mut op.responses.responses;
+            if json_body || query {
+                responses.entry("400".into()).or_insert_with(|| shared("BadRequest"));
+            }
+            if json_body {
+                responses
+                    .entry("415".into())
+                    .or_insert_with(|| shared("UnsupportedMediaType"));
+                responses.entry("422".into()).or_insert_with(|| shared("Invalid"));
+            }
+        }
+    }
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     router_with(crate::pages::UploadLimits::default())
 }

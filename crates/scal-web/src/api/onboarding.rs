@@ -246,12 +246,21 @@ pub async fn issue_enquiry(
     let body: IssueEnquiryIn = if body.iter().all(u8::is_ascii_whitespace) {
         IssueEnquiryIn::default()
     } else {
+        // The API's one rule: not JSON at all is 400, JSON of the wrong shape 422 (as `ApiJson`).
         serde_json::from_slice(&body).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("The body is not valid JSON of this shape: {e}"),
-            )
+            if e.is_data() {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid",
+                    format!("The body does not match the expected shape: {e}"),
+                )
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    format!("The body is not valid JSON: {e}"),
+                )
+            }
         })?
     };
     let input = scal_app::enquiries::IssueInput {

@@ -25,3 +25,57 @@ async fn the_document_is_served_without_authentication() {
     }
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
 }
+
+/// The one rule for requests the API cannot take is in the document for every operation it
+/// applies to: 400, 415 and 422 for every JSON body, 400 for every query string.
+#[test]
+fn every_operation_documents_the_request_errors_it_can_answer() {
+    let doc = serde_json::to_value(scal_web::openapi()).unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let responses = &op["responses"];
+            let json_body = op["requestBody"]["content"]["application/json"].is_object();
+            let query = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            let wanted: &[&str] = match (json_body, query) {
+                (true, _) => &["400", "415", "422"],
+                (false, true) => &["400"],
+                (false, false) => &[],
+            };
+            for code in wanted {
+                assert!(
+                    responses[code].is_object(),
+                    "{method} {path} documents {code}: {responses}"
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "{checked}");
+    assert_eq!(
+        doc["components"]["responses"]["UnsupportedMediaType"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ErrorBody"
+    );
+}
+
+/// A body of the wrong shape is 422 `invalid` everywhere, the enquiry issue's optional body too.
+#[tokio::test]
+async fn a_body_of_the_wrong_shape_is_invalid_on_every_route() {
+    let app = crate::support::TestApp::demo().await;
+    let token = app.token_for("reviewer@nhse.example").await;
+    let (status, body) = app
+        .api(
+            axum::http::Method::POST,
+            "/api/v1/enquiries/3f1c9a40-0000-4000-8000-000000000000/issue",
+            Some(&token),
+            Some(serde_json::json!({"templates": "not a list"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (axum::http::StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{body}"
+    );
+}
