@@ -68,6 +68,25 @@ pub async fn create(app: &App, actor: &Actor, input: &OrganisationInput, now: Of
 
 /// Renames an organisation. The ODS code and kind are fixed once created: other records and
 /// audit entries refer to them.
+/// A PATCH: each field given is changed, an absent one kept (as for products); nothing given
+/// changes nothing and writes nothing, but is still refused to anyone who may not edit.
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    name: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Organisation> {
+    match name {
+        Some(name) => rename(app, actor, id, name, now).await,
+        None => {
+            let org = get(app, actor, id).await?;
+            authorize(actor, Action::EditOrganisation, Some(&org.id))?;
+            Ok(org)
+        }
+    }
+}
+
 pub async fn rename(app: &App, actor: &Actor, id: &str, name: &str, now: OffsetDateTime) -> Result<Organisation> {
     let before = get(app, actor, id).await?;
     authorize(actor, Action::EditOrganisation, Some(&before.id))?;

@@ -67,7 +67,8 @@ pub async fn get_organisation(
     ))
 }
 
-/// Renames an organisation (NHS England administrators).
+/// Renames an organisation (NHS England administrators). An absent field is unchanged, so `{}`
+/// changes nothing.
 #[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "organisations", security(("bearer" = [])),
     params(("id" = String, Path, description = "Organisation ID")), request_body = OrganisationPatch,
     responses((status = 200, body = OrganisationOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -79,7 +80,7 @@ pub async fn update_organisation(
     ApiJson(body): ApiJson<OrganisationPatch>,
 ) -> Result<Json<OrganisationOut>, ApiError> {
     Ok(Json(
-        scal_app::organisations::rename(&state.app, &actor, &id, &body.name, state.now())
+        scal_app::organisations::update(&state.app, &actor, &id, body.name.as_deref(), state.now())
             .await?
             .into(),
     ))

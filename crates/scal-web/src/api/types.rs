@@ -47,8 +47,10 @@ pub struct OrganisationIn {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OrganisationPatch {
+    /// The new name; absent: unchanged.
     #[serde(default)]
-    pub name: String,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -432,3 +432,42 @@ async fn wrong_methods_and_lower_case_bearer_follow_the_api_conventions() {
     let (status, _, _) = app.send(request).await;
     assert_eq!(status, StatusCode::OK, "the auth scheme is case-insensitive");
 }
+
+/// PATCH means the same on every resource: an absent field is unchanged, so `{}` changes
+/// nothing (and writes no audit entry), while who may patch is still checked.
+#[tokio::test]
+async fn an_empty_patch_changes_nothing_on_organisations_as_on_products() {
+    let app = TestApp::demo().await;
+    let nhse = app.token_for("admin@nhse.example").await;
+    let supplier = app.token_for("admin@acme.example").await;
+    let acme = app.org_id("8JK21").await;
+    let path = format!("/api/v1/organisations/{acme}");
+    let before = crate::support::audit_count(&app, "organisation.updated").await;
+    let (status, org) = app.api(Method::PATCH, &path, Some(&nhse), Some(json!({}))).await;
+    assert_eq!(status, StatusCode::OK, "{org}");
+    assert_eq!(org["name"], "Acme Health Systems");
+    assert_eq!(crate::support::audit_count(&app, "organisation.updated").await, before);
+    let (status, _) = app.api(Method::PATCH, &path, Some(&supplier), Some(json!({}))).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a supplier still may not edit its organisation"
+    );
+    let (status, body) = app
+        .api(Method::PATCH, &path, Some(&nhse), Some(json!({"name": " "})))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("name"))
+    );
+    let product = app.product_id("Acme PAS").await;
+    let (status, _) = app
+        .api(
+            Method::PATCH,
+            &format!("/api/v1/products/{product}"),
+            Some(&supplier),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
