@@ -898,10 +898,12 @@ pub struct SubmissionsQuery {
     pub status: Option<String>,
 }
 
-/// Submissions: NHS England sees all, a supplier its own; oldest first.
+/// Submissions: NHS England sees all, a supplier its own; oldest first. 422 (`status`) for a
+/// status that is not one of the four.
 #[utoipa::path(get, path = "/api/v1/submissions", tag = "onboarding", security(("bearer" = [])),
     params(SubmissionsQuery),
-    responses((status = 200, body = Vec<SubmissionOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<SubmissionOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn list_submissions(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
