@@ -44,17 +44,13 @@ fn iso(date: Date) -> String {
     date.to_string()
 }
 
-fn parse_iso(raw: &str) -> Option<Date> {
-    Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
-}
-
 /// The state of each of a SCAL's agreements on `today` (`agreement::states`): one is superseded
 /// once a later one has started.
 fn states(records: &[AgreementRecord], today: Date) -> Vec<AgreementState> {
     let dated: Vec<(i64, Option<Date>)> = records
         .iter()
         .map(|r| {
-            let start = r.start_date.as_deref().and_then(parse_iso);
+            let start = r.start_date.as_deref().and_then(crate::stored_date);
             (r.sequence, start.filter(|_| r.accepted_at.is_some()))
         })
         .collect();
@@ -628,7 +624,7 @@ pub async fn accept(
     let hash = agreement::seal_hash(&seal);
     let json = scal_domain::signing::canonical_json(&seal).map_err(|e| AppError::Internal(e.to_string()))?;
     let json = String::from_utf8(json).map_err(|e| AppError::Internal(e.to_string()))?;
-    let effective = parse_iso(&view.version.effective_date).unwrap_or(now.date());
+    let effective = crate::stored_date(&view.version.effective_date).unwrap_or(now.date());
     let start = agreement::start_date(effective, now.date());
     if !agreements::accept(tx.conn(), &record.id, &json, &hash, &iso(start), micros(now)).await? {
         return Err(AppError::Conflict(format!(

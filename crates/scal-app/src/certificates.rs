@@ -27,10 +27,6 @@ pub struct CertificateView {
     pub status: CertificateStatus,
 }
 
-fn parse_date(raw: &str) -> Option<time::Date> {
-    time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
-}
-
 /// A stored certificate as it stands on `today`: its JWS checked against the published keys
 /// (`jwks`) and the stored facts against the signed ones (`certificate::verify_signed`), so a row
 /// altered in the database reads as a certificate that cannot be verified, never as valid.
@@ -223,7 +219,7 @@ pub async fn issue(
         .into_iter()
         .map(|c| {
             // A condition the certificate cannot state is an error, never silently left off.
-            let due = parse_date(&c.due_date)
+            let due = crate::stored_date(&c.due_date)
                 .ok_or_else(|| AppError::Internal(format!("condition {} has due date {:?}", c.id, c.due_date)))?;
             Ok(CertificateCondition {
                 due,

@@ -198,6 +198,11 @@ pub fn from_micros(micros: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// A date as scal stores it (ISO 8601, `2026-12-01`); anything else reads as none.
+pub(crate) fn stored_date(raw: &str) -> Option<time::Date> {
+    time::Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
 /// IDs are UUIDs; anything else cannot name a record, so it is simply not found (and never reaches
 /// the database, which may refuse odd bytes such as NUL).
 pub(crate) fn known_id(id: &str) -> Result<&str> {

@@ -79,10 +79,6 @@ fn blank(share: &ShareRecord, euo: &Organisation) -> LocalAssuranceRecord {
     }
 }
 
-fn parse_iso(raw: &str) -> Option<Date> {
-    Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
-}
-
 async fn facts_on(
     conn: &mut scal_store::Conn,
     jwks: &scal_domain::signing::Jwks,
@@ -104,7 +100,7 @@ async fn facts_on(
         hazard_log: record.hazard_log_id.is_some(),
         local_controls: record.local_controls.as_deref().is_some_and(|c| !c.trim().is_empty()),
         decision: record.decision.as_deref().and_then(|d| Decision::parse(d).ok()),
-        go_live_on: record.go_live_on.as_deref().and_then(parse_iso),
+        go_live_on: record.go_live_on.as_deref().and_then(crate::stored_date),
     })
 }
 
@@ -345,7 +341,7 @@ pub async fn record_go_live(
         "local_assurance.go_live",
         tx,
         move |r, facts| {
-            let decided = facts.decision.zip(r.decided_on.as_deref().and_then(parse_iso));
+            let decided = facts.decision.zip(r.decided_on.as_deref().and_then(crate::stored_date));
             let date = local_assurance::parse_go_live(&raw, decided).map_err(AppError::Invalid)?;
             // A deployment goes live on a valid certificate only.
             match &facts.certificate {

@@ -1308,10 +1308,7 @@ impl ScalView {
     pub fn reopening(&self) -> Option<scal_domain::status::Reopening<'_>> {
         self.reopened.last().map(|r| scal_domain::status::Reopening {
             reason: &r.reason,
-            due: r
-                .due_date
-                .as_deref()
-                .and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()),
+            due: r.due_date.as_deref().and_then(crate::stored_date),
         })
     }
 

@@ -64,13 +64,9 @@ pub struct ShareView {
     pub deployment: Deployment,
 }
 
-fn parse_iso(raw: &str) -> Option<Date> {
-    Date::parse(raw, time::macros::format_description!("[year]-[month]-[day]")).ok()
-}
-
 pub(crate) fn share_state(record: &ShareRecord, today: Date) -> ShareState {
     share::state(
-        record.expires_on.as_deref().and_then(parse_iso),
+        record.expires_on.as_deref().and_then(crate::stored_date),
         record.revoked_at.is_some(),
         today,
     )

@@ -594,10 +594,7 @@ pub(crate) async fn uplift_dues_on(conn: &mut scal_store::Conn, scal_id: &str) -
         .into_iter()
         .filter(|r| r.kind == "uplift")
         .filter_map(|r| {
-            let due = r
-                .due_date
-                .as_deref()
-                .and_then(|d| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok())?;
+            let due = r.due_date.as_deref().and_then(crate::stored_date)?;
             Some((r.reason, due))
         })
         .collect())

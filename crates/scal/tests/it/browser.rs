@@ -83,6 +83,25 @@ fn sign_in(browser: &Browser, base: &str, email: &str, password: &str, expect: &
     submit(browser, "form[action='/login'] button[type=submit]", expect);
 }
 
+/// Checks the page at 1280 and 375 px: axe's serious and critical violations, and any sideways
+/// scrolling, each noted in `problems` with what the page is; then back to 1280 px.
+fn at_both_widths(browser: &Browser, what: &str, problems: &mut Vec<String>) {
+    for width in [1280, 375] {
+        browser.set_window_size(width, 900).unwrap();
+        for v in browser.axe_serious_violations().unwrap() {
+            problems.push(format!("{what} at {width} px: {v}"));
+        }
+        let overflow = browser.sideways_overflow().unwrap();
+        if overflow > 0 {
+            problems.push(format!(
+                "{what} at {width} px: {overflow} px too wide: {}",
+                browser.overflowing_elements().unwrap()
+            ));
+        }
+    }
+    browser.set_window_size(1280, 900).unwrap();
+}
+
 fn sign_out(browser: &Browser) {
     submit(browser, "form[action='/logout'] button", "form[action='/login']");
 }
@@ -866,22 +885,7 @@ fn the_reviewers_part_of_a_review_in_the_browser() {
     let base = &server.base;
     let browser = Browser::start(true).unwrap();
     let mut problems = Vec::new();
-    let mut check = |browser: &Browser, what: &str| {
-        for width in [1280, 375] {
-            browser.set_window_size(width, 900).unwrap();
-            for v in browser.axe_serious_violations().unwrap() {
-                problems.push(format!("{what} at {width} px: {v}"));
-            }
-            let overflow = browser.sideways_overflow().unwrap();
-            if overflow > 0 {
-                problems.push(format!(
-                    "{what} at {width} px: {overflow} px too wide: {}",
-                    browser.overflowing_elements().unwrap()
-                ));
-            }
-        }
-        browser.set_window_size(1280, 900).unwrap();
-    };
+    let mut check = |browser: &Browser, what: &str| at_both_widths(browser, what, &mut problems);
     sign_in(
         &browser,
         base,
@@ -1259,22 +1263,7 @@ fn the_end_user_organisations_part_in_the_browser() {
     let base = &server.base;
     let browser = Browser::start(true).unwrap();
     let mut problems = Vec::new();
-    let mut check = |browser: &Browser, what: &str| {
-        for width in [1280, 375] {
-            browser.set_window_size(width, 900).unwrap();
-            for v in browser.axe_serious_violations().unwrap() {
-                problems.push(format!("{what} at {width} px: {v}"));
-            }
-            let overflow = browser.sideways_overflow().unwrap();
-            if overflow > 0 {
-                problems.push(format!(
-                    "{what} at {width} px: {overflow} px too wide: {}",
-                    browser.overflowing_elements().unwrap()
-                ));
-            }
-        }
-        browser.set_window_size(1280, 900).unwrap();
-    };
+    let mut check = |browser: &Browser, what: &str| at_both_widths(browser, what, &mut problems);
     sign_in(
         &browser,
         base,
@@ -1413,22 +1402,7 @@ fn re_assurance_in_the_browser() {
     let base = &server.base;
     let browser = Browser::start(true).unwrap();
     let mut problems = Vec::new();
-    let mut check = |browser: &Browser, what: &str| {
-        for width in [1280, 375] {
-            browser.set_window_size(width, 900).unwrap();
-            for v in browser.axe_serious_violations().unwrap() {
-                problems.push(format!("{what} at {width} px: {v}"));
-            }
-            let overflow = browser.sideways_overflow().unwrap();
-            if overflow > 0 {
-                problems.push(format!(
-                    "{what} at {width} px: {overflow} px too wide: {}",
-                    browser.overflowing_elements().unwrap()
-                ));
-            }
-        }
-        browser.set_window_size(1280, 900).unwrap();
-    };
+    let mut check = |browser: &Browser, what: &str| at_both_widths(browser, what, &mut problems);
     sign_in(&browser, base, "admin@nhse.example", PASSWORD, "form[action='/logout']");
     browser.goto(&format!("{base}/templates/{template}")).unwrap();
     submit(
