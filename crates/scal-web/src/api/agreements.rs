@@ -96,7 +96,7 @@ pub struct RequestAcceptanceOut {
 /// Asks every existing party to accept this version: a new agreement on it for each SCAL whose
 /// agreement in force is on another version (NHS England).
 #[utoipa::path(post, path = "/api/v1/agreement-versions/{id}/request-acceptance", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Agreement version ID")),
+    params(("id" = String, Path, format = Uuid, description = "Agreement version ID")),
     responses((status = 200, body = RequestAcceptanceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn request_acceptance(
@@ -181,7 +181,7 @@ pub struct PrepareAgreementIn {
 /// Prepares the connection agreement for a certified SCAL (NHS England), naming the signatory. 409
 /// unless its certificate is issued and valid, or while another agreement waits.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/agreements", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")), request_body = PrepareAgreementIn,
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = PrepareAgreementIn,
     responses((status = 201, body = AgreementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn prepare(
@@ -197,7 +197,7 @@ pub async fn prepare(
 
 /// The SCAL's agreements, newest first.
 #[utoipa::path(get, path = "/api/v1/scals/{id}/agreements", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = Vec<AgreementOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -210,7 +210,7 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Agreement ID")),
+    params(("id" = String, Path, format = Uuid, description = "Agreement ID")),
     responses((status = 200, body = AgreementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -234,7 +234,7 @@ pub struct AcceptAgreementIn {
 /// sealed with the client's address and user agent. Anyone else: 403 (404 outside the supplier);
 /// 409 unless it is waiting for acceptance.
 #[utoipa::path(post, path = "/api/v1/agreements/{id}/accept", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Agreement ID")), request_body = AcceptAgreementIn,
+    params(("id" = String, Path, format = Uuid, description = "Agreement ID")), request_body = AcceptAgreementIn,
     responses((status = 200, body = AgreementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn accept(
@@ -270,7 +270,7 @@ pub struct SignatoryIn {
 /// signatory is told. 409 once accepted; 422 `signatory` unless an active administrator of the
 /// supplier.
 #[utoipa::path(post, path = "/api/v1/agreements/{id}/signatory", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Agreement ID")), request_body = SignatoryIn,
+    params(("id" = String, Path, format = Uuid, description = "Agreement ID")), request_body = SignatoryIn,
     responses((status = 200, body = AgreementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn change_signatory(
@@ -286,7 +286,7 @@ pub async fn change_signatory(
 /// Withdraws an agreement waiting for acceptance (NHS England): it is removed, audited, and its
 /// signatory told; a new one can then be prepared. 409 once accepted.
 #[utoipa::path(post, path = "/api/v1/agreements/{id}/withdraw", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Agreement ID")),
+    params(("id" = String, Path, format = Uuid, description = "Agreement ID")),
     responses((status = 204, description = "Withdrawn"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn withdraw(
@@ -313,7 +313,7 @@ pub(crate) fn origin(client: Option<std::net::IpAddr>, headers: &HeaderMap) -> s
 /// The acceptance's seal as a document: the sealed fields, each field's SHA-256 and the seal hash.
 /// Save it and check it offline with `scal verify --agreement FILE`. 409 before acceptance.
 #[utoipa::path(get, path = "/api/v1/agreements/{id}/seal", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Agreement ID")),
+    params(("id" = String, Path, format = Uuid, description = "Agreement ID")),
     responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn seal(
@@ -373,7 +373,7 @@ async fn go_live_out(state: &AppState, actor: &scal_app::Actor, scal_id: &str) -
 
 /// The SCAL's go-live approvals and what stops go-live today.
 #[utoipa::path(get, path = "/api/v1/scals/{id}/go-live", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = GoLiveOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn go_live(
@@ -395,7 +395,7 @@ pub struct ApproveGoLiveIn {
 /// check (certificate valid, agreement active, DSPT current, penetration test within 12 months);
 /// 409 `conflict` once approved.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/go-live", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")), request_body = ApproveGoLiveIn,
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = ApproveGoLiveIn,
     responses((status = 201, body = GoLiveOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn approve_go_live(
@@ -422,7 +422,7 @@ pub struct SealCheckOut {
 /// elsewhere since) against the seal recorded at acceptance, naming the first field that differs.
 /// 409 before acceptance; 422 when the body is not a seal document.
 #[utoipa::path(post, path = "/api/v1/agreements/{id}/seal/check", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Agreement ID")), request_body = Object,
+    params(("id" = String, Path, format = Uuid, description = "Agreement ID")), request_body = Object,
     responses((status = 200, body = SealCheckOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn check_seal(

@@ -128,7 +128,7 @@ pub struct IssueCertificateIn {
 /// is missing, unless the SCAL is accepted and testing is complete; 409 `conflict` once issued
 /// for that round.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/certificates", tag = "certificates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")), request_body = IssueCertificateIn,
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = IssueCertificateIn,
     responses((status = 201, body = CertificateOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue(
@@ -143,7 +143,7 @@ pub async fn issue(
 
 /// The SCAL's certificates, newest first.
 #[utoipa::path(get, path = "/api/v1/scals/{id}/certificates", tag = "certificates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = Vec<CertificateOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn list(
@@ -156,7 +156,7 @@ pub async fn list(
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/{id}", tag = "certificates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Certificate ID")),
+    params(("id" = String, Path, format = Uuid, description = "Certificate ID")),
     responses((status = 200, body = CertificateOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -170,7 +170,7 @@ pub async fn get(
 
 /// Anyone may check a certificate, without signing in: its facts and status today, nothing else.
 #[utoipa::path(get, path = "/api/v1/certificates/{id}/status", tag = "certificates",
-    params(("id" = String, Path, description = "Certificate ID")),
+    params(("id" = String, Path, format = Uuid, description = "Certificate ID")),
     responses((status = 200, body = CertificateOut), (status = 404, body = ErrorBody)))]
 pub async fn status(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<CertificateOut>, ApiError> {
     let view = scal_app::certificates::public(&state.app, &id, state.now().date()).await?;
@@ -180,7 +180,7 @@ pub async fn status(State(state): State<AppState>, Path(id): Path<String>) -> Re
 /// The signed certificate as a file (`application/jose`): anyone may download it and check it
 /// offline with `scal verify FILE --jwks jwks.json`.
 #[utoipa::path(get, path = "/api/v1/certificates/{id}/jws", tag = "certificates",
-    params(("id" = String, Path, description = "Certificate ID")),
+    params(("id" = String, Path, format = Uuid, description = "Certificate ID")),
     responses((status = 200, content_type = "application/jose", body = String), (status = 404, body = ErrorBody)))]
 pub async fn jws(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let view = scal_app::certificates::public(&state.app, &id, state.now().date()).await?;
@@ -201,7 +201,7 @@ pub async fn jws(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 /// public verify page, printed and as a QR code. Anyone with its ID may download it, as they may
 /// open the verify page.
 #[utoipa::path(get, path = "/api/v1/certificates/{id}/pdf", tag = "certificates", operation_id = "certificate_pdf",
-    params(("id" = String, Path, description = "Certificate ID")),
+    params(("id" = String, Path, format = Uuid, description = "Certificate ID")),
     responses((status = 200, description = "The certificate, A4", content_type = "application/pdf"),
         (status = 404, body = ErrorBody)))]
 pub async fn pdf(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
@@ -222,7 +222,7 @@ pub struct RevokeIn {
 
 /// Revokes a certificate (NHS England): final. 409 once revoked.
 #[utoipa::path(post, path = "/api/v1/certificates/{id}/revoke", tag = "certificates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Certificate ID")), request_body = RevokeIn,
+    params(("id" = String, Path, format = Uuid, description = "Certificate ID")), request_body = RevokeIn,
     responses((status = 200, body = CertificateOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn revoke(
@@ -270,7 +270,7 @@ impl From<scal_store::records::certificates::ConditionRecord> for ConditionOut {
 
 /// The supplier says a condition of its accepted SCAL is met. 409 once NHS England confirmed it.
 #[utoipa::path(post, path = "/api/v1/conditions/{id}/met", tag = "certificates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Condition ID")), request_body = ConditionMetIn,
+    params(("id" = String, Path, format = Uuid, description = "Condition ID")), request_body = ConditionMetIn,
     responses((status = 200, body = ConditionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn condition_met(
@@ -287,7 +287,7 @@ pub async fn condition_met(
 /// NHS England confirms a condition the supplier says is met, lifting a suspension it caused.
 /// 409 before the supplier says so, or once confirmed.
 #[utoipa::path(post, path = "/api/v1/conditions/{id}/confirm", tag = "certificates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Condition ID")),
+    params(("id" = String, Path, format = Uuid, description = "Condition ID")),
     responses((status = 200, body = ConditionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn condition_confirm(

@@ -211,7 +211,7 @@ impl From<&RoundChanges> for RoundChangesOut {
 /// and per service the use case and the ten steps' states. Compared as submitted, so it never
 /// changes. Suppliers see their own rounds, NHS England every one.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/changes", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")),
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")),
     responses((status = 200, body = RoundChangesOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn round_changes(

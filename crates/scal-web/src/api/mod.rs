@@ -20,6 +20,7 @@ mod tokens;
 mod types;
 mod upcoming;
 mod uplift;
+pub(crate) mod wire;
 
 use std::sync::OnceLock;
 

@@ -112,7 +112,7 @@ pub async fn list_enquiries(
 }
 
 #[utoipa::path(get, path = "/api/v1/enquiries/{id}", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Enquiry ID")),
+    params(("id" = String, Path, format = Uuid, description = "Enquiry ID")),
     responses((status = 200, body = EnquiryOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_enquiry(
     State(state): State<AppState>,
@@ -185,7 +185,7 @@ pub struct EnquiryAnswerIn {
 /// Asks the supplier for more information about an open enquiry (NHS England): it waits for
 /// their answer. 409 unless open.
 #[utoipa::path(post, path = "/api/v1/enquiries/{id}/question", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Enquiry ID")), request_body = EnquiryQuestionIn,
+    params(("id" = String, Path, format = Uuid, description = "Enquiry ID")), request_body = EnquiryQuestionIn,
     responses((status = 200, body = EnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn ask_about_enquiry(
@@ -201,7 +201,7 @@ pub async fn ask_about_enquiry(
 
 /// Declines an open enquiry, saying why (NHS England): final. 409 unless open.
 #[utoipa::path(post, path = "/api/v1/enquiries/{id}/decline", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Enquiry ID")), request_body = EnquiryDeclineIn,
+    params(("id" = String, Path, format = Uuid, description = "Enquiry ID")), request_body = EnquiryDeclineIn,
     responses((status = 200, body = EnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn decline_enquiry(
@@ -218,7 +218,7 @@ pub async fn decline_enquiry(
 /// Answers NHS England's question about an enquiry (the supplier): it is open again. 409 unless
 /// NHS England asked something.
 #[utoipa::path(post, path = "/api/v1/enquiries/{id}/answer", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Enquiry ID")), request_body = EnquiryAnswerIn,
+    params(("id" = String, Path, format = Uuid, description = "Enquiry ID")), request_body = EnquiryAnswerIn,
     responses((status = 200, body = EnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn answer_enquiry(
@@ -233,7 +233,7 @@ pub async fn answer_enquiry(
 
 /// Issues the tailored SCAL for an enquiry (NHS England).
 #[utoipa::path(post, path = "/api/v1/enquiries/{id}/issue", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Enquiry ID")), request_body = IssueEnquiryIn,
+    params(("id" = String, Path, format = Uuid, description = "Enquiry ID")), request_body = IssueEnquiryIn,
     responses((status = 200, body = IssueEnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue_enquiry(
@@ -465,7 +465,7 @@ fn sheet_out(s: SheetView) -> JourneySheetOut {
 /// A SCAL: its status, its sheets, every requirement's answer and colour (`red`, `amber`,
 /// `green`, `none`), a summary, and its submitted rounds.
 #[utoipa::path(get, path = "/api/v1/scals/{id}", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = JourneyScalOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_scal(
     State(state): State<AppState>,
@@ -519,7 +519,7 @@ pub struct AnswerIn {
 /// Saves one answer (supplier) and returns the requirement with its colour. A newly red answer
 /// notifies NHS England's reviewers. 409 while the SCAL is submitted.
 #[utoipa::path(put, path = "/api/v1/scals/{id}/answers", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")), request_body = AnswerIn,
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = AnswerIn,
     responses((status = 200, body = ScalRequirementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn save_answer(
@@ -618,7 +618,7 @@ pub(crate) fn case_out(c: scal_app::cases::CaseView) -> CaseOut {
 
 /// Each service's onboarding case with its ten steps, their states and automatic checks.
 #[utoipa::path(get, path = "/api/v1/scals/{id}/cases", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = Vec<CaseOut>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_cases(
     State(state): State<AppState>,
@@ -638,7 +638,7 @@ pub struct UseCaseIn {
 
 /// Declares the use case for one service (step 1).
 #[utoipa::path(put, path = "/api/v1/scals/{id}/cases/{service}/use-case", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID"), ("service" = String, Path, description = "Service code")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("service" = String, Path, description = "Service code")),
     request_body = UseCaseIn,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -654,7 +654,7 @@ pub async fn set_use_case(
 
 /// Confirms the supplier and product information sheet again after onboarding to another service.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/information/confirm", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn confirm_information(
@@ -702,7 +702,7 @@ pub struct EvidenceQuery {
 /// take the organisation's evidence over its quota (5 GiB by default, each distinct file counted
 /// once) is refused as a field error on `file`.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/evidence", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID"), EvidenceQuery),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), EvidenceQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = EvidenceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -720,7 +720,7 @@ pub async fn upload_evidence(
 
 /// The evidence files of the SCAL's organisation, newest first.
 #[utoipa::path(get, path = "/api/v1/scals/{id}/evidence", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = Vec<EvidenceOut>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_evidence(
     State(state): State<AppState>,
@@ -741,7 +741,7 @@ pub struct LinkIn {
 
 /// Links a file to a requirement; an attachment question is then answered with its files' names.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/evidence/{evidence_id}/links", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
     request_body = LinkIn,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -767,7 +767,7 @@ pub async fn link_evidence(
 /// Unlinks a file from a requirement (supplier, while the SCAL may be changed); an attachment
 /// question is then answered by the files still linked, or is unanswered.
 #[utoipa::path(delete, path = "/api/v1/scals/{id}/evidence/{evidence_id}/links", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
     request_body = LinkIn,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -794,7 +794,7 @@ pub async fn unlink_evidence(
 /// submitted round names it (what was submitted stays as it was) or a SCAL it backs is with NHS
 /// England.
 #[utoipa::path(delete, path = "/api/v1/evidence/{id}", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Evidence ID")),
+    params(("id" = String, Path, format = Uuid, description = "Evidence ID")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_evidence(
@@ -808,7 +808,7 @@ pub async fn delete_evidence(
 
 /// An evidence file's bytes, with its sniffed content type.
 #[utoipa::path(get, path = "/api/v1/evidence/{id}", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Evidence ID")),
+    params(("id" = String, Path, format = Uuid, description = "Evidence ID")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download_evidence(
@@ -832,7 +832,7 @@ pub struct SubmittedOut {
 /// Submits the SCAL (supplier): 201 with the round and its hash, or 422 listing every blocking
 /// finding in `error.fields` (field `submission`); 409 while a round is with NHS England.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/submissions", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 201, body = SubmittedOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn submit(
@@ -915,7 +915,7 @@ pub async fn list_submissions(
 }
 
 #[utoipa::path(get, path = "/api/v1/submissions/{id}", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")),
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")),
     responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get_submission(
@@ -938,7 +938,7 @@ pub struct ReviewerIn {
 /// Gives a round waiting for review to a reviewer (NHS England). 409 once it is no longer with
 /// NHS England.
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/reviewer", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")), request_body = ReviewerIn,
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")), request_body = ReviewerIn,
     responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn assign_reviewer(
@@ -960,7 +960,7 @@ pub struct ReturnIn {
 
 /// Returns a submitted round to the supplier for changes (NHS England).
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/return", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")), request_body = ReturnIn,
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")), request_body = ReturnIn,
     responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn return_submission(

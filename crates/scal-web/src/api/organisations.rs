@@ -46,16 +46,16 @@ pub async fn create_organisation(
     ApiJson(body): ApiJson<OrganisationIn>,
 ) -> Result<(StatusCode, Json<OrganisationOut>), ApiError> {
     let input = OrganisationInput {
-        ods_code: body.ods_code,
-        name: body.name,
-        kind: body.kind,
+        ods_code: body.ods_code.into(),
+        name: body.name.into(),
+        kind: body.kind.into(),
     };
     let org = scal_app::organisations::create(&state.app, &actor, &input, state.now()).await?;
     Ok((StatusCode::CREATED, Json(org.into())))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "organisations", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation ID")),
+    params(("id" = String, Path, format = Uuid, description = "Organisation ID")),
     responses((status = 200, body = OrganisationOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_organisation(
     State(state): State<AppState>,
@@ -70,7 +70,7 @@ pub async fn get_organisation(
 /// Renames an organisation (NHS England administrators). An absent field is unchanged, so `{}`
 /// changes nothing.
 #[utoipa::path(patch, path = "/api/v1/organisations/{id}", tag = "organisations", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation ID")), request_body = OrganisationPatch,
+    params(("id" = String, Path, format = Uuid, description = "Organisation ID")), request_body = OrganisationPatch,
     responses((status = 200, body = OrganisationOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_organisation(
@@ -87,7 +87,7 @@ pub async fn update_organisation(
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/users", tag = "users", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation ID")),
+    params(("id" = String, Path, format = Uuid, description = "Organisation ID")),
     responses((status = 200, body = Vec<UserOut>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_users(
     State(state): State<AppState>,
@@ -100,7 +100,7 @@ pub async fn list_users(
 
 /// Adds a user to an organisation (its administrators, or NHS England administrators).
 #[utoipa::path(post, path = "/api/v1/organisations/{id}/users", tag = "users", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Organisation ID")), request_body = UserIn,
+    params(("id" = String, Path, format = Uuid, description = "Organisation ID")), request_body = UserIn,
     responses((status = 201, body = UserCreated), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 503, description = "Too many passwords are being hashed at once: retry after `Retry-After` seconds", body = ErrorBody)))]
@@ -111,10 +111,10 @@ pub async fn create_user(
     ApiJson(body): ApiJson<UserIn>,
 ) -> Result<(StatusCode, Json<UserCreated>), ApiError> {
     let input = NewUserInput {
-        email: body.email,
-        name: body.name,
-        role: body.role,
-        password: body.password,
+        email: body.email.into(),
+        name: body.name.into(),
+        role: body.role.into(),
+        password: body.password.map(Into::into),
     };
     let created = scal_app::users::create(&state.app, &actor, &id, &input, state.now()).await?;
     Ok((
@@ -127,7 +127,7 @@ pub async fn create_user(
 }
 
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
-    params(("id" = String, Path, description = "User ID")),
+    params(("id" = String, Path, format = Uuid, description = "User ID")),
     responses((status = 200, body = UserOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_user(
     State(state): State<AppState>,
@@ -139,7 +139,7 @@ pub async fn get_user(
 
 /// Changes a user's name, role or whether they can sign in.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", security(("bearer" = [])),
-    params(("id" = String, Path, description = "User ID")), request_body = UserPatch,
+    params(("id" = String, Path, format = Uuid, description = "User ID")), request_body = UserPatch,
     responses((status = 200, body = UserOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_user(
@@ -149,8 +149,8 @@ pub async fn update_user(
     ApiJson(body): ApiJson<UserPatch>,
 ) -> Result<Json<UserOut>, ApiError> {
     let changes = UserChanges {
-        name: body.name,
-        role: body.role,
+        name: body.name.map(Into::into),
+        role: body.role.map(Into::into),
         active: body.active,
     };
     Ok(Json(

@@ -27,7 +27,7 @@ pub async fn change_password(
 ) -> Result<StatusCode, ApiError> {
     let change = PasswordChange {
         current_password: body.current_password,
-        new_password: body.new_password,
+        new_password: body.new_password.into(),
         confirm_password: None,
     };
     scal_app::passwords::change_own(&state.app, &actor, &change, None, client, state.now()).await?;
@@ -39,7 +39,7 @@ pub async fn change_password(
 /// the user's organisation and NHS England administrators; other organisations' users are not
 /// found.
 #[utoipa::path(post, path = "/api/v1/users/{id}/password-reset", tag = "users", security(("bearer" = [])),
-    params(("id" = String, Path, description = "User ID")),
+    params(("id" = String, Path, format = Uuid, description = "User ID")),
     responses((status = 202, body = PasswordResetSent, description = "The email is queued"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "The user is deactivated")))]
@@ -54,7 +54,7 @@ pub async fn send_password_reset(
         Json(PasswordResetSent {
             user_id: sent.user.id,
             email: sent.user.email.as_str().into(),
-            expires_at: rfc3339(sent.expires_at),
+            expires_at: rfc3339(sent.expires_at).into(),
         }),
     ))
 }

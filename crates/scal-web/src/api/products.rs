@@ -30,17 +30,17 @@ pub async fn create_product(
     ApiJson(body): ApiJson<ProductIn>,
 ) -> Result<(StatusCode, Json<ProductOut>), ApiError> {
     let input = ProductInput {
-        name: body.name,
-        version: body.version,
-        description: body.description,
-        medical_device_class: body.medical_device_class.unwrap_or_default(),
+        name: body.name.into(),
+        version: body.version.into(),
+        description: body.description.into(),
+        medical_device_class: body.medical_device_class.map(String::from).unwrap_or_default(),
     };
     let product = scal_app::products::create(&state.app, &actor, &input, state.now()).await?;
     Ok((StatusCode::CREATED, Json(product.into())))
 }
 
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID")),
+    params(("id" = String, Path, format = Uuid, description = "Product ID")),
     responses((status = 200, body = ProductOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_product(
     State(state): State<AppState>,
@@ -52,7 +52,7 @@ pub async fn get_product(
 
 /// Changes some of a product's fields.
 #[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID")), request_body = ProductPatch,
+    params(("id" = String, Path, format = Uuid, description = "Product ID")), request_body = ProductPatch,
     responses((status = 200, body = ProductOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_product(
@@ -62,10 +62,10 @@ pub async fn update_product(
     ApiJson(body): ApiJson<ProductPatch>,
 ) -> Result<Json<ProductOut>, ApiError> {
     let changes = ProductChanges {
-        name: body.name,
-        version: body.version,
-        description: body.description,
-        medical_device_class: body.medical_device_class.map(Option::unwrap_or_default),
+        name: body.name.map(Into::into),
+        version: body.version.map(Into::into),
+        description: body.description.map(Into::into),
+        medical_device_class: body.medical_device_class.map(|class| class.map(String::from).unwrap_or_default()),
     };
     Ok(Json(
         scal_app::products::update(&state.app, &actor, &id, &changes, state.now())

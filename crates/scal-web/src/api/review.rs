@@ -128,7 +128,7 @@ impl ReviewOut {
 /// A round's items as submitted, each with its verdict: NHS England always, the supplier its own
 /// (verdicts once the round is decided).
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/review", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")),
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")),
     responses((status = 200, body = ReviewOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get_review(
@@ -183,7 +183,7 @@ pub struct VerdictsIn {
 /// verdict on the same item. 422 names every problem and stores nothing; 409 once the round is
 /// decided.
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/verdicts", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")), request_body = VerdictsIn,
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")), request_body = VerdictsIn,
     responses((status = 200, body = ReviewOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn record_verdicts(
@@ -212,7 +212,7 @@ pub async fn record_verdicts(
 /// `blocked`, listing every blocker, while any item has no verdict or one other than accepted, a
 /// red item is not agreed or a thread is unresolved; 409 `conflict` once decided.
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/accept", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")),
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")),
     responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn accept(
@@ -227,7 +227,7 @@ pub async fn accept(
 /// Withdraws a round before NHS England decides (the supplier): the SCAL can be changed again and
 /// the next submission is a new round. 409 once decided.
 #[utoipa::path(post, path = "/api/v1/submissions/{id}/withdraw", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")),
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")),
     responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn withdraw(
@@ -244,7 +244,7 @@ pub async fn withdraw(
 /// drop-downs; verdicts so far filled in. A hidden `_review` sheet identifies the round and its
 /// rows.
 #[utoipa::path(get, path = "/api/v1/submissions/{id}/review/workbook", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")),
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")),
     responses((status = 200, description = "The review workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn review_workbook(
@@ -271,7 +271,7 @@ pub struct WorkbookReviewOut {
 /// column (`field` is the cell, `'Sheet'!J5`) and records nothing; a workbook of another round,
 /// or a row edited over a verdict recorded since the download, is refused. 409 once decided.
 #[utoipa::path(put, path = "/api/v1/submissions/{id}/review/workbook", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Submission ID")),
+    params(("id" = String, Path, format = Uuid, description = "Submission ID")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = WorkbookReviewOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),

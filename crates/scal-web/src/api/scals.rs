@@ -25,7 +25,7 @@ pub struct IssueOut {
 
 /// Issues a published template's sheets to a product's SCAL (NHS England).
 #[utoipa::path(post, path = "/api/v1/products/{id}/scal/issue", tag = "scal", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID")), request_body = IssueIn,
+    params(("id" = String, Path, format = Uuid, description = "Product ID")), request_body = IssueIn,
     responses((status = 200, body = IssueOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue(
@@ -41,7 +41,7 @@ pub async fn issue(
 
 /// The product's SCAL as an `.xlsx` workbook with the answers given so far, stamped for re-import.
 #[utoipa::path(get, path = "/api/v1/products/{id}/workbook", tag = "scal", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID")),
+    params(("id" = String, Path, format = Uuid, description = "Product ID")),
     responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn workbook(
@@ -82,7 +82,7 @@ pub struct AnswersOut {
 /// Applies the answers in a completed workbook (the request body), matched by sheet and
 /// requirement ID. Invalid values are all reported by sheet, row and column, and nothing is applied.
 #[utoipa::path(post, path = "/api/v1/products/{id}/answers/import", tag = "scal", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID"), AnswersQuery),
+    params(("id" = String, Path, format = Uuid, description = "Product ID"), AnswersQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = AnswersOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
@@ -173,7 +173,7 @@ pub struct ScalOut {
 
 /// The product's SCAL: its sheets, every requirement's answer and red/amber/green colour.
 #[utoipa::path(get, path = "/api/v1/products/{id}/scal", tag = "scal", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID")),
+    params(("id" = String, Path, format = Uuid, description = "Product ID")),
     responses((status = 200, body = ScalOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn view(
     State(state): State<AppState>,

@@ -30,10 +30,10 @@ pub async fn create_service(
     ApiJson(body): ApiJson<ServiceIn>,
 ) -> Result<(StatusCode, Json<ServiceOut>), ApiError> {
     let fields = ServiceFields {
-        name: body.name,
+        name: body.name.into(),
         use_case_required: body.use_case_required,
-        network: body.network,
-        onboarding_route: body.onboarding_route,
+        network: body.network.into(),
+        onboarding_route: body.onboarding_route.into(),
         testing_required: body.testing_required,
     };
     let service = scal_app::services::create(&state.app, &actor, &body.code, &fields, state.now()).await?;
@@ -63,10 +63,10 @@ pub async fn update_service(
     ApiJson(body): ApiJson<ServicePatch>,
 ) -> Result<Json<ServiceOut>, ApiError> {
     let changes = ServiceChanges {
-        name: body.name,
+        name: body.name.map(Into::into),
         use_case_required: body.use_case_required,
-        network: body.network,
-        onboarding_route: body.onboarding_route,
+        network: body.network.map(Into::into),
+        onboarding_route: body.onboarding_route.map(Into::into),
         testing_required: body.testing_required,
     };
     Ok(Json(
@@ -136,7 +136,7 @@ pub async fn assign_reviewer(
 
 /// Removes a reviewer from a service (NHS England administrators).
 #[utoipa::path(delete, path = "/api/v1/services/{code}/reviewers/{user_id}", tag = "services", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Service code"), ("user_id" = String, Path, description = "The reviewer's user ID")),
+    params(("code" = String, Path, description = "Service code"), ("user_id" = String, Path, format = Uuid, description = "The reviewer's user ID")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn unassign_reviewer(
     State(state): State<AppState>,

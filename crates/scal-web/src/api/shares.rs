@@ -123,7 +123,7 @@ pub struct ShareIn {
 /// 422 naming each field: `product` (the SCAL is not accepted), `euo_ods` (not an EUO, or already
 /// shared with), `expires_on` (in the past), `evidence_ids` (not the supplier's file).
 #[utoipa::path(post, path = "/api/v1/products/{id}/shares", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID")), request_body = ShareIn,
+    params(("id" = String, Path, format = Uuid, description = "Product ID")), request_body = ShareIn,
     responses((status = 201, body = ShareOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn create(
@@ -144,7 +144,7 @@ pub async fn create(
 /// Where the product is shared and deployed: every share in every state, with each EUO's local
 /// decision and go-live date (its supplier and NHS England).
 #[utoipa::path(get, path = "/api/v1/products/{id}/shares", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID")),
+    params(("id" = String, Path, format = Uuid, description = "Product ID")),
     responses((status = 200, body = Vec<ShareOut>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn for_product(
     State(state): State<AppState>,
@@ -166,7 +166,7 @@ pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor) -> R
 
 /// One share. To an EUO, a share that has expired or been revoked is not found.
 #[utoipa::path(get, path = "/api/v1/shares/{id}", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")),
+    params(("id" = String, Path, format = Uuid, description = "Share ID")),
     responses((status = 200, body = ShareOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -189,7 +189,7 @@ pub struct RevokeShareIn {
 
 /// Revokes a share (its supplier's administrators): final. 409 when already revoked.
 #[utoipa::path(post, path = "/api/v1/shares/{id}/revoke", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")), request_body = RevokeShareIn,
+    params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = RevokeShareIn,
     responses((status = 200, body = ShareOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn revoke(
@@ -211,7 +211,7 @@ pub struct ShareFilesIn {
 /// Replaces the evidence files a share shares (its supplier's administrators). 409 once it has
 /// ended; 422 for a file that is not the supplier's.
 #[utoipa::path(put, path = "/api/v1/shares/{id}/files", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")), request_body = ShareFilesIn,
+    params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = ShareFilesIn,
     responses((status = 200, body = ShareOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn set_files(
@@ -226,7 +226,7 @@ pub async fn set_files(
 
 /// Downloads a file the share shares. Any other file is not found, whatever its ID.
 #[utoipa::path(get, path = "/api/v1/shares/{id}/files/{evidence_id}", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
+    params(("id" = String, Path, format = Uuid, description = "Share ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
     responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn file(
@@ -241,7 +241,7 @@ pub async fn file(
 /// The accepted round the share shows: its canonical snapshot (sheets, requirements, answers,
 /// colours, files by name and SHA-256; cases and steps), exactly as accepted.
 #[utoipa::path(get, path = "/api/v1/shares/{id}/scal", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")),
+    params(("id" = String, Path, format = Uuid, description = "Share ID")),
     responses((status = 200, description = "The accepted round's snapshot", body = Object),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn scal(
@@ -262,7 +262,7 @@ pub async fn scal(
 
 /// The accepted round as an xlsx workbook, with the certificate sheet.
 #[utoipa::path(get, path = "/api/v1/shares/{id}/workbook", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")),
+    params(("id" = String, Path, format = Uuid, description = "Share ID")),
     responses((status = 200, description = "The workbook",
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -368,7 +368,7 @@ pub struct PublishUsePolicyIn {
 /// Publishes a version of the product's acceptable use policy (supplier administrators); every
 /// EUO with an active share is asked to acknowledge it. 422: `text`, `effective_date`.
 #[utoipa::path(post, path = "/api/v1/products/{id}/use-policy", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID")), request_body = PublishUsePolicyIn,
+    params(("id" = String, Path, format = Uuid, description = "Product ID")), request_body = PublishUsePolicyIn,
     responses((status = 201, body = UsePolicyOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish_policy(
@@ -384,7 +384,7 @@ pub async fn publish_policy(
 
 /// The product's acceptable use policy versions (its supplier and NHS England).
 #[utoipa::path(get, path = "/api/v1/products/{id}/use-policy", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Product ID")),
+    params(("id" = String, Path, format = Uuid, description = "Product ID")),
     responses((status = 200, body = UsePolicyStandingOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn product_policy(
     State(state): State<AppState>,
@@ -398,7 +398,7 @@ pub async fn product_policy(
 /// The shared product's acceptable use policy, and (to the EUO) whether it acknowledged the
 /// current version.
 #[utoipa::path(get, path = "/api/v1/shares/{id}/use-policy", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")),
+    params(("id" = String, Path, format = Uuid, description = "Share ID")),
     responses((status = 200, body = UsePolicyStandingOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn share_policy(
     State(state): State<AppState>,
@@ -419,7 +419,7 @@ pub struct AcknowledgeIn {
 /// The EUO acknowledges a version of the shared product's policy. 409 for a version already
 /// acknowledged or superseded; 422 (`policy_id`) for a version that is not this product's.
 #[utoipa::path(post, path = "/api/v1/shares/{id}/use-policy/acknowledgements", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")), request_body = AcknowledgeIn,
+    params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = AcknowledgeIn,
     responses((status = 201, body = AcknowledgementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn acknowledge(
@@ -482,7 +482,7 @@ impl From<scal_app::local_assurance::LocalAssuranceView> for LocalAssuranceOut {
 /// The EUO's local assurance of the shared product (the EUO's members only: the supplier and
 /// NHS England see its decision and go-live date on the share).
 #[utoipa::path(get, path = "/api/v1/shares/{id}/local-assurance", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")),
+    params(("id" = String, Path, format = Uuid, description = "Share ID")),
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn local_assurance(
@@ -506,7 +506,7 @@ pub struct SafetyOfficerIn {
 
 /// Names the EUO's Clinical Safety Officer. 422: `cso_name`, `cso_registration`.
 #[utoipa::path(put, path = "/api/v1/shares/{id}/local-assurance/safety-officer", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")), request_body = SafetyOfficerIn,
+    params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = SafetyOfficerIn,
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn safety_officer(
@@ -536,7 +536,7 @@ pub struct LocalControlsIn {
 
 /// Records the EUO's local controls. 422: `local_controls`.
 #[utoipa::path(put, path = "/api/v1/shares/{id}/local-assurance/local-controls", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")), request_body = LocalControlsIn,
+    params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = LocalControlsIn,
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn local_controls(
@@ -560,7 +560,7 @@ pub struct LocalFileQuery {
 /// (`hazard-log`) as the request body. It stays the EUO's: never shared. 422 (`file`) for a kind
 /// not accepted or a file over the limit.
 #[utoipa::path(put, path = "/api/v1/shares/{id}/local-assurance/files/{which}", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID"),
+    params(("id" = String, Path, format = Uuid, description = "Share ID"),
         ("which" = String, Path, description = "`safety-case` or `hazard-log`", pattern = "^(safety-case|hazard-log)$"),
         LocalFileQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
@@ -581,7 +581,7 @@ pub async fn upload_file(
 
 /// Downloads one of the EUO's own local assurance files (the EUO only).
 #[utoipa::path(get, path = "/api/v1/shares/{id}/local-assurance/files/{which}", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID"),
+    params(("id" = String, Path, format = Uuid, description = "Share ID"),
         ("which" = String, Path, description = "`safety-case` or `hazard-log`", pattern = "^(safety-case|hazard-log)$")),
     responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -611,7 +611,7 @@ pub struct DecisionIn {
 /// policy is unacknowledged, or the Clinical Safety Officer, safety case report or hazard log (and
 /// for an approval with local controls, the controls) are missing. 422: `decision`, `decided_on`.
 #[utoipa::path(post, path = "/api/v1/shares/{id}/local-assurance/decision", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")), request_body = DecisionIn,
+    params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = DecisionIn,
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn decide(
@@ -636,7 +636,7 @@ pub struct GoLiveIn {
 /// Records the deployment's go-live date, after an approving decision. 409 `blocked` while the
 /// certificate is not valid; 422: `go_live_on`.
 #[utoipa::path(put, path = "/api/v1/shares/{id}/local-assurance/go-live", tag = "shares", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Share ID")), request_body = GoLiveIn,
+    params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = GoLiveIn,
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn go_live(

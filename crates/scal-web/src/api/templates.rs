@@ -161,7 +161,7 @@ pub async fn list_templates(
 }
 
 #[utoipa::path(get, path = "/api/v1/templates/{id}", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Template ID")),
+    params(("id" = String, Path, format = Uuid, description = "Template ID")),
     responses((status = 200, body = TemplateOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_template(
     State(state): State<AppState>,
@@ -187,7 +187,7 @@ pub struct VersionContentOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/templates/{id}/versions/{version}", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
+    params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
     responses((status = 200, body = VersionContentOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_version(
     State(state): State<AppState>,
@@ -217,7 +217,7 @@ pub struct DiffOut {
 /// Publishes a draft version; published versions never change. Returns the difference from the
 /// previous published version.
 #[utoipa::path(post, path = "/api/v1/templates/{id}/versions/{version}/publish", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
+    params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
     responses((status = 200, body = DiffOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish_version(
@@ -246,7 +246,7 @@ pub struct DiffQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/templates/{id}/diff", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Template ID"), DiffQuery),
+    params(("id" = String, Path, format = Uuid, description = "Template ID"), DiffQuery),
     responses((status = 200, body = DiffOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn diff_versions(
@@ -266,7 +266,7 @@ pub async fn diff_versions(
 /// A template version as an `.xlsx` workbook to complete offline: requirement columns locked,
 /// answer columns open, a Yes/No/N/A drop-down and red/amber/green rows.
 #[utoipa::path(get, path = "/api/v1/templates/{id}/versions/{version}/export", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
+    params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
     responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn export_version(

@@ -182,7 +182,7 @@ impl From<ScalTesting> for TestingOut {
 /// test case column), the latest witness-test result of each and the case's status (NHS England,
 /// or the SCAL's supplier).
 #[utoipa::path(get, path = "/api/v1/scals/{id}/testing", tag = "testing", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = TestingOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get_testing(
@@ -217,7 +217,7 @@ pub struct TestResultIn {
 /// testing, `outcome`, `remedial_action` or `evidence_ids`. The supplier is told when remedial
 /// action is needed and when the SCAL's testing completes.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/testing/{service}/results", tag = "testing", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID"), ("service" = String, Path, description = "Service code")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("service" = String, Path, description = "Service code")),
     request_body = TestResultIn,
     responses((status = 200, body = TestingOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

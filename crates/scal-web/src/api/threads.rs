@@ -215,7 +215,7 @@ pub struct ThreadIn {
 /// Opens a question thread on an item, a step or the SCAL as a whole (NHS England). The supplier
 /// is told (in the app and by email).
 #[utoipa::path(post, path = "/api/v1/scals/{id}/threads", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")), request_body = ThreadIn,
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = ThreadIn,
     responses((status = 201, body = ThreadOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn open_thread(
@@ -233,7 +233,7 @@ pub async fn open_thread(
 /// The SCAL's question threads, oldest first, with their messages and states (NHS England, or
 /// the SCAL's supplier).
 #[utoipa::path(get, path = "/api/v1/scals/{id}/threads", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = Vec<ThreadOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn list_threads(
@@ -246,7 +246,7 @@ pub async fn list_threads(
 }
 
 #[utoipa::path(get, path = "/api/v1/threads/{id}", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Thread ID")),
+    params(("id" = String, Path, format = Uuid, description = "Thread ID")),
     responses((status = 200, body = ThreadOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn get_thread(
@@ -266,7 +266,7 @@ pub struct MessageIn {
 /// Writes in a thread: NHS England, or the SCAL's supplier (also while the round is with NHS
 /// England: it changes no answer). The other side is told. 409 once the thread is resolved.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/messages", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Thread ID")), request_body = MessageIn,
+    params(("id" = String, Path, format = Uuid, description = "Thread ID")), request_body = MessageIn,
     responses((status = 201, body = ThreadOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn reply(
@@ -281,7 +281,7 @@ pub async fn reply(
 
 /// Marks a thread resolved (NHS England only). 409 when it already is.
 #[utoipa::path(post, path = "/api/v1/threads/{id}/resolve", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Thread ID")),
+    params(("id" = String, Path, format = Uuid, description = "Thread ID")),
     responses((status = 200, body = ThreadOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn resolve(
@@ -332,7 +332,7 @@ pub struct NoteIn {
 
 /// Records an internal note (NHS England). To anyone else a SCAL's notes do not exist: 404.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/notes", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")), request_body = NoteIn,
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = NoteIn,
     responses((status = 201, body = NoteOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn add_note(
@@ -349,7 +349,7 @@ pub async fn add_note(
 
 /// The SCAL's internal notes, oldest first (NHS England). 404 for anyone else.
 #[utoipa::path(get, path = "/api/v1/scals/{id}/notes", tag = "review", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = Vec<NoteOut>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list_notes(
     State(state): State<AppState>,

@@ -38,7 +38,7 @@ pub async fn create_token(
 
 /// Revokes one of the caller's tokens; it stops working at once.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Token ID")),
+    params(("id" = String, Path, format = Uuid, description = "Token ID")),
     responses((status = 200, body = TokenOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn revoke_token(
     State(state): State<AppState>,

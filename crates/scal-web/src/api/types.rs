@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 
+use super::wire;
+
 /// RFC 3339 UTC, the format of every time in the API.
 pub fn rfc3339(micros: i64) -> String {
     scal_app::from_micros(micros).format(&Rfc3339).unwrap_or_default()
@@ -17,17 +19,16 @@ pub fn rfc3339(micros: i64) -> String {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganisationOut {
     pub id: String,
-    pub ods_code: String,
+    pub ods_code: wire::OdsCode,
     pub name: String,
-    /// `supplier`, `euo` or `nhse`.
-    pub kind: String,
+    pub kind: wire::OrgKind,
 }
 
 impl From<Organisation> for OrganisationOut {
     fn from(org: Organisation) -> Self {
         Self {
             id: org.id,
-            ods_code: org.ods_code.to_string(),
+            ods_code: org.ods_code.to_string().into(),
             name: org.name,
             kind: org.kind.as_str().into(),
         }
@@ -37,32 +38,32 @@ impl From<Organisation> for OrganisationOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OrganisationIn {
     #[serde(default)]
-    pub ods_code: String,
+    #[schema(required)]
+    pub ods_code: wire::OdsCode,
     #[serde(default)]
-    pub name: String,
-    /// `supplier`, `euo` or `nhse`.
+    #[schema(required)]
+    pub name: wire::Text200,
     #[serde(default)]
-    pub kind: String,
+    #[schema(required)]
+    pub kind: wire::OrgKind,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct OrganisationPatch {
     /// The new name; absent: unchanged.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: Option<String>,
+    pub name: Option<wire::Text200>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserOut {
     pub id: String,
     pub organisation_id: String,
-    pub email: String,
+    pub email: wire::Email,
     pub name: String,
-    /// `supplier_admin`, `supplier_member`, `nhse_reviewer`, `nhse_admin` or `euo_member`.
-    pub role: String,
+    pub role: wire::Role,
     pub active: bool,
-    pub created_at: String,
+    pub created_at: wire::Timestamp,
 }
 
 impl From<UserRecord> for UserOut {
@@ -74,7 +75,7 @@ impl From<UserRecord> for UserOut {
             name: user.name,
             role: user.role.as_str().into(),
             active: user.active,
-            created_at: rfc3339(user.created_at),
+            created_at: rfc3339(user.created_at).into(),
         }
     }
 }
@@ -82,15 +83,20 @@ impl From<UserRecord> for UserOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UserIn {
     #[serde(default)]
-    pub email: String,
+    #[schema(required)]
+    pub email: wire::Email,
     #[serde(default)]
-    pub name: String,
+    #[schema(required)]
+    pub name: wire::Text200,
+    /// Suppliers' users are `supplier_admin` or `supplier_member`, NHS England's `nhse_reviewer`
+    /// or `nhse_admin`, an end user organisation's `euo_member`.
     #[serde(default)]
-    pub role: String,
+    #[schema(required)]
+    pub role: wire::Role,
     /// At least 12 characters, not a common password, not the email address. Omit to have one
     /// generated and returned once.
     #[serde(default)]
-    pub password: Option<String>,
+    pub password: Option<wire::NewPassword>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -103,8 +109,8 @@ pub struct UserCreated {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UserPatch {
-    pub name: Option<String>,
-    pub role: Option<String>,
+    pub name: Option<wire::Text200>,
+    pub role: Option<wire::Role>,
     pub active: Option<bool>,
 }
 
@@ -112,9 +118,9 @@ pub struct UserPatch {
 pub struct PasswordChangeIn {
     #[serde(default)]
     pub current_password: String,
-    /// At least 12 characters, not a common password, not your email address.
     #[serde(default)]
-    pub new_password: String,
+    #[schema(required)]
+    pub new_password: wire::NewPassword,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,7 +129,7 @@ pub struct PasswordResetSent {
     /// Where the link was sent.
     pub email: String,
     /// When the link stops working.
-    pub expires_at: String,
+    pub expires_at: wire::Timestamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -139,10 +145,10 @@ pub struct ProductOut {
     pub name: String,
     pub version: String,
     pub description: String,
-    /// `I`, `IIa`, `IIb` or `III`; null when not a medical device.
-    pub medical_device_class: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
+    /// Null when not a medical device.
+    pub medical_device_class: Option<wire::DeviceClass>,
+    pub created_at: wire::Timestamp,
+    pub updated_at: wire::Timestamp,
 }
 
 impl From<ProductRecord> for ProductOut {
@@ -154,8 +160,8 @@ impl From<ProductRecord> for ProductOut {
             version: p.details.version,
             description: p.details.description,
             medical_device_class: p.details.medical_device_class.map(|c| c.as_str().into()),
-            created_at: rfc3339(p.created_at),
-            updated_at: rfc3339(p.updated_at),
+            created_at: rfc3339(p.created_at).into(),
+            updated_at: rfc3339(p.updated_at).into(),
         }
     }
 }
@@ -164,41 +170,41 @@ impl From<ProductRecord> for ProductOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ProductIn {
     #[serde(default)]
-    pub name: String,
+    #[schema(required)]
+    pub name: wire::Text200,
     #[serde(default)]
-    pub version: String,
+    #[schema(required)]
+    pub version: wire::Text50,
     #[serde(default)]
-    pub description: String,
-    /// `I`, `IIa`, `IIb` or `III`; omit or null when not a medical device.
+    pub description: wire::OptionalText5000,
+    /// Omit or null when not a medical device.
     #[serde(default)]
-    pub medical_device_class: Option<String>,
+    pub medical_device_class: Option<wire::DeviceClass>,
 }
 
 /// Fields to change; absent fields keep their value. `medical_device_class: null` clears it.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ProductPatch {
-    pub name: Option<String>,
-    pub version: Option<String>,
-    pub description: Option<String>,
+    pub name: Option<wire::Text200>,
+    pub version: Option<wire::Text50>,
+    pub description: Option<wire::OptionalText5000>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub medical_device_class: Option<Option<String>>,
+    #[schema(value_type = Option<wire::DeviceClass>)]
+    pub medical_device_class: Option<Option<wire::DeviceClass>>,
 }
 
 /// Tells "absent" (outer `None`) from "null" (`Some(None)`).
-fn double_option<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+fn double_option<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ServiceOut {
-    pub code: String,
+    pub code: wire::ServiceCode,
     pub name: String,
     pub use_case_required: bool,
-    /// `internet` or `hscn`.
-    pub network: String,
-    /// `scal`, `digital_onboarding` or `common_assurance_process`.
-    pub onboarding_route: String,
+    pub network: wire::Network,
+    pub onboarding_route: wire::OnboardingRoute,
     /// Whether NHS England witness-tests products against the service's test cases once their
     /// SCAL is accepted (open-access APIs do not need it).
     pub testing_required: bool,
@@ -220,15 +226,19 @@ impl From<Service> for ServiceOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ServiceIn {
     #[serde(default)]
-    pub code: String,
+    #[schema(required)]
+    pub code: wire::ServiceCode,
     #[serde(default)]
-    pub name: String,
+    #[schema(required)]
+    pub name: wire::Text200,
     #[serde(default)]
     pub use_case_required: bool,
     #[serde(default)]
-    pub network: String,
+    #[schema(required)]
+    pub network: wire::Network,
     #[serde(default)]
-    pub onboarding_route: String,
+    #[schema(required)]
+    pub onboarding_route: wire::OnboardingRoute,
     /// Whether NHS England witness-tests products against it [default: true].
     #[serde(default = "yes")]
     pub testing_required: bool,
@@ -241,10 +251,10 @@ fn yes() -> bool {
 /// Fields to change; a field left out keeps its value.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ServicePatch {
-    pub name: Option<String>,
+    pub name: Option<wire::Text200>,
     pub use_case_required: Option<bool>,
-    pub network: Option<String>,
-    pub onboarding_route: Option<String>,
+    pub network: Option<wire::Network>,
+    pub onboarding_route: Option<wire::OnboardingRoute>,
     pub testing_required: Option<bool>,
 }
 
@@ -254,9 +264,9 @@ pub struct TokenOut {
     pub name: String,
     /// The first characters of the token, to recognise it.
     pub prefix: String,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-    pub revoked_at: Option<String>,
+    pub created_at: wire::Timestamp,
+    pub last_used_at: Option<wire::Timestamp>,
+    pub revoked_at: Option<wire::Timestamp>,
 }
 
 impl From<TokenRecord> for TokenOut {
@@ -265,9 +275,9 @@ impl From<TokenRecord> for TokenOut {
             id: t.id,
             name: t.name,
             prefix: t.prefix,
-            created_at: rfc3339(t.created_at),
-            last_used_at: t.last_used_at.map(rfc3339),
-            revoked_at: t.revoked_at.map(rfc3339),
+            created_at: rfc3339(t.created_at).into(),
+            last_used_at: t.last_used_at.map(|at| rfc3339(at).into()),
+            revoked_at: t.revoked_at.map(|at| rfc3339(at).into()),
         }
     }
 }
@@ -275,7 +285,8 @@ impl From<TokenRecord> for TokenOut {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TokenIn {
     #[serde(default)]
-    pub name: String,
+    #[schema(required)]
+    pub name: wire::Text100,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -288,7 +299,7 @@ pub struct TokenCreated {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditOut {
     pub seq: i64,
-    pub at: String,
+    pub at: wire::Timestamp,
     pub actor_user_id: Option<String>,
     /// Email of the user, or `cli`.
     pub actor: String,
@@ -308,7 +319,7 @@ impl From<AuditEntry> for AuditOut {
     fn from(e: AuditEntry) -> Self {
         Self {
             seq: e.seq,
-            at: rfc3339(e.at),
+            at: rfc3339(e.at).into(),
             actor_user_id: e.actor_user_id,
             actor: e.actor_label,
             organisation_id: e.org_id,
@@ -326,16 +337,26 @@ impl From<AuditEntry> for AuditOut {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// Entries about this organisation.
+    #[param(format = Uuid)]
     pub organisation_id: Option<String>,
+    /// Entries by this user.
+    #[param(format = Uuid)]
     pub user_id: Option<String>,
     /// One kind (`product.created`), or `security` for every security event: sign-ins and
     /// failures, sign-outs, password changes and resets, API tokens created, revoked or used from
     /// a new address.
+    #[param(max_length = 200)]
     pub kind: Option<String>,
+    /// From this day (UTC), inclusive.
+    #[param(format = Date)]
     pub from: Option<String>,
+    /// To this day (UTC), inclusive; not before `from`.
+    #[param(format = Date)]
     pub to: Option<String>,
     /// Entries older than this sequence number (for the next page).
     pub before_seq: Option<i64>,
-    /// At most this many entries (1 to 500, default 100).
+    /// At most this many entries (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
 }

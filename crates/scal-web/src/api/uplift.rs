@@ -98,7 +98,7 @@ pub struct ImpactQuery {
 /// Which SCALs use an older version of the template, each with its delta by requirement ID
 /// (NHS England).
 #[utoipa::path(get, path = "/api/v1/templates/{id}/impact", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Template ID"), ImpactQuery),
+    params(("id" = String, Path, format = Uuid, description = "Template ID"), ImpactQuery),
     responses((status = 200, body = ImpactOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn impact(
@@ -169,7 +169,7 @@ pub struct UpliftOutcomeOut {
 /// Uplifts SCALs to a template version with a due date (NHS England). 422: `due_date` (in the
 /// past), `scals` (a SCAL not on an older version), `version`.
 #[utoipa::path(post, path = "/api/v1/templates/{id}/uplifts", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Template ID")), request_body = UpliftIn,
+    params(("id" = String, Path, format = Uuid, description = "Template ID")), request_body = UpliftIn,
     responses((status = 200, body = UpliftOutcomeOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn uplift(
@@ -243,7 +243,7 @@ fn reopening_out(r: scal_store::records::reopenings::ReopeningRecord, open: bool
 
 /// A SCAL's reopenings, oldest first (its supplier and NHS England).
 #[utoipa::path(get, path = "/api/v1/scals/{id}/reopenings", tag = "scal", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = Vec<ReopeningOut>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn reopenings(
     State(state): State<AppState>,
@@ -274,7 +274,7 @@ pub struct ProductChangeIn {
 /// and the affected services' sheets are reopened for confirmation; NHS England is told. 409 while
 /// a round is with NHS England; 422: `kind`, `version`, `description`, `services`.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/product-changes", tag = "scal", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")), request_body = ProductChangeIn,
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = ProductChangeIn,
     responses((status = 201, body = ReopeningOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn declare_change(
@@ -305,7 +305,7 @@ pub struct ConfirmIn {
 /// Confirms a changed requirement's answer as it stands, or a reopened sheet (supplier). 409 when
 /// there is nothing to confirm there.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/confirmations", tag = "scal", security(("bearer" = [])),
-    params(("id" = String, Path, description = "SCAL ID")), request_body = ConfirmIn,
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = ConfirmIn,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn confirm(
