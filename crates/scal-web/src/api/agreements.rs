@@ -53,7 +53,7 @@ pub struct PublishVersionIn {
 }
 
 /// Publishes a new agreement version (NHS England administrators).
-#[utoipa::path(post, path = "/api/v1/agreement-versions", tag = "agreements", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/agreement-versions", operation_id = "publish_agreement_version", tag = "agreements", security(("bearer" = [])),
     request_body = PublishVersionIn,
     responses((status = 201, body = AgreementVersionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -196,7 +196,7 @@ pub async fn prepare(
 }
 
 /// The SCAL's agreements, newest first.
-#[utoipa::path(get, path = "/api/v1/scals/{id}/agreements", tag = "agreements", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/scals/{id}/agreements", operation_id = "list_agreements", tag = "agreements", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = Vec<AgreementOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
@@ -209,7 +209,7 @@ pub async fn list(
     Ok(Json(list.into_iter().map(AgreementOut::new).collect()))
 }
 
-#[utoipa::path(get, path = "/api/v1/agreements/{id}", tag = "agreements", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/agreements/{id}", operation_id = "get_agreement", tag = "agreements", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Agreement ID")),
     responses((status = 200, body = AgreementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
@@ -233,7 +233,7 @@ pub struct AcceptAgreementIn {
 /// The named signatory accepts the agreement against the consent statement; the acceptance is
 /// sealed with the client's address and user agent. Anyone else: 403 (404 outside the supplier);
 /// 409 unless it is waiting for acceptance.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/accept", tag = "agreements", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/accept", operation_id = "accept_agreement", tag = "agreements", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Agreement ID")), request_body = AcceptAgreementIn,
     responses((status = 200, body = AgreementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -285,7 +285,7 @@ pub async fn change_signatory(
 
 /// Withdraws an agreement waiting for acceptance (NHS England): it is removed, audited, and its
 /// signatory told; a new one can then be prepared. 409 once accepted.
-#[utoipa::path(post, path = "/api/v1/agreements/{id}/withdraw", tag = "agreements", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/withdraw", operation_id = "withdraw_agreement", tag = "agreements", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Agreement ID")),
     responses((status = 204, description = "Withdrawn"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -372,7 +372,7 @@ async fn go_live_out(state: &AppState, actor: &scal_app::Actor, scal_id: &str) -
 }
 
 /// The SCAL's go-live approvals and what stops go-live today.
-#[utoipa::path(get, path = "/api/v1/scals/{id}/go-live", tag = "agreements", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/scals/{id}/go-live", operation_id = "go_live_status", tag = "agreements", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = GoLiveOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]

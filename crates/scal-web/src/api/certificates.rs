@@ -127,7 +127,7 @@ pub struct IssueCertificateIn {
 /// Issues the certificate for the SCAL's accepted round (NHS England). 409 `blocked`, naming what
 /// is missing, unless the SCAL is accepted and testing is complete; 409 `conflict` once issued
 /// for that round.
-#[utoipa::path(post, path = "/api/v1/scals/{id}/certificates", tag = "certificates", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/scals/{id}/certificates", operation_id = "issue_certificate", tag = "certificates", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = IssueCertificateIn,
     responses((status = 201, body = CertificateOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -142,7 +142,7 @@ pub async fn issue(
 }
 
 /// The SCAL's certificates, newest first.
-#[utoipa::path(get, path = "/api/v1/scals/{id}/certificates", tag = "certificates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/scals/{id}/certificates", operation_id = "list_certificates", tag = "certificates", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "SCAL ID")),
     responses((status = 200, body = Vec<CertificateOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
@@ -155,7 +155,7 @@ pub async fn list(
     Ok(Json(list.into_iter().map(CertificateOut::new).collect()))
 }
 
-#[utoipa::path(get, path = "/api/v1/certificates/{id}", tag = "certificates", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/certificates/{id}", operation_id = "get_certificate", tag = "certificates", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Certificate ID")),
     responses((status = 200, body = CertificateOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
@@ -221,7 +221,7 @@ pub struct RevokeIn {
 }
 
 /// Revokes a certificate (NHS England): final. 409 once revoked.
-#[utoipa::path(post, path = "/api/v1/certificates/{id}/revoke", tag = "certificates", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/certificates/{id}/revoke", operation_id = "revoke_certificate", tag = "certificates", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Certificate ID")), request_body = RevokeIn,
     responses((status = 200, body = CertificateOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -703,7 +703,7 @@ pub struct EvidenceQuery {
 /// once) is refused as a field error on `file`.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/evidence", tag = "onboarding", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "SCAL ID"), EvidenceQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = inline(super::wire::Binary), content_type = "application/octet-stream"),
     responses((status = 201, body = EvidenceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn upload_evidence(
@@ -937,7 +937,7 @@ pub struct ReviewerIn {
 
 /// Gives a round waiting for review to a reviewer (NHS England). 409 once it is no longer with
 /// NHS England.
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/reviewer", tag = "onboarding", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/reviewer", operation_id = "assign_submission_reviewer", tag = "onboarding", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Submission ID")), request_body = ReviewerIn,
     responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -211,7 +211,7 @@ pub async fn record_verdicts(
 /// Accepts a round (NHS England): it becomes the accepted SCAL, read-only for the supplier. 409
 /// `blocked`, listing every blocker, while any item has no verdict or one other than accepted, a
 /// red item is not agreed or a thread is unresolved; 409 `conflict` once decided.
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/accept", tag = "review", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/accept", operation_id = "accept_submission", tag = "review", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Submission ID")),
     responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -226,7 +226,7 @@ pub async fn accept(
 
 /// Withdraws a round before NHS England decides (the supplier): the SCAL can be changed again and
 /// the next submission is a new round. 409 once decided.
-#[utoipa::path(post, path = "/api/v1/submissions/{id}/withdraw", tag = "review", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/submissions/{id}/withdraw", operation_id = "withdraw_submission", tag = "review", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Submission ID")),
     responses((status = 200, body = SubmissionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
@@ -272,7 +272,7 @@ pub struct WorkbookReviewOut {
 /// or a row edited over a verdict recorded since the download, is refused. 409 once decided.
 #[utoipa::path(put, path = "/api/v1/submissions/{id}/review/workbook", tag = "review", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Submission ID")),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = inline(super::wire::Binary), content_type = "application/octet-stream"),
     responses((status = 200, body = WorkbookReviewOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
         (status = 422, body = ErrorBody),

@@ -24,7 +24,7 @@ pub struct IssueOut {
 }
 
 /// Issues a published template's sheets to a product's SCAL (NHS England).
-#[utoipa::path(post, path = "/api/v1/products/{id}/scal/issue", tag = "scal", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/products/{id}/scal/issue", operation_id = "issue_scal", tag = "scal", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Product ID")), request_body = IssueIn,
     responses((status = 200, body = IssueOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -40,7 +40,7 @@ pub async fn issue(
 }
 
 /// The product's SCAL as an `.xlsx` workbook with the answers given so far, stamped for re-import.
-#[utoipa::path(get, path = "/api/v1/products/{id}/workbook", tag = "scal", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/products/{id}/workbook", operation_id = "product_workbook", tag = "scal", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Product ID")),
     responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -83,7 +83,7 @@ pub struct AnswersOut {
 /// requirement ID. Invalid values are all reported by sheet, row and column, and nothing is applied.
 #[utoipa::path(post, path = "/api/v1/products/{id}/answers/import", tag = "scal", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Product ID"), AnswersQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = inline(super::wire::Binary), content_type = "application/octet-stream"),
     responses((status = 200, body = AnswersOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 503, description = "Too many workbooks are being parsed; retry after the `Retry-After` seconds", body = ErrorBody)))]

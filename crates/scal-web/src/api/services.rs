@@ -119,7 +119,7 @@ pub struct ReviewerIn {
 }
 
 /// Assigns an NHS England reviewer to a service (NHS England administrators).
-#[utoipa::path(post, path = "/api/v1/services/{code}/reviewers", tag = "services", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/services/{code}/reviewers", operation_id = "assign_service_reviewer", tag = "services", security(("bearer" = [])),
     params(("code" = String, Path, description = "Service code")), request_body = ReviewerIn,
     responses((status = 200, body = Vec<ReviewerOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -157,7 +157,7 @@ pub async fn for_product(
 
 /// The shares the caller may see, newest first: NHS England every one, a supplier its own, an
 /// EUO those made to it that are active.
-#[utoipa::path(get, path = "/api/v1/shares", tag = "shares", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/shares", operation_id = "list_shares", tag = "shares", security(("bearer" = [])),
     responses((status = 200, body = Vec<ShareOut>), (status = 401, body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor) -> Result<Json<Vec<ShareOut>>, ApiError> {
     let list = scal_app::shares::list(&state.app, &actor, state.now().date()).await?;
@@ -165,7 +165,7 @@ pub async fn list(State(state): State<AppState>, ApiActor(actor): ApiActor) -> R
 }
 
 /// One share. To an EUO, a share that has expired or been revoked is not found.
-#[utoipa::path(get, path = "/api/v1/shares/{id}", tag = "shares", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/shares/{id}", operation_id = "get_share", tag = "shares", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Share ID")),
     responses((status = 200, body = ShareOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get(
@@ -188,7 +188,7 @@ pub struct RevokeShareIn {
 }
 
 /// Revokes a share (its supplier's administrators): final. 409 when already revoked.
-#[utoipa::path(post, path = "/api/v1/shares/{id}/revoke", tag = "shares", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/shares/{id}/revoke", operation_id = "revoke_share", tag = "shares", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = RevokeShareIn,
     responses((status = 200, body = ShareOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -261,7 +261,7 @@ pub async fn scal(
 }
 
 /// The accepted round as an xlsx workbook, with the certificate sheet.
-#[utoipa::path(get, path = "/api/v1/shares/{id}/workbook", tag = "shares", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/shares/{id}/workbook", operation_id = "share_workbook", tag = "shares", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Share ID")),
     responses((status = 200, description = "The workbook",
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -551,6 +551,7 @@ pub async fn local_controls(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LocalFileQuery {
     /// The file's name, as it should be shown.
     pub file_name: Option<String>,
@@ -563,7 +564,7 @@ pub struct LocalFileQuery {
     params(("id" = String, Path, format = Uuid, description = "Share ID"),
         ("which" = String, Path, description = "`safety-case` or `hazard-log`", pattern = "^(safety-case|hazard-log)$"),
         LocalFileQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = inline(super::wire::Binary), content_type = "application/octet-stream"),
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn upload_file(
@@ -635,7 +636,7 @@ pub struct GoLiveIn {
 
 /// Records the deployment's go-live date, after an approving decision. 409 `blocked` while the
 /// certificate is not valid; 422: `go_live_on`.
-#[utoipa::path(put, path = "/api/v1/shares/{id}/local-assurance/go-live", tag = "shares", security(("bearer" = [])),
+#[utoipa::path(put, path = "/api/v1/shares/{id}/local-assurance/go-live", operation_id = "record_local_go_live", tag = "shares", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = GoLiveIn,
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -89,7 +89,7 @@ pub struct ImportQuery {
 /// (NHS England staff). Nothing is stored if the file has any problem: the error lists each with
 /// its sheet, row and column.
 #[utoipa::path(post, path = "/api/v1/templates/import", tag = "templates", security(("bearer" = [])),
-    params(ImportQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    params(ImportQuery), request_body(content = inline(super::wire::Binary), content_type = "application/octet-stream"),
     responses((status = 201, body = ImportOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 503, description = "Too many workbooks are being parsed; retry after the `Retry-After` seconds", body = ErrorBody)))]
@@ -216,7 +216,7 @@ pub struct DiffOut {
 
 /// Publishes a draft version; published versions never change. Returns the difference from the
 /// previous published version.
-#[utoipa::path(post, path = "/api/v1/templates/{id}/versions/{version}/publish", tag = "templates", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/templates/{id}/versions/{version}/publish", operation_id = "publish_template_version", tag = "templates", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
     responses((status = 200, body = DiffOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -89,6 +89,7 @@ pub struct ImpactOut {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ImpactQuery {
     /// The version to compare with (default: the latest published).
     #[param(minimum = 1)]

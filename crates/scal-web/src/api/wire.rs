@@ -196,6 +196,18 @@ wire_string!(
         .description(Some("The ID of a record (a UUID)."))
 );
 
+/// A request body of raw bytes (a file upload): a binary string, so generated clients send a
+/// file. Never deserialized: the handlers read the body as bytes.
+pub struct Binary;
+
+impl PartialSchema for Binary {
+    fn schema() -> RefOr<Schema> {
+        string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))).into()
+    }
+}
+
+impl ToSchema for Binary {}
+
 wire_string!(
     /// A moment in time (output only).
     Timestamp,

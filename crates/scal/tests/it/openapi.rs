@@ -60,6 +60,47 @@ fn every_operation_documents_the_request_errors_it_can_answer() {
     );
 }
 
+/// What a generator needs from the document's structure: an operationId per operation, unique
+/// (clients name their functions by it); path parameters exactly the path's `{...}` names (a query
+/// parameter declared "in: path" made generators drop the operation); file uploads as binary
+/// strings (as arrays of integers, a generated client could not send a file).
+#[test]
+fn the_document_is_one_a_client_can_be_generated_from() {
+    let doc = serde_json::to_value(scal_web::openapi()).unwrap();
+    let mut ids = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let mut in_template: Vec<&str> = path
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+            .collect();
+        in_template.sort_unstable();
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default().to_string();
+            assert!(!id.is_empty(), "{method} {path} has no operationId");
+            if let Some(other) = ids.insert(id.clone(), format!("{method} {path}")) {
+                panic!("operationId {id} names both {other} and {method} {path}");
+            }
+            let mut declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            declared.sort_unstable();
+            assert_eq!(declared, in_template, "{method} {path}: path parameters");
+            for (media, content) in op["requestBody"]["content"].as_object().into_iter().flatten() {
+                if media == "application/octet-stream" {
+                    assert_eq!(content["schema"]["type"], "string", "{method} {path}");
+                    assert_eq!(content["schema"]["format"], "binary", "{method} {path}");
+                }
+            }
+        }
+    }
+    assert!(ids.len() > 100, "{}", ids.len());
+}
+
 /// A body of the wrong shape is 422 `invalid` everywhere, the enquiry issue's optional body too.
 #[tokio::test]
 async fn a_body_of_the_wrong_shape_is_invalid_on_every_route() {
