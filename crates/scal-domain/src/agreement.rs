@@ -295,6 +295,8 @@ pub enum AgreementState {
 }
 
 impl AgreementState {
+    pub const ALL: [Self; 4] = [Self::Prepared, Self::Accepted, Self::Active, Self::Superseded];
+
     pub fn code(self) -> &'static str {
         match self {
             Self::Prepared => "prepared",

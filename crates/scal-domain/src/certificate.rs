@@ -73,6 +73,9 @@ pub enum CertificateStatus {
 }
 
 impl CertificateStatus {
+    /// Every [`CertificateStatus::code`], for the API document.
+    pub const CODES: [&'static str; 5] = ["valid", "suspended", "expired", "revoked", "unverifiable"];
+
     pub fn code(&self) -> &'static str {
         match self {
             Self::Valid => "valid",
@@ -245,6 +248,21 @@ pub fn issue_blockers(accepted_round: Option<i64>, incomplete_tests: &[String], 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_status_code_is_listed() {
+        use super::CertificateStatus as S;
+        let date = time::macros::date!(2026 - 01 - 01);
+        for status in [
+            S::Valid,
+            S::Suspended { overdue: vec![] },
+            S::Expired { on: date },
+            S::Revoked { reason: String::new() },
+            S::Unverifiable { reason: String::new() },
+        ] {
+            assert!(S::CODES.contains(&status.code()), "{}", status.code());
+        }
+    }
+
     use super::*;
     use time::macros::date;
 

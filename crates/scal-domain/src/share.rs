@@ -22,6 +22,8 @@ pub enum ShareState {
 }
 
 impl ShareState {
+    pub const ALL: [Self; 3] = [Self::Active, Self::Expired, Self::Revoked];
+
     pub fn code(self) -> &'static str {
         match self {
             Self::Active => "active",

@@ -137,6 +137,8 @@ pub enum ChangeKind {
 }
 
 impl ChangeKind {
+    pub const ALL: [Self; 2] = [Self::NewVersion, Self::SignificantChange];
+
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         match crate::field::trim(raw) {
             "new_version" => Ok(Self::NewVersion),

@@ -44,12 +44,14 @@ impl From<scal_store::records::agreements::VersionRecord> for AgreementVersionOu
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PublishVersionIn {
     #[serde(default)]
-    pub title: String,
+    #[schema(required)]
+    pub title: super::wire::Line200,
     #[serde(default)]
-    pub text: String,
-    /// YYYY-MM-DD.
+    #[schema(required)]
+    pub text: super::wire::Text200000,
     #[serde(default)]
-    pub effective_date: String,
+    #[schema(required)]
+    pub effective_date: super::wire::Date,
 }
 
 /// Publishes a new agreement version (NHS England administrators).
@@ -117,8 +119,7 @@ pub struct AgreementOut {
     /// `CNTR` and seven digits.
     pub reference: String,
     /// `prepared`, `accepted` (not in force yet), `active` or `superseded`: derived today.
-    #[schema(pattern = "^(prepared|accepted|active|superseded)$")]
-    pub state: String,
+    pub state: super::wire::AgreementState,
     pub scal_id: String,
     pub product: String,
     pub supplier: String,
@@ -172,10 +173,12 @@ impl AgreementOut {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PrepareAgreementIn {
     #[serde(default)]
-    pub version_id: String,
-    /// The supplier administrator who is to accept it.
+    #[schema(required)]
+    pub version_id: super::wire::Id,
+    /// The email address of the supplier administrator who is to accept it.
     #[serde(default)]
-    pub signatory: String,
+    #[schema(required)]
+    pub signatory: super::wire::Email,
 }
 
 /// Prepares the connection agreement for a certified SCAL (NHS England), naming the signatory. 409
@@ -225,9 +228,11 @@ pub async fn get(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct AcceptAgreementIn {
     #[serde(default)]
-    pub full_name: String,
+    #[schema(required)]
+    pub full_name: super::wire::Line200,
     #[serde(default)]
-    pub job_title: String,
+    #[schema(required)]
+    pub job_title: super::wire::Line200,
 }
 
 /// The named signatory accepts the agreement against the consent statement; the acceptance is
@@ -263,7 +268,8 @@ pub async fn accept(
 pub struct SignatoryIn {
     /// The email address of an active administrator of the supplier.
     #[serde(default)]
-    pub signatory: String,
+    #[schema(required)]
+    pub signatory: super::wire::Email,
 }
 
 /// Names another signatory on an agreement waiting for acceptance (NHS England); the new
@@ -388,7 +394,8 @@ pub async fn go_live(
 pub struct ApproveGoLiveIn {
     /// The service code.
     #[serde(default)]
-    pub service: String,
+    #[schema(required)]
+    pub service: super::wire::ServiceCode,
 }
 
 /// Approves go-live for one product and service (NHS England). 409 `blocked`, naming every failing

@@ -37,8 +37,7 @@ pub struct CertificateOut {
     /// the stored certificate does not check out against its own signature (`jws`) and the
     /// published keys, or its stored facts differ from the signed ones; never `valid` then, and
     /// the facts below are not to be relied on. Derived today.
-    #[schema(pattern = "^(valid|suspended|expired|revoked|unverifiable)$")]
-    pub status: String,
+    pub status: super::wire::CertificateStatus,
     /// Why it is suspended (the overdue conditions), revoked or cannot be verified.
     pub status_reasons: Vec<String>,
     pub supplier: String,
@@ -119,9 +118,9 @@ impl CertificateOut {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct IssueCertificateIn {
-    /// Optional: YYYY-MM-DD, after today.
+    /// Optional (default: three years on): after today.
     #[serde(default)]
-    pub expires_on: String,
+    pub expires_on: Option<super::wire::Date>,
 }
 
 /// Issues the certificate for the SCAL's accepted round (NHS England). 409 `blocked`, naming what
@@ -137,7 +136,7 @@ pub async fn issue(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<IssueCertificateIn>,
 ) -> Result<(StatusCode, Json<CertificateOut>), ApiError> {
-    let view = scal_app::certificates::issue(&state.app, &actor, &id, &body.expires_on, state.now()).await?;
+    let view = scal_app::certificates::issue(&state.app, &actor, &id, body.expires_on.as_deref().unwrap_or_default(), state.now()).await?;
     Ok((StatusCode::CREATED, Json(CertificateOut::new(view))))
 }
 
@@ -215,9 +214,10 @@ pub async fn pdf(State(state): State<AppState>, Path(id): Path<String>) -> Resul
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RevokeIn {
-    /// Why: required, at most 2,000 characters.
+    /// Why.
     #[serde(default)]
-    pub reason: String,
+    #[schema(required)]
+    pub reason: super::wire::Text2000,
 }
 
 /// Revokes a certificate (NHS England): final. 409 once revoked.
@@ -237,9 +237,10 @@ pub async fn revoke(
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ConditionMetIn {
-    /// How it was met: required, at most 2,000 characters.
+    /// How it was met.
     #[serde(default)]
-    pub note: String,
+    #[schema(required)]
+    pub note: super::wire::Text2000,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -20,8 +20,7 @@ pub struct SharedCertificateOut {
     pub id: String,
     pub number: String,
     /// Derived today.
-    #[schema(pattern = "^(valid|suspended|expired|revoked|unverifiable)$")]
-    pub status: String,
+    pub status: super::wire::CertificateStatus,
     pub status_label: String,
     /// Where anyone can check it.
     pub verify_path: String,
@@ -30,8 +29,7 @@ pub struct SharedCertificateOut {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeploymentOut {
     /// The EUO's local decision.
-    #[schema(pattern = "^(approved|approved_with_local_controls|not_approved)$")]
-    pub decision: Option<String>,
+    pub decision: Option<super::wire::LocalDecision>,
     #[schema(format = Date)]
     pub decided_on: Option<String>,
     #[schema(format = Date)]
@@ -42,8 +40,7 @@ pub struct DeploymentOut {
 pub struct ShareOut {
     pub id: String,
     /// Derived today: `active`, `expired` (after its expiry date) or `revoked`.
-    #[schema(pattern = "^(active|expired|revoked)$")]
-    pub state: String,
+    pub state: super::wire::ShareState,
     pub product_id: String,
     pub product: String,
     pub scal_id: String,
@@ -89,13 +86,13 @@ impl From<scal_app::shares::ShareView> for ShareOut {
                 verify_path: format!("/verify/{}", c.id),
                 id: c.id,
                 number: c.number,
-                status: c.status,
+                status: c.status.into(),
                 status_label: c.status_label,
             }),
             accepted_round: v.accepted_round.as_ref().map(|(n, _)| *n),
             accepted_sha256: v.accepted_round.map(|(_, h)| h),
             deployment: DeploymentOut {
-                decision: v.deployment.decision,
+                decision: v.deployment.decision.map(Into::into),
                 decided_on: v.deployment.decided_on,
                 go_live_on: v.deployment.go_live_on,
             },
@@ -107,16 +104,15 @@ impl From<scal_app::shares::ShareView> for ShareOut {
 pub struct ShareIn {
     /// The end user organisation's ODS code; one not yet registered is invited.
     #[serde(default)]
-    #[schema(pattern = "^[A-Za-z0-9]{1,9}$")]
-    pub euo_ods: String,
-    /// Optional: YYYY-MM-DD, today or later.
+    #[schema(required)]
+    pub euo_ods: super::wire::OdsCode,
+    /// Optional: today or later.
     #[serde(default)]
-    #[schema(format = Date)]
-    pub expires_on: Option<String>,
+    pub expires_on: Option<super::wire::Date>,
     /// The supplier's own evidence files to share (for example the clinical safety case report,
     /// hazard log, DPIA, penetration test summary).
     #[serde(default)]
-    pub evidence_ids: Vec<String>,
+    pub evidence_ids: Vec<super::wire::Id>,
 }
 
 /// Shares the product's accepted SCAL with an end user organisation (supplier administrators).
@@ -133,9 +129,9 @@ pub async fn create(
     ApiJson(body): ApiJson<ShareIn>,
 ) -> Result<(StatusCode, Json<ShareOut>), ApiError> {
     let input = scal_app::shares::ShareInput {
-        euo_ods: body.euo_ods,
-        expires_on: body.expires_on.unwrap_or_default(),
-        evidence_ids: body.evidence_ids,
+        euo_ods: body.euo_ods.into(),
+        expires_on: body.expires_on.map(String::from).unwrap_or_default(),
+        evidence_ids: super::wire::strings(body.evidence_ids),
     };
     let view = scal_app::shares::create(&state.app, &actor, &id, &input, state.now()).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
@@ -182,9 +178,9 @@ pub async fn get(
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RevokeShareIn {
-    /// Optional, up to 2,000 characters.
+    /// Optional.
     #[serde(default)]
-    pub reason: String,
+    pub reason: super::wire::OptionalText2000,
 }
 
 /// Revokes a share (its supplier's administrators): final. 409 when already revoked.
@@ -205,7 +201,7 @@ pub async fn revoke(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ShareFilesIn {
     #[serde(default)]
-    pub evidence_ids: Vec<String>,
+    pub evidence_ids: Vec<super::wire::Id>,
 }
 
 /// Replaces the evidence files a share shares (its supplier's administrators). 409 once it has
@@ -220,7 +216,7 @@ pub async fn set_files(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ShareFilesIn>,
 ) -> Result<Json<ShareOut>, ApiError> {
-    let view = scal_app::shares::set_files(&state.app, &actor, &id, &body.evidence_ids, state.now()).await?;
+    let view = scal_app::shares::set_files(&state.app, &actor, &id, &super::wire::strings(body.evidence_ids), state.now()).await?;
     Ok(Json(view.into()))
 }
 
@@ -356,13 +352,12 @@ impl From<scal_app::use_policies::PolicyStanding> for UsePolicyStandingOut {
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct PublishUsePolicyIn {
-    /// Up to 100,000 characters.
     #[serde(default)]
-    pub text: String,
-    /// YYYY-MM-DD.
+    #[schema(required)]
+    pub text: super::wire::Text100000,
     #[serde(default)]
-    #[schema(format = Date)]
-    pub effective_date: String,
+    #[schema(required)]
+    pub effective_date: super::wire::Date,
 }
 
 /// Publishes a version of the product's acceptable use policy (supplier administrators); every
@@ -413,7 +408,8 @@ pub async fn share_policy(
 pub struct AcknowledgeIn {
     /// The version acknowledged: the current one, or one still to take effect.
     #[serde(default)]
-    pub policy_id: String,
+    #[schema(required)]
+    pub policy_id: super::wire::Id,
 }
 
 /// The EUO acknowledges a version of the shared product's policy. 409 for a version already
@@ -440,8 +436,7 @@ pub struct LocalAssuranceOut {
     pub safety_case: Option<EvidenceOut>,
     pub hazard_log: Option<EvidenceOut>,
     pub local_controls: Option<String>,
-    #[schema(pattern = "^(approved|approved_with_local_controls|not_approved)$")]
-    pub decision: Option<String>,
+    pub decision: Option<super::wire::LocalDecision>,
     #[schema(format = Date)]
     pub decided_on: Option<String>,
     pub decided_by: Option<String>,
@@ -466,7 +461,7 @@ impl From<scal_app::local_assurance::LocalAssuranceView> for LocalAssuranceOut {
             safety_case: v.safety_case.map(Into::into),
             hazard_log: v.hazard_log.map(Into::into),
             local_controls: r.local_controls,
-            decision: r.decision,
+            decision: r.decision.map(Into::into),
             decided_on: r.decided_on,
             decided_by: r.decided_by,
             go_live_on: r.go_live_on,
@@ -496,12 +491,14 @@ pub async fn local_assurance(
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SafetyOfficerIn {
-    /// Up to 200 characters, one line.
+    /// Their full name.
     #[serde(default)]
-    pub cso_name: String,
-    /// Professional registration, like `GMC 1234567`; up to 100 characters.
+    #[schema(required)]
+    pub cso_name: super::wire::Line200,
+    /// Professional registration, like `GMC 1234567`.
     #[serde(default)]
-    pub cso_registration: String,
+    #[schema(required)]
+    pub cso_registration: super::wire::Line100,
 }
 
 /// Names the EUO's Clinical Safety Officer. 422: `cso_name`, `cso_registration`.
@@ -529,9 +526,9 @@ pub async fn safety_officer(
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct LocalControlsIn {
-    /// Up to 10,000 characters; empty clears them.
+    /// Empty clears them.
     #[serde(default)]
-    pub local_controls: String,
+    pub local_controls: super::wire::OptionalText10000,
 }
 
 /// Records the EUO's local controls. 422: `local_controls`.
@@ -599,12 +596,12 @@ pub async fn download_file(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct DecisionIn {
     #[serde(default)]
-    #[schema(pattern = "^(approved|approved_with_local_controls|not_approved)$")]
-    pub decision: String,
-    /// YYYY-MM-DD, today or earlier.
+    #[schema(required)]
+    pub decision: super::wire::LocalDecision,
+    /// Today or earlier.
     #[serde(default)]
-    #[schema(format = Date)]
-    pub decided_on: String,
+    #[schema(required)]
+    pub decided_on: super::wire::Date,
 }
 
 /// Records the EUO's decision on deploying the product. An approval is refused with 409
@@ -630,8 +627,8 @@ pub async fn decide(
 pub struct GoLiveIn {
     /// YYYY-MM-DD, on or after the approving decision.
     #[serde(default)]
-    #[schema(format = Date)]
-    pub go_live_on: String,
+    #[schema(required)]
+    pub go_live_on: super::wire::Date,
 }
 
 /// Records the deployment's go-live date, after an approving decision. 409 `blocked` while the

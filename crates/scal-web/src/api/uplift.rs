@@ -133,17 +133,17 @@ pub async fn impact(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct UpliftIn {
     /// The version to uplift to (default: the latest published).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::wire::optional_integer")]
     #[schema(minimum = 1)]
     pub version: Option<i64>,
     /// The SCALs to uplift; empty or absent: every SCAL affected.
     #[serde(default)]
-    pub scal_ids: Vec<String>,
-    /// YYYY-MM-DD, today or later: after it, a live product's certificate is suspended until the
-    /// uplift is accepted.
+    pub scal_ids: Vec<super::wire::Id>,
+    /// Today or later: after it, a live product's certificate is suspended until the uplift is
+    /// accepted.
     #[serde(default)]
-    #[schema(format = Date)]
-    pub due_date: String,
+    #[schema(required)]
+    pub due_date: super::wire::Date,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -184,7 +184,7 @@ pub async fn uplift(
         &actor,
         &id,
         body.version,
-        &body.scal_ids,
+        &super::wire::strings(body.scal_ids),
         &body.due_date,
         state.now(),
     )
@@ -258,17 +258,18 @@ pub async fn reopenings(
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ProductChangeIn {
     #[serde(default)]
-    #[schema(pattern = "^(new_version|significant_change)$")]
-    pub kind: String,
-    /// The new version (for `new_version`): one line, up to 50 characters.
+    #[schema(required)]
+    pub kind: super::wire::ChangeKind,
+    /// The new version: required for `new_version`, ignored for `significant_change`.
     #[serde(default)]
     pub version: String,
-    /// What changed: up to 10,000 characters.
+    /// What changed.
     #[serde(default)]
-    pub description: String,
+    #[schema(required)]
+    pub description: super::wire::Text10000,
     /// The services affected, by code (each one of the SCAL's).
     #[serde(default)]
-    pub services: Vec<String>,
+    pub services: Vec<super::wire::ServiceCode>,
 }
 
 /// The supplier declares a new product version or a significant change: the information sheet
@@ -285,10 +286,10 @@ pub async fn declare_change(
     ApiJson(body): ApiJson<ProductChangeIn>,
 ) -> Result<(StatusCode, Json<ReopeningOut>), ApiError> {
     let input = scal_app::uplift::ChangeInput {
-        kind: body.kind,
+        kind: body.kind.into(),
         version: body.version,
-        description: body.description,
-        services: body.services,
+        description: body.description.into(),
+        services: super::wire::strings(body.services),
     };
     let r = scal_app::uplift::declare_change(&state.app, &actor, &id, &input, state.now()).await?;
     Ok((StatusCode::CREATED, Json(reopening_out(r, true))))

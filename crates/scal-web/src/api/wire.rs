@@ -95,6 +95,24 @@ macro_rules! wire_string {
     };
 }
 
+/// One line of required text, at most `$max` characters: no tab or line break.
+macro_rules! required_line {
+    ($name:ident, $max:expr) => {
+        wire_string!(
+            #[doc = concat!("One line of required text: 1 to ", stringify!($max), " characters, not only white space, no tab, line break or other control character.")]
+            $name,
+            string()
+                .min_length(Some(1))
+                .max_length(Some($max))
+                .pattern(Some(format!(r"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$")))
+                .description(Some(concat!(
+                    "One line of required text: 1 to ", stringify!($max),
+                    " characters, not only white space; no tab, line break or other control character. Surrounding white space is ignored."
+                )))
+        );
+    };
+}
+
 /// Required text of at most `$max` characters.
 macro_rules! required_text {
     ($name:ident, $max:expr) => {
@@ -135,7 +153,15 @@ required_text!(Text100, 100);
 required_text!(Text200, 200);
 required_text!(Text5000, 5000);
 required_text!(Text10000, 10_000);
+required_text!(Text2000, 2000);
+required_text!(Text100000, 100_000);
+required_text!(Text200000, 200_000);
+required_line!(Line50, 50);
+required_line!(Line100, 100);
+required_line!(Line200, 200);
 optional_text!(OptionalText200, 200);
+optional_text!(OptionalText2000, 2000);
+optional_text!(OptionalText10000, 10_000);
 optional_text!(OptionalText5000, 5000);
 
 wire_string!(
@@ -252,6 +278,38 @@ choice!(
     OnboardingRoute,
     scal_domain::service::OnboardingRoute::ALL.map(|v| v.as_str())
 );
+
+choice!(
+    /// An end user organisation's decision on deploying a product (DCB0160).
+    LocalDecision,
+    scal_domain::local_assurance::Decision::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// What kind of product change a supplier declares.
+    ChangeKind,
+    scal_domain::uplift::ChangeKind::ALL.map(|v| v.as_str())
+);
+
+choice!(
+    /// A certificate's status, derived today.
+    CertificateStatus,
+    scal_domain::certificate::CertificateStatus::CODES
+);
+choice!(
+    /// A share's state, derived today.
+    ShareState,
+    scal_domain::share::ShareState::ALL.map(|v| v.code())
+);
+choice!(
+    /// A connection agreement's state, derived today.
+    AgreementState,
+    scal_domain::agreement::AgreementState::ALL.map(|v| v.code())
+);
+
+/// The strings of a list of wire strings, for the services that take `String`s.
+pub fn strings<T: Into<String>>(values: Vec<T>) -> Vec<String> {
+    values.into_iter().map(Into::into).collect()
+}
 
 /// A JSON Schema integer: `1` and `1.0` are the same number, so both are read (`1.5` is not).
 pub fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
