@@ -341,21 +341,24 @@ impl AuditSearch {
         // An ID that cannot be a record's matches nothing: say so rather than list nothing.
         for (field, id) in [("organisation_id", &self.organisation_id), ("user_id", &self.user_id)] {
             if given(id).is_some_and(|id| uuid::Uuid::parse_str(&id).is_err()) {
-                invalid
-                    .0
-                    .push(scal_domain::FieldError::new(field, "Enter an ID as the API gives it (a UUID)"));
+                invalid.0.push(scal_domain::FieldError::new(
+                    field,
+                    "Enter an ID as the API gives it (a UUID)",
+                ));
             }
         }
         if given(&self.kind).is_some_and(|kind| kind.chars().count() > 200) {
-            invalid
-                .0
-                .push(scal_domain::FieldError::new("kind", "Kind must be 200 characters or fewer"));
+            invalid.0.push(scal_domain::FieldError::new(
+                "kind",
+                "Kind must be 200 characters or fewer",
+            ));
         }
         let limit = self.limit.unwrap_or(100);
         if !(1..=500).contains(&limit) {
-            invalid
-                .0
-                .push(scal_domain::FieldError::new("limit", "Limit must be a number from 1 to 500"));
+            invalid.0.push(scal_domain::FieldError::new(
+                "limit",
+                "Limit must be a number from 1 to 500",
+            ));
         }
         let filter = AuditFilter {
             org_id: given(&self.organisation_id),

@@ -281,12 +281,13 @@ pub async fn issue(app: &App, actor: &Actor, id: &str, input: &IssueInput, now: 
     }
     let mut picks = Vec::new();
     for service in &enquiry.services {
+        // A choice without a template picks a version of the default one.
         let choice = input
             .templates
             .iter()
-            .find(|c| c.service.trim().eq_ignore_ascii_case(service) && !c.template_id.trim().is_empty());
-        let template_id = match choice {
-            Some(c) => Some(c.template_id.trim().to_string()),
+            .find(|c| c.service.trim().eq_ignore_ascii_case(service));
+        let template_id = match choice.map(|c| c.template_id.trim()).filter(|id| !id.is_empty()) {
+            Some(id) => Some(id.to_string()),
             None => default_template(app, service).await?,
         };
         // Each service is assured against its own templates; one for another service is a slip.

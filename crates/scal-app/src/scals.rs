@@ -244,9 +244,14 @@ pub(crate) async fn issue_in(
     }
     let mut problems = Vec::new();
     for scope in scoped_out {
+        // A service code in any case, as everywhere else a code is read.
+        let requirement_id = scope.requirement_id.trim();
         let sheet = added.iter().zip(&added_content).find(|(record, content)| {
-            record.service_code.as_deref() == Some(scope.service.as_str())
-                && content.requirements.iter().any(|r| r.id == scope.requirement_id)
+            record
+                .service_code
+                .as_deref()
+                .is_some_and(|code| code.eq_ignore_ascii_case(scope.service.trim()))
+                && content.requirements.iter().any(|r| r.id == requirement_id)
         });
         let reason = match scal_domain::field::optional_text("scoped_out", "the reason", &scope.reason, 1_000) {
             Ok(reason) => reason,
@@ -272,7 +277,7 @@ pub(crate) async fn issue_in(
                     tx.conn(),
                     &scals::ScopedOutRecord {
                         scal_sheet_id: record.id.clone(),
-                        requirement_id: scope.requirement_id.clone(),
+                        requirement_id: requirement_id.to_string(),
                         reason: reason.clone(),
                     },
                 )

@@ -9,6 +9,7 @@ pub mod agreement;
 pub mod audit;
 pub mod certificate;
 pub mod check;
+pub mod enquiry;
 pub mod evidence;
 pub mod field;
 pub mod local_assurance;

@@ -102,6 +102,8 @@ pub enum StepState {
 }
 
 impl StepState {
+    pub const ALL: [StepState; 4] = [Self::NotStarted, Self::InProgress, Self::Done, Self::NotApplicable];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NotStarted => "not_started",
@@ -141,6 +143,8 @@ pub enum CheckOutcome {
 }
 
 impl CheckOutcome {
+    pub const ALL: [CheckOutcome; 4] = [Self::Pass, Self::Red, Self::Error, Self::Warning];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pass => "pass",

@@ -98,6 +98,8 @@ pub enum Presence {
 }
 
 impl Presence {
+    pub const ALL: [Presence; 3] = [Self::Added, Self::Removed, Self::Changed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Added => "added",
@@ -119,6 +121,15 @@ pub enum Field {
 }
 
 impl Field {
+    pub const ALL: [Field; 6] = [
+        Self::Level,
+        Self::Text,
+        Self::Answer,
+        Self::Justification,
+        Self::Mitigation,
+        Self::TargetDate,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Level => "level",

@@ -52,6 +52,17 @@ pub enum ScalStatus {
 }
 
 impl ScalStatus {
+    /// Every [`ScalStatus::code`], in the order of the variants.
+    pub const CODES: [&'static str; 7] = [
+        "in_progress",
+        "ready_to_submit",
+        "with_nhs_england",
+        "returned",
+        "accepted",
+        "live",
+        "reopened",
+    ];
+
     /// Its name in plain English, the same on every surface.
     pub fn label(&self) -> String {
         match self {
@@ -124,6 +135,25 @@ pub fn scal_status<'a>(latest: Option<LatestRound<'_>>, steps: impl IntoIterator
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_status_code_is_listed() {
+        let round = 1;
+        let every = [
+            ScalStatus::InProgress,
+            ScalStatus::ReadyToSubmit,
+            ScalStatus::WithNhsEngland { round },
+            ScalStatus::Returned { round, reason: None },
+            ScalStatus::Accepted { round },
+            ScalStatus::Live { round },
+            ScalStatus::Reopened {
+                round,
+                reason: String::new(),
+                due: None,
+            },
+        ];
+        assert_eq!(every.map(|s| s.code()), ScalStatus::CODES);
+    }
     use crate::onboarding::StepState;
 
     fn step(step: Step, state: StepState) -> StepStatus {

@@ -381,6 +381,8 @@ pub enum Rag {
 }
 
 impl Rag {
+    pub const ALL: [Rag; 4] = [Self::Red, Self::Amber, Self::Green, Self::None];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Red => "red",
@@ -448,6 +450,17 @@ pub enum SheetKind {
     Information,
     /// One sheet per service.
     Service,
+}
+
+impl SheetKind {
+    pub const ALL: [SheetKind; 2] = [Self::Information, Self::Service];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Information => "information",
+            Self::Service => "service",
+        }
+    }
 }
 
 #[cfg(test)]

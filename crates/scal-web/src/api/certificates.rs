@@ -136,7 +136,14 @@ pub async fn issue(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<IssueCertificateIn>,
 ) -> Result<(StatusCode, Json<CertificateOut>), ApiError> {
-    let view = scal_app::certificates::issue(&state.app, &actor, &id, body.expires_on.as_deref().unwrap_or_default(), state.now()).await?;
+    let view = scal_app::certificates::issue(
+        &state.app,
+        &actor,
+        &id,
+        body.expires_on.as_deref().unwrap_or_default(),
+        state.now(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(CertificateOut::new(view))))
 }
 

@@ -8,7 +8,7 @@ use scal_domain::snapshot::{CaseDiff, EvidenceChange, FieldChange, ItemDiff, Sco
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::ApiActor;
+use super::{wire, ApiActor};
 use crate::error::ErrorBody;
 use crate::{ApiError, AppState};
 
@@ -37,11 +37,11 @@ pub struct ItemChangeOut {
     pub sheet: String,
     pub requirement_id: String,
     /// `added` (not in the previous round), `removed` (not in this one) or `changed`.
-    pub change: String,
-    /// `red`, `amber`, `green` or `none` in the previous round; null when it was not there.
-    pub rag_before: Option<String>,
+    pub change: wire::Presence,
+    /// Its colour in the previous round; null when it was not there.
+    pub rag_before: Option<wire::Rag>,
     /// The same in this round.
-    pub rag_after: Option<String>,
+    pub rag_after: Option<wire::Rag>,
     /// The fields that differ. An added item lists every field it has, a removed one every
     /// field it had.
     pub fields: Vec<FieldChangeOut>,
@@ -50,8 +50,7 @@ pub struct ItemChangeOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FieldChangeOut {
-    /// `level`, `text`, `answer`, `justification`, `mitigation` or `target_date`.
-    pub field: String,
+    pub field: wire::ItemField,
     /// Null when empty. A level is `must`, `must_not`, `should`, `should_not`, `may` or
     /// `unspecified`.
     pub before: Option<String>,
@@ -92,21 +91,19 @@ pub struct UseCaseChangeOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepChangeOut {
-    /// 1 to 10.
+    #[schema(minimum = 1, maximum = 10)]
     pub number: u8,
     pub name: String,
-    /// `not_started`, `in_progress`, `done` or `not_applicable`; null when the case was not
-    /// there.
-    pub before: Option<String>,
-    pub after: Option<String>,
+    /// Null when the case was not there.
+    pub before: Option<wire::StepState>,
+    pub after: Option<wire::StepState>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseChangeOut {
     /// The service code.
     pub service: String,
-    /// `added`, `removed` or `changed`.
-    pub change: String,
+    pub change: wire::Presence,
     /// Present when the use case differs.
     pub use_case: Option<UseCaseChangeOut>,
     /// The steps whose state differs, by number.

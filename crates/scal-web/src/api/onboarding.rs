@@ -12,26 +12,29 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::scals::{RagSummaryOut, ScalRequirementOut};
-use super::{rfc3339, ApiActor};
+use super::{rfc3339, wire, ApiActor};
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnquiryIn {
+    /// One of your products.
     #[serde(default)]
-    pub product_id: String,
-    /// Service codes from the catalogue.
+    #[schema(required)]
+    pub product_id: wire::Id,
+    /// Service codes from the catalogue, at least one (a code given twice counts once).
     #[serde(default)]
-    pub services: Vec<String>,
+    #[schema(required, min_items = 1)]
+    pub services: Vec<wire::ServiceCode>,
     /// Free-text, API-specific details.
     #[serde(default)]
-    pub details: String,
-    /// Per service code, what the product will use the service for. Required for each service
-    /// whose catalogue entry has `use_case_required`; optional for the others. It becomes the use
-    /// case of the service's onboarding case when the SCAL is issued.
+    pub details: wire::OptionalText10000,
+    /// Per service code (one of `services`), what the product will use the service for.
+    /// Required for each service whose catalogue entry has `use_case_required`; optional for the
+    /// others. It becomes the use case of the service's onboarding case when the SCAL is issued.
     #[serde(default)]
-    pub use_cases: BTreeMap<String, String>,
+    pub use_cases: BTreeMap<String, wire::OptionalText10000>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,16 +48,15 @@ pub struct EnquiryOut {
     pub use_cases: BTreeMap<String, String>,
     /// `open` (waiting for NHS England), `more_information` (NHS England asked the supplier
     /// something: see `nhse_note`), `declined` (final) or `issued`.
-    #[schema(pattern = "^(open|more_information|declined|issued)$")]
-    pub status: String,
+    pub status: wire::EnquiryStatus,
     pub created_by: String,
-    pub created_at: String,
-    pub issued_at: Option<String>,
+    pub created_at: wire::Timestamp,
+    pub issued_at: Option<wire::Timestamp>,
     /// The SCAL issued for it.
     pub scal_id: Option<String>,
     /// NHS England's question (`more_information`) or reason (`declined`).
     pub nhse_note: Option<String>,
-    pub noted_at: Option<String>,
+    pub noted_at: Option<wire::Timestamp>,
     /// The supplier's answer to the latest question.
     pub supplier_reply: Option<String>,
 }
@@ -68,13 +70,13 @@ impl From<scal_store::records::enquiries::EnquiryRecord> for EnquiryOut {
             services: e.services,
             details: e.details,
             use_cases: e.use_cases,
-            status: e.status,
+            status: e.status.into(),
             created_by: e.created_by,
-            created_at: rfc3339(e.created_at),
-            issued_at: e.issued_at.map(rfc3339),
+            created_at: rfc3339(e.created_at).into(),
+            issued_at: e.issued_at.map(|at| rfc3339(at).into()),
             scal_id: e.scal_id,
             nhse_note: e.nhse_note,
-            noted_at: e.noted_at.map(rfc3339),
+            noted_at: e.noted_at.map(|at| rfc3339(at).into()),
             supplier_reply: e.supplier_reply,
         }
     }
@@ -91,10 +93,14 @@ pub async fn create_enquiry(
     ApiJson(body): ApiJson<EnquiryIn>,
 ) -> Result<(StatusCode, Json<EnquiryOut>), ApiError> {
     let input = scal_app::enquiries::EnquiryInput {
-        product_id: body.product_id,
-        services: body.services,
-        details: body.details,
-        use_cases: body.use_cases,
+        product_id: body.product_id.into(),
+        services: body.services.into_iter().map(Into::into).collect(),
+        details: body.details.into(),
+        use_cases: body
+            .use_cases
+            .into_iter()
+            .map(|(code, text)| (code, text.into()))
+            .collect(),
     };
     let record = scal_app::enquiries::create(&state.app, &actor, &input, state.now()).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
@@ -124,22 +130,35 @@ pub async fn get_enquiry(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TemplateChoiceIn {
+    /// One of the services asked for.
     #[serde(default)]
-    pub service: String,
+    #[schema(required)]
+    pub service: wire::ServiceCode,
+    /// One of the service's templates [default, also when null: the newest template for the
+    /// service].
     #[serde(default)]
-    pub template_id: String,
-    /// A published version [default: the latest published].
+    pub template_id: Option<wire::Id>,
+    /// A published version of that template (or of the default one) [default: the latest
+    /// published].
+    #[serde(default, deserialize_with = "wire::optional_integer")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ScopeOutIn {
+    /// One of the services asked for.
     #[serde(default)]
-    pub service: String,
+    #[schema(required)]
+    pub service: wire::ServiceCode,
+    /// A requirement of a sheet issued for that service.
     #[serde(default)]
+    #[schema(required, min_length = 1)]
     pub requirement_id: String,
+    /// Why it is taken out.
     #[serde(default)]
-    pub reason: String,
+    #[schema(required)]
+    pub reason: wire::Text1000,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -163,23 +182,26 @@ pub struct IssueEnquiryOut {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnquiryQuestionIn {
-    /// What NHS England needs to know: required, at most 10,000 characters.
+    /// What NHS England needs to know.
     #[serde(default)]
-    pub question: String,
+    #[schema(required)]
+    pub question: wire::Text10000,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnquiryDeclineIn {
-    /// Why the request is declined: required, at most 10,000 characters.
+    /// Why the request is declined.
     #[serde(default)]
-    pub reason: String,
+    #[schema(required)]
+    pub reason: wire::Text10000,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EnquiryAnswerIn {
-    /// The supplier's answer: required, at most 10,000 characters.
+    /// The supplier's answer.
     #[serde(default)]
-    pub answer: String,
+    #[schema(required)]
+    pub answer: wire::Text10000,
 }
 
 /// Asks the supplier for more information about an open enquiry (NHS England): it waits for
@@ -268,8 +290,8 @@ pub async fn issue_enquiry(
             .templates
             .into_iter()
             .map(|t| scal_app::enquiries::TemplateChoice {
-                service: t.service,
-                template_id: t.template_id,
+                service: t.service.into(),
+                template_id: t.template_id.map(String::from).unwrap_or_default(),
                 version: t.version,
             })
             .collect(),
@@ -277,9 +299,9 @@ pub async fn issue_enquiry(
             .scoped_out
             .into_iter()
             .map(|s| ScopeOut {
-                service: s.service,
+                service: s.service.into(),
                 requirement_id: s.requirement_id,
-                reason: s.reason,
+                reason: s.reason.into(),
             })
             .collect(),
     };
@@ -307,8 +329,7 @@ pub struct ScopedOutOut {
 pub struct JourneySheetOut {
     pub id: String,
     pub name: String,
-    /// `information` or `service`.
-    pub kind: String,
+    pub kind: wire::SheetKind,
     /// The service the sheet was issued for; none for the information sheet.
     pub service: Option<String>,
     pub requirements: Vec<ScalRequirementOut>,
@@ -322,15 +343,14 @@ pub struct RoundOut {
     pub round: i64,
     /// `submitted` (with NHS England), `returned` (changes asked for), `accepted` (the accepted
     /// SCAL) or `withdrawn` (taken back by the supplier before a decision).
-    #[schema(pattern = "^(submitted|returned|accepted|withdrawn)$")]
-    pub status: String,
+    pub status: wire::RoundStatus,
     /// SHA-256 of the round's canonical snapshot.
     pub sha256: String,
     pub submitted_by: String,
-    pub submitted_at: String,
+    pub submitted_at: wire::Timestamp,
     /// Who decided the round (returned or accepted it, or withdrew it), once decided.
     pub decided_by: Option<String>,
-    pub decided_at: Option<String>,
+    pub decided_at: Option<wire::Timestamp>,
     /// NHS England's summary when it returned the round.
     pub summary: Option<String>,
 }
@@ -340,12 +360,12 @@ impl From<scal_store::records::submissions::SubmissionRecord> for RoundOut {
         Self {
             id: s.id,
             round: s.round,
-            status: s.status,
+            status: s.status.into(),
             sha256: s.sha256,
             submitted_by: s.submitted_by,
-            submitted_at: rfc3339(s.submitted_at),
+            submitted_at: rfc3339(s.submitted_at).into(),
             decided_by: s.decided_by,
-            decided_at: s.decided_at.map(rfc3339),
+            decided_at: s.decided_at.map(|at| rfc3339(at).into()),
             summary: s.summary,
         }
     }
@@ -383,10 +403,10 @@ pub struct ToConfirmOut {
 /// Where the SCAL stands: the same status, by the same rule, as the dashboard and the SCAL page.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScalStatusOut {
-    /// `in_progress`, `ready_to_submit`, `with_nhs_england`, `returned`, `accepted` or `live`
-    /// (accepted, every case's agreement accepted and go-live approved).
-    #[schema(pattern = "^(in_progress|ready_to_submit|with_nhs_england|returned|accepted|live|reopened)$")]
-    pub code: String,
+    /// `in_progress`, `ready_to_submit`, `with_nhs_england`, `returned`, `accepted`, `live`
+    /// (accepted, every case's agreement accepted and go-live approved) or `reopened` (accepted,
+    /// then reopened by an uplift or a product change).
+    pub code: wire::ScalStatusCode,
     /// In plain English, e.g. "Returned: changes needed (round 1)".
     pub label: String,
     /// The round with NHS England, returned or accepted.
@@ -395,8 +415,7 @@ pub struct ScalStatusOut {
     pub return_reason: Option<String>,
     /// Reopened: why (an uplift, a product change) and when it is due back.
     pub reopened_reason: Option<String>,
-    #[schema(format = Date)]
-    pub reopened_due: Option<String>,
+    pub reopened_due: Option<wire::Date>,
 }
 
 impl From<scal_domain::status::ScalStatus> for ScalStatusOut {
@@ -411,7 +430,7 @@ impl From<scal_domain::status::ScalStatus> for ScalStatusOut {
             ScalStatus::InProgress | ScalStatus::ReadyToSubmit => (None, None),
         };
         let (reopened_reason, reopened_due) = match &status {
-            ScalStatus::Reopened { reason, due, .. } => (Some(reason.clone()), due.map(|d| d.to_string())),
+            ScalStatus::Reopened { reason, due, .. } => (Some(reason.clone()), due.map(|d| d.to_string().into())),
             _ => (None, None),
         };
         Self {
@@ -433,7 +452,7 @@ pub(crate) fn requirement_out(r: RequirementView) -> ScalRequirementOut {
         answer: r.answer,
         justification: r.justification,
         mitigation: r.mitigation,
-        target_date: r.target_date,
+        target_date: r.target_date.map(Into::into),
         evidence: r
             .evidence
             .into_iter()
@@ -450,7 +469,7 @@ fn sheet_out(s: SheetView) -> JourneySheetOut {
     JourneySheetOut {
         id: s.id,
         name: s.name,
-        kind: super::scals::sheet_kind(s.kind).into(),
+        kind: s.kind.as_str().into(),
         service: s.service_code,
         requirements: s.requirements.into_iter().map(requirement_out).collect(),
         scoped_out: s
@@ -503,17 +522,29 @@ pub async fn get_scal(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+/// The whole answer to one requirement: a field left out, null or empty is cleared.
 pub struct AnswerIn {
+    /// One of the SCAL's sheets.
     #[serde(default)]
-    pub sheet_id: String,
+    #[schema(required)]
+    pub sheet_id: wire::Id,
+    /// A requirement of that sheet.
     #[serde(default)]
+    #[schema(required, min_length = 1)]
     pub requirement_id: String,
-    /// Yes, No or N/A for a declaration; the value otherwise. Empty or null clears it.
-    pub answer: Option<String>,
-    pub justification: Option<String>,
-    pub mitigation: Option<String>,
-    /// For a red item: when the mitigation will be in place (YYYY-MM-DD).
-    pub target_date: Option<String>,
+    /// Yes, No or N/A for a declaration (any case: `y`, `NA`); a date for a date question
+    /// (YYYY-MM-DD, or day first: 30/06/2026); one of the options for a choice; the text
+    /// otherwise.
+    #[serde(default)]
+    pub answer: Option<wire::OptionalText10000>,
+    #[serde(default)]
+    pub justification: Option<wire::OptionalText10000>,
+    #[serde(default)]
+    pub mitigation: Option<wire::OptionalText10000>,
+    /// For a red item: when the mitigation will be in place (YYYY-MM-DD; day first, 30/06/2026,
+    /// is read too).
+    #[serde(default)]
+    pub target_date: Option<wire::Date>,
 }
 
 /// Saves one answer (supplier) and returns the requirement with its colour. A newly red answer
@@ -529,12 +560,12 @@ pub async fn save_answer(
     ApiJson(body): ApiJson<AnswerIn>,
 ) -> Result<Json<ScalRequirementOut>, ApiError> {
     let input = scal_app::scals::AnswerInput {
-        sheet_id: body.sheet_id,
+        sheet_id: body.sheet_id.into(),
         requirement_id: body.requirement_id,
-        answer: body.answer,
-        justification: body.justification,
-        mitigation: body.mitigation,
-        target_date: body.target_date,
+        answer: body.answer.map(Into::into),
+        justification: body.justification.map(Into::into),
+        mitigation: body.mitigation.map(Into::into),
+        target_date: body.target_date.map(Into::into),
     };
     let saved = scal_app::scals::save_answer(&state.app, &actor, &id, &input, state.now()).await?;
     Ok(Json(requirement_out(saved)))
@@ -542,8 +573,7 @@ pub async fn save_answer(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckOut {
-    /// `pass`, `red`, `error` or `warning`.
-    pub outcome: String,
+    pub outcome: wire::CheckOutcome,
     pub message: String,
     /// Whether it stops submission.
     pub blocking: bool,
@@ -551,16 +581,15 @@ pub struct CheckOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepOut {
-    /// 1 to 10.
+    #[schema(minimum = 1, maximum = 10)]
     pub number: u8,
     pub name: String,
-    /// `not_started`, `in_progress`, `done` or `not_applicable`.
-    pub state: String,
+    pub state: wire::StepState,
     pub checks: Vec<CheckOut>,
     /// Files attached to the information-sheet questions the step reads.
     pub evidence: Vec<EvidenceRefOut>,
     pub updated_by: Option<String>,
-    pub updated_at: Option<String>,
+    pub updated_at: Option<wire::Timestamp>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -571,6 +600,7 @@ pub struct CaseOut {
     pub use_case: Option<String>,
     pub steps: Vec<StepOut>,
     /// The first step not done or not applicable.
+    #[schema(minimum = 1, maximum = 10)]
     pub next_step: Option<u8>,
 }
 
@@ -610,7 +640,7 @@ pub(crate) fn case_out(c: scal_app::cases::CaseView) -> CaseOut {
                     })
                     .collect(),
                 updated_by: s.updated_by,
-                updated_at: s.updated_at.map(rfc3339),
+                updated_at: s.updated_at.map(|at| rfc3339(at).into()),
             })
             .collect(),
     }
@@ -631,14 +661,14 @@ pub async fn list_cases(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UseCaseIn {
-    /// Empty clears it.
+    /// Left out or empty clears it.
     #[serde(default)]
-    pub use_case: String,
+    pub use_case: wire::OptionalText10000,
 }
 
 /// Declares the use case for one service (step 1).
 #[utoipa::path(put, path = "/api/v1/scals/{id}/cases/{service}/use-case", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("service" = String, Path, description = "Service code")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("service" = wire::ServiceCode, Path, description = "Service code of one of the SCAL's cases")),
     request_body = UseCaseIn,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -674,7 +704,7 @@ pub struct EvidenceOut {
     pub size: i64,
     pub sha256: String,
     pub uploaded_by: String,
-    pub uploaded_at: String,
+    pub uploaded_at: wire::Timestamp,
 }
 
 impl From<scal_store::records::evidence::EvidenceRecord> for EvidenceOut {
@@ -686,7 +716,7 @@ impl From<scal_store::records::evidence::EvidenceRecord> for EvidenceOut {
             size: e.size,
             sha256: e.sha256,
             uploaded_by: e.uploaded_by,
-            uploaded_at: rfc3339(e.uploaded_at),
+            uploaded_at: rfc3339(e.uploaded_at).into(),
         }
     }
 }
@@ -694,6 +724,8 @@ impl From<scal_store::records::evidence::EvidenceRecord> for EvidenceOut {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EvidenceQuery {
+    /// The file's name [default: `evidence`]: its last path component is kept, control
+    /// characters dropped, characters such as `"` `<` `:` `?` replaced, at most 120 characters.
     pub file_name: Option<String>,
 }
 
@@ -733,15 +765,19 @@ pub async fn list_evidence(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LinkIn {
+    /// One of the SCAL's sheets.
     #[serde(default)]
-    pub sheet_id: String,
+    #[schema(required)]
+    pub sheet_id: wire::Id,
+    /// A requirement of that sheet.
     #[serde(default)]
+    #[schema(required, min_length = 1)]
     pub requirement_id: String,
 }
 
 /// Links a file to a requirement; an attachment question is then answered with its files' names.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/evidence/{evidence_id}/links", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("evidence_id" = String, Path, format = Uuid, description = "Evidence ID")),
     request_body = LinkIn,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -767,7 +803,7 @@ pub async fn link_evidence(
 /// Unlinks a file from a requirement (supplier, while the SCAL may be changed); an attachment
 /// question is then answered by the files still linked, or is unanswered.
 #[utoipa::path(delete, path = "/api/v1/scals/{id}/evidence/{evidence_id}/links", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("evidence_id" = String, Path, format = Uuid, description = "Evidence ID")),
     request_body = LinkIn,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -826,7 +862,7 @@ pub struct SubmittedOut {
     pub round: i64,
     /// SHA-256 of the snapshot's canonical form.
     pub sha256: String,
-    pub status: String,
+    pub status: wire::RoundStatus,
 }
 
 /// Submits the SCAL (supplier): 201 with the round and its hash, or 422 listing every blocking
@@ -847,7 +883,7 @@ pub async fn submit(
             id: record.id,
             round: record.round,
             sha256: record.sha256,
-            status: record.status,
+            status: record.status.into(),
         }),
     ))
 }
@@ -860,9 +896,8 @@ pub struct SubmissionOut {
     pub product: String,
     pub organisation_id: String,
     /// When NHS England's response is due: working days after submission, skipping weekends
-    /// and bank holidays in England and Wales (YYYY-MM-DD).
-    #[schema(format = Date)]
-    pub due_date: String,
+    /// and bank holidays in England and Wales.
+    pub due_date: wire::Date,
     /// Still with NHS England after its due date.
     pub overdue: bool,
     /// Who at NHS England reviews it (a user ID), if anyone has taken it.
@@ -879,7 +914,7 @@ impl SubmissionOut {
             id: v.submission.id.clone(),
             scal_id: v.submission.scal_id.clone(),
             overdue: v.overdue(today),
-            due_date: v.due.to_string(),
+            due_date: v.due.to_string().into(),
             reviewer_id: v.reviewer.as_ref().map(|(id, _)| id.clone()),
             reviewer: v.reviewer.as_ref().map(|(_, name)| name.clone()),
             product_id: v.product.id,
@@ -894,8 +929,7 @@ impl SubmissionOut {
 #[into_params(parameter_in = Query)]
 pub struct SubmissionsQuery {
     /// `submitted` (NHS England's queue), `returned`, `accepted` or `withdrawn`.
-    #[param(pattern = "^(submitted|returned|accepted|withdrawn)$")]
-    pub status: Option<String>,
+    pub status: Option<wire::RoundStatus>,
 }
 
 /// Submissions: NHS England sees all, a supplier its own; oldest first. 422 (`status`) for a
@@ -932,7 +966,8 @@ pub struct ReviewerIn {
     /// The NHS England user (a reviewer or an administrator) who reviews the round. A reviewer
     /// may only give it to themselves; an administrator to anyone at NHS England.
     #[serde(default)]
-    pub reviewer_id: String,
+    #[schema(required)]
+    pub reviewer_id: wire::Id,
 }
 
 /// Gives a round waiting for review to a reviewer (NHS England). 409 once it is no longer with
@@ -955,7 +990,8 @@ pub async fn assign_reviewer(
 pub struct ReturnIn {
     /// What the supplier needs to change.
     #[serde(default)]
-    pub reason: String,
+    #[schema(required)]
+    pub reason: wire::Text10000,
 }
 
 /// Returns a submitted round to the supplier for changes (NHS England).
@@ -976,9 +1012,9 @@ pub async fn return_submission(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationOut {
     pub id: String,
-    pub at: String,
-    /// `red_item`, `enquiry`, `issued`, `submitted`, `returned` or `thread` (a message in a
-    /// question thread).
+    pub at: wire::Timestamp,
+    /// What it is about, like `red_item`, `enquiry`, `issued`, `submitted`, `returned` or
+    /// `thread` (a message in a question thread).
     pub kind: String,
     pub message: String,
     /// The page it is about.
@@ -998,7 +1034,7 @@ pub async fn list_notifications(
         list.into_iter()
             .map(|n| NotificationOut {
                 id: n.id,
-                at: rfc3339(n.at),
+                at: rfc3339(n.at).into(),
                 kind: n.kind,
                 message: n.message,
                 link: n.link,

@@ -65,7 +65,9 @@ pub async fn update_product(
         name: body.name.map(Into::into),
         version: body.version.map(Into::into),
         description: body.description.map(Into::into),
-        medical_device_class: body.medical_device_class.map(|class| class.map(String::from).unwrap_or_default()),
+        medical_device_class: body
+            .medical_device_class
+            .map(|class| class.map(String::from).unwrap_or_default()),
     };
     Ok(Json(
         scal_app::products::update(&state.app, &actor, &id, &changes, state.now())

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::onboarding::SubmissionOut;
-use super::{rfc3339, ApiActor};
+use super::{rfc3339, wire, ApiActor};
 use crate::error::ErrorBody;
 use crate::extract::ApiJson;
 use crate::{ApiError, AppState};
@@ -15,24 +15,20 @@ use crate::{ApiError, AppState};
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConditionOut {
     pub text: String,
-    #[schema(format = Date)]
-    pub due_date: String,
+    pub due_date: wire::Date,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerdictOut {
-    /// `accepted`, `query` or `not_accepted`.
-    #[schema(pattern = "^(accepted|query|not_accepted)$")]
-    pub verdict: String,
+    pub verdict: wire::Verdict,
     pub comment: Option<String>,
-    /// On a red item: `agreed`, `agreed_with_conditions` or `not_agreed`.
-    #[schema(pattern = "^(agreed|agreed_with_conditions|not_agreed)$")]
-    pub decision: Option<String>,
+    /// On a red item only.
+    pub decision: Option<wire::Decision>,
     pub conditions: Vec<ConditionOut>,
     /// Carried from this earlier round, where it was given, because the item did not change.
     pub carried_from_round: Option<i64>,
     pub recorded_by: String,
-    pub recorded_at: String,
+    pub recorded_at: wire::Timestamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,16 +42,14 @@ pub struct ReviewItemOut {
     /// The sheet's name: with `requirement_id`, what identifies the item.
     pub sheet: String,
     pub requirement_id: String,
-    pub level: String,
+    pub level: wire::Level,
     pub text: String,
     /// As submitted in this round.
     pub answer: Option<String>,
     pub justification: Option<String>,
     pub mitigation: Option<String>,
-    pub target_date: Option<String>,
-    /// `red`, `amber`, `green` or `none`.
-    #[schema(pattern = "^(red|amber|green|none)$")]
-    pub rag: String,
+    pub target_date: Option<wire::Date>,
+    pub rag: wire::Rag,
     pub evidence: Vec<EvidenceFileOut>,
     /// `None` until a reviewer records one (a supplier sees verdicts once the round is decided).
     pub verdict: Option<VerdictOut>,
@@ -82,12 +76,12 @@ impl ReviewOut {
             .map(|item| ReviewItemOut {
                 sheet: item.sheet.clone(),
                 requirement_id: item.id.clone(),
-                level: item.level.clone(),
+                level: item.level.clone().into(),
                 text: item.text.clone(),
                 answer: item.answer.clone(),
                 justification: item.justification.clone(),
                 mitigation: item.mitigation.clone(),
-                target_date: item.target_date.clone(),
+                target_date: item.target_date.clone().map(Into::into),
                 rag: item.rag.as_str().into(),
                 evidence: item
                     .evidence
@@ -107,12 +101,12 @@ impl ReviewOut {
                         .iter()
                         .map(|c| ConditionOut {
                             text: c.text.clone(),
-                            due_date: c.due.to_string(),
+                            due_date: c.due.to_string().into(),
                         })
                         .collect(),
                     carried_from_round: v.carried_from_round,
                     recorded_by: v.recorded_by.clone(),
-                    recorded_at: rfc3339(v.recorded_at),
+                    recorded_at: rfc3339(v.recorded_at).into(),
                 }),
             })
             .collect();
@@ -142,30 +136,36 @@ pub async fn get_review(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ConditionIn {
+    /// What the supplier must do.
     #[serde(default)]
-    pub text: String,
-    /// Not in the past: YYYY-MM-DD (or DD/MM/YYYY).
+    #[schema(required)]
+    pub text: wire::Text2000,
+    /// When, not in the past: YYYY-MM-DD (day first, 30/06/2026, is read too).
     #[serde(default)]
-    pub due_date: String,
+    #[schema(required)]
+    pub due_date: wire::Date,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VerdictIn {
     /// The item's sheet name, as in the review.
     #[serde(default)]
+    #[schema(required, min_length = 1)]
     pub sheet: String,
     #[serde(default)]
+    #[schema(required, min_length = 1)]
     pub requirement_id: String,
-    /// `accepted`, `query` or `not_accepted`; an amber item is accepted or queried.
+    /// An amber item is accepted or queried.
     #[serde(default)]
-    pub verdict: String,
-    /// Required for `query` and `not_accepted`: what the supplier reads. At most 10,000 characters.
+    #[schema(required)]
+    pub verdict: wire::Verdict,
+    /// Required for `query` and `not_accepted`: what the supplier reads.
     #[serde(default)]
-    pub comment: String,
-    /// Required on a red item, refused on any other: `agreed`, `agreed_with_conditions` or
-    /// `not_agreed`. A red item cannot be `accepted` with `not_agreed`.
+    pub comment: wire::OptionalText10000,
+    /// Required on a red item, refused on any other (left out or null there). A red item cannot
+    /// be `accepted` with `not_agreed`.
     #[serde(default)]
-    pub decision: String,
+    pub decision: Option<wire::Decision>,
     /// Only, and at least one, with `agreed_with_conditions`.
     #[serde(default)]
     pub conditions: Vec<ConditionIn>,
@@ -173,9 +173,10 @@ pub struct VerdictIn {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct VerdictsIn {
-    /// Recorded all or nothing. With more than one, each problem's field is prefixed with the
-    /// item: `items[SHEET/ID].verdict`.
+    /// At least one; recorded all or nothing. With more than one, each problem's field is
+    /// prefixed with the item: `items[SHEET/ID].verdict`.
     #[serde(default)]
+    #[schema(required, min_items = 1)]
     pub verdicts: Vec<VerdictIn>,
 }
 
@@ -198,10 +199,14 @@ pub async fn record_verdicts(
         .map(|v| scal_app::review::VerdictInput {
             sheet: v.sheet,
             requirement_id: v.requirement_id,
-            verdict: v.verdict,
-            comment: v.comment,
-            decision: v.decision,
-            conditions: v.conditions.into_iter().map(|c| (c.text, c.due_date)).collect(),
+            verdict: v.verdict.into(),
+            comment: v.comment.into(),
+            decision: v.decision.map(String::from).unwrap_or_default(),
+            conditions: v
+                .conditions
+                .into_iter()
+                .map(|c| (c.text.into(), c.due_date.into()))
+                .collect(),
         })
         .collect();
     let review = scal_app::review::record(&state.app, &actor, &id, &inputs, state.now()).await?;

@@ -4,7 +4,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::ApiActor;
+use super::{wire, ApiActor};
 use crate::error::ErrorBody;
 use crate::extract::{ApiJson, ApiQuery};
 use crate::{ApiError, AppState};
@@ -12,8 +12,11 @@ use crate::{ApiError, AppState};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct IssueIn {
     #[serde(default)]
-    pub template_id: String,
+    #[schema(required)]
+    pub template_id: wire::Id,
     /// A published version [default: the latest published].
+    #[serde(default, deserialize_with = "wire::optional_integer")]
+    #[schema(minimum = 1)]
     pub version: Option<i64>,
 }
 
@@ -56,6 +59,7 @@ pub async fn workbook(
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AnswersQuery {
+    /// The uploaded file's name [default: `answers.xlsx`].
     pub file_name: Option<String>,
     /// Also apply rows changed on the server since the workbook was exported.
     pub overwrite: Option<bool>,
@@ -72,6 +76,7 @@ pub struct AnswersOut {
     /// Rows changed on the server after the export: `sheet`, `row`, `requirement_id`, `changed_by`, `changed_at`.
     #[schema(value_type = Vec<Object>)]
     pub conflicts: serde_json::Value,
+    /// When the workbook was exported, from its stamp.
     pub exported_at: Option<String>,
     /// How the workbook differs from its export (rows or sheets deleted, their stored answers
     /// kept; a sheet renamed; a level edited): `sheet`, `row`, `requirement_id`, `message`.
@@ -115,25 +120,16 @@ pub async fn import_answers(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ScalRequirementOut {
     pub requirement_id: String,
-    /// `must`, `must_not`, `should`, `should_not`, `may` or `unspecified`.
-    pub level: String,
+    pub level: wire::Level,
     pub text: String,
     pub answer: Option<String>,
     pub justification: Option<String>,
     pub mitigation: Option<String>,
     /// For a red item: when its mitigation will be in place.
-    pub target_date: Option<String>,
+    pub target_date: Option<wire::Date>,
     /// Files backing the answer.
     pub evidence: Vec<super::onboarding::EvidenceRefOut>,
-    /// `red`, `amber`, `green` or `none`.
-    pub rag: String,
-}
-
-pub(crate) fn sheet_kind(kind: scal_domain::template::SheetKind) -> &'static str {
-    match kind {
-        scal_domain::template::SheetKind::Information => "information",
-        scal_domain::template::SheetKind::Service => "service",
-    }
+    pub rag: wire::Rag,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -159,8 +155,7 @@ impl From<scal_app::scals::RagSummary> for RagSummaryOut {
 pub struct ScalSheetOut {
     pub id: String,
     pub name: String,
-    /// `information` or `service`.
-    pub kind: String,
+    pub kind: wire::SheetKind,
     pub requirements: Vec<ScalRequirementOut>,
     pub summary: RagSummaryOut,
 }
@@ -187,7 +182,7 @@ pub async fn view(
             .map(|s| ScalSheetOut {
                 id: s.id,
                 name: s.name,
-                kind: sheet_kind(s.kind).into(),
+                kind: s.kind.as_str().into(),
                 requirements: s
                     .requirements
                     .into_iter()

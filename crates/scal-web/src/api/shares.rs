@@ -216,7 +216,14 @@ pub async fn set_files(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ShareFilesIn>,
 ) -> Result<Json<ShareOut>, ApiError> {
-    let view = scal_app::shares::set_files(&state.app, &actor, &id, &super::wire::strings(body.evidence_ids), state.now()).await?;
+    let view = scal_app::shares::set_files(
+        &state.app,
+        &actor,
+        &id,
+        &super::wire::strings(body.evidence_ids),
+        state.now(),
+    )
+    .await?;
     Ok(Json(view.into()))
 }
 

@@ -6,7 +6,7 @@ use scal_app::templates::ImportRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{rfc3339, ApiActor};
+use super::{rfc3339, wire, ApiActor};
 use crate::error::ErrorBody;
 use crate::extract::ApiQuery;
 use crate::{ApiError, AppState};
@@ -33,8 +33,8 @@ pub struct VersionOut {
     pub status: String,
     pub source_name: String,
     pub source_sha256: String,
-    pub created_at: String,
-    pub published_at: Option<String>,
+    pub created_at: wire::Timestamp,
+    pub published_at: Option<wire::Timestamp>,
 }
 
 impl From<scal_store::records::templates::VersionRecord> for VersionOut {
@@ -44,8 +44,8 @@ impl From<scal_store::records::templates::VersionRecord> for VersionOut {
             status: if v.published { "published" } else { "draft" }.into(),
             source_name: v.source_name,
             source_sha256: v.source_sha256,
-            created_at: rfc3339(v.created_at),
-            published_at: v.published_at.map(rfc3339),
+            created_at: rfc3339(v.created_at).into(),
+            published_at: v.published_at.map(|at| rfc3339(at).into()),
         }
     }
 }
@@ -73,12 +73,14 @@ pub struct ImportQuery {
     /// The uploaded file's name (its extension is not needed: content is sniffed).
     pub file_name: Option<String>,
     /// Add the file as the next version of this template. Without it the file is a new template.
+    #[param(format = Uuid)]
     pub template_id: Option<String>,
-    /// A new template's name, by default the file name; an existing template's name is refused
-    /// (import the file as its new version with `template_id`). Ignored with `template_id`.
-    pub name: Option<String>,
+    /// A new template's name [default, also when blank: the file name without its extension];
+    /// an existing template's name is refused (import the file as its new version with
+    /// `template_id`). Not used with `template_id`, but still held to its rule.
+    pub name: Option<wire::OptionalText200>,
     /// Catalogue service code of a new template. Ignored with `template_id`.
-    pub service: Option<String>,
+    pub service: Option<wire::ServiceCode>,
     /// Publish at once.
     pub publish: Option<bool>,
     /// Explicit columns, `field=COLUMN` pairs separated by commas, e.g. `id=B,text=C`.
@@ -112,8 +114,8 @@ pub async fn import_template(
         file_name: query.file_name.unwrap_or_else(|| "template".into()),
         bytes: body,
         template_id: query.template_id,
-        name: query.name,
-        service: query.service,
+        name: query.name.map(Into::into),
+        service: query.service.map(Into::into),
         publish: query.publish.unwrap_or(false),
         options,
     };
@@ -187,7 +189,7 @@ pub struct VersionContentOut {
 }
 
 #[utoipa::path(get, path = "/api/v1/templates/{id}/versions/{version}", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
+    params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, minimum = 1, description = "Version number")),
     responses((status = 200, body = VersionContentOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_version(
     State(state): State<AppState>,
@@ -217,7 +219,7 @@ pub struct DiffOut {
 /// Publishes a draft version; published versions never change. Returns the difference from the
 /// previous published version.
 #[utoipa::path(post, path = "/api/v1/templates/{id}/versions/{version}/publish", operation_id = "publish_template_version", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
+    params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, minimum = 1, description = "Version number")),
     responses((status = 200, body = DiffOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn publish_version(
@@ -240,8 +242,10 @@ pub async fn publish_version(
 #[into_params(parameter_in = Query)]
 pub struct DiffQuery {
     /// Older version (default: the one before `to`).
+    #[param(minimum = 1)]
     pub from: Option<i64>,
     /// Newer version (default: the latest).
+    #[param(minimum = 1)]
     pub to: Option<i64>,
 }
 
@@ -266,7 +270,7 @@ pub async fn diff_versions(
 /// A template version as an `.xlsx` workbook to complete offline: requirement columns locked,
 /// answer columns open, a Yes/No/N/A drop-down and red/amber/green rows.
 #[utoipa::path(get, path = "/api/v1/templates/{id}/versions/{version}/export", tag = "templates", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, description = "Version number")),
+    params(("id" = String, Path, format = Uuid, description = "Template ID"), ("version" = i64, Path, minimum = 1, description = "Version number")),
     responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn export_version(

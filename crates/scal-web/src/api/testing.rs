@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::onboarding::EvidenceOut;
-use super::{rfc3339, ApiActor};
+use super::{rfc3339, wire, ApiActor};
 use crate::error::ErrorBody;
 use crate::extract::ApiJson;
 use crate::{ApiError, AppState};
@@ -72,7 +72,7 @@ pub struct TestResultOut {
     pub evidence: Vec<EvidenceOut>,
     /// Who recorded it.
     pub recorded_by: String,
-    pub recorded_at: String,
+    pub recorded_at: wire::Timestamp,
 }
 
 impl From<TestResultRecord> for TestResultOut {
@@ -82,7 +82,7 @@ impl From<TestResultRecord> for TestResultOut {
             remedial_action: r.remedial_action,
             evidence: r.evidence.into_iter().map(Into::into).collect(),
             recorded_by: r.recorded_by,
-            recorded_at: rfc3339(r.recorded_at),
+            recorded_at: rfc3339(r.recorded_at).into(),
         }
     }
 }
@@ -195,19 +195,23 @@ pub async fn get_testing(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TestResultIn {
-    /// As the requirements name it, like `GPCM-SD-TST-01` (case does not matter).
+    /// As the service's requirements name it (case does not matter).
     #[serde(default)]
-    pub test_case_id: String,
+    #[schema(required)]
+    pub test_case_id: wire::TestCaseId,
+    /// `passed`, `remedial_action_needed` (the supplier must put right what `remedial_action`
+    /// says) or `not_applicable`.
     #[serde(default)]
-    #[schema(value_type = OutcomeOut)]
-    pub outcome: String,
+    #[schema(required)]
+    pub outcome: wire::TestOutcome,
     /// What the supplier must put right: required for `remedial_action_needed`, ignored
     /// otherwise.
     #[serde(default)]
-    pub remedial_action: String,
-    /// IDs of the supplier's evidence files the result cites (at most 20).
+    pub remedial_action: wire::OptionalText5000,
+    /// IDs of the supplier's evidence files the result cites.
     #[serde(default)]
-    pub evidence_ids: Vec<String>,
+    #[schema(max_items = 20)]
+    pub evidence_ids: Vec<wire::Id>,
 }
 
 /// Records NHS England's witness-test result of one test case of the SCAL's case for a service,
@@ -217,7 +221,7 @@ pub struct TestResultIn {
 /// testing, `outcome`, `remedial_action` or `evidence_ids`. The supplier is told when remedial
 /// action is needed and when the SCAL's testing completes.
 #[utoipa::path(post, path = "/api/v1/scals/{id}/testing/{service}/results", tag = "testing", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("service" = String, Path, description = "Service code")),
+    params(("id" = String, Path, format = Uuid, description = "SCAL ID"), ("service" = wire::ServiceCode, Path, description = "Service code of one of the SCAL's cases")),
     request_body = TestResultIn,
     responses((status = 200, body = TestingOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -228,9 +232,9 @@ pub async fn record_result(
     ApiJson(body): ApiJson<TestResultIn>,
 ) -> Result<Json<TestingOut>, ApiError> {
     let input = ResultInput {
-        outcome: body.outcome,
-        remedial_action: body.remedial_action,
-        evidence_ids: body.evidence_ids,
+        outcome: body.outcome.into(),
+        remedial_action: body.remedial_action.into(),
+        evidence_ids: body.evidence_ids.into_iter().map(Into::into).collect(),
     };
     let testing = scal_app::testing::record(
         &state.app,

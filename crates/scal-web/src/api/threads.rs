@@ -4,28 +4,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use scal_app::threads::ThreadView;
-use scal_domain::thread::{Side, Subject, SubjectInput, ThreadState};
+use scal_domain::thread::{Side, Subject, SubjectInput, SubjectKind, ThreadState};
 use scal_store::records::threads::{MessageRecord, NoteRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{rfc3339, ApiActor};
+use super::{rfc3339, wire, ApiActor};
 use crate::error::ErrorBody;
 use crate::extract::ApiJson;
 use crate::{ApiError, AppState};
-
-/// What a thread or note is about.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum SubjectKind {
-    /// A requirement or information question on one of the SCAL's sheets (`sheet` and
-    /// `requirement_id`).
-    Item,
-    /// A step of one of the SCAL's onboarding cases (`service` and `step`, 1 to 10).
-    Step,
-    /// The SCAL as a whole.
-    Scal,
-}
 
 /// Where a thread stands, derived from its facts: `resolved` once NHS England resolved it,
 /// `answered` when the supplier wrote the last message, `open` otherwise.
@@ -66,7 +53,10 @@ impl From<Side> for SideOut {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubjectOut {
-    pub kind: SubjectKind,
+    /// `item`: a requirement or information question on one of the SCAL's sheets (`sheet` and
+    /// `requirement_id`); `step`: a step of one of the SCAL's onboarding cases (`service` and
+    /// `step`); `scal`: the SCAL as a whole.
+    pub kind: wire::SubjectKind,
     /// The sheet's name, for an item.
     pub sheet: Option<String>,
     /// The sheet's ID, for an item on a sheet the SCAL has.
@@ -74,7 +64,8 @@ pub struct SubjectOut {
     pub requirement_id: Option<String>,
     /// The service's code, for a step.
     pub service: Option<String>,
-    /// 1 to 10, for a step.
+    /// For a step.
+    #[schema(minimum = 1, maximum = 10)]
     pub step: Option<u8>,
     /// In plain English, e.g. "Requirement GPCM-SD-03 on sheet GP Connect".
     pub label: String,
@@ -82,7 +73,7 @@ pub struct SubjectOut {
 
 fn subject_out(subject: &Subject, sheet_id: Option<String>) -> SubjectOut {
     let mut out = SubjectOut {
-        kind: SubjectKind::Scal,
+        kind: SubjectKind::Scal.as_str().into(),
         sheet: None,
         sheet_id,
         requirement_id: None,
@@ -92,12 +83,12 @@ fn subject_out(subject: &Subject, sheet_id: Option<String>) -> SubjectOut {
     };
     match subject {
         Subject::Item { sheet, requirement_id } => {
-            out.kind = SubjectKind::Item;
+            out.kind = SubjectKind::Item.as_str().into();
             out.sheet = Some(sheet.clone());
             out.requirement_id = Some(requirement_id.clone());
         }
         Subject::Step { service, step } => {
-            out.kind = SubjectKind::Step;
+            out.kind = SubjectKind::Step.as_str().into();
             out.service = Some(service.clone());
             out.step = Some(step.number());
         }
@@ -115,7 +106,7 @@ pub struct MessageOut {
     pub body: String,
     /// The SCAL's latest submitted round when it was written (0 before the first submission).
     pub round: i64,
-    pub created_at: String,
+    pub created_at: wire::Timestamp,
 }
 
 impl From<MessageRecord> for MessageOut {
@@ -126,7 +117,7 @@ impl From<MessageRecord> for MessageOut {
             side: m.side.into(),
             body: m.body,
             round: m.round,
-            created_at: rfc3339(m.created_at),
+            created_at: rfc3339(m.created_at).into(),
         }
     }
 }
@@ -137,8 +128,8 @@ pub struct ThreadOut {
     pub scal_id: String,
     pub subject: SubjectOut,
     pub state: ThreadStateOut,
-    pub opened_at: String,
-    pub resolved_at: Option<String>,
+    pub opened_at: wire::Timestamp,
+    pub resolved_at: Option<wire::Timestamp>,
     /// In the order written.
     pub messages: Vec<MessageOut>,
 }
@@ -150,8 +141,8 @@ impl From<ThreadView> for ThreadOut {
             state: v.state.into(),
             id: v.thread.id,
             scal_id: v.thread.scal_id,
-            opened_at: rfc3339(v.thread.opened_at),
-            resolved_at: v.thread.resolved_at.map(rfc3339),
+            opened_at: rfc3339(v.thread.opened_at).into(),
+            resolved_at: v.thread.resolved_at.map(|at| rfc3339(at).into()),
             messages: v.messages.into_iter().map(Into::into).collect(),
         }
     }
@@ -160,35 +151,46 @@ impl From<ThreadView> for ThreadOut {
 /// A subject as sent: the kind and the fields it needs.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct SubjectIn {
-    /// `item`, `step` or `scal` [default: `item` when `sheet` or `requirement_id` is given,
-    /// `step` when `service` or `step` is; for a note, else `scal`].
+    /// `item` (a requirement or information question on one of the SCAL's sheets: `sheet` and
+    /// `requirement_id`), `step` (a step of one of its onboarding cases: `service` and `step`) or
+    /// `scal` (the SCAL as a whole) [default: `item` when `sheet` or `requirement_id` is given,
+    /// `step` when `service` or `step` is; for a note, else `scal`; for a thread, one of these
+    /// is needed].
     #[serde(default)]
-    #[schema(value_type = Option<SubjectKind>)]
-    pub subject: Option<String>,
-    /// The sheet's name, for an item.
+    pub subject: Option<wire::SubjectKind>,
+    /// The sheet's name, for an item: one of the SCAL's sheets.
+    #[serde(default)]
     pub sheet: Option<String>,
-    /// For an item.
+    /// For an item: a requirement of that sheet.
+    #[serde(default)]
     pub requirement_id: Option<String>,
-    /// The service's code, for a step.
+    /// The service's code, for a step: one of the SCAL's cases.
+    #[serde(default)]
     pub service: Option<String>,
-    /// 1 to 10, for a step.
-    #[schema(value_type = Option<u8>)]
-    pub step: Option<serde_json::Value>,
+    /// For a step.
+    #[serde(default, deserialize_with = "wire::optional_integer")]
+    #[schema(minimum = 1, maximum = 10)]
+    pub step: Option<i64>,
 }
 
 impl SubjectIn {
-    fn step(&self) -> Option<String> {
-        self.step.as_ref().map(|v| match v {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
+    /// The step as the domain parser reads it. A step out of 1 to 10 is refused whatever the
+    /// subject, so a body the document forbids is never quietly taken.
+    fn step(&self) -> Result<Option<String>, scal_app::AppError> {
+        match self.step {
+            Some(n) if !(1..=10).contains(&n) => Err(scal_app::AppError::invalid(
+                "step",
+                "The step must be a number from 1 to 10",
+            )),
+            step => Ok(step.map(|n| n.to_string())),
+        }
     }
 
     /// The subject as typed; without a kind, the fields given say which (`default_kind` when
     /// none is).
     fn input<'a>(&'a self, step: &'a Option<String>, default_kind: &'a str) -> SubjectInput<'a> {
         let kind = match &self.subject {
-            Some(kind) => kind.as_str(),
+            Some(kind) => kind.0.as_str(),
             None if self.sheet.is_some() || self.requirement_id.is_some() => "item",
             None if self.service.is_some() || step.is_some() => "step",
             None => default_kind,
@@ -209,7 +211,8 @@ pub struct ThreadIn {
     pub subject: SubjectIn,
     /// The question.
     #[serde(default)]
-    pub body: String,
+    #[schema(required)]
+    pub body: wire::Text10000,
 }
 
 /// Opens a question thread on an item, a step or the SCAL as a whole (NHS England). The supplier
@@ -224,7 +227,7 @@ pub async fn open_thread(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ThreadIn>,
 ) -> Result<(StatusCode, Json<ThreadOut>), ApiError> {
-    let step = body.subject.step();
+    let step = body.subject.step()?;
     let subject = body.subject.input(&step, "");
     let view = scal_app::threads::open(&state.app, &actor, &id, &subject, &body.body, state.now()).await?;
     Ok((StatusCode::CREATED, Json(view.into())))
@@ -260,7 +263,8 @@ pub async fn get_thread(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MessageIn {
     #[serde(default)]
-    pub body: String,
+    #[schema(required)]
+    pub body: wire::Text10000,
 }
 
 /// Writes in a thread: NHS England, or the SCAL's supplier (also while the round is with NHS
@@ -305,7 +309,7 @@ pub struct NoteOut {
     pub body: String,
     /// The SCAL's latest submitted round when it was written (0 before the first submission).
     pub round: i64,
-    pub created_at: String,
+    pub created_at: wire::Timestamp,
 }
 
 impl From<NoteRecord> for NoteOut {
@@ -316,7 +320,7 @@ impl From<NoteRecord> for NoteOut {
             author: n.author_name,
             body: n.body,
             round: n.round,
-            created_at: rfc3339(n.created_at),
+            created_at: rfc3339(n.created_at).into(),
         }
     }
 }
@@ -327,7 +331,8 @@ pub struct NoteIn {
     #[serde(flatten)]
     pub subject: SubjectIn,
     #[serde(default)]
-    pub body: String,
+    #[schema(required)]
+    pub body: wire::Text10000,
 }
 
 /// Records an internal note (NHS England). To anyone else a SCAL's notes do not exist: 404.
@@ -341,7 +346,7 @@ pub async fn add_note(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NoteIn>,
 ) -> Result<(StatusCode, Json<NoteOut>), ApiError> {
-    let step = body.subject.step();
+    let step = body.subject.step()?;
     let subject = body.subject.input(&step, "scal");
     let note = scal_app::threads::add_note(&state.app, &actor, &id, &subject, &body.body, state.now()).await?;
     Ok((StatusCode::CREATED, Json(note.into())))

@@ -153,6 +153,7 @@ required_text!(Text100, 100);
 required_text!(Text200, 200);
 required_text!(Text5000, 5000);
 required_text!(Text10000, 10_000);
+required_text!(Text1000, 1000);
 required_text!(Text2000, 2000);
 required_text!(Text100000, 100_000);
 required_text!(Text200000, 200_000);
@@ -161,8 +162,8 @@ required_line!(Line100, 100);
 required_line!(Line200, 200);
 optional_text!(OptionalText200, 200);
 optional_text!(OptionalText2000, 2000);
-optional_text!(OptionalText10000, 10_000);
 optional_text!(OptionalText5000, 5000);
+optional_text!(OptionalText10000, 10_000);
 
 wire_string!(
     /// An ODS code (`scal_domain::OdsCode`).
@@ -222,13 +223,29 @@ wire_string!(
         .description(Some("The ID of a record (a UUID)."))
 );
 
+wire_string!(
+    /// A test case ID as requirements name it (`scal_domain::testing::is_test_case_id`).
+    TestCaseId,
+    string()
+        .max_length(Some(scal_domain::testing::MAX_ID_CHARS))
+        .pattern(Some(
+            "^[A-Za-z0-9._-]*([A-Za-z][A-Za-z0-9._-]*[0-9]|[0-9][A-Za-z0-9._-]*[A-Za-z])[A-Za-z0-9._-]*$"
+        ))
+        .description(Some(
+            "A test case ID, like GPCM-SD-TST-01: letters, digits, hyphens, dots and underscores, with at least \
+             one letter and one digit, at most 64 characters (case does not matter)."
+        ))
+);
+
 /// A request body of raw bytes (a file upload): a binary string, so generated clients send a
 /// file. Never deserialized: the handlers read the body as bytes.
 pub struct Binary;
 
 impl PartialSchema for Binary {
     fn schema() -> RefOr<Schema> {
-        string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))).into()
+        string()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
     }
 }
 
@@ -311,13 +328,79 @@ pub fn strings<T: Into<String>>(values: Vec<T>) -> Vec<String> {
     values.into_iter().map(Into::into).collect()
 }
 
-/// A JSON Schema integer: `1` and `1.0` are the same number, so both are read (`1.5` is not).
-pub fn integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-    let number = serde_json::Number::deserialize(deserializer)?;
-    number_to_i64(&number).ok_or_else(|| serde::de::Error::custom(format!("expected an integer, found {number}")))
-}
+choice!(
+    /// Where a submitted round stands.
+    RoundStatus,
+    scal_domain::review::RoundStatus::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// A reviewer's verdict on an item of a round.
+    Verdict,
+    scal_domain::review::Verdict::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// NHS England's decision on a red item's explanation and mitigation.
+    Decision,
+    scal_domain::review::Decision::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// A requirement's colour: red, amber, green, or none yet.
+    Rag,
+    scal_domain::template::Rag::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// A requirement's level.
+    Level,
+    scal_domain::template::Level::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// What a SCAL sheet is: the supplier and product information sheet, or a service's.
+    SheetKind,
+    scal_domain::template::SheetKind::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// Where a SCAL stands (`scal_domain::status::ScalStatus::code`).
+    ScalStatusCode,
+    scal_domain::status::ScalStatus::CODES
+);
+choice!(
+    /// Where an enquiry stands.
+    EnquiryStatus,
+    scal_domain::enquiry::EnquiryStatus::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// The state of a step of an onboarding case.
+    StepState,
+    scal_domain::onboarding::StepState::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// An automatic check's result.
+    CheckOutcome,
+    scal_domain::onboarding::CheckOutcome::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// What a question thread or an internal note is about.
+    SubjectKind,
+    scal_domain::thread::SubjectKind::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// A witness test's result.
+    TestOutcome,
+    scal_domain::testing::TestOutcome::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// Whether an item (or a case) is new in a round, gone from it, or in both and different.
+    Presence,
+    scal_domain::snapshot::Presence::ALL.map(|v| v.as_str())
+);
+choice!(
+    /// A part of an item that can change between rounds.
+    ItemField,
+    scal_domain::snapshot::Field::ALL.map(|v| v.as_str())
+);
 
-/// [`integer`] for an optional field (absent or null: `None`).
+/// A JSON Schema integer, for an optional field (absent or null: `None`): `1` and `1.0` are the
+/// same number, so both are read (`1.5` is not).
 pub fn optional_integer<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     match Option::<serde_json::Number>::deserialize(deserializer)? {
         None => Ok(None),

@@ -19,7 +19,8 @@
 //!   with `zbarimg`) and as the SCAL workbook's certificate sheet;
 //! - `signing`: the key ring, `/.well-known/jwks.json`, `scal verify`, audit checkpoints;
 //! - `corpus`: generated SCAL-like workbooks in layouts never seen, as written and as LibreOffice
-//!   saves them, each with its expected import and check result.
+//!   saves them, each with its expected import and check result;
+//! - `wire_rules`: the OpenAPI document's integer and range rules kept by the server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access;
@@ -54,4 +55,5 @@ mod testing;
 mod threads;
 mod uplift;
 mod webdriver;
+mod wire_rules;
 mod workbook;
