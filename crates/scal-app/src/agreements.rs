@@ -243,8 +243,12 @@ pub async fn prepare(
 }
 
 /// The supplier's active administrator with this email address, if there is one.
+/// Text that is not an email address names nobody (and never reaches the database as typed).
 async fn signatory_of(app: &App, org_id: &str, email: &str) -> Result<Option<users::UserRecord>> {
-    Ok(users::get_by_email(app.store.pool(), &email.trim().to_lowercase())
+    let Ok(email) = scal_domain::user::Email::parse(email) else {
+        return Ok(None);
+    };
+    Ok(users::get_by_email(app.store.pool(), email.as_str())
         .await?
         .filter(|u| eligible(u, org_id)))
 }

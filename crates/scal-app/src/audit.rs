@@ -347,11 +347,10 @@ impl AuditSearch {
                 ));
             }
         }
-        if given(&self.kind).is_some_and(|kind| kind.chars().count() > 200) {
-            invalid.0.push(scal_domain::FieldError::new(
-                "kind",
-                "Kind must be 200 characters or fewer",
-            ));
+        if let Some(kind) = given(&self.kind) {
+            if let Err(e) = scal_domain::field::required_text("kind", "the kind", &kind, 200) {
+                invalid.0.push(e);
+            }
         }
         let limit = self.limit.unwrap_or(100);
         if !(1..=500).contains(&limit) {

@@ -51,6 +51,11 @@ impl From<StoreError> for AppError {
             Self::Conflict(
                 "This already exists: it may have just been created by someone else. Reload the page and check.".into(),
             )
+        } else if error.is_nul_in_text() {
+            Self::Invalid(Invalid::one(
+                "text",
+                "Text must not contain the NUL character (a control character that is never meaningful)",
+            ))
         } else {
             Self::Store(error)
         }

@@ -197,10 +197,12 @@ pub async fn assign_reviewer(
 ) -> Result<Vec<scal_store::UserRecord>> {
     let service = get(app, actor, code).await?;
     authorize(actor, Action::ManageServices, None)?;
-    let user = scal_store::records::users::get_by_email(app.store.pool(), scal_domain::field::trim(email))
+    let not_a_reviewer = || AppError::invalid("email", "Enter the email address of an active NHS England reviewer");
+    let email = scal_domain::user::Email::parse(email).map_err(|_| not_a_reviewer())?;
+    let user = scal_store::records::users::get_by_email(app.store.pool(), email.as_str())
         .await?
         .filter(|u| u.active && u.role.org_kind() == scal_domain::organisation::OrgKind::Nhse)
-        .ok_or_else(|| AppError::invalid("email", "Enter the email address of an active NHS England reviewer"))?;
+        .ok_or_else(not_a_reviewer)?;
     let mut tx = app.store.begin().await?;
     services::get_locked(&mut tx, service.code.as_str())
         .await?

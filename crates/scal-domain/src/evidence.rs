@@ -18,6 +18,17 @@ pub enum EvidenceKind {
 }
 
 impl EvidenceKind {
+    pub const ALL: [Self; 8] = [
+        Self::Pdf,
+        Self::Png,
+        Self::Jpeg,
+        Self::Docx,
+        Self::Xlsx,
+        Self::Zip,
+        Self::Text,
+        Self::Csv,
+    ];
+
     pub fn content_type(self) -> &'static str {
         match self {
             Self::Pdf => "application/pdf",

@@ -100,7 +100,8 @@ impl Email {
         if value.is_empty() {
             return Err(FieldError::new("email", "Enter an email address"));
         }
-        let valid = value.len() <= 254
+        // Counted in characters as typed, as the API document's `maxLength` counts them.
+        let valid = trim(raw).chars().count() <= 254
             && !value.chars().any(|c| c.is_whitespace() || c.is_control())
             && matches!(value.split_once('@'), Some((local, domain))
                 if !local.is_empty() && domain.contains('.') && !domain.contains('@')

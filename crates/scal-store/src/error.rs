@@ -21,4 +21,15 @@ impl StoreError {
             _ => false,
         }
     }
+
+    /// True when PostgreSQL refused a NUL character in text (SQLSTATE 22021): it can neither store
+    /// nor compare one. Parsers refuse control characters in what is stored; this catches a NUL in
+    /// a value only looked up (an email address, a requirement ID), which SQLite simply matches
+    /// against nothing.
+    pub fn is_nul_in_text(&self) -> bool {
+        match self {
+            Self::Database(sqlx::Error::Database(e)) => e.code().as_deref() == Some("22021"),
+            _ => false,
+        }
+    }
 }

@@ -10,17 +10,37 @@ use crate::ApiError;
 
 /// `Json<T>` for the API. Every body field is optional at the serde level so that missing fields
 /// are reported by the domain parsers, which name the field.
+///
+/// Every body the API takes is a JSON object: serde would read a struct from an array too (its
+/// fields by position), so `["x"]` would be taken as `{"name": "x"}`. Anything but an object is
+/// refused as the wrong shape (422), as the document says.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(value)) => value,
+            Err(rejection) => return Err(json_rejection(rejection)),
+        };
+        object(value).map(Self)
     }
+}
+
+/// Reads a request body's JSON value as `T`, which must come from a JSON object (422 otherwise).
+pub fn object<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    let shape = |detail: String| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            format!("The body does not match the expected shape: {detail}"),
+        )
+    };
+    if !value.is_object() {
+        return Err(shape("send a JSON object".into()));
+    }
+    serde_json::from_value(value).map_err(|e| shape(e.to_string()))
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {

@@ -183,7 +183,7 @@ pub struct PrepareAgreementIn {
 
 /// Prepares the connection agreement for a certified SCAL (NHS England), naming the signatory. 409
 /// unless its certificate is issued and valid, or while another agreement waits.
-#[utoipa::path(post, path = "/api/v1/scals/{id}/agreements", tag = "agreements", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/scals/{id}/agreements", operation_id = "prepare_agreement", tag = "agreements", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = PrepareAgreementIn,
     responses((status = 201, body = AgreementOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -320,7 +320,7 @@ pub(crate) fn origin(client: Option<std::net::IpAddr>, headers: &HeaderMap) -> s
 /// Save it and check it offline with `scal verify --agreement FILE`. 409 before acceptance.
 #[utoipa::path(get, path = "/api/v1/agreements/{id}/seal", tag = "agreements", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Agreement ID")),
-    responses((status = 200, body = Object), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = SealDocumentIn), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn seal(
     State(state): State<AppState>,
@@ -425,11 +425,62 @@ pub struct SealCheckOut {
     pub message: Option<String>,
 }
 
+/// A seal document's shape (`scal_domain::agreement::SealDocument`, which reads and writes it):
+/// these types only describe it in the API document. Unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SealDocumentIn {
+    /// The agreement's reference, for people (not sealed).
+    reference: String,
+    seal: SealIn,
+    /// Each sealed field's SHA-256, by name.
+    field_sha256: std::collections::BTreeMap<String, String>,
+    /// The SHA-256 of the seal's canonical JSON (RFC 8785).
+    seal_sha256: String,
+}
+
+/// What an acceptance seals.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SealIn {
+    signatory: SealSignatoryIn,
+    organisation: SealOrganisationIn,
+    agreement_version_sha256: String,
+    certificate_id: String,
+    snapshot_sha256: String,
+    consent: String,
+    /// RFC 3339 in UTC.
+    accepted_at: String,
+    client_address: Option<String>,
+    user_agent: String,
+}
+
+/// Who accepted.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SealSignatoryIn {
+    full_name: String,
+    job_title: String,
+    email: String,
+}
+
+/// On whose behalf.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SealOrganisationIn {
+    name: String,
+    ods_code: String,
+}
+
 /// Checks a seal document (as downloaded from `GET /api/v1/agreements/{id}/seal`, perhaps kept
 /// elsewhere since) against the seal recorded at acceptance, naming the first field that differs.
 /// 409 before acceptance; 422 when the body is not a seal document.
 #[utoipa::path(post, path = "/api/v1/agreements/{id}/seal/check", tag = "agreements", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "Agreement ID")), request_body = Object,
+    params(("id" = String, Path, format = Uuid, description = "Agreement ID")), request_body = SealDocumentIn,
     responses((status = 200, body = SealCheckOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn check_seal(

@@ -16,6 +16,22 @@ pub async fn list_audit(
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<Json<Vec<AuditOut>>, ApiError> {
+    // The audit page's form sends its blank filters as empty values, which mean "any"; a client
+    // leaves a filter out instead, and an empty one is not of its documented type.
+    let blank = [
+        ("organisation_id", &query.organisation_id),
+        ("user_id", &query.user_id),
+        ("kind", &query.kind),
+        ("from", &query.from),
+        ("to", &query.to),
+    ]
+    .into_iter()
+    .filter(|(_, value)| value.as_deref().is_some_and(|v| v.trim().is_empty()))
+    .map(|(field, _)| scal_domain::FieldError::new(field, "Leave the filter out rather than send it empty"))
+    .collect::<Vec<_>>();
+    if !blank.is_empty() {
+        return Err(scal_app::AppError::Invalid(scal_domain::Invalid(blank)).into());
+    }
     let search = AuditSearch {
         organisation_id: query.organisation_id,
         user_id: query.user_id,

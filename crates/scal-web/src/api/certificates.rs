@@ -251,7 +251,7 @@ pub struct ConditionMetIn {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ConditionOut {
+pub struct CertificateConditionRecordOut {
     pub id: String,
     pub requirement_id: String,
     pub text: String,
@@ -262,7 +262,7 @@ pub struct ConditionOut {
     pub confirmed_at: Option<String>,
 }
 
-impl From<scal_store::records::certificates::ConditionRecord> for ConditionOut {
+impl From<scal_store::records::certificates::ConditionRecord> for CertificateConditionRecordOut {
     fn from(c: scal_store::records::certificates::ConditionRecord) -> Self {
         Self {
             id: c.id,
@@ -279,14 +279,14 @@ impl From<scal_store::records::certificates::ConditionRecord> for ConditionOut {
 /// The supplier says a condition of its accepted SCAL is met. 409 once NHS England confirmed it.
 #[utoipa::path(post, path = "/api/v1/conditions/{id}/met", tag = "certificates", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Condition ID")), request_body = ConditionMetIn,
-    responses((status = 200, body = ConditionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = CertificateConditionRecordOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn condition_met(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ConditionMetIn>,
-) -> Result<Json<ConditionOut>, ApiError> {
+) -> Result<Json<CertificateConditionRecordOut>, ApiError> {
     let step = scal_app::certificates::ConditionStep::Met;
     let c = scal_app::certificates::condition(&state.app, &actor, &id, step, &body.note, state.now()).await?;
     Ok(Json(c.into()))
@@ -296,13 +296,13 @@ pub async fn condition_met(
 /// 409 before the supplier says so, or once confirmed.
 #[utoipa::path(post, path = "/api/v1/conditions/{id}/confirm", tag = "certificates", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Condition ID")),
-    responses((status = 200, body = ConditionOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, body = CertificateConditionRecordOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn condition_confirm(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(id): Path<String>,
-) -> Result<Json<ConditionOut>, ApiError> {
+) -> Result<Json<CertificateConditionRecordOut>, ApiError> {
     let step = scal_app::certificates::ConditionStep::Confirmed;
     let c = scal_app::certificates::condition(&state.app, &actor, &id, step, "", state.now()).await?;
     Ok(Json(c.into()))

@@ -118,6 +118,12 @@ pub(crate) fn document_request_errors(doc: &mut utoipa::openapi::OpenApi) {
         )),
     );
     components.responses.insert(
+        "PayloadTooLarge".into(),
+        RefOr::T(error(
+            "`payload_too_large`: the body is larger than the server takes (text is counted as sent, escapes included)",
+        )),
+    );
+    components.responses.insert(
         "Invalid".into(),
         RefOr::T(error(
             "`invalid`: JSON of the wrong shape, or values that break a rule; `error.field` and `error.fields` name each field",
@@ -151,6 +157,9 @@ pub(crate) fn document_request_errors(doc: &mut utoipa::openapi::OpenApi) {
                 responses
                     .entry("415".into())
                     .or_insert_with(|| shared("UnsupportedMediaType"));
+                responses
+                    .entry("413".into())
+                    .or_insert_with(|| shared("PayloadTooLarge"));
                 responses.entry("422".into()).or_insert_with(|| shared("Invalid"));
             }
         }

@@ -255,7 +255,7 @@ pub async fn answer_enquiry(
 
 /// Issues the tailored SCAL for an enquiry (NHS England).
 #[utoipa::path(post, path = "/api/v1/enquiries/{id}/issue", tag = "onboarding", security(("bearer" = [])),
-    params(("id" = String, Path, format = Uuid, description = "Enquiry ID")), request_body = IssueEnquiryIn,
+    params(("id" = String, Path, format = Uuid, description = "Enquiry ID")), request_body = Option<IssueEnquiryIn>,
     responses((status = 200, body = IssueEnquiryOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue_enquiry(
@@ -269,21 +269,19 @@ pub async fn issue_enquiry(
         IssueEnquiryIn::default()
     } else {
         // The API's one rule: not JSON at all is 400, JSON of the wrong shape 422 (as `ApiJson`).
-        serde_json::from_slice(&body).map_err(|e| {
-            if e.is_data() {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    format!("The body does not match the expected shape: {e}"),
-                )
-            } else {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "bad_request",
-                    format!("The body is not valid JSON: {e}"),
-                )
-            }
-        })?
+        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("The body is not valid JSON: {e}"),
+            )
+        })?;
+        // `null` is the absent body too (the document allows it).
+        if value.is_null() {
+            IssueEnquiryIn::default()
+        } else {
+            crate::extract::object(value)?
+        }
     };
     let input = scal_app::enquiries::IssueInput {
         templates: body
@@ -796,7 +794,8 @@ pub async fn link_evidence(
         &body.requirement_id,
         state.now(),
     )
-    .await?;
+    .await
+    .map_err(file_in_path)?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -822,8 +821,20 @@ pub async fn unlink_evidence(
         &body.requirement_id,
         state.now(),
     )
-    .await?;
+    .await
+    .map_err(file_in_path)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The file is named by the path, so one that is unknown or not the organisation's is not found
+/// (a form choosing it gets the field error instead).
+fn file_in_path(error: scal_app::AppError) -> ApiError {
+    match error {
+        scal_app::AppError::Invalid(invalid) if invalid.0.iter().any(|e| e.field == "evidence_id") => {
+            scal_app::AppError::NotFound.into()
+        }
+        other => other.into(),
+    }
 }
 
 /// Deletes one of your organisation's files (supplier), unlinking it everywhere. 409 while a
@@ -845,7 +856,7 @@ pub async fn delete_evidence(
 /// An evidence file's bytes, with its sniffed content type.
 #[utoipa::path(get, path = "/api/v1/evidence/{id}", tag = "onboarding", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Evidence ID")),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+    responses((status = 200, description = "The file, with its own type", content((super::wire::Binary = "application/pdf"), (super::wire::Binary = "image/png"), (super::wire::Binary = "image/jpeg"), (super::wire::Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (super::wire::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (super::wire::Binary = "application/zip"), (super::wire::Binary = "text/plain"), (super::wire::Binary = "text/csv"))),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download_evidence(
     State(state): State<AppState>,
@@ -890,7 +901,7 @@ pub async fn submit(
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmissionOut {
-    pub id: String,
+    // Its `id` is the round's (flattened below): one key, not two.
     pub scal_id: String,
     pub product_id: String,
     pub product: String,
@@ -911,7 +922,6 @@ pub struct SubmissionOut {
 impl SubmissionOut {
     pub(crate) fn new(v: scal_app::submissions::SubmissionView, today: time::Date) -> Self {
         Self {
-            id: v.submission.id.clone(),
             scal_id: v.submission.scal_id.clone(),
             overdue: v.overdue(today),
             due_date: v.due.to_string().into(),

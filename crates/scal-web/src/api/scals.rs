@@ -30,7 +30,7 @@ pub struct IssueOut {
 #[utoipa::path(post, path = "/api/v1/products/{id}/scal/issue", operation_id = "issue_scal", tag = "scal", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Product ID")), request_body = IssueIn,
     responses((status = 200, body = IssueOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn issue(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

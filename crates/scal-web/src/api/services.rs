@@ -41,7 +41,7 @@ pub async fn create_service(
 }
 
 #[utoipa::path(get, path = "/api/v1/services/{code}", tag = "services", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Service code, like PDS-FHIR")),
+    params(("code" = super::wire::ServiceCode, Path, description = "Service code, like PDS-FHIR")),
     responses((status = 200, body = ServiceOut), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_service(
     State(state): State<AppState>,
@@ -53,7 +53,7 @@ pub async fn get_service(
 
 /// Changes a catalogue entry (NHS England administrators).
 #[utoipa::path(patch, path = "/api/v1/services/{code}", tag = "services", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Service code")), request_body = ServicePatch,
+    params(("code" = super::wire::ServiceCode, Path, description = "Service code")), request_body = ServicePatch,
     responses((status = 200, body = ServiceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn update_service(
@@ -99,7 +99,7 @@ fn reviewers_out(users: Vec<scal_store::UserRecord>) -> Vec<ReviewerOut> {
 /// The NHS England reviewers assigned to a service: they are told about its red items and
 /// submissions (every reviewer is, when none is assigned). NHS England only.
 #[utoipa::path(get, path = "/api/v1/services/{code}/reviewers", tag = "services", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Service code")),
+    params(("code" = super::wire::ServiceCode, Path, description = "Service code")),
     responses((status = 200, body = Vec<ReviewerOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody)))]
 pub async fn list_reviewers(
@@ -113,21 +113,23 @@ pub async fn list_reviewers(
 }
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
-pub struct ReviewerIn {
+pub struct ServiceReviewerIn {
+    /// The reviewer's email address.
     #[serde(default)]
-    pub email: String,
+    #[schema(required)]
+    pub email: super::wire::Email,
 }
 
 /// Assigns an NHS England reviewer to a service (NHS England administrators).
 #[utoipa::path(post, path = "/api/v1/services/{code}/reviewers", operation_id = "assign_service_reviewer", tag = "services", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Service code")), request_body = ReviewerIn,
+    params(("code" = super::wire::ServiceCode, Path, description = "Service code")), request_body = ServiceReviewerIn,
     responses((status = 200, body = Vec<ReviewerOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn assign_reviewer(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,
     Path(code): Path<String>,
-    ApiJson(body): ApiJson<ReviewerIn>,
+    ApiJson(body): ApiJson<ServiceReviewerIn>,
 ) -> Result<Json<Vec<ReviewerOut>>, ApiError> {
     Ok(Json(reviewers_out(
         scal_app::services::assign_reviewer(&state.app, &actor, &code, &body.email, state.now()).await?,
@@ -136,7 +138,7 @@ pub async fn assign_reviewer(
 
 /// Removes a reviewer from a service (NHS England administrators).
 #[utoipa::path(delete, path = "/api/v1/services/{code}/reviewers/{user_id}", tag = "services", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Service code"), ("user_id" = String, Path, format = Uuid, description = "The reviewer's user ID")),
+    params(("code" = super::wire::ServiceCode, Path, description = "Service code"), ("user_id" = String, Path, format = Uuid, description = "The reviewer's user ID")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn unassign_reviewer(
     State(state): State<AppState>,

@@ -118,7 +118,7 @@ pub struct ShareIn {
 /// Shares the product's accepted SCAL with an end user organisation (supplier administrators).
 /// 422 naming each field: `product` (the SCAL is not accepted), `euo_ods` (not an EUO, or already
 /// shared with), `expires_on` (in the past), `evidence_ids` (not the supplier's file).
-#[utoipa::path(post, path = "/api/v1/products/{id}/shares", tag = "shares", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/products/{id}/shares", operation_id = "create_share", tag = "shares", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Product ID")), request_body = ShareIn,
     responses((status = 201, body = ShareOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -230,7 +230,7 @@ pub async fn set_files(
 /// Downloads a file the share shares. Any other file is not found, whatever its ID.
 #[utoipa::path(get, path = "/api/v1/shares/{id}/files/{evidence_id}", tag = "shares", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Share ID"), ("evidence_id" = String, Path, description = "Evidence ID")),
-    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
+    responses((status = 200, description = "The file's bytes, with its own type", content((super::wire::Binary = "application/pdf"), (super::wire::Binary = "image/png"), (super::wire::Binary = "image/jpeg"), (super::wire::Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (super::wire::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (super::wire::Binary = "application/zip"), (super::wire::Binary = "text/plain"), (super::wire::Binary = "text/csv"))),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn file(
     State(state): State<AppState>,
@@ -588,7 +588,7 @@ pub async fn upload_file(
 #[utoipa::path(get, path = "/api/v1/shares/{id}/local-assurance/files/{which}", tag = "shares", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Share ID"),
         ("which" = String, Path, description = "`safety-case` or `hazard-log`", pattern = "^(safety-case|hazard-log)$")),
-    responses((status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
+    responses((status = 200, description = "The file's bytes, with its own type", content((super::wire::Binary = "application/pdf"), (super::wire::Binary = "image/png"), (super::wire::Binary = "image/jpeg"), (super::wire::Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), (super::wire::Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (super::wire::Binary = "application/zip"), (super::wire::Binary = "text/plain"), (super::wire::Binary = "text/csv"))),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn download_file(
     State(state): State<AppState>,
@@ -615,7 +615,7 @@ pub struct DecisionIn {
 /// `blocked`, listing each reason, while the certificate is not valid, the current acceptable use
 /// policy is unacknowledged, or the Clinical Safety Officer, safety case report or hazard log (and
 /// for an approval with local controls, the controls) are missing. 422: `decision`, `decided_on`.
-#[utoipa::path(post, path = "/api/v1/shares/{id}/local-assurance/decision", tag = "shares", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/shares/{id}/local-assurance/decision", operation_id = "record_local_decision", tag = "shares", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "Share ID")), request_body = DecisionIn,
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

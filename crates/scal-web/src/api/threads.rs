@@ -220,7 +220,7 @@ pub struct ThreadIn {
 #[utoipa::path(post, path = "/api/v1/scals/{id}/threads", tag = "review", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = ThreadIn,
     responses((status = 201, body = ThreadOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn open_thread(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

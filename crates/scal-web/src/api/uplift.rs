@@ -306,7 +306,7 @@ pub struct ConfirmIn {
 
 /// Confirms a changed requirement's answer as it stands, or a reopened sheet (supplier). 409 when
 /// there is nothing to confirm there.
-#[utoipa::path(post, path = "/api/v1/scals/{id}/confirmations", tag = "scal", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/scals/{id}/confirmations", operation_id = "confirm_reopened", tag = "scal", security(("bearer" = [])),
     params(("id" = String, Path, format = Uuid, description = "SCAL ID")), request_body = ConfirmIn,
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]

@@ -184,8 +184,10 @@ wire_string!(
 wire_string!(
     /// An email address (`scal_domain::user::Email`).
     Email,
+    // No `format: email`: validators read that as RFC 5322 (ASCII), which is stricter than the
+    // address rule scal keeps (any characters but white space, control characters and a second
+    // `@`, with a dot inside the domain); the pattern says exactly that.
     string()
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
         .max_length(Some(254))
         .pattern(Some(format!(
             r"^[^@\s{CONTROL}]+@[^@\s.{CONTROL}][^@\s{CONTROL}]*\.[^@\s{CONTROL}]*[^@\s.{CONTROL}]$"
