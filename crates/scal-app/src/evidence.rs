@@ -200,10 +200,11 @@ async fn link_target(
 ) -> Result<LinkTarget> {
     let (scal, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
-    let file = evidence::get(app.store.pool(), crate::known_id(evidence_id).map_err(|_| not_yours())?)
+    // Another organisation's file reads as no file at all; a form only offers the supplier's own.
+    let file = evidence::get(app.store.pool(), crate::known_id(evidence_id)?)
         .await?
         .filter(|f| f.org_id == product.org_id)
-        .ok_or_else(not_yours)?;
+        .ok_or(AppError::NotFound)?;
     // The SCAL's structure (sheets, requirements, what is scoped out) never changes once issued.
     let issued = crate::scals::sheets(app, actor, &product.id).await?;
     let sheet = issued
@@ -445,10 +446,6 @@ pub async fn delete(app: &App, actor: &Actor, evidence_id: &str, now: OffsetDate
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-fn not_yours() -> AppError {
-    AppError::invalid("evidence_id", "There is no such file in your organisation's evidence")
 }
 
 #[cfg(test)]

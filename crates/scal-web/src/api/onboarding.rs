@@ -794,8 +794,7 @@ pub async fn link_evidence(
         &body.requirement_id,
         state.now(),
     )
-    .await
-    .map_err(file_in_path)?;
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -821,20 +820,8 @@ pub async fn unlink_evidence(
         &body.requirement_id,
         state.now(),
     )
-    .await
-    .map_err(file_in_path)?;
+    .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// The file is named by the path, so one that is unknown or not the organisation's is not found
-/// (a form choosing it gets the field error instead).
-fn file_in_path(error: scal_app::AppError) -> ApiError {
-    match error {
-        scal_app::AppError::Invalid(invalid) if invalid.0.iter().any(|e| e.field == "evidence_id") => {
-            scal_app::AppError::NotFound.into()
-        }
-        other => other.into(),
-    }
 }
 
 /// Deletes one of your organisation's files (supplier), unlinking it everywhere. 409 while a

@@ -892,7 +892,8 @@ fn api_cases() -> Vec<(Method, &'static str, Option<Value>, [u16; 5])> {
             M::POST,
             "/api/v1/scals/{acme_scal}/evidence/{bright_evidence}/links",
             Some(json!({"sheet_id": "{acme_sheet}", "requirement_id": "GPCM-C-2"})),
-            [422, 422, 403, 403, 404],
+            // Another organisation's file is not found, as an unknown one is.
+            [404, 404, 403, 403, 404],
         ),
         // Unlinking what is not linked is refused; only the supplier may unlink.
         (

@@ -471,3 +471,97 @@ async fn an_empty_patch_changes_nothing_on_organisations_as_on_products() {
         .await;
     assert_eq!(status, StatusCode::OK);
 }
+
+/// Every body the API takes is a JSON object: serde would read a struct from an array (fields by
+/// position), so `["x"]` once created a token named "x".
+#[tokio::test]
+async fn a_body_that_is_not_a_json_object_is_the_wrong_shape() {
+    let app = TestApp::demo().await;
+    let token = app.token_for("admin@acme.example").await;
+    let before = crate::support::audit_count(&app, "token.created").await;
+    for body in [json!(["via an array"]), json!("a string"), json!(7)] {
+        let (status, error) = app
+            .api(Method::POST, "/api/v1/tokens", Some(&token), Some(body.clone()))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
+        assert_eq!(error["error"]["code"], "invalid");
+    }
+    assert_eq!(crate::support::audit_count(&app, "token.created").await, before);
+    let (status, _) = app
+        .api(
+            Method::POST,
+            "/api/v1/tokens",
+            Some(&token),
+            Some(json!({"name": "as an object"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+/// A NUL in a value that is only looked up (an email address, an audit filter) never reaches the
+/// database as typed: PostgreSQL refuses it with an error that was a 500.
+#[tokio::test]
+async fn a_nul_in_a_looked_up_value_is_refused_not_a_server_error() {
+    let app = TestApp::demo().await;
+    let nhse = app.token_for("admin@nhse.example").await;
+    let (status, body) = app
+        .api(
+            Method::POST,
+            "/api/v1/services/GPC-SEND-DOC/reviewers",
+            Some(&nhse),
+            Some(json!({"email": "a\u{0}b@nhse.example"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "email");
+    for query in ["kind=%00", "organisation_id=a%00", "user_id=%00"] {
+        let (status, body) = app
+            .api(Method::GET, &format!("/api/v1/audit?{query}"), Some(&nhse), None)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+    }
+}
+
+/// The audit log's query parameters are what the document says: an ID is a UUID, the limit 1 to
+/// 500 (refused outside, not quietly clamped), and a filter is left out rather than sent empty.
+#[tokio::test]
+async fn audit_filters_are_typed_and_bounded() {
+    let app = TestApp::demo().await;
+    let nhse = app.token_for("admin@nhse.example").await;
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("user_id=", "user_id"),
+        ("from=", "from"),
+        ("organisation_id=not-an-id", "organisation_id"),
+    ] {
+        let (status, body) = app
+            .api(Method::GET, &format!("/api/v1/audit?{query}"), Some(&nhse), None)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {body}");
+        assert_eq!(body["error"]["field"], field, "{query}");
+    }
+    let (status, entries) = app.api(Method::GET, "/api/v1/audit?limit=500", Some(&nhse), None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!entries.as_array().unwrap().is_empty());
+}
+
+/// A submission is listed with one `id` (the round's), not two keys of the same name.
+#[tokio::test]
+async fn a_submission_has_one_id() {
+    let app = TestApp::demo().await;
+    crate::onboarding_pages::submitted_scal(&app).await;
+    let nhse = app.token_for("admin@nhse.example").await;
+    let request = axum::http::Request::builder()
+        .uri("/api/v1/submissions")
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {nhse}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (status, _, bytes) = app.send(request).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(bytes).unwrap();
+    let list: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let count = list.as_array().unwrap().len();
+    assert!(count > 0);
+    assert_eq!(text.matches("\"id\":").count(), count, "{text}");
+}
