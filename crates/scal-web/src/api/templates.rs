@@ -78,8 +78,10 @@ pub struct ImportQuery {
     /// A new template's name [default, also when blank: the file name without its extension];
     /// an existing template's name is refused (import the file as its new version with
     /// `template_id`). Not used with `template_id`, but still held to its rule.
+    #[param(inline)]
     pub name: Option<wire::OptionalText200>,
     /// Catalogue service code of a new template. Ignored with `template_id`.
+    #[param(inline)]
     pub service: Option<wire::ServiceCode>,
     /// Publish at once.
     pub publish: Option<bool>,
