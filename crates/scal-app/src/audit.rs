@@ -348,8 +348,12 @@ impl AuditSearch {
             }
         }
         if let Some(kind) = given(&self.kind) {
-            if let Err(e) = scal_domain::field::required_text("kind", "the kind", &kind, 200) {
-                invalid.0.push(e);
+            match scal_domain::field::required_text("kind", "the kind", &kind, 200) {
+                Err(e) => invalid.0.push(e),
+                Ok(kind) if kind.contains(['\n', '\r', '\t']) => invalid
+                    .0
+                    .push(scal_domain::FieldError::new("kind", "Enter the kind on one line")),
+                Ok(_) => {}
             }
         }
         let limit = self.limit.unwrap_or(100);

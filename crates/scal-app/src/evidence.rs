@@ -200,6 +200,10 @@ async fn link_target(
 ) -> Result<LinkTarget> {
     let (scal, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
+    // The requirement page's list starts with "Choose a file", which sends nothing.
+    if evidence_id.trim().is_empty() {
+        return Err(AppError::invalid("evidence_id", "Choose a file to link"));
+    }
     // Another organisation's file reads as no file at all; a form only offers the supplier's own.
     let file = evidence::get(app.store.pool(), crate::known_id(evidence_id)?)
         .await?

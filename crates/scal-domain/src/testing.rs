@@ -120,30 +120,28 @@ pub struct TestResult {
 
 /// Checks a result: a known outcome, and for remedial action needed a description of what (at
 /// most [`MAX_REMEDIAL_CHARS`], no control characters). A description sent with another
-/// outcome is dropped, as a hidden conditional field is.
+/// outcome is dropped, as a hidden conditional field is, but is still held to the same shape.
 pub fn parse_test_result(input: TestResultInput<'_>) -> Result<TestResult, Invalid> {
     let mut invalid = Invalid::default();
     let outcome = invalid.check(TestOutcome::parse(input.outcome));
+    let text = invalid.check(optional_text(
+        "remedial_action",
+        "the remedial action",
+        input.remedial_action,
+        MAX_REMEDIAL_CHARS,
+    ));
     let remedial_action = match outcome {
-        Some(TestOutcome::RemedialActionNeeded) => {
-            let text = invalid.check(optional_text(
-                "remedial_action",
-                "the remedial action",
-                input.remedial_action,
-                MAX_REMEDIAL_CHARS,
-            ));
-            match text {
-                Some(text) if text.is_empty() => {
-                    invalid.0.push(FieldError::new(
-                        "remedial_action",
-                        "Enter what the supplier needs to put right",
-                    ));
-                    None
-                }
-                other => other.map(Some),
+        Some(TestOutcome::RemedialActionNeeded) => match text {
+            Some(text) if text.is_empty() => {
+                invalid.0.push(FieldError::new(
+                    "remedial_action",
+                    "Enter what the supplier needs to put right",
+                ));
+                None
             }
-        }
-        _ => Some(None),
+            other => other.map(Some),
+        },
+        _ => text.map(|_| None),
     };
     invalid.finish(|| {
         Some(TestResult {

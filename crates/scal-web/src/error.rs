@@ -21,14 +21,11 @@ pub struct ErrorDetail {
     /// `method_not_allowed`, `unavailable` (busy: retry after `Retry-After` seconds), `internal`.
     pub code: String,
     pub message: String,
-    /// The first field at fault, for `invalid`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The first field at fault, for `invalid` (else null).
     pub field: Option<String>,
-    /// Every field at fault, for `invalid`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Every field at fault, for `invalid` (else empty).
     pub fields: Vec<FieldProblem>,
-    /// Everything that stops the action, for `blocked`, each in words.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Everything that stops the action, for `blocked`, each in words (else empty).
     pub blockers: Vec<String>,
 }
 

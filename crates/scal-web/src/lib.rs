@@ -255,5 +255,6 @@ pub(crate) fn file_download(file_name: &str, content_type: &str, bytes: Vec<u8>)
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api::router().split_for_parts().1;
     api::document_request_errors(&mut doc);
+    api::document_response_fields(&mut doc);
     doc
 }

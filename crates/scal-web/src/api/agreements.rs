@@ -24,7 +24,7 @@ pub struct AgreementVersionOut {
     #[schema(format = Date)]
     pub effective_date: String,
     pub published_by: String,
-    pub published_at: String,
+    pub published_at: super::wire::Timestamp,
 }
 
 impl From<scal_store::records::agreements::VersionRecord> for AgreementVersionOut {
@@ -36,7 +36,7 @@ impl From<scal_store::records::agreements::VersionRecord> for AgreementVersionOu
             sha256: v.sha256,
             effective_date: v.effective_date,
             published_by: v.published_by,
-            published_at: rfc3339(v.published_at),
+            published_at: rfc3339(v.published_at).into(),
         }
     }
 }
@@ -128,10 +128,10 @@ pub struct AgreementOut {
     pub signatory_email: String,
     pub signatory_name: String,
     pub prepared_by: String,
-    pub prepared_at: String,
+    pub prepared_at: super::wire::Timestamp,
     /// What the signatory agrees to.
     pub consent_statement: String,
-    pub accepted_at: Option<String>,
+    pub accepted_at: Option<super::wire::Timestamp>,
     #[schema(format = Date)]
     pub start_date: Option<String>,
     /// The seal's SHA-256 as stored at acceptance, once accepted.
@@ -159,9 +159,9 @@ impl AgreementOut {
             signatory_email: view.signatory_email,
             signatory_name: view.signatory_name,
             prepared_by: r.prepared_by,
-            prepared_at: rfc3339(r.prepared_at),
+            prepared_at: rfc3339(r.prepared_at).into(),
             consent_statement: scal_domain::agreement::CONSENT_STATEMENT.into(),
-            accepted_at: r.accepted_at.map(rfc3339),
+            accepted_at: r.accepted_at.map(rfc3339).map(Into::into),
             start_date: r.start_date,
             seal_intact: r.seal_sha256.as_ref().map(|_| view.seal_recomputed.is_none()),
             seal_sha256: r.seal_sha256,
@@ -344,7 +344,7 @@ pub struct GoLiveApprovalOut {
     pub agreement_id: String,
     pub certificate_id: String,
     pub approved_by: String,
-    pub approved_at: String,
+    pub approved_at: super::wire::Timestamp,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -370,7 +370,7 @@ async fn go_live_out(state: &AppState, actor: &scal_app::Actor, scal_id: &str) -
                 agreement_id: a.agreement_id,
                 certificate_id: a.certificate_id,
                 approved_by: a.approved_by,
-                approved_at: rfc3339(a.approved_at),
+                approved_at: rfc3339(a.approved_at).into(),
             })
             .collect(),
         blockers,

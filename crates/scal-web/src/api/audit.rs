@@ -19,14 +19,14 @@ pub async fn list_audit(
     // The audit page's form sends its blank filters as empty values, which mean "any"; a client
     // leaves a filter out instead, and an empty one is not of its documented type.
     let blank = [
-        ("organisation_id", &query.organisation_id),
-        ("user_id", &query.user_id),
-        ("kind", &query.kind),
-        ("from", &query.from),
-        ("to", &query.to),
+        ("organisation_id", query.organisation_id.as_deref()),
+        ("user_id", query.user_id.as_deref()),
+        ("kind", query.kind.as_deref()),
+        ("from", query.from.as_deref()),
+        ("to", query.to.as_deref()),
     ]
     .into_iter()
-    .filter(|(_, value)| value.as_deref().is_some_and(|v| v.trim().is_empty()))
+    .filter(|(_, value)| value.is_some_and(|v| v.trim().is_empty()))
     .map(|(field, _)| scal_domain::FieldError::new(field, "Leave the filter out rather than send it empty"))
     .collect::<Vec<_>>();
     if !blank.is_empty() {
@@ -35,7 +35,7 @@ pub async fn list_audit(
     let search = AuditSearch {
         organisation_id: query.organisation_id,
         user_id: query.user_id,
-        kind: query.kind,
+        kind: query.kind.map(Into::into),
         from: query.from,
         to: query.to,
         before_seq: query.before_seq,

@@ -22,10 +22,10 @@ pub struct CertificateConditionOut {
     #[schema(format = Date)]
     pub due_date: String,
     /// The supplier said it is met.
-    pub met_at: Option<String>,
+    pub met_at: Option<super::wire::Timestamp>,
     pub met_note: Option<String>,
     /// NHS England confirmed it (a suspension it caused is lifted).
-    pub confirmed_at: Option<String>,
+    pub confirmed_at: Option<super::wire::Timestamp>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,9 +87,9 @@ impl CertificateOut {
                     requirement_id: c.requirement_id.clone(),
                     text: c.text.clone(),
                     due_date: c.due.to_string(),
-                    met_at: progress.and_then(|p| p.met_at).map(rfc3339),
+                    met_at: progress.and_then(|p| p.met_at).map(rfc3339).map(Into::into),
                     met_note: progress.and_then(|p| p.met_note.clone()),
-                    confirmed_at: progress.and_then(|p| p.confirmed_at).map(rfc3339),
+                    confirmed_at: progress.and_then(|p| p.confirmed_at).map(rfc3339).map(Into::into),
                 }
             })
             .collect();
@@ -257,9 +257,9 @@ pub struct CertificateConditionRecordOut {
     pub text: String,
     #[schema(format = Date)]
     pub due_date: String,
-    pub met_at: Option<String>,
+    pub met_at: Option<super::wire::Timestamp>,
     pub met_note: Option<String>,
-    pub confirmed_at: Option<String>,
+    pub confirmed_at: Option<super::wire::Timestamp>,
 }
 
 impl From<scal_store::records::certificates::ConditionRecord> for CertificateConditionRecordOut {
@@ -269,9 +269,9 @@ impl From<scal_store::records::certificates::ConditionRecord> for CertificateCon
             requirement_id: c.requirement_id,
             text: c.text,
             due_date: c.due_date,
-            met_at: c.met_at.map(rfc3339),
+            met_at: c.met_at.map(rfc3339).map(Into::into),
             met_note: c.met_note,
-            confirmed_at: c.confirmed_at.map(rfc3339),
+            confirmed_at: c.confirmed_at.map(rfc3339).map(Into::into),
         }
     }
 }

@@ -166,6 +166,57 @@ pub(crate) fn document_request_errors(doc: &mut utoipa::openapi::OpenApi) {
     }
 }
 
+/// Every field of every response is always sent (null or empty when it has no value: no response
+/// type skips a field), so the document says so: a schema only responses use lists all its
+/// properties as required, and a generated client need not ask whether a field came at all.
+/// Schemas a request uses keep their own `required` (a request may leave an optional field out).
+pub(crate) fn document_response_fields(doc: &mut utoipa::openapi::OpenApi) {
+    use std::collections::BTreeSet;
+    // Every schema a request can reach, through `$ref`s at any depth.
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                    if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                        out.push(name.to_string());
+                    }
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let Ok(whole) = serde_json::to_value(&*doc) else {
+        return;
+    };
+    let schemas = &whole["components"]["schemas"];
+    let mut pending = Vec::new();
+    for item in whole["paths"].as_object().into_iter().flat_map(|paths| paths.values()) {
+        for op in item.as_object().into_iter().flat_map(|ops| ops.values()) {
+            refs(&op["requestBody"], &mut pending);
+            refs(&op["parameters"], &mut pending);
+        }
+    }
+    let mut in_requests = BTreeSet::new();
+    while let Some(name) = pending.pop() {
+        if in_requests.insert(name.clone()) {
+            refs(&schemas[&name], &mut pending);
+        }
+    }
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for (name, schema) in components.schemas.iter_mut() {
+        if in_requests.contains(name) {
+            continue;
+        }
+        if let utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(object)) = schema {
+            object.required = object.properties.keys().cloned().collect();
+        }
+    }
+}
+
 pub fn router() -> OpenApiRouter<AppState> {
     router_with(crate::pages::UploadLimits::default())
 }

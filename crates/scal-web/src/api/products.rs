@@ -29,6 +29,7 @@ pub async fn create_product(
     ApiActor(actor): ApiActor,
     ApiJson(body): ApiJson<ProductIn>,
 ) -> Result<(StatusCode, Json<ProductOut>), ApiError> {
+    exact_class(body.medical_device_class.as_ref())?;
     let input = ProductInput {
         name: body.name.into(),
         version: body.version.into(),
@@ -61,6 +62,7 @@ pub async fn update_product(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProductPatch>,
 ) -> Result<Json<ProductOut>, ApiError> {
+    exact_class(body.medical_device_class.as_ref().and_then(Option::as_ref))?;
     let changes = ProductChanges {
         name: body.name.map(Into::into),
         version: body.version.map(Into::into),
@@ -74,4 +76,22 @@ pub async fn update_product(
             .await?
             .into(),
     ))
+}
+
+/// The API takes a medical device class as the document lists it, or null for none. (The pages'
+/// radios send an empty value for none, and the domain reads a class in any case, for people.)
+fn exact_class(class: Option<&super::wire::DeviceClass>) -> Result<(), scal_app::AppError> {
+    match class {
+        Some(class)
+            if !scal_domain::product::DeviceClass::ALL
+                .iter()
+                .any(|c| c.as_str() == &**class) =>
+        {
+            Err(scal_app::AppError::invalid(
+                "medical_device_class",
+                "Medical device class must be I, IIa, IIb or III, or null when the product is not a medical device",
+            ))
+        }
+        _ => Ok(()),
+    }
 }

@@ -52,8 +52,8 @@ pub struct ShareOut {
     #[schema(format = Date)]
     pub expires_on: Option<String>,
     pub shared_by: String,
-    pub shared_at: String,
-    pub revoked_at: Option<String>,
+    pub shared_at: super::wire::Timestamp,
+    pub revoked_at: Option<super::wire::Timestamp>,
     pub revoke_reason: Option<String>,
     /// The supplier's evidence files shared.
     pub files: Vec<EvidenceOut>,
@@ -78,8 +78,8 @@ impl From<scal_app::shares::ShareView> for ShareOut {
             euo_name: v.euo.map(|o| o.name),
             expires_on: r.expires_on,
             shared_by: r.shared_by,
-            shared_at: rfc3339(r.shared_at),
-            revoked_at: r.revoked_at.map(rfc3339),
+            shared_at: rfc3339(r.shared_at).into(),
+            revoked_at: r.revoked_at.map(rfc3339).map(Into::into),
             revoke_reason: r.revoke_reason,
             files: v.files.into_iter().map(Into::into).collect(),
             certificate: v.certificate.map(|c| SharedCertificateOut {
@@ -294,7 +294,7 @@ pub struct UsePolicyOut {
     #[schema(format = Date)]
     pub effective_date: String,
     pub published_by: String,
-    pub published_at: String,
+    pub published_at: super::wire::Timestamp,
 }
 
 impl From<scal_store::records::use_policies::PolicyRecord> for UsePolicyOut {
@@ -307,7 +307,7 @@ impl From<scal_store::records::use_policies::PolicyRecord> for UsePolicyOut {
             sha256: p.sha256,
             effective_date: p.effective_date,
             published_by: p.published_by,
-            published_at: rfc3339(p.published_at),
+            published_at: rfc3339(p.published_at).into(),
         }
     }
 }
@@ -318,7 +318,7 @@ pub struct AcknowledgementOut {
     /// The SHA-256 of the version acknowledged.
     pub sha256: String,
     pub acknowledged_by: String,
-    pub acknowledged_at: String,
+    pub acknowledged_at: super::wire::Timestamp,
 }
 
 impl From<scal_store::records::use_policies::AcknowledgementRecord> for AcknowledgementOut {
@@ -327,7 +327,7 @@ impl From<scal_store::records::use_policies::AcknowledgementRecord> for Acknowle
             policy_id: a.policy_id,
             sha256: a.sha256,
             acknowledged_by: a.acknowledged_by,
-            acknowledged_at: rfc3339(a.acknowledged_at),
+            acknowledged_at: rfc3339(a.acknowledged_at).into(),
         }
     }
 }

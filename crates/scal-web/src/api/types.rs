@@ -102,8 +102,7 @@ pub struct UserIn {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserCreated {
     pub user: UserOut,
-    /// Present only when no password was given; shown this once and never stored.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Only when no password was given (else null); shown this once and never stored.
     pub generated_password: Option<String>,
 }
 
@@ -117,6 +116,7 @@ pub struct UserPatch {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordChangeIn {
     #[serde(default)]
+    #[schema(required, min_length = 1)]
     pub current_password: String,
     #[serde(default)]
     #[schema(required)]
@@ -346,8 +346,8 @@ pub struct AuditQuery {
     /// One kind (`product.created`), or `security` for every security event: sign-ins and
     /// failures, sign-outs, password changes and resets, API tokens created, revoked or used from
     /// a new address.
-    #[param(max_length = 200)]
-    pub kind: Option<String>,
+    #[param(inline)]
+    pub kind: Option<wire::Line200>,
     /// From this day (UTC), inclusive.
     #[param(format = Date)]
     pub from: Option<String>,

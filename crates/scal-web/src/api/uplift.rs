@@ -225,7 +225,7 @@ pub struct ReopeningOut {
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
     pub created_by: String,
-    pub created_at: String,
+    pub created_at: super::wire::Timestamp,
 }
 
 fn reopening_out(r: scal_store::records::reopenings::ReopeningRecord, open: bool) -> ReopeningOut {
@@ -238,7 +238,7 @@ fn reopening_out(r: scal_store::records::reopenings::ReopeningRecord, open: bool
         due_date: r.due_date,
         open,
         created_by: r.created_by,
-        created_at: rfc3339(r.created_at),
+        created_at: rfc3339(r.created_at).into(),
     }
 }
 
@@ -297,10 +297,13 @@ pub async fn declare_change(
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct ConfirmIn {
+    /// One of the SCAL's sheets.
     #[serde(default)]
-    pub sheet_id: String,
+    #[schema(required)]
+    pub sheet_id: super::wire::Id,
     /// A requirement an uplift changed; absent: the whole sheet a product change reopened.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub requirement_id: Option<String>,
 }
 

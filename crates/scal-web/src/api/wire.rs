@@ -5,10 +5,13 @@
 //! its problems at once). What these types add is the schema: the length, pattern, format or
 //! choices the parser enforces, so that a generated client and schemathesis know the rule before
 //! they send. The schemathesis contract test (`tests/contract/run`) holds the two together: data
-//! the schema allows must be accepted, data it forbids must be refused.
+//! the schema allows must be accepted, and data it forbids refused, except for what the parsers
+//! forgive people as typed (surrounding white space is trimmed before lengths are counted, choices
+//! and codes are read in any case, dates also in the British form): the document states the
+//! canonical form.
 //!
-//! The values of a choice come from the domain enum's `ALL` and `as_str`, so the document cannot
-//! list a value the server does not know.
+//! The values of a choice come from the domain's own list of them (an enum's `ALL` with `as_str`,
+//! or a `CODES` list a domain test holds to every variant).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -27,8 +30,11 @@ const CONTROL_BUT_LINES: &str = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f";
 
 /// Text with at least one character that is not white space, and no control characters other
 /// than tab and line breaks: what `scal_domain::field::required_text` accepts.
+///
+/// Written as white space, one character that is not, then the rest, so that no part can match
+/// what another does: a validating client checks a long near-miss in linear time.
 fn required_text_pattern() -> String {
-    format!(r"^[^{CONTROL_BUT_LINES}]*[^\s{CONTROL}][^{CONTROL_BUT_LINES}]*$")
+    format!(r"^[^\S{CONTROL_BUT_LINES}]*[^\s{CONTROL}][^{CONTROL_BUT_LINES}]*$")
 }
 
 /// Any text without control characters other than tab and line breaks, empty included: what
@@ -104,7 +110,7 @@ macro_rules! required_line {
             string()
                 .min_length(Some(1))
                 .max_length(Some($max))
-                .pattern(Some(format!(r"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$")))
+                .pattern(Some(format!(r"^[^\S{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$")))
                 .description(Some(concat!(
                     "One line of required text: 1 to ", stringify!($max),
                     " characters, not only white space; no tab, line break or other control character. Surrounding white space is ignored."
@@ -151,13 +157,11 @@ macro_rules! optional_text {
 required_text!(Text50, 50);
 required_text!(Text100, 100);
 required_text!(Text200, 200);
-required_text!(Text5000, 5000);
 required_text!(Text10000, 10_000);
 required_text!(Text1000, 1000);
 required_text!(Text2000, 2000);
 required_text!(Text100000, 100_000);
 required_text!(Text200000, 200_000);
-required_line!(Line50, 50);
 required_line!(Line100, 100);
 required_line!(Line200, 200);
 optional_text!(OptionalText200, 200);

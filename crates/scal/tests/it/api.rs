@@ -24,12 +24,25 @@ async fn a_supplier_creates_reads_and_updates_a_product_in_their_own_organisatio
     assert_eq!(created["organisation_id"], acme.as_str());
     assert_eq!(created["medical_device_class"], json!(null));
 
+    // The API takes a class exactly as the document lists it (the pages forgive case).
+    for loose in ["iia", "", "none"] {
+        let (status, refused) = app
+            .api(
+                Method::PATCH,
+                &format!("/api/v1/products/{id}"),
+                Some(&token),
+                Some(json!({"medical_device_class": loose})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{loose}: {refused}");
+        assert_eq!(refused["error"]["field"], "medical_device_class");
+    }
     let (status, patched) = app
         .api(
             Method::PATCH,
             &format!("/api/v1/products/{id}"),
             Some(&token),
-            Some(json!({"medical_device_class": "iia"})),
+            Some(json!({"medical_device_class": "IIa"})),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{patched}");
@@ -485,6 +498,12 @@ async fn a_body_that_is_not_a_json_object_is_the_wrong_shape() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
         assert_eq!(error["error"]["code"], "invalid");
+        // Every field of a response is sent, null or empty when it has no value (the document
+        // lists them all as required).
+        let detail = error["error"].as_object().unwrap();
+        for key in ["code", "message", "field", "fields", "blockers"] {
+            assert!(detail.contains_key(key), "{key} in {error}");
+        }
     }
     assert_eq!(crate::support::audit_count(&app, "token.created").await, before);
     let (status, _) = app

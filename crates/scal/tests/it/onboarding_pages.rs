@@ -239,6 +239,22 @@ async fn a_supplier_asks_answers_attaches_and_checks_through_the_pages() {
         .await;
     assert_eq!(twice.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(twice.html.contains("href=\"#evidence_id\""));
+    // "Link the file" with the list left on "Choose a file" sends nothing: a field error, not a
+    // missing page.
+    let unchosen = app
+        .page(
+            Some(&admin),
+            Method::POST,
+            &format!("/scals/{scal}/evidence/link"),
+            &[
+                ("evidence_id", ""),
+                ("sheet_id", &sheet),
+                ("requirement_id", "GPCM-C-1"),
+            ],
+        )
+        .await;
+    assert_eq!(unchosen.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unchosen.html.contains("Choose a file to link"));
     let form = app.page(Some(&admin), Method::GET, &requirement, &[]).await;
     assert!(form.html.contains(&format!("/evidence/{}", file.id)));
     let download = app
