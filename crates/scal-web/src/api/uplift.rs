@@ -71,8 +71,8 @@ pub struct AffectedOut {
     pub product_id: String,
     pub product: String,
     pub supplier: String,
-    /// The SCAL's status code now (`in_progress`, `with_nhs_england`, `accepted`, `live`...).
-    pub status: String,
+    /// The SCAL's status now.
+    pub status: super::wire::ScalStatusCode,
     pub status_label: String,
     /// The template versions its sheets are on.
     pub from_versions: Vec<i64>,
@@ -121,7 +121,7 @@ pub async fn impact(
                 product_id: a.product_id,
                 product: a.product,
                 supplier: a.supplier,
-                status: a.status,
+                status: a.status.into(),
                 status_label: a.status_label,
                 from_versions: a.from_versions,
                 delta: a.delta.into(),
