@@ -69,14 +69,15 @@ impl fmt::Display for Invalid {
 impl std::error::Error for Invalid {}
 
 /// Trims surrounding whitespace (including non-breaking spaces) and requires a value of at most
-/// `max` characters.
+/// `max` characters. The limit counts what was sent, surrounding white space included, so that it
+/// is the `maxLength` the API's document states (a client checks the string it sends).
 pub fn required_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     let value = trim(raw);
     refuse_control(field, label, value)?;
     if value.is_empty() {
         return Err(FieldError::new(field, format!("Enter {label}")));
     }
-    if value.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(FieldError::new(
             field,
             format!("{} must be {max} characters or fewer", capitalise(label)),
@@ -89,7 +90,7 @@ pub fn required_text(field: &str, label: &str, raw: &str, max: usize) -> Result<
 pub fn optional_text(field: &str, label: &str, raw: &str, max: usize) -> Result<String, FieldError> {
     let value = trim(raw);
     refuse_control(field, label, value)?;
-    if value.chars().count() > max {
+    if raw.chars().count() > max {
         return Err(FieldError::new(
             field,
             format!("{} must be {max} characters or fewer", capitalise(label)),
@@ -122,5 +123,30 @@ fn capitalise(s: &str) -> String {
     match chars.next() {
         Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
         None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_counts_what_was_sent_and_the_value_is_trimmed() {
+        let fifty = "a".repeat(50);
+        assert_eq!(
+            required_text("v", "the version", &fifty, 50).as_deref(),
+            Ok(fifty.as_str())
+        );
+        assert_eq!(
+            required_text("v", "the version", &format!("  {}  ", "a".repeat(10)), 50).as_deref(),
+            Ok("aaaaaaaaaa")
+        );
+        // Surrounding white space counts: the API's document states maxLength of the string sent.
+        let padded = format!(" {fifty}");
+        let err = required_text("v", "the version", &padded, 50).unwrap_err();
+        assert_eq!(err.message, "The version must be 50 characters or fewer");
+        assert!(optional_text("v", "the note", &padded, 50).is_err());
+        // Characters, not bytes.
+        assert!(required_text("v", "the name", &"é".repeat(50), 50).is_ok());
     }
 }

@@ -113,7 +113,7 @@ macro_rules! required_line {
                 .pattern(Some(format!(r"^[^\S{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$")))
                 .description(Some(concat!(
                     "One line of required text: 1 to ", stringify!($max),
-                    " characters, not only white space; no tab, line break or other control character. Surrounding white space is ignored."
+                    " characters, not only white space; no tab, line break or other control character. Surrounding white space is ignored but counts towards the limit."
                 )))
         );
     };
@@ -131,7 +131,7 @@ macro_rules! required_text {
                 .pattern(Some(required_text_pattern()))
                 .description(Some(concat!(
                     "Required text: 1 to ", stringify!($max),
-                    " characters, not only white space; no control characters but tab and line breaks. Surrounding white space is ignored."
+                    " characters, not only white space; no control characters but tab and line breaks. Surrounding white space is ignored but counts towards the limit."
                 )))
         );
     };
@@ -148,7 +148,7 @@ macro_rules! optional_text {
                 .pattern(Some(optional_text_pattern()))
                 .description(Some(concat!(
                     "Text of at most ", stringify!($max),
-                    " characters, may be empty; no control characters but tab and line breaks. Surrounding white space is ignored."
+                    " characters, may be empty; no control characters but tab and line breaks. Surrounding white space is ignored but counts towards the limit."
                 )))
         );
     };
