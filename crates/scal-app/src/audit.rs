@@ -389,3 +389,21 @@ fn parse_day(field: &str, raw: &str) -> std::result::Result<time::Date, scal_dom
     time::Date::parse(raw, &format)
         .map_err(|_| scal_domain::FieldError::new(field, "Enter a real date in the format YYYY-MM-DD, like 2026-06-30"))
 }
+
+/// After `scal restore`: an audit entry (`system.restored`) naming the backup the data came from,
+/// so the log shows where its history was carried over from one instance to another.
+pub async fn record_restore(app: &App, backup: serde_json::Value, now: OffsetDateTime) -> Result<()> {
+    let mut tx = app.store.begin().await?;
+    tx.audit(crate::audit_entry(
+        &Actor::System,
+        now,
+        "system.restored",
+        None,
+        "system",
+        None,
+        Some(backup),
+    ))
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

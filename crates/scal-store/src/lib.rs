@@ -77,6 +77,13 @@ pub fn sqlite_url_in(data_dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", data_dir.join("scal.db").display())
 }
 
+/// The file a SQLite URL names (for a backup's restore, which puts the file there).
+pub fn sqlite_path(url: &str) -> Result<std::path::PathBuf> {
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)
+        .map_err(|e| StoreError::Config(format!("the database URL is not valid: {e}")))?;
+    Ok(options.get_filename().to_path_buf())
+}
+
 impl Store {
     /// Connects (creating a SQLite file when needed) without running migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self> {
@@ -150,6 +157,33 @@ impl Store {
     /// `SELECT 1`, for readiness probes.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Whether the database holds no scal tables yet (a restore goes only into an empty one).
+    pub async fn is_empty(&self) -> Result<bool> {
+        let sql = match self.backend {
+            Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'",
+            Backend::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+        };
+        let (tables,): (i64,) = sqlx::query_as(sql).fetch_one(&self.pool).await?;
+        Ok(tables == 0)
+    }
+
+    /// A consistent copy of a SQLite database in a new file at `path`, taken while the server runs
+    /// (`VACUUM INTO` reads one snapshot; writers carry on meanwhile). PostgreSQL is copied with
+    /// `pg_dump` instead, which the backup command drives.
+    pub async fn snapshot_sqlite_into(&self, path: &Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::Config(
+                "only a SQLite database is copied with VACUUM INTO".into(),
+            ));
+        }
+        let path = path
+            .to_str()
+            .ok_or_else(|| StoreError::Config(format!("the path {} is not UTF-8", path.display())))?;
+        // VACUUM INTO takes an expression; a bound parameter keeps the path out of the SQL text.
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! `scal`: the server and its administration commands.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
+mod backup;
 mod check;
 mod progress_bar;
 mod review;
@@ -173,6 +174,21 @@ enum Command {
         /// suspended until the uplift is accepted
         #[arg(long)]
         due: String,
+    },
+    /// Write one compressed archive (.tar.gz) of the database and the data directory's files
+    /// (evidence, signing keys, the latest audit checkpoint), consistent while the server runs:
+    /// SQLite through VACUUM INTO, PostgreSQL through pg_dump (which must be installed)
+    Backup {
+        /// The archive to write (refused when it exists)
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Put a backup back into an empty data directory and an empty database (the database URL's
+    /// kind must be the backup's), checking every file against the backup's manifest first, then
+    /// check the audit chain; pg_restore must be installed for PostgreSQL
+    Restore {
+        /// The archive `scal backup` wrote
+        file: PathBuf,
     },
     /// Scheduled work (`serve` runs it on its own schedule): reminders before anything lapses (DSPT,
     /// penetration tests, red mitigations, certificate conditions, review responses, agreements
@@ -818,6 +834,35 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 scal_app::demo::seed_journeys(&app, now).await?;
             }
             serve(app, &settings, Some(seeded)).await?;
+        }
+        Command::Backup { out } => {
+            let written = backup::backup(&settings, &out, now).await?;
+            println!(
+                "backup written to {}: the {} database and {} file(s), {} bytes",
+                out.display(),
+                written.database,
+                written.files,
+                written.bytes
+            );
+        }
+        Command::Restore { file } => {
+            let restored = backup::restore(&settings, &file).await?;
+            let app = open(&settings).await?;
+            scal_app::audit::record_restore(&app, restored.manifest, now).await?;
+            println!(
+                "restored the {} database and {} file(s) from the backup of {} into {}",
+                restored.database,
+                restored.files,
+                restored.created_at,
+                settings.data_dir.display()
+            );
+            match scal_app::audit::verify(&app).await? {
+                Ok(count) => println!("audit chain intact: {count} entries"),
+                Err(broken) => {
+                    eprintln!("{broken}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
         }
         Command::Migrate => {
             let store = Store::connect(settings.database_url.expose(), 1).await?;

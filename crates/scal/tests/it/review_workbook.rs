@@ -28,14 +28,23 @@ const DECISION: &str = "Decision (red items)";
 const COMMENTS: &str = "NHS England comments";
 const CONDITIONS: &str = "Conditions (one per line: text | YYYY-MM-DD)";
 
+/// The Python with openpyxl: `SCAL_PYTHON` (CI names the one its package manager installed it
+/// for, which a version manager's `python3` on PATH may not be), else `python3`.
+fn python() -> String {
+    std::env::var("SCAL_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| "python3".into())
+}
+
 /// Whether openpyxl can be used; panics if it is required and cannot.
 fn openpyxl() -> bool {
-    let found = Command::new("python3")
+    let found = Command::new(python())
         .args(["-c", "import openpyxl"])
         .status()
         .is_ok_and(|s| s.success());
     if !found && std::env::var("SCAL_OPENPYXL").as_deref() == Ok("required") {
-        panic!("SCAL_OPENPYXL=required but python3 cannot import openpyxl");
+        panic!("SCAL_OPENPYXL=required but {} cannot import openpyxl", python());
     }
     if !found {
         eprintln!("skipped: python3 with openpyxl is not installed");
@@ -52,7 +61,7 @@ fn edit(bytes: &[u8], edits: Value) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let (input, output) = (dir.path().join("in.xlsx"), dir.path().join("out.xlsx"));
     std::fs::write(&input, bytes).unwrap();
-    let run = Command::new("python3")
+    let run = Command::new(python())
         .arg(script())
         .arg("edit")
         .arg(&input)
@@ -69,7 +78,7 @@ fn describe(bytes: &[u8]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.xlsx");
     std::fs::write(&input, bytes).unwrap();
-    let run = Command::new("python3")
+    let run = Command::new(python())
         .arg(script())
         .arg("describe")
         .arg(&input)
