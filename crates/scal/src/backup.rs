@@ -216,28 +216,16 @@ pub async fn restore(settings: &Settings, archive: &Path) -> Result<Restored, Fa
         Backend::Sqlite => Some(scal_store::sqlite_path(url)?),
         Backend::Postgres => None,
     };
-    if let Some(file) = &sqlite_file {
-        if file.exists() && std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) > 0 {
-            let store = Store::connect(url, 1).await?;
-            let empty = store.is_empty().await;
-            store.close().await;
-            if !empty? {
-                return Err(fail(format!(
-                    "the database {} is not empty: restore into a new data directory or database",
-                    file.display()
-                )));
-            }
-        }
-    } else {
-        let store = Store::connect(url, 1).await?;
-        let empty = store.is_empty().await;
-        store.close().await;
-        if !empty? {
-            return Err(fail(format!(
-                "the database {} is not empty: restore into a new, empty database",
-                describe_database(url)
-            )));
-        }
+    let occupied = match &sqlite_file {
+        // A SQLite file that does not exist yet (or is empty) is an empty database.
+        Some(file) => std::fs::metadata(file).map(|m| m.len()).unwrap_or(0) > 0 && !database_is_empty(url).await?,
+        None => !database_is_empty(url).await?,
+    };
+    if occupied {
+        return Err(fail(format!(
+            "the database {} is not empty: restore into a new, empty database",
+            describe_database(url)
+        )));
     }
     let existing = data_files(data_dir, sqlite_file.as_deref(), archive, data_dir)?;
     if !existing.is_empty() {
@@ -326,6 +314,13 @@ pub async fn restore(settings: &Settings, archive: &Path) -> Result<Restored, Fa
             "files": files,
         }),
     })
+}
+
+async fn database_is_empty(url: &str) -> Result<bool, Failure> {
+    let store = Store::connect(url, 1).await?;
+    let empty = store.is_empty().await;
+    store.close().await;
+    Ok(empty?)
 }
 
 /// Unpacks the archive into `into`, refusing anything but plain files at plain relative paths,
