@@ -276,7 +276,7 @@ pub async fn approvals_for_scal<'e>(
     scal_id: &str,
 ) -> Result<Vec<ApprovalRecord>> {
     sqlx::query(&format!(
-        "SELECT {APPROVAL_COLUMNS} FROM go_live_approvals WHERE scal_id = $1 ORDER BY approved_at"
+        "SELECT {APPROVAL_COLUMNS} FROM go_live_approvals WHERE scal_id = $1 ORDER BY approved_at, case_id"
     ))
     .bind(scal_id)
     .fetch_all(ex)

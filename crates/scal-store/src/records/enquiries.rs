@@ -115,14 +115,14 @@ pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, org_id: Option<&str
     let rows = match org_id {
         Some(org) => {
             sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM enquiries WHERE org_id = $1 ORDER BY created_at DESC"
+                "SELECT {COLUMNS} FROM enquiries WHERE org_id = $1 ORDER BY created_at DESC, id"
             ))
             .bind(org)
             .fetch_all(ex)
             .await?
         }
         None => {
-            sqlx::query(&format!("SELECT {COLUMNS} FROM enquiries ORDER BY created_at DESC"))
+            sqlx::query(&format!("SELECT {COLUMNS} FROM enquiries ORDER BY created_at DESC, id"))
                 .fetch_all(ex)
                 .await?
         }

@@ -75,7 +75,7 @@ pub async fn get<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<
 /// An organisation's evidence, newest first.
 pub async fn for_org<'e>(ex: impl Executor<'e, Database = Any>, org_id: &str) -> Result<Vec<EvidenceRecord>> {
     sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM evidence WHERE org_id = $1 ORDER BY uploaded_at DESC"
+        "SELECT {COLUMNS} FROM evidence WHERE org_id = $1 ORDER BY uploaded_at DESC, id"
     ))
     .bind(org_id)
     .fetch_all(ex)

@@ -108,7 +108,7 @@ pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, org_id: Option<&str
             sqlx::query(&sql).bind(org).fetch_all(ex).await?
         }
         None => {
-            let sql = format!("SELECT {COLUMNS} FROM products ORDER BY name, version");
+            let sql = format!("SELECT {COLUMNS} FROM products ORDER BY name, version, id");
             sqlx::query(&sql).fetch_all(ex).await?
         }
     };

@@ -115,7 +115,7 @@ pub async fn list<'e>(
         .join(", ");
     let sql = format!(
         "SELECT {columns}, c.product_id FROM submissions s JOIN scals c ON c.id = s.scal_id \
-         WHERE ($1 IS NULL OR s.status = $1) ORDER BY s.submitted_at, s.round"
+         WHERE ($1 IS NULL OR s.status = $1) ORDER BY s.submitted_at, s.round, s.id"
     );
     sqlx::query(&sql)
         .bind(status.map(str::to_string))

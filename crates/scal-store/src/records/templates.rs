@@ -89,7 +89,7 @@ pub async fn get_by_name<'e>(ex: impl Executor<'e, Database = Any>, name: &str) 
 }
 
 pub async fn list<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<TemplateRecord>> {
-    let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY name");
+    let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY name, id");
     sqlx::query(&sql)
         .fetch_all(ex)
         .await?

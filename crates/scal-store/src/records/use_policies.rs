@@ -124,7 +124,7 @@ pub async fn acknowledgements<'e>(
     let rows = sqlx::query(
         "SELECT a.policy_id, a.euo_org_id, a.sha256, a.user_id, a.acknowledged_by, a.acknowledged_at \
          FROM use_policy_acknowledgements a JOIN use_policies p ON p.id = a.policy_id \
-         WHERE p.product_id = $1 AND a.euo_org_id = $2 ORDER BY a.acknowledged_at",
+         WHERE p.product_id = $1 AND a.euo_org_id = $2 ORDER BY a.acknowledged_at, a.policy_id",
     )
     .bind(product_id)
     .bind(euo_org_id)

@@ -5,7 +5,7 @@ use std::process::{Command, Output, Stdio};
 
 use crate::support::TestDb;
 
-fn scal(db: &TestDb, args: &[&str]) -> Command {
+pub(crate) fn scal(db: &TestDb, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_scal"));
     command
         .arg("--data-dir")
@@ -18,15 +18,15 @@ fn scal(db: &TestDb, args: &[&str]) -> Command {
     command
 }
 
-fn run(db: &TestDb, args: &[&str]) -> Output {
+pub(crate) fn run(db: &TestDb, args: &[&str]) -> Output {
     scal(db, args).output().expect("run scal")
 }
 
-fn stdout(output: &Output) -> String {
+pub(crate) fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 

@@ -42,6 +42,7 @@ mod jobs;
 mod journey;
 mod onboarding_pages;
 mod openapi;
+mod operations;
 mod pages;
 mod passwords;
 mod review;

@@ -1,0 +1,708 @@
+//! Running scal as a service is run: the real binary, killed with SIGKILL in the middle of a load,
+//! backed up under load and restored elsewhere. Each test runs on SQLite, or on PostgreSQL when
+//! `SCAL_TEST_DATABASE_URL` names a server (CI runs both).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sha2::Digest as _;
+
+use crate::binary::{run, scal, stderr, stdout};
+use crate::support::TestDb;
+
+/// A `scal serve` or `scal demo` process and the address it printed.
+pub struct Running {
+    child: Child,
+    pub base: String,
+}
+
+impl Running {
+    pub fn start(db: &TestDb, args: &[&str]) -> Self {
+        let mut child = scal(db, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start scal");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("scal printed its address before exiting")
+                .expect("read scal's output");
+            if let Some(address) = line.strip_prefix("scal is running at ") {
+                break address.trim_end_matches('/').to_string();
+            }
+        };
+        // Read the rest, so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Self { child, base }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// SIGTERM; the server must exit cleanly.
+    pub fn stop(mut self) {
+        let terminated = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(terminated.success());
+        let exit = self.child.wait().expect("wait for scal");
+        assert!(exit.success(), "SIGTERM shuts down cleanly: {exit:?}");
+    }
+
+    /// SIGKILL: no shutdown, no flushing, as when the machine's supervisor kills the process.
+    pub fn kill(mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("wait for scal");
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // A failed assertion must not leave a server behind.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::new_with_config(
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build(),
+    )
+}
+
+/// A response: its status and body (JSON, or the SHA-256 of bytes that are not JSON).
+pub fn read(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<(u16, Value), ureq::Error> {
+    let mut response = response?;
+    let status = response.status().as_u16();
+    let bytes = response.body_mut().with_config().limit(64 << 20).read_to_vec()?;
+    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| json!({ "sha256": hex(&bytes) }));
+    Ok((status, body))
+}
+
+pub fn get(agent: &ureq::Agent, url: &str, token: &str) -> Result<(u16, Value), ureq::Error> {
+    read(
+        agent
+            .get(url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .call(),
+    )
+}
+
+fn hex(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// An API token for a demo user, made by the operator's command while the server runs.
+pub fn token(db: &TestDb, email: &str) -> String {
+    let made = run(db, &["token", "create", "--email", email]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    stdout(&made).lines().last().expect("token printed").trim().to_string()
+}
+
+const NHSE: &str = "admin@nhse.example";
+const SUPPLIER: &str = "admin@acme.example";
+/// Acme Referrals' service requirements that the load keeps saving (unanswered in the demo).
+const LOADED: [&str; 3] = ["GPCM-SD-042", "GPCM-SD-043", "GPCM-SD-044"];
+
+/// The demo's SCAL in progress (Acme Referrals): its ID and its service sheet's ID.
+fn referrals(agent: &ureq::Agent, server: &Running, supplier: &str) -> (String, String, String) {
+    let (_, products) = get(agent, &server.url("/api/v1/products"), supplier).unwrap();
+    let product = products
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Acme Referrals")
+        .expect("Acme Referrals in the demo")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, enquiries) = get(agent, &server.url("/api/v1/enquiries"), supplier).unwrap();
+    let scal = enquiries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["product_id"] == product.as_str() && e["scal_id"].is_string())
+        .expect("an issued enquiry")["scal_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, view) = get(
+        agent,
+        &server.url(&format!("/api/v1/products/{product}/scal")),
+        supplier,
+    )
+    .unwrap();
+    let sheet = view["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "service")
+        .expect("a service sheet")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (product, scal, sheet)
+}
+
+/// What one writer sent and what the server acknowledged, in order.
+#[derive(Default)]
+struct Written {
+    /// (the number saved, when it was sent, when a 200 came back)
+    saves: Vec<(u64, Instant, Option<Instant>)>,
+    /// (evidence ID, the bytes, when a 201 came back)
+    uploads: Vec<(String, Vec<u8>, Instant)>,
+}
+
+impl Written {
+    /// The last number acknowledged before `moment` (0: none).
+    fn acknowledged_before(&self, moment: Instant) -> u64 {
+        self.saves
+            .iter()
+            .filter(|(_, _, acked)| acked.is_some_and(|a| a < moment))
+            .map(|(n, _, _)| *n)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// The last number sent before `moment`.
+    fn sent_before(&self, moment: Instant) -> u64 {
+        self.saves
+            .iter()
+            .filter(|(_, sent, _)| *sent < moment)
+            .map(|(n, _, _)| *n)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Writers saving answers (one requirement each, an increasing number in the justification) and
+/// one uploading evidence files, each going until `stop` is set or the server stops answering.
+struct Load {
+    stop: Arc<AtomicBool>,
+    writers: Vec<(Option<&'static str>, JoinHandle<Written>)>,
+}
+
+impl Load {
+    fn start(base: &str, token: &str, scal: &str, sheet: &str) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut writers = Vec::new();
+        for requirement in LOADED {
+            let (stop, url, token, sheet) = (
+                stop.clone(),
+                format!("{base}/api/v1/scals/{scal}/answers"),
+                token.to_string(),
+                sheet.to_string(),
+            );
+            let handle = std::thread::spawn(move || {
+                let agent = agent();
+                let mut written = Written::default();
+                for n in 1.. {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let body = json!({"sheet_id": sheet, "requirement_id": requirement, "answer": "Yes",
+                        "justification": format!("save {n}")});
+                    let sent = Instant::now();
+                    let response = agent
+                        .put(&url)
+                        .header("Authorization", &format!("Bearer {token}"))
+                        .send_json(&body);
+                    match read(response) {
+                        Ok((200, saved)) => {
+                            assert_eq!(saved["justification"], format!("save {n}"), "{saved}");
+                            written.saves.push((n, sent, Some(Instant::now())));
+                        }
+                        Ok((status, body)) => panic!("save {n} of {requirement}: {status} {body}"),
+                        // The server was killed: this save may or may not have been applied.
+                        Err(_) => {
+                            written.saves.push((n, sent, None));
+                            break;
+                        }
+                    }
+                }
+                written
+            });
+            writers.push((Some(requirement), handle));
+        }
+        let (stop_uploads, url, token) = (
+            stop.clone(),
+            format!("{base}/api/v1/scals/{scal}/evidence"),
+            token.to_string(),
+        );
+        let uploads = std::thread::spawn(move || {
+            let agent = agent();
+            let mut written = Written::default();
+            for n in 1.. {
+                if stop_uploads.load(Ordering::SeqCst) {
+                    break;
+                }
+                // 256 KiB, different for every upload, so each is a new file.
+                let bytes: Vec<u8> = format!("upload {n} ").bytes().cycle().take(256 << 10).collect();
+                let response = agent
+                    .post(&format!("{url}?file_name=load-{n}.txt"))
+                    .header("Authorization", &format!("Bearer {token}"))
+                    .header("Content-Type", "application/octet-stream")
+                    .send(&bytes[..]);
+                match read(response) {
+                    Ok((201, stored)) => {
+                        assert_eq!(stored["sha256"], hex(&bytes), "{stored}");
+                        let id = stored["id"].as_str().expect("evidence ID").to_string();
+                        written.uploads.push((id, bytes, Instant::now()));
+                    }
+                    Ok((status, body)) => panic!("upload {n}: {status} {body}"),
+                    Err(_) => break,
+                }
+            }
+            written
+        });
+        writers.push((None, uploads));
+        Self { stop, writers }
+    }
+
+    /// Waits for every writer: (requirement, what it wrote) for the savers, then the uploader's.
+    fn finish(self) -> (Vec<(&'static str, Written)>, Written) {
+        self.stop.store(true, Ordering::SeqCst);
+        let mut saves = Vec::new();
+        let mut uploads = Written::default();
+        for (requirement, handle) in self.writers {
+            let written = handle.join().expect("writer panicked");
+            match requirement {
+                Some(requirement) => saves.push((requirement, written)),
+                None => uploads = written,
+            }
+        }
+        (saves, uploads)
+    }
+}
+
+/// The number in a loaded requirement's justification ("save 7": 7; unanswered: 0).
+fn saved_number(view: &Value, requirement: &str) -> u64 {
+    let row = view["sheets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["requirements"].as_array().unwrap())
+        .find(|r| r["requirement_id"] == requirement)
+        .unwrap_or_else(|| panic!("{requirement} in {view}"));
+    row["justification"]
+        .as_str()
+        .and_then(|j| j.strip_prefix("save "))
+        .map_or(0, |n| n.parse().expect("a number"))
+}
+
+/// Every evidence file listed on the SCAL downloads whole: its bytes hash to its listed SHA-256.
+fn every_listed_file_is_whole(agent: &ureq::Agent, server: &Running, token: &str, scal: &str) -> Vec<Value> {
+    let (status, listed) = get(agent, &server.url(&format!("/api/v1/scals/{scal}/evidence")), token).unwrap();
+    assert_eq!(status, 200, "{listed}");
+    let listed = listed.as_array().unwrap().clone();
+    for file in &listed {
+        let (status, body) = get(
+            agent,
+            &server.url(&format!("/api/v1/evidence/{}", file["id"].as_str().unwrap())),
+            token,
+        )
+        .unwrap();
+        assert_eq!(status, 200, "{file}");
+        assert_eq!(body["sha256"], file["sha256"], "{file} downloads as it was uploaded");
+    }
+    listed
+}
+
+fn audit_verifies(db: &TestDb) {
+    let verified = run(db, &["audit", "verify"]);
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&verified),
+        stderr(&verified)
+    );
+    assert!(
+        stdout(&verified).contains("audit chain intact"),
+        "{}",
+        stdout(&verified)
+    );
+}
+
+/// Saves and uploads run from four clients; the process is killed with SIGKILL in the middle.
+/// After a restart every acknowledged save and upload is there, every listed file is whole, and
+/// the audit chain verifies.
+#[tokio::test]
+async fn nothing_acknowledged_is_lost_when_the_process_is_killed_mid_load() {
+    let db = TestDb::fresh().await;
+    let server = Running::start(&db, &["demo", "--bind", "127.0.0.1:0"]);
+    let supplier = token(&db, SUPPLIER);
+    let agent = agent();
+    let (product, scal, sheet) = referrals(&agent, &server, &supplier);
+
+    let load = Load::start(&server.base, &supplier, &scal, &sheet);
+    // Long enough for every writer to have several writes acknowledged.
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed_at = Instant::now();
+    server.kill();
+    let (saves, uploads) = load.finish();
+    for (requirement, written) in &saves {
+        assert!(
+            written.acknowledged_before(killed_at) >= 2,
+            "{requirement}: too few saves to mean anything"
+        );
+    }
+    assert!(
+        !uploads.uploads.is_empty(),
+        "no upload was acknowledged before the kill"
+    );
+
+    let server = Running::start(&db, &["serve", "--bind", "127.0.0.1:0"]);
+    let (status, view) = get(
+        &agent,
+        &server.url(&format!("/api/v1/products/{product}/scal")),
+        &supplier,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{view}");
+    for (requirement, written) in &saves {
+        let found = saved_number(&view, requirement);
+        let acknowledged = written.acknowledged_before(killed_at);
+        let sent = written.sent_before(killed_at);
+        // The last acknowledged save, or one sent after it whose answer the kill cut off.
+        assert!(
+            (acknowledged..=sent).contains(&found),
+            "{requirement}: found save {found}, acknowledged up to {acknowledged}, sent up to {sent}"
+        );
+    }
+    let listed = every_listed_file_is_whole(&agent, &server, &supplier, &scal);
+    for (id, bytes, _) in &uploads.uploads {
+        assert!(
+            listed
+                .iter()
+                .any(|f| f["id"] == id.as_str() && f["sha256"] == hex(bytes)),
+            "acknowledged upload {id} is listed"
+        );
+    }
+    server.stop();
+    audit_verifies(&db);
+}
+
+/// Every read-only listing a user can reach from the API's lists, by path: (status, body).
+fn crawl(agent: &ureq::Agent, server: &Running, token: &str) -> BTreeMap<String, (u16, Value)> {
+    let mut seen = BTreeMap::new();
+    let mut fetch = |path: String| -> Value {
+        let (status, body) = get(agent, &server.url(&path), token).unwrap();
+        seen.insert(path, (status, body.clone()));
+        body
+    };
+    let ids = |list: &Value, field: &str| -> Vec<String> {
+        list.as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|i| i[field].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // (Not /api/v1/tokens: its last-used times move with every request, the crawl's own too.)
+    for path in [
+        "/api/v1/me",
+        "/api/v1/notifications",
+        "/api/v1/upcoming",
+        "/api/v1/agreement-versions",
+        "/api/v1/services",
+    ] {
+        fetch(path.into());
+    }
+    let organisations = fetch("/api/v1/organisations".into());
+    for id in ids(&organisations, "id") {
+        fetch(format!("/api/v1/organisations/{id}"));
+        fetch(format!("/api/v1/organisations/{id}/users"));
+    }
+    let products = fetch("/api/v1/products".into());
+    for id in ids(&products, "id") {
+        for tail in ["", "/scal", "/shares", "/use-policy"] {
+            fetch(format!("/api/v1/products/{id}{tail}"));
+        }
+    }
+    let enquiries = fetch("/api/v1/enquiries".into());
+    for id in ids(&enquiries, "id") {
+        fetch(format!("/api/v1/enquiries/{id}"));
+    }
+    for scal in ids(&enquiries, "scal_id") {
+        for tail in [
+            "",
+            "/agreements",
+            "/cases",
+            "/certificates",
+            "/evidence",
+            "/go-live",
+            "/notes",
+            "/reopenings",
+            "/testing",
+            "/threads",
+        ] {
+            fetch(format!("/api/v1/scals/{scal}{tail}"));
+        }
+    }
+    let submissions = fetch("/api/v1/submissions".into());
+    for id in ids(&submissions, "id") {
+        for tail in ["", "/changes", "/review"] {
+            fetch(format!("/api/v1/submissions/{id}{tail}"));
+        }
+    }
+    let shares = fetch("/api/v1/shares".into());
+    for id in ids(&shares, "id") {
+        for tail in ["", "/scal", "/local-assurance", "/use-policy"] {
+            fetch(format!("/api/v1/shares/{id}{tail}"));
+        }
+    }
+    let templates = fetch("/api/v1/templates".into());
+    for id in ids(&templates, "id") {
+        fetch(format!("/api/v1/templates/{id}"));
+    }
+    // The audit log, every page of it.
+    let mut before = String::new();
+    loop {
+        let page = fetch(format!("/api/v1/audit?limit=500{before}"));
+        let entries = page.as_array().cloned().unwrap_or_default();
+        match entries.last().and_then(|e| e["seq"].as_i64()) {
+            Some(seq) if entries.len() == 500 => before = format!("&before_seq={seq}"),
+            _ => break,
+        }
+    }
+    seen
+}
+
+/// Replaces each loaded requirement's justification with a marker, after `check` has seen its
+/// number: the only part of a SCAL the load changes.
+fn set_aside_loaded(value: &mut Value, check: &mut impl FnMut(&str, u64)) {
+    match value {
+        Value::Object(fields) => {
+            let loaded = fields
+                .get("requirement_id")
+                .and_then(Value::as_str)
+                .and_then(|id| LOADED.iter().find(|l| **l == id));
+            if let (Some(requirement), Some(justification)) = (loaded, fields.get_mut("justification")) {
+                let number = justification
+                    .as_str()
+                    .and_then(|j| j.strip_prefix("save "))
+                    .map_or(0, |n| n.parse().expect("a number"));
+                check(requirement, number);
+                *justification = json!("(saved by the load)");
+            }
+            fields.values_mut().for_each(|v| set_aside_loaded(v, check));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| set_aside_loaded(v, check)),
+        _ => {}
+    }
+}
+
+/// The audit log's entries, newest first, out of every page of a crawl (and those pages removed).
+fn take_audit(crawled: &mut BTreeMap<String, (u16, Value)>) -> Vec<Value> {
+    let pages: Vec<String> = crawled
+        .keys()
+        .filter(|p| p.starts_with("/api/v1/audit"))
+        .cloned()
+        .collect();
+    let mut entries: Vec<Value> = Vec::new();
+    for page in pages {
+        // (A supplier may not read it: 403, on both sides.)
+        let (_, body) = crawled.remove(&page).unwrap();
+        entries.extend(body.as_array().into_iter().flatten().cloned());
+    }
+    entries.sort_by_key(|e| std::cmp::Reverse(e["seq"].as_i64().unwrap()));
+    entries
+}
+
+/// The first place two JSON values differ, as a JSON pointer with both sides.
+fn first_difference(path: &str, left: &Value, right: &Value) -> Option<String> {
+    match (left, right) {
+        (Value::Object(l), Value::Object(r)) => {
+            for key in l.keys().chain(r.keys()) {
+                let (a, b) = (l.get(key).unwrap_or(&Value::Null), r.get(key).unwrap_or(&Value::Null));
+                if let Some(found) = first_difference(&format!("{path}/{key}"), a, b) {
+                    return Some(found);
+                }
+            }
+            None
+        }
+        (Value::Array(l), Value::Array(r)) if l.len() == r.len() => l
+            .iter()
+            .zip(r)
+            .enumerate()
+            .find_map(|(i, (a, b))| first_difference(&format!("{path}/{i}"), a, b)),
+        _ if left == right => None,
+        _ => Some(format!("{path}: {left} ≠ {right}")),
+    }
+}
+
+/// A used instance (the demo world) is backed up with `scal backup` while four clients save and
+/// upload; the archive is restored into an empty database and data directory elsewhere. Every API
+/// listing an NHS England admin and a supplier can reach reads the same there, but for what the
+/// load changed after the snapshot: each loaded answer is at least what had been acknowledged when
+/// the backup started, every file acknowledged by then is there whole, and the audit log is the
+/// original's up to some entry; `scal audit verify` passes.
+#[tokio::test]
+async fn a_backup_taken_under_load_restores_elsewhere_with_the_same_listings() {
+    let db = TestDb::fresh().await;
+    let server = Running::start(&db, &["demo", "--bind", "127.0.0.1:0"]);
+    let supplier = token(&db, SUPPLIER);
+    let nhse = token(&db, NHSE);
+    let agent = agent();
+    // First uses of the tokens (each audited) before the backup, so both sides have them.
+    for token in [&supplier, &nhse] {
+        assert_eq!(get(&agent, &server.url("/api/v1/me"), token).unwrap().0, 200);
+    }
+    let (product, scal, sheet) = referrals(&agent, &server, &supplier);
+
+    let place = tempfile::tempdir().unwrap();
+    let archive = place.path().join("scal-backup.tar.gz");
+    let load = Load::start(&server.base, &supplier, &scal, &sheet);
+    std::thread::sleep(Duration::from_millis(700));
+    let started = Instant::now();
+    let backup = run(&db, &["backup", "--out", archive.to_str().unwrap()]);
+    let finished = Instant::now();
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    std::thread::sleep(Duration::from_millis(300));
+    let (saves, uploads) = load.finish();
+    let during: usize = saves
+        .iter()
+        .map(|(_, w)| {
+            w.saves
+                .iter()
+                .filter(|(_, _, a)| a.is_some_and(|a| a > started && a < finished))
+                .count()
+        })
+        .sum();
+    assert!(
+        during > 0,
+        "no save was acknowledged while the backup ran: not under load"
+    );
+
+    let mut original = crawl(&agent, &server, &nhse);
+    let mut original_supplier = crawl(&agent, &server, &supplier);
+    server.stop();
+
+    let elsewhere = TestDb::fresh().await;
+    let restored = run(&elsewhere, &["restore", archive.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}{}", stdout(&restored), stderr(&restored));
+    audit_verifies(&elsewhere);
+    let server = Running::start(&elsewhere, &["serve", "--bind", "127.0.0.1:0"]);
+    let mut copy = crawl(&agent, &server, &nhse);
+    let mut copy_supplier = crawl(&agent, &server, &supplier);
+
+    // Files: every one acknowledged before the backup started is there, whole; none that the
+    // original does not list.
+    let listed = every_listed_file_is_whole(&agent, &server, &supplier, &scal);
+    for (id, bytes, acked) in &uploads.uploads {
+        if *acked < started {
+            assert!(
+                listed
+                    .iter()
+                    .any(|f| f["id"] == id.as_str() && f["sha256"] == hex(bytes)),
+                "upload {id}, acknowledged before the backup, is restored"
+            );
+        }
+    }
+    let evidence = format!("/api/v1/scals/{scal}/evidence");
+    for crawled in [&mut original, &mut original_supplier] {
+        let (_, all) = crawled.remove(&evidence).unwrap();
+        for file in &listed {
+            assert!(
+                all.as_array().unwrap().contains(file),
+                "{file} restored but never uploaded"
+            );
+        }
+    }
+    for crawled in [&mut copy, &mut copy_supplier] {
+        crawled.remove(&evidence);
+    }
+
+    // The audit log: the original's, up to the entry the snapshot was taken after; then the
+    // restore itself, then only what the restored server's own scheduler did since.
+    let (original_audit, mut copied_audit) = (take_audit(&mut original), take_audit(&mut copy));
+    copied_audit.reverse();
+    let restored_at = copied_audit
+        .iter()
+        .position(|e| e["kind"] == "system.restored")
+        .expect("the restore is audited");
+    assert!(
+        copied_audit[restored_at + 1..].iter().all(|e| e["kind"] == "job.run"),
+        "after the restore entry, only the restored server's job runs"
+    );
+    let copied = &copied_audit[..restored_at];
+    let mut expected: Vec<&Value> = original_audit.iter().collect();
+    expected.reverse();
+    assert!(copied.len() < expected.len(), "the original went on after the snapshot");
+    for (copied, original) in copied.iter().zip(&expected) {
+        assert_eq!(
+            copied, *original,
+            "the restored audit log is the original's, entry by entry"
+        );
+    }
+    assert_eq!(take_audit(&mut original_supplier), take_audit(&mut copy_supplier));
+
+    // The loaded answers: at least what was acknowledged when the backup started, at most what was
+    // sent before it finished, and in the original the last acknowledged.
+    let written: BTreeMap<&str, &Written> = saves.iter().map(|(r, w)| (*r, w)).collect();
+    for crawled in [&mut original, &mut original_supplier] {
+        for (_, (_, body)) in crawled
+            .iter_mut()
+            .filter(|(p, _)| p.contains(&product) || p.contains(&scal))
+        {
+            set_aside_loaded(body, &mut |requirement, number| {
+                let last = written[requirement].acknowledged_before(Instant::now());
+                assert_eq!(number, last, "{requirement} in the original");
+            });
+        }
+    }
+    for crawled in [&mut copy, &mut copy_supplier] {
+        for (_, (_, body)) in crawled
+            .iter_mut()
+            .filter(|(p, _)| p.contains(&product) || p.contains(&scal))
+        {
+            set_aside_loaded(body, &mut |requirement, number| {
+                let w = written[requirement];
+                let (low, high) = (w.acknowledged_before(started), w.sent_before(finished));
+                assert!(
+                    (low..=high).contains(&number),
+                    "{requirement}: restored save {number}, not in {low}..={high}"
+                );
+            });
+        }
+    }
+
+    // Everything else reads the same.
+    for (who, left, right, at_least) in [
+        ("NHS England", &original, &copy, 60),
+        ("the supplier", &original_supplier, &copy_supplier, 30),
+    ] {
+        assert_eq!(
+            left.keys().collect::<Vec<_>>(),
+            right.keys().collect::<Vec<_>>(),
+            "{who}: the same listings"
+        );
+        for (path, (status, body)) in left {
+            let (copied_status, copied) = &right[path];
+            assert_eq!(status, copied_status, "{who}: {path}");
+            if let Some(difference) = first_difference("", body, copied) {
+                panic!("{who}: {path} differs at {difference}");
+            }
+        }
+        assert!(left.len() >= at_least, "{who}: only {} listings crawled", left.len());
+    }
+    server.stop();
+}
