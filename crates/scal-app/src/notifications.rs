@@ -167,14 +167,21 @@ pub async fn send_outbox(app: &App, now: OffsetDateTime) -> Result<Sent> {
         .parse()
         .map_err(|e| AppError::Internal(format!("smtp_from: {e}")))?;
     let mut outcome = Sent::default();
+    // A pass can outlast the staleness window below (many messages, each up to the SMTP timeout):
+    // each claim is stamped with the time it is made, not the time the pass began, so another
+    // sender never takes a claim just made for stale.
+    let started = std::time::Instant::now();
+    let at = || now + started.elapsed();
     for message in notifications::outbox(app.store.pool(), true).await? {
         if message.attempts >= MAX_ATTEMPTS {
             continue;
         }
         // Another sender (a second instance, or `scal outbox send` beside `serve`) may be on it; a
-        // claim older than ten minutes is from a sender that died.
-        let stale = micros(now - time::Duration::minutes(10));
-        if !notifications::claim(app.store.pool(), &message.id, micros(now), stale).await? {
+        // claim older than ten minutes is from a sender that died. The claim is one conditional
+        // UPDATE, so of two senders at once exactly one gets it.
+        let claimed_at = at();
+        let stale = micros(claimed_at - time::Duration::minutes(10));
+        if !notifications::claim(app.store.pool(), &message.id, micros(claimed_at), stale).await? {
             continue;
         }
         let email = message
@@ -200,7 +207,7 @@ pub async fn send_outbox(app: &App, now: OffsetDateTime) -> Result<Sent> {
         } else {
             outcome.sent += 1;
         }
-        notifications::mark_attempt(app.store.pool(), &message.id, micros(now), error.as_deref()).await?;
+        notifications::mark_attempt(app.store.pool(), &message.id, micros(at()), error.as_deref()).await?;
         // Once delivered, a one-time secret has no business staying in the database.
         if error.is_none() {
             if let Some(redacted) = crate::passwords::without_reset_secrets(&message.body) {

@@ -1026,6 +1026,63 @@ async fn the_outbox_is_sent_by_smtp_when_configured_and_kept_when_it_fails() {
     assert_eq!(again.sent, 0, "sent once");
 }
 
+/// Two senders, as two instances are, each with its own connections to one database, going over
+/// the same outbox at once: every message is delivered exactly once.
+#[tokio::test]
+async fn two_senders_at_once_deliver_each_email_exactly_once() {
+    let app = TestApp::empty().await;
+    for n in 0..40 {
+        let message = scal_store::records::notifications::OutboxRecord {
+            id: format!("message-{n:02}"),
+            to_address: format!("person{n}@nhse.example"),
+            subject: format!("Message {n}"),
+            body: "Hello".into(),
+            created_at: scal_app::micros(app.now()),
+            sent_at: None,
+            attempts: 0,
+            last_error: None,
+        };
+        scal_store::records::notifications::enqueue_email(app.app().store.pool(), &message)
+            .await
+            .unwrap();
+    }
+    let (url, received) = mail_server().await;
+    let mut senders = Vec::new();
+    for _ in 0..2 {
+        let store = scal_store::Store::open(&app.db.url, 4).await.unwrap();
+        senders.push(scal_app::App::new(
+            store,
+            scal_app::AppSettings {
+                data_dir: app.db.data_dir().to_path_buf(),
+                smtp_url: Some(scal_app::notifications::SmtpUrl::new(url.clone())),
+                smtp_from: "scal <scal@nhse.example>".into(),
+                ..Default::default()
+            },
+        ));
+    }
+    let (one, two) = tokio::join!(
+        scal_app::notifications::send_outbox(&senders[0], app.now()),
+        scal_app::notifications::send_outbox(&senders[1], app.now()),
+    );
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert_eq!((one.failed, two.failed), (0, 0));
+    assert_eq!(one.sent + two.sent, 40, "{one:?} {two:?}");
+    let mut to: Vec<String> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.starts_with("To: ")).map(str::to_string))
+        .collect();
+    to.sort();
+    let delivered = to.len();
+    to.dedup();
+    assert_eq!((delivered, to.len()), (40, 40), "each delivered once");
+    assert!(scal_app::notifications::outbox(app.app(), true)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 #[tokio::test]
 async fn red_items_go_to_the_reviewers_assigned_to_the_service() {
     let app = TestApp::demo().await;

@@ -706,3 +706,252 @@ async fn a_backup_taken_under_load_restores_elsewhere_with_the_same_listings() {
     }
     server.stop();
 }
+
+/// Two servers on one database, taking turns: each request goes to the other one from the last.
+struct Pair {
+    servers: [Running; 2],
+    next: std::cell::Cell<usize>,
+    agent: ureq::Agent,
+}
+
+/// A signed-in browser: its cookie and the session's CSRF token.
+struct Browser {
+    cookie: String,
+    csrf: String,
+}
+
+/// The value of a `Set-Cookie` for `name`, if the response sets it.
+fn set_cookie(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+fn csrf_in(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+impl Pair {
+    /// The next server's base address, and which one it is.
+    fn turn(&self) -> (usize, &str) {
+        let i = self.next.get();
+        self.next.set(1 - i);
+        (i, &self.servers[i].base)
+    }
+
+    fn api(&self, method: &str, path: &str, token: &str, body: Option<Value>) -> (usize, u16, Value) {
+        let (i, base) = self.turn();
+        let url = format!("{base}{path}");
+        let auth = format!("Bearer {token}");
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).header("Authorization", &auth).call(),
+            ("POST", Some(body)) => self.agent.post(&url).header("Authorization", &auth).send_json(&body),
+            ("POST", None) => self.agent.post(&url).header("Authorization", &auth).send_empty(),
+            ("PUT", Some(body)) => self.agent.put(&url).header("Authorization", &auth).send_json(&body),
+            other => panic!("no such request in this test: {other:?}"),
+        };
+        let (status, body) = read(response).unwrap();
+        (i, status, body)
+    }
+
+    /// A page, as a browser asks for it: (server, status, Location, HTML).
+    fn page(
+        &self,
+        browser: &Browser,
+        method: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (usize, u16, String, String) {
+        let (i, base) = self.turn();
+        let url = format!("{base}{path}");
+        let response = if method == "GET" {
+            self.agent.get(&url).header("Cookie", &browser.cookie).call()
+        } else {
+            let mut form: Vec<(&str, &str)> = fields.to_vec();
+            form.push(("_csrf", &browser.csrf));
+            self.agent.post(&url).header("Cookie", &browser.cookie).send_form(form)
+        };
+        let mut response = response.unwrap();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
+        let html = response.body_mut().read_to_string().unwrap();
+        (i, status, location, html)
+    }
+
+    /// Signs in through the form: the form from one server, the sign-in posted to the other, the
+    /// first page after it from the first again.
+    fn sign_in(&self, email: &str) -> Browser {
+        let (_, base) = self.turn();
+        let mut form = self.agent.get(&format!("{base}/login")).call().unwrap();
+        let pre = set_cookie(&form, "scal_csrf").expect("the sign-in form sets its CSRF cookie");
+        let csrf = csrf_in(&form.body_mut().read_to_string().unwrap()).expect("a CSRF field");
+        let (_, base) = self.turn();
+        let signed_in = self
+            .agent
+            .post(&format!("{base}/login"))
+            .header("Cookie", &format!("scal_csrf={pre}"))
+            .send_form([
+                ("email", email),
+                ("password", crate::support::PASSWORD),
+                ("_csrf", &csrf),
+            ])
+            .unwrap();
+        assert_eq!(signed_in.status(), 303, "{email} signs in");
+        let session = set_cookie(&signed_in, "scal_session").expect("a session cookie");
+        let mut browser = Browser {
+            cookie: format!("scal_session={session}"),
+            csrf: String::new(),
+        };
+        let (_, status, _, home) = self.page(&browser, "GET", "/", &[]);
+        assert_eq!(status, 200, "the session is known to the other server");
+        browser.csrf = csrf_in(&home).expect("signed-in pages carry the CSRF token");
+        browser
+    }
+}
+
+/// Two `scal serve` processes on one database (and one data directory, as a shared volume or,
+/// with an object store, a bucket would be), every request going to the other one from the last:
+/// the reviewer and the supplier sign in on one and go on on the other; the supplier replies to
+/// NHS England's question and uploads a file, which the other server serves; the reviewer
+/// resolves the question, records verdicts and accepts the round; signing out on one ends the
+/// session on both.
+#[tokio::test]
+async fn two_instances_take_turns_through_a_review_to_acceptance() {
+    let db = TestDb::fresh().await;
+    let first = Running::start(&db, &["demo", "--bind", "127.0.0.1:0"]);
+    let second = Running::start(&db, &["serve", "--bind", "127.0.0.1:0"]);
+    let pair = Pair {
+        servers: [first, second],
+        next: std::cell::Cell::new(0),
+        agent: agent(),
+    };
+    let reviewer_token = token(&db, "reviewer@nhse.example");
+    let supplier_token = token(&db, "admin@brightwater.example");
+
+    // Brightwater EPR, in review in the demo, with a question on its red item.
+    let (_, _, queue) = pair.api("GET", "/api/v1/submissions", &reviewer_token, None);
+    let round = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["product"] == "Brightwater EPR 2.3" && s["status"] == "submitted")
+        .expect("Brightwater EPR in review")
+        .clone();
+    let (round_id, scal) = (round["id"].as_str().unwrap(), round["scal_id"].as_str().unwrap());
+    let (_, _, threads) = pair.api("GET", &format!("/api/v1/scals/{scal}/threads"), &reviewer_token, None);
+    let thread = threads.as_array().unwrap()[0]["id"].as_str().unwrap().to_string();
+
+    // The supplier, in a browser: replies on one server, reads the thread on the other.
+    let supplier = pair.sign_in("admin@brightwater.example");
+    let (_, status, location, _) = pair.page(
+        &supplier,
+        "POST",
+        &format!("/threads/{thread}/messages"),
+        &[("body", "The MESH mailbox order is placed; it goes live in March.")],
+    );
+    assert_eq!(
+        (status, location.as_str()),
+        (303, format!("/threads/{thread}").as_str())
+    );
+    let (_, _, _, page) = pair.page(&supplier, "GET", &format!("/threads/{thread}"), &[]);
+    assert!(page.contains("The MESH mailbox order is placed"), "{page}");
+    // A file uploaded through one server downloads whole from the other.
+    let bytes = b"MESH mailbox order confirmation".to_vec();
+    let (to, status, uploaded) = {
+        let (i, base) = pair.turn();
+        let response = pair
+            .agent
+            .post(&format!("{base}/api/v1/scals/{scal}/evidence?file_name=order.txt"))
+            .header("Authorization", &format!("Bearer {supplier_token}"))
+            .header("Content-Type", "application/octet-stream")
+            .send(&bytes[..]);
+        let (status, body) = read(response).unwrap();
+        (i, status, body)
+    };
+    assert_eq!(status, 201, "{uploaded}");
+    let (from, status, downloaded) = pair.api(
+        "GET",
+        &format!("/api/v1/evidence/{}", uploaded["id"].as_str().unwrap()),
+        &supplier_token,
+        None,
+    );
+    assert_ne!(to, from);
+    assert_eq!((status, &downloaded["sha256"]), (200, &json!(hex(&bytes))));
+
+    // The reviewer: signs in, resolves the question, accepts every item (the red one agreed),
+    // and accepts the round through the check page's form.
+    let reviewer = pair.sign_in("reviewer@nhse.example");
+    let (_, status, _, _) = pair.page(&reviewer, "POST", &format!("/threads/{thread}/resolve"), &[]);
+    assert_eq!(status, 303);
+    let (_, _, review) = pair.api(
+        "GET",
+        &format!("/api/v1/submissions/{round_id}/review"),
+        &reviewer_token,
+        None,
+    );
+    let verdicts: Vec<Value> = review["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let mut verdict =
+                json!({"sheet": i["sheet"], "requirement_id": i["requirement_id"], "verdict": "accepted"});
+            if i["rag"] == "red" {
+                verdict["decision"] = json!("agreed");
+            }
+            verdict
+        })
+        .collect();
+    let (_, status, body) = pair.api(
+        "POST",
+        &format!("/api/v1/submissions/{round_id}/verdicts"),
+        &reviewer_token,
+        Some(json!({ "verdicts": verdicts })),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["blockers"], json!([]), "{body}");
+    let (_, _, _, check) = pair.page(&reviewer, "GET", &format!("/submissions/{round_id}/decide"), &[]);
+    assert!(
+        check.contains(&format!("action=\"/submissions/{round_id}/accept\"")),
+        "{check}"
+    );
+    let (_, status, location, _) = pair.page(&reviewer, "POST", &format!("/submissions/{round_id}/accept"), &[]);
+    assert_eq!(status, 303);
+    let (_, _, _, accepted) = pair.page(&reviewer, "GET", &location, &[]);
+    assert!(accepted.contains("Accepted"), "{accepted}");
+
+    // The supplier's SCAL says so, on either server.
+    for _ in 0..2 {
+        let (_, _, _, overview) = pair.page(&supplier, "GET", &format!("/scals/{scal}"), &[]);
+        assert!(overview.contains("Accepted by NHS England (round 1)"), "{overview}");
+    }
+    // Signing out on one ends the session on both.
+    let (_, status, _, _) = pair.page(&supplier, "POST", "/logout", &[]);
+    assert_eq!(status, 303);
+    for _ in 0..2 {
+        let (_, status, location, _) = pair.page(&supplier, "GET", "/", &[]);
+        assert_eq!(
+            (status, location.starts_with("/login")),
+            (303, true),
+            "signed out everywhere"
+        );
+    }
+    let [first, second] = pair.servers;
+    first.stop();
+    second.stop();
+    audit_verifies(&db);
+}
