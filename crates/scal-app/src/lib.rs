@@ -17,6 +17,7 @@ pub mod demo;
 pub mod enquiries;
 mod error;
 pub mod evidence;
+pub mod figures;
 pub mod golive;
 pub mod jobs;
 pub mod keys;

@@ -5,10 +5,10 @@
 //! configured (`metrics_token`), and otherwise only on its own listener (`metrics_bind`, see
 //! [`metrics_router`]); where a token is configured, both require it.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::time::Instant;
+
+use metrics::{Key, Label, Recorder as _, Unit};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -113,7 +113,7 @@ pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
     }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
+        state.metrics.render(&state.app, state.now()).await,
     )
         .into_response()
 }
@@ -121,94 +121,223 @@ pub(crate) async fn metrics(State(state): State<AppState>, headers: HeaderMap) -
 /// Upper bounds of the latency histogram, in seconds.
 const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
-#[derive(Debug, Default)]
-struct RouteStats {
-    by_status: BTreeMap<u16, u64>,
-    buckets: [u64; BUCKETS.len()],
-    sum_seconds: f64,
-    count: u64,
+/// How long the assurance figures are reused before they are read again: they cost a few queries
+/// per SCAL, and scrapers come every few seconds.
+const FIGURES_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+const REQUESTS: &str = "scal_http_requests_total";
+const DURATION: &str = "scal_http_request_duration_seconds";
+
+static METADATA: metrics::Metadata<'static> = metrics::Metadata::new("scal", metrics::Level::INFO, None);
+
+/// Metrics through the `metrics` crate's Prometheus recorder: request counts and latency per
+/// route (the route pattern, not the raw path, so IDs do not explode the label set), the
+/// connection pool, and, read from the database when scraped, the outbox, the scheduled jobs and
+/// the assurance figures (`scal_app::figures`).
+pub struct Metrics {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    /// The last figures read, and when: shared by concurrent scrapes.
+    figures: tokio::sync::Mutex<Option<(Instant, scal_app::figures::Figures)>>,
 }
 
-/// Request counts and latency per route (the route pattern, not the raw path, so IDs do not
-/// explode the label set).
-#[derive(Debug, Default)]
-pub struct Metrics {
-    routes: Mutex<BTreeMap<(String, String), RouteStats>>,
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(DURATION.into()), &BUCKETS)
+            .map_or_else(
+                |_| PrometheusBuilder::new().build_recorder(),
+                PrometheusBuilder::build_recorder,
+            );
+        let handle = recorder.handle();
+        let described: [(&str, Option<Unit>, &str); 14] = [
+            (REQUESTS, None, "HTTP requests by route, method and status."),
+            (
+                DURATION,
+                Some(Unit::Seconds),
+                "HTTP request latency by route and method.",
+            ),
+            (
+                "scal_db_connections",
+                None,
+                "Database connections open, by state (idle, in_use).",
+            ),
+            (
+                "scal_db_max_connections",
+                None,
+                "The most database connections this instance opens.",
+            ),
+            (
+                "scal_outbox_waiting",
+                None,
+                "Emails not sent yet that will be tried again.",
+            ),
+            ("scal_outbox_failed", None, "Emails not sent after every attempt."),
+            (
+                "scal_job_seconds_since_run",
+                Some(Unit::Seconds),
+                "Seconds since each scheduled job last ran, on any instance.",
+            ),
+            (
+                "scal_job_last_run_succeeded",
+                None,
+                "1 when the job's last run succeeded, 0 when it failed.",
+            ),
+            ("scal_scals", None, "SCALs by status."),
+            ("scal_review_rounds", None, "Review rounds by status."),
+            (
+                "scal_reviews_overdue",
+                None,
+                "Rounds still with NHS England after their response is due.",
+            ),
+            (
+                "scal_figures_read_seconds",
+                Some(Unit::Seconds),
+                "How long reading the assurance figures last took.",
+            ),
+            (
+                "scal_figures_age_seconds",
+                Some(Unit::Seconds),
+                "How old the assurance figures shown are.",
+            ),
+            (
+                "scal_figures_errors_total",
+                None,
+                "Failed reads of the assurance figures.",
+            ),
+        ];
+        for (name, unit, help) in described {
+            if name == REQUESTS || name == "scal_figures_errors_total" {
+                recorder.describe_counter(name.into(), unit, help.into());
+            } else if name == DURATION {
+                recorder.describe_histogram(name.into(), unit, help.into());
+            } else {
+                recorder.describe_gauge(name.into(), unit, help.into());
+            }
+        }
+        Self {
+            recorder,
+            handle,
+            figures: tokio::sync::Mutex::new(None),
+        }
+    }
 }
 
 impl Metrics {
-    fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let Ok(mut routes) = self.routes.lock() else {
+    fn record(&self, method: &'static str, route: String, status: u16, seconds: f64) {
+        let requests = Key::from_parts(
+            REQUESTS,
+            vec![
+                Label::new("method", method),
+                Label::new("route", route.clone()),
+                Label::new("status", status.to_string()),
+            ],
+        );
+        self.recorder.register_counter(&requests, &METADATA).increment(1);
+        let duration = Key::from_parts(DURATION, vec![Label::new("method", method), Label::new("route", route)]);
+        self.recorder.register_histogram(&duration, &METADATA).record(seconds);
+    }
+
+    fn gauge(&self, name: &'static str, labels: Vec<Label>, value: f64) {
+        self.recorder
+            .register_gauge(&Key::from_parts(name, labels), &METADATA)
+            .set(value);
+    }
+
+    /// Sets the gauges read from the pool and (at most once a minute) the database.
+    async fn refresh(&self, app: &scal_app::App, now: time::OffsetDateTime) {
+        let pool = app.store.pool();
+        let (open, idle) = (f64::from(pool.size()), pool.num_idle() as f64);
+        self.gauge("scal_db_connections", vec![Label::new("state", "idle")], idle);
+        self.gauge(
+            "scal_db_connections",
+            vec![Label::new("state", "in_use")],
+            (open - idle).max(0.0),
+        );
+        self.gauge(
+            "scal_db_max_connections",
+            vec![],
+            f64::from(pool.options().get_max_connections()),
+        );
+
+        let mut cached = self.figures.lock().await;
+        if cached.as_ref().is_none_or(|(at, _)| at.elapsed() >= FIGURES_FOR) {
+            let started = Instant::now();
+            match scal_app::figures::read(app, now).await {
+                Ok(figures) => *cached = Some((Instant::now(), figures)),
+                Err(error) => {
+                    // Shown as their age growing and an error count, never as a failed scrape.
+                    tracing::warn!(%error, "cannot read the assurance figures");
+                    self.recorder
+                        .register_counter(&Key::from_name("scal_figures_errors_total"), &METADATA)
+                        .increment(1);
+                }
+            }
+            self.gauge("scal_figures_read_seconds", vec![], started.elapsed().as_secs_f64());
+        }
+        let Some((at, figures)) = cached.as_ref() else {
             return;
         };
-        let stats = routes.entry((method.to_string(), route.to_string())).or_default();
-        *stats.by_status.entry(status).or_default() += 1;
-        for (bucket, bound) in stats.buckets.iter_mut().zip(BUCKETS) {
-            if seconds <= bound {
-                *bucket += 1;
+        self.gauge("scal_figures_age_seconds", vec![], at.elapsed().as_secs_f64());
+        self.gauge("scal_outbox_waiting", vec![], figures.outbox_waiting as f64);
+        self.gauge("scal_outbox_failed", vec![], figures.outbox_failed as f64);
+        for job in &figures.jobs {
+            let label = || vec![Label::new("job", job.name.clone())];
+            if let Some(seconds) = job.seconds_since_run {
+                self.gauge("scal_job_seconds_since_run", label(), seconds);
+            }
+            if let Some(succeeded) = job.succeeded {
+                self.gauge(
+                    "scal_job_last_run_succeeded",
+                    label(),
+                    if succeeded { 1.0 } else { 0.0 },
+                );
             }
         }
-        stats.sum_seconds += seconds;
-        stats.count += 1;
+        for (status, count) in &figures.scals {
+            self.gauge("scal_scals", vec![Label::new("status", *status)], *count as f64);
+        }
+        for (status, count) in &figures.rounds {
+            self.gauge(
+                "scal_review_rounds",
+                vec![Label::new("status", status.clone())],
+                *count as f64,
+            );
+        }
+        self.gauge("scal_reviews_overdue", vec![], figures.reviews_overdue as f64);
     }
 
     /// Prometheus text exposition format 0.0.4.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let Ok(routes) = self.routes.lock() else {
-            return out;
-        };
-        out.push_str("# HELP scal_http_requests_total HTTP requests by route, method and status.\n");
-        out.push_str("# TYPE scal_http_requests_total counter\n");
-        for ((method, route), stats) in routes.iter() {
-            for (status, count) in &stats.by_status {
-                let _ = writeln!(
-                    out,
-                    "scal_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {count}",
-                    escape(route)
-                );
-            }
-        }
-        out.push_str("# HELP scal_http_request_duration_seconds HTTP request latency by route and method.\n");
-        out.push_str("# TYPE scal_http_request_duration_seconds histogram\n");
-        for ((method, route), stats) in routes.iter() {
-            let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
-            for (bound, count) in BUCKETS.iter().zip(stats.buckets) {
-                let _ = writeln!(
-                    out,
-                    "scal_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {count}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "scal_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                stats.count
-            );
-            let _ = writeln!(
-                out,
-                "scal_http_request_duration_seconds_sum{{{labels}}} {}",
-                stats.sum_seconds
-            );
-            let _ = writeln!(
-                out,
-                "scal_http_request_duration_seconds_count{{{labels}}} {}",
-                stats.count
-            );
-        }
-        out
+    pub async fn render(&self, app: &scal_app::App, now: time::OffsetDateTime) -> String {
+        self.refresh(app, now).await;
+        self.handle.render()
     }
-}
 
-fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"")
+    /// Folds the latency samples recorded since the last call into the histogram, so they do not
+    /// pile up when nothing scrapes: `serve` calls it every few seconds.
+    pub fn upkeep(&self) {
+        self.handle.run_upkeep();
+    }
 }
 
 pub async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     // Only standard methods become labels, so made-up methods cannot grow the metrics without end.
     let method = match request.method().as_str() {
-        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_string(),
-        _ => "OTHER".to_string(),
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "OTHER",
     };
     let route = request
         .extensions()
@@ -217,8 +346,8 @@ pub async fn record_metrics(State(state): State<AppState>, request: Request, nex
         .to_string();
     let response = next.run(request).await;
     state.metrics.record(
-        &method,
-        &route,
+        method,
+        route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );

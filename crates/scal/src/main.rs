@@ -1310,6 +1310,15 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
         }
     });
     let state = scal_web::AppState::new(app, Arc::new(scal_web::SystemClock), web);
+    // Latency samples are folded into their histograms every few seconds, scraped or not.
+    let metrics = state.metrics.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            metrics.upkeep();
+        }
+    });
     let router = scal_web::router(state.clone());
     let listener = tokio::net::TcpListener::bind(settings.bind)
         .await

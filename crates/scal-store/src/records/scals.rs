@@ -191,6 +191,12 @@ fn scal_from_row(row: &AnyRow) -> Result<ScalRecord> {
     })
 }
 
+/// Every SCAL's ID.
+pub async fn all_ids<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<String>> {
+    let rows = sqlx::query("SELECT id FROM scals ORDER BY id").fetch_all(ex).await?;
+    rows.iter().map(|row| text(row, "id")).collect()
+}
+
 pub async fn get_scal<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<ScalRecord>> {
     sqlx::query("SELECT id, product_id, information_review, created_at FROM scals WHERE id = $1")
         .bind(id)

@@ -310,6 +310,11 @@ async fn operations_endpoints_report_health_readiness_and_metrics_to_the_token_h
             .body(Body::empty())
             .unwrap()
     };
+    // The whole lifecycle, and a month on, so the round in review is overdue.
+    scal_app::demo::seed_journeys(app.app(), app.now()).await.unwrap();
+    app.clock.advance(time::Duration::days(30));
+    let runs = scal_app::jobs::run_due(app.app(), "test", app.now()).await.unwrap();
+    assert!(!runs.is_empty());
     let (status, _, body) = app.send(get("/healthz")).await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, b"ok".as_slice()));
     let (status, _, _) = app.send(get("/readyz")).await;
@@ -350,6 +355,50 @@ async fn operations_endpoints_report_health_readiness_and_metrics_to_the_token_h
     assert!(text.contains(
         "scal_http_request_duration_seconds_bucket{method=\"GET\",route=\"/api/v1/products/{id}\",le=\"+Inf\"} 1"
     ));
+    // The figures people run the service by, from the database.
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series).and_then(|v| v.strip_prefix(' ')))
+            .unwrap_or_else(|| panic!("{series} in {text}"))
+            .parse()
+            .unwrap()
+    };
+    let system = scal_app::Actor::System;
+    let mut expected: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
+    for product in scal_app::products::list(app.app(), &system).await.unwrap() {
+        if let Some(scal) = scal_store::records::scals::scal_for_product(app.app().store.pool(), &product.id)
+            .await
+            .unwrap()
+        {
+            let (view, cases) = scal_app::cases::cases(app.app(), &system, &scal, app.now())
+                .await
+                .unwrap();
+            *expected
+                .entry(scal_app::cases::status(&view, &cases).code())
+                .or_default() += 1.0;
+        }
+    }
+    assert!(expected.len() >= 3, "the demo shows several stages: {expected:?}");
+    for code in scal_domain::status::ScalStatus::CODES {
+        let shown = value(&format!("scal_scals{{status=\"{code}\"}}"));
+        assert_eq!(shown, expected.get(code).copied().unwrap_or(0.0), "{code}");
+    }
+    assert_eq!(value("scal_review_rounds{status=\"submitted\"}"), 1.0, "{text}");
+    assert_eq!(value("scal_reviews_overdue"), 1.0, "Brightwater EPR, a month on");
+    assert_eq!(value("scal_outbox_failed"), 0.0);
+    assert!(
+        value("scal_outbox_waiting") >= 1.0,
+        "the demo's emails, with no mail server"
+    );
+    assert_eq!(value("scal_db_max_connections"), 5.0);
+    assert!(text.contains("scal_db_connections{state=\"idle\"}"), "{text}");
+    for run in &runs {
+        assert_eq!(
+            value(&format!("scal_job_last_run_succeeded{{job=\"{}\"}}", run.job)),
+            1.0
+        );
+        assert!(value(&format!("scal_job_seconds_since_run{{job=\"{}\"}}", run.job)) < 60.0);
+    }
 
     app.app().store.close().await;
     let (status, _, _) = app.send(get("/readyz")).await;
