@@ -452,6 +452,27 @@ pub async fn delete(app: &App, actor: &Actor, evidence_id: &str, now: OffsetDate
     Ok(())
 }
 
+/// Removes the stored files no evidence row refers to, last written more than `grace` before
+/// `now`: what rolled-back or interrupted uploads left, and files whose last row was deleted.
+/// Files are listed before the references are read (see `scal_store::files::collect`).
+pub async fn collect_files(
+    app: &App,
+    now: time::OffsetDateTime,
+    grace: time::Duration,
+) -> Result<scal_store::files::Collected> {
+    let before = std::time::SystemTime::from(now - grace);
+    let listed = app.files.list().await?;
+    let referenced = scal_store::records::evidence::storage_keys(app.store.pool()).await?;
+    let collected = scal_store::files::collect(&*app.files, listed, &referenced, before).await?;
+    tracing::info!(
+        kept = collected.kept,
+        removed = collected.removed,
+        partials = collected.partials,
+        "files collected"
+    );
+    Ok(collected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::human_bytes;

@@ -138,6 +138,9 @@ enum Command {
     /// Manage the signing keys (kept outside the database, under the data directory's keys/)
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The stored files (evidence), wherever `file_store_url` keeps them
+    #[command(subcommand)]
+    Files(FilesCommand),
     /// Check a signed statement (a certificate, an audit checkpoint) offline against a saved JSON
     /// Web Key Set: exit 0 when valid, 1 naming the check that failed, 2 when a file cannot be read
     Verify(verify_cmd::VerifyArgs),
@@ -206,6 +209,18 @@ enum JobsCommand {
         /// sent (once: a reminder already sent is never sent again)
         #[arg(long)]
         as_of: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum FilesCommand {
+    /// Remove the stored files no row refers to (left by rolled-back or interrupted uploads, or
+    /// deleted evidence), last written longer ago than the grace period; safe while servers run
+    Gc {
+        /// Keep anything written within this many hours (uploads in flight write their bytes
+        /// before their row commits)
+        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..))]
+        grace_hours: u32,
     },
 }
 
@@ -531,6 +546,10 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
         evidence_quota_bytes: env_u64("SCAL_EVIDENCE_QUOTA_BYTES")?
             .or(file.evidence_quota_bytes)
             .unwrap_or(5 * 1024 * 1024 * 1024),
+        file_store_url: std::env::var("SCAL_FILE_STORE_URL")
+            .ok()
+            .or(file.file_store_url)
+            .filter(|u| !u.trim().is_empty()),
         smtp_url: std::env::var("SCAL_SMTP_URL")
             .ok()
             .map(Secret::new)
@@ -801,6 +820,8 @@ async fn open(settings: &Settings) -> Result<App, Failure> {
     };
     let mut app = App::new(store, app_settings);
     app.keys = key_ring(settings)?;
+    app.files = scal_store::files::open(settings.file_store_url.as_deref(), &settings.data_dir.join("evidence"))
+        .map_err(Failure)?;
     Ok(app)
 }
 
@@ -844,6 +865,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 written.files,
                 written.bytes
             );
+            if let Some(bucket) = settings.file_store_url.as_deref().filter(|u| u.starts_with("s3://")) {
+                println!(
+                    "evidence files are in {}, not in this archive: keep the bucket's own versioning or replication",
+                    bucket.split('?').next().unwrap_or_default()
+                );
+            }
         }
         Command::Restore { file } => {
             let restored = backup::restore(&settings, &file).await?;
@@ -952,6 +979,15 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Check(_) | Command::Verify(_) => unreachable!("handled before settings are read"),
         Command::Keys(command) => keys(&settings, command, now).await?,
+        Command::Files(FilesCommand::Gc { grace_hours }) => {
+            let app = open(&settings).await?;
+            let grace = time::Duration::hours(i64::from(grace_hours));
+            let collected = scal_app::evidence::collect_files(&app, now, grace).await?;
+            println!(
+                "removed {} file(s) no row refers to and {} left by interrupted writes; kept {}",
+                collected.removed, collected.partials, collected.kept
+            );
+        }
         Command::Audit(AuditCommand::Checkpoint) => {
             let app = open(&settings).await?;
             match scal_app::audit::checkpoint(&app, &Actor::System, now).await? {

@@ -52,6 +52,7 @@ pub struct FileSettings {
     pub max_evidence_bytes: Option<usize>,
     pub evidence_quota_bytes: Option<u64>,
     pub ods_base_url: Option<String>,
+    pub file_store_url: Option<String>,
     pub smtp_url: Option<Secret>,
     pub smtp_from: Option<String>,
     /// Proxies whose `X-Forwarded-For` is believed: addresses or networks.
@@ -107,6 +108,9 @@ pub struct Settings {
     pub evidence_quota_bytes: u64,
     /// The ODS ORD API for live lookups; off when `None`.
     pub ods_base_url: Option<String>,
+    /// Where evidence files live: a directory (`file:///path`) or an S3-compatible bucket
+    /// (`s3://bucket?endpoint=...&region=...`); `None`: `<data_dir>/evidence`.
+    pub file_store_url: Option<String>,
     /// The SMTP server for the email outbox; sending is off when `None`.
     pub smtp_url: Option<Secret>,
     pub smtp_from: String,

@@ -267,3 +267,11 @@ pub async fn delete_links_of<'e>(
         .await?;
     Ok(())
 }
+
+/// Every file key a row refers to: what `scal files gc` keeps.
+pub async fn storage_keys<'e>(ex: impl Executor<'e, Database = Any>) -> Result<std::collections::HashSet<String>> {
+    let rows = sqlx::query("SELECT DISTINCT storage_key FROM evidence")
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(|row| text(row, "storage_key")).collect()
+}

@@ -15,6 +15,10 @@ pub(crate) fn scal(db: &TestDb, args: &[&str]) -> Command {
         .args(args)
         .env_remove("DATABASE_URL")
         .env("SCAL_LOG", "warn");
+    match &db.file_store_url {
+        Some(url) => command.env("SCAL_FILE_STORE_URL", url),
+        None => command.env_remove("SCAL_FILE_STORE_URL"),
+    };
     command
 }
 
@@ -284,6 +288,32 @@ async fn settings_come_from_scal_toml_and_bad_settings_are_clear_errors() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr(&output).contains("must start with sqlite: or postgres://"));
+
+    // A file store that cannot be: each said plainly, before anything is done.
+    for (url, said) in [
+        (
+            "ftp://files.example/x",
+            "is neither a directory (file:///path) nor a bucket",
+        ),
+        ("s3://?region=eu-west-2", "s3:// needs a bucket name"),
+        ("s3://evidence?endpoint=http://127.0.0.1:1", "give the bucket's region"),
+        (
+            "s3://evidence?region=eu-west-2&colour=blue",
+            "unknown option \"colour\"",
+        ),
+    ] {
+        let output = scal(&db, &["files", "gc"])
+            .env("SCAL_FILE_STORE_URL", url)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(1), "{url}");
+        assert!(
+            stderr(&output).contains("file_store_url: "),
+            "{url}: {}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains(said), "{url}: {}", stderr(&output));
+    }
 }
 
 #[tokio::test]

@@ -33,12 +33,9 @@ async fn issued_scal(app: &TestApp) -> String {
         .unwrap()
 }
 
+/// How many files the app's file store holds (its directory, or its bucket prefix).
 async fn stored_files(app: &TestApp) -> usize {
-    let data = app.db.data_dir().join("evidence");
-    let Ok(fans) = std::fs::read_dir(&data) else { return 0 };
-    fans.flatten()
-        .map(|fan| std::fs::read_dir(fan.path()).map_or(0, |files| files.count()))
-        .sum()
+    app.app().files.list().await.unwrap().len()
 }
 
 /// With a 1,000-byte quota: 600 bytes fit; the same file again takes no more room; another 600
@@ -107,4 +104,81 @@ async fn an_upload_over_the_organisations_quota_is_refused_on_both_surfaces_and_
         "only the two accepted uploads: {listed}"
     );
     assert_eq!(stored_files(&app).await, 1, "no file kept for a refused upload");
+}
+
+/// `scal files gc`: the bytes of a rolled-back upload and of deleted evidence go once the grace
+/// period is over; a file a row refers to never goes; nothing goes within the grace period; in a
+/// directory, what an interrupted write left goes too. The store's own clock judges ages, so the
+/// collection is run as if a day had passed.
+#[tokio::test]
+async fn files_no_row_refers_to_are_collected_after_the_grace_period_and_nothing_else() {
+    use sha2::Digest as _;
+    let app = TestApp::demo().await;
+    let scal = issued_scal(&app).await;
+    let token = app.token_for("dev@acme.example").await;
+    let path = |name: &str| format!("/api/v1/scals/{scal}/evidence?file_name={name}");
+    let (status, _, kept) = app.api_upload(&path("kept.txt"), &token, b"kept".to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED, "{kept}");
+    let (status, _, deleted) = app.api_upload(&path("deleted.txt"), &token, b"deleted".to_vec()).await;
+    assert_eq!(status, StatusCode::CREATED, "{deleted}");
+    let (status, _) = app
+        .api(
+            axum::http::Method::DELETE,
+            &format!("/api/v1/evidence/{}", deleted["id"].as_str().unwrap()),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // The bytes of an upload whose transaction rolled back: written, no row.
+    let orphan = b"rolled back".to_vec();
+    let orphan_key = hex::encode(sha2::Sha256::digest(&orphan));
+    app.app().files.put(&orphan_key, &orphan).await.unwrap();
+    // In a directory, half a file from a write the process did not live to finish.
+    let partial = app.db.file_store_url.is_none().then(|| {
+        let fan = app.db.data_dir().join("evidence").join(&orphan_key[..2]);
+        let partial = fan.join(format!("{orphan_key}.partial-0000"));
+        std::fs::write(&partial, b"half").unwrap();
+        partial
+    });
+    let before = stored_files(&app).await;
+    assert_eq!(before, 3, "kept, deleted and the rolled-back upload's bytes");
+
+    let day = time::Duration::hours(24);
+    let now = time::OffsetDateTime::now_utc();
+    let within = scal_app::evidence::collect_files(app.app(), now, day).await.unwrap();
+    assert_eq!(
+        (within.removed, within.partials, within.kept),
+        (0, 0, 3),
+        "nothing within the grace period"
+    );
+
+    let after = scal_app::evidence::collect_files(app.app(), now + day + time::Duration::hours(1), day)
+        .await
+        .unwrap();
+    assert_eq!((after.removed, after.kept), (2, 1), "{after:?}");
+    assert_eq!(after.partials, usize::from(partial.is_some()));
+    let left: Vec<String> = app
+        .app()
+        .files
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.key)
+        .collect();
+    assert_eq!(left, [kept["sha256"].as_str().unwrap()]);
+    if let Some(partial) = partial {
+        assert!(!partial.exists());
+    }
+    let (status, _, body) = app
+        .send(
+            axum::http::Request::builder()
+                .uri(format!("/api/v1/evidence/{}", kept["id"].as_str().unwrap()))
+                .header("authorization", format!("Bearer {token}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!((status, body.as_slice()), (StatusCode::OK, b"kept".as_slice()));
 }

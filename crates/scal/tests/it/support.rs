@@ -32,6 +32,10 @@ pub fn start_time() -> OffsetDateTime {
 /// A fresh, empty, unmigrated database: its URL and what keeps it alive.
 pub struct TestDb {
     pub url: String,
+    /// Where its files live when `SCAL_TEST_FILE_STORE_URL` names an S3-compatible bucket: a
+    /// prefix of that bucket of its own, so one test's `files gc` never sees another's files.
+    /// `None`: the data directory.
+    pub file_store_url: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -53,7 +57,32 @@ impl TestDb {
                 with_database(&admin_url, &name)
             }
         };
-        Self { url, _dir: dir }
+        let file_store_url = std::env::var("SCAL_TEST_FILE_STORE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .map(|bucket| {
+                let (base, query) = bucket.split_once('?').unwrap_or((&bucket, ""));
+                format!("{}/test-{}?{query}", base.trim_end_matches('/'), uuid_simple())
+            });
+        Self {
+            url,
+            file_store_url,
+            _dir: dir,
+        }
+    }
+
+    /// Another fresh database and data directory, whose files are this one's bucket prefix (a
+    /// restore puts the database back; a bucket is not part of a backup, it stays where it is).
+    pub async fn fresh_sharing_files(&self) -> Self {
+        let mut other = Self::fresh().await;
+        other.file_store_url.clone_from(&self.file_store_url);
+        other
+    }
+
+    /// The app's file store: the bucket prefix, or `<data_dir>/evidence`.
+    pub fn files(&self) -> std::sync::Arc<dyn scal_store::files::FileStore> {
+        scal_store::files::open(self.file_store_url.as_deref(), &self.data_dir().join("evidence"))
+            .expect("the test file store")
     }
 
     pub fn data_dir(&self) -> &std::path::Path {
@@ -114,7 +143,9 @@ impl TestApp {
             ..AppSettings::default()
         };
         tweak(&mut settings);
-        let state = AppState::new(App::new(store, settings), clock.clone(), web);
+        let mut app = App::new(store, settings);
+        app.files = db.files();
+        let state = AppState::new(app, clock.clone(), web);
         // Requests come from this socket address, as `serve` would tell the handlers.
         let router = scal_web::router(state.clone()).layer(axum::extract::connect_info::MockConnectInfo(
             std::net::SocketAddr::from(([127, 0, 0, 1], 40_000)),
