@@ -71,13 +71,23 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (19, "0019_jobs", include_str!("../migrations/0019_jobs.sql")),
 ];
 
+/// The advisory lock every migration step takes on PostgreSQL, so instances starting at once (or
+/// `scal migrate` beside a starting `serve`) apply each migration once, one after the other,
+/// rather than racing to create the same tables. (SQLite writers are serialised anyway.)
+const MIGRATION_LOCK: &str = "scal schema migrations";
+
 pub(crate) async fn run(store: &Store) -> Result<Vec<String>> {
+    let mut tx = store.begin().await?;
+    tx.lock_key(MIGRATION_LOCK).await?;
     sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
-        .execute(store.pool())
+        .execute(tx.conn())
         .await?;
+    tx.commit().await?;
     let mut applied = Vec::new();
     for (version, name, sql) in MIGRATIONS {
         let mut tx = store.begin().await?;
+        // Whether it is done is read under the lock: another instance may just have applied it.
+        tx.lock_key(MIGRATION_LOCK).await?;
         let done = sqlx::query("SELECT version FROM schema_migrations WHERE version = $1")
             .bind(*version)
             .fetch_optional(tx.conn())

@@ -13,6 +13,8 @@
 //! - `jobs`: the scheduler across a year of the manual clock (each reminder once), `scal jobs run
 //!   --as-of`, leases, the upcoming lists, and two instances on PostgreSQL;
 //! - `binary`: the real `scal` binary and its commands (and its connection limits);
+//! - `operations`: the binary run as a service is: SIGKILL mid-load, a backup under load restored
+//!   elsewhere, two instances taking turns on one database, instances migrating at once;
 //! - `browser`: headless Chromium with axe-core checks;
 //! - `threads`: NHS England's question threads and internal notes;
 //! - `certificate_documents`: the certificate as a PDF (read back with `pdftotext`, its QR code

@@ -963,3 +963,29 @@ async fn two_instances_take_turns_through_a_review_to_acceptance() {
     second.stop();
     audit_verifies(&db);
 }
+
+/// Instances starting at once on a new database all run the migrations: each is applied once,
+/// one after the other, and every instance starts. (PostgreSQL: several instances on SQLite are
+/// not a supported deployment.)
+#[tokio::test]
+async fn instances_starting_at_once_on_a_new_database_apply_each_migration_once() {
+    let db = TestDb::fresh().await;
+    if !db.url.starts_with("postgres") {
+        return;
+    }
+    let opened = futures_util::future::join_all((0..4).map(|_| scal_store::Store::open(&db.url, 2))).await;
+    let mut stores = Vec::new();
+    for store in opened {
+        stores.push(store.expect("every instance starts"));
+    }
+    let versions: Vec<(i64,)> = sqlx::query_as("SELECT version FROM schema_migrations ORDER BY version")
+        .fetch_all(stores[0].pool())
+        .await
+        .unwrap();
+    let expected: Vec<(i64,)> = (1..=i64::try_from(versions.len()).unwrap()).map(|v| (v,)).collect();
+    assert_eq!(versions, expected, "each migration once, none missing");
+    assert!(versions.len() >= 19);
+    for store in stores {
+        store.close().await;
+    }
+}
