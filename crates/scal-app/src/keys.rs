@@ -32,6 +32,35 @@ pub const INDEX: &str = "ring.json";
 #[derive(Clone)]
 pub struct KeyRing {
     source: Source,
+    /// The keys last read from the directory, and the index file they were read under: reused
+    /// while the index is the same file, unchanged (every rotation writes a new one and renames it
+    /// into place, from this process or `scal keys rotate` in another). Reading and checking the
+    /// key files and deriving each public key was most of the cost of a request that shows a
+    /// certificate's status.
+    loaded: Arc<std::sync::Mutex<Option<(IndexStamp, Keys)>>>,
+}
+
+/// Which `ring.json` keys were read under: its inode, length and modification time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct IndexStamp {
+    inode: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl IndexStamp {
+    fn of(dir: &Path) -> Option<Self> {
+        let meta = std::fs::metadata(dir.join(INDEX)).ok()?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Some(Self {
+            inode,
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
 }
 
 #[derive(Clone)]
@@ -110,6 +139,7 @@ impl KeyRing {
     pub fn directory(dir: impl Into<PathBuf>) -> Self {
         Self {
             source: Source::Directory(dir.into()),
+            loaded: Arc::default(),
         }
     }
 
@@ -129,6 +159,7 @@ impl KeyRing {
         }
         Ok(Self {
             source: Source::Settings(Arc::new(signers)),
+            loaded: Arc::default(),
         })
     }
 
@@ -140,7 +171,8 @@ impl KeyRing {
         }
     }
 
-    /// The keys as they are now (read from the directory each time).
+    /// The keys as they are now: read from the directory when its index changed since the last
+    /// read (see `loaded`).
     pub fn load(&self) -> Result<Keys> {
         match &self.source {
             Source::Settings(signers) => Ok(Keys {
@@ -155,12 +187,44 @@ impl KeyRing {
                     })
                     .collect(),
             }),
-            Source::Directory(dir) => load_dir(dir),
+            Source::Directory(dir) => {
+                if let Some(keys) = self.cached(dir) {
+                    return Ok(keys);
+                }
+                let stamp = IndexStamp::of(dir);
+                let keys = load_dir(dir)?;
+                // Kept only when the index did not change while it was read.
+                if let Some(stamp) = stamp.filter(|s| IndexStamp::of(dir).as_ref() == Some(s)) {
+                    if let Ok(mut loaded) = self.loaded.lock() {
+                        *loaded = Some((stamp, keys.clone()));
+                    }
+                }
+                Ok(keys)
+            }
         }
     }
 
-    /// [`KeyRing::load`] on tokio's blocking pool.
+    /// The keys read before, when the index is still the one they were read under.
+    fn cached(&self, dir: &Path) -> Option<Keys> {
+        let stamp = IndexStamp::of(dir)?;
+        let loaded = self.loaded.lock().ok()?;
+        loaded
+            .as_ref()
+            .filter(|(read_under, _)| *read_under == stamp)
+            .map(|(_, keys)| keys.clone())
+    }
+
+    /// [`KeyRing::load`], reading the directory on tokio's blocking pool when it must (a check of
+    /// the index file's metadata is all an unchanged ring costs).
     pub async fn load_async(&self) -> Result<Keys> {
+        match &self.source {
+            Source::Settings(_) => return self.load(),
+            Source::Directory(dir) => {
+                if let Some(keys) = self.cached(dir) {
+                    return Ok(keys);
+                }
+            }
+        }
         let ring = self.clone();
         tokio::task::spawn_blocking(move || ring.load())
             .await
