@@ -87,6 +87,8 @@ pub(crate) async fn insert_in(
     // lost the race is refused here, and its bytes stay in the content-addressed store unreferenced
     // (as after any rolled-back upload) until they are collected.
     tx.lock_key(&format!("evidence-quota:{org_id}")).await?;
+    // The file's lock, which a collection of files holds while it removes one (`collect_files`).
+    tx.lock_key(&file_lock(&file.sha256)).await?;
     within_quota(
         tx.conn(),
         org_id,
@@ -107,6 +109,12 @@ pub(crate) async fn insert_in(
         uploaded_at: micros(now),
     };
     evidence::insert(tx.conn(), &record).await?;
+    // After the insert, which on SQLite holds the write lock: a collection that removed these bytes
+    // (unreferenced and past its grace period) has committed by now, and the row must not commit.
+    if app.files.written_at(&record.storage_key).await?.is_none() {
+        // Asked to retry: the upload writes the bytes again.
+        return Err(AppError::Busy { retry_after_secs: 1 });
+    }
     tx.audit(audit_entry(
         actor,
         now,
@@ -452,22 +460,75 @@ pub async fn delete(app: &App, actor: &Actor, evidence_id: &str, now: OffsetDate
     Ok(())
 }
 
+/// The lock a stored file's key is collected and referenced under (see [`collect_files`]).
+fn file_lock(key: &str) -> String {
+    format!("file:{key}")
+}
+
 /// Removes the stored files no evidence row refers to, last written more than `grace` before
 /// `now`: what rolled-back or interrupted uploads left, and files whose last row was deleted.
-/// Files are listed before the references are read (see `scal_store::files::collect`).
+/// With `dry_run`, counts what it would remove and removes nothing.
+///
+/// Files are listed before the references are read, so a file whose row commits meanwhile is
+/// seen as referenced. Each file then goes inside a transaction that holds the file's lock (and
+/// on SQLite the write lock) and finds no row referring to it; an upload inserting a row for the
+/// same key takes the same lock and checks, after its insert, that the file is still there
+/// ([`insert_in`]), so a row never refers to a removed file. A file written again since it was
+/// listed (an upload of the same bytes marks it so) is kept.
+///
+/// Refused, unless `force`, when no row refers to any file yet the store holds some older than
+/// the grace period: the database is probably not the one these files belong to.
 pub async fn collect_files(
     app: &App,
     now: time::OffsetDateTime,
     grace: time::Duration,
+    dry_run: bool,
+    force: bool,
 ) -> Result<scal_store::files::Collected> {
     let before = std::time::SystemTime::from(now - grace);
     let listed = app.files.list().await?;
     let referenced = scal_store::records::evidence::storage_keys(app.store.pool()).await?;
-    let collected = scal_store::files::collect(&*app.files, listed, &referenced, before).await?;
+    let old = listed.iter().filter(|f| f.written_at < before).count();
+    if referenced.is_empty() && old > 0 && !force {
+        return Err(AppError::Conflict(format!(
+            "No evidence row refers to any file, yet the file store holds {old} file(s) older than the grace \
+             period: is this the database those files belong to? Check the database URL and file_store_url \
+             (one bucket or prefix per installation), or pass --force."
+        )));
+    }
+    let mut collected = scal_store::files::Collected::default();
+    for file in listed {
+        if referenced.contains(&file.key) || file.written_at >= before {
+            collected.kept += 1;
+            continue;
+        }
+        let mut tx = app.store.begin().await?;
+        tx.lock_key(&file_lock(&file.key)).await?;
+        tx.hold_write_lock().await?;
+        if scal_store::records::evidence::refers_to(tx.conn(), &file.key).await? {
+            collected.kept += 1;
+            continue;
+        }
+        match app.files.written_at(&file.key).await? {
+            Some(at) if at < before => {
+                if !dry_run {
+                    app.files.delete(&file.key).await?;
+                }
+                collected.removed += 1;
+            }
+            Some(_) => collected.kept += 1,
+            None => {}
+        }
+        tx.commit().await?;
+    }
+    if !dry_run {
+        collected.partials = app.files.sweep_partials(before).await?;
+    }
     tracing::info!(
         kept = collected.kept,
         removed = collected.removed,
         partials = collected.partials,
+        dry_run,
         "files collected"
     );
     Ok(collected)

@@ -40,6 +40,12 @@ pub async fn read(app: &App, now: OffsetDateTime) -> Result<Figures> {
     let system = Actor::System;
     let mut figures = Figures {
         scals: scal_domain::status::ScalStatus::CODES.iter().map(|c| (*c, 0)).collect(),
+        // Every status present, zero or more, so a gauge falls back to 0 when its last round moves on.
+        rounds: ["submitted", "returned", "accepted", "withdrawn"]
+            .into_iter()
+            .filter(|s| scal_domain::review::RoundStatus::parse(s).is_some())
+            .map(|s| (s.to_string(), 0))
+            .collect(),
         ..Figures::default()
     };
     for scal in scal_store::records::scals::all_ids(app.store.pool()).await? {

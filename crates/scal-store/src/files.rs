@@ -49,39 +49,6 @@ pub struct Collected {
     pub partials: usize,
 }
 
-/// Removes every file of `listed` that no row refers to and that was last written before `before`.
-///
-/// The order matters. The caller lists the files first and reads the references after, so a file
-/// whose row commits during the collection is seen as referenced. Just before removing a file, its
-/// write time is read again: an upload of the same bytes meanwhile (which rewrites or marks it,
-/// see [`FileStore::put`]) keeps it. What is left is the moment between that last check and the
-/// removal, which a grace period of hours makes moot: an upload of bytes identical to a file
-/// orphaned for that long, in that moment.
-pub async fn collect(
-    files: &dyn FileStore,
-    listed: Vec<StoredFile>,
-    referenced: &std::collections::HashSet<String>,
-    before: SystemTime,
-) -> Result<Collected> {
-    let mut collected = Collected::default();
-    for file in listed {
-        if referenced.contains(&file.key) || file.written_at >= before {
-            collected.kept += 1;
-            continue;
-        }
-        match files.written_at(&file.key).await? {
-            Some(at) if at < before => {
-                files.delete(&file.key).await?;
-                collected.removed += 1;
-            }
-            Some(_) => collected.kept += 1,
-            None => {}
-        }
-    }
-    collected.partials = files.sweep_partials(before).await?;
-    Ok(collected)
-}
-
 /// Files under a directory, fanned out by the key's first two characters.
 #[derive(Debug, Clone)]
 pub struct DirectoryStore {
@@ -94,11 +61,18 @@ impl DirectoryStore {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf> {
-        if key.len() < 3 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(StoreError::Corrupt(format!("file key {key:?}")));
-        }
+        check_key(key)?;
         Ok(self.root.join(&key[..2]).join(key))
     }
+}
+
+/// A key is a SHA-256 in lower-case hex, exactly: nothing else under the store's root is taken
+/// for one of its files (and so nothing else is ever collected).
+fn check_key(key: &str) -> Result<()> {
+    if key.len() != 64 || !key.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return Err(StoreError::Corrupt(format!("file key {key:?}")));
+    }
+    Ok(())
 }
 
 fn io(error: std::io::Error) -> StoreError {
@@ -131,6 +105,14 @@ impl FileStore for DirectoryStore {
             file.sync_all().await.map_err(io)?;
             drop(file);
             tokio::fs::rename(&partial, &path).await.map_err(io)?;
+            // The new name is flushed too, so that after a power cut the file is there under it.
+            if let Some(dir) = path.parent() {
+                let dir = dir.to_path_buf();
+                tokio::task::spawn_blocking(move || std::fs::File::open(dir).and_then(|d| d.sync_all()))
+                    .await
+                    .map_err(|e| StoreError::Corrupt(format!("file store: {e}")))?
+                    .map_err(io)?;
+            }
             Ok(())
         })
     }
@@ -259,6 +241,12 @@ impl BucketStore {
     pub fn open(url: &str) -> std::result::Result<Self, String> {
         use object_store::aws::AmazonS3Builder;
         let parsed = url::Url::parse(url).map_err(|e| format!("file_store_url: {e}"))?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(
+                "file_store_url: put no credentials in the URL; scal reads them from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+                    .into(),
+            );
+        }
         let bucket = parsed
             .host_str()
             .filter(|b| !b.is_empty())
@@ -266,15 +254,31 @@ impl BucketStore {
         // reqwest is built with no TLS provider of its own: rustls with ring, installed once per
         // process (a second call finds it installed, which is fine).
         let _ = rustls::crypto::ring::default_provider().install_default();
-        // The environment gives the credentials; everything else comes from the URL, so stray
-        // AWS_* variables cannot point the store elsewhere.
-        let mut builder = AmazonS3Builder::from_env()
+        // The environment gives the credentials and nothing else; everything else comes from the
+        // URL, so stray AWS_* variables (an endpoint, skipping signatures) cannot point the store
+        // elsewhere. Without credentials, object_store asks the instance's metadata service.
+        let mut builder = AmazonS3Builder::new()
             .with_bucket_name(bucket)
             .with_virtual_hosted_style_request(false);
+        for (variable, key) in [
+            ("AWS_ACCESS_KEY_ID", object_store::aws::AmazonS3ConfigKey::AccessKeyId),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                object_store::aws::AmazonS3ConfigKey::SecretAccessKey,
+            ),
+            ("AWS_SESSION_TOKEN", object_store::aws::AmazonS3ConfigKey::Token),
+        ] {
+            if let Ok(value) = std::env::var(variable) {
+                builder = builder.with_config(key, value);
+            }
+        }
         let mut region = false;
         for (key, value) in parsed.query_pairs() {
             match key.as_ref() {
                 "endpoint" => {
+                    if url::Url::parse(&value).is_ok_and(|e| !e.username().is_empty() || e.password().is_some()) {
+                        return Err("file_store_url: put no credentials in the endpoint".into());
+                    }
                     builder = builder
                         .with_allow_http(value.starts_with("http://"))
                         .with_endpoint(value.as_ref());
@@ -303,9 +307,7 @@ impl BucketStore {
     }
 
     fn location(&self, key: &str) -> Result<object_store::path::Path> {
-        if key.len() < 3 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(StoreError::Corrupt(format!("file key {key:?}")));
-        }
+        check_key(key)?;
         Ok(self.prefix.clone().join(&key[..2]).join(key))
     }
 

@@ -79,6 +79,18 @@ impl Tx {
         Ok(())
     }
 
+    /// Makes this transaction hold the database's write lock from now until it ends, even if it
+    /// writes nothing: on SQLite, across processes (a no-op write takes the file's write lock); on
+    /// PostgreSQL, where writers do not exclude each other, callers take [`Tx::lock_key`] instead.
+    pub async fn hold_write_lock(&mut self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("UPDATE schema_migrations SET name = name WHERE 1 = 0")
+                .execute(self.conn())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Appends one entry to the audit chain inside this transaction.
     pub async fn audit(&mut self, new: NewAuditEntry) -> Result<AuditEntry> {
         // On PostgreSQL the row lock serialises appends from every server instance until commit;

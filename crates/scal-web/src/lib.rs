@@ -144,12 +144,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             session::resolve_session,
         ))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::record_metrics))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             state.settings.request_timeout,
         ))
+        // Outside the timeout, so a request that timed out is counted, as the 408 it got.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::record_metrics))
         .layer(
             tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                 let route = request

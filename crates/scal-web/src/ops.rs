@@ -5,6 +5,7 @@
 //! configured (`metrics_token`), and otherwise only on its own listener (`metrics_bind`, see
 //! [`metrics_router`]); where a token is configured, both require it.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use metrics::{Key, Label, Recorder as _, Unit};
@@ -137,8 +138,14 @@ static METADATA: metrics::Metadata<'static> = metrics::Metadata::new("scal", met
 pub struct Metrics {
     recorder: PrometheusRecorder,
     handle: PrometheusHandle,
-    /// The last figures read, and when: shared by concurrent scrapes.
-    figures: tokio::sync::Mutex<Option<(Instant, scal_app::figures::Figures)>>,
+    /// The last figures read, and when; whether a read is under way.
+    figures: Arc<std::sync::Mutex<FiguresCache>>,
+}
+
+#[derive(Default)]
+struct FiguresCache {
+    read: Option<(Instant, scal_app::figures::Figures)>,
+    reading: bool,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -224,7 +231,7 @@ impl Default for Metrics {
         Self {
             recorder,
             handle,
-            figures: tokio::sync::Mutex::new(None),
+            figures: Arc::default(),
         }
     }
 }
@@ -251,7 +258,7 @@ impl Metrics {
     }
 
     /// Sets the gauges read from the pool and (at most once a minute) the database.
-    async fn refresh(&self, app: &scal_app::App, now: time::OffsetDateTime) {
+    async fn refresh(&self, app: &Arc<scal_app::App>, now: time::OffsetDateTime) {
         let pool = app.store.pool();
         let (open, idle) = (f64::from(pool.size()), pool.num_idle() as f64);
         self.gauge("scal_db_connections", vec![Label::new("state", "idle")], idle);
@@ -266,22 +273,35 @@ impl Metrics {
             f64::from(pool.options().get_max_connections()),
         );
 
-        let mut cached = self.figures.lock().await;
-        if cached.as_ref().is_none_or(|(at, _)| at.elapsed() >= FIGURES_FOR) {
-            let started = Instant::now();
-            match scal_app::figures::read(app, now).await {
-                Ok(figures) => *cached = Some((Instant::now(), figures)),
-                Err(error) => {
-                    // Shown as their age growing and an error count, never as a failed scrape.
-                    tracing::warn!(%error, "cannot read the assurance figures");
-                    self.recorder
-                        .register_counter(&Key::from_name("scal_figures_errors_total"), &METADATA)
-                        .increment(1);
-                }
+        // The first scrape reads the figures; later ones show what was last read and, once it is
+        // a minute old, start a read in the background, so a scrape never waits on it (at
+        // national size the read takes a while) and a failing read never fails a scrape.
+        let first = self.figures.lock().map(|c| c.read.is_none()).unwrap_or(false);
+        if first {
+            let figures = read_figures(self.figures_counters(), app, now).await;
+            if let (Some(figures), Ok(mut cache)) = (figures, self.figures.lock()) {
+                cache.read = Some((Instant::now(), figures));
             }
-            self.gauge("scal_figures_read_seconds", vec![], started.elapsed().as_secs_f64());
+        } else if let Ok(mut cache) = self.figures.lock() {
+            let stale = cache.read.as_ref().is_none_or(|(at, _)| at.elapsed() >= FIGURES_FOR);
+            if stale && !cache.reading {
+                cache.reading = true;
+                let (cache, app, counters) = (self.figures.clone(), app.clone(), self.figures_counters());
+                tokio::spawn(async move {
+                    let figures = read_figures(counters, &app, now).await;
+                    if let Ok(mut cache) = cache.lock() {
+                        if let Some(figures) = figures {
+                            cache.read = Some((Instant::now(), figures));
+                        }
+                        cache.reading = false;
+                    }
+                });
+            }
         }
-        let Some((at, figures)) = cached.as_ref() else {
+        let Ok(cache) = self.figures.lock() else {
+            return;
+        };
+        let Some((at, figures)) = cache.read.as_ref() else {
             return;
         };
         self.gauge("scal_figures_age_seconds", vec![], at.elapsed().as_secs_f64());
@@ -290,7 +310,9 @@ impl Metrics {
         for job in &figures.jobs {
             let label = || vec![Label::new("job", job.name.clone())];
             if let Some(seconds) = job.seconds_since_run {
-                self.gauge("scal_job_seconds_since_run", label(), seconds);
+                // As of now, not as of the read.
+                let since = seconds + at.elapsed().as_secs_f64();
+                self.gauge("scal_job_seconds_since_run", label(), since);
             }
             if let Some(succeeded) = job.succeeded {
                 self.gauge(
@@ -313,8 +335,18 @@ impl Metrics {
         self.gauge("scal_reviews_overdue", vec![], figures.reviews_overdue as f64);
     }
 
+    /// The error count and the read time of the figures, as handles a background read can keep.
+    fn figures_counters(&self) -> (metrics::Counter, metrics::Gauge) {
+        (
+            self.recorder
+                .register_counter(&Key::from_name("scal_figures_errors_total"), &METADATA),
+            self.recorder
+                .register_gauge(&Key::from_name("scal_figures_read_seconds"), &METADATA),
+        )
+    }
+
     /// Prometheus text exposition format 0.0.4.
-    pub async fn render(&self, app: &scal_app::App, now: time::OffsetDateTime) -> String {
+    pub async fn render(&self, app: &Arc<scal_app::App>, now: time::OffsetDateTime) -> String {
         self.refresh(app, now).await;
         self.handle.render()
     }
@@ -324,6 +356,26 @@ impl Metrics {
     pub fn upkeep(&self) {
         self.handle.run_upkeep();
     }
+}
+
+/// Reads the assurance figures, counting a failure and timing the read.
+async fn read_figures(
+    (errors, read_seconds): (metrics::Counter, metrics::Gauge),
+    app: &scal_app::App,
+    now: time::OffsetDateTime,
+) -> Option<scal_app::figures::Figures> {
+    let started = Instant::now();
+    let figures = match scal_app::figures::read(app, now).await {
+        Ok(figures) => Some(figures),
+        Err(error) => {
+            // Shown as their age growing and an error count, never as a failed scrape.
+            tracing::warn!(%error, "cannot read the assurance figures");
+            errors.increment(1);
+            None
+        }
+    };
+    read_seconds.set(started.elapsed().as_secs_f64());
+    figures
 }
 
 pub async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -221,6 +221,13 @@ enum FilesCommand {
         /// before their row commits)
         #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..))]
         grace_hours: u32,
+        /// Count what would be removed, and remove nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Remove even when no row refers to any file (refused otherwise, as the sign of a wrong
+        /// database or a bucket shared with another installation)
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -802,6 +809,23 @@ async fn keys(settings: &Settings, command: KeysCommand, now: OffsetDateTime) ->
 
 async fn open(settings: &Settings) -> Result<App, Failure> {
     let store = Store::open(settings.database_url.expose(), settings.max_connections).await?;
+    app_on(store, settings)
+}
+
+/// The app on a database that must already be scal's: nothing is created or migrated (for
+/// commands that would do harm on the wrong database, such as removing files).
+async fn open_existing(settings: &Settings) -> Result<App, Failure> {
+    let store = Store::connect(settings.database_url.expose(), settings.max_connections).await?;
+    if store.is_empty().await? {
+        return Err(Failure(format!(
+            "the database {} holds no scal tables: check the database URL",
+            describe_database(settings.database_url.expose())
+        )));
+    }
+    app_on(store, settings)
+}
+
+fn app_on(store: Store, settings: &Settings) -> Result<App, Failure> {
     let app_settings = AppSettings {
         data_dir: settings.data_dir.clone(),
         max_evidence_bytes: settings.max_evidence_bytes,
@@ -865,11 +889,19 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
                 written.files,
                 written.bytes
             );
-            if let Some(bucket) = settings.file_store_url.as_deref().filter(|u| u.starts_with("s3://")) {
-                println!(
-                    "evidence files are in {}, not in this archive: keep the bucket's own versioning or replication",
-                    bucket.split('?').next().unwrap_or_default()
-                );
+            if let Some(store) = settings.file_store_url.as_deref() {
+                let elsewhere = if store.starts_with("s3://") {
+                    Some("keep the bucket's own versioning or replication")
+                } else {
+                    let dir = std::path::Path::new(store.strip_prefix("file://").unwrap_or(store));
+                    (!dir.starts_with(&settings.data_dir)).then_some("back that directory up too")
+                };
+                if let Some(advice) = elsewhere {
+                    println!(
+                        "evidence files are in {}, not in this archive: {advice}",
+                        store.split('?').next().unwrap_or_default()
+                    );
+                }
             }
         }
         Command::Restore { file } => {
@@ -979,14 +1011,25 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Check(_) | Command::Verify(_) => unreachable!("handled before settings are read"),
         Command::Keys(command) => keys(&settings, command, now).await?,
-        Command::Files(FilesCommand::Gc { grace_hours }) => {
-            let app = open(&settings).await?;
+        Command::Files(FilesCommand::Gc {
+            grace_hours,
+            dry_run,
+            force,
+        }) => {
+            let app = open_existing(&settings).await?;
             let grace = time::Duration::hours(i64::from(grace_hours));
-            let collected = scal_app::evidence::collect_files(&app, now, grace).await?;
-            println!(
-                "removed {} file(s) no row refers to and {} left by interrupted writes; kept {}",
-                collected.removed, collected.partials, collected.kept
-            );
+            let collected = scal_app::evidence::collect_files(&app, now, grace, dry_run, force).await?;
+            if dry_run {
+                println!(
+                    "would remove {} file(s) no row refers to; would keep {} (nothing removed: --dry-run)",
+                    collected.removed, collected.kept
+                );
+            } else {
+                println!(
+                    "removed {} file(s) no row refers to and {} left by interrupted writes; kept {}",
+                    collected.removed, collected.partials, collected.kept
+                );
+            }
         }
         Command::Audit(AuditCommand::Checkpoint) => {
             let app = open(&settings).await?;

@@ -123,7 +123,7 @@ pub async fn links_for_scal<'e>(
 ) -> Result<Vec<(LinkRecord, EvidenceRecord)>> {
     let sql = format!(
         "SELECT {LINK_COLUMNS} FROM evidence_links l JOIN evidence e ON e.id = l.evidence_id \
-         JOIN scal_sheets s ON s.id = l.scal_sheet_id WHERE s.scal_id = $1 ORDER BY l.linked_at, e.file_name"
+         JOIN scal_sheets s ON s.id = l.scal_sheet_id WHERE s.scal_id = $1 ORDER BY l.linked_at, e.file_name, e.id"
     );
     sqlx::query(&sql)
         .bind(scal_id)
@@ -142,7 +142,7 @@ pub async fn links_for_requirement<'e>(
 ) -> Result<Vec<(LinkRecord, EvidenceRecord)>> {
     let sql = format!(
         "SELECT {LINK_COLUMNS} FROM evidence_links l JOIN evidence e ON e.id = l.evidence_id \
-         WHERE l.scal_sheet_id = $1 AND l.requirement_id = $2 ORDER BY l.linked_at, e.file_name"
+         WHERE l.scal_sheet_id = $1 AND l.requirement_id = $2 ORDER BY l.linked_at, e.file_name, e.id"
     );
     sqlx::query(&sql)
         .bind(scal_sheet_id)
@@ -274,4 +274,13 @@ pub async fn storage_keys<'e>(ex: impl Executor<'e, Database = Any>) -> Result<s
         .fetch_all(ex)
         .await?;
     rows.iter().map(|row| text(row, "storage_key")).collect()
+}
+
+/// Whether any evidence row refers to the stored file `key`.
+pub async fn refers_to<'e>(ex: impl Executor<'e, Database = Any>, key: &str) -> Result<bool> {
+    Ok(sqlx::query("SELECT 1 FROM evidence WHERE storage_key = $1 LIMIT 1")
+        .bind(key)
+        .fetch_optional(ex)
+        .await?
+        .is_some())
 }

@@ -146,14 +146,38 @@ async fn files_no_row_refers_to_are_collected_after_the_grace_period_and_nothing
 
     let day = time::Duration::hours(24);
     let now = time::OffsetDateTime::now_utc();
-    let within = scal_app::evidence::collect_files(app.app(), now, day).await.unwrap();
+    let within = scal_app::evidence::collect_files(app.app(), now, day, false, false)
+        .await
+        .unwrap();
     assert_eq!(
         (within.removed, within.partials, within.kept),
         (0, 0, 3),
         "nothing within the grace period"
     );
 
-    let after = scal_app::evidence::collect_files(app.app(), now + day + time::Duration::hours(1), day)
+    let later = now + day + time::Duration::hours(1);
+    let dry = scal_app::evidence::collect_files(app.app(), later, day, true, false)
+        .await
+        .unwrap();
+    assert_eq!((dry.removed, dry.kept), (2, 1), "{dry:?}");
+    assert_eq!(stored_files(&app).await, 3, "a dry run removes nothing");
+
+    // Run against a database these files are not from (empty, freshly migrated): refused, as
+    // it would remove every file.
+    let elsewhere = crate::support::TestDb::fresh().await;
+    let mut wrong = scal_app::App::new(
+        scal_store::Store::open(&elsewhere.url, 2).await.unwrap(),
+        scal_app::AppSettings::default(),
+    );
+    wrong.files = app.app().files.clone();
+    let refused = scal_app::evidence::collect_files(&wrong, later, day, false, false).await;
+    assert!(
+        matches!(&refused, Err(scal_app::AppError::Conflict(m)) if m.contains("is this the database those files belong to")),
+        "{refused:?}"
+    );
+    assert_eq!(stored_files(&app).await, 3);
+
+    let after = scal_app::evidence::collect_files(app.app(), later, day, false, false)
         .await
         .unwrap();
     assert_eq!((after.removed, after.kept), (2, 1), "{after:?}");
@@ -181,4 +205,52 @@ async fn files_no_row_refers_to_are_collected_after_the_grace_period_and_nothing
         )
         .await;
     assert_eq!((status, body.as_slice()), (StatusCode::OK, b"kept".as_slice()));
+}
+
+/// A store that acknowledges a write and keeps nothing: what an upload sees when a collection
+/// removed its bytes between the write and the row.
+#[derive(Debug)]
+struct Forgetful(std::sync::Arc<dyn scal_store::files::FileStore>);
+
+impl scal_store::files::FileStore for Forgetful {
+    fn put<'a>(&'a self, _key: &'a str, _bytes: &'a [u8]) -> scal_store::files::FileFuture<'a, ()> {
+        Box::pin(async { Ok(()) })
+    }
+    fn get<'a>(&'a self, key: &'a str) -> scal_store::files::FileFuture<'a, Vec<u8>> {
+        self.0.get(key)
+    }
+    fn list(&self) -> scal_store::files::FileFuture<'_, Vec<scal_store::files::StoredFile>> {
+        self.0.list()
+    }
+    fn written_at<'a>(&'a self, key: &'a str) -> scal_store::files::FileFuture<'a, Option<std::time::SystemTime>> {
+        self.0.written_at(key)
+    }
+    fn delete<'a>(&'a self, key: &'a str) -> scal_store::files::FileFuture<'a, ()> {
+        self.0.delete(key)
+    }
+    fn sweep_partials(&self, before: std::time::SystemTime) -> scal_store::files::FileFuture<'_, usize> {
+        self.0.sweep_partials(before)
+    }
+}
+
+/// A row never refers to a missing file: an upload whose bytes are gone by the time its row would
+/// commit is refused as busy (try again), storing no row.
+#[tokio::test]
+async fn an_upload_whose_bytes_went_before_its_row_committed_is_refused_and_stores_no_row() {
+    let app = TestApp::demo().await;
+    let scal = issued_scal(&app).await;
+    let mut forgetful = scal_app::App::new(app.app().store.clone(), app.app().settings.clone());
+    forgetful.files = std::sync::Arc::new(Forgetful(app.app().files.clone()));
+    let supplier = scal_store::records::users::get_by_email(app.app().store.pool(), "dev@acme.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = scal_app::auth::actor_for(&supplier);
+    let refused = scal_app::evidence::upload(&forgetful, &actor, &scal, "plan.txt", b"a plan", app.now()).await;
+    assert!(matches!(refused, Err(scal_app::AppError::Busy { .. })), "{refused:?}");
+    let listed = scal_app::evidence::list(app.app(), &actor, &scal).await.unwrap();
+    assert!(listed.is_empty(), "no row: {listed:?}");
+    // The same upload where the bytes stay: stored.
+    let stored = scal_app::evidence::upload(app.app(), &actor, &scal, "plan.txt", b"a plan", app.now()).await;
+    assert!(stored.is_ok(), "{stored:?}");
 }
