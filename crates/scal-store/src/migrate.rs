@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (17, "0017_shares", include_str!("../migrations/0017_shares.sql")),
     (18, "0018_reopenings", include_str!("../migrations/0018_reopenings.sql")),
     (19, "0019_jobs", include_str!("../migrations/0019_jobs.sql")),
+    (
+        20,
+        "0020_national_size_indexes",
+        include_str!("../migrations/0020_national_size_indexes.sql"),
+    ),
 ];
 
 /// The advisory lock every migration step takes on PostgreSQL, so instances starting at once (or

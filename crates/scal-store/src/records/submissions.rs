@@ -113,12 +113,18 @@ pub async fn list<'e>(
         })
         .collect::<Vec<_>>()
         .join(", ");
+    // Two texts rather than `$1 IS NULL OR status = $1`, which a prepared (generic) plan on
+    // PostgreSQL cannot answer from the status index.
+    let filter = if status.is_some() { "WHERE s.status = $1 " } else { "" };
     let sql = format!(
         "SELECT {columns}, c.product_id FROM submissions s JOIN scals c ON c.id = s.scal_id \
-         WHERE ($1 IS NULL OR s.status = $1) ORDER BY s.submitted_at, s.round, s.id"
+         {filter}ORDER BY s.submitted_at, s.round, s.id"
     );
-    sqlx::query(&sql)
-        .bind(status.map(str::to_string))
+    let mut query = sqlx::query(&sql);
+    if let Some(status) = status {
+        query = query.bind(status.to_string());
+    }
+    query
         .fetch_all(ex)
         .await?
         .iter()
