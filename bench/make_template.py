@@ -2,13 +2,17 @@
 """Writes an NHS pipe-separated requirements table with N requirements (default 500).
 
 Same header and row shape as tests/fixtures/real/scal-gpc-send-document.psv; the level comes
-from the first RFC 2119 keyword in the description (about 70% MUST, 30% SHOULD).
-Usage: make_template.py OUT.psv [N]
+from the first RFC 2119 keyword in the description (about 70% MUST, 30% SHOULD). Each row has a
+section (the "Item" column) of its own, so a long sheet page shows one at a time; with
+--one-section every row is in one section, so the page shows them all (benches/national).
+Usage: make_template.py OUT.psv [N] [--one-section]
 """
 import sys
 
-out = sys.argv[1]
-n = int(sys.argv[2]) if len(sys.argv) > 2 else 500
+one_section = "--one-section" in sys.argv[1:]
+args = [a for a in sys.argv[1:] if a != "--one-section"]
+out = args[0]
+n = int(args[1]) if len(args) > 1 else 500
 header = "Identifier|Use case|Type|Link|Description|Item|Test cases|Evidence required"
 rows = [header]
 for i in range(1, n + 1):
@@ -20,7 +24,8 @@ for i in range(1, n + 1):
         "{{pagelink:Home/Build/Requirement-%d}}" % i,
         f"The consuming system {keyword} record the outcome of message {i} in the audit trail, "
         f"including the sender organisation's ODS code, the time it was received and the user who acted on it",
-        f"Requirements describing how message {i} is handled",
+        "Requirements describing how messages are handled" if one_section
+        else f"Requirements describing how message {i} is handled",
         f"BENCH-TST-{i:04d}",
         "Screenshot(s) of the audit trail showing the recorded outcome, with commentary",
     ]))

@@ -570,7 +570,8 @@ pub struct LocalFileQuery {
         LocalFileQuery),
     request_body(content = inline(super::wire::Binary), content_type = "application/octet-stream"),
     responses((status = 200, body = LocalAssuranceOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, description = "The file was removed by a collection of unreferenced files while it was stored; retry after `Retry-After` seconds", body = ErrorBody)))]
 pub async fn upload_file(
     State(state): State<AppState>,
     ApiActor(actor): ApiActor,

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use sha2::Digest as _;
 
 use crate::binary::{run, scal, stderr, stdout};
-use crate::support::TestDb;
+use crate::support::{csrf_field, Page, Session, TestDb};
 
 /// A `scal serve` or `scal demo` process and the address it printed.
 pub struct Running {
@@ -739,30 +739,14 @@ struct Pair {
     agent: ureq::Agent,
 }
 
-/// A signed-in browser: its cookie and the session's CSRF token.
-struct Browser {
-    cookie: String,
-    csrf: String,
-}
-
-/// The value of a `Set-Cookie` for `name`, if the response sets it.
-fn set_cookie(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-fn csrf_in(html: &str) -> Option<String> {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker)? + marker.len();
-    let end = html[start..].find('"')? + start;
-    Some(html[start..end].to_string())
+/// A response read as the in-process tests read a page, so both share one reader of cookies, the
+/// CSRF field and `Location`.
+fn as_page(mut response: ureq::http::Response<ureq::Body>) -> Page {
+    Page {
+        status: response.status(),
+        headers: response.headers().clone(),
+        html: response.body_mut().read_to_string().unwrap(),
+    }
 }
 
 impl Pair {
@@ -791,7 +775,7 @@ impl Pair {
     /// A page, as a browser asks for it: (server, status, Location, HTML).
     fn page(
         &self,
-        browser: &Browser,
+        browser: &Session,
         method: &str,
         path: &str,
         fields: &[(&str, &str)],
@@ -805,25 +789,21 @@ impl Pair {
             form.push(("_csrf", &browser.csrf));
             self.agent.post(&url).header("Cookie", &browser.cookie).send_form(form)
         };
-        let mut response = response.unwrap();
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        let html = response.body_mut().read_to_string().unwrap();
+        let page = as_page(response.unwrap());
+        let location = page.location().unwrap_or_default().to_string();
+        let (status, html) = (page.status.as_u16(), page.html);
         (i, status, location, html)
     }
 
     /// Signs in through the form: the form from one server, the sign-in posted to the other, the
     /// first page after it from the first again.
-    fn sign_in(&self, email: &str) -> Browser {
+    fn sign_in(&self, email: &str) -> Session {
         let (_, base) = self.turn();
-        let mut form = self.agent.get(&format!("{base}/login")).call().unwrap();
-        let pre = set_cookie(&form, "scal_csrf").expect("the sign-in form sets its CSRF cookie");
-        let csrf = csrf_in(&form.body_mut().read_to_string().unwrap()).expect("a CSRF field");
+        let form = as_page(self.agent.get(&format!("{base}/login")).call().unwrap());
+        let pre = form
+            .set_cookie("scal_csrf")
+            .expect("the sign-in form sets its CSRF cookie");
+        let csrf = form.csrf().expect("a CSRF field");
         let (_, base) = self.turn();
         let signed_in = self
             .agent
@@ -835,15 +815,16 @@ impl Pair {
                 ("_csrf", &csrf),
             ])
             .unwrap();
-        assert_eq!(signed_in.status(), 303, "{email} signs in");
-        let session = set_cookie(&signed_in, "scal_session").expect("a session cookie");
-        let mut browser = Browser {
+        let signed_in = as_page(signed_in);
+        assert_eq!(signed_in.status, 303, "{email} signs in");
+        let session = signed_in.set_cookie("scal_session").expect("a session cookie");
+        let mut browser = Session {
             cookie: format!("scal_session={session}"),
             csrf: String::new(),
         };
         let (_, status, _, home) = self.page(&browser, "GET", "/", &[]);
         assert_eq!(status, 200, "the session is known to the other server");
-        browser.csrf = csrf_in(&home).expect("signed-in pages carry the CSRF token");
+        browser.csrf = csrf_field(&home).expect("signed-in pages carry the CSRF token");
         browser
     }
 }

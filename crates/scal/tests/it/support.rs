@@ -442,6 +442,14 @@ impl TestApp {
     }
 }
 
+/// The value of a page's CSRF field.
+pub fn csrf_field(html: &str) -> Option<String> {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
 #[derive(Debug, Clone)]
 pub struct Session {
     /// The `Cookie` header value.
@@ -469,10 +477,7 @@ impl Page {
     }
 
     pub fn csrf(&self) -> Option<String> {
-        let marker = "name=\"_csrf\" value=\"";
-        let start = self.html.find(marker)? + marker.len();
-        let end = self.html[start..].find('"')? + start;
-        Some(self.html[start..end].to_string())
+        csrf_field(&self.html)
     }
 
     pub fn location(&self) -> Option<&str> {
