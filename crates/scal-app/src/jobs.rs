@@ -315,9 +315,12 @@ pub async fn obligations(app: &App, today: Date) -> Result<Vec<Dated>> {
             out.push(Dated::new(subject, &scal_id, org.as_deref(), link));
         }
     }
-    let assigned: HashMap<String, String> = submissions::reviewers(&mut *conn).await?.into_iter().collect();
-    for (submission, product_id) in submissions::list(&mut *conn, Some("submitted")).await? {
-        let (name, org) = product(&product_id);
+    let waiting = submissions::ListFilter {
+        status: Some("submitted"),
+        ..submissions::ListFilter::default()
+    };
+    for (submission, listed_product, reviewer) in submissions::list(&mut *conn, waiting).await? {
+        let (name, org) = product(&listed_product.id);
         let due = scal_domain::review::due_date(
             from_micros(submission.submitted_at).date(),
             app.settings.review_response_days,
@@ -335,7 +338,7 @@ pub async fn obligations(app: &App, today: Date) -> Result<Vec<Dated>> {
             org.as_deref(),
             format!("/submissions/{}", submission.id),
         );
-        dated.assigned_reviewer = assigned.get(&submission.id).cloned();
+        dated.assigned_reviewer = reviewer.map(|(id, _)| id);
         dated.services = cases::for_scal(&mut *conn, &submission.scal_id)
             .await?
             .into_iter()

@@ -9,13 +9,25 @@ use crate::{audit_entry, known_id, micros, new_id, to_json, unique_violation, Ap
 /// Products the actor can see: NHS England all, a supplier its own. End user organisations see
 /// the products shared with them, and nothing is shared until accepted SCALs exist.
 pub async fn list(app: &App, actor: &Actor) -> Result<Vec<ProductRecord>> {
+    match scope(actor)? {
+        Some(only) => Ok(products::list(app.store.pool(), only.as_deref()).await?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Whose products the actor may read: `Some(None)` every organisation's (NHS England),
+/// `Some(Some(org))` one organisation's, `None` nobody's.
+pub(crate) fn scope(actor: &Actor) -> Result<Option<Option<String>>> {
     match authorize(actor, Action::ReadProducts, None) {
         Ok(()) => {}
-        Err(Denied::Forbidden) => return Ok(Vec::new()),
+        Err(Denied::Forbidden) => return Ok(None),
         Err(denied) => return Err(denied.into()),
     }
-    let only = if actor.is_nhse() { None } else { actor.org_id() };
-    Ok(products::list(app.store.pool(), only).await?)
+    Ok(Some(if actor.is_nhse() {
+        None
+    } else {
+        actor.org_id().map(str::to_string)
+    }))
 }
 
 pub async fn get(app: &App, actor: &Actor, id: &str) -> Result<ProductRecord> {

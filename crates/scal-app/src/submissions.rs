@@ -249,6 +249,24 @@ impl SubmissionView {
 /// Submissions the actor may see, oldest first: NHS England's queue (`status` `submitted`), or a
 /// supplier's own.
 pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<SubmissionView>> {
+    page(app, actor, status, None, None).await
+}
+
+/// The most a page of [`page`] holds, and how many it holds when not told.
+pub const PAGE_LIMITS: std::ops::RangeInclusive<i64> = 1..=500;
+pub const PAGE_DEFAULT: i64 = 100;
+
+/// The submissions the actor may see (NHS England: all; a supplier: its own products'), oldest
+/// first, with a status (all when `None`): at most `limit`, after the round `after` (a keyset
+/// page: pass the last ID of one page to read the next). One query, whatever the size of the
+/// service: it reads only the rounds it returns, with their products and reviewers.
+pub async fn page(
+    app: &App,
+    actor: &Actor,
+    status: Option<&str>,
+    after: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Vec<SubmissionView>> {
     authorize(actor, Action::ReadOnboarding, None)?;
     if let Some(other) = status.filter(|s| scal_domain::review::RoundStatus::parse(s).is_none()) {
         return Err(AppError::invalid(
@@ -256,44 +274,58 @@ pub async fn list(app: &App, actor: &Actor, status: Option<&str>) -> Result<Vec<
             format!("{other:?} is not a status: use submitted, returned, accepted or withdrawn"),
         ));
     }
+    if let Some(limit) = limit.filter(|n| !PAGE_LIMITS.contains(n)) {
+        return Err(AppError::invalid(
+            "limit",
+            format!(
+                "{limit} is not a page size: use {} to {}",
+                PAGE_LIMITS.start(),
+                PAGE_LIMITS.end()
+            ),
+        ));
+    }
     // The products the actor may see: theirs, or every one for NHS England.
-    let products: std::collections::HashMap<String, scal_store::ProductRecord> = crate::products::list(app, actor)
-        .await?
-        .into_iter()
-        .map(|p| (p.id.clone(), p))
-        .collect();
-    let assigned: std::collections::HashMap<String, String> =
-        submissions::reviewers(app.store.pool()).await?.into_iter().collect();
-    let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let org_id = match crate::products::scope(actor)? {
+        Some(scope) => scope,
+        None => return Ok(Vec::new()),
+    };
+    if let Some(after) = after {
+        // A cursor the actor may not see is as unknown as one that does not exist.
+        let visible = match submissions::org_of(app.store.pool(), after).await? {
+            Some(owner) => org_id.as_deref().is_none_or(|mine| mine == owner),
+            None => false,
+        };
+        if !visible {
+            return Err(AppError::invalid(
+                "after",
+                "This is not a submission in the list: pass the ID of the last submission of the page before",
+            ));
+        }
+    }
+    let filter = submissions::ListFilter {
+        status,
+        org_id: org_id.as_deref(),
+        after,
+        limit,
+    };
     let mut out = Vec::new();
-    for (submission, product_id) in submissions::list(app.store.pool(), status).await? {
-        let Some(product) = products.get(&product_id).cloned() else {
-            continue;
-        };
-        let reviewer = match assigned.get(&submission.id) {
-            Some(user_id) => Some((user_id.clone(), reviewer_name(app, &mut names, user_id).await?)),
-            None => None,
-        };
+    for (submission, product, reviewer) in submissions::list(app.store.pool(), filter).await? {
         let mut view = SubmissionView::new(app, submission, product);
-        view.reviewer = reviewer;
+        view.reviewer = reviewer.map(|(id, name)| (id, name.unwrap_or_else(|| "someone no longer here".to_string())));
         out.push(view);
     }
     Ok(out)
 }
 
 /// The submitted snapshots of rounds already listed for the actor (by [`list`]), by submission
-/// ID, read in one query.
-pub async fn snapshots(
-    app: &App,
-    views: &[SubmissionView],
-    status: Option<&str>,
-) -> Result<std::collections::HashMap<String, String>> {
-    let listed: std::collections::HashSet<&str> = views.iter().map(|v| v.submission.id.as_str()).collect();
-    Ok(submissions::snapshots(app.store.pool(), status)
-        .await?
-        .into_iter()
-        .filter(|(id, _)| listed.contains(id.as_str()))
-        .collect())
+/// ID: only theirs, a few hundred to a query.
+pub async fn snapshots(app: &App, views: &[SubmissionView]) -> Result<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    let ids: Vec<&str> = views.iter().map(|v| v.submission.id.as_str()).collect();
+    for chunk in ids.chunks(500) {
+        out.extend(submissions::snapshots(app.store.pool(), chunk).await?);
+    }
+    Ok(out)
 }
 
 /// A reviewer's name, looked up once per listing.

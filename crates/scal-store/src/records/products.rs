@@ -18,20 +18,36 @@ pub struct ProductRecord {
 const COLUMNS: &str = "id, org_id, name, version, description, medical_device_class, created_at, updated_at";
 
 fn from_row(row: &AnyRow) -> Result<ProductRecord> {
-    let class = opt_text(row, "medical_device_class")?;
+    from_row_as(row, "")
+}
+
+/// The product's columns selected under a prefix (`p_id`, `p_org_id`, …), for a query that
+/// joins products to rows whose own columns share their names.
+pub(crate) fn columns_as(table: &str, prefix: &str) -> String {
+    COLUMNS
+        .split(", ")
+        .map(|c| format!("{table}.{c} AS {prefix}{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A product read from columns selected by [`columns_as`] with `prefix` (or plainly, with "").
+pub(crate) fn from_row_as(row: &AnyRow, prefix: &str) -> Result<ProductRecord> {
+    let column = |c: &str| format!("{prefix}{c}");
+    let class = opt_text(row, &column("medical_device_class"))?;
     let medical_device_class = DeviceClass::parse_optional(class.as_deref().unwrap_or(""))
         .map_err(|e| StoreError::Corrupt(format!("column medical_device_class: {}", e.message)))?;
     Ok(ProductRecord {
-        id: text(row, "id")?,
-        org_id: text(row, "org_id")?,
+        id: text(row, &column("id"))?,
+        org_id: text(row, &column("org_id"))?,
         details: ProductDetails {
-            name: text(row, "name")?,
-            version: text(row, "version")?,
-            description: text(row, "description")?,
+            name: text(row, &column("name"))?,
+            version: text(row, &column("version"))?,
+            description: text(row, &column("description"))?,
             medical_device_class,
         },
-        created_at: int(row, "created_at")?,
-        updated_at: int(row, "updated_at")?,
+        created_at: int(row, &column("created_at"))?,
+        updated_at: int(row, &column("updated_at"))?,
     })
 }
 

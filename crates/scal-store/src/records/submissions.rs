@@ -96,12 +96,26 @@ pub async fn for_scal<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) 
     .collect()
 }
 
-/// Submissions with a status (all when `None`), oldest first, without their snapshots, each with
-/// its product's ID.
-pub async fn list<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    status: Option<&str>,
-) -> Result<Vec<(SubmissionRecord, String)>> {
+/// Which rounds [`list`] reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListFilter<'a> {
+    /// Only rounds with this status; all when `None`.
+    pub status: Option<&'a str>,
+    /// Only rounds of this organisation's products; every organisation's when `None`.
+    pub org_id: Option<&'a str>,
+    /// Only rounds after this one in the list's order (a keyset page), by submission ID.
+    pub after: Option<&'a str>,
+    /// At most this many; all when `None`.
+    pub limit: Option<i64>,
+}
+
+/// One listed round: the round without its snapshot, its product, and who reviews it (user ID
+/// and name; the name is `None` if the user is gone).
+pub type ListedRound = (SubmissionRecord, crate::ProductRecord, Option<(String, Option<String>)>);
+
+/// Rounds oldest first (by submission time, round, ID), without their snapshots, each with its
+/// product and reviewer: one query, which reads only the rounds it returns.
+pub async fn list<'e>(ex: impl Executor<'e, Database = Any>, filter: ListFilter<'_>) -> Result<Vec<ListedRound>> {
     let columns = SUMMARY_COLUMNS
         .split(", ")
         .map(|c| {
@@ -113,23 +127,75 @@ pub async fn list<'e>(
         })
         .collect::<Vec<_>>()
         .join(", ");
-    // Two texts rather than `$1 IS NULL OR status = $1`, which a prepared (generic) plan on
-    // PostgreSQL cannot answer from the status index.
-    let filter = if status.is_some() { "WHERE s.status = $1 " } else { "" };
+    let product = crate::records::products::columns_as("p", "p_");
+    // Each condition is in the text only when it applies, rather than `$1 IS NULL OR …`, which a
+    // prepared (generic) plan on PostgreSQL cannot answer from an index.
+    let mut conditions = Vec::new();
+    let mut binds: Vec<String> = Vec::new();
+    let mut bind = |value: &str| {
+        binds.push(value.to_string());
+        format!("${}", binds.len())
+    };
+    if let Some(status) = filter.status {
+        conditions.push(format!("s.status = {}", bind(status)));
+    }
+    if let Some(org_id) = filter.org_id {
+        conditions.push(format!("p.org_id = {}", bind(org_id)));
+    }
+    if let Some(after) = filter.after {
+        // Row values compare in order on both databases; an unknown ID matches nothing.
+        conditions.push(format!(
+            "(s.submitted_at, s.round, s.id) > (SELECT submitted_at, round, id FROM submissions WHERE id = {})",
+            bind(after)
+        ));
+    }
+    let filter_sql = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {} ", conditions.join(" AND "))
+    };
+    let limit_sql = filter.limit.map(|n| format!(" LIMIT {}", n.max(0))).unwrap_or_default();
     let sql = format!(
-        "SELECT {columns}, c.product_id FROM submissions s JOIN scals c ON c.id = s.scal_id \
-         {filter}ORDER BY s.submitted_at, s.round, s.id"
+        "SELECT {columns}, {product}, a.reviewer_id AS reviewer_id, u.name AS reviewer_name \
+         FROM submissions s JOIN scals c ON c.id = s.scal_id JOIN products p ON p.id = c.product_id \
+         LEFT JOIN review_assignments a ON a.submission_id = s.id LEFT JOIN users u ON u.id = a.reviewer_id \
+         {filter_sql}ORDER BY s.submitted_at, s.round, s.id{limit_sql}"
     );
     let mut query = sqlx::query(&sql);
-    if let Some(status) = status {
-        query = query.bind(status.to_string());
+    for value in binds {
+        query = query.bind(value);
     }
     query
         .fetch_all(ex)
         .await?
         .iter()
-        .map(|row| Ok((from_row(row)?, text(row, "product_id")?)))
+        .map(|row| {
+            let reviewer = match opt_text(row, "reviewer_id")? {
+                Some(id) => Some((id, opt_text(row, "reviewer_name")?)),
+                None => None,
+            };
+            Ok((
+                from_row(row)?,
+                crate::records::products::from_row_as(row, "p_")?,
+                reviewer,
+            ))
+        })
         .collect()
+}
+
+/// The product's organisation of a round, if the round exists: to check a page's cursor is one
+/// the reader may see.
+pub async fn org_of<'e>(ex: impl Executor<'e, Database = Any>, id: &str) -> Result<Option<String>> {
+    sqlx::query(
+        "SELECT p.org_id FROM submissions s JOIN scals c ON c.id = s.scal_id JOIN products p ON p.id = c.product_id \
+         WHERE s.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(ex)
+    .await?
+    .as_ref()
+    .map(|row| text(row, "org_id"))
+    .transpose()
 }
 
 /// Records NHS England's (or, for a withdrawal, the supplier's) decision on a round: its new
@@ -156,13 +222,18 @@ pub async fn mark_decided<'e>(
     Ok(done.rows_affected() == 1)
 }
 
-/// The snapshots of every round (of one status), by submission ID: one query for a whole queue.
-pub async fn snapshots<'e>(
-    ex: impl Executor<'e, Database = Any>,
-    status: Option<&str>,
-) -> Result<Vec<(String, String)>> {
-    sqlx::query("SELECT id, snapshot FROM submissions WHERE ($1 IS NULL OR status = $1)")
-        .bind(status.map(str::to_string))
+/// The snapshots of these rounds, by submission ID (unknown IDs are left out).
+pub async fn snapshots<'e>(ex: impl Executor<'e, Database = Any>, ids: &[&str]) -> Result<Vec<(String, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (1..=ids.len()).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    let sql = format!("SELECT id, snapshot FROM submissions WHERE id IN ({marks})");
+    let mut query = sqlx::query(&sql);
+    for id in ids {
+        query = query.bind(*id);
+    }
+    query
         .fetch_all(ex)
         .await?
         .iter()
@@ -179,16 +250,6 @@ pub async fn reviewer_of<'e>(ex: impl Executor<'e, Database = Any>, submission_i
         .as_ref()
         .map(|row| text(row, "reviewer_id"))
         .transpose()
-}
-
-/// Every round's reviewer: `(submission ID, reviewer's user ID)`.
-pub async fn reviewers<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<(String, String)>> {
-    sqlx::query("SELECT submission_id, reviewer_id FROM review_assignments")
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(|row| Ok((text(row, "submission_id")?, text(row, "reviewer_id")?)))
-        .collect()
 }
 
 /// Gives a round to a reviewer, replacing whoever had it.

@@ -928,10 +928,20 @@ impl SubmissionOut {
 pub struct SubmissionsQuery {
     /// `submitted` (NHS England's queue), `returned`, `accepted` or `withdrawn`.
     pub status: Option<wire::RoundStatus>,
+    /// Submissions after this one (for the next page: the ID of the last submission of the page
+    /// before).
+    #[param(format = Uuid)]
+    pub after: Option<String>,
+    /// At most this many submissions (default 100).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
 }
 
-/// Submissions: NHS England sees all, a supplier its own; oldest first. 422 (`status`) for a
-/// status that is not one of the four.
+/// Submissions: NHS England sees all, a supplier its own; oldest first (by submission time),
+/// a page at a time: at most `limit` (default 100); pass the last ID as `after` for the next
+/// page, which is empty after the last. 422 (`status`) for a status that is not one of the four,
+/// (`limit`) for a page size outside 1 to 500, (`after`) for an ID that is not a submission the
+/// caller can see.
 #[utoipa::path(get, path = "/api/v1/submissions", tag = "onboarding", security(("bearer" = [])),
     params(SubmissionsQuery),
     responses((status = 200, body = Vec<SubmissionOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -941,7 +951,15 @@ pub async fn list_submissions(
     ApiActor(actor): ApiActor,
     ApiQuery(query): ApiQuery<SubmissionsQuery>,
 ) -> Result<Json<Vec<SubmissionOut>>, ApiError> {
-    let list = scal_app::submissions::list(&state.app, &actor, query.status.as_deref()).await?;
+    let limit = query.limit.unwrap_or(scal_app::submissions::PAGE_DEFAULT);
+    let list = scal_app::submissions::page(
+        &state.app,
+        &actor,
+        query.status.as_deref(),
+        query.after.as_deref(),
+        Some(limit),
+    )
+    .await?;
     let today = state.now().date();
     Ok(Json(list.into_iter().map(|v| SubmissionOut::new(v, today)).collect()))
 }

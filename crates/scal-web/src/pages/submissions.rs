@@ -113,7 +113,7 @@ pub async fn list(
     let today = state.now().date();
     // Each row's supplier, services and red and amber counts (from what was submitted).
     // Snapshots in one query and organisations once each, not a query per row.
-    let snapshots = scal_app::submissions::snapshots(&state.app, &submissions, only).await?;
+    let snapshots = scal_app::submissions::snapshots(&state.app, &submissions).await?;
     let suppliers: std::collections::HashMap<String, String> =
         scal_app::organisations::list(&state.app, &session.actor)
             .await?

@@ -633,3 +633,108 @@ async fn a_submission_has_one_id() {
     assert!(count > 0);
     assert_eq!(text.matches("\"id\":").count(), count, "{text}");
 }
+
+#[tokio::test]
+async fn submissions_come_a_page_at_a_time_and_a_supplier_pages_only_through_its_own() {
+    let app = TestApp::demo().await;
+    scal_app::demo::seed_journeys(app.app(), app.now()).await.unwrap();
+    let reviewer = app.token_for("reviewer@nhse.example").await;
+    let supplier = app.token_for("admin@brightwater.example").await;
+    let ids = |list: &serde_json::Value| -> Vec<String> {
+        list.as_array()
+            .unwrap_or_else(|| panic!("a list: {list}"))
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Walks the list one page of `size` at a time, to the empty page after the last.
+    let walk = |token: String, filter: &'static str, size: usize| {
+        let app = &app;
+        async move {
+            let mut seen = Vec::new();
+            let mut after = String::new();
+            loop {
+                let (status, page) = app
+                    .api(
+                        Method::GET,
+                        &format!("/api/v1/submissions?limit={size}{filter}{after}"),
+                        Some(&token),
+                        None,
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{page}");
+                let page = ids(&page);
+                assert!(page.len() <= size, "{page:?}");
+                let Some(last) = page.last() else { break };
+                after = format!("&after={last}");
+                seen.extend(page);
+                assert!(seen.len() <= 100, "a walk that never ends: {seen:?}");
+            }
+            seen
+        }
+    };
+    let (_, everything) = app
+        .api(Method::GET, "/api/v1/submissions?limit=500", Some(&reviewer), None)
+        .await;
+    let everything = ids(&everything);
+    assert!(everything.len() >= 2, "the demo's rounds: {everything:?}");
+    assert_eq!(walk(reviewer.clone(), "", 1).await, everything, "one at a time");
+    assert_eq!(walk(reviewer.clone(), "", 2).await, everything, "two at a time");
+    let (_, default) = app.api(Method::GET, "/api/v1/submissions", Some(&reviewer), None).await;
+    assert_eq!(ids(&default), everything, "fewer than a default page");
+
+    // The demo's rounds are all Brightwater's: Acme sees none of them.
+    let (_, mine) = app
+        .api(Method::GET, "/api/v1/submissions?limit=500", Some(&supplier), None)
+        .await;
+    assert_eq!(ids(&mine), everything);
+    assert_eq!(walk(supplier.clone(), "", 1).await, everything);
+    let other = app.token_for("admin@acme.example").await;
+    let (_, none) = app.api(Method::GET, "/api/v1/submissions", Some(&other), None).await;
+    assert_eq!(ids(&none), Vec::<String>::new());
+    let (_, accepted) = app
+        .api(
+            Method::GET,
+            "/api/v1/submissions?status=accepted&limit=500",
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(walk(reviewer.clone(), "&status=accepted", 1).await, ids(&accepted));
+
+    // Another supplier's round is no cursor for this one: the same answer as an unknown ID.
+    let theirs = &everything[0];
+    let refusal = |after: String| {
+        let app = &app;
+        let supplier = other.clone();
+        async move {
+            app.api(
+                Method::GET,
+                &format!("/api/v1/submissions?after={after}"),
+                Some(&supplier),
+                None,
+            )
+            .await
+        }
+    };
+    let (status, other) = refusal(theirs.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{other}");
+    assert_eq!(other["error"]["field"], "after");
+    let (_, unknown) = refusal("00000000-0000-4000-8000-000000000000".to_string()).await;
+    assert_eq!(other, unknown);
+    for limit in ["0", "501", "-1"] {
+        let (status, error) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/submissions?limit={limit}"),
+                Some(&reviewer),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, error["error"]["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("limit")),
+            "{limit}: {error}"
+        );
+    }
+}
