@@ -18,7 +18,8 @@ NAMES = {
     "sheet_html": "`GET /scals/{id}/sheets/{sheet}` (HTML, 500 rows)",
     "scal_json": "`GET /api/v1/scals/{id}` (JSON)",
     "put_answer": "`PUT /api/v1/scals/{id}/answers`",
-    "submissions": "`GET /api/v1/submissions?status=submitted`",
+    "submissions": "`GET /api/v1/submissions?status=submitted&limit=1` (1 row on both)",
+    "submissions_page": "`GET /api/v1/submissions?status=submitted` (a page: 100 rows large, 1 small)",
     "audit": "`GET /api/v1/audit?organisation_id&kind=answer.saved`",
     "audit_rare": "`GET /api/v1/audit?organisation_id&kind=evidence.linked`",
 }
