@@ -11,6 +11,9 @@
 #   PGPORT=15432
 #   SIZES_ONLY=1        only set up the SQLite world and report the pages' sizes (plain, gzip,
 #                       brotli), without wrk; any build will do (SCAL_BIN=target/debug/scal)
+#   PERF=1              also profile the server under each case's load with `perf record`
+#                       (DWARF call graphs; build with `--profile profiling` for line tables:
+#                       SCAL_BIN=target/profiling/scal); reports in $WORK/<db>-<case>.perf.txt
 # Needs: wrk (not for SIZES_ONLY), curl, jq, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +31,10 @@ BASE="http://127.0.0.1:$PORT"
 PASSWORD='bench-password-long-enough'
 
 SIZES_ONLY=${SIZES_ONLY:-0}
+PERF=${PERF:-0}
 tools=(curl jq python3)
 [[ $SIZES_ONLY == 1 ]] || tools+=(wrk)
+[[ $PERF == 0 ]] || tools+=(perf)
 for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null || { echo "bench/answers.sh needs $tool (Debian: apt-get install -y $tool)" >&2; exit 2; }
 done
@@ -173,10 +178,31 @@ run_case() {
   env "${env[@]}" wrk -t "$THREADS" -c "$CONNS" -d "$duration" --latency -s "$ROOT/bench/wrk.lua" "$url" >"$out"
   local line
   line=$(grep '^RESULT ' "$out") || { cat "$out" >&2; exit 1; }
-  if [[ $run != warmup ]]; then
+  if [[ $run != warmup && $run != perf ]]; then
     echo "$label $name $run ${line#RESULT }" >>"$RESULTS"
     log "$label $name run $run: $(awk '{printf "p50 %.2f ms, p99 %.2f ms, %s req/s, %s errors", $1/1000, $2/1000, $6, $5}' <<<"${line#RESULT }")"
   fi
+}
+
+# profile_case LABEL NAME: the server's samples under the case's load, 6 s of a 10 s run, as a
+# flat profile (where the time is spent) and a caller view (what spends it).
+profile_case() {
+  local label=$1 name=$2
+  local data=$WORK/$label-$name.perf.data report=$WORK/$label-$name.perf.txt
+  run_case "$label" "$name" perf 10s &
+  local load=$!
+  sleep 2
+  perf record -q -F 499 --call-graph dwarf,16384 -p "$SERVER_PID" -o "$data" -- sleep 6 2>/dev/null
+  wait "$load"
+  {
+    echo "# $label $name: self time by symbol"
+    perf report -i "$data" --no-children --sort symbol --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^$'
+    echo
+    echo "# $label $name: time including callees, by symbol"
+    perf report -i "$data" --children --sort symbol --stdio -g none --percent-limit 4 2>/dev/null | grep -v '^$'
+  } >"$report"
+  rm -f "$data"
+  log "$label $name: profile in $report"
 }
 
 bench_backend() {
@@ -194,6 +220,9 @@ bench_backend() {
   for run in $(seq 1 "$RUNS"); do
     for name in "${cases[@]}"; do run_case "$label" "$name" "$run" "$DURATION"; done
   done
+  if [[ $PERF == 1 ]]; then
+    for name in "${cases[@]}"; do [[ $name == healthz ]] || profile_case "$label" "$name"; done
+  fi
   grep -E 'ERROR|panicked' "$WORK/$label-server.log" >&2 || true
   kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
 }

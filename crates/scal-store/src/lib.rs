@@ -24,6 +24,9 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor};
 
 pub use error::StoreError;
+
+/// The maintenance lock that `scal backup` and `scal files gc` both take, so they never overlap.
+pub const FILES_MAINTENANCE: &str = "files";
 pub use records::*;
 pub use tx::{NewAuditEntry, Tx};
 
@@ -190,4 +193,55 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+
+    /// Takes the maintenance lock `name` for as long as the returned guard lives, across
+    /// processes and hosts, or `None` at once if someone holds it (two maintenance commands that
+    /// must not overlap, such as a backup and a files collection). PostgreSQL: a session advisory
+    /// lock on a connection of its own, released when the guard closes it (even if the process
+    /// dies). SQLite: an OS file lock on `<database file>.maintenance.lock`, beside the database.
+    pub async fn try_maintenance_lock(&self, name: &str) -> Result<Option<MaintenanceLock>> {
+        match self.backend {
+            Backend::Postgres => {
+                // Detached: the connection never goes back to the pool still holding the lock.
+                let mut conn = self.pool.acquire().await?.detach();
+                let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock(hashtext($1))")
+                    .bind(format!("scal maintenance: {name}"))
+                    .fetch_one(&mut conn)
+                    .await?;
+                Ok(taken.then_some(MaintenanceLock::Postgres(conn)))
+            }
+            Backend::Sqlite => {
+                let (main,): (String,) = sqlx::query_as("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                    .fetch_one(&self.pool)
+                    .await?;
+                if main.is_empty() {
+                    // An in-memory database belongs to this process alone.
+                    return Ok(Some(MaintenanceLock::Memory));
+                }
+                let path = std::path::PathBuf::from(format!("{main}.{name}.lock"));
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| StoreError::Config(format!("cannot open {}: {e}", path.display())))?;
+                match file.try_lock() {
+                    Ok(()) => Ok(Some(MaintenanceLock::File(file))),
+                    Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+                    Err(std::fs::TryLockError::Error(e)) => {
+                        Err(StoreError::Config(format!("cannot lock {}: {e}", path.display())))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Held while a maintenance command runs ([`Store::try_maintenance_lock`]); dropping it releases
+/// the lock.
+#[derive(Debug)]
+pub enum MaintenanceLock {
+    Postgres(sqlx::AnyConnection),
+    File(std::fs::File),
+    Memory,
 }

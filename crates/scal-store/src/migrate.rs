@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "0020_national_size_indexes",
         include_str!("../migrations/0020_national_size_indexes.sql"),
     ),
+    (
+        21,
+        "0021_submissions_queue_order",
+        include_str!("../migrations/0021_submissions_queue_order.sql"),
+    ),
 ];
 
 /// The advisory lock every migration step takes on PostgreSQL, so instances starting at once (or

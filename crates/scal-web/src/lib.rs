@@ -100,6 +100,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<WebSettings>,
     pub metrics: Arc<Metrics>,
+    /// Set once the instance is shutting down: `/readyz` answers 503 while requests still flow.
+    draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -109,7 +111,17 @@ impl AppState {
             clock,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
+            draining: Arc::default(),
         }
+    }
+
+    /// From now on `/readyz` answers 503 (the instance is about to stop); everything else is served.
+    pub fn start_draining(&self) {
+        self.draining.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn now(&self) -> OffsetDateTime {

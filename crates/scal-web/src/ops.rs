@@ -72,8 +72,11 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The process can serve: the database answers.
+/// The process can serve: the database answers, and it is not shutting down.
 async fn readyz(State(state): State<AppState>) -> Response {
+    if state.draining() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response();
+    }
     match state.app.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(error) => {
@@ -145,6 +148,9 @@ pub struct Metrics {
 #[derive(Default)]
 struct FiguresCache {
     read: Option<(Instant, scal_app::figures::Figures)>,
+    /// When the last read started, whether it succeeded or not: a failing read is tried again
+    /// once a minute, not at every scrape.
+    attempted: Option<Instant>,
     reading: bool,
 }
 
@@ -276,16 +282,23 @@ impl Metrics {
         // The first scrape reads the figures; later ones show what was last read and, once it is
         // a minute old, start a read in the background, so a scrape never waits on it (at
         // national size the read takes a while) and a failing read never fails a scrape.
-        let first = self.figures.lock().map(|c| c.read.is_none()).unwrap_or(false);
+        let first = self.figures.lock().is_ok_and(|mut c| {
+            let first = c.attempted.is_none();
+            if first {
+                c.attempted = Some(Instant::now());
+            }
+            first
+        });
         if first {
             let figures = read_figures(self.figures_counters(), app, now).await;
             if let (Some(figures), Ok(mut cache)) = (figures, self.figures.lock()) {
                 cache.read = Some((Instant::now(), figures));
             }
         } else if let Ok(mut cache) = self.figures.lock() {
-            let stale = cache.read.as_ref().is_none_or(|(at, _)| at.elapsed() >= FIGURES_FOR);
+            let stale = cache.attempted.is_none_or(|at| at.elapsed() >= FIGURES_FOR);
             if stale && !cache.reading {
                 cache.reading = true;
+                cache.attempted = Some(Instant::now());
                 let (cache, app, counters) = (self.figures.clone(), app.clone(), self.figures_counters());
                 tokio::spawn(async move {
                     let figures = read_figures(counters, &app, now).await;

@@ -89,6 +89,14 @@ pub async fn backup(settings: &Settings, out: &Path, now: OffsetDateTime) -> Res
         Backend::Sqlite => Some(scal_store::sqlite_path(url)?),
         Backend::Postgres => None,
     };
+    // Not while files are collected: a file the snapshot refers to could go before it is copied.
+    let maintenance_store = Store::connect(url, 1).await?;
+    let Some(_maintenance) = maintenance_store
+        .try_maintenance_lock(scal_store::FILES_MAINTENANCE)
+        .await?
+    else {
+        return Err(fail(scal_app::evidence::MAINTENANCE_BUSY.to_string()));
+    };
     // 1. The latest checkpoint, before the snapshot.
     let checkpoint = std::fs::read(data_dir.join(CHECKPOINT)).ok();
     // 2. The database.

@@ -625,6 +625,7 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             env_u64("SCAL_IDLE_TIMEOUT_SECS")?.or(file.idle_timeout_secs),
             60,
         )?),
+        drain: Duration::from_secs(env_u64("SCAL_DRAIN_SECS")?.or(file.drain_secs).unwrap_or(0).min(600)),
         max_client_connections: usize::try_from(positive(
             "max_client_connections",
             env_u64("SCAL_MAX_CLIENT_CONNECTIONS")?.or(file.max_client_connections.map(|n| n as u64)),
@@ -1432,10 +1433,22 @@ async fn serve(app: App, settings: &Settings, demo: Option<bool>) -> Result<(), 
         idle_timeout: settings.idle_timeout,
         max_connections: settings.max_client_connections,
     };
-    // One signal stops both listeners.
+    // One signal stops both listeners, after the drain: `/readyz` says 503 while the instance
+    // still serves, so the load balancer stops sending it requests first.
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let drain = settings.drain;
+    let draining = state.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
+        if !drain.is_zero() {
+            draining.start_draining();
+            tracing::info!(seconds = drain.as_secs(), "draining: not ready, still serving");
+            tokio::select! {
+                () = tokio::time::sleep(drain) => {},
+                // A second signal stops at once.
+                () = shutdown_signal() => {},
+            }
+        }
         let _ = stop.send(true);
     });
     let metrics = metrics_listener.map(|listener| {

@@ -66,6 +66,7 @@ pub struct FileSettings {
     pub bank_holidays_file: Option<std::path::PathBuf>,
     pub header_read_timeout_secs: Option<u64>,
     pub idle_timeout_secs: Option<u64>,
+    pub drain_secs: Option<u64>,
     pub max_client_connections: Option<usize>,
     pub metrics_bind: Option<SocketAddr>,
     pub metrics_token: Option<Secret>,
@@ -129,6 +130,9 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// A connection with no byte read or written for this long is closed.
     pub idle_timeout: Duration,
+    /// On SIGTERM, how long `/readyz` answers 503 while the instance still serves, so a load
+    /// balancer takes it out of rotation before it stops accepting (0: stop at once).
+    pub drain: Duration,
     /// Open client connections at most; more wait in the accept backlog.
     pub max_client_connections: usize,
     /// A second listener serving only `/metrics`; none when `None`.

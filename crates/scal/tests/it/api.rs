@@ -738,3 +738,40 @@ async fn submissions_come_a_page_at_a_time_and_a_supplier_pages_only_through_its
         );
     }
 }
+
+#[tokio::test]
+async fn a_failing_read_of_the_assurance_figures_is_retried_once_a_minute_not_at_every_scrape() {
+    let app = TestApp::demo_with(WebSettings {
+        metrics_token: Some(scal_web::MetricsToken::new("a-metrics-token")),
+        ..WebSettings::default()
+    })
+    .await;
+    let scrape = || {
+        let app = &app;
+        async move {
+            let (status, _, body) = app
+                .send(
+                    Request::builder()
+                        .uri("/metrics")
+                        .header(header::AUTHORIZATION, "Bearer a-metrics-token")
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "a failing read never fails a scrape");
+            String::from_utf8(body).unwrap()
+        }
+    };
+    app.app().store.close().await;
+    let mut text = String::new();
+    for _ in 0..3 {
+        text = scrape().await;
+        // Give a background read, if one were started, time to finish.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        text.lines().any(|l| l == "scal_figures_errors_total 1"),
+        "one failed read for three scrapes: {text}"
+    );
+    assert!(!text.contains("scal_scals{"), "no figures to show: {text}");
+}

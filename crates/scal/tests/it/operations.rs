@@ -24,7 +24,13 @@ pub struct Running {
 
 impl Running {
     pub fn start(db: &TestDb, args: &[&str]) -> Self {
+        Self::start_with(db, args, &[])
+    }
+
+    /// With these environment variables set (settings).
+    pub fn start_with(db: &TestDb, args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = scal(db, args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -50,14 +56,19 @@ impl Running {
 
     /// SIGTERM; the server must exit cleanly.
     pub fn stop(mut self) {
+        self.terminate();
+        let exit = self.child.wait().expect("wait for scal");
+        assert!(exit.success(), "SIGTERM shuts down cleanly: {exit:?}");
+    }
+
+    /// Sends SIGTERM and returns at once.
+    pub fn terminate(&self) {
         let terminated = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
             .status()
             .expect("kill");
         assert!(terminated.success());
-        let exit = self.child.wait().expect("wait for scal");
-        assert!(exit.success(), "SIGTERM shuts down cleanly: {exit:?}");
     }
 
     /// SIGKILL: no shutdown, no flushing, as when the machine's supervisor kills the process.
@@ -420,6 +431,49 @@ async fn files_gc_refuses_a_database_that_is_not_scals() {
     );
     let store = scal_store::Store::connect(&db.url, 1).await.unwrap();
     assert!(store.is_empty().await.unwrap(), "nothing created or migrated");
+    store.close().await;
+}
+
+/// A backup and a collection of files never overlap (a backup could otherwise miss a file its
+/// snapshot refers to): while one holds the maintenance lock, the other refuses and changes
+/// nothing; once it is released, both run.
+#[tokio::test]
+async fn backup_and_files_gc_refuse_to_run_while_the_other_runs() {
+    let db = TestDb::fresh().await;
+    let seeded = run(&db, &["migrate"]);
+    assert!(seeded.status.success(), "{}", stderr(&seeded));
+    let place = tempfile::tempdir().unwrap();
+    let archive = place.path().join("scal-backup.tar.gz");
+    let backup = || run(&db, &["backup", "--out", archive.to_str().unwrap()]);
+    let store = scal_store::Store::connect(&db.url, 1).await.unwrap();
+    let held = store
+        .try_maintenance_lock(scal_store::FILES_MAINTENANCE)
+        .await
+        .unwrap()
+        .expect("the lock is free");
+    assert!(
+        store
+            .try_maintenance_lock(scal_store::FILES_MAINTENANCE)
+            .await
+            .unwrap()
+            .is_none(),
+        "held once at a time"
+    );
+    for refused in [run(&db, &["files", "gc"]), backup()] {
+        assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+        assert!(
+            stderr(&refused).contains("already running on this database"),
+            "{}",
+            stderr(&refused)
+        );
+    }
+    assert!(!archive.exists(), "no archive while the lock is held");
+    drop(held);
+    let collected = run(&db, &["files", "gc"]);
+    assert!(collected.status.success(), "{}", stderr(&collected));
+    let made = backup();
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(archive.exists());
     store.close().await;
 }
 
@@ -990,4 +1044,28 @@ async fn instances_starting_at_once_on_a_new_database_apply_each_migration_once(
     for store in stores {
         store.close().await;
     }
+}
+
+/// With `drain_secs`, SIGTERM first turns `/readyz` to 503 while the instance goes on serving, so
+/// a load balancer takes it out of rotation before it stops accepting; then it exits cleanly.
+#[tokio::test]
+async fn sigterm_with_a_drain_reports_not_ready_while_still_serving_then_exits() {
+    let db = TestDb::fresh().await;
+    let mut server = Running::start_with(&db, &["demo", "--bind", "127.0.0.1:0"], &[("SCAL_DRAIN_SECS", "5")]);
+    let nhse = token(&db, NHSE);
+    let agent = agent();
+    let status = |path: &str| read(agent.get(&server.url(path)).call()).unwrap().0;
+    assert_eq!(status("/readyz"), 200);
+    server.terminate();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while status("/readyz") == 200 {
+        assert!(Instant::now() < deadline, "/readyz never said 503");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Not ready, and still serving: pages, the API and health.
+    assert_eq!(status("/readyz"), 503);
+    assert_eq!(status("/healthz"), 200);
+    assert_eq!(get(&agent, &server.url("/api/v1/me"), &nhse).unwrap().0, 200);
+    let exit = server.child.wait().expect("wait for scal");
+    assert!(exit.success(), "it exits cleanly after the drain: {exit:?}");
 }
