@@ -200,8 +200,14 @@ profile_case() {
     echo
     echo "# $label $name: time including callees, by symbol"
     perf report -i "$data" --children --sort symbol --stdio -g none --percent-limit 4 2>/dev/null | grep -v '^$'
+    echo
+    echo "# $label $name: time including callees, scal's own functions"
+    perf script -i "$data" 2>/dev/null | python3 "$ROOT/bench/perf_inclusive.py"
+    echo
+    echo "# $label $name: what calls memcmp and the allocator"
+    perf script -i "$data" 2>/dev/null | python3 "$ROOT/bench/perf_inclusive.py" '^scal_' 25 'memcmp|malloc|_int_free|cfree'
   } >"$report"
-  rm -f "$data"
+  [[ ${PERF_KEEP:-0} == 1 ]] || rm -f "$data"
   log "$label $name: profile in $report"
 }
 

@@ -692,7 +692,7 @@ pub async fn workbook(app: &App, actor: &Actor, product_id: &str, now: OffsetDat
         .map(|s| (s.record.id.as_str(), s.record.name.as_str()))
         .collect();
     let mut answers = scal_workbook::Answers::new();
-    for answer in scals::answers(app.store.pool(), &scal_id).await? {
+    for answer in scals::answers(&mut *app.store.acquire().await?, &scal_id).await? {
         if let Some(sheet) = by_sheet.get(answer.scal_sheet_id.as_str()) {
             answers.insert(
                 ((*sheet).to_string(), answer.requirement_id.clone()),

@@ -125,18 +125,60 @@ const ANSWER_COLUMNS: &str =
     "a.scal_sheet_id, a.requirement_id, a.response, a.justification, a.mitigation, a.target_date, a.updated_at, \
      a.updated_by, a.imported_from";
 
-/// Every answer in the SCAL.
-pub async fn answers<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) -> Result<Vec<AnswerRecord>> {
+/// Every answer in the SCAL, in one row: a JSON array of arrays, aggregated by the database.
+///
+/// A SCAL has hundreds of answers, read on every view of it and every save. Read a row at a time,
+/// the driver's work per row cost more than the query: on SQLite each row is copied out of the
+/// statement, handed from the connection's worker thread to the request's task through a channel
+/// (a wake-up and often a context switch each), then copied again into a driver-neutral row, and
+/// profiles showed that under 10% of the time went to SQLite itself (docs/benchmarks.md, "Cost
+/// per request"). As one value, the rows cross once and are parsed in one pass.
+pub async fn answers(conn: &mut crate::Conn, scal_id: &str) -> Result<Vec<AnswerRecord>> {
+    let columns = ANSWER_COLUMNS;
+    let aggregate = if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        format!("json_agg(json_build_array({columns}))::text")
+    } else {
+        format!("json_group_array(json_array({columns}))")
+    };
     let sql = format!(
-        "SELECT {ANSWER_COLUMNS} FROM answers a JOIN scal_sheets s ON s.id = a.scal_sheet_id WHERE s.scal_id = $1"
+        "SELECT {aggregate} AS answers FROM answers a JOIN scal_sheets s ON s.id = a.scal_sheet_id WHERE s.scal_id = $1"
     );
-    sqlx::query(&sql)
-        .bind(scal_id)
-        .fetch_all(ex)
-        .await?
-        .iter()
-        .map(answer_from_row)
-        .collect()
+    let row = sqlx::query(&sql).bind(scal_id).fetch_one(&mut *conn).await?;
+    // PostgreSQL's aggregate of no rows is NULL; SQLite's is `[]`.
+    let Some(json) = opt_text(&row, "answers")? else {
+        return Ok(Vec::new());
+    };
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+        String,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = serde_json::from_str(&json)
+        .map_err(|e| crate::StoreError::Corrupt(format!("the answers of SCAL {scal_id}: {e}")))?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(scal_sheet_id, requirement_id, response, justification, mitigation, target_date, updated_at, updated_by, imported_from)| {
+                AnswerRecord {
+                    scal_sheet_id,
+                    requirement_id,
+                    response,
+                    justification,
+                    mitigation,
+                    target_date,
+                    updated_at,
+                    updated_by,
+                    imported_from,
+                }
+            },
+        )
+        .collect())
 }
 
 /// Every answer in the SCAL, read inside `tx` and locked against concurrent changes.

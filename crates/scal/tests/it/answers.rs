@@ -235,7 +235,7 @@ async fn current_answers(app: &TestApp, product: &str) -> Vec<(String, Option<St
         .await
         .unwrap()
         .unwrap();
-    let mut answers: Vec<_> = scal_store::records::scals::answers(app.app().store.pool(), &scal)
+    let mut answers: Vec<_> = scal_store::records::scals::answers(&mut *app.app().store.acquire().await.unwrap(), &scal)
         .await
         .unwrap()
         .into_iter()
@@ -785,7 +785,7 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
         .await
         .unwrap()
         .unwrap();
-    let stored = scal_store::records::scals::answers(app.app().store.pool(), &scal)
+    let stored = scal_store::records::scals::answers(&mut *app.app().store.acquire().await.unwrap(), &scal)
         .await
         .unwrap()
         .into_iter()
@@ -899,4 +899,47 @@ async fn answer_import_refuses_a_formula_without_a_saved_value() {
         ["sheet \"scal-gpc-send-document\", row 2, column M holds a formula with no saved value: open and save the workbook in Excel or LibreOffice"]
     );
     assert_eq!(current_answers(&app, &product).await, before, "nothing applied");
+}
+
+/// The answers are read back as one aggregated JSON value from the database (see
+/// `records::scals::answers`): any text a supplier writes survives it exactly, on both databases,
+/// and a SCAL with no answers (PostgreSQL's aggregate of no rows is NULL) reads as none.
+#[tokio::test]
+async fn answers_read_back_exactly_whatever_their_text() {
+    let app = TestApp::demo().await;
+    let product = issued_product(&app).await;
+    let scal = scal_store::records::scals::scal_for_product(app.app().store.pool(), &product)
+        .await
+        .unwrap()
+        .unwrap();
+    let read = || async {
+        scal_store::records::scals::answers(&mut *app.app().store.acquire().await.unwrap(), &scal)
+            .await
+            .unwrap()
+    };
+    assert_eq!(read().await, Vec::new(), "none yet");
+    let awkward = "Quotes \" ' and \\ backslashes \\\" , a tab\there,\nnew lines\r\n, \
+                   unicode: café, 日本語, 🏥, a JSON look-alike: [\"x\", null, 1]";
+    save_through_api(&app, "admin@acme.example", &product, "GPCM-C-1", "No", awkward).await;
+    let answers = read().await;
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    let answer = &answers[0];
+    assert_eq!(answer.requirement_id, "GPCM-C-1");
+    assert_eq!(answer.response.as_deref(), Some("No"));
+    assert_eq!(answer.justification.as_deref(), Some(awkward));
+    assert_eq!(answer.mitigation, None, "NULL stays None");
+    assert_eq!(answer.imported_from, None);
+    assert!(answer.updated_at > 1_700_000_000_000_000, "microseconds, exactly: {}", answer.updated_at);
+    assert_eq!(
+        read().await,
+        answers,
+        "the same on every read"
+    );
+    let unknown = scal_store::records::scals::answers(
+        &mut *app.app().store.acquire().await.unwrap(),
+        "00000000-0000-4000-8000-000000000000",
+    )
+    .await
+    .unwrap();
+    assert!(unknown.is_empty());
 }
