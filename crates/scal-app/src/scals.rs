@@ -77,6 +77,55 @@ pub(crate) async fn issued_sheets_on(
     Ok(out)
 }
 
+/// One requirement of one of the SCAL's issued sheets, read on `conn`: what a save needs, without
+/// copying every sheet of the SCAL as [`issued_sheets_on`] does (a save is the commonest write).
+pub(crate) enum IssuedRequirement {
+    NoSheet,
+    /// Not in the sheet, or scoped out of this SCAL.
+    NoRequirement,
+    Found {
+        record: ScalSheetRecord,
+        kind: SheetKind,
+        requirement: Box<scal_domain::template::Requirement>,
+    },
+}
+
+pub(crate) async fn issued_requirement_on(
+    conn: &mut scal_store::Conn,
+    app: &App,
+    scal_id: &str,
+    sheet_id: &str,
+    requirement_id: &str,
+) -> Result<IssuedRequirement> {
+    let Some(record) = scals::sheets(&mut *conn, scal_id)
+        .await?
+        .into_iter()
+        .find(|s| s.id == sheet_id)
+    else {
+        return Ok(IssuedRequirement::NoSheet);
+    };
+    let content = app.published.get(conn, &record.template_version_id).await?;
+    let sheet = content
+        .iter()
+        .find(|s| s.name == record.name)
+        .ok_or_else(|| AppError::Internal(format!("sheet {} missing from its template version", record.name)))?;
+    let Some(requirement) = sheet.requirements.iter().find(|r| r.id == requirement_id) else {
+        return Ok(IssuedRequirement::NoRequirement);
+    };
+    let scoped_out = scals::scoped_out(&mut *conn, scal_id)
+        .await?
+        .iter()
+        .any(|o| o.scal_sheet_id == record.id && o.requirement_id == requirement_id);
+    if scoped_out {
+        return Ok(IssuedRequirement::NoRequirement);
+    }
+    Ok(IssuedRequirement::Found {
+        kind: sheet.kind,
+        requirement: Box::new(requirement.clone()),
+        record,
+    })
+}
+
 /// One template version's sheets to issue, for a service (or, for an information-only template,
 /// none).
 #[derive(Debug, Clone)]
@@ -470,28 +519,34 @@ pub async fn save_answer(
     use scal_domain::check::{parse_date, validate_answer_on};
     let (scal, product) = get_scal(app, actor, scal_id).await?;
     authorize(actor, Action::AnswerScal, Some(&product.org_id))?;
-    let issued = sheets(app, actor, &product.id).await?;
-    let Some(sheet) = issued.iter().find(|s| s.record.id == input.sheet_id) else {
-        return Err(AppError::invalid("sheet_id", "There is no such sheet in this SCAL"));
-    };
     let requirement_id = input.requirement_id.trim();
-    let requirement = sheet
-        .sheet
-        .requirements
-        .iter()
-        .find(|r| r.id == requirement_id)
-        .ok_or_else(|| {
-            AppError::invalid(
+    let issued = {
+        let mut conn = app.store.acquire().await?;
+        issued_requirement_on(&mut conn, app, &scal.id, &input.sheet_id, requirement_id).await?
+    };
+    let (sheet_record, sheet_kind, requirement) = match issued {
+        IssuedRequirement::Found {
+            record,
+            kind,
+            requirement,
+        } => (record, kind, requirement),
+        IssuedRequirement::NoSheet => {
+            return Err(AppError::invalid("sheet_id", "There is no such sheet in this SCAL"));
+        }
+        IssuedRequirement::NoRequirement => {
+            return Err(AppError::invalid(
                 "requirement_id",
                 format!("Requirement {requirement_id:?} is not in this sheet of the SCAL"),
-            )
-        })?;
+            ));
+        }
+    };
+    let requirement = &*requirement;
     let mut invalid = Invalid::default();
     let response = answer_text("answer", &input.answer, &mut invalid);
     if let Err(error) = validate_answer_on(requirement, response.as_deref().unwrap_or(""), now.date()) {
         invalid.0.push(error);
     }
-    if requirement.id == scal_domain::onboarding::info::ODS && sheet.sheet.kind == SheetKind::Information {
+    if requirement.id == scal_domain::onboarding::info::ODS && sheet_kind == SheetKind::Information {
         if let (Some(given), Some(org)) = (
             response.as_deref(),
             scal_store::records::organisations::get(app.store.pool(), &product.org_id).await?,
@@ -523,7 +578,7 @@ pub async fn save_answer(
     let mut tx = app.store.begin().await?;
     scals::lock_scal(&mut tx, &scal.id).await?;
     ensure_editable(&mut tx, &scal.id).await?;
-    let before = scals::answer(tx.conn(), &sheet.record.id, &requirement.id).await?;
+    let before = scals::answer(tx.conn(), &sheet_record.id, &requirement.id).await?;
     // An attachment question is answered by linking files (`evidence::link`), never by typing.
     let response = if !requirement.answer_kind.answered_by_typing() {
         before.as_ref().and_then(|a| a.response.clone())
@@ -531,7 +586,7 @@ pub async fn save_answer(
         response
     };
     let record = AnswerRecord {
-        scal_sheet_id: sheet.record.id.clone(),
+        scal_sheet_id: sheet_record.id.clone(),
         requirement_id: requirement.id.clone(),
         response,
         justification,
@@ -548,7 +603,7 @@ pub async fn save_answer(
     scal_store::records::reopenings::confirm_item(
         tx.conn(),
         &scal.id,
-        &sheet.record.name,
+        &sheet_record.name,
         &requirement.id,
         actor.label(),
         micros(now),
@@ -565,7 +620,7 @@ pub async fn save_answer(
         Some(&product.org_id),
         &scal.id,
         before.as_ref().map(summary),
-        Some(serde_json::json!({"sheet": sheet.record.name, "requirement_id": requirement.id, "answer": summary(&record), "rag": rag.as_str()})),
+        Some(serde_json::json!({"sheet": sheet_record.name, "requirement_id": requirement.id, "answer": summary(&record), "rag": rag.as_str()})),
     ))
     .await?;
     if rag == Rag::Red && old_rag != Rag::Red {
@@ -573,12 +628,12 @@ pub async fn save_answer(
             &mut tx,
             &product,
             &scal.id,
-            &[(sheet.record.name.clone(), requirement.id.clone())],
+            &[(sheet_record.name.clone(), requirement.id.clone())],
             now,
         )
         .await?;
     }
-    let evidence = scal_store::records::evidence::links_for_requirement(tx.conn(), &sheet.record.id, &requirement.id)
+    let evidence = scal_store::records::evidence::links_for_requirement(tx.conn(), &sheet_record.id, &requirement.id)
         .await?
         .into_iter()
         .map(|(_, file)| file.into())

@@ -164,7 +164,17 @@ pub async fn answers(conn: &mut crate::Conn, scal_id: &str) -> Result<Vec<Answer
     Ok(rows
         .into_iter()
         .map(
-            |(scal_sheet_id, requirement_id, response, justification, mitigation, target_date, updated_at, updated_by, imported_from)| {
+            |(
+                scal_sheet_id,
+                requirement_id,
+                response,
+                justification,
+                mitigation,
+                target_date,
+                updated_at,
+                updated_by,
+                imported_from,
+            )| {
                 AnswerRecord {
                     scal_sheet_id,
                     requirement_id,

@@ -677,21 +677,23 @@ pub async fn sheet(
         .as_deref()
         .filter(|s| filters.iter().any(|(code, _, _)| code == s))
         .unwrap_or("all");
+    // In order of first appearance, found by name through an index: a sheet can have a section
+    // per row (hundreds), and a search of the list for each row was quadratic.
     let mut sections: Vec<(&str, usize, usize)> = Vec::new();
+    let mut section_at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for row in &sheet.requirements {
         let name = section_of(row);
-        match sections.iter_mut().find(|(n, _, _)| *n == name) {
-            Some(entry) => {
-                entry.1 += 1;
-                entry.2 += usize::from(row.rag != Rag::None);
-            }
-            None => sections.push((name, 1, usize::from(row.rag != Rag::None))),
-        }
+        let at = *section_at.entry(name).or_insert_with(|| {
+            sections.push((name, 0, 0));
+            sections.len() - 1
+        });
+        sections[at].1 += 1;
+        sections[at].2 += usize::from(row.rag != Rag::None);
     }
     // A long sheet shows one section at a time unless filtered; a short one shows everything.
     let long = sheet.requirements.len() > LONG_SHEET && sections.len() > 1;
     let section = match query.section.as_deref() {
-        Some(s) if sections.iter().any(|(n, _, _)| *n == s) => Some(s),
+        Some(s) if section_at.contains_key(s) => Some(s),
         _ if long && show == "all" => sections.first().map(|(n, _, _)| *n),
         _ => None,
     };

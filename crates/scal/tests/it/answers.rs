@@ -235,12 +235,13 @@ async fn current_answers(app: &TestApp, product: &str) -> Vec<(String, Option<St
         .await
         .unwrap()
         .unwrap();
-    let mut answers: Vec<_> = scal_store::records::scals::answers(&mut *app.app().store.acquire().await.unwrap(), &scal)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| (a.requirement_id, a.response))
-        .collect();
+    let mut answers: Vec<_> =
+        scal_store::records::scals::answers(&mut *app.app().store.acquire().await.unwrap(), &scal)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.requirement_id, a.response))
+            .collect();
     answers.sort();
     answers
 }
@@ -929,12 +930,12 @@ async fn answers_read_back_exactly_whatever_their_text() {
     assert_eq!(answer.justification.as_deref(), Some(awkward));
     assert_eq!(answer.mitigation, None, "NULL stays None");
     assert_eq!(answer.imported_from, None);
-    assert!(answer.updated_at > 1_700_000_000_000_000, "microseconds, exactly: {}", answer.updated_at);
-    assert_eq!(
-        read().await,
-        answers,
-        "the same on every read"
+    assert!(
+        answer.updated_at > 1_700_000_000_000_000,
+        "microseconds, exactly: {}",
+        answer.updated_at
     );
+    assert_eq!(read().await, answers, "the same on every read");
     let unknown = scal_store::records::scals::answers(
         &mut *app.app().store.acquire().await.unwrap(),
         "00000000-0000-4000-8000-000000000000",
