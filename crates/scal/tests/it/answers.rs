@@ -235,13 +235,12 @@ async fn current_answers(app: &TestApp, product: &str) -> Vec<(String, Option<St
         .await
         .unwrap()
         .unwrap();
-    let mut answers: Vec<_> =
-        scal_store::records::scals::answers(&mut *app.app().store.acquire().await.unwrap(), &scal)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|a| (a.requirement_id, a.response))
-            .collect();
+    let mut answers: Vec<_> = scal_store::records::scals::answers(&mut app.app().store.acquire().await.unwrap(), &scal)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.requirement_id, a.response))
+        .collect();
     answers.sort();
     answers
 }
@@ -786,7 +785,7 @@ async fn an_edited_or_misdirected_workbook_is_reported_or_refused_through_the_ap
         .await
         .unwrap()
         .unwrap();
-    let stored = scal_store::records::scals::answers(&mut *app.app().store.acquire().await.unwrap(), &scal)
+    let stored = scal_store::records::scals::answers(&mut app.app().store.acquire().await.unwrap(), &scal)
         .await
         .unwrap()
         .into_iter()
@@ -914,7 +913,7 @@ async fn answers_read_back_exactly_whatever_their_text() {
         .unwrap()
         .unwrap();
     let read = || async {
-        scal_store::records::scals::answers(&mut *app.app().store.acquire().await.unwrap(), &scal)
+        scal_store::records::scals::answers(&mut app.app().store.acquire().await.unwrap(), &scal)
             .await
             .unwrap()
     };
@@ -937,7 +936,7 @@ async fn answers_read_back_exactly_whatever_their_text() {
     );
     assert_eq!(read().await, answers, "the same on every read");
     let unknown = scal_store::records::scals::answers(
-        &mut *app.app().store.acquire().await.unwrap(),
+        &mut app.app().store.acquire().await.unwrap(),
         "00000000-0000-4000-8000-000000000000",
     )
     .await
