@@ -54,6 +54,33 @@ pub async fn cases(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime)
     Ok((view, cases))
 }
 
+/// A SCAL's status and cases, as [`cases`] and [`status`] derive them, for lists of many SCALs
+/// (a supplier's products, an uplift's affected SCALs, the service's figures).
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub product: scal_store::ProductRecord,
+    pub status: scal_domain::status::ScalStatus,
+    pub cases: Vec<CaseView>,
+}
+
+/// The SCAL's [`Overview`]: the same rules on the same facts as [`cases`] then [`status`], read
+/// without the service sheets' answers, which neither reads (hundreds per SCAL).
+pub async fn overview(app: &App, actor: &Actor, scal_id: &str, now: OffsetDateTime) -> Result<Overview> {
+    let (scal, product) = crate::scals::get_scal(app, actor, scal_id).await?;
+    let view = {
+        let mut conn = app.store.acquire().await?;
+        crate::scals::status_view_on(&mut conn, app, scal, product).await?
+    };
+    let ods = ods_lookup(app, &view, now).await;
+    let jwks = crate::keys::jwks(app).await?;
+    let cases = assess_on(&mut *app.store.acquire().await?, &view, ods, &jwks, now).await?;
+    Ok(Overview {
+        status: status(&view, &cases),
+        product: view.product,
+        cases,
+    })
+}
+
 /// The SCAL's cases with their steps on `now`'s date, the case records read on `conn`.
 pub(crate) async fn assess_on(
     conn: &mut scal_store::Conn,

@@ -35,7 +35,8 @@ pub struct Figures {
 }
 
 /// Reads the figures as of `now`. Costs a few queries per SCAL (its status is derived from its
-/// rounds and cases, never stored): callers cache the result.
+/// rounds, information sheet and cases, never stored; `cases::overview`): callers cache the
+/// result.
 pub async fn read(app: &App, now: OffsetDateTime) -> Result<Figures> {
     let system = Actor::System;
     let mut figures = Figures {
@@ -49,11 +50,8 @@ pub async fn read(app: &App, now: OffsetDateTime) -> Result<Figures> {
         ..Figures::default()
     };
     for scal in scal_store::records::scals::all_ids(app.store.pool()).await? {
-        let (view, cases) = crate::cases::cases(app, &system, &scal, now).await?;
-        *figures
-            .scals
-            .entry(crate::cases::status(&view, &cases).code())
-            .or_default() += 1;
+        let overview = crate::cases::overview(app, &system, &scal, now).await?;
+        *figures.scals.entry(overview.status.code()).or_default() += 1;
     }
     for round in crate::submissions::list(app, &system, None).await? {
         *figures.rounds.entry(round.submission.status.clone()).or_default() += 1;

@@ -51,15 +51,30 @@ pub(crate) async fn issued_sheets_on(
     app: &App,
     scal_id: &str,
 ) -> Result<Vec<IssuedSheet>> {
+    issued_sheets_matching(conn, app, scal_id, |_| true).await
+}
+
+/// [`issued_sheets_on`], only the sheets `keep` accepts (judged on the template's sheet, before
+/// anything is copied).
+async fn issued_sheets_matching(
+    conn: &mut scal_store::Conn,
+    app: &App,
+    scal_id: &str,
+    keep: impl Fn(&TemplateSheet) -> bool,
+) -> Result<Vec<IssuedSheet>> {
     let scoped = scals::scoped_out(&mut *conn, scal_id).await?;
     let mut out = Vec::new();
     for record in scals::sheets(&mut *conn, scal_id).await? {
         // Only published versions are issued, and they never change, so their content is cached.
         let content = app.published.get(conn, &record.template_version_id).await?;
-        let mut sheet =
-            content.iter().find(|s| s.name == record.name).cloned().ok_or_else(|| {
-                AppError::Internal(format!("sheet {} missing from its template version", record.name))
-            })?;
+        let template_sheet = content
+            .iter()
+            .find(|s| s.name == record.name)
+            .ok_or_else(|| AppError::Internal(format!("sheet {} missing from its template version", record.name)))?;
+        if !keep(template_sheet) {
+            continue;
+        }
+        let mut sheet = template_sheet.clone();
         let scoped_out: Vec<(String, String)> = scoped
             .iter()
             .filter(|o| o.scal_sheet_id == record.id)
@@ -1283,9 +1298,45 @@ pub async fn view(app: &App, actor: &Actor, product_id: &str) -> Result<(Vec<She
 
 /// The SCAL's sheets with answers, evidence and colours, read on `conn`.
 async fn sheet_views_on(conn: &mut scal_store::Conn, app: &App, scal_id: &str) -> Result<(Vec<SheetView>, RagSummary)> {
-    let issued = issued_sheets_on(conn, app, scal_id).await?;
+    sheet_views_of(conn, app, scal_id, Sheets::All).await
+}
+
+/// Which of a SCAL's sheets a view reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sheets {
+    All,
+    /// Only the built-in information sheet: all that a SCAL's status and onboarding steps read.
+    Information,
+}
+
+async fn sheet_views_of(
+    conn: &mut scal_store::Conn,
+    app: &App,
+    scal_id: &str,
+    which: Sheets,
+) -> Result<(Vec<SheetView>, RagSummary)> {
+    let issued = issued_sheets_matching(conn, app, scal_id, |sheet| match which {
+        Sheets::All => true,
+        Sheets::Information => scal_domain::onboarding::is_builtin_information(
+            sheet.kind,
+            sheet.requirements.iter().map(|r| r.id.as_str()),
+        ),
+    })
+    .await?;
+    let only: Option<Vec<&str>> =
+        (which == Sheets::Information).then(|| issued.iter().map(|s| s.record.id.as_str()).collect());
     let mut answers: HashMap<(String, String), AnswerRecord> = HashMap::new();
-    for answer in scals::answers(&mut *conn, scal_id).await? {
+    let read = match &only {
+        None => scals::answers(&mut *conn, scal_id).await?,
+        Some(sheet_ids) => {
+            let mut read = Vec::new();
+            for sheet_id in sheet_ids {
+                read.extend(scals::answers_of_sheet(&mut *conn, scal_id, sheet_id).await?);
+            }
+            read
+        }
+    };
+    for answer in read {
         answers.insert((answer.scal_sheet_id.clone(), answer.requirement_id.clone()), answer);
     }
     let mut evidence: HashMap<(String, String), Vec<EvidenceRef>> = HashMap::new();
@@ -1435,7 +1486,29 @@ pub(crate) async fn scal_view_on(
     scal: scals::ScalRecord,
     product: scal_store::ProductRecord,
 ) -> Result<ScalView> {
-    let (sheets, summary) = sheet_views_on(conn, app, &scal.id).await?;
+    scal_view_of(conn, app, scal, product, Sheets::All).await
+}
+
+/// The SCAL read on `conn` with only its information sheet: what its status and onboarding steps
+/// are derived from (`cases::overview`), without reading every service sheet's answers. Not for
+/// anything that shows or counts answers.
+pub(crate) async fn status_view_on(
+    conn: &mut scal_store::Conn,
+    app: &App,
+    scal: scals::ScalRecord,
+    product: scal_store::ProductRecord,
+) -> Result<ScalView> {
+    scal_view_of(conn, app, scal, product, Sheets::Information).await
+}
+
+async fn scal_view_of(
+    conn: &mut scal_store::Conn,
+    app: &App,
+    scal: scals::ScalRecord,
+    product: scal_store::ProductRecord,
+    which: Sheets,
+) -> Result<ScalView> {
+    let (sheets, summary) = sheet_views_of(conn, app, &scal.id, which).await?;
     let rounds = scal_store::records::submissions::for_scal(&mut *conn, &scal.id).await?;
     let reopened = open_reopenings_on(conn, &scal.id, &rounds).await?;
     let to_confirm = scal_store::records::reopenings::items(&mut *conn, &scal.id)

@@ -121,16 +121,15 @@ pub async fn impact(
             let mut conn = app.store.acquire().await?;
             delta_on(&mut conn, app, &scal_id, &ours, &pick).await?
         };
-        let (view, cases) = crate::cases::cases(app, actor, &scal_id, now).await?;
-        let status = crate::cases::status(&view, &cases);
-        let supplier = organisations::get(app.store.pool(), &view.product.org_id)
+        let crate::cases::Overview { status, product, .. } = crate::cases::overview(app, actor, &scal_id, now).await?;
+        let supplier = organisations::get(app.store.pool(), &product.org_id)
             .await?
             .map(|o| o.name)
             .unwrap_or_default();
         affected.push(Affected {
             scal_id,
-            product_id: view.product.id.clone(),
-            product: view.product.details.title(),
+            product_id: product.id.clone(),
+            product: product.details.title(),
             supplier,
             status: status.code().into(),
             status_label: status.label(),

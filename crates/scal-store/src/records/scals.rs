@@ -134,16 +134,35 @@ const ANSWER_COLUMNS: &str =
 /// profiles showed that under 10% of the time went to SQLite itself (docs/benchmarks.md, "Cost
 /// per request"). As one value, the rows cross once and are parsed in one pass.
 pub async fn answers(conn: &mut crate::Conn, scal_id: &str) -> Result<Vec<AnswerRecord>> {
+    aggregated_answers(conn, scal_id, None).await
+}
+
+/// The answers of one of the SCAL's sheets (none if the sheet is not the SCAL's), as [`answers`].
+pub async fn answers_of_sheet(conn: &mut crate::Conn, scal_id: &str, sheet_id: &str) -> Result<Vec<AnswerRecord>> {
+    aggregated_answers(conn, scal_id, Some(sheet_id)).await
+}
+
+async fn aggregated_answers(
+    conn: &mut crate::Conn,
+    scal_id: &str,
+    sheet_id: Option<&str>,
+) -> Result<Vec<AnswerRecord>> {
     let columns = ANSWER_COLUMNS;
     let aggregate = if conn.backend_name().eq_ignore_ascii_case("postgresql") {
         format!("json_agg(json_build_array({columns}))::text")
     } else {
         format!("json_group_array(json_array({columns}))")
     };
+    let sheet = if sheet_id.is_some() { " AND s.id = $2" } else { "" };
     let sql = format!(
-        "SELECT {aggregate} AS answers FROM answers a JOIN scal_sheets s ON s.id = a.scal_sheet_id WHERE s.scal_id = $1"
+        "SELECT {aggregate} AS answers FROM answers a JOIN scal_sheets s ON s.id = a.scal_sheet_id \
+         WHERE s.scal_id = $1{sheet}"
     );
-    let row = sqlx::query(&sql).bind(scal_id).fetch_one(&mut *conn).await?;
+    let mut query = sqlx::query(&sql).bind(scal_id);
+    if let Some(sheet_id) = sheet_id {
+        query = query.bind(sheet_id);
+    }
+    let row = query.fetch_one(&mut *conn).await?;
     // PostgreSQL's aggregate of no rows is NULL; SQLite's is `[]`.
     let Some(json) = opt_text(&row, "answers")? else {
         return Ok(Vec::new());

@@ -39,8 +39,8 @@ async fn render(state: &AppState, session: &crate::session::CurrentSession) -> s
                     .map(|s| s.record.scal_id.clone());
                 let (status, cases) = match &scal_id {
                     Some(id) => {
-                        let (view, cases) = scal_app::cases::cases(&state.app, actor, id, state.now()).await?;
-                        (Some(scal_app::cases::status(&view, &cases)), cases)
+                        let overview = scal_app::cases::overview(&state.app, actor, id, state.now()).await?;
+                        (Some(overview.status), overview.cases)
                     }
                     None => (None, Vec::new()),
                 };

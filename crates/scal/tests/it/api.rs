@@ -775,3 +775,38 @@ async fn a_failing_read_of_the_assurance_figures_is_retried_once_a_minute_not_at
     );
     assert!(!text.contains("scal_scals{"), "no figures to show: {text}");
 }
+
+/// Lists of many SCALs (the dashboard, an uplift's affected SCALs, the figures) derive each
+/// status from `cases::overview`, which reads only the information sheet: it must agree with the
+/// full derivation every SCAL page uses, for every SCAL of the demo's whole lifecycle, today and
+/// a month on (when a review is overdue and dates have passed).
+#[tokio::test]
+async fn the_overview_of_a_scal_agrees_with_its_full_view() {
+    let app = TestApp::demo().await;
+    scal_app::demo::seed_journeys(app.app(), app.now()).await.unwrap();
+    let system = scal_app::Actor::System;
+    let scals = scal_store::records::scals::all_ids(app.app().store.pool())
+        .await
+        .unwrap();
+    assert!(scals.len() >= 3, "{scals:?}");
+    let mut seen = std::collections::BTreeSet::new();
+    for later in [0, 30] {
+        let now = app.now() + time::Duration::days(later);
+        for scal in &scals {
+            let (view, cases) = scal_app::cases::cases(app.app(), &system, scal, now).await.unwrap();
+            let overview = scal_app::cases::overview(app.app(), &system, scal, now).await.unwrap();
+            let full = scal_app::cases::status(&view, &cases);
+            assert_eq!(overview.status, full, "{scal} on day +{later}");
+            assert_eq!(overview.product, view.product);
+            let shown = |cases: &[scal_app::cases::CaseView]| -> Vec<String> {
+                cases
+                    .iter()
+                    .map(|c| format!("{} {} {:?} {:?}", c.id, c.service.code.as_str(), c.use_case, c.steps))
+                    .collect()
+            };
+            assert_eq!(shown(&overview.cases), shown(&cases), "{scal}'s cases on day +{later}");
+            seen.insert(full.code());
+        }
+    }
+    assert!(seen.len() >= 3, "several stages: {seen:?}");
+}
