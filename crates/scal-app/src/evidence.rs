@@ -465,6 +465,10 @@ fn file_lock(key: &str) -> String {
     format!("file:{key}")
 }
 
+/// Why a backup or a files collection did not start.
+pub const MAINTENANCE_BUSY: &str =
+    "A backup or a collection of unreferenced files is already running on this database: try again once it has finished.";
+
 /// Removes the stored files no evidence row refers to, last written more than `grace` before
 /// `now`: what rolled-back or interrupted uploads left, and files whose last row was deleted.
 /// With `dry_run`, counts what it would remove and removes nothing.
@@ -478,10 +482,6 @@ fn file_lock(key: &str) -> String {
 ///
 /// Refused, unless `force`, when no row refers to any file yet the store holds some older than
 /// the grace period: the database is probably not the one these files belong to.
-/// Why a backup or a files collection did not start.
-pub const MAINTENANCE_BUSY: &str =
-    "A backup or a collection of unreferenced files is already running on this database: try again once it has finished.";
-
 pub async fn collect_files(
     app: &App,
     now: time::OffsetDateTime,
@@ -490,9 +490,21 @@ pub async fn collect_files(
     force: bool,
 ) -> Result<scal_store::files::Collected> {
     // Not while a backup copies the files: it could miss one its database snapshot refers to.
-    let Some(_maintenance) = app.store.try_maintenance_lock(scal_store::FILES_MAINTENANCE).await? else {
+    let Some(maintenance) = app.store.try_maintenance_lock(scal_store::FILES_MAINTENANCE).await? else {
         return Err(AppError::Conflict(MAINTENANCE_BUSY.into()));
     };
+    let collected = collect_files_locked(app, now, grace, dry_run, force).await;
+    maintenance.release().await;
+    collected
+}
+
+async fn collect_files_locked(
+    app: &App,
+    now: time::OffsetDateTime,
+    grace: time::Duration,
+    dry_run: bool,
+    force: bool,
+) -> Result<scal_store::files::Collected> {
     let before = std::time::SystemTime::from(now - grace);
     let listed = app.files.list().await?;
     let referenced = scal_store::records::evidence::storage_keys(app.store.pool()).await?;

@@ -317,6 +317,22 @@ pub async fn page(
     Ok(out)
 }
 
+/// The services each listed round's SCAL is assured for (its cases), by SCAL ID, in one query: a
+/// queue's service filter, without reading every round's snapshot.
+pub async fn services_by_scal(
+    app: &App,
+    views: &[SubmissionView],
+) -> Result<std::collections::HashMap<String, Vec<String>>> {
+    let listed: std::collections::HashSet<&str> = views.iter().map(|v| v.submission.scal_id.as_str()).collect();
+    let mut out: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+    for (scal_id, code) in scal_store::records::cases::services_of_every_scal(app.store.pool()).await? {
+        if listed.contains(scal_id.as_str()) {
+            out.entry(scal_id).or_default().push(code);
+        }
+    }
+    Ok(out)
+}
+
 /// The submitted snapshots of rounds already listed for the actor (by [`list`]), by submission
 /// ID: only theirs, a few hundred to a query.
 pub async fn snapshots(app: &App, views: &[SubmissionView]) -> Result<std::collections::HashMap<String, String>> {

@@ -197,15 +197,20 @@ impl Store {
     /// Takes the maintenance lock `name` for as long as the returned guard lives, across
     /// processes and hosts, or `None` at once if someone holds it (two maintenance commands that
     /// must not overlap, such as a backup and a files collection). PostgreSQL: a session advisory
-    /// lock on a connection of its own, released when the guard closes it (even if the process
-    /// dies). SQLite: an OS file lock on `<database file>.maintenance.lock`, beside the database.
+    /// lock on a connection of its own, released by [`MaintenanceLock::release`] (or, dropped,
+    /// when the server sees the connection closed, even if the process dies). SQLite: an OS file
+    /// lock on `<database file>.<name>.lock`, beside the database (left out of backups).
     pub async fn try_maintenance_lock(&self, name: &str) -> Result<Option<MaintenanceLock>> {
         match self.backend {
             Backend::Postgres => {
                 // Detached: the connection never goes back to the pool still holding the lock.
                 let mut conn = self.pool.acquire().await?.detach();
-                let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock(hashtext($1))")
-                    .bind(format!("scal maintenance: {name}"))
+                // The two-key form, whose keys PostgreSQL keeps apart from the one-key form
+                // `Tx::lock_key` uses: a key's hash colliding with this lock's must not make a
+                // sign-in or an upload (or gc's own per-file locks) wait for a whole backup.
+                let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_lock($1, hashtext($2))")
+                    .bind(MAINTENANCE_LOCK_SPACE)
+                    .bind(name)
                     .fetch_one(&mut conn)
                     .await?;
                 Ok(taken.then_some(MaintenanceLock::Postgres(conn)))
@@ -237,11 +242,25 @@ impl Store {
     }
 }
 
+/// The first key of [`Store::try_maintenance_lock`]'s two-key advisory locks ("scal").
+const MAINTENANCE_LOCK_SPACE: i32 = 0x5CA1;
+
 /// Held while a maintenance command runs ([`Store::try_maintenance_lock`]); dropping it releases
-/// the lock.
+/// the lock too, but on PostgreSQL only once the server notices the connection closed.
 #[derive(Debug)]
 pub enum MaintenanceLock {
     Postgres(sqlx::AnyConnection),
     File(std::fs::File),
     Memory,
+}
+
+impl MaintenanceLock {
+    /// Releases the lock now: on PostgreSQL unlocked and the connection closed before this returns.
+    pub async fn release(self) {
+        if let Self::Postgres(mut conn) = self {
+            use sqlx::Connection as _;
+            let _ = sqlx::query("SELECT pg_advisory_unlock_all()").execute(&mut conn).await;
+            let _ = conn.close().await;
+        }
+    }
 }

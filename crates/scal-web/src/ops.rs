@@ -154,6 +154,17 @@ struct FiguresCache {
     reading: bool,
 }
 
+/// Marks a background read of the figures as under way until dropped.
+struct Reading(Arc<std::sync::Mutex<FiguresCache>>);
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.reading = false;
+        }
+    }
+}
+
 impl std::fmt::Debug for Metrics {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Metrics")
@@ -301,12 +312,11 @@ impl Metrics {
                 cache.attempted = Some(Instant::now());
                 let (cache, app, counters) = (self.figures.clone(), app.clone(), self.figures_counters());
                 tokio::spawn(async move {
+                    // Cleared however the read ends, even by a panic, so reads go on.
+                    let _reading = Reading(cache.clone());
                     let figures = read_figures(counters, &app, now).await;
-                    if let Ok(mut cache) = cache.lock() {
-                        if let Some(figures) = figures {
-                            cache.read = Some((Instant::now(), figures));
-                        }
-                        cache.reading = false;
+                    if let (Some(figures), Ok(mut cache)) = (figures, cache.lock()) {
+                        cache.read = Some((Instant::now(), figures));
                     }
                 });
             }

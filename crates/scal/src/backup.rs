@@ -84,18 +84,32 @@ pub async fn backup(settings: &Settings, out: &Path, now: OffsetDateTime) -> Res
         .tempdir_in(&parent)
         .map_err(|e| fail(format!("cannot write in {}: {e}", parent.display())))?;
 
-    let data_dir = &settings.data_dir;
-    let sqlite_file = match backend {
-        Backend::Sqlite => Some(scal_store::sqlite_path(url)?),
-        Backend::Postgres => None,
-    };
     // Not while files are collected: a file the snapshot refers to could go before it is copied.
     let maintenance_store = Store::connect(url, 1).await?;
-    let Some(_maintenance) = maintenance_store
+    let Some(maintenance) = maintenance_store
         .try_maintenance_lock(scal_store::FILES_MAINTENANCE)
         .await?
     else {
         return Err(fail(scal_app::evidence::MAINTENANCE_BUSY.to_string()));
+    };
+    let written = backup_locked(settings, out, now, backend, staging).await;
+    maintenance.release().await;
+    maintenance_store.close().await;
+    written
+}
+
+async fn backup_locked(
+    settings: &Settings,
+    out: &Path,
+    now: OffsetDateTime,
+    backend: Backend,
+    staging: tempfile::TempDir,
+) -> Result<Written, Failure> {
+    let url = settings.database_url.expose();
+    let data_dir = &settings.data_dir;
+    let sqlite_file = match backend {
+        Backend::Sqlite => Some(scal_store::sqlite_path(url)?),
+        Backend::Postgres => None,
     };
     // 1. The latest checkpoint, before the snapshot.
     let checkpoint = std::fs::read(data_dir.join(CHECKPOINT)).ok();
@@ -448,7 +462,9 @@ fn data_files(data_dir: &Path, sqlite: Option<&Path>, out: &Path, staging: &Path
     let canonical = |p: &Path| std::fs::canonicalize(p).ok();
     let mut skip: Vec<PathBuf> = Vec::new();
     if let Some(db) = sqlite {
-        for suffix in ["", "-wal", "-shm", "-journal"] {
+        // The maintenance lock's file (`Store::try_maintenance_lock`).
+        let lock = format!(".{}.lock", scal_store::FILES_MAINTENANCE);
+        for suffix in ["", "-wal", "-shm", "-journal", lock.as_str()] {
             if let Some(c) = canonical(Path::new(&format!("{}{suffix}", db.display()))) {
                 skip.push(c);
             }

@@ -625,7 +625,10 @@ fn resolve(global: &GlobalArgs, bind: Option<SocketAddr>) -> Result<Settings, Fa
             env_u64("SCAL_IDLE_TIMEOUT_SECS")?.or(file.idle_timeout_secs),
             60,
         )?),
-        drain: Duration::from_secs(env_u64("SCAL_DRAIN_SECS")?.or(file.drain_secs).unwrap_or(0).min(600)),
+        drain: Duration::from_secs(match env_u64("SCAL_DRAIN_SECS")?.or(file.drain_secs).unwrap_or(0) {
+            secs @ 0..=600 => secs,
+            secs => return Err(Failure(format!("drain_secs is {secs}: use at most 600 (ten minutes)"))),
+        }),
         max_client_connections: usize::try_from(positive(
             "max_client_connections",
             env_u64("SCAL_MAX_CLIENT_CONNECTIONS")?.or(file.max_client_connections.map(|n| n as u64)),

@@ -61,6 +61,21 @@ pub async fn for_scal<'e>(ex: impl Executor<'e, Database = Any>, scal_id: &str) 
     .collect()
 }
 
+/// Every case's `(SCAL ID, service code)`: which services each SCAL is assured for, in one query.
+pub async fn services_of_every_scal<'e>(ex: impl Executor<'e, Database = Any>) -> Result<Vec<(String, String)>> {
+    sqlx::query("SELECT scal_id, service_code FROM onboarding_cases ORDER BY scal_id, service_code")
+        .fetch_all(ex)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                crate::rows::text(row, "scal_id")?,
+                crate::rows::text(row, "service_code")?,
+            ))
+        })
+        .collect()
+}
+
 pub async fn set_use_case<'e>(
     ex: impl Executor<'e, Database = Any>,
     id: &str,

@@ -84,7 +84,13 @@ pub struct QueueQuery {
     /// A service code.
     #[serde(default)]
     service: Option<String>,
+    /// The page of the list, from 1.
+    #[serde(default)]
+    page: Option<String>,
 }
+
+/// Rounds on one page of the queue: the page reads only its own rounds' snapshots.
+const QUEUE_PAGE: usize = 50;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -111,6 +117,26 @@ pub async fn list(
     // Waiting for review first, soonest due first; then the rest, oldest first.
     submissions.sort_by_key(|s| (s.submission.status != "submitted", s.due, s.submission.submitted_at));
     let today = state.now().date();
+    // The service filter reads which services each round's SCAL is assured for (one query for
+    // the whole list), so only the shown page's snapshots are ever read.
+    if let Some(code) = query.service.as_deref().filter(|c| !c.is_empty()) {
+        let services = scal_app::submissions::services_by_scal(&state.app, &submissions).await?;
+        submissions.retain(|s| {
+            services
+                .get(&s.submission.scal_id)
+                .is_some_and(|codes| codes.iter().any(|c| c == code))
+        });
+    }
+    let total = submissions.len();
+    let pages = total.div_ceil(QUEUE_PAGE).max(1);
+    let page_number = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let first = (page_number - 1) * QUEUE_PAGE;
+    let submissions: Vec<SubmissionView> = submissions.into_iter().skip(first).take(QUEUE_PAGE).collect();
     // Each row's supplier, services and red and amber counts (from what was submitted).
     // Snapshots in one query and organisations once each, not a query per row.
     let snapshots = scal_app::submissions::snapshots(&state.app, &submissions).await?;
@@ -129,17 +155,23 @@ pub async fn list(
         let red: usize = sheets.iter().map(|s| s.3).sum();
         let amber: usize = sheets.iter().map(|s| s.4).sum();
         let covered = snapshot_services(snapshot);
-        if query
-            .service
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .is_some_and(|code| !covered.iter().any(|s| s == code))
-        {
-            continue;
-        }
         rows.push((view, supplier, covered, red, amber));
     }
     let filter = |label: &str, href: &str| html! { li { a href=(href) { (label) } } };
+    // Another page of the same filters.
+    let page_href = |n: usize| {
+        let mut href = format!("/submissions?page={n}");
+        for (name, value) in [
+            ("state", query.state.as_deref()),
+            ("reviewer", query.reviewer.as_deref()),
+            ("service", query.service.as_deref()),
+        ] {
+            if let Some(value) = value.filter(|v| !v.is_empty()) {
+                href.push_str(&format!("&{name}={}", urlencoding::encode(value)));
+            }
+        }
+        href
+    };
     let state_options = [
         ("", "Any state"),
         ("submitted", "Waiting for review"),
@@ -221,6 +253,33 @@ pub async fn list(
                     }
                 }
             }))
+            @if pages > 1 {
+                p class="nhsuk-body" {
+                    "Showing " (first + 1) " to " (first + rows.len()) " of " (total) " submissions"
+                }
+                nav class="nhsuk-pagination" role="navigation" aria-label="Pages of submissions" {
+                    ul class="nhsuk-list nhsuk-pagination__list" {
+                        @if page_number > 1 {
+                            li class="nhsuk-pagination-item--previous" {
+                                a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href=(page_href(page_number - 1)) {
+                                    span class="nhsuk-pagination__title" { "Previous" }
+                                    span class="nhsuk-u-visually-hidden" { ":" }
+                                    span class="nhsuk-pagination__page" { "Page " (page_number - 1) " of " (pages) }
+                                }
+                            }
+                        }
+                        @if page_number < pages {
+                            li class="nhsuk-pagination-item--next" {
+                                a class="nhsuk-pagination__link nhsuk-pagination__link--next" href=(page_href(page_number + 1)) {
+                                    span class="nhsuk-pagination__title" { "Next" }
+                                    span class="nhsuk-u-visually-hidden" { ":" }
+                                    span class="nhsuk-pagination__page" { "Page " (page_number + 1) " of " (pages) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     };
     Ok(page(

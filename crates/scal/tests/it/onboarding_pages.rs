@@ -1764,3 +1764,105 @@ async fn a_reviewer_takes_a_round_and_an_administrator_can_give_it_to_someone_el
     let audit = app.page(Some(&admin), Method::GET, "/audit", &[]).await;
     assert!(audit.html.contains("review.assigned"), "{}", audit.html);
 }
+
+/// At national size the queue is long: it shows 50 rounds a page, oldest first within the
+/// filters, with Previous and Next that keep the filters, and reads only the shown rounds'
+/// snapshots. Every round is on exactly one page.
+#[tokio::test]
+async fn the_queue_pages_fifty_rounds_at_a_time_keeping_its_filters() {
+    let app = TestApp::demo().await;
+    scal_app::demo::seed_journeys(app.app(), app.now()).await.unwrap();
+    let system = scal_app::Actor::System;
+    let user = |email: &'static str| {
+        let app = &app;
+        async move {
+            scal_app::auth::actor_for(
+                &scal_store::records::users::get_by_email(app.app().store.pool(), email)
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            )
+        }
+    };
+    let (reviewer_actor, supplier) = (
+        user("reviewer@nhse.example").await,
+        user("admin@brightwater.example").await,
+    );
+    // Brightwater's round, returned and submitted again until the queue holds over two pages.
+    let waiting = scal_app::submissions::list(app.app(), &system, Some("submitted"))
+        .await
+        .unwrap();
+    let scal = waiting[0].submission.scal_id.clone();
+    let mut round = waiting[0].submission.id.clone();
+    while scal_app::submissions::list(app.app(), &system, None)
+        .await
+        .unwrap()
+        .len()
+        < 105
+    {
+        app.clock.advance(time::Duration::minutes(1));
+        scal_app::review::return_for_changes(app.app(), &reviewer_actor, &round, "Again", app.now())
+            .await
+            .unwrap();
+        app.clock.advance(time::Duration::minutes(1));
+        round = scal_app::submissions::submit(app.app(), &supplier, &scal, app.now())
+            .await
+            .unwrap()
+            .id;
+    }
+    let all = scal_app::submissions::list(app.app(), &system, None).await.unwrap();
+    let reviewer = app.sign_in("reviewer@nhse.example", PASSWORD).await.unwrap();
+    let links = |html: &str| -> Vec<String> {
+        html.split("href=\"/submissions/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|id| id.len() == 36)
+            .map(str::to_string)
+            .collect()
+    };
+    let mut seen = Vec::new();
+    let mut path = "/submissions?service=GPC-SEND-DOC".to_string();
+    for number in 1..=3 {
+        let page = app.page(Some(&reviewer), Method::GET, &path, &[]).await;
+        assert_eq!(page.status, StatusCode::OK);
+        let shown = links(&page.html);
+        assert!(
+            shown.len() <= 50 && !shown.is_empty(),
+            "page {number}: {} rows",
+            shown.len()
+        );
+        assert!(
+            page.html.contains(&format!("of {} submissions", all.len())),
+            "page {number} says how many: {}",
+            page.html
+        );
+        seen.extend(shown);
+        if number < 3 {
+            let next = format!("/submissions?page={}&amp;service=GPC-SEND-DOC", number + 1);
+            assert!(page.html.contains(&next), "Next keeps the filter: {}", page.html);
+            path = next.replace("&amp;", "&");
+        } else {
+            assert!(
+                !page.html.contains("nhsuk-pagination__link--next"),
+                "no Next on the last page"
+            );
+            assert!(
+                page.html.contains("/submissions?page=2&amp;service=GPC-SEND-DOC"),
+                "Previous"
+            );
+        }
+    }
+    let mut expected: Vec<String> = all.iter().map(|v| v.submission.id.clone()).collect();
+    expected.sort();
+    seen.sort();
+    assert_eq!(seen, expected, "every round on exactly one page");
+    // Past the last page is the last page; a service no SCAL has lists nothing.
+    let beyond = app
+        .page(Some(&reviewer), Method::GET, "/submissions?page=99", &[])
+        .await;
+    assert!(beyond.html.contains("Page 2 of 3"), "{}", beyond.html);
+    let none = app
+        .page(Some(&reviewer), Method::GET, "/submissions?service=NO-SUCH", &[])
+        .await;
+    assert!(none.html.contains("No submission matches."));
+}

@@ -468,12 +468,18 @@ async fn backup_and_files_gc_refuse_to_run_while_the_other_runs() {
         );
     }
     assert!(!archive.exists(), "no archive while the lock is held");
-    drop(held);
+    held.release().await;
     let collected = run(&db, &["files", "gc"]);
     assert!(collected.status.success(), "{}", stderr(&collected));
     let made = backup();
     assert!(made.status.success(), "{}", stderr(&made));
-    assert!(archive.exists());
+    let listed = Command::new("tar").arg("-tzf").arg(&archive).output().expect("tar");
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(listed.contains("manifest"), "{listed}");
+    assert!(
+        !listed.contains(".lock"),
+        "the maintenance lock's file stays out of the archive: {listed}"
+    );
     store.close().await;
 }
 
@@ -1047,11 +1053,12 @@ async fn instances_starting_at_once_on_a_new_database_apply_each_migration_once(
 }
 
 /// With `drain_secs`, SIGTERM first turns `/readyz` to 503 while the instance goes on serving, so
-/// a load balancer takes it out of rotation before it stops accepting; then it exits cleanly.
+/// a load balancer takes it out of rotation before it stops accepting; a second SIGTERM cuts the
+/// drain short, and it exits cleanly.
 #[tokio::test]
 async fn sigterm_with_a_drain_reports_not_ready_while_still_serving_then_exits() {
     let db = TestDb::fresh().await;
-    let mut server = Running::start_with(&db, &["demo", "--bind", "127.0.0.1:0"], &[("SCAL_DRAIN_SECS", "5")]);
+    let mut server = Running::start_with(&db, &["demo", "--bind", "127.0.0.1:0"], &[("SCAL_DRAIN_SECS", "120")]);
     let nhse = token(&db, NHSE);
     let agent = agent();
     let status = |path: &str| read(agent.get(&server.url(path)).call()).unwrap().0;
@@ -1066,6 +1073,14 @@ async fn sigterm_with_a_drain_reports_not_ready_while_still_serving_then_exits()
     assert_eq!(status("/readyz"), 503);
     assert_eq!(status("/healthz"), 200);
     assert_eq!(get(&agent, &server.url("/api/v1/me"), &nhse).unwrap().0, 200);
+    // A second signal ends the drain: it stops long before the 120 s are up.
+    let second = Instant::now();
+    server.terminate();
     let exit = server.child.wait().expect("wait for scal");
-    assert!(exit.success(), "it exits cleanly after the drain: {exit:?}");
+    assert!(exit.success(), "it exits cleanly: {exit:?}");
+    assert!(
+        second.elapsed() < Duration::from_secs(60),
+        "the second SIGTERM stopped the drain ({:?})",
+        second.elapsed()
+    );
 }
