@@ -296,10 +296,8 @@ pub async fn page(
             None => false,
         };
         if !visible {
-            return Err(AppError::invalid(
-                "after",
-                "This is not a submission in the list: pass the ID of the last submission of the page before",
-            ));
+            // A well-formed cursor naming no round the actor can see: not found, like any ID.
+            return Err(AppError::NotFound);
         }
     }
     let filter = submissions::ListFilter {

@@ -939,12 +939,13 @@ pub struct SubmissionsQuery {
 
 /// Submissions: NHS England sees all, a supplier its own; oldest first (by submission time),
 /// a page at a time: at most `limit` (default 100); pass the last ID as `after` for the next
-/// page, which is empty after the last. 422 (`status`) for a status that is not one of the four,
-/// (`limit`) for a page size outside 1 to 500, (`after`) for an ID that is not a submission the
-/// caller can see.
+/// page, which is empty after the last. 404 when `after` is not a submission the caller can see;
+/// 422 (`status`) for a status that is not one of the four, (`limit`) for a page size outside 1
+/// to 500.
 #[utoipa::path(get, path = "/api/v1/submissions", tag = "onboarding", security(("bearer" = [])),
     params(SubmissionsQuery),
     responses((status = 200, body = Vec<SubmissionOut>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "`after` names no submission the caller can see", body = ErrorBody),
         (status = 422, body = ErrorBody)))]
 pub async fn list_submissions(
     State(state): State<AppState>,
