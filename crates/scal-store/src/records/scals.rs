@@ -33,7 +33,7 @@ pub struct ScopedOutRecord {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct AnswerRecord {
     pub scal_sheet_id: String,
     pub requirement_id: String,
@@ -121,6 +121,7 @@ fn answer_from_row(row: &AnyRow) -> Result<AnswerRecord> {
     })
 }
 
+/// In [`AnswerRecord`]'s field order: the aggregated read depends on it.
 const ANSWER_COLUMNS: &str =
     "a.scal_sheet_id, a.requirement_id, a.response, a.justification, a.mitigation, a.target_date, a.updated_at, \
      a.updated_by, a.imported_from";
@@ -167,47 +168,9 @@ async fn aggregated_answers(
     let Some(json) = opt_text(&row, "answers")? else {
         return Ok(Vec::new());
     };
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        i64,
-        String,
-        Option<i64>,
-    );
-    let rows: Vec<Row> = serde_json::from_str(&json)
-        .map_err(|e| crate::StoreError::Corrupt(format!("the answers of SCAL {scal_id}: {e}")))?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                scal_sheet_id,
-                requirement_id,
-                response,
-                justification,
-                mitigation,
-                target_date,
-                updated_at,
-                updated_by,
-                imported_from,
-            )| {
-                AnswerRecord {
-                    scal_sheet_id,
-                    requirement_id,
-                    response,
-                    justification,
-                    mitigation,
-                    target_date,
-                    updated_at,
-                    updated_by,
-                    imported_from,
-                }
-            },
-        )
-        .collect())
+    // Each element is an array in `ANSWER_COLUMNS` order, which is the record's field order:
+    // serde reads a struct from a sequence of its fields.
+    serde_json::from_str(&json).map_err(|e| crate::StoreError::Corrupt(format!("the answers of SCAL {scal_id}: {e}")))
 }
 
 /// Every answer in the SCAL, read inside `tx` and locked against concurrent changes.
